@@ -1,0 +1,350 @@
+"""Settings: named contexts (one per cluster or environment), each naming its backends.
+
+Precedence, highest first: command-line flags > ``OPSCONSOLE_*`` environment
+variables > the config file. A user can start with no file at all: flags or
+environment variables alone make an implicit context called ``default``.
+
+Secrets never live in these models as plain strings: tokens and passwords are
+``SecretStr`` (or the name of an env var / file holding them) and are only read
+when a client is built (:func:`resolve_credentials`).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit, urlunsplit
+
+import platformdirs
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+
+from opsconsole.core.located_yaml import YamlSyntaxError, describe_validation_error, load_yaml
+
+BackendKind = Literal["prometheus", "alertmanager", "loki", "jaeger"]
+BACKEND_KINDS: tuple[BackendKind, ...] = ("prometheus", "alertmanager", "loki", "jaeger")
+REDACTED = "<redacted>"
+
+
+class ConfigError(ValueError):
+    """The configuration cannot be used; the message names file, line and field."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class AuthSettings(_Strict):
+    """How to authenticate to one endpoint. Prefer ``*_env`` / ``*_file`` over inline secrets."""
+
+    bearer_token: SecretStr | None = Field(None, description="Inline bearer token (discouraged).")
+    bearer_token_env: str | None = Field(None, description="Env var holding the bearer token.")
+    bearer_token_file: Path | None = Field(None, description="File holding the bearer token.")
+    username: str | None = Field(None, description="Basic-auth user name.")
+    password: SecretStr | None = Field(None, description="Inline basic-auth password (discouraged).")
+    password_env: str | None = Field(None, description="Env var holding the basic-auth password.")
+    password_file: Path | None = Field(None, description="File holding the basic-auth password.")
+    headers: dict[str, SecretStr] = Field(
+        default_factory=dict, description="Extra request headers (values are treated as secrets)."
+    )
+    tenant_id: str | None = Field(None, description="Sent as X-Scope-OrgID (Mimir, Loki, Tempo, Cortex).")
+
+
+class TlsSettings(_Strict):
+    """TLS for one endpoint. Verification is on unless explicitly skipped."""
+
+    ca_file: Path | None = Field(None, description="PEM bundle of CAs to trust instead of the system's.")
+    cert_file: Path | None = Field(None, description="Client certificate (PEM).")
+    key_file: Path | None = Field(None, description="Client key (PEM) when not inside cert_file.")
+    insecure_skip_verify: bool = Field(False, description="Skip certificate checks (prints a warning).")
+
+
+class EndpointSettings(_Strict):
+    """One backend endpoint: URL (including any path prefix), timeout, auth and TLS."""
+
+    url: str = Field(description="Base URL including any prefix, e.g. https://mimir/prometheus")
+    name: str | None = Field(None, description="Display name; for Alertmanagers, the peer name.")
+    cluster: str | None = Field(
+        None, description="Alertmanager HA cluster this peer belongs to (peers are de-duplicated)."
+    )
+    timeout: float = Field(10.0, gt=0, le=600, description="Seconds before a request is abandoned.")
+    required: bool = Field(True, description="Whether `opsconsole check` fails when this is down.")
+    auth: AuthSettings = Field(default_factory=AuthSettings)
+    tls: TlsSettings = Field(default_factory=TlsSettings)
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        parts = urlsplit(value.strip())
+        if parts.scheme not in {"http", "https"} or not parts.netloc:
+            raise ValueError(f"expected an http:// or https:// URL, got {value!r}")
+        return value.strip().rstrip("/")
+
+
+class ContextSettings(_Strict):
+    """One cluster or environment: its backends and how the console behaves there."""
+
+    prometheus: EndpointSettings | None = None
+    alertmanagers: list[EndpointSettings] = Field(default_factory=list)
+    loki: EndpointSettings | None = None
+    jaeger: EndpointSettings | None = None
+    read_only: bool = Field(False, description="Refuse every mutating request in this context.")
+    pack: str | None = Field(None, description="Query pack shown by default in this context.")
+    variables: dict[str, str] = Field(default_factory=dict, description="Pack variable overrides.")
+    author: str | None = Field(None, description="Author recorded on silences and acks.")
+
+
+class ConsoleConfig(_Strict):
+    """The whole config file."""
+
+    current_context: str | None = None
+    contexts: dict[str, ContextSettings] = Field(default_factory=dict)
+    theme: str = "dark"
+    packs_dir: Path | None = None
+    refresh_interval: float = Field(5.0, gt=0)
+    ack_duration: str = "15m"
+    author: str | None = None
+
+
+@dataclass(frozen=True)
+class Overrides:
+    """What the command line said; ``None`` means "not given"."""
+
+    context: str | None = None
+    prometheus: str | None = None
+    alertmanagers: Sequence[str] = ()
+    loki: str | None = None
+    jaeger: str | None = None
+    read_only: bool = False
+
+
+@dataclass(frozen=True)
+class ResolvedContext:
+    """The context in force after flags, environment and file were merged."""
+
+    name: str
+    settings: ContextSettings
+    config: ConsoleConfig
+    config_path: Path | None
+    sources: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def read_only(self) -> bool:
+        """Whether mutating requests are refused."""
+        return self.settings.read_only
+
+    def endpoints(self) -> list[tuple[BackendKind, EndpointSettings]]:
+        """Every configured endpoint, in display order."""
+        out: list[tuple[BackendKind, EndpointSettings]] = []
+        if self.settings.prometheus:
+            out.append(("prometheus", self.settings.prometheus))
+        out.extend(("alertmanager", am) for am in self.settings.alertmanagers)
+        if self.settings.loki:
+            out.append(("loki", self.settings.loki))
+        if self.settings.jaeger:
+            out.append(("jaeger", self.settings.jaeger))
+        return out
+
+
+def default_config_path() -> Path:
+    """``$XDG_CONFIG_HOME/opsconsole/config.yaml`` (platformdirs' user config dir)."""
+    return Path(platformdirs.user_config_dir("opsconsole", appauthor=False)) / "config.yaml"
+
+
+def default_packs_dir() -> Path:
+    """Where users drop their own query packs."""
+    return Path(platformdirs.user_config_dir("opsconsole", appauthor=False)) / "packs"
+
+
+def parse_config(text: str, source: str) -> ConsoleConfig:
+    """Validate config text; errors name ``source``, line and field."""
+    try:
+        doc = load_yaml(text, source)
+    except YamlSyntaxError as exc:
+        raise ConfigError(str(exc)) from None
+    data = doc.data if doc.data is not None else {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}:1: expected a mapping at the top level, got {type(data).__name__}")
+    try:
+        return ConsoleConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError("\n".join(describe_validation_error(exc, doc))) from None
+
+
+def load_config(
+    path: Path | None, environ: Mapping[str, str] | None = None
+) -> tuple[ConsoleConfig, Path | None]:
+    """Read the config file: ``path`` if given, else ``$OPSCONSOLE_CONFIG``, else the XDG default.
+
+    A missing default file is an empty config; a missing explicit file is an error.
+    """
+    env = os.environ if environ is None else environ
+    explicit = path is not None or bool(env.get("OPSCONSOLE_CONFIG"))
+    chosen = path or (
+        Path(env["OPSCONSOLE_CONFIG"]) if env.get("OPSCONSOLE_CONFIG") else default_config_path()
+    )
+    chosen = chosen.expanduser()
+    if not chosen.exists():
+        if explicit:
+            raise ConfigError(f"{chosen}: config file not found")
+        return ConsoleConfig(), None
+    try:
+        text = chosen.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{chosen}: cannot read config file: {exc.strerror or exc}") from None
+    return parse_config(text, str(chosen)), chosen
+
+
+def _truthy(value: str | None) -> bool:
+    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _endpoint(url: str, what: str) -> EndpointSettings:
+    try:
+        return EndpointSettings(url=url)
+    except ValidationError as exc:
+        raise ConfigError(f"{what}: {exc.errors(include_url=False)[0]['msg']}") from None
+
+
+def resolve_context(
+    config: ConsoleConfig,
+    overrides: Overrides,
+    environ: Mapping[str, str] | None = None,
+    config_path: Path | None = None,
+) -> ResolvedContext:
+    """Merge flags > ``OPSCONSOLE_*`` env > file into the context in force.
+
+    A URL given by flag or env replaces the file's endpoint entirely, auth included:
+    credentials configured for one host are never sent to another.
+    """
+    env = os.environ if environ is None else environ
+    name = overrides.context or env.get("OPSCONSOLE_CONTEXT") or config.current_context
+    if name is None and len(config.contexts) == 1:
+        name = next(iter(config.contexts))
+    if name is not None and name not in config.contexts:
+        if overrides.context or env.get("OPSCONSOLE_CONTEXT") or config.contexts:
+            known = ", ".join(sorted(config.contexts)) or "none configured"
+            raise ConfigError(f"unknown context {name!r} (known: {known})")
+    base = config.contexts.get(name or "", ContextSettings())
+    name = name or "default"
+    sources: dict[str, str] = {
+        kind: "config" for kind, _ in ResolvedContext(name, base, config, config_path).endpoints()
+    }
+    update: dict[str, Any] = {}
+
+    def pick(flag: str | None, env_name: str, kind: str) -> str | None:
+        if flag:
+            sources[kind] = "flag"
+            return flag
+        if env.get(env_name):
+            sources[kind] = f"env {env_name}"
+            return env[env_name]
+        return None
+
+    if url := pick(overrides.prometheus, "OPSCONSOLE_PROMETHEUS_URL", "prometheus"):
+        update["prometheus"] = _endpoint(url, "prometheus URL")
+    am_urls: list[str] = list(overrides.alertmanagers)
+    if am_urls:
+        sources["alertmanager"] = "flag"
+    elif env.get("OPSCONSOLE_ALERTMANAGER_URL"):
+        am_urls = [u.strip() for u in env["OPSCONSOLE_ALERTMANAGER_URL"].split(",") if u.strip()]
+        sources["alertmanager"] = "env OPSCONSOLE_ALERTMANAGER_URL"
+    if am_urls:
+        update["alertmanagers"] = [_endpoint(u, "alertmanager URL") for u in am_urls]
+    if url := pick(overrides.loki, "OPSCONSOLE_LOKI_URL", "loki"):
+        update["loki"] = _endpoint(url, "loki URL")
+    if url := pick(overrides.jaeger, "OPSCONSOLE_JAEGER_URL", "jaeger"):
+        update["jaeger"] = _endpoint(url, "jaeger URL")
+    # read_only can only be switched on by a higher layer, never off.
+    if overrides.read_only or _truthy(env.get("OPSCONSOLE_READ_ONLY")) or base.read_only:
+        update["read_only"] = True
+    settings = base.model_copy(update=update)
+    return ResolvedContext(name, settings, config, config_path, sources)
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """Secrets resolved for one endpoint at client-build time. Never print this."""
+
+    headers: dict[str, str]
+    basic: tuple[str, str] | None
+
+    def __repr__(self) -> str:
+        return f"Credentials(headers=[{', '.join(self.headers)}], basic={'set' if self.basic else 'unset'})"
+
+
+def _secret_from(
+    inline: SecretStr | None, env_name: str | None, file: Path | None, what: str, environ: Mapping[str, str]
+) -> str | None:
+    if inline is not None:
+        return inline.get_secret_value()
+    if env_name:
+        if env_name not in environ:
+            raise ConfigError(f"{what}: environment variable {env_name} is not set")
+        return environ[env_name].strip()
+    if file:
+        try:
+            return file.expanduser().read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ConfigError(f"{what}: cannot read {file}: {exc.strerror or exc}") from None
+    return None
+
+
+def resolve_credentials(auth: AuthSettings, environ: Mapping[str, str] | None = None) -> Credentials:
+    """Read tokens and passwords from where the config says they are."""
+    env = os.environ if environ is None else environ
+    headers = {k: v.get_secret_value() for k, v in auth.headers.items()}
+    if auth.tenant_id:
+        headers["X-Scope-OrgID"] = auth.tenant_id
+    token = _secret_from(
+        auth.bearer_token, auth.bearer_token_env, auth.bearer_token_file, "bearer token", env
+    )
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    basic = None
+    if auth.username:
+        password = _secret_from(auth.password, auth.password_env, auth.password_file, "password", env) or ""
+        basic = (auth.username, password)
+    return Credentials(headers, basic)
+
+
+def redact_url(url: str) -> str:
+    """Hide a password embedded in a URL (``https://user:pw@host``)."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    return urlunsplit(parts._replace(netloc=f"{parts.username}:{REDACTED}@{host}"))
+
+
+def redacted_dump(model: BaseModel, *, prune: bool = True) -> Any:
+    """The model as plain data with every secret replaced by ``<redacted>``.
+
+    With ``prune``, unset (None) fields and empty mappings are left out so the
+    output shows what was actually configured.
+    """
+
+    def keep(value: Any) -> bool:
+        return not prune or (value is not None and value != {})
+
+    def walk(value: Any, key: str = "") -> Any:
+        if isinstance(value, SecretStr):
+            return REDACTED
+        if isinstance(value, BaseModel):
+            fields = {k: walk(getattr(value, k), k) for k in type(value).model_fields}
+            return {k: v for k, v in fields.items() if keep(v)}
+        if isinstance(value, dict):
+            return {k: walk(v, k) for k, v in value.items() if keep(v)}
+        if isinstance(value, list | tuple):
+            return [walk(v) for v in value]
+        if isinstance(value, Path):
+            return str(value)
+        if key == "url" and isinstance(value, str):
+            return redact_url(value)
+        return value
+
+    return walk(model)

@@ -1,0 +1,134 @@
+"""YAML that remembers where each value came from.
+
+Config files and query packs are edited by hand, so every error must name the
+file, the line and the field. ruamel.yaml keeps line information on the nodes it
+builds; this module turns its output into plain Python data plus a map from
+field path to line, and turns pydantic errors into ``file:line: field: message``.
+Parsing text is pure: callers read the file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+FieldPath = tuple[str | int, ...]
+
+
+class YamlSyntaxError(ValueError):
+    """The text is not valid YAML; ``line`` is 1-based."""
+
+    def __init__(self, source: str, line: int | None, problem: str) -> None:
+        self.source = source
+        self.line = line
+        self.problem = problem
+        where = f"{source}:{line}" if line else source
+        super().__init__(f"{where}: invalid YAML: {problem}")
+
+
+@dataclass(frozen=True)
+class LocatedDocument:
+    """Plain data from one YAML document and the line of every field in it."""
+
+    data: Any
+    source: str
+    lines: dict[FieldPath, int] = field(default_factory=dict)
+    first_line: int = 1
+
+    def line_of(self, path: Sequence[str | int]) -> int:
+        """Line of the deepest known field on ``path`` (the document start if none)."""
+        key = tuple(path)
+        while key:
+            if key in self.lines:
+                return self.lines[key]
+            key = key[:-1]
+        return self.first_line
+
+
+def _plain(node: Any, path: FieldPath, lines: dict[FieldPath, int]) -> Any:
+    if isinstance(node, CommentedMap):
+        out: dict[Any, Any] = {}
+        for key, value in node.items():
+            child = (*path, str(key))
+            with contextlib.suppress(KeyError, TypeError, AttributeError):
+                lines[child] = node.lc.key(key)[0] + 1
+            out[str(key) if not isinstance(key, str) else key] = _plain(value, child, lines)
+        return out
+    if isinstance(node, CommentedSeq):
+        items: list[Any] = []
+        for index, value in enumerate(node):
+            child = (*path, index)
+            with contextlib.suppress(KeyError, TypeError, AttributeError, IndexError):
+                lines[child] = node.lc.item(index)[0] + 1
+            items.append(_plain(value, child, lines))
+        return items
+    if isinstance(node, str):
+        return str(node)
+    return node
+
+
+def _loader() -> YAML:
+    yaml = YAML(typ="rt")
+    yaml.allow_duplicate_keys = False
+    return yaml
+
+
+def _syntax_error(source: str, exc: YAMLError) -> YamlSyntaxError:
+    line = None
+    problem = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if isinstance(exc, MarkedYAMLError):
+        mark = exc.problem_mark or exc.context_mark
+        if mark is not None:
+            line = mark.line + 1
+        problem = " ".join(p for p in (exc.context, exc.problem) if p) or problem
+    return YamlSyntaxError(source, line, problem)
+
+
+def load_yaml(text: str, source: str) -> LocatedDocument:
+    """Parse one YAML document; raises :class:`YamlSyntaxError` with the line."""
+    try:
+        node = _loader().load(text)
+    except YAMLError as exc:
+        raise _syntax_error(source, exc) from None
+    lines: dict[FieldPath, int] = {}
+    return LocatedDocument(_plain(node, (), lines), source, lines)
+
+
+def load_yaml_documents(text: str, source: str) -> Iterator[LocatedDocument]:
+    """Parse a multi-document YAML stream (``---`` separated)."""
+    try:
+        nodes = list(_loader().load_all(text))
+    except YAMLError as exc:
+        raise _syntax_error(source, exc) from None
+    for node in nodes:
+        lines: dict[FieldPath, int] = {}
+        first = 1
+        if isinstance(node, CommentedMap | CommentedSeq):
+            first = node.lc.line + 1
+        yield LocatedDocument(_plain(node, (), lines), source, lines, first)
+
+
+def describe_validation_error(
+    err: ValidationError, doc: LocatedDocument, prefix: FieldPath = ()
+) -> list[str]:
+    """One ``file:line: field: message`` line per pydantic error."""
+    out: list[str] = []
+    for item in err.errors(include_url=False):
+        loc = (*prefix, *(p for p in item["loc"] if isinstance(p, str | int)))
+        # pydantic inserts union member / tagged-union names into loc; keep the
+        # parts that exist in the document for the line lookup.
+        field_name = ".".join(str(p) for p in loc) or "(document)"
+        message = item["msg"]
+        if item["type"] == "extra_forbidden":
+            message = "unknown field (check the spelling; see the docs for the allowed fields)"
+        elif item["type"] == "missing":
+            message = "required field is missing"
+        out.append(f"{doc.source}:{doc.line_of(loc)}: {field_name}: {message}")
+    return out

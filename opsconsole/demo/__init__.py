@@ -1,0 +1,1 @@
+"""The simulated stack behind `opsconsole demo` (and many tests)."""

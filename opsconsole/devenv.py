@@ -1,0 +1,137 @@
+"""Set up a working environment from a clean checkout and run the demo or the test suite.
+
+Run with a bare interpreter, before anything is installed::
+
+    python3 -m opsconsole.devenv demo     # the console on the simulated stack
+    python3 -m opsconsole.devenv test     # lint, type-check and the whole test suite
+
+It creates ``.venv`` (installing Debian's ``python3-venv`` when the interpreter
+lacks ``ensurepip`` and we are root), installs the package in it (re-installing
+only when ``pyproject.toml`` changed), and for ``test`` installs Debian's
+``prometheus`` and ``prometheus-alertmanager`` when they are missing, because the
+integration tests start real servers. Standard library only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV = ROOT / ".venv"
+BIN = VENV / "bin"
+SERVER_BINARIES = ("prometheus", "promtool", "prometheus-alertmanager", "amtool")
+DEBIAN_PACKAGES = ("prometheus", "prometheus-alertmanager")
+
+
+def _say(message: str) -> None:
+    print(f"[devenv] {message}", flush=True)
+
+
+def _run(cmd: list[str], cwd: Path | None = None, env: dict[str, str] | None = None) -> int:
+    _say("$ " + " ".join(cmd))
+    return subprocess.call(cmd, cwd=cwd, env=env)
+
+
+def _is_root() -> bool:
+    return hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+_apt_updated = False
+
+
+def _apt_install(packages: list[str]) -> None:
+    global _apt_updated
+    if not shutil.which("apt-get"):
+        sys.exit(f"[devenv] missing {', '.join(packages)} and no apt-get here: install them and retry")
+    prefix = [] if _is_root() else (["sudo"] if shutil.which("sudo") else [])
+    if not _is_root() and not prefix:
+        sys.exit(f"[devenv] missing {', '.join(packages)}: run as root or install them with apt-get")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    if not _apt_updated:
+        _run([*prefix, "apt-get", "update", "-qq"], env=env)
+        _apt_updated = True
+    if _run([*prefix, "apt-get", "install", "-y", "-qq", "--no-install-recommends", *packages], env=env) != 0:
+        sys.exit(f"[devenv] apt-get could not install {', '.join(packages)}")
+
+
+def ensure_venv() -> None:
+    """Create ``.venv`` if needed."""
+    if (BIN / "python").exists():
+        return
+    try:
+        import ensurepip  # noqa: F401
+    except ImportError:
+        version = f"{sys.version_info.major}.{sys.version_info.minor}"
+        _apt_install([f"python{version}-venv"])
+    if _run([sys.executable, "-m", "venv", str(VENV)]) != 0:
+        sys.exit("[devenv] could not create the virtual environment")
+
+
+def ensure_installed(extras: str) -> None:
+    """Install the package (editable) with ``extras`` when pyproject or extras changed."""
+    stamp = VENV / ".opsconsole-install"
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + extras.encode()).hexdigest()
+    previous = stamp.read_text().split() if stamp.exists() else []
+    if digest in previous:
+        return
+    spec = f".[{extras}]" if extras else "."
+    pip = [str(BIN / "python"), "-m", "pip", "--disable-pip-version-check", "-q"]
+    if (
+        _run([*pip, "install", "-U", "pip"], cwd=ROOT) != 0
+        or _run([*pip, "install", "-e", spec], cwd=ROOT) != 0
+    ):
+        sys.exit("[devenv] pip install failed (see above)")
+    # Remember every extras set installed for this pyproject, so demo and test don't reinstall each other.
+    stamp.write_text("\n".join([*previous[-5:], digest]) + "\n")
+
+
+def ensure_servers() -> None:
+    """Install real Prometheus and Alertmanager (Debian packages) when missing."""
+    missing = [b for b in SERVER_BINARIES if not shutil.which(b)]
+    if missing:
+        _say(f"installing Debian packages for {', '.join(missing)}")
+        _apt_install(list(DEBIAN_PACKAGES))
+
+
+def run_tests(pytest_args: list[str]) -> int:
+    """Lint, type-check, then the whole pytest suite; non-zero if any step fails."""
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+    failures = []
+    for name, cmd in (
+        ("ruff check", [str(BIN / "ruff"), "check", "."]),
+        ("ruff format", [str(BIN / "ruff"), "format", "--check", "."]),
+        ("mypy", [str(BIN / "mypy"), "opsconsole"]),
+    ):
+        if _run(cmd, cwd=ROOT, env=env) != 0:
+            failures.append(name)
+    code = _run([str(BIN / "python"), "-m", "pytest", *pytest_args], cwd=ROOT, env=env)
+    if failures:
+        _say(f"FAILED: {', '.join(failures)}")
+        return code or 1
+    return code
+
+
+def main(argv: list[str]) -> int:
+    """``demo [args]`` or ``test [pytest args]``."""
+    if sys.version_info < (3, 11):  # noqa: UP036 - run by a bare, possibly old, python3
+        sys.exit("[devenv] opsconsole needs Python 3.11 or newer")
+    if not argv or argv[0] not in {"demo", "test"}:
+        print(__doc__)
+        return 2
+    command, rest = argv[0], argv[1:]
+    ensure_venv()
+    if command == "demo":
+        ensure_installed("")
+        os.execv(str(BIN / "opsconsole"), [str(BIN / "opsconsole"), "demo", *rest])  # noqa: S606
+    ensure_installed("test")
+    ensure_servers()
+    return run_tests(rest)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

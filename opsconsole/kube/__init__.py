@@ -1,0 +1,1 @@
+"""kubeconfig, service discovery and the API-server proxy transport (kubectl plugin)."""

@@ -1,0 +1,1 @@
+"""Query packs: schema, loading, variable expansion and validation. No textual."""
