@@ -8,15 +8,25 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import pkgutil
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+import opsconsole.commands
 from opsconsole import __version__
 from opsconsole.config import ConfigError, Overrides, ResolvedContext, load_config, resolve_context
 
-# Order is the order of `opsconsole --help`.
-COMMAND_MODULES = ("console", "demo", "config")
+# These come first in `opsconsole --help`; other command modules follow alphabetically.
+FIRST_COMMANDS = ("console", "demo", "check", "config")
+
+
+def command_modules() -> list[str]:
+    """Names of the modules in :mod:`opsconsole.commands`, in help order."""
+    found = sorted(
+        m.name for m in pkgutil.iter_modules(opsconsole.commands.__path__) if not m.name.startswith("_")
+    )
+    return [n for n in FIRST_COMMANDS if n in found] + [n for n in found if n not in FIRST_COMMANDS]
 
 
 def backend_flags() -> argparse.ArgumentParser:
@@ -68,7 +78,7 @@ def build_parser(prog: str = "opsconsole") -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
-    for name in COMMAND_MODULES:
+    for name in command_modules():
         module = importlib.import_module(f"opsconsole.commands.{name}")
         module.register(subparsers, common)
     return parser
