@@ -224,9 +224,8 @@ def resolve_context(
     if name is None and len(config.contexts) == 1:
         name = next(iter(config.contexts))
     if name is not None and name not in config.contexts:
-        if overrides.context or env.get("OPSCONSOLE_CONTEXT") or config.contexts:
-            known = ", ".join(sorted(config.contexts)) or "none configured"
-            raise ConfigError(f"unknown context {name!r} (known: {known})")
+        known = ", ".join(sorted(config.contexts)) or "none configured"
+        raise ConfigError(f"unknown context {name!r} (known: {known})")
     base = config.contexts.get(name or "", ContextSettings())
     name = name or "default"
     sources: dict[str, str] = {
