@@ -208,6 +208,7 @@ def error_for_status(
     """A typed error for a non-success HTTP status with a one-line diagnosis."""
     detail = server_message if server_message is not None else generic_error_message(body)
     name = DISPLAY_NAMES.get(backend, backend)
+    article = "an" if name[:1].lower() in "aeiou" else "a"
     if status == 401:
         diagnosis = (
             "401: token rejected" if has_credentials else "401: authentication required (no credentials set)"
@@ -226,7 +227,7 @@ def error_for_status(
         return BackendError(
             backend,
             FailureKind.NOT_FOUND,
-            f"404: is this a {name} URL?",
+            f"404: is this {article} {name} URL?",
             url=url,
             status=status,
             detail=detail,

@@ -1,0 +1,103 @@
+"""Shared fixtures: real Prometheus and Alertmanager on loopback, and a scrape target we control."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+import httpx
+import pytest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, make_wsgi_app
+
+from tests.real_servers import (
+    TEST_RULES,
+    RunningAlertmanager,
+    RunningServer,
+    prometheus_config,
+    start_alertmanager,
+    start_prometheus,
+    wait_until,
+)
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@dataclass
+class ScrapeTarget:
+    """A prometheus_client registry served on loopback, with metrics the tests drive."""
+
+    address: str
+    registry: CollectorRegistry
+    requests: Counter
+    in_flight: Gauge
+    latency: Histogram
+
+
+@pytest.fixture(scope="session")
+def scrape_target() -> Iterator[ScrapeTarget]:
+    """Exposes opsconsole_test_* metrics on a free loopback port."""
+    registry = CollectorRegistry()
+    requests = Counter("opsconsole_test_requests", "Requests handled", ["status"], registry=registry)
+    in_flight = Gauge("opsconsole_test_in_flight", "Requests in flight", registry=registry)
+    latency = Histogram(
+        "opsconsole_test_latency_seconds", "Latency", buckets=(0.1, 0.5, 1.0, 2.5), registry=registry
+    )
+    requests.labels(status="ok").inc(100)
+    requests.labels(status="error").inc(5)
+    in_flight.set(3)
+    for value in (0.05, 0.2, 0.7, 2.0):
+        latency.observe(value)
+    server: WSGIServer = make_server("127.0.0.1", 0, make_wsgi_app(registry), handler_class=_QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield ScrapeTarget(f"127.0.0.1:{server.server_port}", registry, requests, in_flight, latency)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="session")
+def real_alertmanager(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningAlertmanager]:
+    """A real Alertmanager (Debian's prometheus-alertmanager) on loopback, clustering off."""
+    server = start_alertmanager(tmp_path_factory.mktemp("alertmanager"))
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def real_prometheus(
+    tmp_path_factory: pytest.TempPathFactory,
+    scrape_target: ScrapeTarget,
+    real_alertmanager: RunningAlertmanager,
+) -> Iterator[RunningServer]:
+    """A real Prometheus scraping ``scrape_target`` every second and alerting to ``real_alertmanager``.
+
+    Ready once the target has been scraped and the always-firing alert reached Alertmanager.
+    """
+    tmp = tmp_path_factory.mktemp("prometheus")
+    config = prometheus_config([scrape_target.address], real_alertmanager.url, Path("{rules}"))
+    server = start_prometheus(tmp, config, rules=TEST_RULES)
+    try:
+
+        def scraped() -> bool:
+            body = httpx.get(f"{server.url}/api/v1/query", params={"query": "up"}).json()
+            return bool(body["data"]["result"])
+
+        def delivered() -> bool:
+            alerts = httpx.get(f"{real_alertmanager.url}/api/v2/alerts").json()
+            return any(a["labels"].get("alertname") == "OpsconsoleTestAlwaysFiring" for a in alerts)
+
+        wait_until(scraped, timeout=30, what="first scrape of the test target")
+        wait_until(delivered, timeout=30, what="OpsconsoleTestAlwaysFiring in Alertmanager")
+        yield server
+    finally:
+        server.stop()
