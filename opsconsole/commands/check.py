@@ -1,0 +1,135 @@
+"""``opsconsole check``: is every configured backend reachable, which version, how fast, and why not."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import json
+import sys
+import time
+from dataclasses import asdict, dataclass
+from typing import Any, Protocol
+
+from opsconsole.backends.errors import BackendError
+from opsconsole.backends.probe import BackendInfo
+from opsconsole.config import BackendKind, ConfigError, EndpointSettings, ResolvedContext
+from opsconsole.core.untrusted_text import excerpt
+
+# kind -> (module, class): imported lazily so `check` stays fast and one broken client cannot break the others.
+CLIENTS: dict[str, tuple[str, str]] = {
+    "prometheus": ("opsconsole.backends.prometheus", "PrometheusClient"),
+    "alertmanager": ("opsconsole.backends.alertmanager", "AlertmanagerClient"),
+    "loki": ("opsconsole.backends.loki", "LokiClient"),
+    "jaeger": ("opsconsole.backends.jaeger", "JaegerClient"),
+}
+
+
+class _Probeable(Protocol):
+    async def probe(self) -> BackendInfo: ...
+
+    async def aclose(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One line of the check report."""
+
+    backend: str
+    url: str
+    ok: bool
+    required: bool
+    version: str | None
+    latency_ms: float | None
+    detail: str
+
+
+def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
+    """Add the ``check`` command."""
+    parser = subparsers.add_parser(
+        "check",
+        parents=[common],
+        help="check every configured backend: reachability, version, latency, diagnosis",
+        description="Exit status is non-zero when a required backend fails (endpoints are required "
+        "unless their config says `required: false`).",
+    )
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser.set_defaults(func=run)
+
+
+def _client_for(kind: BackendKind, endpoint: EndpointSettings, read_only: bool) -> _Probeable:
+    module_name, class_name = CLIENTS[kind]
+    cls = getattr(importlib.import_module(module_name), class_name)
+    client: _Probeable = cls(endpoint, read_only=read_only)
+    return client
+
+
+async def check_endpoint(kind: BackendKind, endpoint: EndpointSettings, read_only: bool) -> CheckResult:
+    """Probe one endpoint; never raises."""
+    started = time.perf_counter()
+    client: _Probeable | None = None
+    try:
+        client = _client_for(kind, endpoint, read_only)
+        info = await asyncio.wait_for(client.probe(), timeout=endpoint.timeout * 2 + 1)
+    except BackendError as exc:
+        return CheckResult(kind, endpoint.url, False, endpoint.required, None, None, exc.message)
+    except TimeoutError:
+        detail = f"timeout: no answer within {endpoint.timeout:g}s"
+        return CheckResult(kind, endpoint.url, False, endpoint.required, None, None, detail)
+    except ConfigError as exc:
+        return CheckResult(kind, endpoint.url, False, endpoint.required, None, None, f"config: {exc}")
+    except Exception as exc:  # a bug must not hide the other backends' results
+        detail = f"internal error: {type(exc).__name__}: {excerpt(str(exc), 200)}"
+        return CheckResult(kind, endpoint.url, False, endpoint.required, None, None, detail)
+    finally:
+        if client is not None:
+            try:
+                await client.aclose()
+            except Exception:  # noqa: S110 - closing must never mask the probe's result
+                pass
+    latency = (time.perf_counter() - started) * 1000
+    version = excerpt(info.version, 60) if info.version else None
+    return CheckResult(
+        kind, endpoint.url, True, endpoint.required, version, latency, excerpt(info.summary, 200)
+    )
+
+
+async def check_context(resolved: ResolvedContext) -> list[CheckResult]:
+    """Probe every endpoint of the context concurrently."""
+    return list(
+        await asyncio.gather(*(check_endpoint(k, e, resolved.read_only) for k, e in resolved.endpoints()))
+    )
+
+
+def _table(results: list[CheckResult]) -> str:
+    rows = [("BACKEND", "URL", "STATUS", "VERSION", "LATENCY", "DETAIL")]
+    for r in results:
+        status = "ok" if r.ok else ("FAIL" if r.required else "fail (optional)")
+        latency = f"{r.latency_ms:.0f} ms" if r.latency_ms is not None else "-"
+        rows.append((r.backend, r.url, status, r.version or "-", latency, r.detail))
+    widths = [max(len(row[i]) for row in rows) for i in range(5)]
+    return "\n".join(
+        "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:5])) + "  " + row[5] for row in rows
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print the report; exit 1 when a required backend fails, 2 when nothing is configured."""
+    from opsconsole.cli import resolve_from_args
+
+    resolved = resolve_from_args(args)
+    if not resolved.endpoints():
+        print(
+            "opsconsole check: no backends configured for context "
+            f"'{resolved.name}'. Pass --prometheus URL / --alertmanager URL, set OPSCONSOLE_PROMETHEUS_URL, "
+            "or add them to the config file (see `opsconsole config view`).",
+            file=sys.stderr,
+        )
+        return 2
+    results = asyncio.run(check_context(resolved))
+    if args.json:
+        print(json.dumps({"context": resolved.name, "results": [asdict(r) for r in results]}, indent=2))
+    else:
+        print(f"context: {resolved.name}" + (" (read-only)" if resolved.read_only else ""))
+        print(_table(results))
+    return 1 if any(r.required and not r.ok for r in results) else 0

@@ -1,0 +1,90 @@
+"""A tiny scripted HTTP server on loopback that records every request it receives.
+
+Used to play backends that misbehave (401, 404, 503, HTML, slow, huge) and to
+prove what did - or did not - leave the process.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+@dataclass(frozen=True)
+class Received:
+    """One request as the server saw it."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What to answer."""
+
+    status: int = 200
+    body: bytes | str = b""
+    headers: dict[str, str] = field(default_factory=lambda: {"Content-Type": "application/json"})
+    delay: float = 0.0
+
+
+Handler = Callable[[Received], Reply]
+
+
+@dataclass
+class ScriptedServer:
+    """The running server: its URL and every request received so far."""
+
+    url: str
+    received: list[Received]
+
+    def paths(self) -> list[str]:
+        """Paths of the requests received, in order."""
+        return [r.path for r in self.received]
+
+
+@contextmanager
+def scripted_server(handler: Handler) -> Iterator[ScriptedServer]:
+    """Serve ``handler`` on a free 127.0.0.1 port until the block ends."""
+    received: list[Received] = []
+    stop = threading.Event()
+
+    class _Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def _serve(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
+            request = Received(self.command, self.path, dict(self.headers.items()), body)
+            received.append(request)
+            reply = handler(request)
+            if reply.delay:
+                stop.wait(reply.delay)
+            payload = reply.body.encode() if isinstance(reply.body, str) else reply.body
+            self.send_response(reply.status)
+            for key, value in reply.headers.items():
+                self.send_header(key, value)
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        do_GET = do_POST = do_DELETE = do_PUT = _serve
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield ScriptedServer(f"http://127.0.0.1:{server.server_port}", received)
+    finally:
+        stop.set()
+        server.shutdown()
+        server.server_close()
