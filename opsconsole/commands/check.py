@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import importlib
 import json
 import sys
@@ -16,7 +17,7 @@ from opsconsole.backends.probe import BackendInfo
 from opsconsole.config import BackendKind, ConfigError, EndpointSettings, ResolvedContext
 from opsconsole.core.untrusted_text import excerpt
 
-# kind -> (module, class): imported lazily so `check` stays fast and one broken client cannot break the others.
+# kind -> (module, class), imported lazily: `check` stays fast and one broken client can't break the rest.
 CLIENTS: dict[str, tuple[str, str]] = {
     "prometheus": ("opsconsole.backends.prometheus", "PrometheusClient"),
     "alertmanager": ("opsconsole.backends.alertmanager", "AlertmanagerClient"),
@@ -83,10 +84,9 @@ async def check_endpoint(kind: BackendKind, endpoint: EndpointSettings, read_onl
         return CheckResult(kind, endpoint.url, False, endpoint.required, None, None, detail)
     finally:
         if client is not None:
-            try:
+            # Closing must never mask the probe's result.
+            with contextlib.suppress(Exception):
                 await client.aclose()
-            except Exception:  # noqa: S110 - closing must never mask the probe's result
-                pass
     latency = (time.perf_counter() - started) * 1000
     version = excerpt(info.version, 60) if info.version else None
     return CheckResult(
