@@ -1,0 +1,98 @@
+"""Pydantic models of the Loki HTTP API.
+
+Log timestamps are nanosecond **strings** on the wire and stay ``int`` here:
+``float`` cannot hold 19 significant digits. Values may carry a third element
+(structured metadata / parsed labels with ``categorize-labels``).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+class _Tolerant(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
+
+
+class LogEntry(_Tolerant):
+    """One log line with its stream's labels."""
+
+    ts_ns: int
+    line: str
+    labels: dict[str, str] = Field(default_factory=dict)
+    structured_metadata: dict[str, str] = Field(default_factory=dict)
+    parsed: dict[str, str] = Field(default_factory=dict)
+
+    @property
+    def key(self) -> tuple[int, tuple[tuple[str, str], ...], str]:
+        """Identity for de-duplication across overlapping pages (several lines can share a ns)."""
+        return self.ts_ns, tuple(sorted(self.labels.items())), self.line
+
+
+def parse_ns(raw: Any) -> int:
+    """A Loki ns timestamp (string or int) as int; floats are refused (they lose precision)."""
+    if isinstance(raw, bool) or not isinstance(raw, str | int):
+        raise ValueError(f"timestamp must be a string of nanoseconds, got {raw!r}")
+    return int(raw)
+
+
+class Stream(_Tolerant):
+    """A ``streams`` result item."""
+
+    stream: dict[str, str] = Field(default_factory=dict)
+    values: list[LogEntry] = Field(default_factory=list)
+
+    @field_validator("values", mode="before")
+    @classmethod
+    def _entries(cls, raw: Any, info: Any) -> Any:
+        if raw is None:
+            return []
+        labels = (info.data or {}).get("stream") or {}
+        out = []
+        for value in raw:
+            if not isinstance(value, list | tuple) or len(value) not in (2, 3):
+                raise ValueError("a stream value must be [ns, line] or [ns, line, metadata]")
+            meta = value[2] if len(value) == 3 and isinstance(value[2], dict) else {}
+            out.append(
+                {
+                    "ts_ns": parse_ns(value[0]),
+                    "line": str(value[1]),
+                    "labels": labels,
+                    "structured_metadata": meta.get("structuredMetadata") or {},
+                    "parsed": meta.get("parsed") or {},
+                }
+            )
+        return out
+
+
+class MetricSample(_Tolerant):
+    """A metric-query series (Prometheus-shaped): labels and ``(seconds, value)`` points."""
+
+    metric: dict[str, str] = Field(default_factory=dict)
+    values: list[tuple[float, float]] = Field(default_factory=list)
+
+
+class LokiQueryResult(_Tolerant):
+    """A Loki query answer: log entries (merged, ordered) or metric series."""
+
+    result_type: Literal["streams", "matrix", "vector", "scalar"]
+    entries: list[LogEntry] = Field(default_factory=list)
+    series: list[MetricSample] = Field(default_factory=list)
+    exec_time: float | None = None
+    bytes_processed: int | None = None
+
+
+class TailBatch(_Tolerant):
+    """One websocket frame (or one poll) of the live tail."""
+
+    entries: list[LogEntry] = Field(default_factory=list)
+    dropped: int = 0
+
+
+class LokiBuildInfo(_Tolerant):
+    """``/loki/api/v1/status/buildinfo``."""
+
+    version: str | None = None
+    revision: str | None = None

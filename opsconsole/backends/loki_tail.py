@@ -1,0 +1,205 @@
+"""Live log tail: Loki's ``/loki/api/v1/tail`` websocket, with reconnect and a polling fallback.
+
+httpx has no websockets, so the tail uses the ``websockets`` library with the
+same headers, credentials and TLS as every other request. When the websocket
+cannot be opened at all (a proxy that drops upgrades, an old Loki, a query
+frontend without ``tail_proxy_url``) the stream falls back to polling
+``query_range`` forward from the last timestamp seen. Either way, lines are never
+repeated and, short of Loki itself dropping them (reported as ``dropped``), never
+skipped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import random
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any, Literal
+from urllib.parse import urlencode
+
+import websockets
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
+
+from opsconsole.backends.errors import BackendError, FailureKind
+from opsconsole.backends.loki import LokiClient, merge_streams
+from opsconsole.backends.loki_models import LogEntry, Stream, TailBatch
+from opsconsole.backends.transport import USER_AGENT, classify_exception, ssl_context_for
+from opsconsole.config import resolve_credentials
+from opsconsole.core.untrusted_text import excerpt
+
+TailState = Literal["connecting", "live", "reconnecting", "polling"]
+
+
+@dataclass
+class TailStatus:
+    """What the pane shows about the tail itself."""
+
+    state: TailState = "connecting"
+    last_error: str | None = None
+    dropped_total: int = 0
+    reconnects: int = 0
+
+
+def parse_tail_frame(text: str) -> TailBatch:
+    """One websocket frame (``{"streams": [...], "dropped_entries": [...]}``) as a batch."""
+    payload = json.loads(text)
+    if not isinstance(payload, dict):
+        raise ValueError("tail frame is not an object")
+    streams = [Stream.model_validate(s) for s in payload.get("streams") or []]
+    dropped = payload.get("dropped_entries") or []
+    return TailBatch(entries=merge_streams(streams, "forward"), dropped=len(dropped))
+
+
+class LokiTailStream:
+    """An async iterator of :class:`TailBatch` for one LogQL query, surviving disconnects."""
+
+    def __init__(
+        self,
+        client: LokiClient,
+        logql: str,
+        *,
+        start_ns: int | None = None,
+        delay_for: int = 0,
+        limit: int = 100,
+        poll_interval: float = 1.5,
+        max_backoff: float = 30.0,
+        use_websocket: bool = True,
+    ) -> None:
+        self.client = client
+        self.logql = logql
+        self.delay_for = min(max(delay_for, 0), 5)
+        self.limit = limit
+        self.poll_interval = poll_interval
+        self.max_backoff = max_backoff
+        self.status = TailStatus()
+        self._use_websocket = use_websocket
+        self._last_ts = start_ns if start_ns is not None else time.time_ns() - 60 * 1_000_000_000
+        self._seen_at_last: set[tuple[Any, ...]] = set()
+
+    # -- de-duplication ------------------------------------------------------------------------
+
+    def _fresh(self, entries: list[LogEntry]) -> list[LogEntry]:
+        out = []
+        for entry in sorted(entries, key=lambda e: e.ts_ns):
+            if entry.ts_ns < self._last_ts or (
+                entry.ts_ns == self._last_ts and entry.key in self._seen_at_last
+            ):
+                continue
+            if entry.ts_ns > self._last_ts:
+                self._last_ts = entry.ts_ns
+                self._seen_at_last = set()
+            self._seen_at_last.add(entry.key)
+            out.append(entry)
+        return out
+
+    # -- websocket -----------------------------------------------------------------------------
+
+    def _ws_url(self) -> str:
+        base = self.client.endpoint.url
+        scheme = "wss" if base.startswith("https") else "ws"
+        query = urlencode(
+            {
+                "query": self.logql,
+                "start": str(self._last_ts),
+                "limit": str(self.limit),
+                "delay_for": self.delay_for,
+            }
+        )
+        return f"{scheme}{base[base.index(':') :]}/loki/api/v1/tail?{query}"
+
+    def _headers(self) -> dict[str, str]:
+        creds = resolve_credentials(self.client.endpoint.auth, self.client.environ)
+        headers = {"User-Agent": USER_AGENT, **creds.headers}
+        if creds.basic:
+            token = base64.b64encode(f"{creds.basic[0]}:{creds.basic[1]}".encode()).decode()
+            headers["Authorization"] = f"Basic {token}"
+        return headers
+
+    async def _websocket_batches(self) -> AsyncIterator[TailBatch]:
+        endpoint = self.client.endpoint
+        ssl = ssl_context_for(endpoint) if endpoint.url.startswith("https") else None
+        async with websockets.connect(
+            self._ws_url(),
+            additional_headers=self._headers(),
+            ssl=ssl,
+            open_timeout=endpoint.timeout,
+            max_size=16 * 1024 * 1024,
+        ) as socket:
+            self.status.state = "live"
+            self.status.last_error = None
+            async for message in socket:
+                text = message.decode() if isinstance(message, bytes) else message
+                yield parse_tail_frame(text)
+
+    # -- polling -------------------------------------------------------------------------------
+
+    async def _poll_once(self) -> TailBatch:
+        now = time.time_ns()
+        page = await self.client.query_range(
+            self.logql, self._last_ts, now, limit=max(self.limit, 1000), direction="forward"
+        )
+        return TailBatch(entries=page.entries)
+
+    # -- the iterator --------------------------------------------------------------------------
+
+    def _backoff(self, attempt: int) -> float:
+        return float(min(self.max_backoff, 0.5 * 2**attempt) * (0.5 + random.random() / 2))
+
+    async def __aiter__(self) -> AsyncIterator[TailBatch]:
+        attempt = 0
+        while True:
+            if self._use_websocket:
+                try:
+                    async for batch in self._websocket_batches():
+                        attempt = 0
+                        self.status.dropped_total += batch.dropped
+                        fresh = self._fresh(list(batch.entries))
+                        if fresh or batch.dropped:
+                            yield TailBatch(entries=fresh, dropped=batch.dropped)
+                    self.status.last_error = "tail closed by the server"
+                except InvalidStatus as exc:
+                    code = exc.response.status_code
+                    if code in {401, 403}:
+                        self.status.last_error = f"{code}: tail refused (credentials?)"
+                    else:
+                        # The upgrade itself is refused (proxy, old Loki): poll instead, for good.
+                        self._use_websocket = False
+                        self.status.state = "polling"
+                        self.status.last_error = f"websocket refused ({code}); polling instead"
+                        continue
+                except ConnectionClosed as exc:
+                    reason = exc.rcvd.reason if exc.rcvd else ""
+                    close_code = exc.rcvd.code if exc.rcvd else None
+                    self.status.last_error = (
+                        f"tail closed: {excerpt(reason, 200)}"
+                        if close_code == 1011
+                        else "tail connection dropped"
+                    )
+                except (InvalidHandshake, OSError, TimeoutError, ValueError) as exc:
+                    err = classify_exception(
+                        "loki", self.client.endpoint.url, exc, self.client.endpoint.timeout
+                    )
+                    self.status.last_error = err.diagnosis
+                self.status.state = "reconnecting"
+                self.status.reconnects += 1
+                await asyncio.sleep(self._backoff(attempt))
+                attempt += 1
+                continue
+            try:
+                batch = await self._poll_once()
+                attempt = 0
+                self.status.state = "polling"
+                fresh = self._fresh(list(batch.entries))
+                if fresh:
+                    yield TailBatch(entries=fresh)
+                await asyncio.sleep(self.poll_interval)
+            except BackendError as exc:
+                self.status.last_error = exc.message
+                if exc.kind is FailureKind.READ_ONLY:
+                    raise
+                await asyncio.sleep(self._backoff(attempt))
+                attempt += 1
