@@ -97,9 +97,11 @@ async def test_short_trace_ids_are_padded() -> None:
 
 async def test_unknown_trace_is_not_found_from_a_text_plain_envelope() -> None:
     body = json.dumps({"data": None, "errors": [{"code": 404, "msg": "trace not found"}]})
-    with scripted_server(lambda r: Reply(404, body, {"Content-Type": "text/plain"})) as server:
-        with pytest.raises(BackendError) as err:
-            await JaegerClient(EndpointSettings(url=server.url)).trace(TRACE_ID)
+    with (
+        scripted_server(lambda r: Reply(404, body, {"Content-Type": "text/plain"})) as server,
+        pytest.raises(BackendError) as err,
+    ):
+        await JaegerClient(EndpointSettings(url=server.url)).trace(TRACE_ID)
     assert err.value.kind is FailureKind.NOT_FOUND
 
 
