@@ -1,0 +1,284 @@
+"""The shared transport policy: retries, timeouts, bounded reads, error mapping, auth, TLS, read-only."""
+
+from __future__ import annotations
+
+import shutil
+import ssl
+import subprocess
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from opsconsole.backends.errors import BackendError, FailureKind, ReadOnlyViolation
+from opsconsole.backends.transport import BackendHttp, RetryPolicy
+from opsconsole.config import EndpointSettings
+from tests.loopback_http import Received, Reply, scripted_server
+from tests.real_servers import free_port
+
+FAST = RetryPolicy(attempts=3, backoff_factor=0.01, max_backoff=0.05, jitter=0.0)
+
+
+def http(url: str, **kwargs: object) -> BackendHttp:
+    endpoint = kwargs.pop("endpoint", None) or EndpointSettings(url=url, timeout=kwargs.pop("timeout", 5))  # type: ignore[arg-type]
+    kwargs.setdefault("retry", FAST)
+    return BackendHttp("loki", endpoint, **kwargs)  # type: ignore[arg-type]
+
+
+async def test_get_is_retried_on_503_then_succeeds() -> None:
+    answers = iter([Reply(503, "busy"), Reply(503, "busy"), Reply(200, '{"ok": true}')])
+    with scripted_server(lambda r: next(answers)) as server:
+        assert await http(server.url).get_json("x") == {"ok": True}
+        assert len(server.received) == 3
+
+
+async def test_retries_give_up_with_a_typed_server_error() -> None:
+    with scripted_server(lambda r: Reply(503, "still busy", {"Content-Type": "text/plain"})) as server:
+        with pytest.raises(BackendError) as err:
+            await http(server.url).get_json("x")
+        assert len(server.received) == 3
+    assert err.value.kind is FailureKind.SERVER_ERROR
+    assert err.value.diagnosis == "503: server error"
+    assert err.value.detail == "still busy"
+
+
+async def test_post_is_never_retried() -> None:
+    with scripted_server(lambda r: Reply(503, "busy")) as server:
+        with pytest.raises(BackendError):
+            await http(server.url).request("POST", "api/v2/silences", json_body={"a": 1})
+        assert len(server.received) == 1
+
+
+async def test_400_is_not_retried() -> None:
+    with scripted_server(lambda r: Reply(400, "bad query", {"Content-Type": "text/plain"})) as server:
+        with pytest.raises(BackendError) as err:
+            await http(server.url).get_json("x")
+        assert len(server.received) == 1
+    assert err.value.kind is FailureKind.BAD_REQUEST
+
+
+async def test_429_is_retried_and_diagnosed() -> None:
+    with scripted_server(
+        lambda r: Reply(429, "slow down", {"Content-Type": "text/plain", "Retry-After": "0"})
+    ) as server:
+        with pytest.raises(BackendError) as err:
+            await http(server.url).get_json("x")
+        assert len(server.received) == 3
+    assert err.value.diagnosis == "429: rate limited"
+
+
+async def test_connection_refused() -> None:
+    with pytest.raises(BackendError) as err:
+        await http(f"http://127.0.0.1:{free_port()}").get_json("x")
+    assert err.value.kind is FailureKind.CONNECTION_REFUSED
+    assert err.value.retryable
+
+
+async def test_dns_failure() -> None:
+    with pytest.raises(BackendError) as err:
+        await http("http://no-such-host.invalid:3100").get_json("x")
+    assert err.value.kind is FailureKind.DNS
+
+
+async def test_server_that_never_answers_times_out() -> None:
+    with scripted_server(lambda r: Reply(200, "{}", delay=3)) as server:
+        with pytest.raises(BackendError) as err:
+            await http(server.url, timeout=0.5).get_json("x")
+        assert len(server.received) == 1, "read timeouts are not retried"
+    assert err.value.kind is FailureKind.TIMEOUT
+    assert err.value.diagnosis == "timeout: no answer within 0.5s"
+
+
+async def test_slow_answer_just_under_the_timeout_succeeds() -> None:
+    with scripted_server(lambda r: Reply(200, '{"ok": 1}', delay=0.3)) as server:
+        assert await http(server.url, timeout=1.0).get_json("x") == {"ok": 1}
+
+
+async def test_enormous_body_is_cut_off() -> None:
+    big = b"[" + b"1," * 600_000 + b"1]"
+    with scripted_server(lambda r: Reply(200, big)) as server:
+        with pytest.raises(BackendError) as err:
+            await http(server.url, max_body_bytes=1_000_000).get_json("x")
+    assert err.value.kind is FailureKind.TOO_LARGE
+
+
+async def test_malformed_and_html_bodies() -> None:
+    with scripted_server(lambda r: Reply(200, '{"status": "succ')) as server:
+        with pytest.raises(BackendError) as bad:
+            await http(server.url).get_json("x")
+    assert bad.value.kind is FailureKind.MALFORMED
+    with scripted_server(lambda r: Reply(200, "<html>login</html>", {"Content-Type": "text/html"})) as server:
+        with pytest.raises(BackendError) as html:
+            await http(server.url).get_json("x")
+    assert html.value.kind is FailureKind.WRONG_SHAPE
+    assert "is this a Loki URL?" in html.value.diagnosis
+
+
+@pytest.mark.parametrize(
+    ("status", "token", "diagnosis"),
+    [
+        (401, None, "401: authentication required (no credentials set)"),
+        (401, "t0k3n", "401: token rejected"),
+        (403, "t0k3n", "403: forbidden (credentials lack permission)"),
+        (404, None, "404: is this a Loki URL?"),
+        (500, None, "500: server error"),
+    ],
+)
+async def test_status_diagnoses(
+    status: int, token: str | None, diagnosis: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("T", token or "")
+    with scripted_server(lambda r: Reply(status, "nope", {"Content-Type": "text/plain"})) as server:
+        auth = {"bearer_token_env": "T"} if token else {}
+        endpoint = EndpointSettings.model_validate({"url": server.url, "auth": auth})
+        with pytest.raises(BackendError) as err:
+            await http(server.url, endpoint=endpoint, retry=RetryPolicy(attempts=1)).get_json("x")
+    assert err.value.diagnosis == diagnosis
+    assert "t0k3n" not in err.value.message
+
+
+async def test_auth_headers_reach_the_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    token_file = tmp_path / "token"
+    token_file.write_text("from-file\n")
+    monkeypatch.setenv("PW", "s3cret")
+    with scripted_server(lambda r: Reply(200, "{}")) as server:
+        bearer = EndpointSettings.model_validate(
+            {
+                "url": server.url,
+                "auth": {
+                    "bearer_token_file": str(token_file),
+                    "tenant_id": "team-a",
+                    "headers": {"X-Extra": "1"},
+                },
+            }
+        )
+        basic = EndpointSettings.model_validate(
+            {"url": server.url, "auth": {"username": "ops", "password_env": "PW"}}
+        )
+        await http(server.url, endpoint=bearer).get_json("a")
+        await http(server.url, endpoint=basic).get_json("b")
+        first, second = server.received
+    assert first.headers["Authorization"] == "Bearer from-file"
+    assert first.headers["X-Scope-OrgID"] == "team-a"
+    assert first.headers["X-Extra"] == "1"
+    assert second.headers["Authorization"] == "Basic b3BzOnMzY3JldA=="
+
+
+async def test_base_url_prefix_is_kept() -> None:
+    with scripted_server(lambda r: Reply(200, "{}")) as server:
+        await http(f"{server.url}/prometheus").get_json("api/v1/query")
+        assert server.paths() == ["/prometheus/api/v1/query"]
+
+
+async def test_read_only_refuses_mutations_before_sending() -> None:
+    with scripted_server(lambda r: Reply(200, "{}")) as server:
+        client = http(server.url, read_only=True)
+        for method in ("POST", "DELETE", "PUT", "PATCH"):
+            with pytest.raises(ReadOnlyViolation):
+                await client.request(method, "api/v2/silences", json_body={})
+        with pytest.raises(ReadOnlyViolation):
+            await client.client.post("api/v2/silences", json={})  # the transport guard, below request()
+        assert server.received == []
+        assert await client.get_json("api/v2/alerts") == {}
+        assert [r.method for r in server.received] == ["GET"]
+
+
+@pytest.fixture(scope="module")
+def tls_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """HTTPS on loopback with a certificate signed by a throwaway CA."""
+    openssl = shutil.which("openssl")
+    assert openssl, "openssl is needed to make the test CA"
+    d = tmp_path_factory.mktemp("tls")
+
+    def run(*args: str) -> None:
+        subprocess.run([openssl, *args], check=True, capture_output=True)
+
+    run(
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        str(d / "ca.key"),
+        "-out",
+        str(d / "ca.pem"),
+        "-days",
+        "2",
+        "-subj",
+        "/CN=opsconsole test CA",
+    )
+    run(
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        str(d / "srv.key"),
+        "-out",
+        str(d / "srv.csr"),
+        "-subj",
+        "/CN=127.0.0.1",
+    )
+    (d / "ext.cnf").write_text("subjectAltName=IP:127.0.0.1\n")
+    run(
+        "x509",
+        "-req",
+        "-in",
+        str(d / "srv.csr"),
+        "-CA",
+        str(d / "ca.pem"),
+        "-CAkey",
+        str(d / "ca.key"),
+        "-CAcreateserial",
+        "-out",
+        str(d / "srv.pem"),
+        "-days",
+        "2",
+        "-extfile",
+        str(d / "ext.cnf"),
+    )
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = b'{"ok": true}'
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(d / "srv.pem", d / "srv.key")
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"https://127.0.0.1:{server.server_port}", d / "ca.pem"
+    server.shutdown()
+
+
+async def test_tls_unknown_ca_then_trusted_with_ca_file(tls_server: tuple[str, Path]) -> None:
+    url, ca = tls_server
+    with pytest.raises(BackendError) as err:
+        await http(url).get_json("x")
+    assert err.value.kind is FailureKind.TLS
+    assert err.value.diagnosis.startswith("TLS: unknown CA")
+    trusted = EndpointSettings.model_validate({"url": url, "tls": {"ca_file": str(ca)}})
+    assert await http(url, endpoint=trusted).get_json("x") == {"ok": True}
+
+
+async def test_insecure_skip_verify_warns(tls_server: tuple[str, Path]) -> None:
+    url, _ = tls_server
+    insecure = EndpointSettings.model_validate({"url": url, "tls": {"insecure_skip_verify": True}})
+    with pytest.warns(UserWarning, match="TLS verification is OFF"):
+        assert await http(url, endpoint=insecure).get_json("x") == {"ok": True}
+
+
+def test_received_type_is_exported() -> None:
+    assert Received.__name__ == "Received"
