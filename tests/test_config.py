@@ -135,7 +135,8 @@ def test_credentials_come_from_env_and_file_and_never_show_in_repr(tmp_path: Pat
     token = tmp_path / "token"
     token.write_text("file-token\n")
     config = parse_config(
-        f"contexts:\n  a:\n    loki:\n      url: http://l\n      auth: {{bearer_token_file: {token}, tenant_id: t1}}\n",
+        "contexts:\n  a:\n    loki:\n      url: http://l\n"
+        f"      auth: {{bearer_token_file: {token}, tenant_id: t1}}\n",
         "c.yaml",
     )
     assert config.contexts["a"].loki is not None
