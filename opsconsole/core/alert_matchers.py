@@ -1,0 +1,64 @@
+"""Alertmanager matcher syntax, as amtool and the API ``filter`` use it.
+
+``severity="critical", service=~"agents|db"`` (braces optional, comma-separated);
+operators ``=``, ``!=``, ``=~``, ``!~``; values double-quoted (unquoted values
+without spaces or commas are accepted, as Alertmanager does). Regexes are
+anchored on both ends when matched.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+Operator = Literal["=", "!=", "=~", "!~"]
+_ONE = re.compile(r'\s*([A-Za-z_][A-Za-z0-9_]*)\s*(=~|!~|!=|=)\s*("(?:[^"\\]|\\.)*"|[^",{}\s]*)\s*(?:,|$)')
+
+
+class MatcherSyntaxError(ValueError):
+    """Text that is not a list of matchers; the message says where."""
+
+
+@dataclass(frozen=True)
+class LabelMatcher:
+    """``name op value``."""
+
+    name: str
+    op: Operator
+    value: str
+
+    def matches(self, labels: dict[str, str]) -> bool:
+        """Whether a label set satisfies this matcher (a missing label is the empty string)."""
+        actual = labels.get(self.name, "")
+        if self.op in ("=", "!="):
+            return (actual == self.value) == (self.op == "=")
+        return bool(re.fullmatch(self.value, actual)) == (self.op == "=~")
+
+    def __str__(self) -> str:
+        escaped = self.value.replace("\\", "\\\\").replace('"', '\\"')
+        return f'{self.name}{self.op}"{escaped}"'
+
+
+def parse_matchers(text: str) -> list[LabelMatcher]:
+    """Parse a matcher list; raises :class:`MatcherSyntaxError` naming the bad part."""
+    body = text.strip()
+    if body.startswith("{") and body.endswith("}"):
+        body = body[1:-1]
+    out: list[LabelMatcher] = []
+    position = 0
+    while position < len(body) and body[position:].strip():
+        match = _ONE.match(body, position)
+        if not match or match.end() == position:
+            near = body[position : position + 30]
+            raise MatcherSyntaxError(f'bad matcher near {near!r}: expected name="value" with =, !=, =~ or !~')
+        name, op, raw = match.groups()
+        value = raw[1:-1].encode("utf-8").decode("unicode_escape") if raw.startswith('"') else raw
+        if op in ("=~", "!~"):
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise MatcherSyntaxError(f"invalid regex in {name}{op}: {exc}") from None
+        out.append(LabelMatcher(name, op, value))  # type: ignore[arg-type]
+        position = match.end()
+    return out

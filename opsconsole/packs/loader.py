@@ -1,0 +1,282 @@
+"""Finding, merging (``extends``) and validating query packs.
+
+Search path, later wins on a name clash (and the clash is reported): the built-in
+``queries/``, then the user's packs dir, then ``--pack PATH``. One bad pack never
+stops the others: errors are collected as :class:`PackError` with file, line and
+field.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import promql_parser
+from pydantic import ValidationError
+
+from opsconsole.core.alert_matchers import MatcherSyntaxError, parse_matchers
+from opsconsole.core.located_yaml import LocatedDocument, YamlSyntaxError, load_yaml
+from opsconsole.packs.logql_check import LogqlError, check_logql
+from opsconsole.packs.render import (
+    ENTITY_PLACEHOLDERS,
+    SLO_WINDOW_PLACEHOLDER,
+    PackQuery,
+    pack_queries,
+    pack_values,
+    render,
+)
+from opsconsole.packs.schema import QueryPack
+from opsconsole.packs.variables import UnknownVariable, parse_duration
+
+PACK_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(frozen=True)
+class PackError:
+    """A problem in a pack file, located for humans."""
+
+    file: str
+    line: int
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.field}: {self.message}"
+
+
+@dataclass(frozen=True)
+class PackSource:
+    """A pack file and where it came from (``builtin``, ``user`` or ``cli``)."""
+
+    path: Path
+    origin: str
+
+
+@dataclass(frozen=True)
+class LoadedPack:
+    """A validated pack; ``chain`` is its own document then those it extends."""
+
+    pack: QueryPack
+    source: PackSource
+    chain: tuple[LocatedDocument, ...]
+
+    @property
+    def name(self) -> str:
+        """The pack's name."""
+        return self.pack.name
+
+
+@dataclass
+class PackSet:
+    """Everything found on the search path."""
+
+    packs: dict[str, LoadedPack] = field(default_factory=dict)
+    errors: list[PackError] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+
+
+def _locate(chain: Sequence[LocatedDocument], path: Sequence[str | int]) -> tuple[str, int]:
+    """File and line of ``path``: the first document in the chain that spells out the field."""
+    key = tuple(path)
+    while key:
+        for doc in chain:
+            if key in doc.lines:
+                return doc.source, doc.lines[key]
+        key = key[:-1]
+    return chain[0].source, chain[0].first_line
+
+
+def _merge(base: Any, override: Any) -> Any:
+    """Deep merge of mappings; anything else in ``override`` replaces ``base``."""
+    if isinstance(base, dict) and isinstance(override, dict):
+        merged = dict(base)
+        for key, value in override.items():
+            merged[key] = _merge(base[key], value) if key in base else copy.deepcopy(value)
+        return merged
+    return copy.deepcopy(override)
+
+
+def discover(dirs: Iterable[tuple[Path, str]], files: Iterable[Path] = ()) -> list[PackSource]:
+    """Pack files in search-path order."""
+    sources: list[PackSource] = []
+    for directory, origin in dirs:
+        if directory.is_dir():
+            sources += [
+                PackSource(p, origin)
+                for p in sorted(directory.iterdir())
+                if p.suffix in PACK_SUFFIXES and p.is_file()
+            ]
+    sources += [PackSource(Path(f), "cli") for f in files]
+    return sources
+
+
+def _read(source: PackSource, errors: list[PackError]) -> LocatedDocument | None:
+    try:
+        text = source.path.read_text(encoding="utf-8")
+    except OSError as exc:
+        errors.append(PackError(str(source.path), 1, "(file)", f"cannot read: {exc.strerror or exc}"))
+        return None
+    try:
+        doc = load_yaml(text, str(source.path))
+    except YamlSyntaxError as exc:
+        errors.append(PackError(str(source.path), exc.line or 1, "(yaml)", f"invalid YAML: {exc.problem}"))
+        return None
+    if not isinstance(doc.data, dict):
+        errors.append(
+            PackError(str(source.path), 1, "(document)", "expected a mapping with apiVersion, kind, metadata")
+        )
+        return None
+    name = (
+        (doc.data.get("metadata") or {}).get("name") if isinstance(doc.data.get("metadata"), dict) else None
+    )
+    if not isinstance(name, str) or not name:
+        errors.append(
+            PackError(
+                str(source.path), doc.line_of(("metadata",)), "metadata.name", "required field is missing"
+            )
+        )
+        return None
+    return doc
+
+
+def load_packs(
+    dirs: Iterable[tuple[Path, str]], files: Iterable[Path] = (), overrides: Mapping[str, str] | None = None
+) -> PackSet:
+    """Load and validate every pack on the search path."""
+    result = PackSet()
+    raw: dict[str, tuple[PackSource, LocatedDocument]] = {}
+    for source in discover(dirs, files):
+        doc = _read(source, result.errors)
+        if doc is None:
+            continue
+        name = doc.data["metadata"]["name"]
+        if name in raw:
+            previous = raw[name][0]
+            result.notices.append(
+                f"pack '{name}' from {source.path} ({source.origin}) replaces the one from "
+                f"{previous.path} ({previous.origin})"
+            )
+        raw[name] = (source, doc)
+
+    for name, (source, doc) in raw.items():
+        chain = _chain(name, raw, result.errors)
+        if chain is None:
+            continue
+        merged: Any = {}
+        for link in reversed(chain):
+            merged = _merge(merged, {k: v for k, v in link.data.items() if k != "extends"})
+        merged["metadata"] = doc.data.get("metadata")
+        try:
+            pack = QueryPack.model_validate(merged)
+        except ValidationError as exc:
+            for item in exc.errors(include_url=False):
+                loc = tuple(p for p in item["loc"] if isinstance(p, str | int))
+                file, line = _locate(chain, loc)
+                message = item["msg"]
+                if item["type"] == "extra_forbidden":
+                    message = "unknown field (see docs/query-packs.md for the allowed fields)"
+                elif item["type"] == "missing":
+                    message = "required field is missing"
+                result.errors.append(
+                    PackError(file, line, ".".join(str(p) for p in loc) or "(document)", message)
+                )
+            continue
+        if doc.data.get("extends"):
+            pack = pack.model_copy(update={"extends": doc.data["extends"]})
+        loaded = LoadedPack(pack, source, tuple(chain))
+        problems = validate_pack(loaded, overrides)
+        if problems:
+            result.errors.extend(problems)
+            continue
+        result.packs[name] = loaded
+    return result
+
+
+def _chain(
+    name: str, raw: Mapping[str, tuple[PackSource, LocatedDocument]], errors: list[PackError]
+) -> list[LocatedDocument] | None:
+    """The document of ``name`` followed by those it extends, or None (error recorded)."""
+    chain: list[LocatedDocument] = []
+    seen: list[str] = []
+    current: str | None = name
+    while current is not None:
+        if current in seen:
+            doc = raw[name][1]
+            cycle = " -> ".join([*seen, current])
+            errors.append(
+                PackError(doc.source, doc.line_of(("extends",)), "extends", f"circular extends: {cycle}")
+            )
+            return None
+        if current not in raw:
+            child = chain[-1]
+            errors.append(
+                PackError(
+                    child.source, child.line_of(("extends",)), "extends", f"extends unknown pack '{current}'"
+                )
+            )
+            return None
+        seen.append(current)
+        doc = raw[current][1]
+        chain.append(doc)
+        parent = doc.data.get("extends")
+        current = parent if isinstance(parent, str) and parent else None
+    return chain
+
+
+def _check_query(query: PackQuery, values: Mapping[str, str]) -> str | None:
+    scoped = dict(values)
+    if "window" in query.runtime_variables:
+        scoped["window"] = SLO_WINDOW_PLACEHOLDER
+    if query.runtime_variables & set(ENTITY_PLACEHOLDERS):
+        scoped.update(ENTITY_PLACEHOLDERS)
+    try:
+        text = render(query, scoped).text
+    except UnknownVariable as exc:
+        return str(exc)
+    if query.language == "promql":
+        try:
+            promql_parser.parse(text)
+        except ValueError as exc:
+            return f"PromQL does not parse: {exc} (after expansion: {text})"
+    elif query.language == "logql":
+        try:
+            check_logql(text)
+        except LogqlError as exc:
+            return f"LogQL: {exc} (after expansion: {text})"
+    return None
+
+
+def validate_pack(loaded: LoadedPack, overrides: Mapping[str, str] | None = None) -> list[PackError]:
+    """Semantic checks pydantic cannot do: variables, PromQL, LogQL, matchers, durations."""
+    pack = loaded.pack
+    errors: list[PackError] = []
+
+    def add(path: Sequence[str | int], message: str) -> None:
+        file, line = _locate(loaded.chain, path)
+        errors.append(PackError(file, line, ".".join(str(p) for p in path), message))
+
+    values = pack_values(pack, overrides)
+    for query in pack_queries(pack):
+        problem = _check_query(query, values)
+        if problem:
+            add(query.path, problem)
+    for index, matcher in enumerate(pack.alerts.matchers):
+        try:
+            parse_matchers(matcher)
+        except MatcherSyntaxError as exc:
+            add(("alerts", "matchers", index), str(exc))
+    for name, slo in pack.slos.items():
+        try:
+            parse_duration(slo.window)
+        except ValueError as exc:
+            add(("slos", name, "window"), str(exc))
+        for index, rule in enumerate(slo.burn_rules):
+            for part in ("long", "short"):
+                try:
+                    parse_duration(getattr(rule, part))
+                except ValueError as exc:
+                    add(("slos", name, "burn_rules", index, part), str(exc))
+    return errors
