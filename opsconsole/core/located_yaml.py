@@ -80,14 +80,20 @@ def _loader() -> YAML:
     return yaml
 
 
-def _syntax_error(source: str, exc: YAMLError) -> YamlSyntaxError:
+def _syntax_error(source: str, exc: YAMLError, text: str = "") -> YamlSyntaxError:
     line = None
     problem = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     if isinstance(exc, MarkedYAMLError):
         mark = exc.problem_mark or exc.context_mark
+        if exc.context_mark is not None and "stream end" in (exc.problem or ""):
+            # Something left open at the end of the file: where it was opened is the useful line.
+            mark = exc.context_mark
         if mark is not None:
             line = mark.line + 1
         problem = " ".join(p for p in (exc.context, exc.problem) if p) or problem
+    last = max((i + 1 for i, row in enumerate(text.splitlines()) if row.strip()), default=None)
+    if line is not None and last is not None and line > last:
+        line = last  # "end of file" errors point at the last line that has content
     return YamlSyntaxError(source, line, problem)
 
 
@@ -96,7 +102,7 @@ def load_yaml(text: str, source: str) -> LocatedDocument:
     try:
         node = _loader().load(text)
     except YAMLError as exc:
-        raise _syntax_error(source, exc) from None
+        raise _syntax_error(source, exc, text) from None
     lines: dict[FieldPath, int] = {}
     return LocatedDocument(_plain(node, (), lines), source, lines)
 
@@ -106,7 +112,7 @@ def load_yaml_documents(text: str, source: str) -> Iterator[LocatedDocument]:
     try:
         nodes = list(_loader().load_all(text))
     except YAMLError as exc:
-        raise _syntax_error(source, exc) from None
+        raise _syntax_error(source, exc, text) from None
     for node in nodes:
         lines: dict[FieldPath, int] = {}
         first = 1
