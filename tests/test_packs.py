@@ -272,3 +272,15 @@ def test_random_packs_never_crash_the_loader(
         YAML(typ="safe", pure=True).dump(doc, out)
     result = load_packs([], [path])
     assert bool(result.packs) != bool(result.errors)
+
+
+def test_the_documented_examples_are_valid_packs(tmp_path: Path) -> None:
+    import re
+
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "query-packs.md").read_text()
+    examples = re.findall(r"```yaml\n(.*?)```", doc, re.S)
+    assert len(examples) >= 2
+    paths = [write(tmp_path, f"example{i}", text) for i, text in enumerate(examples)]
+    result = load_packs(BUILTIN, paths)
+    assert [str(e) for e in result.errors] == []
+    assert {"checkout", "progressive-framework-eu"} <= set(result.packs)
