@@ -284,3 +284,14 @@ def test_the_documented_examples_are_valid_packs(tmp_path: Path) -> None:
     result = load_packs(BUILTIN, paths)
     assert [str(e) for e in result.errors] == []
     assert {"checkout", "progressive-framework-eu"} <= set(result.packs)
+
+
+def test_render_applies_context_variables_then_var(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text("contexts:\n  eu:\n    variables: {namespace: pf-eu, agent_job: eu-agents}\n")
+    args = ["packs", "render", "progressive-framework", "--config", str(config), "--context", "eu"]
+    assert main([*args, "--var", "agent_job=override"]) == 0
+    out = capsys.readouterr().out
+    assert 'up{job="override", namespace="pf-eu"}' in out

@@ -50,6 +50,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     render.add_argument(
         "--var", action="append", default=[], metavar="NAME=VALUE", help="override a variable"
     )
+    render.add_argument("--context", metavar="NAME", help="apply this context's variables (before --var)")
     render.set_defaults(func=run_render)
 
 
@@ -113,7 +114,15 @@ def run_validate(args: argparse.Namespace) -> int:
 
 def run_render(args: argparse.Namespace) -> int:
     """Print every expanded query with its id."""
-    overrides = parse_vars(args.var)
+    config, _ = load_config(args.config)
+    overrides: dict[str, str] = {}
+    if args.context:
+        if args.context not in config.contexts:
+            raise ConfigError(
+                f"unknown context {args.context!r} (known: {', '.join(sorted(config.contexts)) or 'none'})"
+            )
+        overrides.update(config.contexts[args.context].variables)
+    overrides.update(parse_vars(args.var))
     result = _load(args, overrides=overrides)
     loaded = result.packs.get(args.name)
     if loaded is None:
