@@ -114,7 +114,7 @@ def test_no_file_at_all_gives_an_implicit_default_context() -> None:
             "contexts:\n  prod:\n    read_only: sometimes\n",
             "cfg.yaml:3: contexts.prod.read_only: Input should be a valid boolean",
         ),
-        ("contexts:\n  prod: [\n", "cfg.yaml:3: invalid YAML"),
+        ("contexts:\n  prod: [\n", "cfg.yaml:2: invalid YAML"),
         ("contexts:\n  a: {}\n  a: {}\n", "cfg.yaml:3: invalid YAML"),
     ],
 )
