@@ -1,0 +1,1 @@
+"""A PromQL evaluator over the demo world (parsing by promql-parser)."""

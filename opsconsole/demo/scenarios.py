@@ -1,0 +1,123 @@
+"""Scripted incidents for the demo world.
+
+A scenario maps *scenario time* ``tau`` (seconds since the demo started,
+multiplied by ``--speed``) to how each instance deviates from calm. Before the
+demo started, and after the scenario ends, the world is calm.
+
+``npa-degradation`` (default, ~10 minutes at speed 1):
+  0-60 s calm; 60-300 s npa-2's latency climbs to 6x and its error ratio to 12%
+  (health degraded, queue grows, memory climbs); 150-420 s npa-3 is down (scrapes
+  fail, it restarts at 420 s: counters reset, restart counter +1); 300-480 s
+  npa-2 recovers; calm after 480 s.
+
+``db-connection-exhaustion`` (~9 minutes at speed 1):
+  0-60 s calm; 60-240 s PostgreSQL connections climb from ~40 to the limit of
+  100; 180-420 s the core API's 5xx ratio rises to 8% and latency 4x, agents
+  calling it see errors too; recovery by 540 s.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Effect:
+    """How one instance deviates from calm at one moment."""
+
+    down: bool = False
+    extra_error: float = 0.0
+    latency_scale: float = 1.0
+    health: float = 1.0
+    memory_extra: float = 0.0
+    queue_extra: float = 0.0
+
+
+CALM = Effect()
+
+
+def _ramp(tau: float, start: float, end: float) -> float:
+    """0 before ``start``, 1 after ``end``, linear between."""
+    if tau <= start:
+        return 0.0
+    if tau >= end:
+        return 1.0
+    return (tau - start) / (end - start)
+
+
+def _bump(tau: float, rise: tuple[float, float], fall: tuple[float, float]) -> float:
+    """Rises over ``rise``, holds, falls over ``fall``."""
+    return _ramp(tau, *rise) * (1.0 - _ramp(tau, *fall))
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A named incident timeline."""
+
+    name: str
+    description: str
+    duration: float
+    effect: Callable[[str, float], Effect]
+    down_intervals: Callable[[str], list[tuple[float, float]]]
+    db_pressure: Callable[[float], float]
+
+
+def _npa_effect(agent_id: str, tau: float) -> Effect:
+    if agent_id == "npa-2":
+        level = _bump(tau, (60, 240), (300, 480))
+        return Effect(
+            extra_error=0.12 * level,
+            latency_scale=1 + 5 * level,
+            health=1.0 if level < 0.3 else (0.5 if level < 0.85 else 0.0),
+            memory_extra=350e6 * level,
+            queue_extra=240 * level,
+        )
+    if agent_id == "npa-3" and 150 <= tau < 420:
+        return Effect(down=True, health=0.0)
+    if agent_id.startswith("mca-"):
+        # The coordinator retries against the slow NPA: a little slower, a few more errors.
+        level = _bump(tau, (60, 240), (300, 480))
+        return Effect(extra_error=0.01 * level, latency_scale=1 + 0.6 * level)
+    return CALM
+
+
+def _npa_down(agent_id: str) -> list[tuple[float, float]]:
+    return [(150.0, 420.0)] if agent_id == "npa-3" else []
+
+
+def _db_effect(agent_id: str, tau: float) -> Effect:
+    level = _bump(tau, (180, 300), (420, 540))
+    if agent_id.startswith("core-"):
+        return Effect(extra_error=0.08 * level, latency_scale=1 + 3 * level, health=1.0 - 0.5 * level)
+    if agent_id.startswith(("npa-", "wpa-", "bma-")):
+        return Effect(extra_error=0.03 * level, latency_scale=1 + level)
+    return CALM
+
+
+SCENARIOS: dict[str, Scenario] = {
+    "npa-degradation": Scenario(
+        "npa-degradation",
+        "npa-2 slows down and fails, npa-3 goes down and restarts, then recovery",
+        600.0,
+        _npa_effect,
+        _npa_down,
+        lambda tau: 0.0,
+    ),
+    "db-connection-exhaustion": Scenario(
+        "db-connection-exhaustion",
+        "PostgreSQL connections hit the limit; the core API and agents start failing",
+        600.0,
+        _db_effect,
+        lambda agent_id: [],
+        lambda tau: _bump(tau, (60, 240), (420, 540)),
+    ),
+}
+
+
+def get_scenario(name: str) -> Scenario:
+    """The scenario called ``name``; ``KeyError`` lists the known ones."""
+    try:
+        return SCENARIOS[name]
+    except KeyError:
+        raise KeyError(f"unknown scenario {name!r} (known: {', '.join(sorted(SCENARIOS))})") from None
