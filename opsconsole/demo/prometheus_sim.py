@@ -1,0 +1,316 @@
+"""The simulated Prometheus HTTP API over the demo world and its PromQL engine."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from aiohttp import web
+
+from opsconsole.demo.alert_rules import RuleEvaluator
+from opsconsole.demo.promql.engine import Engine, parse
+from opsconsole.demo.promql.values import PromqlError, RangeSeries, Sample, Scalar, String, Value
+from opsconsole.demo.world import SCRAPE_INTERVAL, Series, World
+from opsconsole.packs.variables import parse_duration
+
+VERSION = "2.53.0-opsconsole-demo"
+
+
+def format_value(value: float) -> str:
+    """Prometheus' sample value text (``NaN``, ``+Inf``, no exponent)."""
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "+Inf" if value > 0 else "-Inf"
+    text = format(Decimal(repr(value)), "f")
+    return text[:-2] if text.endswith(".0") else text
+
+
+def _time(text: str | None, default: float) -> float:
+    if text is None or text == "":
+        return default
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        raise PromqlError(f'invalid parameter "time": cannot parse "{text}" to a valid timestamp') from None
+
+
+def _step(text: str | None) -> float:
+    if not text:
+        raise PromqlError('invalid parameter "step": cannot parse "" to a valid duration')
+    try:
+        return float(text)
+    except ValueError:
+        try:
+            return parse_duration(text)
+        except ValueError:
+            raise PromqlError(
+                f'invalid parameter "step": cannot parse "{text}" to a valid duration'
+            ) from None
+
+
+def _metric(labels: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    return dict(labels)
+
+
+def encode(value: Value, t: float) -> dict[str, Any]:
+    """The ``data`` object of a query answer."""
+    if isinstance(value, Scalar):
+        return {"resultType": "scalar", "result": [t, format_value(value.value)]}
+    if isinstance(value, String):
+        return {"resultType": "string", "result": [t, value.value]}
+    if value and isinstance(value[0], RangeSeries):
+        return {
+            "resultType": "matrix",
+            "result": [
+                {"metric": _metric(s.labels), "values": [[p, format_value(v)] for p, v in s.points]}
+                for s in value
+                if isinstance(s, RangeSeries)
+            ],
+        }
+    return {
+        "resultType": "vector",
+        "result": [
+            {"metric": _metric(s.labels), "value": [t, format_value(s.value)]}
+            for s in value
+            if isinstance(s, Sample)
+        ],
+    }
+
+
+def _error(exc: PromqlError) -> web.Response:
+    return web.json_response(
+        {"status": "error", "errorType": exc.error_type, "error": str(exc)}, status=exc.status
+    )
+
+
+class SimulatedPrometheus:
+    """The engine, the rules and the series list the API serves."""
+
+    def __init__(self, world: World, clock: Callable[[], float]) -> None:
+        self.world = world
+        self.clock = clock
+        self._alerts_series: list[Series] = []
+        self.engine = Engine(self.all_series, SCRAPE_INTERVAL)
+        self.rules = RuleEvaluator(world, Engine(world.series, SCRAPE_INTERVAL))
+        self._alerts_series = self.rules.alerts_series()
+
+    def all_series(self) -> list[Series]:
+        """World series plus ``ALERTS``."""
+        return [*self.world.series(), *self._alerts_series]
+
+
+def prometheus_app(sim: SimulatedPrometheus) -> web.Application:
+    """The Prometheus v1 HTTP API over ``sim``."""
+    routes = web.RouteTableDef()
+
+    async def params(request: web.Request) -> dict[str, str]:
+        merged = dict(request.query)
+        if request.method == "POST":
+            merged.update({k: str(v) for k, v in (await request.post()).items()})
+        return merged
+
+    @routes.route("*", "/api/v1/query")
+    async def query(request: web.Request) -> web.Response:
+        p = await params(request)
+        try:
+            if not p.get("query"):
+                raise PromqlError(
+                    'invalid parameter "query": unknown position: parse error: no expression found in input'
+                )
+            t = _time(p.get("time"), sim.clock())
+            value = sim.engine.instant(p["query"], t)
+        except PromqlError as exc:
+            return _error(exc)
+        return web.json_response({"status": "success", "data": encode(value, t)})
+
+    @routes.route("*", "/api/v1/query_range")
+    async def query_range(request: web.Request) -> web.Response:
+        p = await params(request)
+        try:
+            start = _time(p.get("start"), math.nan)
+            end = _time(p.get("end"), math.nan)
+            if math.isnan(start) or math.isnan(end):
+                raise PromqlError('invalid parameter "start": cannot parse "" to a valid timestamp')
+            if end < start:
+                raise PromqlError('invalid parameter "end": end timestamp must not be before start time')
+            step = _step(p.get("step"))
+            matrix = sim.engine.range(p.get("query", ""), start, end, step)
+        except PromqlError as exc:
+            return _error(exc)
+        return web.json_response(
+            {
+                "status": "success",
+                "data": encode(matrix, end) if matrix else {"resultType": "matrix", "result": []},
+            }
+        )
+
+    def _matching(match: list[str]) -> list[Series]:
+        if not match:
+            return sim.all_series()
+        out: dict[int, Series] = {}
+        for selector in match:
+            node = parse(selector)
+            if type(node).__name__ != "VectorSelector":
+                raise PromqlError(f'invalid parameter "match[]": {selector} is not a series selector')
+            for series in sim.engine._matching(node):
+                out[id(series)] = series  # type: ignore[assignment]
+        return list(out.values())
+
+    @routes.route("*", "/api/v1/labels")
+    async def labels(request: web.Request) -> web.Response:
+        try:
+            names = {k for s in _matching(request.query.getall("match[]", [])) for k in dict(s.labels)} | {
+                "__name__"
+            }
+        except PromqlError as exc:
+            return _error(exc)
+        return web.json_response({"status": "success", "data": sorted(names)})
+
+    @routes.get("/api/v1/label/{name}/values")
+    async def label_values(request: web.Request) -> web.Response:
+        name = request.match_info["name"]
+        try:
+            values = {
+                s.name if name == "__name__" else dict(s.labels).get(name)
+                for s in _matching(request.query.getall("match[]", []))
+            }
+        except PromqlError as exc:
+            return _error(exc)
+        return web.json_response({"status": "success", "data": sorted(v for v in values if v)})
+
+    @routes.route("*", "/api/v1/series")
+    async def series(request: web.Request) -> web.Response:
+        match = request.query.getall("match[]", [])
+        if request.method == "POST":
+            match += [str(v) for v in (await request.post()).getall("match[]", [])]
+        if not match:
+            return _error(PromqlError("no match[] parameter provided"))
+        try:
+            found = _matching(match)
+        except PromqlError as exc:
+            return _error(exc)
+        return web.json_response({"status": "success", "data": [s.label_dict for s in found]})
+
+    @routes.get("/api/v1/status/buildinfo")
+    async def buildinfo(_: web.Request) -> web.Response:
+        return web.json_response(
+            {
+                "status": "success",
+                "data": {
+                    "version": VERSION,
+                    "revision": "demo",
+                    "branch": "demo",
+                    "buildUser": "opsconsole",
+                    "buildDate": "",
+                    "goVersion": "n/a",
+                },
+            }
+        )
+
+    @routes.get("/api/v1/alerts")
+    async def alerts(_: web.Request) -> web.Response:
+        now = sim.clock()
+        return web.json_response(
+            {
+                "status": "success",
+                "data": {
+                    "alerts": [
+                        {
+                            "labels": a.labels,
+                            "annotations": a.annotations,
+                            "state": a.state,
+                            "activeAt": datetime.fromtimestamp(a.active_at).astimezone().isoformat(),
+                            "value": format_value(a.value),
+                        }
+                        for a in sim.rules.alerts(now)
+                    ]
+                },
+            }
+        )
+
+    @routes.get("/api/v1/rules")
+    async def rules(_: web.Request) -> web.Response:
+        now = sim.clock()
+        active = sim.rules.alerts(now)
+        out = []
+        for rule in sim.rules.rules:
+            mine = [a for a in active if a.rule is rule]
+            state = (
+                "firing" if any(a.state == "firing" for a in mine) else ("pending" if mine else "inactive")
+            )
+            out.append(
+                {
+                    "name": rule.name,
+                    "query": rule.expr,
+                    "duration": rule.for_seconds,
+                    "labels": rule.labels,
+                    "annotations": {"summary": rule.summary},
+                    "state": state,
+                    "health": "ok",
+                    "type": "alerting",
+                    "alerts": [
+                        {
+                            "labels": a.labels,
+                            "state": a.state,
+                            "value": format_value(a.value),
+                            "activeAt": datetime.fromtimestamp(a.active_at).astimezone().isoformat(),
+                        }
+                        for a in mine
+                    ],
+                }
+            )
+        group = {
+            "name": "progressive-framework",
+            "file": "demo.rules.yaml",
+            "interval": SCRAPE_INTERVAL,
+            "rules": out,
+        }
+        return web.json_response({"status": "success", "data": {"groups": [group]}})
+
+    @routes.get("/api/v1/targets")
+    async def targets(_: web.Request) -> web.Response:
+        now = sim.clock()
+        active = []
+        for inst in sim.world.instances:
+            up = not sim.world.effect(inst, now).down
+            active.append(
+                {
+                    "labels": inst.labels(),
+                    "scrapePool": inst.job,
+                    "scrapeUrl": f"http://{inst.instance}/metrics",
+                    "health": "up" if up else "down",
+                    "lastError": "" if up else "connection refused",
+                    "lastScrape": datetime.fromtimestamp(now).astimezone().isoformat(),
+                    "lastScrapeDuration": 0.004,
+                    "scrapeInterval": "15s",
+                }
+            )
+        return web.json_response(
+            {"status": "success", "data": {"activeTargets": active, "droppedTargets": []}}
+        )
+
+    @routes.get("/api/v1/metadata")
+    async def metadata(_: web.Request) -> web.Response:
+        meta: dict[str, list[dict[str, str]]] = {}
+        for s in sim.world.series():
+            base = s.name.removesuffix("_bucket").removesuffix("_sum").removesuffix("_count")
+            kind = "histogram" if base != s.name else s.kind
+            meta.setdefault(base, [{"type": kind, "help": f"demo series {base}", "unit": ""}])
+        return web.json_response({"status": "success", "data": meta})
+
+    @routes.get("/-/healthy")
+    @routes.get("/-/ready")
+    async def ready(_: web.Request) -> web.Response:
+        return web.Response(text="Prometheus Server is Ready.\n")
+
+    app = web.Application()
+    app.add_routes(routes)
+    return app
