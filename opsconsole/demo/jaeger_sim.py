@@ -1,0 +1,171 @@
+"""The simulated Jaeger query API (v1 JSON, as the Jaeger UI uses it)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+
+from aiohttp import web
+
+from opsconsole.demo.telemetry import OPERATIONS, US, Request, Telemetry
+from opsconsole.packs.variables import parse_duration
+
+SEARCH_SPAN_LIMIT = 6 * 3600  # seconds scanned at most per search
+
+
+def _envelope(data: Any, status: int = 200, error: str | None = None) -> web.Response:
+    body = {
+        "data": data,
+        "total": len(data) if isinstance(data, list) else 0,
+        "limit": 0,
+        "offset": 0,
+        "errors": None if error is None else [{"code": status, "msg": error}],
+    }
+    return web.json_response(body, status=status)
+
+
+def _duration_us(text: str) -> int:
+    match = re.fullmatch(r"([0-9.]+)(us|µs|ms|s|m|h)", text.strip())
+    if not match:
+        raise ValueError(f"unable to parse param 'minDuration': time: invalid duration \"{text}\"")
+    number, unit = float(match.group(1)), match.group(2)
+    return int(number * {"us": 1, "µs": 1, "ms": 1e3, "s": 1e6, "m": 6e7, "h": 3.6e9}[unit])
+
+
+class SimulatedJaeger:
+    """Trace search and lookup over the demo world's telemetry."""
+
+    def __init__(self, telemetry: Telemetry, clock: Callable[[], float]) -> None:
+        self.telemetry = telemetry
+        self.clock = clock
+
+    def operations(self, service: str) -> list[str]:
+        """Operation names a service reports."""
+        traces_with = {
+            s for inst in self.telemetry.emitters for s in self._services_of(inst.agent_type or "core")
+        }
+        if service not in traces_with:
+            return []
+        if service == "core-api":
+            return sorted(
+                {*OPERATIONS["core"], *(f"POST /api/agents/{k}" for k in ("mca", "npa", "wpa", "bma"))}
+            )
+        if service == "postgres":
+            return ["SELECT context", "SELECT plans"]
+        if service == "redis":
+            return ["GET plan_cache", "GET session"]
+        return sorted(OPERATIONS.get(service, ()) + (("coordinate_task",) if service == "mca" else ()))
+
+    @staticmethod
+    def _services_of(kind: str) -> set[str]:
+        if kind == "core":
+            return {"core-api", "postgres", "redis"}
+        return {"core-api", "mca", kind, "postgres", "redis"}
+
+    def search(
+        self,
+        service: str,
+        start_us: int,
+        end_us: int,
+        limit: int,
+        operation: str | None,
+        min_us: int | None,
+        max_us: int | None,
+        tags: dict[str, str],
+    ) -> list[dict[str, Any]]:
+        """Newest-first traces touching ``service`` in the range that pass the filters."""
+        sources = [i for i in self.telemetry.emitters if service in self._services_of(i.agent_type or "core")]
+        out: list[dict[str, Any]] = []
+        last = end_us // US
+        first = max(start_us // US, last - SEARCH_SPAN_LIMIT)
+        for second in range(last, first - 1, -1):
+            hits: list[Request] = []
+            for inst in sources:
+                for req in self.telemetry.requests(inst, second):
+                    if not start_us <= req.time_ns // 1000 <= end_us:
+                        continue
+                    duration = int(req.duration_s * US)
+                    if (min_us is not None and duration < min_us) or (
+                        max_us is not None and duration > max_us
+                    ):
+                        continue
+                    if tags.get("error") == "true" and not req.error:
+                        continue
+                    hits.append(req)
+            for req in sorted(hits, key=lambda r: r.time_ns, reverse=True):
+                trace = self.telemetry.trace_json(req)
+                spans = trace["spans"]
+                assert isinstance(spans, list)
+                if operation and not any(s["operationName"] == operation for s in spans):
+                    continue
+                out.append(trace)
+                if len(out) >= limit:
+                    return out
+        return out
+
+
+def jaeger_app(sim: SimulatedJaeger) -> web.Application:
+    """The Jaeger query API over ``sim``."""
+    routes = web.RouteTableDef()
+
+    @routes.get("/api/services")
+    async def services(_: web.Request) -> web.Response:
+        return _envelope(sim.telemetry.services())
+
+    @routes.get("/api/services/{service}/operations")
+    async def service_operations(request: web.Request) -> web.Response:
+        return _envelope(sim.operations(request.match_info["service"]))
+
+    @routes.get("/api/operations")
+    async def operations(request: web.Request) -> web.Response:
+        service = request.query.get("service")
+        if not service:
+            return _envelope(None, 400, "parameter 'service' is required")
+        return _envelope([{"name": op, "spanKind": "server"} for op in sim.operations(service)])
+
+    @routes.get("/api/traces")
+    async def search(request: web.Request) -> web.Response:
+        q = request.query
+        service = q.get("service")
+        if not service:
+            return _envelope(None, 400, "parameter 'service' is required")
+        try:
+            now_us = int(sim.clock() * US)
+            end = int(q["end"]) if q.get("end") else now_us
+            lookback = (
+                parse_duration(q["lookback"]) if q.get("lookback") and q["lookback"] != "custom" else 3600.0
+            )
+            start = int(q["start"]) if q.get("start") else end - int(lookback * US)
+            limit = int(q.get("limit") or 20)
+            min_us = _duration_us(q["minDuration"]) if q.get("minDuration") else None
+            max_us = _duration_us(q["maxDuration"]) if q.get("maxDuration") else None
+            tags = {str(k): str(v) for k, v in json.loads(q.get("tags") or "{}").items()}
+        except (ValueError, json.JSONDecodeError, AttributeError) as exc:
+            return _envelope(None, 400, str(exc))
+        traces = await _in_thread(
+            sim.search, service, start, end, limit, q.get("operation"), min_us, max_us, tags
+        )
+        return _envelope(traces)
+
+    @routes.get("/api/traces/{trace_id}")
+    async def trace(request: web.Request) -> web.Response:
+        found = sim.telemetry.trace(request.match_info["trace_id"])
+        if found is None:
+            return _envelope(None, 404, "trace not found")
+        return _envelope([found])
+
+    @routes.get("/")
+    async def index(_: web.Request) -> web.Response:
+        return web.Response(text="opsconsole demo Jaeger query API\n")
+
+    app = web.Application()
+    app.add_routes(routes)
+    return app
+
+
+async def _in_thread(fn: Callable[..., Any], *args: Any) -> Any:
+    import asyncio
+
+    return await asyncio.to_thread(fn, *args)

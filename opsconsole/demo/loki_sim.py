@@ -1,0 +1,223 @@
+"""The simulated Loki: query_range, labels, series, buildinfo and the tail websocket."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+from opsconsole.demo.logql import LogqlUnsupported, LogQuery, parse_log_query
+from opsconsole.demo.telemetry import NS, Telemetry
+
+VERSION = "3.1.0-opsconsole-demo"
+MAX_LIMIT = 5000
+CHUNK_SECONDS = 60
+TAIL_BATCH_LIMIT = 10_000
+
+
+def parse_ns(text: str | None, default: int) -> int:
+    """Loki's time parameter: ns integer, seconds (≤ 10 digits or float), or RFC 3339."""
+    if text is None or text == "":
+        return default
+    if re.fullmatch(r"\d+", text):
+        return int(text) * NS if len(text) <= 10 else int(text)
+    try:
+        return int(float(text) * NS)
+    except ValueError:
+        pass
+    try:
+        return int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp() * NS)
+    except ValueError:
+        raise ValueError(f'invalid parameter "{text}": cannot parse as a timestamp') from None
+
+
+class SimulatedLoki:
+    """Log queries over the demo world's telemetry."""
+
+    def __init__(self, telemetry: Telemetry, clock: Callable[[], float]) -> None:
+        self.telemetry = telemetry
+        self.clock = clock
+
+    def now_ns(self) -> int:
+        """The current time in ns."""
+        return int(self.clock() * NS)
+
+    def collect(
+        self, query: LogQuery, start_ns: int, end_ns: int, limit: int, direction: str = "backward"
+    ) -> list[tuple[dict[str, str], int, str]]:
+        """Up to ``limit`` (labels, ns, line) in ``[start_ns, end_ns)``, nearest ``direction``'s end first."""
+        sources = [(i, self.telemetry.stream_labels(i)) for i in self.telemetry.emitters]
+        sources = [(i, labels) for i, labels in sources if query.selects(labels)]
+        out: list[tuple[dict[str, str], int, str]] = []
+        chunk = CHUNK_SECONDS * NS
+        edges = range(end_ns, start_ns, -chunk) if direction == "backward" else range(start_ns, end_ns, chunk)
+        for edge in edges:
+            lo, hi = (
+                (max(start_ns, edge - chunk), edge)
+                if direction == "backward"
+                else (edge, min(end_ns, edge + chunk))
+            )
+            batch = []
+            for inst, labels in sources:
+                for ts, line in self.telemetry.entries(inst, lo, hi):
+                    final = query.apply(line, labels)
+                    if final is not None:
+                        batch.append((final, ts, line))
+            batch.sort(key=lambda e: e[1], reverse=direction == "backward")
+            out.extend(batch[: limit - len(out)])
+            if len(out) >= limit:
+                break
+        return out
+
+
+def _streams(entries: list[tuple[dict[str, str], int, str]]) -> list[dict[str, Any]]:
+    grouped: dict[tuple[tuple[str, str], ...], dict[str, Any]] = {}
+    for labels, ts, line in entries:
+        key = tuple(sorted(labels.items()))
+        grouped.setdefault(key, {"stream": labels, "values": []})["values"].append([str(ts), line])
+    return list(grouped.values())
+
+
+def _bad(message: str) -> web.Response:
+    return web.Response(status=400, text=message + "\n")
+
+
+def loki_app(sim: SimulatedLoki) -> web.Application:
+    """The Loki HTTP API over ``sim``."""
+    routes = web.RouteTableDef()
+
+    async def params(request: web.Request) -> dict[str, str]:
+        merged = dict(request.query)
+        if request.method == "POST":
+            merged.update({k: str(v) for k, v in (await request.post()).items()})
+        return merged
+
+    @routes.route("*", "/loki/api/v1/query_range")
+    async def query_range(request: web.Request) -> web.Response:
+        p = await params(request)
+        try:
+            query = parse_log_query(p.get("query", ""))
+            end = parse_ns(p.get("end"), sim.now_ns())
+            start = parse_ns(p.get("start"), end - 3600 * NS)
+            limit = int(p.get("limit", "100"))
+        except (LogqlUnsupported, ValueError, re.error) as exc:
+            return _bad(str(exc))
+        if limit > MAX_LIMIT:
+            return _bad(
+                "max entries limit per query exceeded, limit > max_entries_limit_per_query"
+                f" ({limit} > {MAX_LIMIT})"
+            )
+        if end < start:
+            return _bad("invalid query, through < from")
+        direction = p.get("direction", "backward")
+        entries = await asyncio.to_thread(sim.collect, query, start, end, limit, direction)
+        return web.json_response(
+            {"status": "success", "data": {"resultType": "streams", "result": _streams(entries), "stats": {}}}
+        )
+
+    @routes.route("*", "/loki/api/v1/query")
+    async def query(_: web.Request) -> web.Response:
+        return _bad(
+            "log queries are not supported as an instant query type,"
+            " please change your query to a range query type"
+        )
+
+    def _all_labels() -> list[dict[str, str]]:
+        return [sim.telemetry.stream_labels(i) for i in sim.telemetry.emitters]
+
+    @routes.get("/loki/api/v1/labels")
+    async def labels(_: web.Request) -> web.Response:
+        return web.json_response({"status": "success", "data": sorted({k for s in _all_labels() for k in s})})
+
+    @routes.get("/loki/api/v1/label/{name}/values")
+    async def label_values(request: web.Request) -> web.Response:
+        name = request.match_info["name"]
+        values = sorted({s[name] for s in _all_labels() if name in s})
+        return web.json_response({"status": "success", "data": values})
+
+    @routes.route("*", "/loki/api/v1/series")
+    async def series(request: web.Request) -> web.Response:
+        selectors = request.query.getall("match[]", [])
+        if request.method == "POST":
+            selectors += [str(v) for v in (await request.post()).getall("match[]", [])]
+        if not selectors:
+            return _bad("at least one match[] argument required")
+        try:
+            queries = [parse_log_query(s) for s in selectors]
+        except LogqlUnsupported as exc:
+            return _bad(str(exc))
+        found = [s for s in _all_labels() if any(q.selects(s) for q in queries)]
+        return web.json_response({"status": "success", "data": found})
+
+    @routes.get("/loki/api/v1/status/buildinfo")
+    async def buildinfo(_: web.Request) -> web.Response:
+        return web.json_response(
+            {
+                "version": VERSION,
+                "revision": "demo",
+                "branch": "demo",
+                "buildUser": "opsconsole",
+                "buildDate": "",
+                "goVersion": "n/a",
+            }
+        )
+
+    @routes.get("/ready")
+    async def ready(_: web.Request) -> web.Response:
+        return web.Response(text="ready\n")
+
+    @routes.get("/loki/api/v1/tail")
+    async def tail(request: web.Request) -> web.StreamResponse:
+        try:
+            query = parse_log_query(request.query.get("query", ""))
+            delay = float(request.query.get("delay_for", "0"))
+            limit = int(request.query.get("limit", "100"))
+            start = parse_ns(request.query.get("start"), sim.now_ns() - 3600 * NS)
+        except (LogqlUnsupported, ValueError, re.error) as exc:
+            return _bad(str(exc))
+        if delay > 5:
+            return _bad("delay_for can't be greater than 5")
+        ws = web.WebSocketResponse(heartbeat=1.0)
+        await ws.prepare(request)
+        closed = asyncio.Event()
+
+        async def reader() -> None:
+            async for msg in ws:
+                if msg.type in (WSMsgType.CLOSE, WSMsgType.ERROR):
+                    break
+            closed.set()
+
+        reading = asyncio.create_task(reader())
+        try:
+            upto = sim.now_ns() - int(delay * NS)
+            backfill = await asyncio.to_thread(sim.collect, query, start, upto, limit, "backward")
+            backfill.reverse()
+            if backfill:
+                await ws.send_json({"streams": _streams(backfill)})
+            cursor = upto
+            while not closed.is_set() and not ws.closed:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(closed.wait(), timeout=1.0)
+                upto = sim.now_ns() - int(delay * NS)
+                if upto <= cursor:
+                    continue
+                fresh = await asyncio.to_thread(sim.collect, query, cursor, upto, TAIL_BATCH_LIMIT, "forward")
+                cursor = upto
+                if fresh and not ws.closed:
+                    await ws.send_json({"streams": _streams(fresh)})
+        except (ConnectionResetError, asyncio.CancelledError):
+            pass
+        finally:
+            reading.cancel()
+            if not ws.closed:
+                await ws.close()
+        return ws
+
+    app = web.Application()
+    app.add_routes(routes)
+    return app
