@@ -31,6 +31,7 @@ class FailureKind(enum.StrEnum):
     WRONG_SHAPE = "wrong_shape"
     TOO_LARGE = "too_large"
     READ_ONLY = "read_only"
+    NOT_CONFIGURED = "not_configured"
 
 
 class BackendError(Exception):

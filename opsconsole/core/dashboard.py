@@ -1,0 +1,211 @@
+"""What the main screen shows, as plain data: one model per pane plus its freshness.
+
+The refresh service builds these from backend answers; widgets only render them. ``snapshot`` prints
+the same objects, so the screen and the one-shot output cannot disagree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Level = Literal["ok", "warn", "crit", "none"]
+HealthState = Literal["down", "unhealthy", "degraded", "ok", "unknown"]
+PaneName = Literal["health", "red", "alerts", "slo", "logs"]
+PANES: tuple[PaneName, ...] = ("health", "red", "alerts", "slo", "logs")
+
+LEVEL_RANK: dict[Level, int] = {"crit": 0, "warn": 1, "ok": 2, "none": 3}
+STATE_RANK: dict[HealthState, int] = {"down": 0, "unhealthy": 1, "degraded": 2, "unknown": 3, "ok": 4}
+SEVERITY_RANK = {"critical": 0, "page": 0, "error": 1, "high": 1, "warning": 2, "warn": 2, "info": 3}
+
+
+def severity_rank(severity: str) -> int:
+    """Sort key: critical first, unknown severities after info."""
+    return SEVERITY_RANK.get(severity.lower(), 4)
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One number on screen: its value, how it is shown, its threshold level and its query id."""
+
+    value: float | None
+    text: str
+    level: Level = "none"
+    query_id: str = ""
+
+
+@dataclass(frozen=True)
+class HealthRow:
+    """One entity instance (an agent) in the health pane."""
+
+    entity_type: str
+    entity: str
+    state: HealthState
+    up: bool | None
+    health: Cell | None
+    signals: dict[str, Cell]
+    alerts: int = 0
+    since: float | None = None
+    since_exact: bool = False
+
+    @property
+    def sort_key(self) -> tuple[int, str, str]:
+        """Down and unhealthy first, then by type and name."""
+        return STATE_RANK[self.state], self.entity_type, self.entity
+
+
+@dataclass(frozen=True)
+class RedRow:
+    """One row of a RED group (e.g. one agent type, one route)."""
+
+    group: str
+    group_display: str
+    key: str
+    labels: dict[str, str]
+    rate: Cell
+    errors: Cell
+    p50: Cell
+    p95: Cell
+    p99: Cell
+    history: dict[str, list[float | None]] = field(default_factory=dict)
+
+    @property
+    def worst(self) -> Level:
+        """The worst level of its cells (rows sort on it)."""
+        cells = (self.rate, self.errors, self.p50, self.p95, self.p99)
+        return min((c.level for c in cells), key=LEVEL_RANK.__getitem__)
+
+
+@dataclass(frozen=True)
+class AlertView:
+    """An Alertmanager alert reduced to what the panes show."""
+
+    fingerprint: str
+    alertname: str
+    severity: str
+    state: Literal["firing", "silenced", "inhibited", "unprocessed"]
+    starts_at: float
+    summary: str
+    labels: dict[str, str]
+    annotations: dict[str, str]
+    entity: str | None = None
+    entity_type: str | None = None
+    silenced_by: tuple[str, ...] = ()
+    inhibited_by: tuple[str, ...] = ()
+    receivers: tuple[str, ...] = ()
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class AlertGroupView:
+    """Alerts sharing the values of the ``group_by`` labels."""
+
+    key: tuple[tuple[str, str], ...]
+    alerts: tuple[AlertView, ...]
+
+    @property
+    def severity(self) -> str:
+        """The worst severity in the group."""
+        return min((a.severity for a in self.alerts), key=severity_rank, default="")
+
+    @property
+    def oldest(self) -> float:
+        """When the earliest alert of the group started."""
+        return min(a.starts_at for a in self.alerts)
+
+    @property
+    def firing(self) -> int:
+        """How many are not suppressed."""
+        return sum(1 for a in self.alerts if a.state == "firing")
+
+
+@dataclass(frozen=True)
+class SloRow:
+    """One SLO line: objective, budget left over the window, and the short-window burn rate."""
+
+    name: str
+    display: str
+    objective: float
+    window: str
+    sli: float | None
+    budget_remaining: float | None
+    burn_rate_1h: float | None
+    burn_rate_5m: float | None
+    status: Literal["ok", "warn", "burning", "exhausted", "no data"]
+    query_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class LogRow:
+    """One log line, already parsed; ``message`` is untrusted text, sanitised when built."""
+
+    ts_ns: int
+    level: str
+    entity: str
+    message: str
+    trace_id: str
+    fields: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PaneStatus:
+    """Freshness of one pane: when it last succeeded and the error since then, if any."""
+
+    updated_at: float | None = None
+    error: str | None = None
+    error_at: float | None = None
+
+    def age(self, now: float) -> float | None:
+        """Seconds since the last success."""
+        return None if self.updated_at is None else max(0.0, now - self.updated_at)
+
+
+@dataclass(frozen=True)
+class BackendStatus:
+    """Freshness of one backend for the header."""
+
+    name: str
+    kind: str
+    url: str
+    last_success: float | None = None
+    error: str | None = None
+
+
+@dataclass
+class Dashboard:
+    """Everything on the main screen at one moment."""
+
+    context: str
+    pack: str
+    now: float
+    range_seconds: float
+    health: list[HealthRow] = field(default_factory=list)
+    red: list[RedRow] = field(default_factory=list)
+    alerts: list[AlertGroupView] = field(default_factory=list)
+    slos: list[SloRow] = field(default_factory=list)
+    logs: list[LogRow] = field(default_factory=list)
+    status: dict[str, PaneStatus] = field(default_factory=dict)
+    backends: list[BackendStatus] = field(default_factory=list)
+    queries: dict[str, str] = field(default_factory=dict)
+    notices: list[str] = field(default_factory=list)
+
+    def pane_status(self, pane: str) -> PaneStatus:
+        """Freshness of ``pane`` (empty status if it never ran)."""
+        return self.status.get(pane, PaneStatus())
+
+
+Points = list[tuple[float, float]]
+
+
+@dataclass
+class Detail:
+    """The drill-down of one agent or service: charts over the range, its alerts, logs and queries."""
+
+    title: str
+    range_seconds: float
+    charts: dict[str, list[tuple[str, Points]]] = field(default_factory=dict)
+    units: dict[str, str] = field(default_factory=dict)
+    queries: dict[str, str] = field(default_factory=dict)
+    alerts: list[AlertView] = field(default_factory=list)
+    logs: list[LogRow] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)

@@ -1,0 +1,27 @@
+"""How long an entity has been in its current state, from a range query's points."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+Points = Sequence[tuple[float, float]]
+
+
+def state_since(
+    points: Points, state_of: Callable[[float], str], *, current: str | None = None
+) -> tuple[float | None, bool]:
+    """Timestamp where the current state began, and whether that is exact.
+
+    ``(first_ts, False)`` means the state held for the whole range ("at least since"). ``current``
+    overrides the state of the last point (e.g. the instant query disagrees with a stale range).
+    Returns ``(None, False)`` without points.
+    """
+    if not points:
+        return None, False
+    now_state = current if current is not None else state_of(points[-1][1])
+    since = None
+    for ts, value in reversed(points):
+        if state_of(value) != now_state:
+            return since, since is not None
+        since = ts
+    return since, False

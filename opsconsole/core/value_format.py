@@ -1,0 +1,80 @@
+"""Numbers as an on-call engineer reads them: units scaled, no false precision."""
+
+from __future__ import annotations
+
+import math
+
+_BYTES = ("B", "KiB", "MiB", "GiB", "TiB")
+
+
+def _bytes(value: float) -> str:
+    size = abs(value)
+    for unit in _BYTES:
+        if size < 1024 or unit == _BYTES[-1]:
+            text = f"{size:.0f}" if unit == "B" else f"{size:.1f}"
+            return f"{'-' if value < 0 else ''}{text} {unit}"
+        size /= 1024
+    raise AssertionError("unreachable")
+
+
+def _seconds(value: float) -> str:
+    if value < 1e-3:
+        return f"{value * 1e6:.0f}µs"
+    if value < 1:
+        return f"{value * 1e3:.0f}ms"
+    if value < 60:
+        return f"{value:.2f}s"
+    return format_duration(value)
+
+
+def _plain(value: float) -> str:
+    if value == 0:
+        return "0"
+    size = abs(value)
+    if size >= 1e6:
+        return f"{value / 1e6:.1f}M"
+    if size >= 1e4:
+        return f"{value / 1e3:.1f}k"
+    if size >= 100 or float(value).is_integer():
+        return f"{value:.0f}"
+    if size >= 1:
+        return f"{value:.1f}"
+    return f"{value:.3g}"
+
+
+def format_value(value: float | None, unit: str = "") -> str:
+    """``value`` in ``unit`` (``bytes``, ``ratio``, ``s``, ``req/s``…); ``—`` for no data."""
+    if value is None:
+        return "—"
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "+Inf" if value > 0 else "-Inf"
+    if unit == "bytes":
+        return _bytes(value)
+    if unit in ("ratio", "percent"):
+        share = value * 100 if unit == "ratio" else value
+        if share == 0:
+            return "0%"
+        return f"{share:.2f}%" if abs(share) < 10 else f"{share:.1f}%"
+    if unit == "s":
+        return _seconds(value)
+    if unit == "req/s":
+        return f"{_plain(value)}/s"
+    text = _plain(value)
+    return f"{text} {unit}" if unit and unit not in ("", "none") else text
+
+
+def format_duration(seconds: float) -> str:
+    """A short age: ``45s``, ``12m``, ``3h20m``, ``2d4h``."""
+    seconds = max(0, int(seconds))
+    if seconds < 60:
+        return f"{seconds}s"
+    minutes = seconds // 60
+    if minutes < 60:
+        return f"{minutes}m"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours}h{minutes:02d}m" if minutes else f"{hours}h"
+    days, hours = divmod(hours, 24)
+    return f"{days}d{hours}h" if hours else f"{days}d"

@@ -1,0 +1,46 @@
+"""The backend clients of one context."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+
+from opsconsole.backends.alertmanager import AlertmanagerClient
+from opsconsole.backends.jaeger import JaegerClient
+from opsconsole.backends.loki import LokiClient
+from opsconsole.backends.prometheus import PrometheusClient
+from opsconsole.config import ResolvedContext
+
+
+@dataclass
+class BackendSet:
+    """Clients for every backend a context names (absent ones are None / empty)."""
+
+    prometheus: PrometheusClient | None = None
+    alertmanagers: list[AlertmanagerClient] = field(default_factory=list)
+    loki: LokiClient | None = None
+    jaeger: JaegerClient | None = None
+
+    @classmethod
+    def for_context(cls, context: ResolvedContext) -> BackendSet:
+        """Build clients honouring the context's auth, TLS and read-only setting."""
+        settings = context.settings
+        read_only = context.read_only
+        return cls(
+            prometheus=PrometheusClient(settings.prometheus, read_only=read_only)
+            if settings.prometheus
+            else None,
+            alertmanagers=[AlertmanagerClient(am, read_only=read_only) for am in settings.alertmanagers],
+            loki=LokiClient(settings.loki, read_only=read_only) if settings.loki else None,
+            jaeger=JaegerClient(settings.jaeger, read_only=read_only) if settings.jaeger else None,
+        )
+
+    async def aclose(self) -> None:
+        """Close every client."""
+        clients: list[PrometheusClient | AlertmanagerClient | LokiClient | JaegerClient | None] = [
+            self.prometheus,
+            *self.alertmanagers,
+            self.loki,
+            self.jaeger,
+        ]
+        await asyncio.gather(*(c.aclose() for c in clients if c is not None), return_exceptions=True)

@@ -1,0 +1,604 @@
+"""Run the active pack's queries for every pane, concurrently, and build the :class:`Dashboard`.
+
+Each pane fails on its own: a pane whose backend errors keeps its last good rows and shows the error
+with the age of the data, while the other panes keep updating.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import time
+from collections import deque
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from opsconsole.backends.alertmanager_models import Alert
+from opsconsole.backends.errors import BackendError, FailureKind
+from opsconsole.backends.loki_models import LogEntry
+from opsconsole.backends.prometheus_models import QueryResult
+from opsconsole.core.alert_grouping import alerts_per_entity, group_alerts
+from opsconsole.core.dashboard import (
+    AlertGroupView,
+    AlertView,
+    BackendStatus,
+    Cell,
+    Dashboard,
+    Detail,
+    HealthRow,
+    HealthState,
+    Level,
+    LogRow,
+    PaneStatus,
+    RedRow,
+    SloRow,
+)
+from opsconsole.core.query_step import align, choose_step
+from opsconsole.core.slo_budget import budget_remaining, burn_rate, error_ratio
+from opsconsole.core.state_since import state_since
+from opsconsole.core.untrusted_text import sanitize
+from opsconsole.core.value_format import format_value
+from opsconsole.packs.render import pack_queries, pack_values
+from opsconsole.packs.schema import HistogramDuration, QueryPack, Thresholds
+from opsconsole.packs.variables import expand
+from opsconsole.refresh.backends_set import BackendSet
+from opsconsole.refresh.query_batch import QueryBatch
+
+HISTORY_POINTS = 30
+LOG_BACKLOG = 200
+LOG_KEEP = 2000
+NS = 1_000_000_000
+
+Samples = dict[tuple[tuple[str, str], ...], float]
+
+
+def _cell(value: float | None, unit: str, thresholds: Thresholds | None, query_id: str) -> Cell:
+    level: Level = thresholds.level(value) if thresholds else "none"
+    return Cell(value, format_value(value, unit), level, query_id)
+
+
+def _vector(result: QueryResult, keys: Sequence[str]) -> Samples:
+    """Instant vector as ``{(label values of keys): value}`` (NaN dropped: it is no data)."""
+    out: Samples = {}
+    for sample in result.vector:
+        if sample.value is None or math.isnan(sample.value):
+            continue
+        out[tuple((k, sample.metric.get(k, "")) for k in keys)] = sample.value
+    if result.scalar is not None and not keys:
+        out[()] = result.scalar[1]
+    return out
+
+
+def _scalar(result: QueryResult) -> float | None:
+    values = _vector(result, ())
+    return next(iter(values.values()), None) if values else None
+
+
+def _error_text(exc: BaseException) -> str:
+    if isinstance(exc, BackendError):
+        return f"{exc.backend}: {exc.message}"
+    return f"{type(exc).__name__}: {sanitize(str(exc))[:200]}"
+
+
+@dataclass
+class PaneResult:
+    """What one pane's refresh produced."""
+
+    rows: Any
+    asked: int = 0
+
+
+@dataclass
+class RefreshStats:
+    """Requests asked by panes vs. sent after de-duplication, for the last refresh."""
+
+    asked: int = 0
+    sent: int = 0
+    duration: float = 0.0
+
+
+@dataclass
+class RefreshService:
+    """Owns the clients of one context and the last good dashboard."""
+
+    context_name: str
+    pack: QueryPack
+    backends: BackendSet
+    overrides: Mapping[str, str] = field(default_factory=dict)
+    clock: Callable[[], float] = time.time
+    range_seconds: float = 900.0
+    group_by: Sequence[str] | None = None
+    stats: RefreshStats = field(default_factory=RefreshStats)
+
+    def __post_init__(self) -> None:
+        self._queries = {q.id: q for q in pack_queries(self.pack)}
+        self._values = pack_values(self.pack, self.overrides)
+        self._last: Dashboard | None = None
+        self._logs: deque[LogRow] = deque(maxlen=LOG_KEEP)
+        self._log_seen: set[tuple[Any, ...]] = set()
+        self._log_cursor_ns: int | None = None
+        self._backend_ok: dict[str, float] = {}
+        self._backend_err: dict[str, str] = {}
+
+    # -- queries ------------------------------------------------------------------------------
+
+    def text(self, query_id: str, **extra: str) -> str:
+        """The expanded text of one pack query (``extra`` supplies run-time variables)."""
+        return expand(self._queries[query_id].source, {**self._values, **extra})
+
+    def query_texts(self) -> dict[str, str]:
+        """Every query id with its text as the console runs it (for the detail and help views)."""
+        out = {}
+        for qid, query in self._queries.items():
+            extra = {"window": "30d"} if "window" in query.runtime_variables else {}
+            if query.runtime_variables - {"window"}:
+                continue
+            out[qid] = self.text(qid, **extra)
+        return out
+
+    # -- panes --------------------------------------------------------------------------------
+
+    async def _health(self, batch: QueryBatch, now: float) -> list[HealthRow]:
+        health = self.pack.health
+        if health is None:
+            return []
+        keys = (health.entity.type_label, health.entity.instance_label)
+        step = choose_step(now - self.range_seconds, now, HISTORY_POINTS * 4)
+        start, end = align(now - self.range_seconds, now, step)
+        up_q = batch.instant(self.text("health.up"), now)
+        up_range_q = batch.range(self.text("health.up"), start, end, step)
+        health_q = batch.instant(self.text("health.health"), now) if health.health else None
+        signal_qs = {name: batch.instant(self.text(f"health.signals.{name}"), now) for name in health.signals}
+        up = _vector(await up_q, keys)
+        up_range = await up_range_q
+        health_values = _vector(await health_q, keys) if health_q else {}
+        signals = {name: _vector(await q, keys) for name, q in signal_qs.items()}
+
+        entities = set(up) | set(health_values)
+        rows = []
+        for key in entities:
+            up_value = up.get(key)
+            health_cell = (
+                _cell(health_values.get(key), health.health.unit, health.health.thresholds, "health.health")
+                if health.health
+                else None
+            )
+            signal_cells = {
+                name: _cell(signals[name].get(key), spec.unit, spec.thresholds, f"health.signals.{name}")
+                for name, spec in health.signals.items()
+            }
+            state = _health_state(up_value, health_cell, signal_cells)
+            points = next(
+                (s.values for s in up_range.matrix if tuple((k, s.metric.get(k, "")) for k in keys) == key),
+                [],
+            )
+            since, exact = state_since(points, lambda v: "down" if v == 0 else "up")
+            rows.append(
+                HealthRow(
+                    entity_type=key[0][1],
+                    entity=key[1][1],
+                    state=state,
+                    up=None if up_value is None else up_value > 0,
+                    health=health_cell,
+                    signals=signal_cells,
+                    since=since,
+                    since_exact=exact,
+                )
+            )
+        rows.sort(key=lambda r: r.sort_key)
+        return rows
+
+    async def _red(self, batch: QueryBatch, now: float) -> list[RedRow]:
+        if self.pack.red is None:
+            return []
+        step = choose_step(now - self.range_seconds, now, HISTORY_POINTS)
+        start, end = align(now - self.range_seconds, now, step)
+        rows: list[RedRow] = []
+        for name, group in self.pack.red.groups.items():
+            keys = tuple(group.by)
+            units = {"rate": group.rate.unit, "errors": group.errors.unit}
+            thresholds: dict[str, Thresholds | None] = {
+                "rate": group.rate.thresholds,
+                "errors": group.errors.thresholds,
+            }
+            dur_unit = group.duration.unit if isinstance(group.duration, HistogramDuration) else "s"
+            dur_thresholds = (
+                group.duration.thresholds if isinstance(group.duration, HistogramDuration) else None
+            )
+            for part in ("p50", "p95", "p99"):
+                units[part] = dur_unit
+                thresholds[part] = dur_thresholds if part == "p99" else None
+            parts = ("rate", "errors", "p50", "p95", "p99")
+            ids = {part: f"red.{name}.{part}" for part in parts}
+            instant = {part: batch.instant(self.text(ids[part]), now) for part in parts}
+            ranged = {
+                part: batch.range(self.text(ids[part]), start, end, step)
+                for part in ("rate", "errors", "p99")
+            }
+            values = {part: _vector(await q, keys) for part, q in instant.items()}
+            history: dict[str, dict[tuple[tuple[str, str], ...], list[float | None]]] = {}
+            for part, q in ranged.items():
+                result = await q
+                history[part] = {
+                    tuple((k, s.metric.get(k, "")) for k in keys): _on_grid(s.values, start, end, step)
+                    for s in result.matrix
+                }
+            row_keys = set(values["rate"]) | set(values["errors"])
+            for key in sorted(row_keys):
+                cells = {
+                    part: _cell(values[part].get(key), units[part], thresholds[part], ids[part])
+                    for part in parts
+                }
+                label_text = " ".join(v for _, v in key) or name
+                rows.append(
+                    RedRow(
+                        group=name,
+                        group_display=group.display or name,
+                        key=label_text,
+                        labels=dict(key),
+                        history={part: h.get(key, []) for part, h in history.items()},
+                        **cells,
+                    )
+                )
+        return rows
+
+    async def _slos(self, batch: QueryBatch, now: float) -> list[SloRow]:
+        rows = []
+        for name, slo in self.pack.slos.items():
+            ids = [
+                qid for qid in (f"slos.{name}.{p}" for p in ("bad", "good", "total")) if qid in self._queries
+            ]
+
+            async def ratio(window: str, slo_name: str = name) -> float | None:
+                texts = {
+                    part: self.text(f"slos.{slo_name}.{part}", window=window)
+                    for part in ("bad", "good", "total")
+                    if f"slos.{slo_name}.{part}" in self._queries
+                }
+                results = {part: batch.instant(text, now) for part, text in texts.items()}
+                values = {part: _scalar(await q) for part, q in results.items()}
+                total = values.get("total")
+                if "bad" in values:
+                    return error_ratio(values["bad"], total)
+                good = values.get("good")
+                if good is None or total is None:
+                    return None
+                return error_ratio(total - good, total)
+
+            window_ratio, hour_ratio, short_ratio = await asyncio.gather(
+                ratio(slo.window), ratio("1h"), ratio("5m")
+            )
+            remaining = budget_remaining(window_ratio, slo.objective)
+            burn = burn_rate(hour_ratio, slo.objective)
+            burn_short = burn_rate(short_ratio, slo.objective)
+            rows.append(
+                SloRow(
+                    name=name,
+                    display=slo.display or name,
+                    objective=slo.objective,
+                    window=slo.window,
+                    sli=None if window_ratio is None else 1 - window_ratio,
+                    budget_remaining=remaining,
+                    burn_rate_1h=burn,
+                    burn_rate_5m=burn_short,
+                    status=_slo_status(remaining, burn, burn_short),
+                    query_ids=tuple(ids),
+                )
+            )
+        return rows
+
+    async def _alerts(self, now: float) -> list[AlertGroupView]:
+        if not self.backends.alertmanagers:
+            return []
+        filters = [expand(m, self._values) for m in self.pack.alerts.matchers]
+        answers = await asyncio.gather(
+            *(am.alerts(filters) for am in self.backends.alertmanagers), return_exceptions=True
+        )
+        seen: dict[str, AlertView] = {}
+        failures = []
+        for am, answer in zip(self.backends.alertmanagers, answers, strict=True):
+            if isinstance(answer, BaseException):
+                failures.append(answer)
+                self._mark(f"alertmanager {am.name}", None, answer)
+                continue
+            self._mark(f"alertmanager {am.name}", now, None)
+            for alert in answer:
+                # An HA pair reports the same alert from every peer: keep one per fingerprint.
+                seen.setdefault(alert.fingerprint, self._alert_view(alert, am.name))
+        if failures and len(failures) == len(answers):
+            raise failures[0]
+        group_by = list(self.group_by or self.pack.alerts.group_by)
+        return group_alerts(seen.values(), group_by)
+
+    def _alert_view(self, alert: Alert, source: str) -> AlertView:
+        spec = self.pack.alerts
+        if alert.silenced:
+            state = "silenced"
+        elif alert.inhibited:
+            state = "inhibited"
+        elif alert.status.state == "unprocessed":
+            state = "unprocessed"
+        else:
+            state = "firing"
+        labels = {sanitize(k): sanitize(v) for k, v in alert.labels.items()}
+        annotations = {sanitize(k): sanitize(v) for k, v in alert.annotations.items()}
+        return AlertView(
+            fingerprint=alert.fingerprint,
+            alertname=labels.get("alertname", "?"),
+            severity=labels.get("severity", ""),
+            state=state,  # type: ignore[arg-type]
+            starts_at=alert.starts_at.timestamp(),
+            summary=annotations.get("summary") or annotations.get("description", ""),
+            labels=labels,
+            annotations=annotations,
+            entity=labels.get(spec.entity_instance_label) if spec.entity_instance_label else None,
+            entity_type=labels.get(spec.entity_type_label) if spec.entity_type_label else None,
+            silenced_by=tuple(alert.status.silenced_by),
+            inhibited_by=tuple(alert.status.inhibited_by),
+            receivers=tuple(r.name for r in alert.receivers),
+            source=source,
+        )
+
+    async def _log_rows(self, now: float) -> list[LogRow]:
+        loki = self.backends.loki
+        if loki is None or self.pack.logs is None:
+            return []
+        query = self.text("logs.tail")
+        end_ns = int(now * NS) + 1
+        if self._log_cursor_ns is None:
+            start_ns = int((now - min(self.range_seconds, 3600)) * NS)
+            result = await loki.query_range(query, start_ns, end_ns, limit=LOG_BACKLOG, direction="backward")
+            entries = sorted(result.entries, key=lambda e: e.ts_ns)
+            self._log_seen.update(e.key for e in entries)
+        else:
+            entries = await loki.lines_since(query, self._log_cursor_ns, end_ns, seen=self._log_seen)
+        if entries:
+            self._log_cursor_ns = max(self._log_cursor_ns or 0, entries[-1].ts_ns)
+        if len(self._log_seen) > LOG_KEEP * 4:
+            self._log_seen = {e.key for e in entries}
+        self._logs.extend(self._log_row(e) for e in entries)
+        return list(self._logs)
+
+    def _log_row(self, entry: LogEntry) -> LogRow:
+        assert self.pack.logs is not None
+        names = self.pack.logs.fields
+        fields = {**entry.labels, **entry.parsed}
+        if entry.line.startswith("{"):
+            try:
+                parsed = json.loads(entry.line)
+            except ValueError:
+                parsed = None
+            if isinstance(parsed, dict):
+                fields = {**{k: str(v) for k, v in parsed.items()}, **fields}
+        message = fields.get(names.message) or entry.line
+        return LogRow(
+            ts_ns=entry.ts_ns,
+            level=sanitize(fields.get(names.level, "")).lower(),
+            entity=sanitize(fields.get(names.entity, "") if names.entity else ""),
+            message=sanitize(message),
+            trace_id=sanitize(fields.get(names.trace_id, "")),
+            fields={sanitize(k): sanitize(v) for k, v in fields.items()},
+        )
+
+    # -- the refresh --------------------------------------------------------------------------
+
+    def _mark(self, backend: str, ok_at: float | None, error: BaseException | None) -> None:
+        if error is None and ok_at is not None:
+            self._backend_ok[backend] = ok_at
+            self._backend_err.pop(backend, None)
+        elif error is not None:
+            self._backend_err[backend] = _error_text(error)
+
+    async def refresh(self) -> Dashboard:
+        """One refresh of every pane; never raises for backend trouble."""
+        started = time.perf_counter()
+        now = self.clock()
+        last = self._last
+        prom = self.backends.prometheus
+        batch = QueryBatch(prom) if prom else None
+
+        async def no_prometheus() -> list[Any]:
+            raise BackendError(
+                "prometheus", FailureKind.NOT_CONFIGURED, "no Prometheus configured for this context"
+            )
+
+        tasks = {
+            "health": self._health(batch, now) if batch else no_prometheus(),
+            "red": self._red(batch, now) if batch else no_prometheus(),
+            "slo": self._slos(batch, now) if batch else no_prometheus(),
+            "alerts": self._alerts(now),
+            "logs": self._log_rows(now),
+        }
+        answers = await asyncio.gather(*tasks.values(), return_exceptions=True)
+        if batch:
+            await batch.drain()
+            self.stats = RefreshStats(batch.asked, batch.sent, time.perf_counter() - started)
+        board = Dashboard(
+            context=self.context_name,
+            pack=self.pack.metadata.name,
+            now=now,
+            range_seconds=self.range_seconds,
+            queries=self.query_texts(),
+        )
+        attr = {"health": "health", "red": "red", "slo": "slos", "alerts": "alerts", "logs": "logs"}
+        prom_errors: list[BaseException] = []
+        for pane, answer in zip(tasks, answers, strict=True):
+            previous = last.pane_status(pane) if last else PaneStatus()
+            if isinstance(answer, BaseException):
+                if pane in ("health", "red", "slo"):
+                    prom_errors.append(answer)
+                if pane == "logs":
+                    self._mark("loki", None, answer)
+                setattr(board, attr[pane], getattr(last, attr[pane]) if last else [])
+                board.status[pane] = replace(previous, error=_error_text(answer), error_at=now)
+            else:
+                setattr(board, attr[pane], answer)
+                board.status[pane] = PaneStatus(updated_at=now)
+                if pane == "logs" and self.backends.loki:
+                    self._mark("loki", now, None)
+        if prom:
+            self._mark("prometheus", None if prom_errors else now, prom_errors[0] if prom_errors else None)
+        pinned = alerts_per_entity(board.alerts)
+        board.health = [replace(row, alerts=pinned.get(row.entity, 0)) for row in board.health]
+        board.backends = self._backend_statuses()
+        self._last = board
+        return board
+
+    async def detail(
+        self, *, group: str | None, labels: Mapping[str, str], entity: str | None = None
+    ) -> Detail:
+        """Charts, alerts, logs and queries for one RED row (``group`` + ``labels``) or one entity.
+
+        Series are picked from the pack's own group queries by label, so the chart shows exactly the
+        numbers the pane shows, and the queries listed are the ones that produced them.
+        """
+        now = self.clock()
+        title = " ".join([*labels.values(), *([entity] if entity else [])]) or (group or "")
+        detail = Detail(title=title, range_seconds=self.range_seconds)
+        prom = self.backends.prometheus
+        step = choose_step(now - self.range_seconds, now, 120)
+        start, end = align(now - self.range_seconds, now, step)
+
+        def matches(metric: Mapping[str, str], wanted: Mapping[str, str]) -> bool:
+            return all(metric.get(k, "") == v for k, v in wanted.items())
+
+        async def chart(
+            name: str, qid: str, legend: str, wanted: Mapping[str, str], unit: str, suffix: str = ""
+        ) -> None:
+            assert prom is not None
+            text = self.text(qid)
+            detail.queries[f"{name} {legend}".strip()] = text
+            detail.units[name] = unit
+            try:
+                result = await prom.query_range(text, start, end, step)
+            except BackendError as exc:
+                detail.errors.append(f"{qid}: {exc.message}")
+                return
+            for series in result.matrix:
+                if matches(series.metric, wanted):
+                    label = legend or " ".join(series.metric.get(k, "") for k in wanted) or qid
+                    detail.charts.setdefault(name, []).append((label + suffix, list(series.values)))
+
+        jobs = []
+        red = self.pack.red
+        if prom is not None and red is not None:
+            for name, spec in red.groups.items():
+                wanted = {k: labels[k] for k in spec.by if k in labels}
+                if group is not None and name != group:
+                    continue
+                if group is None and (not spec.by or len(wanted) != len(spec.by)):
+                    continue
+                dur_unit = spec.duration.unit if isinstance(spec.duration, HistogramDuration) else "s"
+                # The pack aggregates RED per group row; for one instance say so rather than pretend.
+                suffix = " (all instances)" if entity else ""
+                jobs.append(chart("rate", f"red.{name}.rate", "", wanted, spec.rate.unit, suffix))
+                jobs.append(chart("errors", f"red.{name}.errors", "", wanted, spec.errors.unit, suffix))
+                jobs += [
+                    chart("latency", f"red.{name}.{q}", q, wanted, dur_unit, suffix)
+                    for q in ("p50", "p95", "p99")
+                ]
+                break
+        health = self.pack.health
+        if prom is not None and health is not None and entity is not None:
+            wanted = {health.entity.instance_label: entity}
+            for signal, signal_spec in health.signals.items():
+                qid = f"health.signals.{signal}"
+                jobs.append(chart(signal_spec.display or signal, qid, "", wanted, signal_spec.unit))
+        await asyncio.gather(*jobs)
+        # Completion order is arbitrary; show charts (and their series) in the order they were asked.
+        order = {name: i for i, name in enumerate(detail.units)}
+        detail.charts = {
+            name: sorted(series, key=lambda s: s[0])
+            for name, series in sorted(detail.charts.items(), key=lambda kv: order.get(kv[0], 99))
+        }
+
+        last = self._last
+        if last is not None:
+            for grp in last.alerts:
+                for alert in grp.alerts:
+                    hit = entity is not None and alert.entity == entity
+                    hit = hit or (not entity and all(alert.labels.get(k) == v for k, v in labels.items()))
+                    if hit:
+                        detail.alerts.append(alert)
+        detail.logs = await self._entity_logs(now, entity, labels, detail)
+        return detail
+
+    async def _entity_logs(
+        self, now: float, entity: str | None, labels: Mapping[str, str], detail: Detail
+    ) -> list[LogRow]:
+        logs = self.pack.logs
+        loki = self.backends.loki
+        if entity and logs is not None and logs.entity_selector and loki is not None:
+            entity_type = labels.get(self.pack.health.entity.type_label, "") if self.pack.health else ""
+            text = self.text("logs.entity", entity=entity, entity_type=entity_type)
+            detail.queries["logs"] = text
+            try:
+                result = await loki.query_range(
+                    text, int((now - self.range_seconds) * NS), int(now * NS) + 1, limit=100
+                )
+            except BackendError as exc:
+                detail.errors.append(f"logs: {exc.message}")
+            else:
+                return [self._log_row(e) for e in sorted(result.entries, key=lambda e: e.ts_ns)]
+        wanted = {entity} if entity else set(labels.values())
+        return [
+            row
+            for row in self._logs
+            if row.entity in wanted or any(row.fields.get(k) == v for k, v in labels.items())
+        ][-100:]
+
+    def _backend_statuses(self) -> list[BackendStatus]:
+        out = []
+        b = self.backends
+        named: list[tuple[str, str, str]] = []
+        if b.prometheus:
+            named.append(("prometheus", "prometheus", b.prometheus.endpoint.url))
+        named += [(f"alertmanager {am.name}", "alertmanager", am.endpoint.url) for am in b.alertmanagers]
+        if b.loki:
+            named.append(("loki", "loki", b.loki.endpoint.url))
+        for name, kind, url in named:
+            out.append(
+                BackendStatus(name, kind, url, self._backend_ok.get(name), self._backend_err.get(name))
+            )
+        return out
+
+
+def _on_grid(
+    points: Sequence[tuple[float, float]], start: float, end: float, step: float
+) -> list[float | None]:
+    """Points on the query's step grid with gaps as None (so a sparkline shows missing data)."""
+    by_ts = {round(ts): v for ts, v in points}
+    out: list[float | None] = []
+    for i in range(int((end - start) // step) + 1):
+        value = by_ts.get(round(start + i * step))
+        out.append(None if value is None or math.isnan(value) else value)
+    return out[-HISTORY_POINTS:]
+
+
+def _health_state(up: float | None, health: Cell | None, signals: Mapping[str, Cell]) -> HealthState:
+    if up is None:
+        return "unknown"
+    if up == 0:
+        return "down"
+    if health is not None and health.level == "crit":
+        return "unhealthy"
+    if (health is not None and health.level == "warn") or any(
+        c.level in ("warn", "crit") for c in signals.values()
+    ):
+        return "degraded"
+    return "ok"
+
+
+def _slo_status(remaining: float | None, burn: float | None, burn_short: float | None) -> Any:
+    """Budget gone, or the SRE Workbook's fast-burn pair (1h and 5m both above 14.4)."""
+    if remaining is None:
+        return "no data"
+    if remaining <= 0:
+        return "exhausted"
+    if burn is not None and burn_short is not None and burn >= 14.4 and burn_short >= 14.4:
+        return "burning"
+    if burn_short is not None and burn_short >= 1:
+        return "warn"
+    return "ok"
