@@ -347,3 +347,16 @@ def redacted_dump(model: BaseModel, *, prune: bool = True) -> Any:
         return value
 
     return walk(model)
+
+
+def save_setting(path: Path, key: str, value: str) -> None:
+    """Set one top-level key in the config file, keeping its comments and layout."""
+    from ruamel.yaml import YAML
+
+    yaml = YAML()  # round-trip mode preserves the user's comments and ordering
+    data = yaml.load(path.read_text(encoding="utf-8")) if path.exists() else None
+    if data is None:
+        data = {}
+    data[key] = value
+    with path.open("w", encoding="utf-8") as handle:
+        yaml.dump(data, handle)

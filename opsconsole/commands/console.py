@@ -6,19 +6,70 @@ import argparse
 import sys
 from typing import Any
 
+from opsconsole.config import ConfigError
+
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     """Add the ``console`` command (what plain ``opsconsole`` runs)."""
     parser = subparsers.add_parser(
         "console", parents=[common], help="open the interactive console (the default command)"
     )
+    add_view_flags(parser)
     parser.set_defaults(func=run)
+
+
+def add_view_flags(parser: argparse.ArgumentParser) -> None:
+    """``--pack``, ``--var`` and ``--theme``, shared with ``snapshot``."""
+    parser.add_argument("--pack", metavar="NAME", help="query pack to show (default: the context's)")
+    parser.add_argument(
+        "--var", action="append", default=[], metavar="NAME=VALUE", help="override a pack variable"
+    )
+    parser.add_argument("--theme", metavar="NAME", help="dark, light, high-contrast, monochrome, or yours")
 
 
 def run(args: argparse.Namespace) -> int:
     """Open the console on the context in force."""
     from opsconsole.cli import resolve_from_args
+    from opsconsole.commands.packs import parse_vars
+    from opsconsole.config import save_setting
+    from opsconsole.refresh.session import load_pack_set
+    from opsconsole.ui.launch import console_options, run_console
 
-    resolve_from_args(args)
-    print("opsconsole: the interactive console is not built yet (issue 5).", file=sys.stderr)
-    return 1
+    try:
+        context = resolve_from_args(args)
+        if not context.settings.prometheus and not context.settings.alertmanagers:
+            print(
+                "opsconsole: no backends configured. Give --prometheus URL / --alertmanager URL, set "
+                "OPSCONSOLE_PROMETHEUS_URL, add a context to the config file, or try `opsconsole demo`.",
+                file=sys.stderr,
+            )
+            return 2
+        packs = load_pack_set(context)
+
+        def resolve(name: str) -> Any:
+            return resolve_from_args(replace_context(args, name))
+
+        def save_theme(name: str) -> None:
+            if context.config_path is not None:
+                save_setting(context.config_path, "theme", name)
+
+        options = console_options(
+            context,
+            packs,
+            pack=args.pack,
+            variables=parse_vars(args.var),
+            theme=args.theme,
+            resolve=resolve,
+            save_theme=save_theme,
+        )
+    except ConfigError as exc:
+        print(f"opsconsole: {exc}", file=sys.stderr)
+        return 2
+    return run_console(options)
+
+
+def replace_context(args: argparse.Namespace, name: str) -> argparse.Namespace:
+    """The same command line with another ``--context`` (flags for URLs still win)."""
+    copy = argparse.Namespace(**vars(args))
+    copy.context = name
+    return copy

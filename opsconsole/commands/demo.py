@@ -28,6 +28,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--serve-only", action="store_true", help="only serve the four APIs and print URLs")
     parser.add_argument("--port", type=int, default=0, help="first port for --serve-only (default: any free)")
+    parser.add_argument("--theme", metavar="NAME", help="dark, light, high-contrast, monochrome, or yours")
     parser.set_defaults(func=run)
 
 
@@ -71,4 +72,4 @@ def run(args: argparse.Namespace) -> int:
         return 0
     from opsconsole.ui.launch import run_demo_console
 
-    return run_demo_console(seed=args.seed, scenario=args.scenario, speed=args.speed)
+    return run_demo_console(seed=args.seed, scenario=args.scenario, speed=args.speed, theme=args.theme)

@@ -1,1 +1,1 @@
-"""Textual UI: the only package that imports textual."""
+"""The Textual user interface: the only package that imports textual."""

@@ -1,0 +1,474 @@
+"""The console application: header, five panes, prompt, footer, and the keyboard model."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.containers import Container
+from textual.widgets import DataTable, Footer, Input, Static
+
+from opsconsole.core.dashboard import PANES, Dashboard, PaneName
+from opsconsole.core.value_format import format_duration
+from opsconsole.packs.variables import parse_duration
+from opsconsole.refresh.service import RefreshService
+from opsconsole.ui.panes import PANE_TYPES, LogPane, Pane, PaneTable, RowRef
+from opsconsole.ui.screens import DetailScreen, FieldsScreen, HelpScreen
+from opsconsole.ui.themes import ConsoleTheme
+
+RANGES = (900.0, 3600.0, 6 * 3600.0, 24 * 3600.0)
+NARROW_WIDTH = 120  # below: one pane at a time, as tabs
+WIDE_WIDTH = 160  # below (and above NARROW_WIDTH): RED gets a full-width row
+PANE_ORDER: tuple[PaneName, ...] = ("health", "alerts", "red", "slo", "logs")
+
+
+@dataclass
+class ConsoleOptions:
+    """Everything the app needs from the outside world, injected so tests can freeze it."""
+
+    make_service: Callable[[str, str], RefreshService]
+    context: str
+    pack: str
+    contexts: list[str]
+    packs: list[str]
+    themes: dict[str, ConsoleTheme]
+    theme: str = "dark"
+    refresh_interval: float = 5.0
+    clock: Callable[[], float] = time.time
+    auto_refresh: bool = True
+    save_theme: Callable[[str], None] | None = None
+    notices: list[str] = field(default_factory=list)
+
+
+class OpsConsoleApp(App[None]):
+    """Is it on fire, where, since when, what do I do."""
+
+    TITLE = "opsconsole"
+    CSS = """
+    Screen { layout: vertical; }
+    #topbar { height: 1; background: $panel; color: $foreground; }
+    #tabs { height: 1; display: none; }
+    #panes { layout: grid; grid-size: 2 3; grid-rows: 1fr 1fr 1fr; grid-columns: 1fr 1fr; height: 1fr; }
+    #pane-logs { column-span: 2; }
+    #panes.-medium #pane-red { column-span: 2; }
+    #panes.-medium #pane-logs { column-span: 1; }
+    #panes.-narrow { layout: vertical; }
+    #panes.-narrow > .pane { display: none; height: 1fr; }
+    #panes.-narrow > .pane.-active { display: block; }
+    Screen.-narrow #tabs { display: block; }
+    #prompt { display: none; height: 1; border: none; padding: 0 1; }
+    #prompt.-visible { display: block; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit", "Quit"),
+        Binding("question_mark", "help", "Help"),
+        Binding("tab", "next_pane", "Next pane", priority=True),
+        Binding("shift+tab", "previous_pane", "Prev pane", show=False, priority=True),
+        Binding("r", "refresh", "Refresh"),
+        Binding("t", "cycle_range", "Range"),
+        Binding("slash", "filter", "Filter"),
+        Binding("colon", "command", "Command"),
+        Binding("p", "pause_logs", "Pause logs"),
+        Binding("1", "pane('health')", "Health", show=False),
+        Binding("2", "pane('alerts')", "Alerts", show=False),
+        Binding("3", "pane('red')", "RED", show=False),
+        Binding("4", "pane('slo')", "SLO", show=False),
+        Binding("5", "pane('logs')", "Logs", show=False),
+        Binding("escape", "clear_filter", "Clear filter", show=False),
+    ]
+
+    def __init__(self, options: ConsoleOptions) -> None:
+        super().__init__()
+        self.options = options
+        self.context_name = options.context
+        self.pack_name = options.pack
+        self.console_theme = options.themes.get(options.theme) or next(iter(options.themes.values()))
+        self.service = options.make_service(options.context, options.pack)
+        self.board: Dashboard | None = None
+        self.active: PaneName = "health"
+        self._refreshing = False
+        self._prompt_mode = "filter"
+        self.panes: dict[PaneName, Pane] = {cls.name_: cls() for cls in PANE_TYPES}
+
+    # -- layout -------------------------------------------------------------------------------
+
+    def compose(self) -> Any:
+        yield Static(id="topbar")
+        yield Static(id="tabs")
+        with Container(id="panes"):
+            for name in PANE_ORDER:
+                yield self.panes[name]
+        yield Input(id="prompt")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        for theme in self.options.themes.values():
+            self.register_theme(theme.textual)
+        self.theme = self.console_theme.textual.name
+        self._apply_layout()
+        self._focus_pane(self.active)
+        self._render_header()
+        for notice in self.options.notices:
+            self.notify(notice, severity="warning", timeout=10)
+        self.action_refresh()
+        if self.options.auto_refresh:
+            self.set_interval(self.options.refresh_interval, self.action_refresh)
+
+    def on_resize(self) -> None:
+        self._apply_layout()
+        self._render_header()
+
+    @property
+    def narrow(self) -> bool:
+        """Below 120 columns the panes become tabs: one at a time, full size."""
+        return self.size.width < NARROW_WIDTH
+
+    def _apply_layout(self) -> None:
+        self.screen.set_class(self.narrow, "-narrow")
+        panes = self.query_one("#panes")
+        panes.set_class(self.narrow, "-narrow")
+        panes.set_class(NARROW_WIDTH <= self.size.width < WIDE_WIDTH, "-medium")
+        for name, pane in self.panes.items():
+            pane.set_class(name == self.active, "-active")
+        self._render_tabs()
+
+    # -- refresh ------------------------------------------------------------------------------
+
+    def action_refresh(self) -> None:
+        """Refresh now (skipped while one is still running, so a slow backend never piles up work)."""
+        if self._refreshing:
+            return
+        self._refreshing = True
+        self.run_worker(self._refresh(), group="refresh")
+
+    async def _refresh(self) -> None:
+        try:
+            board = await self.service.refresh()
+        finally:
+            self._refreshing = False
+        self.board = board
+        self._render_board()
+
+    def _render_board(self) -> None:
+        if self.board is None:
+            return
+        for pane in self.panes.values():
+            pane.render_dashboard(self.board, self.console_theme)
+        self._render_header()
+        self._render_tabs()
+
+    def _render_header(self) -> None:
+        theme = self.console_theme
+        now = self.options.clock()
+        text = Text()
+        short = self.narrow
+        text.append(" opsconsole ", style="bold reverse")
+        text.append(f" {'' if short else 'ctx '}{self.context_name} ", style="bold")
+        text.append(f"│ {'' if short else 'pack '}{self.pack_name} ")
+        text.append(f"│ {'' if short else 'range '}{format_duration(self.service.range_seconds)} ")
+        text.append(f"│ {datetime.fromtimestamp(now, UTC).strftime('%H:%M:%S')}Z ")
+        board = self.board
+        if board is None:
+            text.append("│ loading…", style=theme.style("muted"))
+        else:
+            for backend in board.backends:
+                name = backend.kind if backend.kind != "alertmanager" else "am"
+                name = name[0].upper() if short else name
+                if backend.error:
+                    text.append(f"│ {name} ✖ ", style=theme.style("crit"))
+                elif backend.last_success is None:
+                    text.append(f"│ {name} … ", style=theme.style("muted"))
+                else:
+                    age = format_duration(now - backend.last_success)
+                    text.append(f"│ {name} ● {age} ", style=theme.style("ok"))
+        self.query_one("#topbar", Static).update(text)
+
+    def _render_tabs(self) -> None:
+        text = Text()
+        board = self.board
+        for index, name in enumerate(PANE_ORDER, start=1):
+            label = self.panes[name].border_title or name
+            if board is not None and board.pane_status(name).error:
+                label = f"⚠ {label}"
+            style = "bold reverse" if name == self.active else ""
+            text.append(f" {index} {label} ", style=style)
+        self.query_one("#tabs", Static).update(text)
+
+    # -- navigation ---------------------------------------------------------------------------
+
+    def _focus_pane(self, name: PaneName) -> None:
+        self.active = name
+        self._apply_layout()
+        self.panes[name].table.focus()
+
+    def action_pane(self, name: str) -> None:
+        """Jump to a pane by name."""
+        if name in PANES:
+            self._focus_pane(name)
+
+    def _step_pane(self, delta: int) -> None:
+        if isinstance(self.focused, Input):
+            return
+        index = PANE_ORDER.index(self.active)
+        self._focus_pane(PANE_ORDER[(index + delta) % len(PANE_ORDER)])
+
+    def action_next_pane(self) -> None:
+        """Tab: next pane."""
+        self._step_pane(1)
+
+    def action_previous_pane(self) -> None:
+        """Shift+Tab: previous pane."""
+        self._step_pane(-1)
+
+    @on(DataTable.RowHighlighted)
+    def _track_focus(self, event: DataTable.RowHighlighted) -> None:
+        for name, pane in self.panes.items():
+            if pane.table is event.data_table and self.focused is event.data_table and name != self.active:
+                self.active = name
+                self._apply_layout()
+
+    def on_descendant_focus(self, event: Any) -> None:
+        widget = event.widget if hasattr(event, "widget") else None
+        for name, pane in self.panes.items():
+            if widget is pane.table and name != self.active:
+                self.active = name
+                self._apply_layout()
+
+    def action_help(self) -> None:
+        """Show every binding."""
+        self.push_screen(HelpScreen(self.help_sections()))
+
+    def help_sections(self) -> list[tuple[str, list[tuple[str, str]]]]:
+        """Bindings grouped by where they work, taken from the binding tables themselves."""
+
+        def rows(bindings: list[BindingType]) -> list[tuple[str, str]]:
+            out = []
+            for binding in bindings:
+                if isinstance(binding, Binding):
+                    keys = ", ".join(_key_name(k) for k in binding.key.split(","))
+                    out.append((keys, binding.description or binding.action))
+            return out
+
+        return [
+            ("Everywhere", rows(self.BINDINGS)),
+            (
+                "In a pane",
+                [
+                    ("↑ ↓, j k", "move"),
+                    ("g, G", "top, bottom"),
+                    ("PgUp PgDn", "page"),
+                    ("enter", "drill down (agent, service) or show all fields (alert, SLO, log line)"),
+                ],
+            ),
+            ("Detail screen", rows(DetailScreen.BINDINGS)),
+            ("Other", [("ctrl+p", "command palette"), ("ctrl+q", "quit")]),
+        ]
+
+    def action_cycle_range(self) -> None:
+        """t: 15m → 1h → 6h → 24h → 15m."""
+        current = self.service.range_seconds
+        later = [r for r in RANGES if r > current]
+        self._set_range(later[0] if later else RANGES[0])
+
+    def _set_range(self, seconds: float) -> None:
+        self.service.range_seconds = seconds
+        self._render_header()
+        self.notify(f"range: last {format_duration(seconds)}")
+        self.action_refresh()
+
+    def action_pause_logs(self) -> None:
+        """Pause or resume following the log tail (paused lines are counted, not lost)."""
+        pane = self.panes["logs"]
+        assert isinstance(pane, LogPane)
+        pane.paused = not pane.paused
+        if self.board is not None:
+            pane.render_dashboard(self.board, self.console_theme)
+
+    # -- prompt: filter and command mode ------------------------------------------------------
+
+    def _open_prompt(self, mode: str) -> None:
+        prompt = self.query_one("#prompt", Input)
+        self._prompt_mode = mode
+        prompt.placeholder = (
+            f"filter {self.active} (Enter keeps it, Esc clears)"
+            if mode == "filter"
+            else "command: ctx, pack, theme, range, alerts, slo, logs, group, q"
+        )
+        prompt.value = self.panes[self.active].filter_text if mode == "filter" else ""
+        prompt.add_class("-visible")
+        prompt.focus()
+
+    def action_filter(self) -> None:
+        """/: filter the focused pane's rows."""
+        self._open_prompt("filter")
+
+    def action_command(self) -> None:
+        """:: command mode."""
+        self._open_prompt("command")
+
+    def _close_prompt(self) -> None:
+        prompt = self.query_one("#prompt", Input)
+        prompt.remove_class("-visible")
+        self.panes[self.active].table.focus()
+
+    def action_clear_filter(self) -> None:
+        """Esc: close the prompt and clear the pane's filter."""
+        pane = self.panes[self.active]
+        prompt = self.query_one("#prompt", Input)
+        if prompt.has_class("-visible"):
+            self._close_prompt()
+            if self._prompt_mode == "filter":
+                self._set_filter(pane, "")
+        elif pane.filter_text:
+            self._set_filter(pane, "")
+
+    def _set_filter(self, pane: Pane, text: str) -> None:
+        pane.filter_text = text
+        if self.board is not None:
+            pane.render_dashboard(self.board, self.console_theme)
+
+    @on(Input.Changed, "#prompt")
+    def _prompt_changed(self, event: Input.Changed) -> None:
+        if self._prompt_mode == "filter":
+            self._set_filter(self.panes[self.active], event.value)
+
+    @on(Input.Submitted, "#prompt")
+    def _prompt_submitted(self, event: Input.Submitted) -> None:
+        self._close_prompt()
+        if self._prompt_mode == "command":
+            self.run_command(event.value)
+
+    def run_command(self, line: str) -> None:
+        """Execute one ``:`` command; problems are reported, never raised."""
+        words = line.strip().lstrip(":").split()
+        if not words:
+            return
+        verb, args = words[0].lower(), words[1:]
+        if verb in PANES:
+            self._focus_pane(verb)
+        elif verb in ("q", "quit"):
+            self.exit()
+        elif verb in ("ctx", "context"):
+            self._switch(args, self.options.contexts, "context")
+        elif verb == "pack":
+            self._switch(args, self.options.packs, "pack")
+        elif verb == "theme":
+            self._switch_theme(args)
+        elif verb == "range" and args:
+            try:
+                self._set_range(parse_duration(args[0]))
+            except ValueError as exc:
+                self.notify(f"range: {exc}", severity="error")
+        elif verb == "group" and args:
+            self.service.group_by = [p.strip() for p in " ".join(args).split(",") if p.strip()]
+            self.action_refresh()
+        elif verb == "help":
+            self.action_help()
+        else:
+            self.notify(f"unknown command {verb!r} (? lists them)", severity="error")
+
+    def _switch(self, args: list[str], known: list[str], what: str) -> None:
+        if not args:
+            self.notify(f"{what}s: {', '.join(known)}")
+            return
+        target = args[0]
+        if target not in known:
+            self.notify(f"no {what} {target!r}; known: {', '.join(known)}", severity="error")
+            return
+        context = target if what == "context" else self.context_name
+        pack = target if what == "pack" else self.pack_name
+        try:
+            service = self.options.make_service(context, pack)
+        except (ValueError, KeyError) as exc:
+            self.notify(f"cannot switch {what}: {exc}", severity="error")
+            return
+        service.range_seconds = self.service.range_seconds
+        old = self.service
+        self.service, self.context_name, self.pack_name = service, context, pack
+        self.board = None
+        self.run_worker(old.backends.aclose(), group="close")
+        self._render_header()
+        self._refreshing = False
+        self.action_refresh()
+
+    def _switch_theme(self, args: list[str]) -> None:
+        names = list(self.options.themes)
+        if not args or args[0] not in self.options.themes:
+            self.notify(f"themes: {', '.join(names)}", severity="error" if args else "information")
+            return
+        self.console_theme = self.options.themes[args[0]]
+        self.theme = self.console_theme.textual.name
+        if self.options.save_theme:
+            self.options.save_theme(args[0])
+        self._render_board()
+        self._render_header()
+
+    # -- drill-down ---------------------------------------------------------------------------
+
+    @on(DataTable.RowSelected)
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        for pane in self.panes.values():
+            if pane.table is event.data_table:
+                ref = pane.refs.get(event.row_key.value or "")
+                if ref is not None:
+                    self.drill(ref)
+
+    def drill(self, ref: RowRef) -> None:
+        """Enter on a row: detail screen for agents and services, all fields for the rest."""
+        if ref.kind == "entity":
+            row = ref.payload
+            health = self.service.pack.health
+            labels = {health.entity.type_label: row.entity_type} if health else {}
+            self._open_detail(f"{row.entity_type} {row.entity}", None, labels, row.entity)
+        elif ref.kind == "row":
+            row = ref.payload
+            self._open_detail(f"{row.group_display} {row.key}", row.group, row.labels, None)
+        elif ref.kind == "alert":
+            alert = ref.payload
+            fields = [
+                ("state", alert.state),
+                ("started", datetime.fromtimestamp(alert.starts_at, UTC).isoformat(timespec="seconds")),
+                ("silenced by", ", ".join(alert.silenced_by) or "—"),
+                ("inhibited by", ", ".join(alert.inhibited_by) or "—"),
+                ("receivers", ", ".join(alert.receivers) or "—"),
+                ("from", alert.source),
+            ]
+            fields += [(f"label {k}", v) for k, v in sorted(alert.labels.items())]
+            fields += [(k, v) for k, v in sorted(alert.annotations.items())]
+            self.push_screen(FieldsScreen(f"{alert.alertname} ({alert.fingerprint})", fields))
+        elif ref.kind == "slo":
+            slo = ref.payload
+            queries = self.board.queries if self.board else {}
+            fields = [(qid, queries.get(qid, "")) for qid in slo.query_ids]
+            self.push_screen(FieldsScreen(slo.display, [("objective", f"{slo.objective:.4%}"), *fields]))
+        elif ref.kind == "line":
+            line = ref.payload
+            self.push_screen(FieldsScreen("log line", sorted(line.fields.items())))
+
+    def _open_detail(self, title: str, group: str | None, labels: dict[str, str], entity: str | None) -> None:
+        screen = DetailScreen(title, self.console_theme)
+        self.push_screen(screen)
+
+        async def load() -> None:
+            detail = await self.service.detail(group=group, labels=labels, entity=entity)
+            if screen.is_attached:
+                screen.show(detail)
+
+        self.run_worker(load(), group="detail")
+
+    async def on_unmount(self) -> None:
+        await self.service.backends.aclose()
+
+
+def _key_name(key: str) -> str:
+    return {"question_mark": "?", "slash": "/", "colon": ":", "shift+tab": "shift+tab"}.get(key, key)
+
+
+__all__ = ["ConsoleOptions", "OpsConsoleApp", "PaneTable"]

@@ -1,0 +1,181 @@
+"""Dashboard models as Rich ``Text`` cells.
+
+Everything goes through ``Text(...)``, never markup parsing, because label values and log lines are
+untrusted. Every state carries a symbol or word as well as a colour, so monochrome still reads.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from rich.style import Style
+from rich.text import Text
+
+from opsconsole.core.dashboard import (
+    AlertGroupView,
+    AlertView,
+    Cell,
+    HealthRow,
+    HealthState,
+    LogRow,
+    RedRow,
+    SloRow,
+)
+from opsconsole.core.trend import ARROWS, sparkline, trend
+from opsconsole.core.value_format import format_duration
+from opsconsole.ui.themes import ConsoleTheme
+
+STATE_LABEL: dict[HealthState, tuple[str, str]] = {
+    "down": ("✖ DOWN", "crit"),
+    "unhealthy": ("▲ UNHEALTHY", "crit"),
+    "degraded": ("◆ degraded", "warn"),
+    "unknown": ("? unknown", "none"),
+    "ok": ("● ok", "ok"),
+}
+LEVEL_MARK = {"crit": "!! ", "warn": "! ", "ok": "", "none": ""}
+SEVERITY_LEVEL = {"critical": "crit", "page": "crit", "error": "crit", "warning": "warn", "info": "info"}
+ALERT_STATE = {
+    "firing": ("FIRING", "crit"),
+    "silenced": ("silenced", "muted"),
+    "inhibited": ("inhibited", "muted"),
+    "unprocessed": ("pending", "warn"),
+}
+SLO_STATUS = {
+    "ok": ("● ok", "ok"),
+    "warn": ("◆ burning slowly", "warn"),
+    "burning": ("▲ FAST BURN", "crit"),
+    "exhausted": ("✖ EXHAUSTED", "crit"),
+    "no data": ("? no data", "none"),
+}
+LOG_LEVEL = {"error": "crit", "fatal": "crit", "critical": "crit", "warn": "warn", "warning": "warn"}
+
+
+def plain(text: str, style: str | Style = "", limit: int = 0) -> Text:
+    """Untrusted text as a cell (never interpreted as markup), cut to ``limit`` characters."""
+    if limit and len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return Text(text, style=style, no_wrap=True, overflow="ellipsis")
+
+
+def cell(value: Cell, theme: ConsoleTheme) -> Text:
+    """A number with its threshold marker and colour."""
+    return Text(LEVEL_MARK[value.level] + value.text, style=theme.style(value.level), no_wrap=True)
+
+
+def since_text(row: HealthRow, now: float) -> str:
+    """``12m`` for an exact start, ``>15m`` when the state held for the whole range."""
+    if row.since is None:
+        return "—"
+    age = format_duration(now - row.since)
+    return age if row.since_exact else f">{age}"
+
+
+def health_cells(row: HealthRow, signals: list[str], theme: ConsoleTheme, now: float) -> list[Text]:
+    """State, instance, alerts, since, health, signals…, type (what matters most first)."""
+    label, level = STATE_LABEL[row.state]
+    out = [
+        Text(label, style=theme.style(level)),
+        plain(row.entity, "bold" if row.state != "ok" else ""),
+        Text(f"🔔{row.alerts}" if row.alerts else "·", style=theme.style("crit" if row.alerts else "muted")),
+        plain(since_text(row, now)),
+        cell(row.health, theme) if row.health else plain("—"),
+    ]
+    out += [cell(row.signals[s], theme) if s in row.signals else plain("—") for s in signals]
+    out.append(plain(row.entity_type, theme.style("muted")))
+    return out
+
+
+def _with_trend(value: Cell, history: list[float | None], theme: ConsoleTheme) -> Text:
+    text = cell(value, theme)
+    if history:
+        text.append(" ")
+        text.append(sparkline(history, 8), style=theme.style("bar"))
+        text.append(ARROWS[trend(history)])
+    return text
+
+
+def red_cells(row: RedRow, theme: ConsoleTheme, first_of_group: bool = True) -> list[Text]:
+    """Group, row key, rate, errors, p50, p95, p99 (rate/errors/p99 with sparkline and arrow)."""
+    return [
+        plain(row.group_display if first_of_group else "", theme.style("muted")),
+        plain(row.key, "bold", limit=24),
+        _with_trend(row.rate, row.history.get("rate", []), theme),
+        _with_trend(row.errors, row.history.get("errors", []), theme),
+        cell(row.p50, theme),
+        cell(row.p95, theme),
+        _with_trend(row.p99, row.history.get("p99", []), theme),
+    ]
+
+
+def alert_group_cells(group: AlertGroupView, theme: ConsoleTheme, now: float) -> list[Text]:
+    """A group header row: worst severity, counts, group key, oldest age."""
+    severity = group.severity or "—"
+    firing = group.firing
+    total = len(group.alerts)
+    key = " ".join(v for _, v in group.key if v) or "(no group labels)"
+    counts = f"{firing} firing" + (f", {total - firing} suppressed" if total - firing else "")
+    level = SEVERITY_LEVEL.get(severity, "none") if firing else "muted"
+    return [
+        Text(f"▼ {severity.upper()}", style=theme.style(level)),
+        plain(key, "bold", limit=32),
+        plain(""),
+        plain(format_duration(now - group.oldest)),
+        Text(counts, style=theme.style("crit" if firing else "muted")),
+        plain(""),
+    ]
+
+
+def alert_cells(alert: AlertView, theme: ConsoleTheme, now: float) -> list[Text]:
+    """One alert under its group: severity, name, entity, age, state, summary."""
+    state, level = ALERT_STATE[alert.state]
+    severity_level = SEVERITY_LEVEL.get(alert.severity, "none") if alert.state == "firing" else "muted"
+    return [
+        Text(f"  {alert.severity or '—'}", style=theme.style(severity_level)),
+        plain(alert.alertname, limit=32),
+        plain(alert.entity or alert.labels.get("instance", "") or "—"),
+        plain(format_duration(now - alert.starts_at)),
+        Text(state, style=theme.style(level)),
+        plain(alert.summary),
+    ]
+
+
+def budget_bar(remaining: float | None, width: int = 8) -> str:
+    """``███████░░░`` for the share of budget left (empty bar when overspent)."""
+    if remaining is None:
+        return "·" * width
+    filled = round(max(0.0, min(1.0, remaining)) * width)
+    return "█" * filled + "░" * (width - filled)
+
+
+def slo_cells(row: SloRow, theme: ConsoleTheme) -> list[Text]:
+    """Name, budget bar with number, status, burn rates, objective/window."""
+    status, level = SLO_STATUS[row.status]
+    remaining = "—" if row.budget_remaining is None else f"{row.budget_remaining * 100:.1f}%"
+    bar = Text(budget_bar(row.budget_remaining), style=theme.style(level if level != "ok" else "bar"))
+    bar.append(f" {remaining}")
+
+    def burn(value: float | None) -> str:
+        return "—" if value is None else f"{value:.1f}x"
+
+    return [
+        plain(row.display, "bold", limit=26),
+        bar,
+        Text(status, style=theme.style(level)),
+        plain(f"{burn(row.burn_rate_5m)}/{burn(row.burn_rate_1h)}"),
+        plain(f"{row.objective * 100:g}%/{row.window}"),
+    ]
+
+
+def log_cells(row: LogRow, theme: ConsoleTheme) -> list[Text]:
+    """Time (UTC), level, entity, message."""
+    stamp = datetime.fromtimestamp(row.ts_ns / 1e9, UTC).strftime("%H:%M:%S")
+    level = LOG_LEVEL.get(row.level, "none" if row.level in ("debug", "trace") else "info")
+    message = plain(row.message)
+    if level == "crit":
+        message.stylize(theme.style("crit"))
+    return [
+        plain(stamp, theme.style("muted")),
+        Text((row.level or "—").upper()[:5], style=theme.style(level)),
+        plain(row.entity or "—"),
+        message,
+    ]

@@ -1,0 +1,146 @@
+"""Start the console: on a resolved context, or on the built-in demo stack."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+
+from opsconsole.config import ConfigError, EndpointSettings, Overrides, ResolvedContext, resolve_context
+from opsconsole.demo.stack import BackgroundStack, DemoStack, DemoUrls
+from opsconsole.packs.loader import PackSet, load_packs
+from opsconsole.refresh.backends_set import BackendSet
+from opsconsole.refresh.service import RefreshService
+from opsconsole.refresh.session import build_service, choose_pack
+from opsconsole.resources import builtin_queries_dir
+from opsconsole.ui.app import ConsoleOptions, OpsConsoleApp
+from opsconsole.ui.themes import ConsoleTheme, load_themes
+
+DEMO_PACK = "progressive-framework"
+
+
+def pick_theme(themes: Mapping[str, ConsoleTheme], requested: str | None, configured: str) -> str:
+    """``NO_COLOR`` > ``--theme`` > config; unknown names fall back to dark with a notice."""
+    if os.environ.get("NO_COLOR"):
+        return "monochrome"
+    name = requested or configured
+    return name if name in themes else "dark"
+
+
+def themes_and_notices() -> tuple[dict[str, ConsoleTheme], list[str]]:
+    """Built-in and user themes, plus one notice per broken theme file."""
+    themes, errors = load_themes()
+    return themes, [f"theme not loaded: {e}" for e in errors]
+
+
+def demo_context() -> ResolvedContext:
+    """A context named ``demo`` with no config file behind it."""
+    from opsconsole.config import ConsoleConfig
+
+    return resolve_context(ConsoleConfig(), Overrides(), environ={})
+
+
+def demo_backends(urls: DemoUrls) -> BackendSet:
+    """Clients for the demo stack's four servers."""
+    from opsconsole.backends.alertmanager import AlertmanagerClient
+    from opsconsole.backends.jaeger import JaegerClient
+    from opsconsole.backends.loki import LokiClient
+    from opsconsole.backends.prometheus import PrometheusClient
+
+    return BackendSet(
+        prometheus=PrometheusClient(EndpointSettings(url=urls.prometheus, name="demo")),
+        alertmanagers=[AlertmanagerClient(EndpointSettings(url=urls.alertmanager, name="demo"))],
+        loki=LokiClient(EndpointSettings(url=urls.loki, name="demo")),
+        jaeger=JaegerClient(EndpointSettings(url=urls.jaeger, name="demo")),
+    )
+
+
+def demo_options(
+    urls: DemoUrls,
+    *,
+    clock: Callable[[], float] = time.time,
+    theme: str | None = None,
+    auto_refresh: bool = True,
+    refresh_interval: float = 2.0,
+) -> ConsoleOptions:
+    """Console options wired to a running demo stack."""
+    packs = load_packs([(builtin_queries_dir(), "builtin")])
+    themes, notices = themes_and_notices()
+    context = replace(demo_context(), name="demo")
+
+    def make_service(_context: str, pack: str) -> RefreshService:
+        return build_service(context, packs, pack, backends=demo_backends(urls), clock=clock)
+
+    return ConsoleOptions(
+        make_service=make_service,
+        context="demo",
+        pack=DEMO_PACK,
+        contexts=["demo"],
+        packs=sorted(packs.packs),
+        themes=themes,
+        theme=pick_theme(themes, theme, "dark"),
+        refresh_interval=refresh_interval,
+        clock=clock,
+        auto_refresh=auto_refresh,
+        notices=notices,
+    )
+
+
+def run_demo_console(*, seed: int, scenario: str, speed: float, theme: str | None = None) -> int:
+    """``opsconsole demo``: the simulated stack on a background thread, the console in front."""
+    background = BackgroundStack(DemoStack(seed=seed, scenario=scenario, speed=speed))
+    try:
+        urls = background.start()
+    except OSError as exc:
+        print(f"opsconsole demo: cannot start the simulated stack: {exc}", file=sys.stderr)
+        return 1
+    try:
+        OpsConsoleApp(demo_options(urls, theme=theme)).run()
+    finally:
+        background.stop()
+    return 0
+
+
+def console_options(
+    context: ResolvedContext,
+    packs: PackSet,
+    *,
+    pack: str | None,
+    variables: Mapping[str, str],
+    theme: str | None,
+    resolve: Callable[[str], ResolvedContext],
+    save_theme: Callable[[str], None] | None = None,
+) -> ConsoleOptions:
+    """Console options for real backends; ``resolve`` re-resolves another context by name."""
+    pack_name = choose_pack(context, packs, pack)
+    themes, notices = themes_and_notices()
+    notices += [f"pack problem: {e}" for e in packs.errors]
+
+    def make_service(context_name: str, pack_name: str) -> RefreshService:
+        try:
+            target = context if context_name == context.name else resolve(context_name)
+        except ConfigError as exc:
+            raise ValueError(str(exc)) from None
+        return build_service(target, packs, pack_name, variables)
+
+    contexts = sorted(context.config.contexts) or [context.name]
+    return ConsoleOptions(
+        make_service=make_service,
+        context=context.name,
+        pack=pack_name,
+        contexts=contexts,
+        packs=sorted(packs.packs),
+        themes=themes,
+        theme=pick_theme(themes, theme, context.config.theme),
+        refresh_interval=context.config.refresh_interval,
+        save_theme=save_theme,
+        notices=notices,
+    )
+
+
+def run_console(options: ConsoleOptions) -> int:
+    """Run the app until the user quits."""
+    OpsConsoleApp(options).run()
+    return 0

@@ -1,0 +1,251 @@
+"""The five panes of the main screen. Each renders a slice of the :class:`Dashboard`; none does I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.widgets import DataTable
+
+from opsconsole.core.dashboard import Dashboard, PaneName, PaneStatus
+from opsconsole.core.value_format import format_duration
+from opsconsole.ui import cells
+from opsconsole.ui.themes import ConsoleTheme
+
+LOG_ROWS_SHOWN = 500
+
+TITLES: dict[PaneName, str] = {
+    "health": "Agent health",
+    "red": "RED",
+    "alerts": "Active alerts",
+    "slo": "SLO budgets",
+    "logs": "Log tail",
+}
+
+
+@dataclass(frozen=True)
+class RowRef:
+    """What a table row stands for, so Enter knows what to drill into."""
+
+    pane: PaneName
+    kind: str
+    payload: Any
+
+
+class PaneTable(DataTable[Text]):
+    """A table with vim keys on top of the arrows."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
+        Binding("g", "scroll_top", "Top", show=False),
+        Binding("G", "scroll_bottom", "Bottom", show=False),
+    ]
+
+
+class Pane(Vertical):
+    """A bordered pane: title, freshness/error in the subtitle, a table of rows."""
+
+    DEFAULT_CSS = """
+    Pane { border: round $panel-lighten-2; height: 1fr; }
+    Pane:focus-within { border: round $primary; }
+    Pane.-error { border: round $error; }
+    Pane > PaneTable { height: 1fr; background: $surface; }
+    """
+
+    name_: PaneName = "health"
+    columns: tuple[str, ...] = ()
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(id=f"pane-{self.name_}", classes="pane", **kwargs)
+        self.border_title = TITLES[self.name_]
+        self.filter_text = ""
+        self.refs: dict[str, RowRef] = {}
+        self.table = PaneTable(cursor_type="row", zebra_stripes=False, id=f"table-{self.name_}")
+
+    def compose(self) -> Any:
+        yield self.table
+
+    def on_mount(self) -> None:
+        self.table.add_columns(*self.columns)
+
+    def set_columns(self, columns: tuple[str, ...]) -> None:
+        """Replace the columns (packs differ in their health signals)."""
+        if columns != self.columns:
+            self.columns = columns
+            self.table.clear(columns=True)
+            self.table.add_columns(*columns)
+
+    def _keep(self, row: list[Text]) -> bool:
+        if not self.filter_text:
+            return True
+        needle = self.filter_text.lower()
+        return any(needle in c.plain.lower() for c in row)
+
+    def fill(self, rows: list[tuple[str, RowRef, list[Text]]]) -> None:
+        """Replace the rows, keeping the cursor on the same row key when it still exists."""
+        table = self.table
+        current = None
+        if table.row_count and table.cursor_row < table.row_count:
+            current = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        table.clear()
+        self.refs = {}
+        for key, ref, row in rows:
+            if self._keep(row):
+                table.add_row(*row, key=key)
+                self.refs[key] = ref
+        if current in self.refs:
+            table.move_cursor(row=table.get_row_index(current), animate=False)
+
+    def selected(self) -> RowRef | None:
+        """The row under the cursor."""
+        table = self.table
+        if not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return self.refs.get(key or "")
+
+    def show_status(self, status: PaneStatus, now: float, count: int) -> None:
+        """Subtitle: row count and data age, or the error with the age of the data kept."""
+        age = status.age(now)
+        if status.error:
+            kept = f"showing data from {format_duration(age)} ago" if age is not None else "no data yet"
+            self.border_subtitle = f"⚠ {status.error[:90]} — {kept}"
+            self.add_class("-error")
+        else:
+            self.border_subtitle = f"{count} rows · {format_duration(age) if age is not None else '…'}"
+            self.remove_class("-error")
+        if self.filter_text:
+            self.border_subtitle = f"/{self.filter_text} · " + (self.border_subtitle or "")
+
+    def render_dashboard(self, board: Dashboard, theme: ConsoleTheme) -> None:
+        """Show ``board``'s slice for this pane."""
+        raise NotImplementedError
+
+
+class HealthPane(Pane):
+    """One row per agent instance, worst first."""
+
+    name_ = "health"
+    columns = ("State", "Agent", "Alerts", "Since", "Health", "Type")
+
+    def render_dashboard(self, board: Dashboard, theme: ConsoleTheme) -> None:
+        signals = sorted({name for row in board.health for name in row.signals}, key=_signal_order(board))
+        self.set_columns(
+            ("State", "Agent", "Alerts", "Since", "Health", *(_title(s) for s in signals), "Type")
+        )
+        rows = [
+            (
+                f"h:{r.entity_type}:{r.entity}",
+                RowRef("health", "entity", r),
+                cells.health_cells(r, signals, theme, board.now),
+            )
+            for r in board.health
+        ]
+        self.fill(rows)
+        self.show_status(board.pane_status("health"), board.now, len(board.health))
+
+
+def _title(signal: str) -> str:
+    return signal.replace("-", " ").capitalize()
+
+
+def _signal_order(board: Dashboard) -> Any:
+    first = board.health[0].signals if board.health else {}
+    order = {name: i for i, name in enumerate(first)}
+    return lambda name: order.get(name, len(order))
+
+
+class RedPane(Pane):
+    """Rate, errors and latency per group row."""
+
+    name_ = "red"
+    columns = ("Group", "Row", "Rate", "Errors", "p50", "p95", "p99")
+
+    def render_dashboard(self, board: Dashboard, theme: ConsoleTheme) -> None:
+        rows = [
+            (
+                f"r:{r.group}:{r.key}",
+                RowRef("red", "row", r),
+                cells.red_cells(r, theme, i == 0 or board.red[i - 1].group != r.group),
+            )
+            for i, r in enumerate(board.red)
+        ]
+        self.fill(rows)
+        self.show_status(board.pane_status("red"), board.now, len(board.red))
+
+
+class AlertsPane(Pane):
+    """Alert groups with their alerts under them."""
+
+    name_ = "alerts"
+    columns = ("Severity", "Alert", "Entity", "Age", "State", "Summary")
+
+    def render_dashboard(self, board: Dashboard, theme: ConsoleTheme) -> None:
+        rows = []
+        for index, group in enumerate(board.alerts):
+            rows.append(
+                (
+                    f"g:{index}",
+                    RowRef("alerts", "group", group),
+                    cells.alert_group_cells(group, theme, board.now),
+                )
+            )
+            rows += [
+                (f"a:{a.fingerprint}", RowRef("alerts", "alert", a), cells.alert_cells(a, theme, board.now))
+                for a in group.alerts
+            ]
+        self.fill(rows)
+        firing = sum(g.firing for g in board.alerts)
+        self.show_status(board.pane_status("alerts"), board.now, sum(len(g.alerts) for g in board.alerts))
+        self.border_title = f"{TITLES['alerts']} ({firing} firing)"
+
+
+class SloPane(Pane):
+    """One line per SLO."""
+
+    name_ = "slo"
+    columns = ("SLO", "Budget left", "Status", "Burn 5m/1h", "Target")
+
+    def render_dashboard(self, board: Dashboard, theme: ConsoleTheme) -> None:
+        rows = [(f"s:{r.name}", RowRef("slo", "slo", r), cells.slo_cells(r, theme)) for r in board.slos]
+        self.fill(rows)
+        self.show_status(board.pane_status("slo"), board.now, len(board.slos))
+
+
+class LogPane(Pane):
+    """The newest lines at the bottom; follows unless paused (new lines are counted, not lost)."""
+
+    name_ = "logs"
+    columns = ("Time", "Level", "Entity", "Message")
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.paused = False
+        self.unseen = 0
+        self._shown_upto: int | None = None
+
+    def render_dashboard(self, board: Dashboard, theme: ConsoleTheme) -> None:
+        newest = board.logs[-1].ts_ns if board.logs else None
+        if self.paused:
+            self.unseen = sum(1 for r in board.logs if self._shown_upto is None or r.ts_ns > self._shown_upto)
+        else:
+            self.unseen = 0
+            self._shown_upto = newest
+            shown = board.logs[-LOG_ROWS_SHOWN:]
+            rows = [
+                (f"l:{r.ts_ns}:{i}", RowRef("logs", "line", r), cells.log_cells(r, theme))
+                for i, r in enumerate(shown)
+            ]
+            self.fill(rows)
+            if self.table.row_count:
+                self.table.move_cursor(row=self.table.row_count - 1, animate=False)
+        self.show_status(board.pane_status("logs"), board.now, len(board.logs))
+        mode = f"PAUSED · {self.unseen} new" if self.paused else "following"
+        self.border_title = f"{TITLES['logs']} ({mode})"
+
+
+PANE_TYPES: tuple[type[Pane], ...] = (HealthPane, AlertsPane, RedPane, SloPane, LogPane)

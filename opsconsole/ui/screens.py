@@ -1,0 +1,201 @@
+"""Screens pushed over the main one: help, drill-down detail, and a key/value view of one row."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from rich.table import Table
+from rich.text import Text
+from textual.binding import Binding, BindingType
+from textual.containers import Grid, VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Footer, Static, TextArea
+from textual_plotext import PlotextPlot
+
+from opsconsole.core.dashboard import Detail
+from opsconsole.core.value_format import format_duration
+from opsconsole.ui import cells
+from opsconsole.ui.themes import ConsoleTheme
+
+COMMANDS = (
+    (":ctx NAME", "switch context"),
+    (":pack NAME", "switch query pack"),
+    (":theme NAME", "switch theme (dark, light, high-contrast, monochrome, or yours)"),
+    (":range 15m|1h|6h|24h|Nh", "time range of charts and sparklines"),
+    (":health :red :alerts :slo :logs", "jump to a pane"),
+    (":group LABEL,LABEL", "group alerts by these labels"),
+    (":q", "quit"),
+)
+
+
+CHARTS = ("rate", "errors", "latency")
+
+
+def _chart_id(name: str) -> str:
+    return "".join(c if c.isalnum() else "-" for c in name.lower())
+
+
+class HelpScreen(ModalScreen[None]):
+    """Every binding that exists, generated from the bindings themselves."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q,question_mark", "dismiss", "Close"),
+    ]
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen > VerticalScroll { width: 90; max-width: 100%; height: auto; max-height: 90%;
+        border: round $primary; background: $surface; padding: 0 1; }
+    """
+
+    def __init__(self, sections: list[tuple[str, list[tuple[str, str]]]]) -> None:
+        super().__init__()
+        self.sections = sections
+
+    def compose(self) -> Any:
+        table = Table.grid(padding=(0, 2))
+        table.add_column(style="bold", no_wrap=True)
+        table.add_column()
+        for title, rows in [*self.sections, ("Command mode (:)", list(COMMANDS))]:
+            table.add_row(Text(title, style="underline"), "")
+            for key, description in rows:
+                table.add_row(Text(key), Text(description))
+            table.add_row("", "")
+        with VerticalScroll():
+            yield Static(table)
+
+    def action_dismiss(self, result: None = None) -> Any:
+        return super().action_dismiss(result)
+
+
+class DetailScreen(Screen[None]):
+    """Drill-down on an agent or service: charts, its alerts, recent logs and the exact queries."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "app.pop_screen", "Back"),
+        Binding("c", "copy_queries", "Copy queries"),
+    ]
+    DEFAULT_CSS = """
+    DetailScreen > VerticalScroll { padding: 0 1; }
+    DetailScreen #detail-title { text-style: bold; height: 1; }
+    DetailScreen Grid { grid-size: 3; grid-gutter: 0 1; grid-rows: 14; height: auto; }
+    DetailScreen.-narrow Grid { grid-size: 1; }
+    DetailScreen PlotextPlot { height: 14; }
+    DetailScreen .section { margin-top: 1; text-style: bold; }
+    DetailScreen TextArea { height: 12; }
+    """
+
+    def __init__(self, title: str, theme: ConsoleTheme) -> None:
+        super().__init__()
+        self.title_text = title
+        self.console_theme = theme
+        self.detail: Detail | None = None
+
+    def compose(self) -> Any:
+        with VerticalScroll():
+            yield Static(Text(f"{self.title_text} — loading…"), id="detail-title")
+            with Grid():
+                for name in CHARTS:
+                    yield PlotextPlot(id=f"chart-{name}")
+            yield Static("Alerts", classes="section")
+            yield Static(Text("…"), id="detail-alerts")
+            yield Static("Recent logs", classes="section")
+            yield Static(Text("…"), id="detail-logs")
+            yield Static("Queries (c copies them)", classes="section")
+            yield TextArea("", read_only=True, id="detail-queries", soft_wrap=True)
+        yield Footer()
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.width < 120, "-narrow")
+
+    def show(self, detail: Detail) -> None:
+        """Render a loaded detail."""
+        self.detail = detail
+        theme = self.console_theme
+        span = format_duration(detail.range_seconds)
+        title = Text(f"{detail.title} — last {span}")
+        for error in detail.errors:
+            title.append(f"  ⚠ {error}", style=theme.style("crit"))
+        self.query_one("#detail-title", Static).update(title)
+        grid = self.query_one(Grid)
+        for name in detail.charts:
+            if name not in CHARTS and not self.query(f"#chart-{_chart_id(name)}"):
+                grid.mount(PlotextPlot(id=f"chart-{_chart_id(name)}"))
+        self.call_after_refresh(self._draw_charts, detail)
+        alerts = Table.grid(padding=(0, 1))
+        for alert in detail.alerts:
+            alerts.add_row(*cells.alert_cells(alert, theme, _now(detail)))
+        self.query_one("#detail-alerts", Static).update(alerts if detail.alerts else Text("no alerts"))
+        logs = Table.grid(padding=(0, 1))
+        for row in detail.logs[-15:]:
+            logs.add_row(*cells.log_cells(row, theme))
+        self.query_one("#detail-logs", Static).update(logs if detail.logs else Text("no log lines"))
+        text = "\n\n".join(f"# {name}\n{query}" for name, query in detail.queries.items())
+        self.query_one("#detail-queries", TextArea).load_text(text)
+
+    def _draw_charts(self, detail: Detail) -> None:
+        for name in [*CHARTS, *(n for n in detail.charts if n not in CHARTS)]:
+            self._chart(name, detail)
+
+    def _chart(self, name: str, detail: Detail) -> None:
+        widget = self.query_one(f"#chart-{_chart_id(name)}", PlotextPlot)
+        plt = widget.plt
+        plt.clear_data()
+        plt.clear_figure()
+        unit = detail.units.get(name, "")
+        shown_unit = {"ratio": "%", "bytes": "MiB"}.get(unit, unit)
+        scale = {"ratio": 100.0, "bytes": 1 / 2**20}.get(unit, 1.0)
+        plt.title(f"{name} ({shown_unit})" if shown_unit else name)
+        series = detail.charts.get(name, [])
+        if not series:
+            plt.title(f"{name}: no data")
+        end = max((p[-1][0] for _, p in series if p), default=0.0)
+        for label, points in series:
+            if not points:
+                continue
+            xs = [(ts - end) / 60 for ts, _ in points]
+            ys = [v * scale for _, v in points]
+            plt.plot(xs, ys, label=label or None)
+        plt.xlabel("minutes ago")
+        widget.refresh()
+
+    def action_copy_queries(self) -> None:
+        """Copy every query (OSC 52) so it can be pasted into Grafana or promtool."""
+        if self.detail:
+            self.app.copy_to_clipboard("\n\n".join(self.detail.queries.values()))
+            self.notify("queries copied to the clipboard")
+
+
+def _now(detail: Detail) -> float:
+    ends = [p[-1][0] for series in detail.charts.values() for _, p in series if p]
+    return max(ends, default=datetime.now(UTC).timestamp())
+
+
+class FieldsScreen(ModalScreen[None]):
+    """All fields of one row (an alert, a log line, an SLO), as plain text, with links shown."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q", "app.pop_screen", "Back")]
+    DEFAULT_CSS = """
+    FieldsScreen { align: center middle; }
+    FieldsScreen > VerticalScroll { width: 110; max-width: 100%; height: auto; max-height: 90%;
+        border: round $primary; background: $surface; padding: 0 1; }
+    """
+
+    def __init__(self, title: str, fields: list[tuple[str, str]]) -> None:
+        super().__init__()
+        self.title_text = title
+        self.fields = fields
+
+    def compose(self) -> Any:
+        table = Table.grid(padding=(0, 2))
+        table.add_column(style="bold", no_wrap=True)
+        table.add_column(overflow="fold")
+        table.add_row(Text(self.title_text, style="underline"), "")
+        for key, value in self.fields:
+            text = Text(value)
+            if value.startswith(("https://", "http://")):
+                # OSC 8 hyperlink; the URL is also printed, for terminals without link support.
+                text.stylize(f"link {value}")
+            table.add_row(Text(key), text)
+        with VerticalScroll():
+            yield Static(table)
