@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +13,8 @@ import httpx
 import pytest
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, make_wsgi_app
 
+from opsconsole.demo.stack import DemoStack, DemoUrls
+from tests.demo_fixtures import running_demo
 from tests.real_servers import (
     TEST_RULES,
     RunningAlertmanager,
@@ -101,3 +104,17 @@ def real_prometheus(
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def frozen_demo() -> Iterator[tuple[DemoStack, DemoUrls]]:
+    """The demo stack with a frozen clock, mid-incident (shared: tests must not mutate it)."""
+    with running_demo() as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def live_demo() -> Iterator[DemoUrls]:
+    """A demo stack on the wall clock, mid-incident (for API contracts that use real time)."""
+    with running_demo(clock=time.time) as (_, urls):
+        yield urls

@@ -94,11 +94,14 @@ def _error(exc: PromqlError) -> web.Response:
 class SimulatedPrometheus:
     """The engine, the rules and the series list the API serves."""
 
-    def __init__(self, world: World, clock: Callable[[], float]) -> None:
+    def __init__(
+        self, world: World, clock: Callable[[], float], scrape_interval: float = SCRAPE_INTERVAL
+    ) -> None:
         self.world = world
         self.clock = clock
         self._alerts_series: list[Series] = []
-        self.engine = Engine(self.all_series, SCRAPE_INTERVAL)
+        self.scrape_interval = scrape_interval
+        self.engine = Engine(self.all_series, scrape_interval)
         self.rules = RuleEvaluator(world, Engine(world.series, SCRAPE_INTERVAL))
         self._alerts_series = self.rules.alerts_series()
 
@@ -270,7 +273,7 @@ def prometheus_app(sim: SimulatedPrometheus) -> web.Application:
         group = {
             "name": "progressive-framework",
             "file": "demo.rules.yaml",
-            "interval": SCRAPE_INTERVAL,
+            "interval": sim.scrape_interval,
             "rules": out,
         }
         return web.json_response({"status": "success", "data": {"groups": [group]}})

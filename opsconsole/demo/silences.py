@@ -95,6 +95,9 @@ def parse_time(text: Any, field_name: str) -> float:
         ) from None
 
 
+_LABEL_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
+
+
 def _validate_matchers(raw: Any) -> list[dict[str, Any]]:
     if not isinstance(raw, list) or not raw:
         raise SilenceRejected(422, {"code": 612, "message": "matchers in body should have at least 1 items"})
@@ -109,6 +112,10 @@ def _validate_matchers(raw: Any) -> list[dict[str, Any]]:
                 raise SilenceRejected(
                     422, {"code": 602, "message": f"matchers.{index}.{key} in body is required"}
                 )
+        if not _LABEL_NAME.fullmatch(str(m["name"])):
+            raise SilenceRejected(
+                400, f"silence invalid: invalid label matcher {index}: invalid label name {m['name']!r}"
+            )
         if m["isRegex"]:
             try:
                 re.compile(str(m["value"]))

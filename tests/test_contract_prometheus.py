@@ -1,0 +1,102 @@
+"""Prometheus HTTP API contract: the same assertions against real Prometheus and the demo's."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.real_servers import RunningServer
+
+
+@pytest.fixture(params=["real", "demo"])
+def base(request: pytest.FixtureRequest) -> str:
+    if request.param == "real":
+        server: RunningServer = request.getfixturevalue("real_prometheus")
+        return server.url
+    return str(request.getfixturevalue("live_demo").prometheus)
+
+
+def _get(base: str, path: str, **params: Any) -> httpx.Response:
+    return httpx.get(f"{base}/api/v1/{path}", params=params, timeout=10)
+
+
+def _ok(response: httpx.Response) -> Any:
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["status"] == "success"
+    return body["data"]
+
+
+def test_instant_vector_envelope(base: str) -> None:
+    data = _ok(_get(base, "query", query="up"))
+    assert data["resultType"] == "vector"
+    assert data["result"]
+    for sample in data["result"]:
+        assert sample["metric"]["__name__"] == "up"
+        timestamp, value = sample["value"]
+        assert isinstance(timestamp, int | float)
+        assert isinstance(value, str)
+        float(value)
+
+
+def test_scalar_result(base: str) -> None:
+    data = _ok(_get(base, "query", query="1 + 1", time="1700000000"))
+    assert data == {"resultType": "scalar", "result": [1700000000, "2"]}
+
+
+def test_range_matrix_is_on_the_step_grid(base: str) -> None:
+    end = float(int(time.time()))
+    start = end - 4
+    data = _ok(_get(base, "query_range", query="up", start=start, end=end, step="1"))
+    assert data["resultType"] == "matrix"
+    assert data["result"]
+    for series in data["result"]:
+        stamps = [p[0] for p in series["values"]]
+        assert stamps == sorted(stamps)
+        assert all(start <= t <= end and float(t - start).is_integer() for t in stamps)
+        assert all(isinstance(p[1], str) for p in series["values"])
+
+
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        ("query", {"query": "sum("}),
+        ("query", {"query": "up[5m] + 1"}),
+        ("query_range", {"query": "up", "start": "100", "end": "50", "step": "1"}),
+        ("query_range", {"query": "up", "start": "0", "end": "100000", "step": "1"}),
+        ("query_range", {"query": "up", "start": "0", "end": "10", "step": "0"}),
+    ],
+    ids=["syntax", "range-vector-arithmetic", "end-before-start", "too-many-points", "zero-step"],
+)
+def test_bad_queries_answer_400_bad_data(base: str, path: str, params: dict[str, str]) -> None:
+    response = _get(base, path, **params)
+    assert response.status_code == 400, response.text
+    body = response.json()
+    assert body["status"] == "error"
+    assert body["errorType"] == "bad_data"
+    assert isinstance(body["error"], str)
+    assert body["error"]
+
+
+def test_metadata_endpoints(base: str) -> None:
+    assert "__name__" in _ok(_get(base, "labels"))
+    assert "up" in _ok(_get(base, "label/__name__/values"))
+    series = _ok(httpx.get(f"{base}/api/v1/series", params={"match[]": "up"}, timeout=10))
+    assert series
+    assert all(s["__name__"] == "up" for s in series)
+    build = _ok(_get(base, "status/buildinfo"))
+    assert isinstance(build["version"], str)
+    assert build["version"]
+
+
+def test_demo_refuses_what_it_cannot_evaluate(live_demo: Any) -> None:
+    """Outside the supported subset the demo answers like a bad query, and says why."""
+    response = _get(live_demo.prometheus, "query", query="predict_linear(up[5m], 60)")
+    assert response.status_code in (400, 422)
+    body = response.json()
+    assert body["status"] == "error"
+    assert body["errorType"] in ("bad_data", "execution")
+    assert "demo" in body["error"]

@@ -1,0 +1,82 @@
+"""`opsconsole demo --serve-only` as a user runs it: a process printing URLs that other tools use."""
+
+from __future__ import annotations
+
+import json
+import re
+import signal
+import subprocess
+import sys
+import time
+
+import httpx
+
+from tests.real_servers import require_binary
+
+
+def test_serve_only_prints_urls_that_curl_and_amtool_can_use() -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "opsconsole", "demo", "--serve-only", "--speed", "10"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        urls: dict[str, str] = {}
+        deadline = time.monotonic() + 30
+        assert process.stdout is not None
+        while len(urls) < 4 and time.monotonic() < deadline:
+            line = process.stdout.readline()
+            if match := re.match(r"(prometheus|alertmanager|loki|jaeger)\s+(http://127\.0\.0\.1:\d+)", line):
+                urls[match.group(1)] = match.group(2)
+        assert set(urls) == {"prometheus", "alertmanager", "loki", "jaeger"}
+
+        up = httpx.get(f"{urls['prometheus']}/api/v1/query", params={"query": "up"}, timeout=10).json()
+        assert up["status"] == "success"
+        assert len(up["data"]["result"]) >= 9
+        amtool = subprocess.run(
+            [
+                require_binary("amtool"),
+                f"--alertmanager.url={urls['alertmanager']}",
+                "alert",
+                "query",
+                "-o",
+                "json",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=True,
+        )
+        assert "Watchdog" in {a["labels"]["alertname"] for a in json.loads(amtool.stdout)}
+        services = httpx.get(f"{urls['jaeger']}/api/services", timeout=10).json()["data"]
+        assert "npa" in services
+        ready = httpx.get(f"{urls['loki']}/ready", timeout=10)
+        assert ready.status_code == 200
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=20)
+    assert process.returncode == 0
+
+
+def test_bad_speed_is_refused_with_a_message() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "opsconsole", "demo", "--speed", "0"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "--speed must be positive" in result.stderr
+
+
+def test_unknown_scenario_lists_the_known_ones() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "opsconsole", "demo", "--scenario", "nope"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "npa-degradation" in result.stderr
+    assert "db-connection-exhaustion" in result.stderr
