@@ -30,7 +30,7 @@ def _number(value: float) -> str:
 def exposition(world: World, at: float) -> str:
     """Every series' value at ``at`` in the Prometheus text format (no sample for absent series)."""
     lines = []
-    stamp_ms = int(round(at * 1000))
+    stamp_ms = round(at * 1000)
     for series in world.series():
         value = series.value(at)
         if value is None:
