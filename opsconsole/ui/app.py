@@ -95,7 +95,14 @@ class OpsConsoleApp(App[None]):
         self.active: PaneName = "health"
         self._refreshing = False
         self._prompt_mode = "filter"
+        self.messages: list[str] = []
         self.panes: dict[PaneName, Pane] = {cls.name_: cls() for cls in PANE_TYPES}
+
+    def notify(self, message: str, *args: Any, **kwargs: Any) -> None:
+        """Show a toast and remember it (the last few are what ``:messages`` would show)."""
+        self.messages.append(message)
+        del self.messages[:-50]
+        super().notify(message, *args, **kwargs)
 
     # -- layout -------------------------------------------------------------------------------
 
@@ -227,15 +234,9 @@ class OpsConsoleApp(App[None]):
         """Shift+Tab: previous pane."""
         self._step_pane(-1)
 
-    @on(DataTable.RowHighlighted)
-    def _track_focus(self, event: DataTable.RowHighlighted) -> None:
-        for name, pane in self.panes.items():
-            if pane.table is event.data_table and self.focused is event.data_table and name != self.active:
-                self.active = name
-                self._apply_layout()
-
     def on_descendant_focus(self, event: Any) -> None:
-        widget = event.widget if hasattr(event, "widget") else None
+        """A pane focused by mouse (or any other way) becomes the active one."""
+        widget = getattr(event, "widget", None)
         for name, pane in self.panes.items():
             if widget is pane.table and name != self.active:
                 self.active = name

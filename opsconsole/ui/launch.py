@@ -64,20 +64,23 @@ def demo_options(
     theme: str | None = None,
     auto_refresh: bool = True,
     refresh_interval: float = 2.0,
+    variables: Mapping[str, str] | None = None,
+    contexts: tuple[str, ...] = ("demo",),
 ) -> ConsoleOptions:
-    """Console options wired to a running demo stack."""
+    """Console options wired to a running demo stack (every context name points at it)."""
     packs = load_packs([(builtin_queries_dir(), "builtin")])
     themes, notices = themes_and_notices()
     context = replace(demo_context(), name="demo")
 
-    def make_service(_context: str, pack: str) -> RefreshService:
-        return build_service(context, packs, pack, backends=demo_backends(urls), clock=clock)
+    def make_service(context_name: str, pack: str) -> RefreshService:
+        named = replace(context, name=context_name)
+        return build_service(named, packs, pack, variables, backends=demo_backends(urls), clock=clock)
 
     return ConsoleOptions(
         make_service=make_service,
-        context="demo",
+        context=contexts[0],
         pack=DEMO_PACK,
-        contexts=["demo"],
+        contexts=list(contexts),
         packs=sorted(packs.packs),
         themes=themes,
         theme=pick_theme(themes, theme, "dark"),

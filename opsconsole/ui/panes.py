@@ -116,7 +116,8 @@ class Pane(Vertical):
             self.border_subtitle = f"⚠ {status.error[:90]} — {kept}"
             self.add_class("-error")
         else:
-            self.border_subtitle = f"{count} rows · {format_duration(age) if age is not None else '…'}"
+            rows = f"{count} rows" if count else "no data: the pack's queries returned nothing"
+            self.border_subtitle = f"{rows} · {format_duration(age) if age is not None else '…'}"
             self.remove_class("-error")
         if self.filter_text:
             self.border_subtitle = f"/{self.filter_text} · " + (self.border_subtitle or "")

@@ -1,0 +1,129 @@
+"""``opsconsole snapshot``: one refresh of the main screen, printed, for scripts, chat and incident notes."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import json
+import sys
+from datetime import UTC, datetime
+from typing import Any
+
+from opsconsole.config import ConfigError
+from opsconsole.core.dashboard import Dashboard
+from opsconsole.core.value_format import format_duration
+
+STATE_WORD = {"down": "✖ DOWN", "unhealthy": "▲ UNHEALTHY", "degraded": "◆ degraded", "unknown": "? unknown"}
+MARK = {"crit": " !!", "warn": " !", "ok": "", "none": ""}
+
+
+def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
+    """Add the ``snapshot`` command."""
+    from opsconsole.commands.console import add_view_flags
+
+    parser = subparsers.add_parser(
+        "snapshot",
+        parents=[common],
+        help="print what the main screen shows (one refresh) and exit",
+        description="Run one refresh of every pane and print it. Exit code 1 when a pane failed.",
+    )
+    add_view_flags(parser)
+    form = parser.add_mutually_exclusive_group()
+    form.add_argument("--json", action="store_true", help="machine-readable output")
+    form.add_argument("--text", action="store_true", help="plain text (the default)")
+    parser.add_argument("--logs", type=int, default=10, metavar="N", help="log lines to include (default 10)")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Refresh once with the same service the console uses, then print."""
+    from opsconsole.cli import resolve_from_args
+    from opsconsole.commands.packs import parse_vars
+    from opsconsole.refresh.session import build_service, choose_pack, load_pack_set
+
+    try:
+        context = resolve_from_args(args)
+        packs = load_pack_set(context)
+        pack = choose_pack(context, packs, args.pack)
+        service = build_service(context, packs, pack, parse_vars(args.var))
+    except ConfigError as exc:
+        print(f"opsconsole snapshot: {exc}", file=sys.stderr)
+        return 2
+
+    async def once() -> Dashboard:
+        try:
+            return await service.refresh()
+        finally:
+            await service.backends.aclose()
+
+    board = asyncio.run(once())
+    board.logs = board.logs[-args.logs :] if args.logs > 0 else []
+    print(json.dumps(as_json(board), indent=2) if args.json else as_text(board))
+    return 1 if any(status.error for status in board.status.values()) else 0
+
+
+def as_json(board: Dashboard) -> dict[str, Any]:
+    """The dashboard as plain JSON types (timestamps as unix seconds)."""
+    plain: dict[str, Any] = json.loads(json.dumps(dataclasses.asdict(board), default=str))
+    return plain
+
+
+def as_text(board: Dashboard) -> str:
+    """The dashboard as plain text lines (no colour, no escape sequences)."""
+    now = board.now
+    stamp = datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    out = [f"opsconsole snapshot · context {board.context} · pack {board.pack} · {stamp}"]
+
+    def section(name: str, pane: str, count: int) -> None:
+        status = board.pane_status(pane)
+        out.append("")
+        out.append(f"{name} ({count})" + (f"  ⚠ {status.error}" if status.error else ""))
+
+    section("HEALTH", "health", len(board.health))
+    for row in board.health:
+        since = "—" if row.since is None else format_duration(now - row.since)
+        since = since if row.since_exact or row.since is None else f">{since}"
+        signals = "  ".join(f"{name} {cell.text}{MARK[cell.level]}" for name, cell in row.signals.items())
+        health = f"health {row.health.text}{MARK[row.health.level]}  " if row.health else ""
+        alerts = f"alerts {row.alerts}  " if row.alerts else ""
+        state = STATE_WORD.get(row.state, "● ok")
+        out.append(f"  {state:<12} {row.entity:<14} since {since:<6} {alerts}{health}{signals}".rstrip())
+
+    section("RED", "red", len(board.red))
+    for red in board.red:
+        cells = [
+            ("rate", red.rate),
+            ("errors", red.errors),
+            ("p50", red.p50),
+            ("p95", red.p95),
+            ("p99", red.p99),
+        ]
+        text = "  ".join(f"{name} {c.text}{MARK[c.level]}" for name, c in cells)
+        out.append(f"  {red.group_display:<10} {red.key:<16} {text}")
+
+    firing = sum(g.firing for g in board.alerts)
+    section(f"ALERTS, {firing} firing", "alerts", sum(len(g.alerts) for g in board.alerts))
+    for group in board.alerts:
+        for alert in group.alerts:
+            age = format_duration(now - alert.starts_at)
+            entity = alert.entity or "—"
+            out.append(
+                f"  {alert.severity.upper():<9} {alert.state:<10} {alert.alertname:<28} {entity:<10} "
+                f"{age:>6}  {alert.summary}"
+            )
+
+    section("SLO", "slo", len(board.slos))
+    for slo in board.slos:
+        left = "—" if slo.budget_remaining is None else f"{slo.budget_remaining * 100:.1f}%"
+        burn = "/".join("—" if b is None else f"{b:.1f}x" for b in (slo.burn_rate_5m, slo.burn_rate_1h))
+        out.append(
+            f"  {slo.display:<40} {slo.objective * 100:g}%/{slo.window:<4} budget left {left:<7} "
+            f"burn 5m/1h {burn:<11} {slo.status}"
+        )
+
+    section("LOGS", "logs", len(board.logs))
+    for line in board.logs:
+        when = datetime.fromtimestamp(line.ts_ns / 1e9, UTC).strftime("%H:%M:%S")
+        out.append(f"  {when} {line.level.upper():<5} {line.entity:<10} {line.message}")
+    return "\n".join(out)

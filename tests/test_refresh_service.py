@@ -1,0 +1,195 @@
+"""The refresh service: pane models from the demo and from real backends, de-duplication, failures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from opsconsole.backends.alertmanager import AlertmanagerClient
+from opsconsole.backends.loki import LokiClient
+from opsconsole.backends.loki_models import LogEntry
+from opsconsole.backends.prometheus import PrometheusClient
+from opsconsole.backends.transport import RetryPolicy
+from opsconsole.config import EndpointSettings
+from opsconsole.demo.stack import DemoStack, DemoUrls
+from opsconsole.packs.loader import load_packs
+from opsconsole.refresh.backends_set import BackendSet
+from opsconsole.refresh.service import RefreshService
+from opsconsole.resources import builtin_queries_dir
+from opsconsole.ui.cells import log_cells
+from opsconsole.ui.themes import load_themes
+from tests.demo_fixtures import FROZEN_NOW, frozen_clock
+from tests.real_servers import RunningAlertmanager, RunningServer
+from tests.ui_harness import DEAD_URL
+
+Demo = tuple[DemoStack, DemoUrls]
+NO_RETRY = RetryPolicy(attempts=1)
+
+
+def _pack(name: str = "progressive-framework") -> object:
+    return load_packs([(builtin_queries_dir(), "builtin")]).packs[name].pack
+
+
+def _demo_service(urls: DemoUrls, prometheus_url: str | None = None) -> RefreshService:
+    backends = BackendSet(
+        prometheus=PrometheusClient(EndpointSettings(url=prometheus_url or urls.prometheus), retry=NO_RETRY),
+        alertmanagers=[AlertmanagerClient(EndpointSettings(url=urls.alertmanager))],
+        loki=LokiClient(EndpointSettings(url=urls.loki)),
+    )
+    return RefreshService("demo", _pack(), backends, clock=frozen_clock)  # type: ignore[arg-type]
+
+
+async def test_every_pane_is_populated_and_the_incident_shows_everywhere(frozen_demo: Demo) -> None:
+    service = _demo_service(frozen_demo[1])
+    try:
+        board = await service.refresh()
+    finally:
+        await service.backends.aclose()
+    assert all(board.pane_status(p).error is None for p in ("health", "red", "alerts", "slo", "logs"))
+    down = next(r for r in board.health if r.entity == "npa-3")
+    assert down.state == "down"
+    assert down.since == pytest.approx(FROZEN_NOW - 150, abs=30)  # down since scenario minute 2.5
+    assert down.since_exact
+    npa = next(r for r in board.red if r.group == "agents" and r.key == "npa")
+    assert npa.errors.level == "crit"
+    assert npa.errors.value is not None
+    assert npa.errors.value > 0.05
+    assert len(npa.history["errors"]) >= 10
+    firing = {a.alertname for g in board.alerts for a in g.alerts if a.state == "firing"}
+    assert {"AgentUnresponsive", "AgentHighErrorRate"} <= firing
+    assert "Watchdog" not in {a.alertname for g in board.alerts for a in g.alerts}  # pack filters it
+    assert {s.name for s in board.slos} == {
+        "core-availability",
+        "agents-availability",
+        "core-latency",
+        "agents-error-rate",
+    }
+    assert any(row.level == "error" and row.entity == "npa-2" and row.trace_id for row in board.logs)
+    assert board.queries["health.up"].startswith("up{")
+
+
+async def test_identical_queries_are_sent_once_per_refresh(frozen_demo: Demo) -> None:
+    service = _demo_service(frozen_demo[1])
+    try:
+        await service.refresh()
+    finally:
+        await service.backends.aclose()
+    # health.up is asked for the instant value and for the "since" history; SLO windows overlap.
+    assert service.stats.asked > service.stats.sent
+    assert service.stats.sent > 20
+
+
+async def test_a_dead_prometheus_greys_its_panes_and_keeps_the_last_good_rows(frozen_demo: Demo) -> None:
+    service = _demo_service(frozen_demo[1])
+    try:
+        first = await service.refresh()
+        good_health = first.health
+        await service.backends.prometheus.aclose()  # type: ignore[union-attr]
+        service.backends.prometheus = PrometheusClient(EndpointSettings(url=DEAD_URL), retry=NO_RETRY)
+        second = await service.refresh()
+    finally:
+        await service.backends.aclose()
+    for pane in ("health", "red", "slo"):
+        status = second.pane_status(pane)
+        assert status.error is not None
+        assert "connection refused" in status.error
+        assert status.updated_at == first.pane_status(pane).updated_at  # the data's age is kept
+    assert [r.entity for r in second.health] == [r.entity for r in good_health]
+    assert second.pane_status("alerts").error is None
+    assert second.pane_status("logs").error is None
+    prometheus = next(b for b in second.backends if b.kind == "prometheus")
+    assert prometheus.error is not None
+
+
+async def test_recovery_on_the_first_good_answer(frozen_demo: Demo) -> None:
+    urls = frozen_demo[1]
+    service = _demo_service(urls, prometheus_url=DEAD_URL)
+    try:
+        broken = await service.refresh()
+        assert broken.health == []
+        assert broken.pane_status("health").error is not None
+        await service.backends.prometheus.aclose()  # type: ignore[union-attr]
+        service.backends.prometheus = PrometheusClient(EndpointSettings(url=urls.prometheus))
+        healed = await service.refresh()
+    finally:
+        await service.backends.aclose()
+    assert healed.pane_status("health").error is None
+    assert healed.health
+
+
+def test_hostile_log_lines_cannot_reach_the_terminal_or_rich_markup(frozen_demo: Demo) -> None:
+    service = _demo_service(frozen_demo[1])
+    hostile = (
+        '{"level": "error", "agent_id": "x\\u001b[2J", '
+        '"message": "[bold red]pwned[/] \\u001b]52;c;ZXZpbA==\\u0007 \\u001b]8;;http://evil\\u001b\\\\link"}'
+    )
+    row = service._log_row(LogEntry(ts_ns=1, line=hostile, labels={"app": "x"}))
+    assert "\x1b" not in row.message
+    assert "\x07" not in row.message
+    assert "\x1b" not in row.entity
+    theme = load_themes()[0]["dark"]
+    message_cell = log_cells(row, theme)[3]
+    assert message_cell.plain == row.message  # markup stays literal text
+    assert "[bold red]pwned[/]" in message_cell.plain
+    assert not message_cell.spans or all(str(s.style) != "bold red" for s in message_cell.spans)
+
+
+TEST_PACK = """\
+apiVersion: opsconsole.dev/v1
+kind: QueryPack
+metadata: {name: fixture, description: the test fixture's scrape target}
+health:
+  entity: {type_label: job, instance_label: instance}
+  up: {query: 'up{job="test-target"}'}
+red:
+  groups:
+    target:
+      by: [job]
+      rate: {query: 'sum by (job) (rate(opsconsole_test_requests_total[$rate_window]))', unit: req/s}
+      errors:
+        query: >-
+          sum by (job) (rate(opsconsole_test_requests_total{status="error"}[$rate_window]))
+          / sum by (job) (rate(opsconsole_test_requests_total[$rate_window]))
+        unit: ratio
+      duration: {histogram: opsconsole_test_latency_seconds}
+alerts:
+  matchers: ['alertname="OpsconsoleTestAlwaysFiring"']
+slos:
+  availability:
+    objective: 0.99
+    window: 1h
+    ratio:
+      bad: sum(rate(opsconsole_test_requests_total{status="error"}[$window]))
+      total: sum(rate(opsconsole_test_requests_total[$window]))
+"""
+
+
+async def test_real_prometheus_and_alertmanager_fill_the_panes(
+    tmp_path: Path, real_prometheus: RunningServer, real_alertmanager: RunningAlertmanager
+) -> None:
+    (tmp_path / "fixture.yaml").write_text(TEST_PACK)
+    packs = load_packs([(tmp_path, "user")])
+    assert not packs.errors, packs.errors
+    backends = BackendSet(
+        prometheus=PrometheusClient(EndpointSettings(url=real_prometheus.url)),
+        alertmanagers=[AlertmanagerClient(EndpointSettings(url=real_alertmanager.url))],
+    )
+    service = RefreshService("real", packs.packs["fixture"].pack, backends)
+    try:
+        board = await service.refresh()
+    finally:
+        await backends.aclose()
+    assert [(r.entity_type, r.state) for r in board.health] == [("test-target", "ok")]
+    [row] = board.red
+    assert row.key == "test-target"
+    # The fixture's counters only move when a test drives them: zero traffic is a rate of 0, and
+    # a latency quantile of no requests is "no data" (NaN from Prometheus), never 0 ms.
+    assert row.rate.value == 0.0
+    assert row.p50.value is None
+    assert row.p50.text == "—"
+    [group] = board.alerts
+    assert group.alerts[0].alertname == "OpsconsoleTestAlwaysFiring"
+    assert board.pane_status("alerts").error is None
+    assert board.pane_status("logs").error is None  # no Loki configured: an empty pane, not an error
+    assert [s.name for s in board.slos] == ["availability"]

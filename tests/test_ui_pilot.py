@@ -1,0 +1,210 @@
+"""Driving the console with the keyboard: navigation, filter, drill-down, range, context, themes."""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import Input
+
+from opsconsole.demo.stack import DemoStack, DemoUrls
+from opsconsole.ui.app import OpsConsoleApp
+from opsconsole.ui.panes import LogPane
+from opsconsole.ui.screens import DetailScreen, FieldsScreen, HelpScreen
+from tests.ui_harness import demo_app, settle
+
+Demo = tuple[DemoStack, DemoUrls]
+
+
+def _entities(app: OpsConsoleApp) -> list[str]:
+    pane = app.panes["health"]
+    return [ref.payload.entity for ref in pane.refs.values()]
+
+
+async def test_tab_moves_between_panes_and_digits_jump(frozen_demo: Demo) -> None:
+    app = demo_app(frozen_demo[1])
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot)
+        assert app.active == "health"
+        assert app.focused is app.panes["health"].table
+        await pilot.press("tab")
+        assert app.active == "alerts"
+        assert app.focused is app.panes["alerts"].table
+        await pilot.press("shift+tab")
+        assert app.active == "health"
+        await pilot.press("5")
+        assert app.active == "logs"
+        assert app.focused is app.panes["logs"].table
+
+
+async def test_narrow_terminal_shows_one_pane_at_a_time(frozen_demo: Demo) -> None:
+    app = demo_app(frozen_demo[1])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert app.narrow
+        visible = [name for name, pane in app.panes.items() if pane.display and pane.region.height > 0]
+        assert visible == ["health"]
+        await pilot.press("2")
+        await pilot.pause()
+        visible = [name for name, pane in app.panes.items() if pane.region.height > 0]
+        assert visible == ["alerts"]
+
+
+async def test_down_and_unhealthy_float_to_the_top_with_pinned_alerts(frozen_demo: Demo) -> None:
+    app = demo_app(frozen_demo[1])
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot)
+        rows = [ref.payload for ref in app.panes["health"].refs.values()]
+        assert [(r.entity, r.state) for r in rows[:2]] == [("npa-3", "down"), ("npa-2", "unhealthy")]
+        assert rows[0].alerts == 1
+        assert rows[1].alerts == 1
+        assert all(r.state == "ok" for r in rows[2:])
+
+
+async def test_j_k_move_and_filter_narrows_then_escape_clears(frozen_demo: Demo) -> None:
+    app = demo_app(frozen_demo[1])
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot)
+        table = app.panes["health"].table
+        await pilot.press("j", "j")
+        assert table.cursor_row == 2
+        await pilot.press("k")
+        assert table.cursor_row == 1
+        all_rows = _entities(app)
+        await pilot.press("slash")
+        assert isinstance(app.focused, Input)
+        await pilot.press(*"wpa")
+        await pilot.pause()
+        assert _entities(app) == ["wpa-1", "wpa-2"]
+        await pilot.press("enter")  # keep the filter, back to the pane
+        assert app.focused is table
+        assert _entities(app) == ["wpa-1", "wpa-2"]
+        assert "/wpa" in str(app.panes["health"].border_subtitle)
+        await pilot.press("escape")
+        assert _entities(app) == all_rows
+
+
+async def test_enter_on_an_agent_opens_the_detail_with_charts_alerts_logs_and_queries(
+    frozen_demo: Demo,
+) -> None:
+    app = demo_app(frozen_demo[1])
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot)
+        await pilot.press("j", "enter")  # npa-2
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, DetailScreen)
+        detail = screen.detail
+        assert detail is not None
+        assert detail.title.endswith("npa-2")
+        assert {"rate", "errors", "latency"} <= set(detail.charts)
+        assert [label for label, _ in detail.charts["latency"]] == [
+            "p50 (all instances)",
+            "p95 (all instances)",
+            "p99 (all instances)",
+        ]
+        assert len(detail.charts["rate"][0][1]) > 10
+        assert {a.alertname for a in detail.alerts} >= {"AgentHighErrorRate"}
+        assert detail.logs
+        assert all(row.entity == "npa-2" for row in detail.logs)
+        assert 'agent_id="npa-2"' in detail.queries["logs"]
+        assert "histogram_quantile(0.99" in detail.queries["latency p99"]
+        await pilot.press("escape")
+        assert not isinstance(app.screen, DetailScreen)
+
+
+async def test_enter_on_alert_and_log_line_shows_every_field(frozen_demo: Demo) -> None:
+    app = demo_app(frozen_demo[1])
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot)
+        await pilot.press("2", "j", "enter")
+        assert isinstance(app.screen, FieldsScreen)
+        fields = dict(app.screen.fields)
+        assert fields["label alertname"] == "AgentUnresponsive"
+        assert fields["runbook_url"].startswith("https://")
+        await pilot.press("escape", "5", "enter")
+        assert isinstance(app.screen, FieldsScreen)
+        assert "trace_id" in dict(app.screen.fields)
+
+
+async def test_t_cycles_the_range_and_refreshes(frozen_demo: Demo) -> None:
+    app = demo_app(frozen_demo[1])
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot)
+        await pilot.press("t")
+        await settle(pilot)
+        assert app.service.range_seconds == 3600
+        assert app.board is not None
+        assert app.board.range_seconds == 3600
+        await pilot.press("t", "t", "t")
+        assert app.service.range_seconds == 900
+
+
+async def test_command_mode_range_theme_pane_and_errors(frozen_demo: Demo) -> None:
+    app = demo_app(frozen_demo[1])
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot)
+        app.run_command(":range 6h")
+        assert app.service.range_seconds == 6 * 3600
+        app.run_command("theme light")
+        assert app.theme == "opsconsole-light"
+        app.run_command("slo")
+        assert app.active == "slo"
+        app.run_command("pack no-such-pack")
+        assert "no pack 'no-such-pack'" in app.messages[-1]
+        assert "progressive-framework" in app.messages[-1]  # says which packs exist
+        app.run_command("frobnicate")
+        assert app.messages[-1].startswith("unknown command 'frobnicate'")
+        await pilot.press("colon", *"alerts", "enter")
+        assert app.active == "alerts"
+
+
+async def test_context_switch_rebuilds_the_service(frozen_demo: Demo) -> None:
+    app = demo_app(frozen_demo[1], contexts=("demo", "staging"))
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot)
+        first = app.service
+        app.run_command("ctx staging")
+        await settle(pilot)
+        assert app.context_name == "staging"
+        assert app.service is not first
+        assert app.board is not None
+        assert app.board.context == "staging"
+        app.run_command("ctx nowhere")
+        assert app.context_name == "staging"
+        assert "no context 'nowhere'" in app.messages[-1]
+
+
+async def test_pause_counts_new_lines_instead_of_scrolling(frozen_demo: Demo) -> None:
+    app = demo_app(frozen_demo[1])
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot)
+        pane = app.panes["logs"]
+        assert isinstance(pane, LogPane)
+        await pilot.press("p")
+        assert pane.paused
+        assert "PAUSED" in str(pane.border_title)
+        await pilot.press("p")
+        assert not pane.paused
+
+
+async def test_help_lists_every_binding_of_the_app(frozen_demo: Demo) -> None:
+    app = demo_app(frozen_demo[1])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        listed = {description for _, rows in app.screen.sections for _, description in rows}
+        for binding in OpsConsoleApp.BINDINGS:
+            assert binding.description in listed  # type: ignore[union-attr]
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+
+
+@pytest.mark.parametrize("key", ["r"])
+async def test_refresh_key_runs_a_refresh(frozen_demo: Demo, key: str) -> None:
+    app = demo_app(frozen_demo[1])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        first = app.board
+        await pilot.press(key)
+        await settle(pilot)
+        assert app.board is not first

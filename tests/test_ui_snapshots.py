@@ -1,0 +1,61 @@
+"""Screen snapshots on the frozen demo stack (fixed seed, frozen clock, fixed terminal sizes).
+
+Update after an intended change with ``pytest tests/test_ui_snapshots.py --snapshot-update`` and
+review the SVG diffs before committing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+
+from opsconsole.demo.stack import DemoStack, DemoUrls
+from tests.ui_harness import demo_app, settle, with_dead_prometheus
+
+Demo = tuple[DemoStack, DemoUrls]
+SnapCompare = Callable[..., bool]
+
+
+def then(*keys: str) -> Callable[[Pilot[Any]], Any]:
+    async def run(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        for key in keys:
+            await pilot.press(key)
+            await settle(pilot)
+
+    return run
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40), (200, 60)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_main_screen(snap_compare: SnapCompare, frozen_demo: Demo, size: tuple[int, int]) -> None:
+    assert snap_compare(demo_app(frozen_demo[1]), terminal_size=size, run_before=then())
+
+
+@pytest.mark.parametrize("theme", ["light", "high-contrast", "monochrome"])
+def test_themes(snap_compare: SnapCompare, frozen_demo: Demo, theme: str) -> None:
+    assert snap_compare(demo_app(frozen_demo[1], theme=theme), terminal_size=(160, 45), run_before=then())
+
+
+def test_narrow_alerts_tab(snap_compare: SnapCompare, frozen_demo: Demo) -> None:
+    assert snap_compare(demo_app(frozen_demo[1]), terminal_size=(80, 24), run_before=then("2"))
+
+
+def test_detail_screen(snap_compare: SnapCompare, frozen_demo: Demo) -> None:
+    assert snap_compare(demo_app(frozen_demo[1]), terminal_size=(160, 50), run_before=then("j", "enter"))
+
+
+def test_help_screen(snap_compare: SnapCompare, frozen_demo: Demo) -> None:
+    assert snap_compare(demo_app(frozen_demo[1]), terminal_size=(120, 40), run_before=then("question_mark"))
+
+
+def test_prometheus_down(snap_compare: SnapCompare, frozen_demo: Demo) -> None:
+    app = demo_app(with_dead_prometheus(frozen_demo[1]))
+    assert snap_compare(app, terminal_size=(160, 45), run_before=then())
+
+
+def test_empty_data(snap_compare: SnapCompare, frozen_demo: Demo) -> None:
+    app = demo_app(frozen_demo[1], variables={"namespace": "no-such-namespace"})
+    assert snap_compare(app, terminal_size=(160, 45), run_before=then())
