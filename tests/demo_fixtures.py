@@ -10,10 +10,10 @@ from contextlib import contextmanager
 from aiohttp import web
 
 from opsconsole.demo.stack import BackgroundStack, DemoStack, DemoUrls
+from opsconsole.ui.screenshots import FROZEN_NOW
 
-# 2026-11-22 04:00:00 UTC. With lead_in=300 the scenario is 5 minutes in: npa-2 degrading,
-# npa-3 down since 2.5 minutes, alerts firing.
-FROZEN_NOW = 1795320000.0
+# With lead_in=300 the scenario is 5 minutes in at FROZEN_NOW: npa-2 degrading, npa-3 down for
+# 2.5 minutes, alerts firing (the same moment the screenshots show).
 INCIDENT_LEAD_IN = 300.0
 
 

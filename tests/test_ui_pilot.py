@@ -53,10 +53,13 @@ async def test_down_and_unhealthy_float_to_the_top_with_pinned_alerts(frozen_dem
     async with app.run_test(size=(160, 45)) as pilot:
         await settle(pilot)
         rows = [ref.payload for ref in app.panes["health"].refs.values()]
-        assert [(r.entity, r.state) for r in rows[:2]] == [("npa-3", "down"), ("npa-2", "unhealthy")]
-        assert rows[0].alerts == 1
-        assert rows[1].alerts == 1
-        assert all(r.state == "ok" for r in rows[2:])
+        assert [(r.entity, r.state) for r in rows[:3]] == [
+            ("npa-3", "down"),
+            ("npa-2", "unhealthy"),
+            ("wpa-2", "degraded"),  # the standing memory warning
+        ]
+        assert [r.alerts for r in rows[:3]] == [1, 1, 1]
+        assert all(r.state == "ok" and r.alerts == 0 for r in rows[3:])
 
 
 async def test_j_k_move_and_filter_narrows_then_escape_clears(frozen_demo: Demo) -> None:
@@ -73,10 +76,10 @@ async def test_j_k_move_and_filter_narrows_then_escape_clears(frozen_demo: Demo)
         assert isinstance(app.focused, Input)
         await pilot.press(*"wpa")
         await pilot.pause()
-        assert _entities(app) == ["wpa-1", "wpa-2"]
+        assert _entities(app) == ["wpa-2", "wpa-1"]
         await pilot.press("enter")  # keep the filter, back to the pane
         assert app.focused is table
-        assert _entities(app) == ["wpa-1", "wpa-2"]
+        assert _entities(app) == ["wpa-2", "wpa-1"]
         assert "/wpa" in str(app.panes["health"].border_subtitle)
         await pilot.press("escape")
         assert _entities(app) == all_rows

@@ -10,6 +10,7 @@ from textual.pilot import Pilot
 from opsconsole.demo.stack import DemoUrls
 from opsconsole.ui.app import OpsConsoleApp
 from opsconsole.ui.launch import demo_options
+from opsconsole.ui.screenshots import settle as settle_console
 from tests.demo_fixtures import frozen_clock
 
 # Nothing listens on the discard port on loopback: connection refused, at once.
@@ -30,10 +31,5 @@ async def settle(pilot: Pilot[Any]) -> None:
     """Wait until the first refresh has landed and every worker (detail loads too) is done."""
     app = pilot.app
     assert isinstance(app, OpsConsoleApp)
-    for _ in range(300):
-        await pilot.pause(0.05)
-        if app.board is not None and not app._refreshing:
-            break
-    await app.workers.wait_for_complete()
-    await pilot.pause(0.2)
+    await settle_console(app, pilot)
     assert app.board is not None, "the first refresh never completed"

@@ -80,6 +80,15 @@ RULES: tuple[AlertRule, ...] = (
         "agent-latency",
     ),
     AlertRule(
+        "AgentMemoryHigh",
+        'progressive_agent_memory_usage_bytes{job="progressive-agents"} > 1073741824',
+        300,
+        {"severity": "warning", "team": "ai-team", "service": "context-agents"},
+        "Agent memory usage is high",
+        "Agent {{ $labels.agent_id }} is using {{ $value }} bytes of memory",
+        "agent-memory",
+    ),
+    AlertRule(
         "AgentQueueBacklog",
         "progressive_agent_queue_depth > 100",
         60,

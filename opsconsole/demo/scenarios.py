@@ -19,7 +19,7 @@ demo started, and after the scenario ends, the world is calm.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -93,6 +93,17 @@ def _db_effect(agent_id: str, tau: float) -> Effect:
     if agent_id.startswith(("npa-", "wpa-", "bma-")):
         return Effect(extra_error=0.03 * level, latency_scale=1 + level)
     return CALM
+
+
+def with_background(agent_id: str, effect: Effect) -> Effect:
+    """Add the fleet's standing noise, at every time: wpa-2 leaked memory long before the demo began.
+
+    Real fleets always have some ticket-level warning open; it keeps the alerts pane honest from
+    the first second and gives the incident something to stand out against.
+    """
+    if agent_id == "wpa-2":
+        return replace(effect, memory_extra=effect.memory_extra + 720e6)
+    return effect
 
 
 SCENARIOS: dict[str, Scenario] = {

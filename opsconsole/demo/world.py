@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache, partial
 
-from opsconsole.demo.scenarios import CALM, Effect, Scenario, get_scenario
+from opsconsole.demo.scenarios import CALM, Effect, Scenario, get_scenario, with_background
 
 NAMESPACE = "progressive-framework-prod"
 SCRAPE_INTERVAL = 15.0
@@ -199,7 +199,8 @@ class World:
     def effect(self, inst: Instance, t: float) -> Effect:
         """The scenario's deviation for ``inst`` at ``t``."""
         tau = self.tau(t)
-        return CALM if tau is None else self.scenario.effect(inst.entity_id, tau)
+        effect = CALM if tau is None else self.scenario.effect(inst.entity_id, tau)
+        return with_background(inst.entity_id, effect)
 
     def _diurnal(self, inst: Instance, t: float) -> float:
         return 1 + 0.3 * math.sin(2 * math.pi * t / DAY + inst.phase)
