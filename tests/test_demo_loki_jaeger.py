@@ -190,3 +190,22 @@ async def test_live_tail_streams_new_lines_over_the_websocket(live_demo: DemoUrl
     assert all(e.labels.get("level") == "error" for e in got)
     keys = [e.key for e in got]
     assert len(keys) == len(set(keys))
+
+
+async def test_line_format_rewrites_lines_from_extracted_labels(frozen_demo: Demo) -> None:
+    client = _loki(frozen_demo)
+    try:
+        result = await client.query_range(
+            f'{NPA} | json | level="error" | line_format "{{{{.agent_id}}}}: {{{{ .message }}}}"',
+            START_NS,
+            END_NS,
+            limit=5,
+        )
+        with pytest.raises(BackendError) as unsupported:
+            await client.query_range(f'{NPA} | line_format "{{{{ .message | upper }}}}"', START_NS, END_NS)
+    finally:
+        await client.aclose()
+    assert result.entries
+    assert all(e.line == f"npa-2: {e.labels['message']}" for e in result.entries)
+    assert unsupported.value.status == 400
+    assert "line_format" in unsupported.value.message

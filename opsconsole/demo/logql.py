@@ -2,7 +2,8 @@
 
 Supported: a stream selector with ``= != =~ !~``; line filters ``|= != |~ !~``;
 ``| json`` and ``| logfmt`` (extracted fields become labels, as in Loki); label
-filters with ``= != =~ !~`` and numeric ``> >= < <= ==``. Anything else is
+filters with ``= != =~ !~`` and numeric ``> >= < <= ==``; ``| line_format`` with
+``{{.label}}`` references (no template functions). Anything else is
 refused with a 400, the way Loki refuses what it cannot parse.
 """
 
@@ -22,6 +23,8 @@ _LABEL_FILTER = re.compile(
     r'\s*\|\s*([A-Za-z_][A-Za-z0-9_]*)\s*(=~|!~|!=|==|>=|<=|=|>|<)\s*("(?:[^"\\]|\\.)*"|`[^`]*`|[0-9.]+)'
 )
 _STAGE = re.compile(r"\s*\|\s*(json|logfmt)\b\s*")
+_LINE_FORMAT = re.compile(r'\s*\|\s*line_format\s+("(?:[^"\\]|\\.)*"|`[^`]*`)')
+_TEMPLATE_FIELD = re.compile(r"\{\{\s*\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 
 
 class LogqlUnsupported(ValueError):
@@ -62,25 +65,41 @@ def _label_test(op: str, value: str) -> Callable[[str | None], bool]:
     return lambda actual: (actual or "") != value
 
 
+@dataclass(frozen=True)
+class LineFormat:
+    """``| line_format "…{{.label}}…"``: rewrites the line from the labels so far."""
+
+    template: str
+
+    def render(self, labels: dict[str, str]) -> str:
+        """The new line (a missing label renders empty, as in Loki)."""
+        return _TEMPLATE_FIELD.sub(lambda m: labels.get(m.group(1), ""), self.template)
+
+
 @dataclass
 class LogQuery:
     """A parsed log query."""
 
     matchers: list[tuple[str, str, str]]
-    steps: list[Callable[[str, dict[str, str]], dict[str, str] | None]] = field(default_factory=list)
+    steps: list[Callable[[str, dict[str, str]], dict[str, str] | None] | LineFormat] = field(
+        default_factory=list
+    )
 
     def selects(self, labels: dict[str, str]) -> bool:
         """Whether a stream with ``labels`` is selected."""
         return all(_label_test(op, value)(labels.get(name)) for name, op, value in self.matchers)
 
-    def apply(self, line: str, labels: dict[str, str]) -> dict[str, str] | None:
-        """The stream labels of ``line`` after the pipeline, or None if it is filtered out."""
+    def apply(self, line: str, labels: dict[str, str]) -> tuple[str, dict[str, str]] | None:
+        """The line and its stream labels after the pipeline, or None if it is filtered out."""
         current: dict[str, str] | None = dict(labels)
         for step in self.steps:
             if current is None:
                 return None
-            current = step(line, current)
-        return current
+            if isinstance(step, LineFormat):
+                line = step.render(current)
+            else:
+                current = step(line, current)
+        return None if current is None else (line, current)
 
 
 def _json_stage(line: str, labels: dict[str, str]) -> dict[str, str]:
@@ -174,6 +193,13 @@ def parse_log_query(text: str) -> LogQuery:
         elif m := _LABEL_FILTER.match(rest):
             name, test = m.group(1), _label_test(m.group(2), _unquote(m.group(3)))
             parsed.steps.append(_label_filter(name, test))
+        elif m := _LINE_FORMAT.match(rest):
+            template = _unquote(m.group(1))
+            if "{{" in _TEMPLATE_FIELD.sub("", template):
+                raise LogqlUnsupported(
+                    "parse error : the demo Loki supports only {{.label}} in line_format templates"
+                )
+            parsed.steps.append(LineFormat(template))
         else:
             raise LogqlUnsupported(f"parse error : the demo Loki does not support {rest.strip()[:40]!r}")
         rest = rest[m.end() :]

@@ -65,9 +65,10 @@ class SimulatedLoki:
             batch = []
             for inst, labels in sources:
                 for ts, line in self.telemetry.entries(inst, lo, hi):
-                    final = query.apply(line, labels)
-                    if final is not None:
-                        batch.append((final, ts, line))
+                    result = query.apply(line, labels)
+                    if result is not None:
+                        shown, final = result
+                        batch.append((final, ts, shown))
             batch.sort(key=lambda e: e[1], reverse=direction == "backward")
             out.extend(batch[: limit - len(out)])
             if len(out) >= limit:
