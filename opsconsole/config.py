@@ -150,12 +150,22 @@ class ResolvedContext:
 
 def default_config_path() -> Path:
     """``$XDG_CONFIG_HOME/opsconsole/config.yaml`` (platformdirs' user config dir)."""
-    return Path(platformdirs.user_config_dir("opsconsole", appauthor=False)) / "config.yaml"
+    return user_config_dir() / "config.yaml"
+
+
+def user_config_dir() -> Path:
+    """opsconsole's folder in the XDG config dir (platformdirs)."""
+    return Path(platformdirs.user_config_dir("opsconsole", appauthor=False))
 
 
 def default_packs_dir() -> Path:
     """Where users drop their own query packs."""
-    return Path(platformdirs.user_config_dir("opsconsole", appauthor=False)) / "packs"
+    return user_config_dir() / "packs"
+
+
+def default_themes_dir() -> Path:
+    """Where users drop their own themes."""
+    return user_config_dir() / "themes"
 
 
 def parse_config(text: str, source: str) -> ConsoleConfig:

@@ -18,6 +18,7 @@ from aiohttp import web
 
 from opsconsole.core.alert_matchers import LabelMatcher, MatcherSyntaxError, parse_matchers
 from opsconsole.demo.alert_rules import RuleAlert, RuleEvaluator
+from opsconsole.demo.http_common import build_info
 from opsconsole.demo.silences import SilenceRejected, SilenceStore, rfc3339
 
 GROUP_BY = ("alertname", "severity")
@@ -157,14 +158,7 @@ def alertmanager_app(sim: SimulatedAlertmanager, peer_name: str = "demo-am-0") -
                     "status": "ready",
                     "peers": [{"name": peer_name, "address": "127.0.0.1:9094"}],
                 },
-                "versionInfo": {
-                    "version": VERSION,
-                    "revision": "demo",
-                    "branch": "demo",
-                    "buildUser": "opsconsole",
-                    "buildDate": "",
-                    "goVersion": "n/a",
-                },
+                "versionInfo": build_info(VERSION),
                 "config": {
                     "original": "route:\n  receiver: devops-chat\n  group_by: [alertname, severity]\n"
                 },

@@ -11,6 +11,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from opsconsole.demo.http_common import build_info, request_params
 from opsconsole.demo.logql import LogqlUnsupported, LogQuery, parse_log_query
 from opsconsole.demo.telemetry import NS, Telemetry
 
@@ -92,15 +93,9 @@ def loki_app(sim: SimulatedLoki) -> web.Application:
     """The Loki HTTP API over ``sim``."""
     routes = web.RouteTableDef()
 
-    async def params(request: web.Request) -> dict[str, str]:
-        merged = dict(request.query)
-        if request.method == "POST":
-            merged.update({k: str(v) for k, v in (await request.post()).items()})
-        return merged
-
     @routes.route("*", "/loki/api/v1/query_range")
     async def query_range(request: web.Request) -> web.Response:
-        p = await params(request)
+        p = await request_params(request)
         try:
             query = parse_log_query(p.get("query", ""))
             end = parse_ns(p.get("end"), sim.now_ns())
@@ -157,16 +152,7 @@ def loki_app(sim: SimulatedLoki) -> web.Application:
 
     @routes.get("/loki/api/v1/status/buildinfo")
     async def buildinfo(_: web.Request) -> web.Response:
-        return web.json_response(
-            {
-                "version": VERSION,
-                "revision": "demo",
-                "branch": "demo",
-                "buildUser": "opsconsole",
-                "buildDate": "",
-                "goVersion": "n/a",
-            }
-        )
+        return web.json_response(build_info(VERSION))
 
     @routes.get("/ready")
     async def ready(_: web.Request) -> web.Response:

@@ -11,6 +11,7 @@ from typing import Any
 from aiohttp import web
 
 from opsconsole.demo.alert_rules import RuleEvaluator
+from opsconsole.demo.http_common import build_info, request_params
 from opsconsole.demo.promql.engine import Engine, parse
 from opsconsole.demo.promql.values import PromqlError, RangeSeries, Sample, Scalar, String, Value
 from opsconsole.demo.world import SCRAPE_INTERVAL, Series, World
@@ -114,15 +115,9 @@ def prometheus_app(sim: SimulatedPrometheus) -> web.Application:
     """The Prometheus v1 HTTP API over ``sim``."""
     routes = web.RouteTableDef()
 
-    async def params(request: web.Request) -> dict[str, str]:
-        merged = dict(request.query)
-        if request.method == "POST":
-            merged.update({k: str(v) for k, v in (await request.post()).items()})
-        return merged
-
     @routes.route("*", "/api/v1/query")
     async def query(request: web.Request) -> web.Response:
-        p = await params(request)
+        p = await request_params(request)
         try:
             if not p.get("query"):
                 raise PromqlError(
@@ -136,7 +131,7 @@ def prometheus_app(sim: SimulatedPrometheus) -> web.Application:
 
     @routes.route("*", "/api/v1/query_range")
     async def query_range(request: web.Request) -> web.Response:
-        p = await params(request)
+        p = await request_params(request)
         try:
             start = _time(p.get("start"), math.nan)
             end = _time(p.get("end"), math.nan)
@@ -207,14 +202,7 @@ def prometheus_app(sim: SimulatedPrometheus) -> web.Application:
         return web.json_response(
             {
                 "status": "success",
-                "data": {
-                    "version": VERSION,
-                    "revision": "demo",
-                    "branch": "demo",
-                    "buildUser": "opsconsole",
-                    "buildDate": "",
-                    "goVersion": "n/a",
-                },
+                "data": build_info(VERSION),
             }
         )
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from rich.style import Style
 from textual.theme import Theme
 
+from opsconsole.config import default_themes_dir
 from opsconsole.core.located_yaml import YamlSyntaxError, describe_validation_error, load_yaml
 from opsconsole.resources import builtin_themes_dir
 
@@ -69,11 +69,6 @@ class ConsoleTheme:
         return self.states.get(state, self.states["none"])
 
 
-def user_themes_dir() -> Path:
-    """Where users put their own theme files."""
-    return Path(platformdirs.user_config_dir("opsconsole", appauthor=False)) / "themes"
-
-
 def parse_theme(text: str, source: str) -> ConsoleTheme:
     """Validate one theme file; ``ValueError`` names the file, line and field on a problem."""
     try:
@@ -103,7 +98,7 @@ def load_themes(dirs: list[Path] | None = None) -> tuple[dict[str, ConsoleTheme]
     """Built-in themes, then the user's (same name overrides); returns themes and error lines."""
     themes: dict[str, ConsoleTheme] = {}
     errors: list[str] = []
-    for folder in dirs if dirs is not None else [builtin_themes_dir(), user_themes_dir()]:
+    for folder in dirs if dirs is not None else [builtin_themes_dir(), default_themes_dir()]:
         if not folder.is_dir():
             continue
         for path in sorted(folder.glob("*.yaml")):
