@@ -56,6 +56,28 @@ def _iso(moment: datetime) -> str:
     return moment.isoformat().replace("+00:00", "Z")
 
 
+def silence_body(
+    matchers: Sequence[Matcher],
+    starts_at: datetime,
+    ends_at: datetime,
+    created_by: str,
+    comment: str,
+    *,
+    silence_id: str | None = None,
+) -> dict[str, Any]:
+    """The exact ``postableSilence`` JSON sent for a create or update (shown before confirming)."""
+    body: dict[str, Any] = {
+        "matchers": [m.to_wire() for m in matchers],
+        "startsAt": _iso(starts_at),
+        "endsAt": _iso(ends_at),
+        "createdBy": created_by,
+        "comment": comment,
+    }
+    if silence_id:
+        body["id"] = silence_id
+    return body
+
+
 class AlertmanagerClient:
     """One Alertmanager peer."""
 
@@ -184,15 +206,7 @@ class AlertmanagerClient:
 
         An update may return a *new* id (the old silence is then expired): always use the returned one.
         """
-        body: dict[str, Any] = {
-            "matchers": [m.to_wire() for m in matchers],
-            "startsAt": _iso(starts_at),
-            "endsAt": _iso(ends_at),
-            "createdBy": created_by,
-            "comment": comment,
-        }
-        if silence_id:
-            body["id"] = silence_id
+        body = silence_body(matchers, starts_at, ends_at, created_by, comment, silence_id=silence_id)
         reply = await self.http.request("POST", "api/v2/silences", json_body=body)
         data = reply.json(BACKEND)
         if not isinstance(data, dict) or not isinstance(data.get("silenceID"), str):

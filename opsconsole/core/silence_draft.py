@@ -1,0 +1,162 @@
+"""Silences before they are sent: building, validating, previewing, and recognising acks.
+
+Validation mirrors Alertmanager's own rules (at least one matcher, not every matcher matching the
+empty string, end after start) plus ours (a comment is required), so a refusal is explained before a
+request is made.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from opsconsole.core.alert_matchers import LabelMatcher, MatcherSyntaxError, parse_matchers
+
+DURATION_PRESETS = {"15m": 900.0, "1h": 3600.0, "4h": 4 * 3600.0, "1d": 86400.0}
+ACK_PREFIX = "ACK"
+_ACK = re.compile(r"^ACK by (?P<who>\S+)(?: from (?P<where>\S+))?")
+# Labels that identify an alert; the rest (summary-like or per-evaluation values) would make the
+# silence too narrow to survive the next evaluation.
+VOLATILE_LABELS = frozenset({"__name__", "alertstate", "value"})
+
+
+class SilenceInvalid(ValueError):
+    """A draft Alertmanager would refuse; the message says why in its words where it has some."""
+
+
+@dataclass(frozen=True)
+class SilenceDraft:
+    """What the user is about to send."""
+
+    matchers: tuple[LabelMatcher, ...]
+    starts_at: float
+    ends_at: float
+    created_by: str
+    comment: str
+    silence_id: str | None = None
+
+    def problems(self) -> list[str]:
+        """Everything wrong with the draft; empty means it can be sent."""
+        out = []
+        if not self.matchers:
+            out.append("a silence needs at least one matcher")
+        elif all(m.matches({}) for m in self.matchers):
+            out.append("at least one matcher must not match the empty string (it would silence everything)")
+        if self.ends_at <= self.starts_at:
+            out.append("the end must be after the start")
+        if not self.comment.strip():
+            out.append("a comment is required: say why, so the next person on call knows")
+        if not self.created_by.strip():
+            out.append("an author is required")
+        return out
+
+    def check(self) -> None:
+        """Raise :class:`SilenceInvalid` listing every problem."""
+        problems = self.problems()
+        if problems:
+            raise SilenceInvalid("; ".join(problems))
+
+    def matches(self, labels: Mapping[str, str]) -> bool:
+        """Whether the silence would mute an alert with these labels."""
+        return all(m.matches(dict(labels)) for m in self.matchers)
+
+    def matchers_text(self) -> str:
+        """The matchers in amtool syntax."""
+        return ", ".join(str(m) for m in self.matchers)
+
+
+@dataclass(frozen=True)
+class Preview:
+    """Which active alerts a draft would mute."""
+
+    fingerprints: tuple[str, ...]
+    groups: int
+    total_active: int
+
+    @property
+    def everything(self) -> bool:
+        """True when it would mute every active alert (and there is more than one)."""
+        return self.total_active > 1 and len(self.fingerprints) == self.total_active
+
+    def summary(self) -> str:
+        """``matches 3 alerts in 2 groups``."""
+        n = len(self.fingerprints)
+        noun = "alert" if n == 1 else "alerts"
+        groups = "group" if self.groups == 1 else "groups"
+        return f"matches {n} {noun} in {self.groups} {groups}"
+
+
+@dataclass(frozen=True)
+class PreviewAlert:
+    """The parts of an alert a preview needs."""
+
+    fingerprint: str
+    labels: Mapping[str, str]
+    group: tuple[tuple[str, str], ...] = field(default=())
+
+
+def preview(draft: SilenceDraft, alerts: Iterable[PreviewAlert]) -> Preview:
+    """The alerts ``draft`` would mute, and in how many groups."""
+    alerts = list(alerts)
+    hit = [a for a in alerts if draft.matches(a.labels)]
+    return Preview(tuple(a.fingerprint for a in hit), len({a.group for a in hit}), len(alerts))
+
+
+def matchers_for_alert(
+    labels: Mapping[str, str], keep: Sequence[str] | None = None
+) -> tuple[LabelMatcher, ...]:
+    """Equality matchers that pin one alert: every identifying label, or only ``keep`` if given."""
+    names = [n for n in sorted(labels) if n not in VOLATILE_LABELS and (keep is None or n in keep)]
+    return tuple(LabelMatcher(n, "=", labels[n]) for n in names)
+
+
+def parse_draft_matchers(text: str) -> tuple[LabelMatcher, ...]:
+    """Matchers typed by a user (amtool syntax); :class:`SilenceInvalid` with the parser's message."""
+    try:
+        return tuple(parse_matchers(text))
+    except MatcherSyntaxError as exc:
+        raise SilenceInvalid(str(exc)) from None
+
+
+def parse_silence_duration(text: str) -> float:
+    """``15m``, ``1h``, ``4h``, ``1d`` or any Prometheus-style duration such as ``90m``."""
+    text = text.strip()
+    if text in DURATION_PRESETS:
+        return DURATION_PRESETS[text]
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+    pieces = re.findall(r"(\d+)([smhdw])", text)
+    if not pieces or "".join(n + u for n, u in pieces) != text:
+        raise SilenceInvalid(f"not a duration: {text!r} (use 15m, 1h, 4h, 1d or e.g. 90m)")
+    seconds = float(sum(int(n) * units[u] for n, u in pieces))
+    if seconds <= 0:
+        raise SilenceInvalid("the duration must be positive")
+    return seconds
+
+
+def ack_comment(who: str, where: str, note: str = "") -> str:
+    """``ACK by alice@laptop from opsconsole: note`` — recognisable by :func:`parse_ack`."""
+    tail = f": {note}" if note else ""
+    return f"{ACK_PREFIX} by {who} from {where}{tail}"
+
+
+@dataclass(frozen=True)
+class Ack:
+    """Who acknowledged, from where, until when."""
+
+    who: str
+    where: str
+    until: float
+
+    def describe(self, now: float) -> str:
+        """``acked by alice, 12 min left``."""
+        minutes = max(0, round((self.until - now) / 60))
+        return f"acked by {self.who}, {minutes} min left"
+
+
+def parse_ack(comment: str, ends_at: float) -> Ack | None:
+    """The ack a silence comment records, or None for an ordinary silence."""
+    found = _ACK.match(comment)
+    if not found:
+        return None
+    return Ack(found.group("who"), found.group("where") or "", ends_at)

@@ -1,0 +1,1 @@
+"""Every change the console sends to a backend goes through here."""
