@@ -7,10 +7,7 @@ import asyncio
 import json
 import sys
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import Any
-
-import platformdirs
 
 from opsconsole.config import ConfigError, ResolvedContext
 from opsconsole.core.silence_draft import (
@@ -23,11 +20,6 @@ from opsconsole.core.silence_draft import (
 )
 from opsconsole.core.untrusted_text import sanitize
 from opsconsole.core.value_format import format_duration
-
-
-def journal_path() -> Path:
-    """Where every change sent is recorded (one JSON object per line)."""
-    return Path(platformdirs.user_state_dir("opsconsole", appauthor=False)) / "mutations.log"
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -70,12 +62,12 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 def _service(context: ResolvedContext) -> Any:
     from opsconsole.backends.alertmanager import AlertmanagerClient
-    from opsconsole.mutations.silences import SilenceService
+    from opsconsole.mutations.silences import SilenceService, default_journal_path
 
     peers = [AlertmanagerClient(am, read_only=context.read_only) for am in context.settings.alertmanagers]
     if not peers:
         raise ConfigError("no Alertmanager configured (--alertmanager URL or a context's alertmanagers)")
-    return SilenceService(peers, read_only=context.read_only, journal_path=journal_path())
+    return SilenceService(peers, read_only=context.read_only, journal_path=default_journal_path())
 
 
 def _author(args: argparse.Namespace, context: ResolvedContext) -> str:
@@ -108,22 +100,11 @@ def _run(args: argparse.Namespace, body: Callable[[ResolvedContext, Any], Awaita
         print(f"opsconsole: silence refused before sending: {exc}", file=sys.stderr)
         return 2
     except BackendError as exc:
-        hint = _hint(exc)
+        from opsconsole.mutations.silences import error_hint
+
+        hint = error_hint(exc)
         print(f"opsconsole: {exc.message}" + (f"\n  hint: {hint}" if hint else ""), file=sys.stderr)
         return 1
-
-
-def _hint(exc: Any) -> str:
-    text = f"{exc.diagnosis} {exc.detail}".lower()
-    if "read-only" in text or "read_only" in text:
-        return "this context is read-only; use a context without read_only to change silences"
-    if "empty string" in text:
-        return 'add a matcher that pins something, e.g. alertname="..."'
-    if "not found" in text:
-        return "list silences with `opsconsole silence list --all`"
-    if exc.status == 400:
-        return "Alertmanager refused the silence; its words are above"
-    return ""
 
 
 def _print(args: argparse.Namespace, data: Any, text: str) -> None:

@@ -7,6 +7,7 @@ the same objects, so the screen and the one-shot output cannot disagree.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Literal
 
 Level = Literal["ok", "warn", "crit", "none"]
@@ -77,6 +78,29 @@ class RedRow:
 
 
 @dataclass(frozen=True)
+class SilenceView:
+    """A silence as the panes show it; ``created_by`` and ``comment`` are sanitised untrusted text."""
+
+    id: str
+    state: Literal["active", "pending", "expired"]
+    matchers: str
+    created_by: str
+    comment: str
+    starts_at: float
+    ends_at: float
+    ack_by: str | None = None
+    matching: int = 0
+    source: str = ""
+
+    def describe(self, now: float) -> str:
+        """``acked by alice, 12 min left`` or ``silenced by bob until 14:05 UTC: reason``."""
+        if self.ack_by:
+            return f"acked by {self.ack_by}, {max(0, round((self.ends_at - now) / 60))} min left"
+        until = datetime.fromtimestamp(self.ends_at, UTC).strftime("%H:%M UTC")
+        return f"silenced by {self.created_by} until {until}: {self.comment}"
+
+
+@dataclass(frozen=True)
 class AlertView:
     """An Alertmanager alert reduced to what the panes show."""
 
@@ -94,6 +118,12 @@ class AlertView:
     inhibited_by: tuple[str, ...] = ()
     receivers: tuple[str, ...] = ()
     source: str = ""
+    silences: tuple[SilenceView, ...] = ()
+
+    @property
+    def ack(self) -> SilenceView | None:
+        """The ack silence muting this alert, if one does."""
+        return next((s for s in self.silences if s.ack_by), None)
 
 
 @dataclass(frozen=True)
@@ -186,6 +216,7 @@ class Dashboard:
     logs: list[LogRow] = field(default_factory=list)
     status: dict[str, PaneStatus] = field(default_factory=dict)
     backends: list[BackendStatus] = field(default_factory=list)
+    silences: list[SilenceView] = field(default_factory=list)
     queries: dict[str, str] = field(default_factory=dict)
     notices: list[str] = field(default_factory=list)
 

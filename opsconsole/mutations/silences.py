@@ -15,11 +15,35 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import platformdirs
+
 from opsconsole.backends.alertmanager import AlertmanagerClient, silence_body
 from opsconsole.backends.alertmanager_models import Matcher, Silence
 from opsconsole.backends.errors import BackendError, FailureKind, ReadOnlyViolation
 from opsconsole.core.alert_matchers import LabelMatcher
 from opsconsole.core.silence_draft import SilenceDraft
+
+
+def default_journal_path() -> Path:
+    """Where every change sent is recorded, one JSON object per line (the XDG state dir)."""
+    return Path(platformdirs.user_state_dir("opsconsole", appauthor=False)) / "mutations.log"
+
+
+def error_hint(exc: BackendError) -> str:
+    """A next step for a refused or failed change ("" when the message says it all)."""
+    text = f"{exc.diagnosis} {exc.detail}".lower()
+    if exc.kind == FailureKind.READ_ONLY:
+        return "this context is read-only; switch to a context without read_only to change silences"
+    if "empty string" in text:
+        return 'add a matcher that pins something, e.g. alertname="..."'
+    if "not found" in text:
+        return "it may have expired already; list silences to check"
+    if exc.kind in UNREACHABLE:
+        return "no Alertmanager answered; check `opsconsole check`"
+    if exc.status == 400:
+        return "Alertmanager refused it; its words are above"
+    return ""
+
 
 UNREACHABLE = {
     FailureKind.CONNECTION_REFUSED,

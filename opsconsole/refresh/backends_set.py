@@ -20,6 +20,7 @@ class BackendSet:
     alertmanagers: list[AlertmanagerClient] = field(default_factory=list)
     loki: LokiClient | None = None
     jaeger: JaegerClient | None = None
+    read_only: bool = False
 
     @classmethod
     def for_context(cls, context: ResolvedContext) -> BackendSet:
@@ -33,6 +34,7 @@ class BackendSet:
             alertmanagers=[AlertmanagerClient(am, read_only=read_only) for am in settings.alertmanagers],
             loki=LokiClient(settings.loki, read_only=read_only) if settings.loki else None,
             jaeger=JaegerClient(settings.jaeger, read_only=read_only) if settings.jaeger else None,
+            read_only=read_only,
         )
 
     async def aclose(self) -> None:

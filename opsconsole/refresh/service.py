@@ -11,15 +11,16 @@ import json
 import math
 import time
 from collections import deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from opsconsole.backends.alertmanager_models import Alert
+from opsconsole.backends.alertmanager_models import Alert, Silence
 from opsconsole.backends.errors import BackendError, FailureKind
 from opsconsole.backends.loki_models import LogEntry
 from opsconsole.backends.prometheus_models import QueryResult
 from opsconsole.core.alert_grouping import alerts_per_entity, group_alerts
+from opsconsole.core.alert_matchers import LabelMatcher
 from opsconsole.core.dashboard import (
     AlertGroupView,
     AlertView,
@@ -33,9 +34,11 @@ from opsconsole.core.dashboard import (
     LogRow,
     PaneStatus,
     RedRow,
+    SilenceView,
     SloRow,
 )
 from opsconsole.core.query_step import align, choose_step
+from opsconsole.core.silence_draft import parse_ack
 from opsconsole.core.slo_budget import budget_remaining, burn_rate, error_ratio
 from opsconsole.core.state_since import state_since
 from opsconsole.core.untrusted_text import sanitize
@@ -120,6 +123,7 @@ class RefreshService:
         self._log_seen: set[tuple[Any, ...]] = set()
         self._log_cursor_ns: int | None = None
         self._backend_ok: dict[str, float] = {}
+        self._silences: list[SilenceView] = []
         self._backend_err: dict[str, str] = {}
 
     # -- queries ------------------------------------------------------------------------------
@@ -293,12 +297,19 @@ class RefreshService:
         if not self.backends.alertmanagers:
             return []
         filters = [expand(m, self._values) for m in self.pack.alerts.matchers]
-        answers = await asyncio.gather(
-            *(am.alerts(filters) for am in self.backends.alertmanagers), return_exceptions=True
-        )
-        seen: dict[str, AlertView] = {}
+        peers = self.backends.alertmanagers
+        answers = await asyncio.gather(*(am.alerts(filters) for am in peers), return_exceptions=True)
+        silence_answers = await asyncio.gather(*(am.silences() for am in peers), return_exceptions=True)
+        silences: dict[str, Silence] = {}
+        silence_source: dict[str, str] = {}
+        for am, found in zip(peers, silence_answers, strict=True):
+            if not isinstance(found, BaseException):
+                for silence in found:
+                    silences.setdefault(silence.id, silence)
+                    silence_source.setdefault(silence.id, am.name)
+        raw: dict[str, tuple[Alert, str]] = {}
         failures = []
-        for am, answer in zip(self.backends.alertmanagers, answers, strict=True):
+        for am, answer in zip(peers, answers, strict=True):
             if isinstance(answer, BaseException):
                 failures.append(answer)
                 self._mark(f"alertmanager {am.name}", None, answer)
@@ -306,13 +317,16 @@ class RefreshService:
             self._mark(f"alertmanager {am.name}", now, None)
             for alert in answer:
                 # An HA pair reports the same alert from every peer: keep one per fingerprint.
-                seen.setdefault(alert.fingerprint, self._alert_view(alert, am.name))
+                raw.setdefault(alert.fingerprint, (alert, am.name))
         if failures and len(failures) == len(answers):
             raise failures[0]
+        views = {sid: _silence_view(s, silence_source[sid], raw.values()) for sid, s in silences.items()}
+        self._silences = sorted(views.values(), key=_silence_order)
         group_by = list(self.group_by or self.pack.alerts.group_by)
-        return group_alerts(seen.values(), group_by)
+        alerts = [self._alert_view(alert, source, views) for alert, source in raw.values()]
+        return group_alerts(alerts, group_by)
 
-    def _alert_view(self, alert: Alert, source: str) -> AlertView:
+    def _alert_view(self, alert: Alert, source: str, silences: Mapping[str, SilenceView]) -> AlertView:
         spec = self.pack.alerts
         if alert.silenced:
             state = "silenced"
@@ -339,6 +353,7 @@ class RefreshService:
             inhibited_by=tuple(alert.status.inhibited_by),
             receivers=tuple(r.name for r in alert.receivers),
             source=source,
+            silences=tuple(silences[i] for i in alert.status.silenced_by if i in silences),
         )
 
     async def _log_rows(self, now: float) -> list[LogRow]:
@@ -440,6 +455,7 @@ class RefreshService:
                     self._mark("loki", now, None)
         if prom:
             self._mark("prometheus", None if prom_errors else now, prom_errors[0] if prom_errors else None)
+        board.silences = list(self._silences)
         pinned = alerts_per_entity(board.alerts)
         board.health = [replace(row, alerts=pinned.get(row.entity, 0)) for row in board.health]
         board.backends = self._backend_statuses()
@@ -575,6 +591,31 @@ def _on_grid(
         value = by_ts.get(round(start + i * step))
         out.append(None if value is None or math.isnan(value) else value)
     return out[-HISTORY_POINTS:]
+
+
+def _silence_view(silence: Silence, source: str, alerts: Iterable[tuple[Alert, str]]) -> SilenceView:
+    matchers = [
+        LabelMatcher(m.name, m.operator, m.value)  # type: ignore[arg-type]
+        for m in silence.matchers
+    ]
+    matching = sum(1 for alert, _ in alerts if all(m.matches(alert.labels) for m in matchers))
+    ack = parse_ack(silence.comment, silence.ends_at.timestamp())
+    return SilenceView(
+        id=silence.id,
+        state=silence.status.state,
+        matchers=sanitize(", ".join(m.to_filter() for m in silence.matchers)),
+        created_by=sanitize(silence.created_by),
+        comment=sanitize(silence.comment),
+        starts_at=silence.starts_at.timestamp(),
+        ends_at=silence.ends_at.timestamp(),
+        ack_by=sanitize(ack.who) if ack else None,
+        matching=matching if silence.status.state != "expired" else 0,
+        source=source,
+    )
+
+
+def _silence_order(view: SilenceView) -> tuple[int, float]:
+    return {"active": 0, "pending": 1, "expired": 2}[view.state], view.ends_at
 
 
 def _health_state(up: float | None, health: Cell | None, signals: Mapping[str, Cell]) -> HealthState:

@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -15,12 +16,24 @@ from textual.binding import Binding, BindingType
 from textual.containers import Container
 from textual.widgets import DataTable, Footer, Input, Static
 
-from opsconsole.core.dashboard import PANES, Dashboard, PaneName
+from opsconsole.backends.errors import BackendError
+from opsconsole.core.alert_matchers import LabelMatcher
+from opsconsole.core.dashboard import PANES, AlertView, Dashboard, PaneName
+from opsconsole.core.silence_draft import (
+    SilenceDraft,
+    SilenceInvalid,
+    ack_comment,
+    matchers_for_alert,
+    parse_silence_duration,
+)
 from opsconsole.core.value_format import format_duration
+from opsconsole.mutations.identity import origin
+from opsconsole.mutations.silences import SilenceService, error_hint
 from opsconsole.packs.variables import parse_duration
 from opsconsole.refresh.service import RefreshService
 from opsconsole.ui.panes import PANE_TYPES, LogPane, Pane, PaneTable, RowRef
 from opsconsole.ui.screens import DetailScreen, FieldsScreen, HelpScreen
+from opsconsole.ui.silence_screens import ConfirmScreen, FormDefaults, SilenceFormScreen, SilencesScreen
 from opsconsole.ui.themes import ConsoleTheme
 
 RANGES = (900.0, 3600.0, 6 * 3600.0, 24 * 3600.0)
@@ -45,6 +58,9 @@ class ConsoleOptions:
     auto_refresh: bool = True
     save_theme: Callable[[str], None] | None = None
     notices: list[str] = field(default_factory=list)
+    author: str = "opsconsole"
+    ack_duration: str = "15m"
+    journal_path: Path | None = None
 
 
 class OpsConsoleApp(App[None]):
@@ -76,6 +92,9 @@ class OpsConsoleApp(App[None]):
         Binding("slash", "filter", "Filter"),
         Binding("colon", "command", "Command"),
         Binding("p", "pause_logs", "Pause logs"),
+        Binding("a", "ack", "Ack"),
+        Binding("s", "silence", "Silence"),
+        Binding("S", "silences", "Silences"),
         Binding("1", "pane('health')", "Health", show=False),
         Binding("2", "pane('alerts')", "Alerts", show=False),
         Binding("3", "pane('red')", "RED", show=False),
@@ -91,6 +110,7 @@ class OpsConsoleApp(App[None]):
         self.pack_name = options.pack
         self.console_theme = options.themes.get(options.theme) or next(iter(options.themes.values()))
         self.service = options.make_service(options.context, options.pack)
+        self.silence_service = self._silence_service()
         self.board: Dashboard | None = None
         self.active: PaneName = "health"
         self._refreshing = False
@@ -181,6 +201,9 @@ class OpsConsoleApp(App[None]):
         text.append(f"│ {'' if short else 'pack '}{self.pack_name} ")
         text.append(f"│ {'' if short else 'range '}{format_duration(self.service.range_seconds)} ")
         text.append(f"│ {datetime.fromtimestamp(now, UTC).strftime('%H:%M:%S')}Z ")
+        if self.service.backends.read_only:
+            text.append(" READ-ONLY ", style="bold reverse")
+            text.append(" ")
         board = self.board
         if board is None:
             text.append("│ loading…", style=theme.style("muted"))
@@ -372,6 +395,8 @@ class OpsConsoleApp(App[None]):
             self.action_refresh()
         elif verb == "help":
             self.action_help()
+        elif verb == "silences":
+            self.action_silences()
         else:
             self.notify(f"unknown command {verb!r} (? lists them)", severity="error")
 
@@ -393,6 +418,7 @@ class OpsConsoleApp(App[None]):
         service.range_seconds = self.service.range_seconds
         old = self.service
         self.service, self.context_name, self.pack_name = service, context, pack
+        self.silence_service = self._silence_service()
         self.board = None
         self.run_worker(old.backends.aclose(), group="close")
         self._render_header()
@@ -463,6 +489,134 @@ class OpsConsoleApp(App[None]):
                 screen.show(detail)
 
         self.run_worker(load(), group="detail")
+
+    # -- silences and acks ----------------------------------------------------------------------
+
+    def _silence_service(self) -> SilenceService:
+        return SilenceService(
+            self.service.backends.alertmanagers,
+            read_only=self.service.backends.read_only,
+            journal_path=self.options.journal_path,
+            clock=self.options.clock,
+        )
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Ack and silence work on the alerts pane; read-only shows them disabled, never sends."""
+        if action in ("ack", "silence"):
+            if self.active != "alerts":
+                return False
+            return None if self.service.backends.read_only else True
+        return True
+
+    def _selected_alert_ref(self) -> RowRef | None:
+        return self.panes["alerts"].selected() if self.active == "alerts" else None
+
+    def action_ack(self) -> None:
+        """a: a short ACK silence pinned to the selected alert (after confirmation)."""
+        ref = self._selected_alert_ref()
+        if ref is None or ref.kind != "alert":
+            self.notify("select an alert (not a group header) to ack", severity="warning")
+            return
+        alert: AlertView = ref.payload
+        now = self.options.clock()
+        try:
+            duration = parse_silence_duration(self.options.ack_duration)
+        except SilenceInvalid as exc:
+            self.notify(f"ack_duration: {exc}", severity="error")
+            return
+        author = self.options.author
+        draft = SilenceDraft(
+            matchers_for_alert(alert.labels), now, now + duration, author, ack_comment(author, origin())
+        )
+        self._confirm_and_send(f"Ack {alert.alertname} for {format_duration(duration)}", draft)
+
+    def action_silence(self) -> None:
+        """s: the silence form, prefilled from the selected alert or group."""
+        ref = self._selected_alert_ref()
+        if ref is None:
+            return
+        if ref.kind == "alert":
+            matchers = matchers_for_alert(ref.payload.labels)
+        else:
+            matchers = tuple(LabelMatcher(k, "=", v) for k, v in ref.payload.key if v)
+        defaults = FormDefaults(", ".join(str(m) for m in matchers), self.options.author)
+        groups = self.board.alerts if self.board else []
+
+        def chosen(draft: SilenceDraft | None) -> None:
+            if draft is not None:
+                self._confirm_and_send("Create silence", draft)
+
+        self.push_screen(SilenceFormScreen(defaults, groups, self.options.clock), chosen)
+
+    def _confirm_and_send(self, title: str, draft: SilenceDraft) -> None:
+        try:
+            draft.check()
+        except SilenceInvalid as exc:
+            self.notify(f"not sent: {exc}", severity="error")
+            return
+        request = self.silence_service.create_request(draft).describe()
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.run_worker(self._send_create(draft), group="mutation")
+
+        self.push_screen(ConfirmScreen(title, request), answered)
+
+    async def _send_create(self, draft: SilenceDraft) -> None:
+        try:
+            silence_id = await self.silence_service.create(draft)
+        except (BackendError, SilenceInvalid) as exc:
+            self._report_failure(exc)
+            return
+        self.notify(f"silence {silence_id} created: {draft.matchers_text()}")
+        self.action_refresh()
+
+    def _report_failure(self, exc: BackendError | SilenceInvalid) -> None:
+        if isinstance(exc, SilenceInvalid):
+            self.notify(f"not sent: {exc}", severity="error", timeout=15)
+            return
+        hint = error_hint(exc)
+        self.notify(exc.message + (f"\nhint: {hint}" if hint else ""), severity="error", timeout=15)
+
+    def action_silences(self) -> None:
+        """S: the silences screen."""
+        reason = "this context is read-only" if self.service.backends.read_only else ""
+        silences = self.board.silences if self.board else []
+        self.push_screen(SilencesScreen(silences, self.options.clock, reason))
+
+    @on(SilencesScreen.ChangeRequested)
+    def _silence_change(self, event: SilencesScreen.ChangeRequested) -> None:
+        self.run_worker(self._change_silence(event.silence.id, event.change), group="mutation")
+
+    async def _change_silence(self, silence_id: str, change: str) -> None:
+        try:
+            if change == "expire":
+                title, request = "Expire silence", self.silence_service.expire_request(silence_id).describe()
+                draft = None
+            else:
+                current = next((s for s in await self.silence_service.silences() if s.id == silence_id), None)
+                if current is None:
+                    self.notify(f"silence {silence_id} no longer exists", severity="warning")
+                    return
+                draft = self.silence_service.extended(current, self.options.clock() + 3600)
+                title, request = (
+                    "Extend silence to 1h from now",
+                    self.silence_service.create_request(draft).describe(),
+                )
+            if not await self.push_screen_wait(ConfirmScreen(title, request)):
+                return
+            if draft is None:
+                await self.silence_service.expire(silence_id)
+                self.notify(f"silence {silence_id} expired")
+            else:
+                new_id = await self.silence_service.create(draft)
+                self.notify(f"silence {new_id} now ends in 1h")
+        except (BackendError, SilenceInvalid) as exc:
+            self._report_failure(exc)
+            return
+        await self._refresh()
+        if isinstance(self.screen, SilencesScreen) and self.board is not None:
+            self.screen.show(self.board.silences)
 
     async def on_unmount(self) -> None:
         await self.service.backends.aclose()

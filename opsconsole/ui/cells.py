@@ -128,13 +128,19 @@ def alert_group_cells(group: AlertGroupView, theme: ConsoleTheme, now: float) ->
 def alert_cells(alert: AlertView, theme: ConsoleTheme, now: float) -> list[Text]:
     """One alert under its group: severity, name, entity, age, state, summary."""
     state, level = ALERT_STATE[alert.state]
+    if alert.state == "silenced" and alert.silences:
+        ack = alert.ack
+        if ack is not None:
+            state = f"ACK {ack.ack_by}, {max(0, round((ack.ends_at - now) / 60))}m left"
+        else:
+            state = f"silenced by {alert.silences[0].created_by}"
     severity_level = SEVERITY_LEVEL.get(alert.severity, "none") if alert.state == "firing" else "muted"
     return [
         Text(f"  {alert.severity or '—'}", style=theme.style(severity_level)),
         plain(alert.alertname, limit=32),
         plain(alert.entity or alert.labels.get("instance", "") or "—"),
         plain(format_duration(now - alert.starts_at)),
-        Text(state, style=theme.style(level)),
+        Text(state[:40], style=theme.style(level)),
         plain(alert.summary),
     ]
 

@@ -10,6 +10,8 @@ from dataclasses import replace
 
 from opsconsole.config import ConfigError, EndpointSettings, Overrides, ResolvedContext, resolve_context
 from opsconsole.demo.stack import BackgroundStack, DemoStack, DemoUrls
+from opsconsole.mutations.identity import default_author
+from opsconsole.mutations.silences import default_journal_path
 from opsconsole.packs.loader import PackSet, load_packs
 from opsconsole.refresh.backends_set import BackendSet
 from opsconsole.refresh.service import RefreshService
@@ -66,6 +68,7 @@ def demo_options(
     refresh_interval: float = 2.0,
     variables: Mapping[str, str] | None = None,
     contexts: tuple[str, ...] = ("demo",),
+    author: str | None = None,
 ) -> ConsoleOptions:
     """Console options wired to a running demo stack (every context name points at it)."""
     packs = load_packs([(builtin_queries_dir(), "builtin")])
@@ -88,6 +91,7 @@ def demo_options(
         clock=clock,
         auto_refresh=auto_refresh,
         notices=notices,
+        author=author or default_author(),
     )
 
 
@@ -140,6 +144,9 @@ def console_options(
         refresh_interval=context.config.refresh_interval,
         save_theme=save_theme,
         notices=notices,
+        author=default_author(context.settings.author or context.config.author),
+        ack_duration=context.config.ack_duration,
+        journal_path=default_journal_path(),
     )
 
 
