@@ -193,3 +193,50 @@ async def test_real_prometheus_and_alertmanager_fill_the_panes(
     assert board.pane_status("alerts").error is None
     assert board.pane_status("logs").error is None  # no Loki configured: an empty pane, not an error
     assert [s.name for s in board.slos] == ["availability"]
+
+
+async def test_ha_peers_are_deduplicated_and_separate_clusters_are_named(
+    tmp_path: Path,
+    real_alertmanager: RunningAlertmanager,
+    real_prometheus: RunningServer,
+    live_demo: DemoUrls,
+) -> None:
+    def am(url: str, cluster: str, name: str) -> AlertmanagerClient:
+        return AlertmanagerClient(EndpointSettings(url=url, cluster=cluster, name=name), retry=NO_RETRY)
+
+    (tmp_path / "fixture.yaml").write_text(TEST_PACK)
+    pack = load_packs([(tmp_path, "user")]).packs["fixture"].pack
+    ha = BackendSet(
+        alertmanagers=[
+            am(DEAD_URL, "main", "am-0"),  # one peer down: the pair still answers
+            am(real_alertmanager.url, "main", "am-1"),
+            am(real_alertmanager.url, "main", "am-2"),  # the same alerts again, as an HA peer reports them
+        ]
+    )
+    service = RefreshService("ha", pack, ha)  # type: ignore[arg-type]
+    try:
+        board = await service.refresh()
+    finally:
+        await ha.aclose()
+    names = [a.alertname for g in board.alerts for a in g.alerts]
+    assert names == ["OpsconsoleTestAlwaysFiring"]  # three peers, one alert
+    assert board.alerts[0].alerts[0].cluster == ""  # one cluster: no need to name it
+    assert board.pane_status("alerts").error is None
+    down = next(b for b in board.backends if b.name == "alertmanager am-0")
+    assert down.error is not None
+
+    two = BackendSet(
+        alertmanagers=[
+            am(real_alertmanager.url, "lab", "lab-0"),
+            am(live_demo.alertmanager, "demo", "demo-0"),
+        ]
+    )
+    service = RefreshService("two", _pack(), two)  # type: ignore[arg-type]
+    service._values["namespace"] = "progressive-framework-prod"
+    try:
+        board = await service.refresh()
+    finally:
+        await two.aclose()
+    clusters = {a.cluster for g in board.alerts for a in g.alerts}
+    assert clusters == {"demo"}  # the pack's matchers scope to its namespace: only the demo's alerts
+    assert all(a.source == "demo-0" for g in board.alerts for a in g.alerts)

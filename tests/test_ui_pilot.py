@@ -211,3 +211,30 @@ async def test_refresh_key_runs_a_refresh(frozen_demo: Demo, key: str) -> None:
         await pilot.press(key)
         await settle(pilot)
         assert app.board is not first
+
+
+async def test_alert_filter_takes_matchers_words_and_suppressed_toggles(frozen_demo: Demo) -> None:
+    app = demo_app(frozen_demo[1])
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot)
+
+        def shown() -> list[str]:
+            return [r.payload.alertname for r in app.panes["alerts"].refs.values() if r.kind == "alert"]
+
+        everything = shown()
+        await pilot.press("2", "slash", *'severity="critical"')
+        await pilot.pause()
+        assert set(shown()) == {"AgentUnresponsive", "AgentHighErrorRate"}
+        app.panes["alerts"].filter_text = 'severity="warning" npa-2'
+        app._render_board()
+        assert set(shown()) == {"AgentQueueBacklog", "AgentHighLatency"}
+        app.panes["alerts"].filter_text = 'agent_id=~"("'
+        app._render_board()
+        assert "⚠ filter:" in str(app.panes["alerts"].border_subtitle)
+        await pilot.press("escape")
+        assert shown() == everything
+        app.run_command("inhibited off")
+        assert "AgentQueueBacklog" not in shown()
+        assert "hiding inhibited" in str(app.panes["alerts"].border_subtitle)
+        app.run_command("inhibited on")
+        assert shown() == everything

@@ -119,6 +119,7 @@ class AlertView:
     receivers: tuple[str, ...] = ()
     source: str = ""
     silences: tuple[SilenceView, ...] = ()
+    cluster: str = ""
 
     @property
     def ack(self) -> SilenceView | None:

@@ -111,6 +111,15 @@ class SilenceService:
     clock: Callable[[], float] = time.time
     journal: list[dict[str, Any]] = field(default_factory=list)
 
+    def for_cluster(self, cluster: str) -> SilenceService:
+        """The same service limited to one cluster's peers ("" = every peer)."""
+        if not cluster:
+            return self
+        peers = [p for p in self.peers if (p.endpoint.cluster or "") == cluster]
+        return SilenceService(
+            peers, self.read_only, self.read_only_reason, self.journal_path, self.clock, self.journal
+        )
+
     # -- describing ---------------------------------------------------------------------------
 
     def create_request(self, draft: SilenceDraft) -> Mutation:

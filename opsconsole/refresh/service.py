@@ -307,7 +307,10 @@ class RefreshService:
                 for silence in found:
                     silences.setdefault(silence.id, silence)
                     silence_source.setdefault(silence.id, am.name)
-        raw: dict[str, tuple[Alert, str]] = {}
+        # Peers of one HA cluster report the same alerts: keep one per (cluster, fingerprint). Peers
+        # without a cluster name are taken to be one cluster, the usual way HA peers are listed.
+        raw: dict[tuple[str, str], tuple[Alert, str]] = {}
+        clusters = {am.endpoint.cluster or "" for am in peers}
         failures = []
         for am, answer in zip(peers, answers, strict=True):
             if isinstance(answer, BaseException):
@@ -316,17 +319,21 @@ class RefreshService:
                 continue
             self._mark(f"alertmanager {am.name}", now, None)
             for alert in answer:
-                # An HA pair reports the same alert from every peer: keep one per fingerprint.
-                raw.setdefault(alert.fingerprint, (alert, am.name))
+                raw.setdefault((am.endpoint.cluster or "", alert.fingerprint), (alert, am.name))
         if failures and len(failures) == len(answers):
             raise failures[0]
         views = {sid: _silence_view(s, silence_source[sid], raw.values()) for sid, s in silences.items()}
         self._silences = sorted(views.values(), key=_silence_order)
         group_by = list(self.group_by or self.pack.alerts.group_by)
-        alerts = [self._alert_view(alert, source, views) for alert, source in raw.values()]
+        alerts = [
+            self._alert_view(alert, source, views, cluster if len(clusters) > 1 else "")
+            for (cluster, _), (alert, source) in raw.items()
+        ]
         return group_alerts(alerts, group_by)
 
-    def _alert_view(self, alert: Alert, source: str, silences: Mapping[str, SilenceView]) -> AlertView:
+    def _alert_view(
+        self, alert: Alert, source: str, silences: Mapping[str, SilenceView], cluster: str = ""
+    ) -> AlertView:
         spec = self.pack.alerts
         if alert.silenced:
             state = "silenced"
@@ -354,6 +361,7 @@ class RefreshService:
             receivers=tuple(r.name for r in alert.receivers),
             source=source,
             silences=tuple(silences[i] for i in alert.status.silenced_by if i in silences),
+            cluster=cluster,
         )
 
     async def _log_rows(self, now: float) -> list[LogRow]:

@@ -397,6 +397,12 @@ class OpsConsoleApp(App[None]):
             self.action_help()
         elif verb == "silences":
             self.action_silences()
+        elif verb in ("silenced", "inhibited") and args and args[0] in ("on", "off"):
+            pane = self.panes["alerts"]
+            setattr(pane, f"show_{verb}", args[0] == "on")
+            if self.board is not None:
+                pane.render_dashboard(self.board, self.console_theme)
+            self._focus_pane("alerts")
         else:
             self.notify(f"unknown command {verb!r} (? lists them)", severity="error")
 
@@ -462,7 +468,13 @@ class OpsConsoleApp(App[None]):
             fields = [
                 ("state", alert.state),
                 ("started", datetime.fromtimestamp(alert.starts_at, UTC).isoformat(timespec="seconds")),
-                ("silenced by", ", ".join(alert.silenced_by) or "—"),
+                (
+                    "silenced by",
+                    "; ".join(v.describe(self.options.clock()) for v in alert.silences)
+                    or ", ".join(alert.silenced_by)
+                    or "—",
+                ),
+                ("fingerprint", alert.fingerprint),
                 ("inhibited by", ", ".join(alert.inhibited_by) or "—"),
                 ("receivers", ", ".join(alert.receivers) or "—"),
                 ("from", alert.source),
@@ -528,7 +540,7 @@ class OpsConsoleApp(App[None]):
         draft = SilenceDraft(
             matchers_for_alert(alert.labels), now, now + duration, author, ack_comment(author, origin())
         )
-        self._confirm_and_send(f"Ack {alert.alertname} for {format_duration(duration)}", draft)
+        self._confirm_and_send(f"Ack {alert.alertname} for {format_duration(duration)}", draft, alert.cluster)
 
     def action_silence(self) -> None:
         """s: the silence form, prefilled from the selected alert or group."""
@@ -537,34 +549,39 @@ class OpsConsoleApp(App[None]):
             return
         if ref.kind == "alert":
             matchers = matchers_for_alert(ref.payload.labels)
+            cluster = ref.payload.cluster
         else:
             matchers = tuple(LabelMatcher(k, "=", v) for k, v in ref.payload.key if v)
+            cluster = next((a.cluster for a in ref.payload.alerts), "")
         defaults = FormDefaults(", ".join(str(m) for m in matchers), self.options.author)
         groups = self.board.alerts if self.board else []
 
         def chosen(draft: SilenceDraft | None) -> None:
             if draft is not None:
-                self._confirm_and_send("Create silence", draft)
+                self._confirm_and_send(
+                    "Create silence" + (f" on {cluster}" if cluster else ""), draft, cluster
+                )
 
         self.push_screen(SilenceFormScreen(defaults, groups, self.options.clock), chosen)
 
-    def _confirm_and_send(self, title: str, draft: SilenceDraft) -> None:
+    def _confirm_and_send(self, title: str, draft: SilenceDraft, cluster: str = "") -> None:
         try:
             draft.check()
         except SilenceInvalid as exc:
             self.notify(f"not sent: {exc}", severity="error")
             return
-        request = self.silence_service.create_request(draft).describe()
+        service = self.silence_service.for_cluster(cluster)
+        request = service.create_request(draft).describe()
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self.run_worker(self._send_create(draft), group="mutation")
+                self.run_worker(self._send_create(service, draft), group="mutation")
 
         self.push_screen(ConfirmScreen(title, request), answered)
 
-    async def _send_create(self, draft: SilenceDraft) -> None:
+    async def _send_create(self, service: SilenceService, draft: SilenceDraft) -> None:
         try:
-            silence_id = await self.silence_service.create(draft)
+            silence_id = await service.create(draft)
         except (BackendError, SilenceInvalid) as exc:
             self._report_failure(exc)
             return

@@ -141,7 +141,7 @@ def alert_cells(alert: AlertView, theme: ConsoleTheme, now: float) -> list[Text]
         plain(alert.entity or alert.labels.get("instance", "") or "—"),
         plain(format_duration(now - alert.starts_at)),
         Text(state[:40], style=theme.style(level)),
-        plain(alert.summary),
+        plain(f"[{alert.cluster}] {alert.summary}" if alert.cluster else alert.summary),
     ]
 
 

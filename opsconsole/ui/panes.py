@@ -10,7 +10,8 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import DataTable
 
-from opsconsole.core.dashboard import Dashboard, PaneName, PaneStatus
+from opsconsole.core.alert_filter import AlertFilter
+from opsconsole.core.dashboard import AlertGroupView, Dashboard, PaneName, PaneStatus
 from opsconsole.core.value_format import format_duration
 from opsconsole.ui import cells
 from opsconsole.ui.themes import ConsoleTheme
@@ -185,9 +186,30 @@ class AlertsPane(Pane):
     name_ = "alerts"
     columns = ("Severity", "Alert", "Entity", "Age", "State", "Summary")
 
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.show_silenced = True
+        self.show_inhibited = True
+
+    def _keep(self, row: list[Text]) -> bool:
+        return True  # alerts are filtered by labels before rows are built
+
+    def current_filter(self) -> AlertFilter:
+        """The filter box parsed as matchers and words, with the suppressed toggles."""
+        return AlertFilter.parse(
+            self.filter_text, show_silenced=self.show_silenced, show_inhibited=self.show_inhibited
+        )
+
     def render_dashboard(self, board: Dashboard, theme: ConsoleTheme) -> None:
+        wanted = self.current_filter()
         rows = []
-        for index, group in enumerate(board.alerts):
+        shown = 0
+        for index, full in enumerate(board.alerts):
+            kept = tuple(a for a in full.alerts if wanted.keeps(a))
+            if not kept:
+                continue
+            shown += len(kept)
+            group = AlertGroupView(full.key, kept)
             rows.append(
                 (
                     f"g:{index}",
@@ -201,7 +223,14 @@ class AlertsPane(Pane):
             ]
         self.fill(rows)
         firing = sum(g.firing for g in board.alerts)
-        self.show_status(board.pane_status("alerts"), board.now, sum(len(g.alerts) for g in board.alerts))
+        self.show_status(board.pane_status("alerts"), board.now, shown)
+        hidden = [
+            n for n, on in (("silenced", self.show_silenced), ("inhibited", self.show_inhibited)) if not on
+        ]
+        if hidden:
+            self.border_subtitle = f"hiding {' and '.join(hidden)} · {self.border_subtitle}"
+        if wanted.error:
+            self.border_subtitle = f"⚠ filter: {wanted.error}"
         self.border_title = f"{TITLES['alerts']} ({firing} firing)"
 
 

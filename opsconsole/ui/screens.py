@@ -25,6 +25,9 @@ COMMANDS = (
     (":range 15m|1h|6h|24h|Nh", "time range of charts and sparklines"),
     (":health :red :alerts :slo :logs", "jump to a pane"),
     (":group LABEL,LABEL", "group alerts by these labels"),
+    (":silenced on|off, :inhibited on|off", "show or hide suppressed alerts"),
+    (":silences", "the silences screen (S)"),
+    ("/ in alerts", 'matchers and words: severity="critical", service=~"agents|db" npa'),
     (":q", "quit"),
 )
 
