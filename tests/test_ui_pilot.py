@@ -119,10 +119,13 @@ async def test_enter_on_alert_and_log_line_shows_every_field(frozen_demo: Demo) 
     async with app.run_test(size=(160, 45)) as pilot:
         await settle(pilot)
         await pilot.press("2", "j", "enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
         assert isinstance(app.screen, FieldsScreen)
         fields = dict(app.screen.fields)
         assert fields["label alertname"] == "AgentUnresponsive"
         assert fields["runbook_url"].startswith("https://")
+        assert fields["history"].startswith("fired 1x in the last 15m")
         await pilot.press("escape", "5", "enter")
         assert isinstance(app.screen, FieldsScreen)
         assert "trace_id" in dict(app.screen.fields)

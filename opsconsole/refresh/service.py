@@ -20,6 +20,7 @@ from opsconsole.backends.errors import BackendError, FailureKind
 from opsconsole.backends.loki_models import LogEntry
 from opsconsole.backends.prometheus_models import QueryResult
 from opsconsole.core.alert_grouping import alerts_per_entity, group_alerts
+from opsconsole.core.alert_history import AlertHistory, alert_history
 from opsconsole.core.alert_matchers import LabelMatcher
 from opsconsole.core.dashboard import (
     AlertGroupView,
@@ -549,6 +550,29 @@ class RefreshService:
         detail.logs = await self._entity_logs(now, entity, labels, detail)
         return detail
 
+    async def alert_history(self, labels: Mapping[str, str]) -> AlertHistory | None:
+        """Firing spells of the alert with ``labels`` over the range, from ``ALERTS``; None if unknown."""
+        prom = self.backends.prometheus
+        if prom is None:
+            return None
+        now = self.clock()
+        step = choose_step(now - self.range_seconds, now, 240)
+        start, end = align(now - self.range_seconds, now, step)
+        name = _promql_escape(labels.get("alertname", ""))
+        query = f'ALERTS{{alertname="{name}", alertstate="firing"}}'
+        try:
+            result = await prom.query_range(query, start, end, step)
+        except BackendError:
+            return None
+
+        # Alertmanager may hold extra (external) labels: a series is this alert when every label
+        # it has (but alertstate) agrees with the alert's.
+        def same_alert(metric: Mapping[str, str]) -> bool:
+            return all(labels.get(k) == v for k, v in metric.items() if k not in ("__name__", "alertstate"))
+
+        points = sorted(p for series in result.matrix if same_alert(series.metric) for p in series.values)
+        return alert_history(points, step, self.range_seconds)
+
     async def _entity_logs(
         self, now: float, entity: str | None, labels: Mapping[str, str], detail: Detail
     ) -> list[LogRow]:
@@ -599,6 +623,10 @@ def _on_grid(
         value = by_ts.get(round(start + i * step))
         out.append(None if value is None or math.isnan(value) else value)
     return out[-HISTORY_POINTS:]
+
+
+def _promql_escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
 
 def _silence_view(silence: Silence, source: str, alerts: Iterable[tuple[Alert, str]]) -> SilenceView:

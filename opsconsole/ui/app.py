@@ -464,24 +464,7 @@ class OpsConsoleApp(App[None]):
             row = ref.payload
             self._open_detail(f"{row.group_display} {row.key}", row.group, row.labels, None)
         elif ref.kind == "alert":
-            alert = ref.payload
-            fields = [
-                ("state", alert.state),
-                ("started", datetime.fromtimestamp(alert.starts_at, UTC).isoformat(timespec="seconds")),
-                (
-                    "silenced by",
-                    "; ".join(v.describe(self.options.clock()) for v in alert.silences)
-                    or ", ".join(alert.silenced_by)
-                    or "—",
-                ),
-                ("fingerprint", alert.fingerprint),
-                ("inhibited by", ", ".join(alert.inhibited_by) or "—"),
-                ("receivers", ", ".join(alert.receivers) or "—"),
-                ("from", alert.source),
-            ]
-            fields += [(f"label {k}", v) for k, v in sorted(alert.labels.items())]
-            fields += [(k, v) for k, v in sorted(alert.annotations.items())]
-            self.push_screen(FieldsScreen(f"{alert.alertname} ({alert.fingerprint})", fields))
+            self.run_worker(self._show_alert(ref.payload), group="detail")
         elif ref.kind == "slo":
             slo = ref.payload
             queries = self.board.queries if self.board else {}
@@ -490,6 +473,26 @@ class OpsConsoleApp(App[None]):
         elif ref.kind == "line":
             line = ref.payload
             self.push_screen(FieldsScreen("log line", sorted(line.fields.items())))
+
+    async def _show_alert(self, alert: AlertView) -> None:
+        history = await self.service.alert_history(alert.labels)
+        now = self.options.clock()
+        fields = [
+            ("state", alert.state),
+            ("started", datetime.fromtimestamp(alert.starts_at, UTC).isoformat(timespec="seconds")),
+            ("history", history.describe() if history else "no ALERTS series in Prometheus for this alert"),
+            (
+                "silenced by",
+                "; ".join(v.describe(now) for v in alert.silences) or ", ".join(alert.silenced_by) or "—",
+            ),
+            ("inhibited by", ", ".join(alert.inhibited_by) or "—"),
+            ("receivers", ", ".join(alert.receivers) or "—"),
+            ("from", alert.source + (f" (cluster {alert.cluster})" if alert.cluster else "")),
+            ("fingerprint", alert.fingerprint),
+        ]
+        fields += [(f"label {k}", v) for k, v in sorted(alert.labels.items())]
+        fields += [(k, v) for k, v in sorted(alert.annotations.items())]
+        await self.push_screen(FieldsScreen(f"{alert.alertname} ({alert.fingerprint})", fields))
 
     def _open_detail(self, title: str, group: str | None, labels: dict[str, str], entity: str | None) -> None:
         screen = DetailScreen(title, self.console_theme)
