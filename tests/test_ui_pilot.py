@@ -241,3 +241,20 @@ async def test_alert_filter_takes_matchers_words_and_suppressed_toggles(frozen_d
         assert "hiding inhibited" in str(app.panes["alerts"].border_subtitle)
         app.run_command("inhibited on")
         assert shown() == everything
+
+
+async def test_alerts_command_opens_the_alerts_full_size_and_escape_returns(frozen_demo: Demo) -> None:
+    app = demo_app(frozen_demo[1])
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot)
+        app.run_command("alerts")
+        await pilot.pause()
+        pane = app.panes["alerts"]
+        assert app.screen.maximized is pane
+        assert pane.region.width == 160
+        await pilot.press("escape")
+        assert app.screen.maximized is None
+        await pilot.press("1", "z")
+        assert app.screen.maximized is app.panes["health"]
+        await pilot.press("z")
+        assert app.screen.maximized is None

@@ -92,6 +92,7 @@ class OpsConsoleApp(App[None]):
         Binding("slash", "filter", "Filter"),
         Binding("colon", "command", "Command"),
         Binding("p", "pause_logs", "Pause logs"),
+        Binding("z", "zoom", "Zoom pane"),
         Binding("a", "ack", "Ack"),
         Binding("s", "silence", "Silence"),
         Binding("S", "silences", "Silences"),
@@ -307,6 +308,13 @@ class OpsConsoleApp(App[None]):
         self.notify(f"range: last {format_duration(seconds)}")
         self.action_refresh()
 
+    def action_zoom(self) -> None:
+        """z: the focused pane full size, or back to all panes."""
+        if self.screen.maximized is not None:
+            self.screen.minimize()
+        else:
+            self.screen.maximize(self.panes[self.active], container=False)
+
     def action_pause_logs(self) -> None:
         """Pause or resume following the log tail (paused lines are counted, not lost)."""
         pane = self.panes["logs"]
@@ -343,7 +351,7 @@ class OpsConsoleApp(App[None]):
         self.panes[self.active].table.focus()
 
     def action_clear_filter(self) -> None:
-        """Esc: close the prompt and clear the pane's filter."""
+        """Esc: close the prompt, else clear the pane's filter, else leave a zoomed pane."""
         pane = self.panes[self.active]
         prompt = self.query_one("#prompt", Input)
         if prompt.has_class("-visible"):
@@ -352,6 +360,8 @@ class OpsConsoleApp(App[None]):
                 self._set_filter(pane, "")
         elif pane.filter_text:
             self._set_filter(pane, "")
+        elif self.screen.maximized is not None:
+            self.screen.minimize()
 
     def _set_filter(self, pane: Pane, text: str) -> None:
         pane.filter_text = text
@@ -375,7 +385,11 @@ class OpsConsoleApp(App[None]):
         if not words:
             return
         verb, args = words[0].lower(), words[1:]
-        if verb in PANES:
+        if verb == "alerts":
+            # The alerts screen: the alerts pane, full size (z or Esc returns to the main screen).
+            self._focus_pane("alerts")
+            self.screen.maximize(self.panes["alerts"], container=False)
+        elif verb in PANES:
             self._focus_pane(verb)
         elif verb in ("q", "quit"):
             self.exit()

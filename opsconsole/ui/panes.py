@@ -59,6 +59,7 @@ class Pane(Vertical):
 
     name_: PaneName = "health"
     columns: tuple[str, ...] = ()
+    ALLOW_MAXIMIZE = True
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(id=f"pane-{self.name_}", classes="pane", **kwargs)
