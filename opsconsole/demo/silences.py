@@ -172,7 +172,8 @@ class SilenceStore:
             if (
                 old.matchers == matchers
                 and state != "expired"
-                and (state == "pending" or abs(old.starts_at - starts) < 1)
+                # Alertmanager updates an active silence in place only if its start is unchanged.
+                and (state == "pending" or old.starts_at == starts)
             ):
                 old.starts_at = old.starts_at if state == "active" else starts
                 old.ends_at = ends

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -210,17 +210,16 @@ class SilenceService:
         await self._on_first_peer(self.expire_request(silence_id), send)
 
     def extended(self, silence: Silence, new_end: float) -> SilenceDraft:
-        """The draft that extends ``silence`` to ``new_end`` (same matchers, comment and id)."""
+        """The draft that extends ``silence`` to ``new_end``, keeping its matchers and comment.
+
+        It is sent with the silence's id and its start unchanged, so Alertmanager updates it in place
+        when it can; when it cannot (an expired silence, or a start it stored more precisely than its
+        API shows), it expires the old one and answers with a new id, which callers must use.
+        """
         draft = draft_from_silence(silence)
-        now = self.clock()
-        return SilenceDraft(
-            draft.matchers,
-            max(draft.starts_at, now) if silence.status.state != "pending" else draft.starts_at,
-            new_end,
-            draft.created_by,
-            draft.comment,
-            silence.id if silence.status.state != "expired" else None,
-        )
+        if silence.status.state == "expired":
+            return replace(draft, starts_at=self.clock(), ends_at=new_end, silence_id=None)
+        return replace(draft, ends_at=new_end)
 
     async def silences(self) -> list[Silence]:
         """Every silence the peers know, one per id (HA peers share them)."""
