@@ -274,6 +274,9 @@ class LogPane(Pane):
             self.fill(rows)
             if self.table.row_count:
                 self.table.move_cursor(row=self.table.row_count - 1, animate=False)
+                # Follow the tail once layout has settled (the first fill happens before the table
+                # knows its height, so scrolling now could stop short of the newest line).
+                self.call_after_refresh(self.table.scroll_end, animate=False, immediate=True)
         self.show_status(board.pane_status("logs"), board.now, len(board.logs))
         mode = f"PAUSED · {self.unseen} new" if self.paused else "following"
         self.border_title = f"{TITLES['logs']} ({mode})"

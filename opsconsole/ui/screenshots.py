@@ -39,6 +39,11 @@ async def settle(app: OpsConsoleApp, pilot: Pilot[None]) -> None:
             break
     await app.workers.wait_for_complete()
     await pilot.pause(0.2)
+    logs = app.panes["logs"].table
+    for _ in range(40):  # the tail follows after layout; wait until it has
+        if logs.scroll_y >= logs.max_scroll_y:
+            break
+        await pilot.pause(0.05)
 
 
 async def _shoot(
