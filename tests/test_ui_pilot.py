@@ -126,7 +126,19 @@ async def test_enter_on_alert_and_log_line_shows_every_field(frozen_demo: Demo) 
         assert fields["label alertname"] == "AgentUnresponsive"
         assert fields["runbook_url"].startswith("https://")
         assert fields["history"].startswith("fired 1x in the last 15m")
+        await pilot.press("escape")
+        pane = app.panes["alerts"]
+        inhibited = next(
+            k for k, r in pane.refs.items() if r.kind == "alert" and r.payload.state == "inhibited"
+        )
+        pane.table.move_cursor(row=list(pane.refs).index(inhibited))
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, FieldsScreen)
+        assert dict(app.screen.fields)["inhibited by"] == "AgentHighErrorRate npa-2"
         await pilot.press("escape", "5", "enter")
+        await pilot.pause()
         assert isinstance(app.screen, FieldsScreen)
         assert "trace_id" in dict(app.screen.fields)
 

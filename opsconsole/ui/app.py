@@ -499,7 +499,7 @@ class OpsConsoleApp(App[None]):
                 "silenced by",
                 "; ".join(v.describe(now) for v in alert.silences) or ", ".join(alert.silenced_by) or "—",
             ),
-            ("inhibited by", ", ".join(alert.inhibited_by) or "—"),
+            ("inhibited by", self._inhibitors(alert) or "—"),
             ("receivers", ", ".join(alert.receivers) or "—"),
             ("from", alert.source + (f" (cluster {alert.cluster})" if alert.cluster else "")),
             ("fingerprint", alert.fingerprint),
@@ -507,6 +507,15 @@ class OpsConsoleApp(App[None]):
         fields += [(f"label {k}", v) for k, v in sorted(alert.labels.items())]
         fields += [(k, v) for k, v in sorted(alert.annotations.items())]
         await self.push_screen(FieldsScreen(f"{alert.alertname} ({alert.fingerprint})", fields))
+
+    def _inhibitors(self, alert: AlertView) -> str:
+        """``inhibitedBy`` fingerprints as the alerts they are (name and entity), when still active."""
+        known = {a.fingerprint: a for g in (self.board.alerts if self.board else []) for a in g.alerts}
+        names = []
+        for fingerprint in alert.inhibited_by:
+            source = known.get(fingerprint)
+            names.append(f"{source.alertname} {source.entity or ''}".strip() if source else fingerprint)
+        return ", ".join(names)
 
     def _open_detail(self, title: str, group: str | None, labels: dict[str, str], entity: str | None) -> None:
         screen = DetailScreen(title, self.console_theme)
