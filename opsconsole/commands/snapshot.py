@@ -115,11 +115,12 @@ def as_text(board: Dashboard) -> str:
 
     section("SLO", "slo", len(board.slos))
     for slo in board.slos:
-        left = "—" if slo.budget_remaining is None else f"{slo.budget_remaining * 100:.1f}%"
-        burn = "/".join("—" if b is None else f"{b:.1f}x" for b in (slo.burn_rate_5m, slo.burn_rate_1h))
+        figures = slo.figures
+        left = "—" if figures.remaining is None else f"{figures.remaining * 100:.1f}%"
+        burns = " ".join(f"{w}={b:.1f}x" for w, b in figures.burn_rates.items() if b is not None)
         out.append(
             f"  {slo.display:<40} {slo.objective * 100:g}%/{slo.window:<4} budget left {left:<7} "
-            f"burn 5m/1h {burn:<11} {slo.status}"
+            f"{slo.status:<9} burn {burns or '—'}"
         )
 
     section("LOGS", "logs", len(board.logs))

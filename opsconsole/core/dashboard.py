@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal
 
+from opsconsole.core.slo import SloFigures
+
 Level = Literal["ok", "warn", "crit", "none"]
 HealthState = Literal["down", "unhealthy", "degraded", "ok", "unknown"]
 PaneName = Literal["health", "red", "alerts", "slo", "logs"]
@@ -152,18 +154,19 @@ class AlertGroupView:
 
 @dataclass(frozen=True)
 class SloRow:
-    """One SLO line: objective, budget left over the window, and the short-window burn rate."""
+    """One SLO line: its objective and window and the figures computed by :mod:`opsconsole.core.slo`."""
 
     name: str
     display: str
     objective: float
     window: str
-    sli: float | None
-    budget_remaining: float | None
-    burn_rate_1h: float | None
-    burn_rate_5m: float | None
-    status: Literal["ok", "warn", "burning", "exhausted", "no data"]
+    figures: SloFigures
     query_ids: tuple[str, ...] = ()
+
+    @property
+    def status(self) -> str:
+        """ok, ticket, page, exhausted or no data."""
+        return self.figures.status
 
 
 @dataclass(frozen=True)

@@ -40,13 +40,14 @@ from opsconsole.core.dashboard import (
 )
 from opsconsole.core.query_step import align, choose_step
 from opsconsole.core.silence_draft import parse_ack
-from opsconsole.core.slo_budget import budget_remaining, burn_rate, error_ratio
+from opsconsole.core.slo import BURN_WINDOWS, BurnRule, evaluate
+from opsconsole.core.slo_budget import error_ratio
 from opsconsole.core.state_since import state_since
 from opsconsole.core.untrusted_text import sanitize
 from opsconsole.core.value_format import format_value
 from opsconsole.packs.render import pack_queries, pack_values
 from opsconsole.packs.schema import HistogramDuration, QueryPack, Thresholds
-from opsconsole.packs.variables import expand
+from opsconsole.packs.variables import expand, parse_duration
 from opsconsole.refresh.backends_set import BackendSet
 from opsconsole.refresh.query_batch import QueryBatch
 
@@ -272,23 +273,23 @@ class RefreshService:
                     return None
                 return error_ratio(total - good, total)
 
-            window_ratio, hour_ratio, short_ratio = await asyncio.gather(
-                ratio(slo.window), ratio("1h"), ratio("5m")
+            windows = list(BURN_WINDOWS)
+            window_ratio, *ratios = await asyncio.gather(ratio(slo.window), *(ratio(w) for w in windows))
+            rules = [BurnRule(r.long, r.short, r.factor, r.severity) for r in slo.burn_rules]
+            figures = evaluate(
+                slo.objective,
+                parse_duration(slo.window),
+                window_ratio,
+                dict(zip(windows, ratios, strict=True)),
+                rules,
             )
-            remaining = budget_remaining(window_ratio, slo.objective)
-            burn = burn_rate(hour_ratio, slo.objective)
-            burn_short = burn_rate(short_ratio, slo.objective)
             rows.append(
                 SloRow(
                     name=name,
                     display=slo.display or name,
                     objective=slo.objective,
                     window=slo.window,
-                    sli=None if window_ratio is None else 1 - window_ratio,
-                    budget_remaining=remaining,
-                    burn_rate_1h=burn,
-                    burn_rate_5m=burn_short,
-                    status=_slo_status(remaining, burn, burn_short),
+                    figures=figures,
                     query_ids=tuple(ids),
                 )
             )
@@ -665,17 +666,4 @@ def _health_state(up: float | None, health: Cell | None, signals: Mapping[str, C
         c.level in ("warn", "crit") for c in signals.values()
     ):
         return "degraded"
-    return "ok"
-
-
-def _slo_status(remaining: float | None, burn: float | None, burn_short: float | None) -> Any:
-    """Budget gone, or the SRE Workbook's fast-burn pair (1h and 5m both above 14.4)."""
-    if remaining is None:
-        return "no data"
-    if remaining <= 0:
-        return "exhausted"
-    if burn is not None and burn_short is not None and burn >= 14.4 and burn_short >= 14.4:
-        return "burning"
-    if burn_short is not None and burn_short >= 1:
-        return "warn"
     return "ok"

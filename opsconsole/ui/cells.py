@@ -42,8 +42,8 @@ ALERT_STATE = {
 }
 SLO_STATUS = {
     "ok": ("● ok", "ok"),
-    "warn": ("◆ burning slowly", "warn"),
-    "burning": ("▲ FAST BURN", "crit"),
+    "ticket": ("◆ TICKET", "warn"),
+    "page": ("▲ PAGE", "crit"),
     "exhausted": ("✖ EXHAUSTED", "crit"),
     "no data": ("? no data", "none"),
 }
@@ -154,22 +154,35 @@ def budget_bar(remaining: float | None, width: int = 8) -> str:
 
 
 def slo_cells(row: SloRow, theme: ConsoleTheme) -> list[Text]:
-    """Name, budget bar with number, status, burn rates, objective/window."""
-    status, level = SLO_STATUS[row.status]
-    remaining = "—" if row.budget_remaining is None else f"{row.budget_remaining * 100:.1f}%"
-    bar = Text(budget_bar(row.budget_remaining), style=theme.style(level if level != "ok" else "bar"))
-    bar.append(f" {remaining}")
-
-    def burn(value: float | None) -> str:
-        return "—" if value is None else f"{value:.1f}x"
-
+    """Name, budget bar with share and time left, status, worst burn with its window, time to
+    exhaustion at the 1h burn, objective/window."""
+    figures = row.figures
+    status, level = SLO_STATUS[figures.status]
+    remaining = figures.remaining
+    bar = Text(budget_bar(remaining), style=theme.style(level if level != "ok" else "bar"))
+    if remaining is None:
+        bar.append(" —")
+    else:
+        left = format_duration(figures.remaining_seconds or 0)
+        bar.append(f" {remaining * 100:.1f}% ({left} of {format_duration(figures.budget_seconds)})")
+    worst = figures.worst_burn
+    burn = "—" if worst is None else f"{worst[1]:.1f}x {worst[0]}"
+    exhaustion = figures.exhaustion_1h
     return [
         plain(row.display, "bold", limit=26),
         bar,
         Text(status, style=theme.style(level)),
-        plain(f"{burn(row.burn_rate_5m)}/{burn(row.burn_rate_1h)}"),
+        plain(burn),
+        plain(_exhaustion_text(exhaustion, figures.window_seconds, row.window)),
         plain(f"{row.objective * 100:g}%/{row.window}"),
     ]
+
+
+def _exhaustion_text(seconds: float | None, window_seconds: float, window: str) -> str:
+    """Beyond the SLO window the exact figure means nothing: say "> 30d"."""
+    if seconds is None:
+        return "—"
+    return f"> {window}" if seconds > window_seconds else format_duration(seconds)
 
 
 def log_cells(row: LogRow, theme: ConsoleTheme) -> list[Text]:

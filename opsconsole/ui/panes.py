@@ -239,7 +239,7 @@ class SloPane(Pane):
     """One line per SLO."""
 
     name_ = "slo"
-    columns = ("SLO", "Budget left", "Status", "Burn 5m/1h", "Target")
+    columns = ("SLO", "Budget left", "Status", "Worst burn", "Empty in (1h)", "Target")
 
     def render_dashboard(self, board: Dashboard, theme: ConsoleTheme) -> None:
         rows = [(f"s:{r.name}", RowRef("slo", "slo", r), cells.slo_cells(r, theme)) for r in board.slos]

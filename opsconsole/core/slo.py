@@ -1,0 +1,150 @@
+"""Error budgets and multiwindow, multi-burn-rate status (Google SRE Workbook, chapter 5).
+
+Inputs are error ratios per window (bad events / all events over that window), already measured;
+this module only does arithmetic, so every figure on the SLO pane can be checked by hand:
+
+- error budget = 1 - objective (the share of events allowed to fail over the SLO window);
+- burn rate over a window = error ratio over that window / error budget (1.0 = on budget);
+- budget consumed over the SLO window = its error ratio / error budget (the burn rate of the whole
+  window), remaining = 1 - consumed, also shown as time: remaining x window length;
+- time to exhaustion at burn b = remaining budget x window / b.
+
+No traffic is "no data", never 100%.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+BURN_WINDOWS = ("5m", "30m", "1h", "2h", "6h", "1d", "3d")
+Status = Literal["ok", "ticket", "page", "exhausted", "no data"]
+STATUS_RANK: dict[Status, int] = {"exhausted": 0, "page": 1, "ticket": 2, "ok": 3, "no data": 4}
+
+
+@dataclass(frozen=True)
+class BurnRule:
+    """Both windows must burn faster than ``factor`` for the rule to fire."""
+
+    long: str
+    short: str
+    factor: float
+    severity: Literal["page", "ticket"]
+
+
+WORKBOOK_RULES: tuple[BurnRule, ...] = (
+    BurnRule("1h", "5m", 14.4, "page"),
+    BurnRule("6h", "30m", 6.0, "page"),
+    BurnRule("1d", "2h", 3.0, "ticket"),
+    BurnRule("3d", "6h", 1.0, "ticket"),
+)
+
+
+def error_budget(objective: float) -> float:
+    """Share of events allowed to fail."""
+    if not 0 < objective < 1:
+        raise ValueError(f"objective must be between 0 and 1, got {objective}")
+    return 1.0 - objective
+
+
+def burn_rate(error_ratio: float | None, objective: float) -> float | None:
+    """How many times faster than sustainable the budget burns; None without traffic."""
+    if error_ratio is None:
+        return None
+    return error_ratio / error_budget(objective)
+
+
+@dataclass(frozen=True)
+class SloFigures:
+    """Everything the SLO pane and screen show for one SLO."""
+
+    objective: float
+    window_seconds: float
+    sli: float | None
+    consumed: float | None
+    burn_rates: dict[str, float | None]
+    status: Status
+    firing_rule: BurnRule | None
+    exhaustion_1h: float | None
+    exhaustion_6h: float | None
+    data_seconds: float | None = None
+
+    @property
+    def remaining(self) -> float | None:
+        """Share of the budget left, clamped to [0, 1] for display (``consumed`` keeps the overspend)."""
+        if self.consumed is None:
+            return None
+        return min(1.0, max(0.0, 1.0 - self.consumed))
+
+    @property
+    def budget_seconds(self) -> float:
+        """The whole budget as time at 100% errors: e.g. 43.2 min for 99.9% over 30 days."""
+        return error_budget(self.objective) * self.window_seconds
+
+    @property
+    def remaining_seconds(self) -> float | None:
+        """The budget left as time."""
+        remaining = self.remaining
+        return None if remaining is None else remaining * self.budget_seconds
+
+    @property
+    def worst_burn(self) -> tuple[str, float] | None:
+        """The highest burn rate and its window."""
+        known = [(w, b) for w, b in self.burn_rates.items() if b is not None]
+        return max(known, key=lambda wb: wb[1]) if known else None
+
+    @property
+    def partial_window(self) -> bool:
+        """True when the data covers less than the SLO window."""
+        return self.data_seconds is not None and self.data_seconds < self.window_seconds * 0.99
+
+
+def time_to_exhaustion(consumed: float | None, burn: float | None, window_seconds: float) -> float | None:
+    """Seconds until the budget is gone at ``burn``; None when not burning or unknown, 0 when gone."""
+    if consumed is None or burn is None:
+        return None
+    left = 1.0 - consumed
+    if left <= 0:
+        return 0.0
+    if burn <= 0:
+        return None
+    return left * window_seconds / burn
+
+
+def evaluate(
+    objective: float,
+    window_seconds: float,
+    window_error_ratio: float | None,
+    window_ratios: Mapping[str, float | None],
+    rules: Sequence[BurnRule] = WORKBOOK_RULES,
+    data_seconds: float | None = None,
+) -> SloFigures:
+    """Budget, burn rates per window and the status from the multiwindow rules."""
+    burns = {w: burn_rate(r, objective) for w, r in window_ratios.items()}
+    consumed = burn_rate(window_error_ratio, objective)
+    status: Status
+    firing = None
+    if consumed is None:
+        status = "no data"
+    elif consumed >= 1.0:
+        status = "exhausted"
+    else:
+        status = "ok"
+        for rule in sorted(rules, key=lambda r: r.severity != "page"):
+            long, short = burns.get(rule.long), burns.get(rule.short)
+            if long is not None and short is not None and long > rule.factor and short > rule.factor:
+                status, firing = rule.severity, rule
+                break
+    return SloFigures(
+        objective=objective,
+        window_seconds=window_seconds,
+        sli=None if window_error_ratio is None else 1.0 - window_error_ratio,
+        consumed=consumed,
+        burn_rates=burns,
+        status=status,
+        firing_rule=firing,
+        exhaustion_1h=time_to_exhaustion(consumed, burns.get("1h"), window_seconds),
+        exhaustion_6h=time_to_exhaustion(consumed, burns.get("6h"), window_seconds),
+        data_seconds=data_seconds,
+    )
