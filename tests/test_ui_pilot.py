@@ -8,7 +8,7 @@ from textual.widgets import Input
 from opsconsole.demo.stack import DemoStack, DemoUrls
 from opsconsole.ui.app import OpsConsoleApp
 from opsconsole.ui.panes import LogPane
-from opsconsole.ui.screens import DetailScreen, FieldsScreen, HelpScreen
+from opsconsole.ui.screens import DetailScreen, FieldsScreen, HelpScreen, SloScreen
 from tests.ui_harness import demo_app, settle
 
 Demo = tuple[DemoStack, DemoUrls]
@@ -270,3 +270,18 @@ async def test_alerts_command_opens_the_alerts_full_size_and_escape_returns(froz
         assert app.screen.maximized is app.panes["health"]
         await pilot.press("z")
         assert app.screen.maximized is None
+
+
+async def test_slo_screen_shows_burns_per_window_and_the_queries(frozen_demo: Demo) -> None:
+    app = demo_app(frozen_demo[1])
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot)
+        app.run_command("slo")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, SloScreen)
+        assert [r.name for r in screen.slos][:1] == ["core-availability"]
+        assert set(screen.slos[0].figures.burn_rates) == {"5m", "30m", "1h", "2h", "6h", "1d", "3d"}
+        await pilot.press("escape", "4", "enter")
+        assert isinstance(app.screen, SloScreen)
+        assert len(app.screen.slos) == 1

@@ -13,6 +13,7 @@ import pytest
 from textual.pilot import Pilot
 
 from opsconsole.demo.stack import DemoStack, DemoUrls
+from opsconsole.ui.app import OpsConsoleApp
 from tests.ui_harness import demo_app, settle, with_dead_prometheus
 
 Demo = tuple[DemoStack, DemoUrls]
@@ -59,3 +60,14 @@ def test_prometheus_down(snap_compare: SnapCompare, frozen_demo: Demo) -> None:
 def test_empty_data(snap_compare: SnapCompare, frozen_demo: Demo) -> None:
     app = demo_app(frozen_demo[1], variables={"namespace": "no-such-namespace"})
     assert snap_compare(app, terminal_size=(160, 45), run_before=then())
+
+
+def test_slo_screen(snap_compare: SnapCompare, frozen_demo: Demo) -> None:
+    async def run(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        app = pilot.app
+        assert isinstance(app, OpsConsoleApp)
+        app.run_command("slo")
+        await pilot.pause(0.2)
+
+    assert snap_compare(demo_app(frozen_demo[1]), terminal_size=(120, 40), run_before=run)

@@ -32,7 +32,7 @@ from opsconsole.mutations.silences import SilenceService, error_hint
 from opsconsole.packs.variables import parse_duration
 from opsconsole.refresh.service import RefreshService
 from opsconsole.ui.panes import PANE_TYPES, LogPane, Pane, PaneTable, RowRef
-from opsconsole.ui.screens import DetailScreen, FieldsScreen, HelpScreen
+from opsconsole.ui.screens import DetailScreen, FieldsScreen, HelpScreen, SloScreen
 from opsconsole.ui.silence_screens import ConfirmScreen, FormDefaults, SilenceFormScreen, SilencesScreen
 from opsconsole.ui.themes import ConsoleTheme
 
@@ -385,7 +385,11 @@ class OpsConsoleApp(App[None]):
         if not words:
             return
         verb, args = words[0].lower(), words[1:]
-        if verb == "alerts":
+        if verb == "slo":
+            self._focus_pane("slo")
+            if self.board is not None:
+                self.push_screen(SloScreen(self.board.slos, self.board.queries, self.console_theme))
+        elif verb == "alerts":
             # The alerts screen: the alerts pane, full size (z or Esc returns to the main screen).
             self._focus_pane("alerts")
             self.screen.maximize(self.panes["alerts"], container=False)
@@ -479,11 +483,8 @@ class OpsConsoleApp(App[None]):
             self._open_detail(f"{row.group_display} {row.key}", row.group, row.labels, None)
         elif ref.kind == "alert":
             self.run_worker(self._show_alert(ref.payload), group="detail")
-        elif ref.kind == "slo":
-            slo = ref.payload
-            queries = self.board.queries if self.board else {}
-            fields = [(qid, queries.get(qid, "")) for qid in slo.query_ids]
-            self.push_screen(FieldsScreen(slo.display, [("objective", f"{slo.objective:.4%}"), *fields]))
+        elif ref.kind == "slo" and self.board is not None:
+            self.push_screen(SloScreen([ref.payload], self.board.queries, self.console_theme))
         elif ref.kind == "line":
             line = ref.payload
             self.push_screen(FieldsScreen("log line", sorted(line.fields.items())))
