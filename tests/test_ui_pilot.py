@@ -164,8 +164,8 @@ async def test_command_mode_range_theme_pane_and_errors(frozen_demo: Demo) -> No
         assert app.service.range_seconds == 6 * 3600
         app.run_command("theme light")
         assert app.theme == "opsconsole-light"
-        app.run_command("slo")
-        assert app.active == "slo"
+        app.run_command("red")
+        assert app.active == "red"
         app.run_command("pack no-such-pack")
         assert "no pack 'no-such-pack'" in app.messages[-1]
         assert "progressive-framework" in app.messages[-1]  # says which packs exist
