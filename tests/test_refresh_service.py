@@ -240,3 +240,21 @@ async def test_ha_peers_are_deduplicated_and_separate_clusters_are_named(
     clusters = {a.cluster for g in board.alerts for a in g.alerts}
     assert clusters == {"demo"}  # the pack's matchers scope to its namespace: only the demo's alerts
     assert all(a.source == "demo-0" for g in board.alerts for a in g.alerts)
+
+
+async def test_latency_slo_threshold_must_be_a_bucket_boundary(frozen_demo: Demo) -> None:
+    service = _demo_service(frozen_demo[1])
+    latency = service.pack.slos["core-latency"].latency
+    assert latency is not None
+    try:
+        ok = await service.refresh()
+        object.__setattr__(latency, "threshold", 0.3)  # between the demo's 0.25 and 0.5 buckets
+        bad = await service.refresh()
+    finally:
+        object.__setattr__(latency, "threshold", 0.5)
+        await service.backends.aclose()
+    assert next(r for r in ok.slos if r.name == "core-latency").problem == ""
+    row = next(r for r in bad.slos if r.name == "core-latency")
+    assert row.problem.startswith("threshold 0.3s is not a bucket boundary")
+    assert "0.25, 0.5" in row.problem
+    assert row.figures.status == "no data"

@@ -162,6 +162,7 @@ class SloRow:
     window: str
     figures: SloFigures
     query_ids: tuple[str, ...] = ()
+    problem: str = ""
 
     @property
     def status(self) -> str:

@@ -46,7 +46,7 @@ from opsconsole.core.state_since import state_since
 from opsconsole.core.untrusted_text import sanitize
 from opsconsole.core.value_format import format_value
 from opsconsole.packs.render import pack_queries, pack_values
-from opsconsole.packs.schema import HistogramDuration, QueryPack, Thresholds
+from opsconsole.packs.schema import HistogramDuration, LatencySli, QueryPack, Thresholds
 from opsconsole.packs.variables import expand, parse_duration
 from opsconsole.refresh.backends_set import BackendSet
 from opsconsole.refresh.query_batch import QueryBatch
@@ -273,8 +273,12 @@ class RefreshService:
                     return None
                 return error_ratio(total - good, total)
 
+            problem = await self._latency_problem(batch, slo.latency, now) if slo.latency else ""
             windows = list(BURN_WINDOWS)
-            window_ratio, *ratios = await asyncio.gather(ratio(slo.window), *(ratio(w) for w in windows))
+            window_ratio: float | None = None
+            ratios: list[float | None] = [None] * len(windows)
+            if not problem:
+                window_ratio, *ratios = await asyncio.gather(ratio(slo.window), *(ratio(w) for w in windows))
             rules = [BurnRule(r.long, r.short, r.factor, r.severity) for r in slo.burn_rules]
             figures = evaluate(
                 slo.objective,
@@ -291,9 +295,28 @@ class RefreshService:
                     window=slo.window,
                     figures=figures,
                     query_ids=tuple(ids),
+                    problem=problem,
                 )
             )
         return rows
+
+    async def _latency_problem(self, batch: QueryBatch, sli: LatencySli, now: float) -> str:
+        """Why a latency SLI cannot be computed ("" when it can): the threshold must be a bucket."""
+        selector = expand(sli.selector, self._values).strip().strip("{}")
+        query = f"count by (le) ({sli.histogram}_bucket{{{selector}}})"
+        result = await batch.instant(query, now)
+        bounds = sorted(
+            {float(s.metric["le"]) for s in result.vector if s.metric.get("le") not in (None, "+Inf")}
+        )
+        if not result.vector:
+            return f"no {sli.histogram}_bucket series match the SLO's selector"
+        if not any(abs(b - sli.threshold) < 1e-12 for b in bounds):
+            shown = ", ".join(f"{b:g}" for b in bounds)
+            return (
+                f"threshold {sli.threshold:g}s is not a bucket boundary of {sli.histogram} "
+                f"(le: {shown}); a share under it cannot be computed exactly"
+            )
+        return ""
 
     async def _alerts(self, now: float) -> list[AlertGroupView]:
         if not self.backends.alertmanagers:

@@ -158,6 +158,8 @@ def slo_cells(row: SloRow, theme: ConsoleTheme) -> list[Text]:
     exhaustion at the 1h burn, objective/window."""
     figures = row.figures
     status, level = SLO_STATUS[figures.status]
+    if row.problem:
+        status, level = "⚠ see :slo", "warn"
     remaining = figures.remaining
     bar = Text(budget_bar(remaining), style=theme.style(level if level != "ok" else "bar"))
     if remaining is None:

@@ -238,6 +238,8 @@ class SloScreen(Screen[None]):
             rule = figures.firing_rule
             title.append(f" ({rule.long} and {rule.short} both above {rule.factor:g}x)")
         outer.add_row(title)
+        if row.problem:
+            outer.add_row(Text(f"⚠ {row.problem}", style=theme.style("warn")))
         if figures.remaining is not None:
             outer.add_row(
                 Text(
