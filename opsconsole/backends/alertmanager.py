@@ -207,6 +207,10 @@ class AlertmanagerClient:
         An update may return a *new* id (the old silence is then expired): always use the returned one.
         """
         body = silence_body(matchers, starts_at, ends_at, created_by, comment, silence_id=silence_id)
+        return await self.post_silence(body)
+
+    async def post_silence(self, body: dict[str, Any]) -> str:
+        """Send a prepared ``postableSilence`` (see :func:`silence_body`); returns the id kept or made."""
         reply = await self.http.request("POST", "api/v2/silences", json_body=body)
         data = reply.json(BACKEND)
         if not isinstance(data, dict) or not isinstance(data.get("silenceID"), str):

@@ -188,15 +188,12 @@ class SilenceService:
         draft.check()
         mutation = self.create_request(draft)
 
+        body = mutation.body
+        assert body is not None
+
         async def send(peer: AlertmanagerClient) -> str:
-            return await peer.create_silence(
-                wire_matchers(draft.matchers),
-                datetime.fromtimestamp(draft.starts_at, UTC),
-                datetime.fromtimestamp(draft.ends_at, UTC),
-                draft.created_by,
-                draft.comment,
-                silence_id=draft.silence_id,
-            )
+            # The very body the confirmation showed.
+            return await peer.post_silence(body)
 
         result: str = await self._on_first_peer(mutation, send)
         return result
