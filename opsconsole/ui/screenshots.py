@@ -39,10 +39,15 @@ async def settle(app: OpsConsoleApp, pilot: Pilot[None]) -> None:
             break
     await app.workers.wait_for_complete()
     await pilot.pause(0.2)
+    # The tail follows after layout: wait until it sits at the end and stays there.
     logs = app.panes["logs"].table
-    for _ in range(40):  # the tail follows after layout; wait until it has
-        if logs.scroll_y >= logs.max_scroll_y:
+    last, steady = None, 0
+    for _ in range(100):
+        position = (logs.scroll_y, logs.max_scroll_y, logs.row_count)
+        steady = steady + 1 if position == last and logs.scroll_y >= logs.max_scroll_y else 0
+        if steady >= 3:
             break
+        last = position
         await pilot.pause(0.05)
 
 
