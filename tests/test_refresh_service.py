@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import httpx
 import pytest
 
 from opsconsole.backends.alertmanager import AlertmanagerClient
@@ -20,7 +21,7 @@ from opsconsole.resources import builtin_queries_dir
 from opsconsole.ui.cells import log_cells
 from opsconsole.ui.themes import load_themes
 from tests.demo_fixtures import FROZEN_NOW, frozen_clock
-from tests.real_servers import RunningAlertmanager, RunningServer
+from tests.real_servers import RunningAlertmanager, RunningServer, wait_until
 from tests.ui_harness import DEAD_URL
 
 Demo = tuple[DemoStack, DemoUrls]
@@ -176,6 +177,17 @@ async def test_real_prometheus_and_alertmanager_fill_the_panes(
         alertmanagers=[AlertmanagerClient(EndpointSettings(url=real_alertmanager.url))],
     )
     service = RefreshService("real", packs.packs["fixture"].pack, backends)
+
+    def two_scrapes() -> bool:
+        # rate() needs two samples; a fresh fixture may have scraped only once.
+        body = httpx.get(
+            f"{real_prometheus.url}/api/v1/query",
+            params={"query": "sum(rate(opsconsole_test_requests_total[1m]))"},
+            timeout=10,
+        ).json()
+        return bool(body["data"]["result"])
+
+    wait_until(two_scrapes, timeout=30, what="two scrapes of the test target")
     try:
         board = await service.refresh()
     finally:
@@ -258,3 +270,24 @@ async def test_latency_slo_threshold_must_be_a_bucket_boundary(frozen_demo: Demo
     assert row.problem.startswith("threshold 0.3s is not a bucket boundary")
     assert "0.25, 0.5" in row.problem
     assert row.figures.status == "no data"
+
+
+async def test_day_long_slo_windows_are_requeried_at_most_once_a_minute(frozen_demo: Demo) -> None:
+    now = [FROZEN_NOW]
+    service = _demo_service(frozen_demo[1])
+    service.clock = lambda: now[0]
+    try:
+        first = await service.refresh()
+        sent_first = service.stats.asked
+        now[0] += 30
+        second = await service.refresh()
+        sent_cached = service.stats.asked
+        now[0] += 31
+        await service.refresh()
+        sent_expired = service.stats.asked
+    finally:
+        await service.backends.aclose()
+    # 4 SLOs x (30d/7d window, 1d, 3d) x 2 queries each are skipped while fresh.
+    assert sent_first - sent_cached == 4 * 3 * 2
+    assert sent_expired == sent_first
+    assert [s.figures.consumed for s in second.slos] == [s.figures.consumed for s in first.slos]

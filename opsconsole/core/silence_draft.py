@@ -12,8 +12,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from opsconsole.core.alert_matchers import LabelMatcher, MatcherSyntaxError, parse_matchers
+from opsconsole.packs.variables import parse_duration
 
-DURATION_PRESETS = {"15m": 900.0, "1h": 3600.0, "4h": 4 * 3600.0, "1d": 86400.0}
 ACK_PREFIX = "ACK"
 _ACK = re.compile(r"^ACK by (?P<who>\S+)(?: from (?P<where>\S+))?")
 # Labels that identify an alert; the rest (summary-like or per-evaluation values) would make the
@@ -122,13 +122,10 @@ def parse_draft_matchers(text: str) -> tuple[LabelMatcher, ...]:
 def parse_silence_duration(text: str) -> float:
     """``15m``, ``1h``, ``4h``, ``1d`` or any Prometheus-style duration such as ``90m``."""
     text = text.strip()
-    if text in DURATION_PRESETS:
-        return DURATION_PRESETS[text]
-    units = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-    pieces = re.findall(r"(\d+)([smhdw])", text)
-    if not pieces or "".join(n + u for n, u in pieces) != text:
-        raise SilenceInvalid(f"not a duration: {text!r} (use 15m, 1h, 4h, 1d or e.g. 90m)")
-    seconds = float(sum(int(n) * units[u] for n, u in pieces))
+    try:
+        seconds = parse_duration(text)
+    except ValueError:
+        raise SilenceInvalid(f"not a duration: {text!r} (use 15m, 1h, 4h, 1d or e.g. 90m)") from None
     if seconds <= 0:
         raise SilenceInvalid("the duration must be positive")
     return seconds

@@ -48,6 +48,13 @@ def error_budget(objective: float) -> float:
     return 1.0 - objective
 
 
+def error_ratio(bad: float | None, total: float | None) -> float | None:
+    """Share of bad events; None for no traffic (no data is not 100%)."""
+    if bad is None or total is None or total <= 0:
+        return None
+    return min(max(bad / total, 0.0), 1.0)
+
+
 def burn_rate(error_ratio: float | None, objective: float) -> float | None:
     """How many times faster than sustainable the budget burns; None without traffic."""
     if error_ratio is None:

@@ -40,8 +40,7 @@ from opsconsole.core.dashboard import (
 )
 from opsconsole.core.query_step import align, choose_step
 from opsconsole.core.silence_draft import parse_ack
-from opsconsole.core.slo import BURN_WINDOWS, BurnRule, evaluate
-from opsconsole.core.slo_budget import error_ratio
+from opsconsole.core.slo import BURN_WINDOWS, BurnRule, error_ratio, evaluate
 from opsconsole.core.state_since import state_since
 from opsconsole.core.untrusted_text import sanitize
 from opsconsole.core.value_format import format_value
@@ -52,6 +51,8 @@ from opsconsole.refresh.backends_set import BackendSet
 from opsconsole.refresh.query_batch import QueryBatch
 
 HISTORY_POINTS = 30
+SLOW_WINDOW = 86400.0  # SLO windows this long or longer are re-queried at most every TTL seconds
+SLOW_WINDOW_TTL = 60.0
 LOG_BACKLOG = 200
 LOG_KEEP = 2000
 NS = 1_000_000_000
@@ -126,6 +127,7 @@ class RefreshService:
         self._log_cursor_ns: int | None = None
         self._backend_ok: dict[str, float] = {}
         self._silences: list[SilenceView] = []
+        self._slow_ratios: dict[tuple[str, str], tuple[float, float | None]] = {}
         self._backend_err: dict[str, str] = {}
 
     # -- queries ------------------------------------------------------------------------------
@@ -258,6 +260,18 @@ class RefreshService:
             ]
 
             async def ratio(window: str, slo_name: str = name) -> float | None:
+                # Day-long and longer windows barely move between refreshes but are the costliest
+                # queries (a 30d rate over every series): ask for them at most once a minute.
+                cached = self._slow_ratios.get((slo_name, window))
+                slow = parse_duration(window) >= SLOW_WINDOW
+                if slow and cached is not None and now - cached[0] < SLOW_WINDOW_TTL:
+                    return cached[1]
+                value = await fresh_ratio(window, slo_name)
+                if slow:
+                    self._slow_ratios[(slo_name, window)] = (now, value)
+                return value
+
+            async def fresh_ratio(window: str, slo_name: str) -> float | None:
                 texts = {
                     part: self.text(f"slos.{slo_name}.{part}", window=window)
                     for part in ("bad", "good", "total")
