@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from opsconsole.core.slo import WORKBOOK_RULES, burn_rate, error_budget, evaluate, time_to_exhaustion
+from opsconsole.core.promql_text import canonical, vector_selectors
+from opsconsole.core.slo import (
+    WORKBOOK_RULES,
+    budget_burndown,
+    burn_rate,
+    coverage_note,
+    data_start,
+    error_budget,
+    error_ratio,
+    evaluate,
+    time_to_exhaustion,
+)
 
 DAY = 86400.0
 MONTH = 30 * DAY
@@ -69,3 +82,46 @@ def test_burning_at_one_for_a_whole_window_spends_exactly_the_budget(objective: 
     assert figures.status == "exhausted"
     fresh = evaluate(objective, MONTH, 0.0, {"1h": budget})
     assert time_to_exhaustion(fresh.consumed, 1.0, MONTH) == pytest.approx(MONTH)
+
+
+def test_burndown_spends_the_windows_budget_step_by_step() -> None:
+    # 99% objective, 4 steps of 100 events: the window allows 4 bad events.
+    points = budget_burndown([0, 1, 2, 1], [100, 100, 100, 100], 0.99)
+    assert points == pytest.approx([1.0, 0.75, 0.25, 0.0])
+
+
+def test_burndown_starts_at_the_first_traffic_and_no_traffic_is_no_data() -> None:
+    assert budget_burndown([None, 0, 2], [None, 100, 100], 0.99) == [None, 1.0, pytest.approx(0.0)]
+    assert budget_burndown([None, None], [None, 0], 0.999) == [None, None]
+
+
+@given(
+    st.lists(st.tuples(st.floats(0, 1), st.floats(1, 1e6)), min_size=1, max_size=50),
+    st.floats(0.9, 0.9999),
+)
+def test_burndown_ends_at_the_windows_remaining_budget(
+    steps: list[tuple[float, float]], objective: float
+) -> None:
+    bad = [share * total for share, total in steps]
+    total = [t for _, t in steps]
+    points = budget_burndown(bad, total, objective)
+    consumed = burn_rate(error_ratio(sum(bad), sum(total)), objective)
+    assert consumed is not None
+    assert points[-1] == pytest.approx(1 - consumed, rel=1e-9, abs=1e-9)
+    assert all(a is not None and b is not None and a >= b - 1e-12 for a, b in itertools.pairwise(points))
+
+
+def test_data_start_and_coverage_wording() -> None:
+    assert data_start([], 0, 10) is None
+    assert data_start([0, 10, 20], 0, 10) == (0, 0)  # present from the first step: full window
+    assert data_start([30, 40], 0, 10) == (20, 30)
+    assert coverage_note(3 * 86400, 30 * 86400) == "window covers only the last 3.0d of data"
+    assert coverage_note(5400, 86400) == "window covers only the last 1.5h of data"
+    assert coverage_note(None, 86400) == coverage_note(86400, 86400) == ""
+
+
+def test_promql_texts_compare_by_meaning_and_yield_their_selectors() -> None:
+    assert canonical("sum( rate(x{a='b'}[5m]) ) by (job)") == canonical('sum by (job) (rate(x{a="b"}[5m]))')
+    assert canonical("sum(") is None
+    text = 'sum(rate(a{x="1"}[5m] offset 1h)) / on() group_left sum(rate(b[5m])) or vector(0)'
+    assert vector_selectors(text) == ['a{x="1"}', "b{}"]

@@ -155,3 +155,59 @@ def evaluate(
         exhaustion_6h=time_to_exhaustion(consumed, burns.get("6h"), window_seconds),
         data_seconds=data_seconds,
     )
+
+
+def budget_burndown(
+    bad: Sequence[float | None], total: Sequence[float | None], objective: float
+) -> list[float | None]:
+    """Share of the window's budget left after each step, as the window's events were spent.
+
+    ``bad[i]`` and ``total[i]`` count the events of step ``i`` (any unit common to both: rates
+    times a fixed step cancel). The budget is the allowed share of *all* the window's events, so
+    the last point equals the window's remaining budget. Steps before the first data are None;
+    with no traffic in the whole window every point is None.
+    """
+    allowed = error_budget(objective) * sum(t for t in total if t is not None and t > 0)
+    if allowed <= 0:
+        return [None] * len(total)
+    points: list[float | None] = []
+    spent = 0.0
+    seen = False
+    for b, t in zip(bad, total, strict=True):
+        if t is not None and t > 0:
+            seen = True
+            spent += min(max(b or 0.0, 0.0), t)
+        points.append(1.0 - spent / allowed if seen else None)
+    return points
+
+
+def data_span(data_seconds: float | None, window_seconds: float) -> str:
+    """How much data a window holds (``2.5d``), or "" when it covers the whole window."""
+    if data_seconds is None or data_seconds >= window_seconds * 0.99:
+        return ""
+    if data_seconds >= 86400:
+        return f"{data_seconds / 86400:.1f}d"
+    if data_seconds >= 3600:
+        return f"{data_seconds / 3600:.1f}h"
+    return f"{max(data_seconds / 60, 1):.0f}m"
+
+
+def coverage_note(data_seconds: float | None, window_seconds: float) -> str:
+    """``window covers only the last 2.5d of data`` when the data is shorter than the window."""
+    span = data_span(data_seconds, window_seconds)
+    return f"window covers only the last {span} of data" if span else ""
+
+
+def data_start(present: Sequence[float], start: float, step: float) -> tuple[float, float] | None:
+    """Where data begins, from the timestamps at which a range query found any: ``(after, at)``.
+
+    The first present step ``at`` has data and the step before it (``after``) had none, so the
+    data began in ``(after, at]``; None when nothing is present. A first step that already has data
+    gives ``after == at`` (the data may be older than the range).
+    """
+    if not present:
+        return None
+    first = min(present)
+    if first <= start + step * 0.5:
+        return first, first
+    return first - step, first
