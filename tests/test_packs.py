@@ -116,6 +116,15 @@ def test_extends_overrides_a_few_queries(tmp_path: Path) -> None:
             "pack.yaml:19: slos.s.ratio: Value error, give exactly one of 'bad' or 'good'",
         ),
         (
+            GOOD.format(name="p")
+            + "slos:\n  s:\n    objective: 0.999\n    error_ratio: x\n    ratio: {total: x, bad: y}\n",
+            "pack.yaml:17: slos.s: Value error, an SLO needs exactly one SLI: 'ratio', 'latency' or",
+        ),
+        (
+            GOOD.format(name="p") + "slos:\n  s:\n    objective: 0.999\n    error_ratio: 'x[$window'\n",
+            "pack.yaml:19: slos.s.error_ratio: PromQL does not parse",
+        ),
+        (
             GOOD.format(name="p") + "saturation:\n  q:\n    query: x\n    thresholds: {warn: 5, crit: 1}\n",
             "pack.yaml:19: saturation.q.thresholds: Value error, with direction 'above', warn (5.0) must not",
         ),

@@ -14,6 +14,7 @@ import pytest
 
 from opsconsole.backends.prometheus import PrometheusClient
 from opsconsole.config import EndpointSettings
+from opsconsole.core.slo import coverage_note
 from opsconsole.packs.loader import load_packs
 from opsconsole.refresh.backends_set import BackendSet
 from opsconsole.refresh.service import RefreshService
@@ -36,6 +37,12 @@ slos:
   availability:
     objective: 0.999
     window: 3d
+    ratio:
+      bad: sum(rate(slo_requests_total{code="500"}[$window]))
+      total: sum(rate(slo_requests_total[$window]))
+  monthly:
+    objective: 0.999
+    window: 30d
     ratio:
       bad: sum(rate(slo_requests_total{code="500"}[$window]))
       total: sum(rate(slo_requests_total[$window]))
@@ -100,8 +107,9 @@ async def test_every_slo_figure_matches_the_closed_form(backfilled: RunningServe
     finally:
         await backends.aclose()
     assert board.pane_status("slo").error is None, board.pane_status("slo").error
-    [row] = board.slos
+    row = next(r for r in board.slos if r.name == "availability")
     figures = row.figures
+    assert figures.data_seconds is None  # the 3d window is fully covered
     expected = {
         "5m": _burn(5 / 60, 5 / 60),
         "30m": _burn(0.5, 0.5),
@@ -121,3 +129,47 @@ async def test_every_slo_figure_matches_the_closed_form(backfilled: RunningServe
     budget_seconds = 0.001 * DAYS * 86400
     assert figures.budget_seconds == pytest.approx(budget_seconds)
     assert figures.exhaustion_1h == pytest.approx((1 - _burn(1, 72)) * DAYS * 86400 / 20, rel=1e-3)
+
+
+async def test_a_window_longer_than_the_data_says_how_much_data_it_covers(
+    backfilled: RunningServer, tmp_path: Path
+) -> None:
+    (tmp_path / "backfilled.yaml").write_text(PACK)
+    packs = load_packs([(tmp_path, "user")])
+    backends = BackendSet(prometheus=PrometheusClient(EndpointSettings(url=backfilled.url, timeout=60)))
+    service = RefreshService("backfill", packs.packs["backfilled"].pack, backends, clock=lambda: float(END))
+    try:
+        board = await service.refresh()
+    finally:
+        await backends.aclose()
+    row = next(r for r in board.slos if r.name == "monthly")
+    # Data began at START: 3 days of a 30-day window, found to within 30d / 48 / 48 (~19 min).
+    assert row.figures.data_seconds == pytest.approx(DAYS * 86400, abs=30 * 86400 / 48 / 48)
+    assert row.figures.partial_window
+    assert coverage_note(row.figures.data_seconds, row.figures.window_seconds) == (
+        "window covers only the last 3.0d of data"
+    )
+    # The figures themselves are those of the data there is: the same errors over the same events.
+    assert row.figures.consumed == pytest.approx(_burn(1, 72), rel=1e-3)
+
+
+async def test_the_budget_chart_is_the_windows_budget_as_it_was_spent(
+    backfilled: RunningServer, tmp_path: Path
+) -> None:
+    (tmp_path / "backfilled.yaml").write_text(PACK)
+    packs = load_packs([(tmp_path, "user")])
+    backends = BackendSet(prometheus=PrometheusClient(EndpointSettings(url=backfilled.url, timeout=60)))
+    service = RefreshService("backfill", packs.packs["backfilled"].pack, backends, clock=lambda: float(END))
+    try:
+        history = await service.slo_history("availability", points=72)
+    finally:
+        await backends.aclose()
+    assert history.error == ""
+    assert history.kind == "burndown"
+    assert len(history.times) == 72
+    assert history.times[-1] == END
+    allowed = 0.001 * RATE * DAYS * 86400
+    for index in (0, 35, 70):  # hours of 0.05% errors only
+        spent = RATE * 3600 * (index + 1) * BASE_ERRORS
+        assert history.remaining[index] == pytest.approx(1 - spent / allowed, rel=1e-6), index
+    assert history.remaining[-1] == pytest.approx(1 - _burn(1, 72), rel=1e-6)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal
 
-from opsconsole.core.slo import SloFigures
+from opsconsole.core.slo import BurnRule, SloFigures
 
 Level = Literal["ok", "warn", "crit", "none"]
 HealthState = Literal["down", "unhealthy", "degraded", "ok", "unknown"]
@@ -161,8 +161,10 @@ class SloRow:
     objective: float
     window: str
     figures: SloFigures
-    query_ids: tuple[str, ...] = ()
+    queries: tuple[tuple[str, str], ...] = ()
     problem: str = ""
+    source: str = "pack"
+    rules: tuple[BurnRule, ...] = ()
 
     @property
     def status(self) -> str:
@@ -231,6 +233,21 @@ class Dashboard:
 
 
 Points = list[tuple[float, float]]
+
+
+@dataclass(frozen=True)
+class BudgetHistory:
+    """Budget left across an SLO's window, for the chart on the SLO screen.
+
+    ``kind`` is ``burndown`` (the current window's budget as it was spent, step by step; the last
+    point is the budget left now) or ``rolling`` (the budget left of the window ending at each
+    point, when only error ratios are recorded, e.g. Sloth).
+    """
+
+    times: tuple[float, ...]
+    remaining: tuple[float | None, ...]
+    kind: str
+    error: str = ""
 
 
 @dataclass

@@ -79,6 +79,10 @@ def pack_queries(pack: QueryPack) -> Iterator[PackQuery]:
                 text = getattr(slo.ratio, part)
                 if text is not None:
                     yield PackQuery(f"slos.{slo_name}.{part}", (*base, "ratio", part), "promql", text, window)
+        if slo.error_ratio:
+            yield PackQuery(
+                f"slos.{slo_name}.error_ratio", (*base, "error_ratio"), "promql", slo.error_ratio, window
+            )
         if slo.latency:
             good, total = latency_sli_queries(slo.latency)
             yield PackQuery(f"slos.{slo_name}.good", (*base, "latency", "histogram"), "promql", good, window)

@@ -197,12 +197,18 @@ class Slo(_Strict):
     window: str = "30d"
     ratio: RatioSli | None = None
     latency: LatencySli | None = None
+    error_ratio: str | None = Field(
+        None,
+        description="a query giving bad/total over $window directly, e.g. a recording rule "
+        'such as slo:sli_error:ratio_rate$window{sloth_id="api"}',
+    )
     burn_rules: list[BurnRateRule] = Field(default_factory=lambda: list(DEFAULT_BURN_RULES))
 
     @model_validator(mode="after")
     def _one_sli(self) -> Slo:
-        if (self.ratio is None) == (self.latency is None):
-            raise ValueError("an SLO needs exactly one SLI: 'ratio' or 'latency'")
+        given = [k for k in ("ratio", "latency", "error_ratio") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("an SLO needs exactly one SLI: 'ratio', 'latency' or 'error_ratio'")
         return self
 
 

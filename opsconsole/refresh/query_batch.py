@@ -3,22 +3,51 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Iterable, Mapping
 
 from opsconsole.backends.prometheus import PrometheusClient
-from opsconsole.backends.prometheus_models import QueryResult
+from opsconsole.backends.prometheus_models import QueryResult, RuleGroup
+from opsconsole.core.promql_text import canonical
+
+
+def recorded_expressions(groups: Iterable[RuleGroup]) -> dict[str, str]:
+    """Canonical expression → the recording rule's name, for rules that add no labels of their own
+    (a rule that adds labels returns other series than the expression would)."""
+    found: dict[str, str] = {}
+    for group in groups:
+        for rule in group.rules:
+            if rule.type != "recording" or rule.labels:
+                continue
+            key = canonical(rule.query)
+            if key is not None:
+                found.setdefault(key, rule.name)
+    return found
 
 
 class QueryBatch:
     """Shares one in-flight request between every pane that asks the same question.
 
-    ``asked`` counts requests the panes made, ``sent`` the ones that reached the backend.
+    ``asked`` counts requests the panes made, ``sent`` the ones that reached the backend. A query
+    that a recording rule already computes (``recorded``: canonical expression → rule name) is sent
+    as the rule's name, which Prometheus answers from stored samples instead of raw series;
+    ``reused`` counts those.
     """
 
-    def __init__(self, prometheus: PrometheusClient) -> None:
+    def __init__(self, prometheus: PrometheusClient, recorded: Mapping[str, str] | None = None) -> None:
         self._prometheus = prometheus
         self._tasks: dict[tuple[object, ...], asyncio.Task[QueryResult]] = {}
         self.asked = 0
+        self.recorded: Mapping[str, str] = recorded or {}
+        self.reused: set[str] = set()
+
+    def _reuse(self, promql: str) -> str:
+        if not self.recorded:
+            return promql
+        record = self.recorded.get(canonical(promql) or "")
+        if record is None:
+            return promql
+        self.reused.add(promql)
+        return record
 
     @property
     def sent(self) -> int:
@@ -39,10 +68,11 @@ class QueryBatch:
 
     def instant(self, promql: str, at: float) -> Awaitable[QueryResult]:
         """Instant query at ``at``."""
+        promql = self._reuse(promql)
         return self._shared(("instant", promql, round(at, 3)), self._prometheus.query(promql, at))
 
     def range(self, promql: str, start: float, end: float, step: float) -> Awaitable[QueryResult]:
-        """Range query."""
+        """Range query (never swapped for a recording rule: its history may start later than the range)."""
         key = ("range", promql, round(start, 3), round(end, 3), step)
         return self._shared(key, self._prometheus.query_range(promql, start, end, step))
 

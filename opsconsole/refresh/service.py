@@ -26,6 +26,7 @@ from opsconsole.core.dashboard import (
     AlertGroupView,
     AlertView,
     BackendStatus,
+    BudgetHistory,
     Cell,
     Dashboard,
     Detail,
@@ -38,21 +39,26 @@ from opsconsole.core.dashboard import (
     SilenceView,
     SloRow,
 )
+from opsconsole.core.promql_text import vector_selectors
 from opsconsole.core.query_step import align, choose_step
 from opsconsole.core.silence_draft import parse_ack
-from opsconsole.core.slo import BURN_WINDOWS, BurnRule, error_ratio, evaluate
+from opsconsole.core.slo import budget_burndown, data_start, error_ratio, evaluate
 from opsconsole.core.state_since import state_since
 from opsconsole.core.untrusted_text import sanitize
 from opsconsole.core.value_format import format_value
 from opsconsole.packs.render import pack_queries, pack_values
 from opsconsole.packs.schema import HistogramDuration, LatencySli, QueryPack, Thresholds
-from opsconsole.packs.variables import expand, parse_duration
+from opsconsole.packs.variables import expand, format_duration, parse_duration
 from opsconsole.refresh.backends_set import BackendSet
-from opsconsole.refresh.query_batch import QueryBatch
+from opsconsole.refresh.query_batch import QueryBatch, recorded_expressions
+from opsconsole.refresh.slo_plans import SloPlan, pack_plans, pyrra_plans, sloth_plans
 
 HISTORY_POINTS = 30
 SLOW_WINDOW = 86400.0  # SLO windows this long or longer are re-queried at most every TTL seconds
 SLOW_WINDOW_TTL = 60.0
+COVERAGE_TTL = 600.0  # where an SLI's data begins moves only with retention
+COVERAGE_STEPS = 48
+DISCOVERY_TTL = 300.0  # Sloth/Pyrra SLOs and recording rules change with deployments, not refreshes
 LOG_BACKLOG = 200
 LOG_KEEP = 2000
 NS = 1_000_000_000
@@ -82,6 +88,13 @@ def _scalar(result: QueryResult) -> float | None:
     return next(iter(values.values()), None) if values else None
 
 
+def _points(result: QueryResult, times: Sequence[float]) -> list[float | None]:
+    """The first series of a range result at ``times`` (None where it has no point)."""
+    series = result.matrix[0].values if result.matrix else []
+    by_time = {round(t, 3): v for t, v in series if v is not None and v == v}
+    return [by_time.get(round(t, 3)) for t in times]
+
+
 def _error_text(exc: BaseException) -> str:
     if isinstance(exc, BackendError):
         return f"{exc.backend}: {exc.message}"
@@ -103,6 +116,7 @@ class RefreshStats:
     asked: int = 0
     sent: int = 0
     duration: float = 0.0
+    reused: int = 0  # queries answered by an existing recording rule
 
 
 @dataclass
@@ -128,6 +142,11 @@ class RefreshService:
         self._backend_ok: dict[str, float] = {}
         self._silences: list[SilenceView] = []
         self._slow_ratios: dict[tuple[str, str], tuple[float, float | None]] = {}
+        self._coverage: dict[str, tuple[float, float | None]] = {}
+        self._pack_plans = pack_plans(self.pack, self._values)
+        self._found_plans: list[SloPlan] = []
+        self._discovered_at = -math.inf
+        self._recorded: dict[str, str] = {}
         self._backend_err: dict[str, str] = {}
 
     # -- queries ------------------------------------------------------------------------------
@@ -253,66 +272,121 @@ class RefreshService:
         return rows
 
     async def _slos(self, batch: QueryBatch, now: float) -> list[SloRow]:
-        rows = []
-        for name, slo in self.pack.slos.items():
-            ids = [
-                qid for qid in (f"slos.{name}.{p}" for p in ("bad", "good", "total")) if qid in self._queries
-            ]
+        await self._discover_slos(batch, now)
+        plans = [*self._pack_plans, *self._found_plans]
+        return list(await asyncio.gather(*(self._slo_row(batch, plan, now) for plan in plans)))
 
-            async def ratio(window: str, slo_name: str = name) -> float | None:
-                # Day-long and longer windows barely move between refreshes but are the costliest
-                # queries (a 30d rate over every series): ask for them at most once a minute.
-                cached = self._slow_ratios.get((slo_name, window))
-                slow = parse_duration(window) >= SLOW_WINDOW
-                if slow and cached is not None and now - cached[0] < SLOW_WINDOW_TTL:
-                    return cached[1]
-                value = await fresh_ratio(window, slo_name)
-                if slow:
-                    self._slow_ratios[(slo_name, window)] = (now, value)
-                return value
-
-            async def fresh_ratio(window: str, slo_name: str) -> float | None:
-                texts = {
-                    part: self.text(f"slos.{slo_name}.{part}", window=window)
-                    for part in ("bad", "good", "total")
-                    if f"slos.{slo_name}.{part}" in self._queries
-                }
-                results = {part: batch.instant(text, now) for part, text in texts.items()}
-                values = {part: _scalar(await q) for part, q in results.items()}
-                total = values.get("total")
-                if "bad" in values:
-                    return error_ratio(values["bad"], total)
-                good = values.get("good")
-                if good is None or total is None:
-                    return None
-                return error_ratio(total - good, total)
-
-            problem = await self._latency_problem(batch, slo.latency, now) if slo.latency else ""
-            windows = list(BURN_WINDOWS)
-            window_ratio: float | None = None
-            ratios: list[float | None] = [None] * len(windows)
-            if not problem:
-                window_ratio, *ratios = await asyncio.gather(ratio(slo.window), *(ratio(w) for w in windows))
-            rules = [BurnRule(r.long, r.short, r.factor, r.severity) for r in slo.burn_rules]
-            figures = evaluate(
-                slo.objective,
-                parse_duration(slo.window),
-                window_ratio,
-                dict(zip(windows, ratios, strict=True)),
-                rules,
+    async def _slo_row(self, batch: QueryBatch, plan: SloPlan, now: float) -> SloRow:
+        problem = await self._latency_problem(batch, plan.latency, now) if plan.latency else ""
+        window_seconds = parse_duration(plan.window)
+        windows = list(plan.burn_windows)
+        window_ratio: float | None = None
+        ratios: list[float | None] = [None] * len(windows)
+        data_seconds: float | None = None
+        if not problem:
+            window_ratio, data_seconds, *ratios = await asyncio.gather(
+                self._window_ratio(batch, plan, plan.window, now),
+                self._data_seconds(batch, plan, now),
+                *(self._window_ratio(batch, plan, w, now) for w in windows),
             )
-            rows.append(
-                SloRow(
-                    name=name,
-                    display=slo.display or name,
-                    objective=slo.objective,
-                    window=slo.window,
-                    figures=figures,
-                    query_ids=tuple(ids),
-                    problem=problem,
-                )
+        figures = evaluate(
+            plan.objective,
+            window_seconds,
+            window_ratio,
+            dict(zip(windows, ratios, strict=True)),
+            plan.rules,
+            data_seconds=data_seconds,
+        )
+        return SloRow(
+            name=plan.name,
+            display=plan.display,
+            objective=plan.objective,
+            window=plan.window,
+            figures=figures,
+            queries=tuple(
+                (f"{part} [{plan.window}]", text) for part, text in plan.texts(plan.window).items()
+            ),
+            problem=problem,
+            source=plan.source,
+            rules=plan.rules,
+        )
+
+    async def _window_ratio(self, batch: QueryBatch, plan: SloPlan, window: str, now: float) -> float | None:
+        """Error ratio over ``window``; day-long and longer windows barely move between refreshes
+        but are the costliest queries (a 30d rate over every series): asked at most once a minute."""
+        key = (plan.name, window)
+        cached = self._slow_ratios.get(key)
+        slow = parse_duration(window) >= SLOW_WINDOW
+        if slow and cached is not None and now - cached[0] < SLOW_WINDOW_TTL:
+            return cached[1]
+        texts = plan.texts(window)
+        values = {part: _scalar(await batch.instant(text, now)) for part, text in texts.items()}
+        value: float | None
+        if "error_ratio" in values:
+            value = error_ratio(values["error_ratio"], 1.0)
+        elif "bad" in values:
+            value = error_ratio(values["bad"], values.get("total"))
+        else:
+            good, total = values.get("good"), values.get("total")
+            value = None if good is None or total is None else error_ratio(total - good, total)
+        if slow:
+            self._slow_ratios[key] = (now, value)
+        return value
+
+    async def _data_seconds(self, batch: QueryBatch, plan: SloPlan, now: float) -> float | None:
+        """How far back the SLI's series go within the window (None: as far as the window).
+
+        Two cheap range queries of ``count(selector)``: 48 steps over the window find the step
+        where data begins, 48 more inside that step narrow it to 1/2304 of the window.
+        """
+        cached = self._coverage.get(plan.name)
+        if cached is not None and now - cached[0] < COVERAGE_TTL:
+            return cached[1]
+        texts = plan.texts(plan.window)
+        source = texts.get("total") or texts.get("error_ratio") or ""
+        selectors = vector_selectors(source)
+        if not selectors:
+            return None
+        probe = f"count({selectors[0]})"
+        window = parse_duration(plan.window)
+
+        async def present(start: float, end: float) -> tuple[list[float], float]:
+            step = max((end - start) / COVERAGE_STEPS, 1.0)
+            result = await batch.range(probe, start, end, step)
+            return [t for series in result.matrix for t, v in series.values if v == v], step
+
+        start = now - window
+        times, step = await present(start, now)
+        found = data_start(times, start, step)
+        seconds: float | None
+        if found is None or found[0] == found[1]:
+            # Data from the window's start on, or none at all (that is the "no data" status).
+            seconds = None
+        else:
+            finer, _ = await present(found[0], found[1])
+            seconds = now - (min(finer) if finer else found[1])
+        self._coverage[plan.name] = (now, seconds)
+        return seconds
+
+    async def _discover_slos(self, batch: QueryBatch, now: float) -> None:
+        """Sloth and Pyrra SLOs in Prometheus, and recording rules a pack query can reuse;
+        looked for every few minutes, and a failure keeps what was found before."""
+        if now - self._discovered_at < DISCOVERY_TTL:
+            return
+        self._discovered_at = now
+        prom = self.backends.prometheus
+        try:
+            groups = await prom.rules("record") if prom else []
+            sloth_obj, sloth_days, pyrra_obj, pyrra_win = await asyncio.gather(
+                batch.instant('slo:objective:ratio{sloth_id!=""}', now),
+                batch.instant('slo:time_period:days{sloth_id!=""}', now),
+                batch.instant('pyrra_objective{slo!=""}', now),
+                batch.instant('pyrra_window{slo!=""}', now),
             )
-        return rows
+        except BackendError:
+            return
+        self._found_plans = [*sloth_plans(sloth_obj, sloth_days), *pyrra_plans(pyrra_obj, pyrra_win, groups)]
+        batch.recorded = self._recorded = recorded_expressions(groups)
 
     async def _latency_problem(self, batch: QueryBatch, sli: LatencySli, now: float) -> str:
         """Why a latency SLI cannot be computed ("" when it can): the threshold must be a bucket."""
@@ -459,7 +533,7 @@ class RefreshService:
         now = self.clock()
         last = self._last
         prom = self.backends.prometheus
-        batch = QueryBatch(prom) if prom else None
+        batch = QueryBatch(prom, self._recorded) if prom else None
 
         async def no_prometheus() -> list[Any]:
             raise BackendError(
@@ -476,7 +550,9 @@ class RefreshService:
         answers = await asyncio.gather(*tasks.values(), return_exceptions=True)
         if batch:
             await batch.drain()
-            self.stats = RefreshStats(batch.asked, batch.sent, time.perf_counter() - started)
+            self.stats = RefreshStats(
+                batch.asked, batch.sent, time.perf_counter() - started, len(batch.reused)
+            )
         board = Dashboard(
             context=self.context_name,
             pack=self.pack.metadata.name,
@@ -587,6 +663,42 @@ class RefreshService:
                         detail.alerts.append(alert)
         detail.logs = await self._entity_logs(now, entity, labels, detail)
         return detail
+
+    async def slo_history(self, name: str, points: int = 60) -> BudgetHistory:
+        """Budget left across the SLO's window (see :class:`BudgetHistory`), in ``points`` steps."""
+        plan = next((p for p in [*self._pack_plans, *self._found_plans] if p.name == name), None)
+        prom = self.backends.prometheus
+        if plan is None or prom is None:
+            return BudgetHistory((), (), "burndown", error=f"no SLO {name!r} with a Prometheus to ask")
+        now = self.clock()
+        window = parse_duration(plan.window)
+        step = max(window / points, 60.0)
+        start = now - window + step
+        times = tuple(start + i * step for i in range(points) if start + i * step <= now + 1e-6)
+        try:
+            if "error_ratio" in plan.templates or plan.per_window:
+                text = plan.texts(plan.window).get("error_ratio", "")
+                ratios = _points(await prom.query_range(text, start, now, step), times)
+                budget = 1.0 - plan.objective
+                remaining = tuple(None if r is None else 1.0 - r / budget for r in ratios)
+                return BudgetHistory(times, remaining, "rolling")
+            texts = plan.texts(format_duration(step))
+            parts = dict(
+                zip(
+                    texts,
+                    await asyncio.gather(*(prom.query_range(t, start, now, step) for t in texts.values())),
+                    strict=True,
+                )
+            )
+        except BackendError as exc:
+            return BudgetHistory((), (), "burndown", error=_error_text(exc))
+        total = _points(parts["total"], times)
+        if "bad" in parts:
+            bad = _points(parts["bad"], times)
+        else:
+            good = _points(parts["good"], times)
+            bad = [None if g is None or t is None else t - g for g, t in zip(good, total, strict=True)]
+        return BudgetHistory(times, tuple(budget_burndown(bad, total, plan.objective)), "burndown")
 
     async def alert_history(self, labels: Mapping[str, str]) -> AlertHistory | None:
         """Firing spells of the alert with ``labels`` over the range, from ``ALERTS``; None if unknown."""
