@@ -8,7 +8,8 @@ from textual.widgets import Input
 from opsconsole.demo.stack import DemoStack, DemoUrls
 from opsconsole.ui.app import OpsConsoleApp
 from opsconsole.ui.panes import LogPane
-from opsconsole.ui.screens import DetailScreen, FieldsScreen, HelpScreen, SloScreen
+from opsconsole.ui.screens import DetailScreen, FieldsScreen, HelpScreen
+from opsconsole.ui.slo_screen import SloScreen
 from tests.ui_harness import demo_app, settle
 
 Demo = tuple[DemoStack, DemoUrls]
@@ -282,6 +283,13 @@ async def test_slo_screen_shows_burns_per_window_and_the_queries(frozen_demo: De
         assert isinstance(screen, SloScreen)
         assert [r.name for r in screen.slos][:1] == ["core-availability"]
         assert set(screen.slos[0].figures.burn_rates) == {"5m", "30m", "1h", "2h", "6h", "1d", "3d"}
+        await app.workers.wait_for_complete()
+        # Every SLO's budget chart is loaded, and ends at the budget the pane shows.
+        assert set(screen.histories) == {r.name for r in screen.slos}
+        for row in screen.slos:
+            history = screen.histories[row.name]
+            assert history.kind == "burndown" and history.error == ""
+            assert history.remaining[-1] == pytest.approx(row.figures.remaining, abs=0.02), row.name
         await pilot.press("escape", "4", "enter")
         assert isinstance(app.screen, SloScreen)
         assert len(app.screen.slos) == 1

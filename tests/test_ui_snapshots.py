@@ -68,6 +68,7 @@ def test_slo_screen(snap_compare: SnapCompare, frozen_demo: Demo) -> None:
         app = pilot.app
         assert isinstance(app, OpsConsoleApp)
         app.run_command("slo")
+        await app.workers.wait_for_complete()
         await pilot.pause(0.2)
 
     assert snap_compare(demo_app(frozen_demo[1]), terminal_size=(120, 40), run_before=run)

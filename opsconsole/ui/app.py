@@ -18,7 +18,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 
 from opsconsole.backends.errors import BackendError
 from opsconsole.core.alert_matchers import LabelMatcher
-from opsconsole.core.dashboard import PANES, AlertView, Dashboard, PaneName
+from opsconsole.core.dashboard import PANES, AlertView, Dashboard, PaneName, SloRow
 from opsconsole.core.silence_draft import (
     SilenceDraft,
     SilenceInvalid,
@@ -32,8 +32,9 @@ from opsconsole.mutations.silences import SilenceService, error_hint
 from opsconsole.packs.variables import parse_duration
 from opsconsole.refresh.service import RefreshService
 from opsconsole.ui.panes import PANE_TYPES, LogPane, Pane, PaneTable, RowRef
-from opsconsole.ui.screens import DetailScreen, FieldsScreen, HelpScreen, SloScreen
+from opsconsole.ui.screens import DetailScreen, FieldsScreen, HelpScreen
 from opsconsole.ui.silence_screens import ConfirmScreen, FormDefaults, SilenceFormScreen, SilencesScreen
+from opsconsole.ui.slo_screen import SloScreen
 from opsconsole.ui.themes import ConsoleTheme
 
 RANGES = (900.0, 3600.0, 6 * 3600.0, 24 * 3600.0)
@@ -388,7 +389,7 @@ class OpsConsoleApp(App[None]):
         if verb == "slo":
             self._focus_pane("slo")
             if self.board is not None:
-                self.push_screen(SloScreen(self.board.slos, self.board.queries, self.console_theme))
+                self._open_slos(self.board.slos)
         elif verb == "alerts":
             # The alerts screen: the alerts pane, full size (z or Esc returns to the main screen).
             self._focus_pane("alerts")
@@ -483,8 +484,8 @@ class OpsConsoleApp(App[None]):
             self._open_detail(f"{row.group_display} {row.key}", row.group, row.labels, None)
         elif ref.kind == "alert":
             self.run_worker(self._show_alert(ref.payload), group="detail")
-        elif ref.kind == "slo" and self.board is not None:
-            self.push_screen(SloScreen([ref.payload], self.board.queries, self.console_theme))
+        elif ref.kind == "slo":
+            self._open_slos([ref.payload])
         elif ref.kind == "line":
             line = ref.payload
             self.push_screen(FieldsScreen("log line", sorted(line.fields.items())))
@@ -517,6 +518,19 @@ class OpsConsoleApp(App[None]):
             source = known.get(fingerprint)
             names.append(f"{source.alertname} {source.entity or ''}".strip() if source else fingerprint)
         return ", ".join(names)
+
+    def _open_slos(self, slos: list[SloRow]) -> None:
+        screen = SloScreen(slos, self.console_theme)
+        self.push_screen(screen)
+
+        async def load() -> None:
+            for row in slos:
+                history = await self.service.slo_history(row.name)
+                if not screen.is_attached:
+                    return
+                screen.show_history(row.name, history)
+
+        self.run_worker(load(), group="detail")
 
     def _open_detail(self, title: str, group: str | None, labels: dict[str, str], entity: str | None) -> None:
         screen = DetailScreen(title, self.console_theme)

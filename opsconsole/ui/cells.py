@@ -21,6 +21,7 @@ from opsconsole.core.dashboard import (
     RedRow,
     SloRow,
 )
+from opsconsole.core.slo import data_span
 from opsconsole.core.trend import ARROWS, sparkline, trend
 from opsconsole.core.value_format import format_duration
 from opsconsole.ui.themes import ConsoleTheme
@@ -170,13 +171,14 @@ def slo_cells(row: SloRow, theme: ConsoleTheme) -> list[Text]:
     worst = figures.worst_burn
     burn = "—" if worst is None else f"{worst[1]:.1f}x {worst[0]}"
     exhaustion = figures.exhaustion_1h
+    span = data_span(figures.data_seconds, figures.window_seconds)
     return [
         plain(row.display, "bold", limit=26),
         bar,
         Text(status, style=theme.style(level)),
         plain(burn),
         plain(_exhaustion_text(exhaustion, figures.window_seconds, row.window)),
-        plain(f"{row.objective * 100:g}%/{row.window}"),
+        plain(f"{row.objective * 100:g}%/{row.window}" + (f" ({span} data)" if span else "")),
     ]
 
 

@@ -13,7 +13,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Static, TextArea
 from textual_plotext import PlotextPlot
 
-from opsconsole.core.dashboard import Detail, SloRow
+from opsconsole.core.dashboard import Detail
 from opsconsole.core.value_format import format_duration
 from opsconsole.ui import cells
 from opsconsole.ui.themes import ConsoleTheme
@@ -202,64 +202,3 @@ class FieldsScreen(ModalScreen[None]):
             table.add_row(Text(key), text)
         with VerticalScroll():
             yield Static(table)
-
-
-class SloScreen(Screen[None]):
-    """Every SLO: budget as share and time, burn rate per window against the multiwindow rules,
-    time to exhaustion, and the queries behind each figure."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "app.pop_screen", "Back")]
-    DEFAULT_CSS = """
-    SloScreen > VerticalScroll { padding: 0 1; }
-    """
-
-    def __init__(self, slos: list[SloRow], queries: dict[str, str], theme: ConsoleTheme) -> None:
-        super().__init__()
-        self.slos = slos
-        self.queries = queries
-        self.console_theme = theme
-
-    def compose(self) -> Any:
-        with VerticalScroll():
-            for row in self.slos:
-                yield Static(self._slo_table(row))
-            if not self.slos:
-                yield Static(Text("this pack defines no SLOs"))
-        yield Footer()
-
-    def _slo_table(self, row: SloRow) -> Table:
-        figures = row.figures
-        theme = self.console_theme
-        status, level = cells.SLO_STATUS[figures.status]
-        outer = Table.grid(padding=(0, 1))
-        title = Text(f"{row.display} — {row.objective * 100:g}% over {row.window}  ", style="bold")
-        title.append(status, style=theme.style(level))
-        if figures.firing_rule is not None:
-            rule = figures.firing_rule
-            title.append(f" ({rule.long} and {rule.short} both above {rule.factor:g}x)")
-        outer.add_row(title)
-        if row.problem:
-            outer.add_row(Text(f"⚠ {row.problem}", style=theme.style("warn")))
-        if figures.remaining is not None:
-            outer.add_row(
-                Text(
-                    f"budget left {figures.remaining * 100:.1f}% = "
-                    f"{format_duration(figures.remaining_seconds or 0)} of "
-                    f"{format_duration(figures.budget_seconds)} · SLI {((figures.sli or 0) * 100):.3f}%"
-                )
-            )
-        for label, value in (
-            ("at the 1h burn", figures.exhaustion_1h),
-            ("at the 6h burn", figures.exhaustion_6h),
-        ):
-            text = "—" if value is None else format_duration(value)
-            outer.add_row(Text(f"budget exhausted in {text} {label}"))
-        burns = Table(box=None, padding=(0, 2), show_header=True, header_style="bold")
-        for window in figures.burn_rates:
-            burns.add_column(window, justify="right")
-        burns.add_row(*[Text("—" if b is None else f"{b:.2f}x") for b in figures.burn_rates.values()])
-        outer.add_row(burns)
-        for qid in row.query_ids:
-            outer.add_row(Text(f"{qid}: {self.queries.get(qid, '')}", style=theme.style("muted")))
-        outer.add_row(Text(""))
-        return outer

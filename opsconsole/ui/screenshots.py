@@ -26,6 +26,7 @@ SHOTS: list[tuple[str, tuple[int, int], tuple[str, ...], str]] = [
     ("alerts-80x24", (80, 24), ("2",), "dark"),
     ("detail-npa-2", (160, 50), ("j", "enter"), "dark"),
     ("help", (120, 40), ("question_mark",), "dark"),
+    ("slo-core-availability", (120, 40), ("4", "enter"), "dark"),
     ("high-contrast", (160, 45), (), "high-contrast"),
     ("light", (160, 45), (), "light"),
 ]
