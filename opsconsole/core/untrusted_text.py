@@ -27,10 +27,14 @@ _ESCAPE_SEQUENCE = re.compile(
     re.VERBOSE,
 )
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Bidirectional overrides and isolates reorder what the eye reads ("Trojan Source"); zero-width
+# characters hide text. Both are shown as their code point.
+_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 
 
 def sanitize(text: str, *, keep_newlines: bool = False) -> str:
-    """Strip escape sequences; show other control characters as ``\\xNN``.
+    """Strip escape sequences; show other control characters as ``\\xNN`` and bidi/zero-width
+    characters as ``\\uNNNN``.
 
     Tabs are kept (as a space-preserving tab); newlines become ``⏎`` unless
     ``keep_newlines`` is set, so one log record stays on one row.
@@ -38,6 +42,7 @@ def sanitize(text: str, *, keep_newlines: bool = False) -> str:
     text = _ESCAPE_SEQUENCE.sub("", text)
     if not keep_newlines:
         text = text.replace("\r\n", "\n").replace("\n", "⏎")
+    text = _INVISIBLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 

@@ -78,3 +78,15 @@ def format_duration(seconds: float) -> str:
         return f"{hours}h{minutes:02d}m" if minutes else f"{hours}h"
     days, hours = divmod(hours, 24)
     return f"{days}d{hours}h" if hours else f"{days}d"
+
+
+def format_micros(us: float) -> str:
+    """A span duration: ``850µs``, ``12.4ms``, ``3.21s``, ``2m05s``."""
+    if us < 1000:
+        return f"{us:.0f}µs"
+    if us < 1_000_000:
+        return f"{us / 1000:.1f}ms"
+    if us < 60_000_000:
+        return f"{us / 1_000_000:.2f}s"
+    minutes, seconds = divmod(int(us // 1_000_000), 60)
+    return f"{minutes}m{seconds:02d}s"
