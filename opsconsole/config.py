@@ -106,6 +106,7 @@ class ConsoleConfig(_Strict):
     refresh_interval: float = Field(5.0, gt=0)
     ack_duration: str = "15m"
     author: str | None = None
+    log_buffer: int = Field(50_000, ge=100, le=5_000_000, description="Log lines kept by the tail.")
 
 
 @dataclass(frozen=True)

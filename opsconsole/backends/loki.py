@@ -146,11 +146,13 @@ class LokiClient:
         *,
         seen: set[tuple[Any, ...]] | None = None,
         limit: int = 1000,
+        max_lines: int | None = None,
     ) -> list[LogEntry]:
         """Every line in ``[start_ns, end_ns)`` oldest first, paging forward without gaps or duplicates.
 
         ``start`` is inclusive and several lines can share a nanosecond, so each page restarts at the
         last timestamp seen and drops entries already returned (``seen`` carries that across calls).
+        ``max_lines`` stops after that many lines (the oldest ones).
         """
         seen = set() if seen is None else seen
         out: list[LogEntry] = []
@@ -161,6 +163,9 @@ class LokiClient:
             for entry in fresh:
                 seen.add(entry.key)
             out.extend(fresh)
+            if max_lines is not None and len(out) >= max_lines:
+                del out[max_lines:]
+                break
             if len(page.entries) < limit or not page.entries:
                 break
             last = page.entries[-1].ts_ns

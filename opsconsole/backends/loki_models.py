@@ -89,6 +89,8 @@ class TailBatch(_Tolerant):
 
     entries: list[LogEntry] = Field(default_factory=list)
     dropped: int = 0
+    # Set when a catch-up after a disconnect was too long to load: lines in [from, to) were skipped.
+    skipped: tuple[int, int] | None = None
 
 
 class LokiBuildInfo(_Tolerant):

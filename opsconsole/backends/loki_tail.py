@@ -7,6 +7,11 @@ frontend without ``tail_proxy_url``) the stream falls back to polling
 ``query_range`` forward from the last timestamp seen. Either way, lines are never
 repeated and, short of Loki itself dropping them (reported as ``dropped``), never
 skipped.
+
+Loki answers a tail's ``start`` with at most ``limit`` historic lines, the *newest* ones, so a
+reconnect after a few busy seconds would silently lose the lines in between. Before every
+(re)connect the stream therefore catches up with paged ``query_range`` from the last line seen,
+and if the first frame still comes back full it fills the hole the same way.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ import base64
 import json
 import random
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import urlencode
@@ -42,6 +47,8 @@ class TailStatus:
     last_error: str | None = None
     dropped_total: int = 0
     reconnects: int = 0
+    caught_up: int = 0  # lines fetched with query_range around (re)connects
+    holes_filled: int = 0  # full first frames completed from query_range
 
 
 def parse_tail_frame(text: str) -> TailBatch:
@@ -68,6 +75,8 @@ class LokiTailStream:
         poll_interval: float = 1.5,
         max_backoff: float = 30.0,
         use_websocket: bool = True,
+        max_catch_up: int = 20_000,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.client = client
         self.logql = logql
@@ -77,8 +86,13 @@ class LokiTailStream:
         self.max_backoff = max_backoff
         self.status = TailStatus()
         self._use_websocket = use_websocket
-        self._last_ts = start_ns if start_ns is not None else time.time_ns() - 60 * 1_000_000_000
+        self.max_catch_up = max_catch_up
+        self.clock = clock
+        self._last_ts = start_ns if start_ns is not None else self._now_ns() - 60 * 1_000_000_000
         self._seen_at_last: set[tuple[Any, ...]] = set()
+
+    def _now_ns(self) -> int:
+        return int(self.clock() * 1_000_000_000)
 
     # -- de-duplication ------------------------------------------------------------------------
 
@@ -131,18 +145,63 @@ class LokiTailStream:
         ) as socket:
             self.status.state = "live"
             self.status.last_error = None
+            first = True
             async for message in socket:
                 text = message.decode() if isinstance(message, bytes) else message
-                yield parse_tail_frame(text)
+                batch = parse_tail_frame(text)
+                if first and len(batch.entries) >= self.limit:
+                    batch = await self._fill_hole(batch)
+                first = False
+                yield batch
+
+    async def _fill_hole(self, batch: TailBatch) -> TailBatch:
+        """A full first frame is only the newest ``limit`` lines since ``start``: load the rest."""
+        try:
+            hole = await self._lines(self._last_ts, batch.entries[0].ts_ns + 1)
+        except BackendError as exc:
+            if exc.kind is FailureKind.READ_ONLY:
+                raise
+            self.status.last_error = f"lines before the tail's first frame not loaded: {exc.message}"
+            return TailBatch(
+                entries=batch.entries, dropped=batch.dropped, skipped=(self._last_ts, batch.entries[0].ts_ns)
+            )
+        self.status.holes_filled += 1
+        return TailBatch(entries=hole.entries + batch.entries, dropped=batch.dropped, skipped=hole.skipped)
+
+    async def _lines(self, start_ns: int, end_ns: int) -> TailBatch:
+        """Lines in ``[start_ns, end_ns)`` by paged ``query_range``, at most ``max_catch_up`` of the
+        newest; what is beyond that is reported as ``skipped`` rather than silently lost."""
+        entries = await self.client.lines_since(self.logql, start_ns, end_ns, max_lines=self.max_catch_up + 1)
+        if len(entries) <= self.max_catch_up:
+            self.status.caught_up += len(entries)
+            return TailBatch(entries=entries)
+        # Too much to load: keep going from the newest lines rather than replaying an outage.
+        page = await self.client.query_range(
+            self.logql, start_ns, end_ns, limit=min(self.max_catch_up, 5000), direction="backward"
+        )
+        newest = sorted(page.entries, key=lambda e: e.ts_ns)
+        gap_end = newest[0].ts_ns if newest else end_ns
+        self.status.caught_up += len(newest)
+        return TailBatch(entries=newest, skipped=(start_ns, gap_end))
+
+    async def _catch_up(self) -> AsyncIterator[TailBatch]:
+        """Lines since the last one seen, before the socket opens. When query_range fails the
+        socket is opened anyway: its own backfill is better than no tail."""
+        try:
+            batch = await self._lines(self._last_ts, self._now_ns() + 1)
+        except BackendError as exc:
+            if exc.kind is FailureKind.READ_ONLY:
+                raise
+            self.status.last_error = f"catch-up failed: {exc.message}"
+            return
+        fresh = self._fresh(list(batch.entries))
+        if fresh or batch.skipped:
+            yield TailBatch(entries=fresh, skipped=batch.skipped)
 
     # -- polling -------------------------------------------------------------------------------
 
     async def _poll_once(self) -> TailBatch:
-        now = time.time_ns()
-        page = await self.client.query_range(
-            self.logql, self._last_ts, now, limit=max(self.limit, 1000), direction="forward"
-        )
-        return TailBatch(entries=page.entries)
+        return await self._lines(self._last_ts, self._now_ns() + 1)
 
     # -- the iterator --------------------------------------------------------------------------
 
@@ -154,12 +213,14 @@ class LokiTailStream:
         while True:
             if self._use_websocket:
                 try:
+                    async for batch in self._catch_up():
+                        yield batch
                     async for batch in self._websocket_batches():
                         attempt = 0
                         self.status.dropped_total += batch.dropped
                         fresh = self._fresh(list(batch.entries))
-                        if fresh or batch.dropped:
-                            yield TailBatch(entries=fresh, dropped=batch.dropped)
+                        if fresh or batch.dropped or batch.skipped:
+                            yield TailBatch(entries=fresh, dropped=batch.dropped, skipped=batch.skipped)
                     self.status.last_error = "tail closed by the server"
                 except InvalidStatus as exc:
                     code = exc.response.status_code
@@ -194,8 +255,8 @@ class LokiTailStream:
                 attempt = 0
                 self.status.state = "polling"
                 fresh = self._fresh(list(batch.entries))
-                if fresh:
-                    yield TailBatch(entries=fresh)
+                if fresh or batch.skipped:
+                    yield TailBatch(entries=fresh, skipped=batch.skipped)
                 await asyncio.sleep(self.poll_interval)
             except BackendError as exc:
                 self.status.last_error = exc.message

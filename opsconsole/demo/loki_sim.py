@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -37,12 +38,31 @@ def parse_ns(text: str | None, default: int) -> int:
         raise ValueError(f'invalid parameter "{text}": cannot parse as a timestamp') from None
 
 
+@dataclass
+class TailFaults:
+    """Ways the tail endpoint misbehaves on purpose, as real deployments do (all off by default).
+
+    ``refuse_status``: answer the websocket upgrade with this HTTP status (a proxy that strips
+    upgrades answers 400/404/502). ``close_after_frames``: close the socket after that many frames
+    (a load balancer's idle or connection-age limit). ``max_frame_entries``: send at most that many
+    entries per frame and list the rest in ``dropped_entries``, as Loki does for a slow client.
+    ``accept_delay``: answer the upgrade only after that long, so lines pile up meanwhile.
+    """
+
+    refuse_status: int | None = None
+    close_after_frames: int | None = None
+    max_frame_entries: int | None = None
+    accept_delay: float = 0.0  # seconds before the upgrade is answered (a slow proxy)
+    connections: int = 0  # upgrades accepted, for tests that count reconnects
+
+
 class SimulatedLoki:
     """Log queries over the demo world's telemetry."""
 
     def __init__(self, telemetry: Telemetry, clock: Callable[[], float]) -> None:
         self.telemetry = telemetry
         self.clock = clock
+        self.tail_faults = TailFaults()
 
     def now_ns(self) -> int:
         """The current time in ns."""
@@ -52,6 +72,7 @@ class SimulatedLoki:
         self, query: LogQuery, start_ns: int, end_ns: int, limit: int, direction: str = "backward"
     ) -> list[tuple[dict[str, str], int, str]]:
         """Up to ``limit`` (labels, ns, line) in ``[start_ns, end_ns)``, nearest ``direction``'s end first."""
+        end_ns = min(end_ns, self.now_ns() + 1)  # nothing has been logged after "now"
         sources = [(i, self.telemetry.stream_labels(i)) for i in self.telemetry.emitters]
         sources = [(i, labels) for i, labels in sources if query.selects(labels)]
         out: list[tuple[dict[str, str], int, str]] = []
@@ -169,9 +190,28 @@ def loki_app(sim: SimulatedLoki) -> web.Application:
             return _bad(str(exc))
         if delay > 5:
             return _bad("delay_for can't be greater than 5")
+        faults = sim.tail_faults
+        if faults.refuse_status is not None:
+            return web.Response(status=faults.refuse_status, text="websocket upgrade not allowed\n")
+        faults.connections += 1
+        if faults.accept_delay:
+            await asyncio.sleep(faults.accept_delay)
         ws = web.WebSocketResponse(heartbeat=1.0)
         await ws.prepare(request)
         closed = asyncio.Event()
+        frames = 0
+
+        async def send(entries: list[tuple[dict[str, str], int, str]]) -> bool:
+            """One frame; False once the fault plan says to hang up."""
+            nonlocal frames
+            cap = faults.max_frame_entries
+            kept, lost = (entries[:cap], entries[cap:]) if cap is not None else (entries, [])
+            frame: dict[str, Any] = {"streams": _streams(kept)}
+            if lost:
+                frame["dropped_entries"] = [{"labels": lab, "timestamp": str(ts)} for lab, ts, _ in lost]
+            await ws.send_json(frame)
+            frames += 1
+            return faults.close_after_frames is None or frames < faults.close_after_frames
 
         async def reader() -> None:
             async for msg in ws:
@@ -184,10 +224,9 @@ def loki_app(sim: SimulatedLoki) -> web.Application:
             upto = sim.now_ns() - int(delay * NS)
             backfill = await asyncio.to_thread(sim.collect, query, start, upto, limit, "backward")
             backfill.reverse()
-            if backfill:
-                await ws.send_json({"streams": _streams(backfill)})
+            going = await send(backfill) if backfill else True
             cursor = upto
-            while not closed.is_set() and not ws.closed:
+            while going and not closed.is_set() and not ws.closed:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(closed.wait(), timeout=1.0)
                 upto = sim.now_ns() - int(delay * NS)
@@ -196,7 +235,7 @@ def loki_app(sim: SimulatedLoki) -> web.Application:
                 fresh = await asyncio.to_thread(sim.collect, query, cursor, upto, TAIL_BATCH_LIMIT, "forward")
                 cursor = upto
                 if fresh and not ws.closed:
-                    await ws.send_json({"streams": _streams(fresh)})
+                    going = await send(fresh)
         except (ConnectionResetError, asyncio.CancelledError):
             pass
         finally:
