@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from opsconsole.core.search_text import TraceQuery, line_filter_stage, parse_trace_query
+from opsconsole.packs.logql_check import LogqlError, check_logql
 
 
 @pytest.mark.parametrize(
@@ -49,3 +50,21 @@ def test_defaults_and_default_service() -> None:
 def test_bad_search_lines_say_what_is_wrong(typed: str, error: str) -> None:
     with pytest.raises(ValueError, match=error):
         parse_trace_query(typed)
+
+
+@pytest.mark.parametrize(
+    ("stage", "error"),
+    [
+        ('|~ "(unclosed"', "bad regex"),
+        ('!~ "a(?=b)"', "no lookaround"),
+        ('|~ "(a)\\\\1"', "backreferences"),
+        ("|~ `open", "unterminated string"),
+    ],
+)
+def test_regex_line_filters_are_checked_before_loki_sees_them(stage: str, error: str) -> None:
+    with pytest.raises(LogqlError, match=error):
+        check_logql(f'{{app="npa"}} {stage}')
+
+
+def test_good_regex_filters_pass() -> None:
+    check_logql('{app="npa"} |~ "time(d)? ?out" !~ `health[sz]`')

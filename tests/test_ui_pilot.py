@@ -10,7 +10,7 @@ from opsconsole.ui.app import OpsConsoleApp
 from opsconsole.ui.panes import LogPane
 from opsconsole.ui.screens import DetailScreen, FieldsScreen, HelpScreen
 from opsconsole.ui.slo_screen import SloScreen
-from tests.ui_harness import demo_app, settle
+from tests.ui_harness import demo_app, settle, work_done
 
 Demo = tuple[DemoStack, DemoUrls]
 
@@ -33,7 +33,7 @@ async def test_tab_moves_between_panes_and_digits_jump(frozen_demo: Demo) -> Non
         assert app.active == "health"
         await pilot.press("5")
         assert app.active == "logs"
-        assert app.focused is app.panes["logs"].table
+        assert app.focused is app.panes["logs"].focus_target
 
 
 async def test_narrow_terminal_shows_one_pane_at_a_time(frozen_demo: Demo) -> None:
@@ -115,12 +115,12 @@ async def test_enter_on_an_agent_opens_the_detail_with_charts_alerts_logs_and_qu
         assert not isinstance(app.screen, DetailScreen)
 
 
-async def test_enter_on_alert_and_log_line_shows_every_field(frozen_demo: Demo) -> None:
+async def test_i_on_an_alert_and_v_on_a_log_line_show_every_field(frozen_demo: Demo) -> None:
     app = demo_app(frozen_demo[1])
     async with app.run_test(size=(160, 45)) as pilot:
         await settle(pilot)
-        await pilot.press("2", "j", "enter")
-        await app.workers.wait_for_complete()
+        await pilot.press("2", "j", "i")
+        await work_done(app)
         await pilot.pause()
         assert isinstance(app.screen, FieldsScreen)
         fields = dict(app.screen.fields)
@@ -133,12 +133,12 @@ async def test_enter_on_alert_and_log_line_shows_every_field(frozen_demo: Demo) 
             k for k, r in pane.refs.items() if r.kind == "alert" and r.payload.state == "inhibited"
         )
         pane.table.move_cursor(row=list(pane.refs).index(inhibited))
-        await pilot.press("enter")
-        await app.workers.wait_for_complete()
+        await pilot.press("i")
+        await work_done(app)
         await pilot.pause()
         assert isinstance(app.screen, FieldsScreen)
         assert dict(app.screen.fields)["inhibited by"] == "AgentHighErrorRate npa-2"
-        await pilot.press("escape", "5", "enter")
+        await pilot.press("escape", "5", "v")
         await pilot.pause()
         assert isinstance(app.screen, FieldsScreen)
         assert "trace_id" in dict(app.screen.fields)
@@ -283,7 +283,7 @@ async def test_slo_screen_shows_burns_per_window_and_the_queries(frozen_demo: De
         assert isinstance(screen, SloScreen)
         assert [r.name for r in screen.slos][:1] == ["core-availability"]
         assert set(screen.slos[0].figures.burn_rates) == {"5m", "30m", "1h", "2h", "6h", "1d", "3d"}
-        await app.workers.wait_for_complete()
+        await work_done(app)
         # Every SLO's budget chart is loaded, and ends at the budget the pane shows.
         assert set(screen.histories) == {r.name for r in screen.slos}
         for row in screen.slos:

@@ -12,6 +12,7 @@ from opsconsole.ui.app import OpsConsoleApp
 from opsconsole.ui.launch import console_options
 from tests.real_servers import RunningAlertmanager, RunningServer
 from tests.test_refresh_service import TEST_PACK
+from tests.ui_harness import work_done
 
 
 async def test_console_on_real_backends_shows_their_alert_and_target(
@@ -38,7 +39,7 @@ async def test_console_on_real_backends_shows_their_alert_and_target(
             await pilot.pause(0.05)
             if app.board is not None:
                 break
-        await app.workers.wait_for_complete()
+        await work_done(app)
         assert app.board is not None
         alerts = [ref.payload.alertname for ref in app.panes["alerts"].refs.values() if ref.kind == "alert"]
         assert alerts == ["OpsconsoleTestAlwaysFiring"]

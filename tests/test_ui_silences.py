@@ -13,7 +13,7 @@ from opsconsole.demo.stack import DemoStack, DemoUrls
 from opsconsole.ui.app import OpsConsoleApp
 from opsconsole.ui.silence_screens import ConfirmScreen, SilenceFormScreen, SilencesScreen
 from tests.demo_fixtures import running_demo
-from tests.ui_harness import demo_app, settle
+from tests.ui_harness import demo_app, settle, work_done
 
 Demo = tuple[DemoStack, DemoUrls]
 SnapCompare = Callable[..., bool]
@@ -52,7 +52,7 @@ async def test_ack_asks_then_silences_and_the_row_says_who(fresh_demo: Demo) -> 
         assert '"comment": "ACK by alice from opsconsole@' in app.screen.request
         assert "POST /api/v2/silences" in app.screen.request
         await pilot.press("y")
-        await app.workers.wait_for_complete()
+        await work_done(app)
         await settle(pilot)
         assert _alert_states(app)["AgentUnresponsive"] == "silenced"
         [ack] = [a.ack for g in app.board.alerts for a in g.alerts if a.alertname == "AgentUnresponsive"]  # type: ignore[union-attr]
@@ -70,7 +70,7 @@ async def test_cancel_sends_nothing(fresh_demo: Demo) -> None:
         await settle(pilot)
         await _select_alert(pilot, app, "AgentUnresponsive")
         await pilot.press("a", "n")
-        await app.workers.wait_for_complete()
+        await work_done(app)
         assert not isinstance(app.screen, ConfirmScreen)
         assert stack.alertmanager.silences.all() == []
         assert app.silence_service.journal == []
@@ -101,7 +101,7 @@ async def test_silence_form_previews_validates_then_creates(fresh_demo: Demo) ->
         assert isinstance(app.screen, ConfirmScreen)
         assert '"value": "npa"' in app.screen.request
         await pilot.press("enter")
-        await app.workers.wait_for_complete()
+        await work_done(app)
         await settle(pilot)
         states = _alert_states(app)
         assert states["AgentHighErrorRate"] == "silenced"
@@ -136,7 +136,7 @@ async def test_silences_screen_expires_and_extends_with_confirmation(fresh_demo:
         await settle(pilot)
         await _select_alert(pilot, app, "AgentUnresponsive")
         await pilot.press("a", "y")
-        await app.workers.wait_for_complete()
+        await work_done(app)
         await settle(pilot)
         await pilot.press("S")
         await pilot.pause()
@@ -149,7 +149,7 @@ async def test_silences_screen_expires_and_extends_with_confirmation(fresh_demo:
         assert isinstance(app.screen, ConfirmScreen)
         assert f'"id": "{view.id}"' in app.screen.request
         await pilot.press("y")
-        await app.workers.wait_for_complete()
+        await work_done(app)
         await pilot.pause(0.3)
         [extended] = stack.alertmanager.silences.all()
         assert extended.ends_at == pytest.approx(app.options.clock() + 3600, abs=2)
@@ -158,7 +158,7 @@ async def test_silences_screen_expires_and_extends_with_confirmation(fresh_demo:
         assert isinstance(app.screen, ConfirmScreen)
         assert app.screen.request.startswith("DELETE /api/v2/silence/")
         await pilot.press("y")
-        await app.workers.wait_for_complete()
+        await work_done(app)
         await pilot.pause(0.3)
         assert stack.alertmanager.silences.all()[0].state(app.options.clock()) == "expired"
 

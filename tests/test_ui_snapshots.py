@@ -14,7 +14,8 @@ from textual.pilot import Pilot
 
 from opsconsole.demo.stack import DemoStack, DemoUrls
 from opsconsole.ui.app import OpsConsoleApp
-from tests.ui_harness import demo_app, settle, with_dead_prometheus
+from opsconsole.ui.log_view import LogView
+from tests.ui_harness import demo_app, settle, with_dead_prometheus, work_done
 
 Demo = tuple[DemoStack, DemoUrls]
 SnapCompare = Callable[..., bool]
@@ -68,7 +69,36 @@ def test_slo_screen(snap_compare: SnapCompare, frozen_demo: Demo) -> None:
         app = pilot.app
         assert isinstance(app, OpsConsoleApp)
         app.run_command("slo")
-        await app.workers.wait_for_complete()
+        await work_done(app)
         await pilot.pause(0.2)
 
     assert snap_compare(demo_app(frozen_demo[1]), terminal_size=(120, 40), run_before=run)
+
+
+def test_alert_logs_pivot(snap_compare: SnapCompare, frozen_demo: Demo) -> None:
+    app = demo_app(frozen_demo[1])
+    assert snap_compare(app, terminal_size=(120, 40), run_before=then("2", "j", "enter"))
+
+
+def test_log_pane_zoomed_at_80x24(snap_compare: SnapCompare, frozen_demo: Demo) -> None:
+    assert snap_compare(demo_app(frozen_demo[1]), terminal_size=(80, 24), run_before=then("5", "z"))
+
+
+def test_trace_waterfall(snap_compare: SnapCompare, frozen_demo: Demo) -> None:
+    async def run(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        app = pilot.app
+        assert isinstance(app, OpsConsoleApp)
+        view = app.panes["logs"].focus_target
+        assert isinstance(view, LogView)
+        await pilot.press("5")
+        assert view.start_search("dispatch to npa failed")
+        await pilot.press("enter")
+        await work_done(app)
+        await pilot.pause(0.2)
+
+    assert snap_compare(demo_app(frozen_demo[1]), terminal_size=(140, 40), run_before=run)
+
+
+def test_trace_search(snap_compare: SnapCompare, frozen_demo: Demo) -> None:
+    assert snap_compare(demo_app(frozen_demo[1]), terminal_size=(120, 40), run_before=then("j", "T"))

@@ -10,6 +10,7 @@ from textual.pilot import Pilot
 from opsconsole.demo.stack import DemoUrls
 from opsconsole.ui.app import OpsConsoleApp
 from opsconsole.ui.launch import demo_options
+from opsconsole.ui.screenshots import finite_work_done
 from opsconsole.ui.screenshots import settle as settle_console
 from tests.demo_fixtures import frozen_clock
 
@@ -33,3 +34,8 @@ async def settle(pilot: Pilot[Any]) -> None:
     assert isinstance(app, OpsConsoleApp)
     await settle_console(app, pilot)
     assert app.board is not None, "the first refresh never completed"
+
+
+async def work_done(app: OpsConsoleApp) -> None:
+    """Wait for the finite workers (refresh, detail loads, mutations); the log tails run on."""
+    await finite_work_done(app)

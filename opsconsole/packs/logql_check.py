@@ -8,6 +8,7 @@ and misspelt stages.
 
 from __future__ import annotations
 
+import json
 import re
 
 _MATCHER = re.compile(r'\s*([A-Za-z_][A-Za-z0-9_]*)\s*(=~|!~|!=|=)\s*("(?:[^"\\]|\\.)*"|`[^`]*`)\s*')
@@ -127,6 +128,26 @@ def _pipeline_stages(text: str) -> list[str]:
     return [s.strip() for s in stages if s.strip()]
 
 
+# RE2 (Loki's regex engine) has no lookaround or backreferences; Python's re would accept them.
+_NOT_RE2 = re.compile(r"\(\?<?[=!]|\\[1-9]")
+
+
+def _check_regex(argument: str) -> None:
+    """A ``|~``/``!~`` argument must be one string holding a regex RE2 can compile."""
+    try:
+        pattern = argument[1:-1] if argument[0] == "`" else json.loads(argument)
+    except ValueError:
+        raise LogqlError(f"cannot read the string {argument[:40]}") from None
+    if not isinstance(pattern, str) or (argument[0] == "`" and not argument.endswith("`")):
+        raise LogqlError(f"cannot read the string {argument[:40]}")
+    if _NOT_RE2.search(pattern):
+        raise LogqlError("Loki's regexes (RE2) have no lookaround or backreferences")
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        raise LogqlError(f"bad regex {pattern[:40]!r}: {exc}") from None
+
+
 def check_logql(text: str) -> None:
     """Raise :class:`LogqlError` if ``text`` is not a structurally valid LogQL log query."""
     stripped = text.strip()
@@ -140,6 +161,8 @@ def check_logql(text: str) -> None:
             argument = stage[2:].strip()
             if not argument or argument[0] not in '"`':
                 raise LogqlError(f"line filter {stage[:2]} needs a quoted string")
+            if stage[1] == "~":
+                _check_regex(argument)
             continue
         if not stage.startswith("|"):
             raise LogqlError(f"expected '|' before {stage[:20]!r}")

@@ -7,7 +7,6 @@ with the age of the data, while the other panes keep updating.
 from __future__ import annotations
 
 import asyncio
-import json
 import math
 import time
 from collections import deque
@@ -17,6 +16,7 @@ from typing import Any
 
 from opsconsole.backends.alertmanager_models import Alert, Silence
 from opsconsole.backends.errors import BackendError, FailureKind
+from opsconsole.backends.jaeger_models import Trace
 from opsconsole.backends.loki_models import LogEntry
 from opsconsole.backends.prometheus_models import QueryResult
 from opsconsole.core.alert_grouping import alerts_per_entity, group_alerts
@@ -39,6 +39,7 @@ from opsconsole.core.dashboard import (
     SilenceView,
     SloRow,
 )
+from opsconsole.core.log_buffer import LogBuffer
 from opsconsole.core.promql_text import vector_selectors
 from opsconsole.core.query_step import align, choose_step
 from opsconsole.core.silence_draft import parse_ack
@@ -50,6 +51,8 @@ from opsconsole.packs.render import pack_queries, pack_values
 from opsconsole.packs.schema import HistogramDuration, LatencySli, QueryPack, Thresholds
 from opsconsole.packs.variables import expand, format_duration, parse_duration
 from opsconsole.refresh.backends_set import BackendSet
+from opsconsole.refresh.log_tail import LogTail, TailRequest, entry_row
+from opsconsole.refresh.pivots import entity_logql, entity_service
 from opsconsole.refresh.query_batch import QueryBatch, recorded_expressions
 from opsconsole.refresh.slo_plans import SloPlan, pack_plans, pyrra_plans, sloth_plans
 
@@ -131,6 +134,7 @@ class RefreshService:
     range_seconds: float = 900.0
     group_by: Sequence[str] | None = None
     stats: RefreshStats = field(default_factory=RefreshStats)
+    poll_logs: bool = True  # the console tails Loki itself (LogTail); snapshots poll
 
     def __post_init__(self) -> None:
         self._queries = {q.id: q for q in pack_queries(self.pack)}
@@ -479,7 +483,7 @@ class RefreshService:
 
     async def _log_rows(self, now: float) -> list[LogRow]:
         loki = self.backends.loki
-        if loki is None or self.pack.logs is None:
+        if loki is None or self.pack.logs is None or not self.poll_logs:
             return []
         query = self.text("logs.tail")
         end_ns = int(now * NS) + 1
@@ -499,23 +503,76 @@ class RefreshService:
 
     def _log_row(self, entry: LogEntry) -> LogRow:
         assert self.pack.logs is not None
-        names = self.pack.logs.fields
-        fields = {**entry.labels, **entry.parsed}
-        if entry.line.startswith("{"):
-            try:
-                parsed = json.loads(entry.line)
-            except ValueError:
-                parsed = None
-            if isinstance(parsed, dict):
-                fields = {**{k: str(v) for k, v in parsed.items()}, **fields}
-        message = fields.get(names.message) or entry.line
-        return LogRow(
-            ts_ns=entry.ts_ns,
-            level=sanitize(fields.get(names.level, "")).lower(),
-            entity=sanitize(fields.get(names.entity, "") if names.entity else ""),
-            message=sanitize(message),
-            trace_id=sanitize(fields.get(names.trace_id, "")),
-            fields={sanitize(k): sanitize(v) for k, v in fields.items()},
+        return entry_row(entry, self.pack.logs.fields)
+
+    # -- log tails and traces -----------------------------------------------------------------
+
+    def tail_request(
+        self,
+        *,
+        entity_type: str | None = None,
+        entity: str | None = None,
+        start: float | None = None,
+        line_filter: str = "",
+        backlog: int = 200,
+    ) -> TailRequest | None:
+        """The pack's log tail, narrowed to an entity (or type) and starting at ``start`` if given."""
+        if self.pack.logs is None:
+            return None
+        logql = self.text("logs.tail")
+        title = "Log tail"
+        if entity_type is not None:
+            narrowed = entity_logql(self.pack, self._values, entity_type, entity)
+            if narrowed is None:
+                return None
+            logql, title = narrowed, f"Logs of {entity or entity_type}"
+        if line_filter:
+            logql = f"{logql} {line_filter}"
+        start_ns = None if start is None else int(start * NS)
+        return TailRequest(logql, title, start_ns, backlog)
+
+    def log_tail(self, request: TailRequest, buffer: LogBuffer, *, live: bool = True) -> LogTail | None:
+        """A tail filling ``buffer`` (run it with ``await tail.run()``); None without Loki."""
+        if self.backends.loki is None or self.pack.logs is None:
+            return None
+        return LogTail(
+            self.backends.loki, request, self.pack.logs.fields, buffer, clock=self.clock, live=live
+        )
+
+    def trace_service(self, entity_type: str | None, entity: str | None = None) -> str | None:
+        """The Jaeger service of an entity (the pack's ``traces.service``)."""
+        return entity_service(self.pack, self._values, entity_type, entity)
+
+    async def trace(self, trace_id: str) -> Trace:
+        """One trace by id (raises :class:`BackendError`, e.g. not found)."""
+        jaeger = self.backends.jaeger
+        if jaeger is None:
+            raise BackendError("jaeger", FailureKind.NOT_CONFIGURED, "no Jaeger configured for this context")
+        return await jaeger.trace(trace_id)
+
+    async def find_traces(
+        self,
+        service: str,
+        *,
+        operation: str | None = None,
+        min_duration: str | None = None,
+        errors_only: bool = False,
+        lookback: float = 3600.0,
+        limit: int = 50,
+    ) -> list[Trace]:
+        """Recent traces of ``service``, newest first (raises :class:`BackendError`)."""
+        jaeger = self.backends.jaeger
+        if jaeger is None:
+            raise BackendError("jaeger", FailureKind.NOT_CONFIGURED, "no Jaeger configured for this context")
+        now_us = int(self.clock() * 1_000_000)
+        return await jaeger.search(
+            service,
+            start_us=now_us - int(lookback * 1_000_000),
+            end_us=now_us,
+            operation=operation or None,
+            tags={"error": "true"} if errors_only else None,
+            min_duration=min_duration or None,
+            limit=limit,
         )
 
     # -- the refresh --------------------------------------------------------------------------

@@ -19,6 +19,8 @@ from textual.widgets import DataTable, Footer, Input, Static
 from opsconsole.backends.errors import BackendError
 from opsconsole.core.alert_matchers import LabelMatcher
 from opsconsole.core.dashboard import PANES, AlertView, Dashboard, PaneName, SloRow
+from opsconsole.core.log_buffer import DEFAULT_CAPACITY, LogBuffer
+from opsconsole.core.search_text import TraceQuery, line_filter_stage, parse_trace_query
 from opsconsole.core.silence_draft import (
     SilenceDraft,
     SilenceInvalid,
@@ -29,14 +31,22 @@ from opsconsole.core.silence_draft import (
 from opsconsole.core.value_format import format_duration
 from opsconsole.mutations.identity import origin
 from opsconsole.mutations.silences import SilenceService, error_hint
+from opsconsole.packs.logql_check import check_logql
 from opsconsole.packs.variables import parse_duration
+from opsconsole.refresh.pivots import alert_entity
 from opsconsole.refresh.service import RefreshService
+from opsconsole.ui.log_tails import LogTails
+from opsconsole.ui.log_view import LogView
+from opsconsole.ui.logs_screen import LineFilterChanged, LogsScreen
 from opsconsole.ui.panes import PANE_TYPES, LogPane, Pane, PaneTable, RowRef
 from opsconsole.ui.screens import DetailScreen, FieldsScreen, HelpScreen
 from opsconsole.ui.silence_screens import ConfirmScreen, FormDefaults, SilenceFormScreen, SilencesScreen
 from opsconsole.ui.slo_screen import SloScreen
 from opsconsole.ui.themes import ConsoleTheme
+from opsconsole.ui.trace_screens import TraceScreen, TraceSearchScreen
 
+PIVOT_LEAD_SECONDS = 300.0  # alert → logs starts this long before the alert began
+PIVOT_BACKLOG = 5000
 RANGES = (900.0, 3600.0, 6 * 3600.0, 24 * 3600.0)
 NARROW_WIDTH = 120  # below: one pane at a time, as tabs
 WIDE_WIDTH = 160  # below (and above NARROW_WIDTH): RED gets a full-width row
@@ -62,6 +72,8 @@ class ConsoleOptions:
     author: str = "opsconsole"
     ack_duration: str = "15m"
     journal_path: Path | None = None
+    log_buffer: int = DEFAULT_CAPACITY
+    live_tail: bool = True
 
 
 class OpsConsoleApp(App[None]):
@@ -95,6 +107,9 @@ class OpsConsoleApp(App[None]):
         Binding("p", "pause_logs", "Pause logs"),
         Binding("z", "zoom", "Zoom pane"),
         Binding("a", "ack", "Ack"),
+        Binding("i", "info", "Alert info", show=False),
+        Binding("l", "entity_logs", "Logs of row"),
+        Binding("T", "entity_traces", "Traces of row"),
         Binding("s", "silence", "Silence"),
         Binding("S", "silences", "Silences"),
         Binding("1", "pane('health')", "Health", show=False),
@@ -117,8 +132,12 @@ class OpsConsoleApp(App[None]):
         self.active: PaneName = "health"
         self._refreshing = False
         self._prompt_mode = "filter"
+        self._main_line_filter = ""
         self.messages: list[str] = []
-        self.panes: dict[PaneName, Pane] = {cls.name_: cls() for cls in PANE_TYPES}
+        self.panes: dict[PaneName, Pane] = {cls.name_: cls() for cls in PANE_TYPES if cls is not LogPane}
+        self.panes["logs"] = LogPane(self.console_theme, LogBuffer(options.log_buffer))
+        self.service.poll_logs = False
+        self.tails = LogTails(self, live=options.live_tail)
 
     def notify(self, message: str, *args: Any, **kwargs: Any) -> None:
         """Show a toast and remember it (the last few are what ``:messages`` would show)."""
@@ -149,6 +168,21 @@ class OpsConsoleApp(App[None]):
         self.action_refresh()
         if self.options.auto_refresh:
             self.set_interval(self.options.refresh_interval, self.action_refresh)
+        self._start_main_tail()
+        self.set_interval(0.25, self.tails.pump)
+
+    def _start_main_tail(self) -> None:
+        pane = self._log_pane()
+        request = self.service.tail_request()
+        if request is None:
+            pane.show_tail_status("this pack has no logs section")
+            return
+        self.tails.start(self.service, pane.view, request, pane.show_tail_status)
+
+    def _log_pane(self) -> LogPane:
+        pane = self.panes["logs"]
+        assert isinstance(pane, LogPane)
+        return pane
 
     def on_resize(self) -> None:
         self._apply_layout()
@@ -238,7 +272,7 @@ class OpsConsoleApp(App[None]):
     def _focus_pane(self, name: PaneName) -> None:
         self.active = name
         self._apply_layout()
-        self.panes[name].table.focus()
+        self.panes[name].focus_target.focus()
 
     def action_pane(self, name: str) -> None:
         """Jump to a pane by name."""
@@ -263,7 +297,7 @@ class OpsConsoleApp(App[None]):
         """A pane focused by mouse (or any other way) becomes the active one."""
         widget = getattr(event, "widget", None)
         for name, pane in self.panes.items():
-            if widget is pane.table and name != self.active:
+            if widget is pane.focus_target and name != self.active:
                 self.active = name
                 self._apply_layout()
 
@@ -318,29 +352,32 @@ class OpsConsoleApp(App[None]):
 
     def action_pause_logs(self) -> None:
         """Pause or resume following the log tail (paused lines are counted, not lost)."""
-        pane = self.panes["logs"]
-        assert isinstance(pane, LogPane)
-        pane.paused = not pane.paused
-        if self.board is not None:
-            pane.render_dashboard(self.board, self.console_theme)
+        view = self._log_pane().view
+        view.set_paused(not view.paused)
+        self.tails.pump()
 
     # -- prompt: filter and command mode ------------------------------------------------------
 
     def _open_prompt(self, mode: str) -> None:
         prompt = self.query_one("#prompt", Input)
         self._prompt_mode = mode
-        prompt.placeholder = (
-            f"filter {self.active} (Enter keeps it, Esc clears)"
-            if mode == "filter"
-            else "command: ctx, pack, theme, range, alerts, slo, logs, group, q"
-        )
-        prompt.value = self.panes[self.active].filter_text if mode == "filter" else ""
+        view = self._log_pane().view
+        prompt.placeholder = {
+            "filter": f"filter {self.active} (Enter keeps it, Esc clears)",
+            "search": "search the log lines held (Enter; n/N next/previous; Esc clears)",
+            "linefilter": 'LogQL line filter for the tail: words, |= "x", != "x", |~ "re" (empty removes)',
+        }.get(mode, "command: ctx, pack, theme, range, alerts, slo, logs, group, trace ID, q")
+        prompt.value = {
+            "filter": self.panes[self.active].filter_text,
+            "search": view.search,
+            "linefilter": self._main_line_filter,
+        }.get(mode, "")
         prompt.add_class("-visible")
         prompt.focus()
 
     def action_filter(self) -> None:
-        """/: filter the focused pane's rows."""
-        self._open_prompt("filter")
+        """/: filter the focused pane's rows (in the log pane: search the lines held)."""
+        self._open_prompt("search" if self.active == "logs" else "filter")
 
     def action_command(self) -> None:
         """:: command mode."""
@@ -349,7 +386,7 @@ class OpsConsoleApp(App[None]):
     def _close_prompt(self) -> None:
         prompt = self.query_one("#prompt", Input)
         prompt.remove_class("-visible")
-        self.panes[self.active].table.focus()
+        self.panes[self.active].focus_target.focus()
 
     def action_clear_filter(self) -> None:
         """Esc: close the prompt, else clear the pane's filter, else leave a zoomed pane."""
@@ -359,6 +396,10 @@ class OpsConsoleApp(App[None]):
             self._close_prompt()
             if self._prompt_mode == "filter":
                 self._set_filter(pane, "")
+            elif self._prompt_mode == "search":
+                self._log_pane().view.start_search("")
+        elif self.active == "logs" and self._log_pane().view.search:
+            self._log_pane().view.start_search("")
         elif pane.filter_text:
             self._set_filter(pane, "")
         elif self.screen.maximized is not None:
@@ -379,6 +420,11 @@ class OpsConsoleApp(App[None]):
         self._close_prompt()
         if self._prompt_mode == "command":
             self.run_command(event.value)
+        elif self._prompt_mode == "search":
+            self._log_pane().view.start_search(event.value)
+        elif self._prompt_mode == "linefilter":
+            self._main_line_filter = event.value
+            self._refilter(self._log_pane().view, event.value)
 
     def run_command(self, line: str) -> None:
         """Execute one ``:`` command; problems are reported, never raised."""
@@ -398,6 +444,11 @@ class OpsConsoleApp(App[None]):
             self._focus_pane(verb)
         elif verb in ("q", "quit"):
             self.exit()
+        elif verb == "trace":
+            if args:
+                self.open_trace(args[0])
+            else:
+                self.notify("usage: :trace TRACE_ID", severity="warning")
         elif verb in ("ctx", "context"):
             self._switch(args, self.options.contexts, "context")
         elif verb == "pack":
@@ -443,6 +494,11 @@ class OpsConsoleApp(App[None]):
         service.range_seconds = self.service.range_seconds
         old = self.service
         self.service, self.context_name, self.pack_name = service, context, pack
+        service.poll_logs = False
+        self.tails.stop_all()
+        self._log_pane().view.buffer.clear()
+        self._main_line_filter = ""
+        self._start_main_tail()
         self.silence_service = self._silence_service()
         self.board = None
         self.run_worker(old.backends.aclose(), group="close")
@@ -483,7 +539,7 @@ class OpsConsoleApp(App[None]):
             row = ref.payload
             self._open_detail(f"{row.group_display} {row.key}", row.group, row.labels, None)
         elif ref.kind == "alert":
-            self.run_worker(self._show_alert(ref.payload), group="detail")
+            self._alert_logs(ref.payload)
         elif ref.kind == "slo":
             self._open_slos([ref.payload])
         elif ref.kind == "line":
@@ -542,6 +598,167 @@ class OpsConsoleApp(App[None]):
                 screen.show(detail)
 
         self.run_worker(load(), group="detail")
+
+    # -- pivots: logs and traces ----------------------------------------------------------------
+
+    def _row_entity(self, ref: RowRef | None) -> tuple[str | None, str | None]:
+        """(entity type, entity) of a health row, RED row or alert."""
+        if ref is None:
+            return None, None
+        pack = self.service.pack
+        if ref.kind == "entity":
+            return ref.payload.entity_type, ref.payload.entity
+        if ref.kind == "row" and pack.health is not None:
+            return ref.payload.labels.get(pack.health.entity.type_label), None
+        if ref.kind == "alert":
+            return alert_entity(pack, ref.payload.labels)
+        return None, None
+
+    def _selected_ref(self) -> RowRef | None:
+        return self.panes[self.active].selected()
+
+    def _alert_logs(self, alert: AlertView) -> None:
+        """Enter on an alert: its entity's logs from a few minutes before it began."""
+        kind, entity = alert_entity(self.service.pack, alert.labels)
+        if kind is None and entity is None:
+            self.notify(
+                f"{alert.alertname} names no entity the pack maps to logs; showing its details",
+                severity="warning",
+            )
+            self.run_worker(self._show_alert(alert), group="detail")
+            return
+        self.open_logs(
+            kind, entity, start=alert.starts_at - PIVOT_LEAD_SECONDS, why=f"{alert.alertname} began"
+        )
+
+    def action_info(self) -> None:
+        """i: every field of the selected alert (who silenced it, inhibitors, history)."""
+        ref = self._selected_alert_ref()
+        if ref is None or ref.kind != "alert":
+            self.notify("select an alert to see its details", severity="warning")
+            return
+        self.run_worker(self._show_alert(ref.payload), group="detail")
+
+    def action_entity_logs(self) -> None:
+        """l: logs of the selected agent, service row or alert."""
+        kind, entity = self._row_entity(self._selected_ref())
+        if kind is None:
+            self.notify("select an agent, a RED row of an agent type, or an alert", severity="warning")
+            return
+        self.open_logs(kind, entity)
+
+    def action_entity_traces(self) -> None:
+        """T: trace search for the selected agent, service row or alert."""
+        kind, entity = self._row_entity(self._selected_ref())
+        service = self.service.trace_service(kind, entity) if kind else None
+        if service is None:
+            self.notify(
+                "no trace service for this row (the pack's traces section maps them)", severity="warning"
+            )
+            return
+        self.open_trace_search(TraceQuery(service))
+
+    def open_logs(
+        self, entity_type: str | None, entity: str | None, *, start: float | None = None, why: str = ""
+    ) -> None:
+        """A full-screen tail narrowed to an entity, from ``start`` when given."""
+        request = self.service.tail_request(
+            entity_type=entity_type, entity=entity, start=start, backlog=PIVOT_BACKLOG if start else 200
+        )
+        if request is None:
+            self.notify("this pack has no entity log selector (logs.entity_selector)", severity="warning")
+            return
+        title = request.title
+        if start is not None:
+            began = datetime.fromtimestamp(start + PIVOT_LEAD_SECONDS, UTC).strftime("%H:%M:%S")
+            title += f" · from {PIVOT_LEAD_SECONDS // 60:.0f} min before {why or 'the start'} ({began}Z)"
+        title += f" · {request.logql}"
+        screen = LogsScreen(title, LogBuffer(self.options.log_buffer), self.console_theme, self.tails.stop)
+        self.push_screen(screen)
+        self.tails.start(self.service, screen.view, request, screen.set_status)
+        if start is not None:
+            # Once the backlog is in, put the cursor where the alert began, the lead-up above it.
+            self.tails.jump_when_loaded(screen.view, int((start + PIVOT_LEAD_SECONDS) * 1e9))
+
+    @on(LogView.Opened)
+    def _log_line_opened(self, event: LogView.Opened) -> None:
+        if event.trace:
+            self.open_trace(event.row.trace_id)
+        else:
+            self.push_screen(FieldsScreen("log line", sorted(event.row.fields.items())))
+
+    @on(LogView.LineFilterRequested)
+    def _main_line_filter_requested(self, event: LogView.LineFilterRequested) -> None:
+        if event.view is self._log_pane().view:
+            self._open_prompt("linefilter")
+
+    @on(LineFilterChanged)
+    def _screen_line_filter(self, event: LineFilterChanged) -> None:
+        self._refilter(event.view, event.text)
+
+    def _refilter(self, view: LogView, text: str) -> None:
+        base = self.tails.base_request(view)
+        if base is None:
+            return
+        stage = line_filter_stage(text)
+        try:
+            check_logql(f"{base.logql} {stage}".strip())
+        except ValueError as exc:
+            self.notify(f"line filter not used: {exc}", severity="error")
+            return
+        self.tails.refilter(self.service, view, stage)
+
+    def open_trace(self, trace_id: str) -> None:
+        """The waterfall of one trace (loaded in the background; errors are toasts)."""
+
+        async def load() -> None:
+            try:
+                trace = await self.service.trace(trace_id)
+            except BackendError as exc:
+                self.notify(f"trace {trace_id}: {exc.message}", severity="error")
+                return
+            if not trace.spans:
+                self.notify(f"trace {trace_id} has no spans", severity="warning")
+                return
+            await self.push_screen(TraceScreen(trace, self.console_theme))
+
+        self.run_worker(load(), group="detail")
+
+    def open_trace_search(self, query: TraceQuery) -> None:
+        """Recent traces of a service, refined from the search line."""
+        screen = TraceSearchScreen(query.text(), self.console_theme)
+        self.push_screen(screen)
+        self._search_traces(screen, query.text())
+
+    def _search_traces(self, screen: TraceSearchScreen, text: str) -> None:
+        async def load() -> None:
+            try:
+                query = parse_trace_query(text)
+                traces = await self.service.find_traces(
+                    query.service,
+                    operation=query.operation,
+                    min_duration=query.min_duration,
+                    errors_only=query.errors_only,
+                    lookback=query.lookback_seconds,
+                )
+            except ValueError as exc:
+                screen.show([], str(exc))
+                return
+            except BackendError as exc:
+                screen.show([], exc.message)
+                return
+            if screen.is_attached:
+                screen.show(traces)
+
+        self.run_worker(load(), group="detail")
+
+    @on(TraceSearchScreen.SearchRequested)
+    def _trace_search_requested(self, event: TraceSearchScreen.SearchRequested) -> None:
+        self._search_traces(event.screen, event.text)
+
+    @on(TraceSearchScreen.TraceChosen)
+    def _trace_chosen(self, event: TraceSearchScreen.TraceChosen) -> None:
+        self.push_screen(TraceScreen(event.trace, self.console_theme))
 
     # -- silences and acks ----------------------------------------------------------------------
 
@@ -677,6 +894,7 @@ class OpsConsoleApp(App[None]):
             self.screen.show(self.board.silences)
 
     async def on_unmount(self) -> None:
+        self.tails.stop_all()
         await self.service.backends.aclose()
 
 

@@ -147,6 +147,7 @@ def console_options(
         author=default_author(context.settings.author or context.config.author),
         ack_duration=context.config.ack_duration,
         journal_path=default_journal_path(),
+        log_buffer=context.config.log_buffer,
     )
 
 

@@ -8,15 +8,16 @@ from typing import Any, ClassVar
 from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
+from textual.widget import Widget
 from textual.widgets import DataTable
 
 from opsconsole.core.alert_filter import AlertFilter
 from opsconsole.core.dashboard import AlertGroupView, Dashboard, PaneName, PaneStatus
+from opsconsole.core.log_buffer import LogBuffer
 from opsconsole.core.value_format import format_duration
 from opsconsole.ui import cells
+from opsconsole.ui.log_view import LogView
 from opsconsole.ui.themes import ConsoleTheme
-
-LOG_ROWS_SHOWN = 500
 
 TITLES: dict[PaneName, str] = {
     "health": "Agent health",
@@ -73,6 +74,11 @@ class Pane(Vertical):
 
     def on_mount(self) -> None:
         self.table.add_columns(*self.columns)
+
+    @property
+    def focus_target(self) -> Widget:
+        """The widget that takes the keys when this pane is active."""
+        return self.table
 
     def set_columns(self, columns: tuple[str, ...]) -> None:
         """Replace the columns (packs differ in their health signals)."""
@@ -248,38 +254,55 @@ class SloPane(Pane):
 
 
 class LogPane(Pane):
-    """The newest lines at the bottom; follows unless paused (new lines are counted, not lost)."""
+    """The live tail: newest at the bottom, following unless paused (new lines are counted).
+
+    Its rows come from the tail's ring buffer through a :class:`LogView`, not from the dashboard.
+    """
 
     name_ = "logs"
-    columns = ("Time", "Level", "Entity", "Message")
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, theme: ConsoleTheme, buffer: LogBuffer | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.paused = False
-        self.unseen = 0
-        self._shown_upto: int | None = None
+        self.view = LogView(buffer or LogBuffer(), theme, id="log-view")
+        self.tail_status = ""
+
+    def compose(self) -> Any:
+        yield self.view
+
+    def on_mount(self) -> None:
+        """No table columns: the view draws its own."""
+
+    @property
+    def focus_target(self) -> Widget:
+        """The log view takes the keys."""
+        return self.view
+
+    @property
+    def paused(self) -> bool:
+        """Whether the view is paused."""
+        return self.view.paused
+
+    def selected(self) -> RowRef | None:
+        """The line under the cursor."""
+        row = self.view.selected()
+        return RowRef("logs", "line", row) if row is not None else None
+
+    def show_tail_status(self, text: str) -> None:
+        """The tail's state, counts and filters."""
+        self.tail_status = text
+        view = self.view
+        mode = (
+            f"PAUSED · {view.unseen} new" if view.paused else "following" if view.follow else "scrolled back"
+        )
+        self.border_title = f"{TITLES['logs']} ({mode})"
+        self.border_subtitle = text
+        self.set_class("⚠" in text, "-error")
 
     def render_dashboard(self, board: Dashboard, theme: ConsoleTheme) -> None:
-        newest = board.logs[-1].ts_ns if board.logs else None
-        if self.paused:
-            self.unseen = sum(1 for r in board.logs if self._shown_upto is None or r.ts_ns > self._shown_upto)
-        else:
-            self.unseen = 0
-            self._shown_upto = newest
-            shown = board.logs[-LOG_ROWS_SHOWN:]
-            rows = [
-                (f"l:{r.ts_ns}:{i}", RowRef("logs", "line", r), cells.log_cells(r, theme))
-                for i, r in enumerate(shown)
-            ]
-            self.fill(rows)
-            if self.table.row_count:
-                self.table.move_cursor(row=self.table.row_count - 1, animate=False)
-                # Follow the tail once layout has settled (the first fill happens before the table
-                # knows its height, so scrolling now could stop short of the newest line).
-                self.call_after_refresh(self.table.scroll_end, animate=False, immediate=True)
-        self.show_status(board.pane_status("logs"), board.now, len(board.logs))
-        mode = f"PAUSED · {self.unseen} new" if self.paused else "following"
-        self.border_title = f"{TITLES['logs']} ({mode})"
+        self.view.console_theme = theme
+        if not self.tail_status:
+            self.show_status(board.pane_status("logs"), board.now, len(self.view.buffer))
+        self.view.refresh()
 
 
 PANE_TYPES: tuple[type[Pane], ...] = (HealthPane, AlertsPane, RedPane, SloPane, LogPane)

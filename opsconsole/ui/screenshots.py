@@ -27,25 +27,50 @@ SHOTS: list[tuple[str, tuple[int, int], tuple[str, ...], str]] = [
     ("detail-npa-2", (160, 50), ("j", "enter"), "dark"),
     ("help", (120, 40), ("question_mark",), "dark"),
     ("slo-core-availability", (120, 40), ("4", "enter"), "dark"),
+    ("logs-from-alert-npa-2", (120, 40), ("2", "j", "j", "j", "enter"), "dark"),
+    ("traces-of-npa-2", (120, 40), ("j", "T"), "dark"),
+    ("trace-waterfall", (140, 40), ("j", "T", "enter"), "dark"),
     ("high-contrast", (160, 45), (), "high-contrast"),
     ("light", (160, 45), (), "light"),
 ]
 
 
+async def finite_work_done(app: OpsConsoleApp) -> None:
+    """Wait for every worker except the log tails, which run until stopped."""
+    finite = [w for w in app.workers if w.group != "logtail"]
+    if finite:  # an empty list means "every worker" to Textual, the endless tail included
+        await app.workers.wait_for_complete(finite)
+
+
 async def settle(app: OpsConsoleApp, pilot: Pilot[None]) -> None:
-    """Wait until the first refresh has landed and every worker (detail loads too) is done."""
+    """Wait until the first refresh has landed, every finite worker (detail loads too) is done and
+    each log tail has its backlog in and is connected (or has said why not)."""
     for _ in range(300):
         await pilot.pause(0.05)
         if app.board is not None and not app._refreshing:
             break
-    await app.workers.wait_for_complete()
+    await finite_work_done(app)
+    for _ in range(200):
+        bindings = list(app.tails.bindings.values())
+        if all(b.tail.settled for b in bindings):
+            break
+        await pilot.pause(0.05)
+    app.tails.pump()
     await pilot.pause(0.2)
-    # The tail follows after layout: wait until it sits at the end and stays there.
-    logs = app.panes["logs"].table
-    last, steady = None, 0
+    # Views follow (or jump to an alert's start) after layout: wait until each has stayed put.
+    last: object = None
+    steady = 0
     for _ in range(100):
-        position = (logs.scroll_y, logs.max_scroll_y, logs.row_count)
-        steady = steady + 1 if position == last and logs.scroll_y >= logs.max_scroll_y else 0
+        app.tails.pump()
+        bindings = list(app.tails.bindings.values())
+        position = [(b.view.scroll_y, b.view.max_scroll_y, b.view.virtual_size.height) for b in bindings]
+        placed = all(
+            b.jump_to_ns is None
+            and b.view.pending_top_seq is None
+            and (not b.view.follow or b.view.scroll_y >= b.view.max_scroll_y)
+            for b in bindings
+        )
+        steady = steady + 1 if position == last and placed else 0
         if steady >= 3:
             break
         last = position
