@@ -34,7 +34,8 @@ async def main():
         while True:
             await pilot.pause(0.01)
             board = app.board
-            if board and board.health and board.red and board.alerts and board.slos and board.logs:
+            tail_in = len(app.panes["logs"].view.buffer)
+            if board and board.health and board.red and board.alerts and board.slos and tail_in:
                 marks["populated"] = time.time() - start
                 break
     background.stop()

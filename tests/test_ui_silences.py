@@ -187,6 +187,8 @@ def _to_form(*fields: tuple[str, str]) -> Callable[[Pilot[Any]], Any]:
         await _select_alert(pilot, app, "AgentHighErrorRate")
         await pilot.press("s")
         await pilot.pause()
+        for field in app.screen.query(Input):
+            field.cursor_blink = False  # a blinking cursor is on or off depending on timing
         for name, value in fields:
             app.screen.query_one(f"#silence-{name}", Input).value = value
         await pilot.pause(0.2)
