@@ -15,6 +15,7 @@ from opsconsole.backends.jaeger import JaegerClient
 from opsconsole.backends.loki import LokiClient
 from opsconsole.backends.loki_tail import LokiTailStream
 from opsconsole.config import EndpointSettings
+from opsconsole.core.trace_layout import build_waterfall
 from opsconsole.demo.stack import DemoStack, DemoUrls
 from tests.demo_fixtures import FROZEN_NOW
 
@@ -119,6 +120,32 @@ async def test_error_log_trace_ids_resolve_to_error_traces_in_jaeger(frozen_demo
         assert any(span.is_error and span.service == "npa" for span in trace.spans)
         roots = [s for s in trace.spans if s.parent_id is None]
         assert len(roots) == 1
+
+
+async def test_waterfall_of_demo_traces_is_a_tree_with_a_connected_critical_path(frozen_demo: Demo) -> None:
+    jaeger = _jaeger(frozen_demo)
+    try:
+        traces = await jaeger.search("npa", start_us=START_NS // 1000, end_us=END_NS // 1000, limit=20)
+    finally:
+        await jaeger.aclose()
+    assert len(traces) >= 10
+    for trace in traces:
+        waterfall = build_waterfall(trace.spans)
+        assert sorted(r.index for r in waterfall.rows) == list(range(len(trace.spans)))
+        rows = {r.index: r for r in waterfall.rows}
+        root = waterfall.rows[0]
+        assert root.depth == 0 and root.critical and trace.spans[root.index].parent_id is None
+        for row in waterfall.rows[1:]:
+            parent = waterfall.parent_of[row.index]
+            assert parent is not None and rows[parent].depth == row.depth - 1
+            if row.critical:  # the path never jumps: a critical span's parent is critical too
+                assert rows[parent].critical
+        # Under every span on the path, the child that finishes last is on it too.
+        for row in waterfall.rows:
+            children = [r.index for r in waterfall.rows if waterfall.parent_of[r.index] == row.index]
+            if row.critical and children:
+                last = max(children, key=lambda c: trace.spans[c].start_us + trace.spans[c].duration_us)
+                assert rows[last].critical
 
 
 async def test_jaeger_services_operations_and_search(frozen_demo: Demo) -> None:

@@ -43,7 +43,7 @@ from opsconsole.ui.screens import DetailScreen, FieldsScreen, HelpScreen
 from opsconsole.ui.silence_screens import ConfirmScreen, FormDefaults, SilenceFormScreen, SilencesScreen
 from opsconsole.ui.slo_screen import SloScreen
 from opsconsole.ui.themes import ConsoleTheme
-from opsconsole.ui.trace_screens import TraceScreen, TraceSearchScreen
+from opsconsole.ui.trace_screens import TraceScreen, TraceSearchScreen, TraceView
 
 PIVOT_LEAD_SECONDS = 300.0  # alert → logs starts this long before the alert began
 PIVOT_BACKLOG = 5000
@@ -324,9 +324,15 @@ class OpsConsoleApp(App[None]):
                     ("↑ ↓, j k", "move"),
                     ("g, G", "top, bottom"),
                     ("PgUp PgDn", "page"),
-                    ("enter", "drill down (agent, service) or show all fields (alert, SLO, log line)"),
+                    (
+                        "enter",
+                        "agent, RED row: detail · alert: its logs from before it began · "
+                        "log line: its trace · SLO: the SLO screen",
+                    ),
                 ],
             ),
+            ("Log tail (pane and log screens)", [*rows(LogView.BINDINGS), ("/", "search the lines held")]),
+            ("Trace", rows(TraceView.BINDINGS)),
             ("Detail screen", rows(DetailScreen.BINDINGS)),
             ("Other", [("ctrl+p", "command palette"), ("ctrl+q", "quit")]),
         ]

@@ -7,8 +7,10 @@ import sys
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import replace
+from typing import Any
 
 from opsconsole.config import ConfigError, EndpointSettings, Overrides, ResolvedContext, resolve_context
+from opsconsole.core.wallboard_figures import PAGES
 from opsconsole.demo.stack import BackgroundStack, DemoStack, DemoUrls
 from opsconsole.mutations.identity import default_author
 from opsconsole.mutations.silences import default_journal_path
@@ -19,6 +21,7 @@ from opsconsole.refresh.session import build_service, choose_pack
 from opsconsole.resources import builtin_queries_dir
 from opsconsole.ui.app import ConsoleOptions, OpsConsoleApp
 from opsconsole.ui.themes import ConsoleTheme, load_themes
+from opsconsole.ui.wallboard import WallboardApp, WallboardOptions
 
 DEMO_PACK = "progressive-framework"
 
@@ -44,7 +47,7 @@ def demo_context() -> ResolvedContext:
     return resolve_context(ConsoleConfig(), Overrides(), environ={})
 
 
-def demo_backends(urls: DemoUrls) -> BackendSet:
+def demo_backends(urls: DemoUrls, *, read_only: bool = False) -> BackendSet:
     """Clients for the demo stack's four servers."""
     from opsconsole.backends.alertmanager import AlertmanagerClient
     from opsconsole.backends.jaeger import JaegerClient
@@ -52,10 +55,13 @@ def demo_backends(urls: DemoUrls) -> BackendSet:
     from opsconsole.backends.prometheus import PrometheusClient
 
     return BackendSet(
-        prometheus=PrometheusClient(EndpointSettings(url=urls.prometheus, name="demo")),
-        alertmanagers=[AlertmanagerClient(EndpointSettings(url=urls.alertmanager, name="demo"))],
-        loki=LokiClient(EndpointSettings(url=urls.loki, name="demo")),
-        jaeger=JaegerClient(EndpointSettings(url=urls.jaeger, name="demo")),
+        prometheus=PrometheusClient(EndpointSettings(url=urls.prometheus, name="demo"), read_only=read_only),
+        alertmanagers=[
+            AlertmanagerClient(EndpointSettings(url=urls.alertmanager, name="demo"), read_only=read_only)
+        ],
+        loki=LokiClient(EndpointSettings(url=urls.loki, name="demo"), read_only=read_only),
+        jaeger=JaegerClient(EndpointSettings(url=urls.jaeger, name="demo"), read_only=read_only),
+        read_only=read_only,
     )
 
 
@@ -154,4 +160,85 @@ def console_options(
 def run_console(options: ConsoleOptions) -> int:
     """Run the app until the user quits."""
     OpsConsoleApp(options).run()
+    return 0
+
+
+def demo_wallboard_options(
+    urls: DemoUrls,
+    *,
+    clock: Callable[[], float] = time.time,
+    theme: str | None = None,
+    pages: tuple[str, ...] = PAGES,
+    rotate_seconds: float = 30.0,
+    auto_refresh: bool = True,
+    refresh_interval: float = 2.0,
+) -> WallboardOptions:
+    """Wallboard options on a running demo stack, read-only like every wallboard."""
+    packs = load_packs([(builtin_queries_dir(), "builtin")])
+    themes, notices = themes_and_notices()
+    context = replace(demo_context(), name="demo")
+
+    def make_service() -> RefreshService:
+        backends = demo_backends(urls, read_only=True)
+        return build_service(context, packs, DEMO_PACK, backends=backends, clock=clock)
+
+    return WallboardOptions(
+        make_service=make_service,
+        themes=themes,
+        theme=pick_theme(themes, theme, "high-contrast"),
+        pages=pages,
+        rotate_seconds=rotate_seconds,
+        refresh_interval=refresh_interval,
+        clock=clock,
+        auto_refresh=auto_refresh,
+        notices=notices,
+    )
+
+
+def run_wallboard(args: Any, *, pages: tuple[str, ...], rotate_seconds: float) -> int:
+    """``opsconsole wallboard``: on the demo stack (``--demo``) or the context in force, read-only."""
+    from opsconsole.cli import resolve_from_args
+    from opsconsole.commands.packs import parse_vars
+    from opsconsole.refresh.session import load_pack_set
+
+    if args.demo:
+        background = BackgroundStack(DemoStack())
+        try:
+            urls = background.start()
+        except OSError as exc:
+            print(f"opsconsole wallboard: cannot start the simulated stack: {exc}", file=sys.stderr)
+            return 1
+        try:
+            options = demo_wallboard_options(
+                urls, theme=args.theme, pages=pages, rotate_seconds=rotate_seconds
+            )
+            WallboardApp(options).run()
+        finally:
+            background.stop()
+        return 0
+    try:
+        context = resolve_from_args(args)
+        if not context.read_only:
+            raise ConfigError("internal: the wallboard context must be read-only")
+        packs = load_pack_set(context)
+        pack_name = choose_pack(context, packs, args.pack)
+        variables = parse_vars(args.var)
+        themes, notices = themes_and_notices()
+    except ConfigError as exc:
+        print(f"opsconsole wallboard: {exc}", file=sys.stderr)
+        return 2
+
+    def make_service() -> RefreshService:
+        return build_service(context, packs, pack_name, variables)
+
+    options = WallboardOptions(
+        make_service=make_service,
+        themes=themes,
+        theme=pick_theme(themes, args.theme, context.config.theme),
+        pages=pages,
+        rotate_seconds=rotate_seconds,
+        refresh_interval=context.config.refresh_interval,
+        notices=notices + [f"pack problem: {e}" for e in packs.errors],
+    )
+    WallboardApp(options).run()
     return 0

@@ -27,6 +27,7 @@ COMMANDS = (
     (":group LABEL,LABEL", "group alerts by these labels"),
     (":silenced on|off, :inhibited on|off", "show or hide suppressed alerts"),
     (":silences", "the silences screen (S)"),
+    (":trace TRACE_ID", "open a trace"),
     ("/ in alerts", 'matchers and words: severity="critical", service=~"agents|db" npa'),
     (":q", "quit"),
 )

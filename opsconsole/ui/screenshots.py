@@ -14,7 +14,8 @@ from textual.pilot import Pilot
 
 from opsconsole.demo.stack import BackgroundStack, DemoStack, DemoUrls
 from opsconsole.ui.app import OpsConsoleApp
-from opsconsole.ui.launch import demo_options
+from opsconsole.ui.launch import demo_options, demo_wallboard_options
+from opsconsole.ui.wallboard import WallboardApp
 
 FROZEN_NOW = 1795320000.0  # 2026-11-22 04:00:00 UTC, five minutes into the default incident
 
@@ -32,6 +33,11 @@ SHOTS: list[tuple[str, tuple[int, int], tuple[str, ...], str]] = [
     ("trace-waterfall", (140, 40), ("j", "T", "enter"), "dark"),
     ("high-contrast", (160, 45), (), "high-contrast"),
     ("light", (160, 45), (), "light"),
+]
+
+WALLBOARD_SHOTS: list[tuple[str, tuple[int, int], int]] = [
+    ("wallboard-overview-160x45", (160, 45), 0),
+    ("wallboard-overview-80x24", (80, 24), 0),
 ]
 
 
@@ -77,6 +83,19 @@ async def settle(app: OpsConsoleApp, pilot: Pilot[None]) -> None:
         await pilot.pause(0.05)
 
 
+async def _shoot_wallboard(urls: DemoUrls, out: Path, name: str, size: tuple[int, int], page: int) -> None:
+    options = demo_wallboard_options(urls, clock=lambda: FROZEN_NOW, auto_refresh=False)
+    app = WallboardApp(options)
+    async with app.run_test(size=size) as pilot:
+        for _ in range(300):
+            await pilot.pause(0.05)
+            if app.board is not None and not app._refreshing:
+                break
+        app.action_page(page)
+        await pilot.pause(0.2)
+        app.save_screenshot(filename=f"{name}.svg", path=str(out))
+
+
 async def _shoot(
     urls: DemoUrls, out: Path, name: str, size: tuple[int, int], keys: tuple[str, ...], theme: str
 ) -> None:
@@ -99,6 +118,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for name, size, keys, theme in SHOTS:
             asyncio.run(_shoot(urls, out, name, size, keys, theme))
+            print(out / f"{name}.svg")
+        for name, size, page in WALLBOARD_SHOTS:
+            asyncio.run(_shoot_wallboard(urls, out, name, size, page))
             print(out / f"{name}.svg")
     finally:
         background.stop()

@@ -1,0 +1,56 @@
+"""``opsconsole wallboard``: the read-only wallboard (big figures, rotating pages)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from opsconsole.config import ConfigError
+from opsconsole.core.wallboard_figures import PAGES
+from opsconsole.packs.variables import parse_duration
+
+
+def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
+    """Add the ``wallboard`` command."""
+    parser = subparsers.add_parser(
+        "wallboard",
+        parents=[common],
+        help="a read-only wallboard: big figures, rotating pages, stale-data banner",
+        description="Full-screen, read-only: every non-GET request is refused inside the process and "
+        "no key can change anything. Pages rotate; a banner says when a backend stops answering.",
+    )
+    parser.add_argument("--rotate", default="30s", metavar="DURATION", help="page rotation (0 stops it)")
+    parser.add_argument(
+        "--pages", default=",".join(PAGES), metavar="LIST", help=f"pages in order, from {', '.join(PAGES)}"
+    )
+    parser.add_argument("--pack", metavar="NAME", help="query pack to show (default: the context's)")
+    parser.add_argument("--var", action="append", default=[], metavar="NAME=VALUE", help="pack variable")
+    parser.add_argument("--theme", metavar="NAME", help="theme (high-contrast suits walls)")
+    parser.add_argument("--demo", action="store_true", help="on the built-in simulated stack")
+    parser.set_defaults(func=run)
+
+
+def parse_pages(text: str) -> tuple[str, ...]:
+    """``overview,alerts`` → the pages; unknown names are an error that lists the known ones."""
+    pages = tuple(p.strip() for p in text.split(",") if p.strip())
+    unknown = [p for p in pages if p not in PAGES]
+    if unknown or not pages:
+        raise ConfigError(
+            f"unknown page(s) {', '.join(unknown) or '(none given)'}: choose from {', '.join(PAGES)}"
+        )
+    return pages
+
+
+def run(args: argparse.Namespace) -> int:
+    """Open the wallboard on the context in force (always read-only) or on the demo stack."""
+    from opsconsole.ui.launch import run_wallboard
+
+    try:
+        pages = parse_pages(args.pages)
+        rotate = 0.0 if args.rotate in ("0", "off") else parse_duration(args.rotate)
+    except (ConfigError, ValueError) as exc:
+        print(f"opsconsole wallboard: {exc}", file=sys.stderr)
+        return 2
+    args.read_only = True  # whatever the context says
+    return run_wallboard(args, pages=pages, rotate_seconds=rotate)

@@ -1,0 +1,346 @@
+"""The read-only wallboard: big figures, rotating pages, freshness per backend, a loud stale banner.
+
+Nothing here can change anything: the app is built on a read-only backend set (every non-GET is
+refused inside the process, before it is sent) and only navigation keys are bound. It is meant
+for a screen on the wall, so nothing bright stays in one place: the content drifts by a cell or
+two every rotation, and the stale banner has no solid background.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Digits, Static
+
+from opsconsole.core.dashboard import Dashboard
+from opsconsole.core.untrusted_text import sanitize
+from opsconsole.core.value_format import format_duration
+from opsconsole.core.wallboard_figures import PAGES, firing, stale_backends, worst_budget
+from opsconsole.refresh.service import RefreshService
+from opsconsole.ui.themes import ConsoleTheme
+
+DRIFT = (0, 1, 2, 1)  # left padding per rotation: nothing static burns in
+LOW_BUDGET = 0.25  # below this share of budget left the figure turns red
+SEVERITY_LEVEL = {"critical": "crit", "warning": "warn"}
+STATE_LEVEL = {"down": "crit", "unhealthy": "crit", "degraded": "warn", "ok": "ok"}
+STATUS_LEVEL = {"page": "crit", "exhausted": "crit", "ticket": "warn", "ok": "ok"}
+
+
+@dataclass
+class WallboardOptions:
+    """What the wallboard needs; ``make_service`` must give a read-only service."""
+
+    make_service: Callable[[], RefreshService]
+    themes: dict[str, ConsoleTheme]
+    theme: str = "dark"
+    pages: tuple[str, ...] = PAGES
+    rotate_seconds: float = 30.0
+    refresh_interval: float = 5.0
+    stale_after: int = 3  # refresh intervals without an answer before the banner shows
+    clock: Callable[[], float] = time.time
+    auto_refresh: bool = True
+    title: str = ""
+    notices: list[str] = field(default_factory=list)
+
+
+class WallboardApp(App[None]):
+    """The wallboard. Keys: next/previous page, a page by number, pause rotation, quit."""
+
+    TITLE = "opsconsole wallboard"
+    CSS = """
+    Screen { layout: vertical; }
+    #wb-header { height: 1; }
+    #wb-banner { height: auto; display: none; text-style: bold; padding: 0 1; }
+    #wb-banner.-visible { display: block; }
+    #wb-body { height: 1fr; }
+    .wb-page { display: none; height: 1fr; }
+    .wb-page.-active { display: block; }
+    #wb-figures { height: auto; }
+    .wb-figure { width: 1fr; height: auto; border: round $panel-lighten-2; padding: 0 1; }
+    .wb-figure Digits { width: auto; }
+    .wb-figure .wb-label { color: $text-muted; }
+    .wb-figure.-bad { border: round $error; }
+    .wb-figure.-bad Digits { color: $error; }
+    #wb-overview-list, #wb-alerts, #wb-slo, #wb-health { height: auto; padding: 0 1; }
+    #wb-footer { height: 1; color: $text-muted; }
+    """
+    # Navigation only: nothing bound here can send anything anywhere.
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit", "Quit"),
+        Binding("right,l,space", "step(1)", "Next page"),
+        Binding("left,h", "step(-1)", "Previous page"),
+        Binding("p", "toggle_rotation", "Pause rotation"),
+        Binding("1", "page(0)", "Page 1", show=False),
+        Binding("2", "page(1)", "Page 2", show=False),
+        Binding("3", "page(2)", "Page 3", show=False),
+        Binding("4", "page(3)", "Page 4", show=False),
+    ]
+
+    def __init__(self, options: WallboardOptions) -> None:
+        super().__init__()
+        self.options = options
+        self.console_theme = options.themes.get(options.theme) or next(iter(options.themes.values()))
+        self.service = options.make_service()
+        if not self.service.backends.read_only:
+            raise ValueError("the wallboard needs a read-only backend set")
+        self.service.poll_logs = False
+        self.board: Dashboard | None = None
+        self.page = 0
+        self.rotating = options.rotate_seconds > 0
+        self.rotations = 0
+        self._next_rotation = options.clock() + options.rotate_seconds
+        self._started = options.clock()
+        self._refreshing = False
+
+    # -- layout -------------------------------------------------------------------------------
+
+    def compose(self) -> Any:
+        yield Static(id="wb-header")
+        yield Static(id="wb-banner")
+        with Vertical(id="wb-body"):
+            for name in self.options.pages:
+                with Vertical(id=f"page-{name}", classes="wb-page"):
+                    if name == "overview":
+                        with Horizontal(id="wb-figures"):
+                            for key, label in (
+                                ("critical", "firing critical"),
+                                ("down", "agents down"),
+                                ("budget", "worst error budget left, %"),
+                            ):
+                                with Vertical(id=f"fig-{key}", classes="wb-figure"):
+                                    yield Digits("–", id=f"digits-{key}")
+                                    yield Static(label, id=f"label-{key}", classes="wb-label")
+                        yield Static(id="wb-overview-list")
+                    else:
+                        yield Static(id=f"wb-{name}")
+        yield Static(id="wb-footer")
+
+    def on_mount(self) -> None:
+        for theme in self.options.themes.values():
+            self.register_theme(theme.textual)
+        self.theme = self.console_theme.textual.name
+        self._show_page()
+        self._render_chrome()
+        self.action_refresh()
+        if self.options.auto_refresh:
+            self.set_interval(self.options.refresh_interval, self.action_refresh)
+            self.set_interval(1.0, self._tick)
+
+    # -- refresh ------------------------------------------------------------------------------
+
+    def action_refresh(self) -> None:
+        """Refresh now unless one is running (a slow backend never piles up work)."""
+        if self._refreshing:
+            return
+        self._refreshing = True
+        self.run_worker(self._refresh(), group="refresh")
+
+    async def _refresh(self) -> None:
+        try:
+            self.board = await self.service.refresh()
+        finally:
+            self._refreshing = False
+        self._render_board()
+
+    def _tick(self) -> None:
+        now = self.options.clock()
+        if self.rotating and now >= self._next_rotation:
+            self.action_step(1)
+        self._render_chrome()
+
+    # -- navigation (the only keys there are) -------------------------------------------------
+
+    def action_step(self, delta: int) -> None:
+        """Next or previous page; the rotation timer starts again."""
+        self.page = (self.page + delta) % len(self.options.pages)
+        self.rotations += 1
+        self._next_rotation = self.options.clock() + self.options.rotate_seconds
+        self._show_page()
+
+    def action_page(self, index: int) -> None:
+        """A page by its number."""
+        if index < len(self.options.pages):
+            self.page = index
+            self._next_rotation = self.options.clock() + self.options.rotate_seconds
+            self._show_page()
+
+    def action_toggle_rotation(self) -> None:
+        """Stop or restart the rotation."""
+        self.rotating = not self.rotating and self.options.rotate_seconds > 0
+        self._next_rotation = self.options.clock() + self.options.rotate_seconds
+        self._render_chrome()
+
+    def _show_page(self) -> None:
+        for index, name in enumerate(self.options.pages):
+            self.query_one(f"#page-{name}").set_class(index == self.page, "-active")
+        self.query_one("#wb-body").styles.padding = (0, 0, 0, DRIFT[self.rotations % len(DRIFT)])
+        self._render_chrome()
+
+    # -- drawing ------------------------------------------------------------------------------
+
+    def _render_chrome(self) -> None:
+        theme = self.console_theme
+        now = self.options.clock()
+        name = self.options.pages[self.page]
+        header = Text()
+        header.append(" WALLBOARD ", style="bold")
+        header.append(f"│ {self.service.context_name} │ {self.service.pack.name} ")
+        header.append(f"│ {self.page + 1}/{len(self.options.pages)} {name} ")
+        header.append(f"│ {datetime.fromtimestamp(now, UTC).strftime('%H:%M:%S')}Z ", style="bold")
+        header.append("│ READ-ONLY ", style=theme.style("muted"))
+        board = self.board
+        if board is not None:
+            for backend in board.backends:
+                label = "am" if backend.kind == "alertmanager" else backend.kind
+                if backend.error:
+                    header.append(f"│ {label} ✖ ", style=theme.style("crit"))
+                elif backend.last_success is not None:
+                    age = format_duration(max(0.0, now - backend.last_success))
+                    header.append(f"│ {label} ● {age} ", style=theme.style("ok"))
+        self.query_one("#wb-header", Static).update(header)
+        footer = Text(" ← → page · 1-4 · p ", style=theme.style("muted"))
+        if self.rotating:
+            left = max(0, round(self._next_rotation - now))
+            footer.append(f"rotation: next in {left}s", style=theme.style("muted"))
+        else:
+            footer.append("rotation paused", style=theme.style("warn"))
+        footer.append(" · q quit", style=theme.style("muted"))
+        self.query_one("#wb-footer", Static).update(footer)
+        self._render_banner(now)
+
+    def _render_banner(self, now: float) -> None:
+        banner = self.query_one("#wb-banner", Static)
+        board = self.board
+        limit = self.options.stale_after * self.options.refresh_interval
+        stale = stale_backends(board, now, limit, self._started) if board is not None else []
+        if board is None and now - self._started >= limit:
+            stale = ["every backend (no answer yet)"]
+        banner.set_class(bool(stale), "-visible")
+        if stale:
+            as_of = datetime.fromtimestamp(board.now, UTC).strftime("%H:%M:%S") if board else "—"
+            text = Text(f"⚠ STALE DATA: no answer from {', '.join(stale)} · figures as of {as_of}Z")
+            # The words move along the line every second: loud without a fixed bright block.
+            shift = int(now) % 4
+            banner.update(Text(" " * shift) + Text(text.plain, style=self.console_theme.style("crit")))
+
+    def _render_board(self) -> None:
+        board = self.board
+        if board is None:
+            return
+        pages = self.options.pages
+        firing_now = firing(board)
+        critical = [a for a in firing_now if a.severity == "critical"]
+        down = [h for h in board.health if h.state == "down"]
+        worst = worst_budget(board)
+        if "overview" in pages:
+            self._figure("critical", str(len(critical)), bad=bool(critical))
+            self._figure(
+                "down",
+                f"{len(down)}",
+                bad=bool(down),
+                label=f"agents down of {len(board.health)}" if board.health else "agents down",
+            )
+            if worst is None:
+                self._figure("budget", "–", bad=False, label="worst error budget left: no SLO data")
+            else:
+                name, remaining = worst
+                percent = max(0, round(remaining * 100))
+                self._figure(
+                    "budget",
+                    str(percent),
+                    bad=remaining < LOW_BUDGET,
+                    label=f"% budget left · {sanitize(name)}",
+                )
+            self.query_one("#wb-overview-list", Static).update(
+                self._alert_table(firing_now[:8], now=board.now)
+            )
+        if "alerts" in pages:
+            self.query_one("#wb-alerts", Static).update(self._alert_table(firing_now, now=board.now))
+        if "slo" in pages:
+            self.query_one("#wb-slo", Static).update(self._slo_table(board))
+        if "health" in pages:
+            self.query_one("#wb-health", Static).update(self._health_table(board))
+        self._render_chrome()
+
+    def _figure(self, key: str, value: str, *, bad: bool, label: str | None = None) -> None:
+        self.query_one(f"#digits-{key}", Digits).update(value)
+        self.query_one(f"#fig-{key}").set_class(bad, "-bad")
+        if label is not None:
+            self.query_one(f"#label-{key}", Static).update(Text(label))
+
+    def _alert_table(self, alerts: list[Any], *, now: float) -> Table | Text:
+        theme = self.console_theme
+        if not alerts:
+            return Text("no alerts firing", style=theme.style("ok"))
+        table = Table(box=None, pad_edge=False, expand=True, header_style="bold")
+        for column in ("severity", "alert", "entity", "for", "summary"):
+            table.add_column(column, no_wrap=column != "summary", overflow="ellipsis")
+        for alert in alerts:
+            level = (
+                "crit" if alert.severity == "critical" else "warn" if alert.severity == "warning" else "info"
+            )
+            table.add_row(
+                Text(alert.severity.upper(), style=theme.style(level)),
+                Text(sanitize(alert.alertname)),
+                Text(sanitize(alert.entity or "—")),
+                Text(format_duration(max(0.0, now - alert.starts_at))),
+                Text(sanitize(alert.summary)),
+            )
+        return table
+
+    def _slo_table(self, board: Dashboard) -> Table | Text:
+        theme = self.console_theme
+        if not board.slos:
+            return Text("no SLOs in this pack", style=theme.style("muted"))
+        table = Table(box=None, pad_edge=False, expand=True, header_style="bold")
+        for column in ("SLO", "objective", "budget left", "worst burn", "status"):
+            table.add_column(column, no_wrap=True)
+        for slo in board.slos:
+            figures = slo.figures
+            remaining = figures.remaining
+            left = "no data" if remaining is None else f"{remaining * 100:.1f}%"
+            worst = figures.worst_burn
+            status = figures.status
+            level = STATUS_LEVEL.get(status, "muted")
+            table.add_row(
+                Text(sanitize(slo.display)),
+                Text(f"{slo.objective * 100:g}% / {slo.window}"),
+                Text(
+                    left, style=theme.style("crit" if remaining is not None and remaining < 0.25 else "none")
+                ),
+                Text(f"{worst[1]:.1f}x over {worst[0]}" if worst else "—"),
+                Text(status.upper(), style=theme.style(level)),
+            )
+        return table
+
+    def _health_table(self, board: Dashboard) -> Table | Text:
+        theme = self.console_theme
+        if not board.health:
+            return Text("no agents in this pack", style=theme.style("muted"))
+        table = Table(box=None, pad_edge=False, expand=True, header_style="bold")
+        for column in ("state", "agent", "alerts", "since"):
+            table.add_column(column, no_wrap=True)
+        for row in board.health:
+            level = {"down": "crit", "unhealthy": "crit", "degraded": "warn", "ok": "ok"}.get(
+                row.state, "muted"
+            )
+            since = format_duration(max(0.0, board.now - row.since)) if row.since is not None else "—"
+            table.add_row(
+                Text(row.state.upper(), style=theme.style(level)),
+                Text(sanitize(row.entity)),
+                Text(str(row.alerts) if row.alerts else "·"),
+                Text(since),
+            )
+        return table
+
+    async def on_unmount(self) -> None:
+        await self.service.backends.aclose()
