@@ -7,7 +7,8 @@ another process: a tail websocket sending winston-JSON lines (the seeds' format,
 at a fixed rate in 10 frames a second. For each offered rate the script reports, as medians over
 runs: lines/s that reached the ring buffer, the event loop's lag (p50/p99 of a 20 ms ticker, the
 delay any key press would wait too) and the round trip of a key press (``j`` in the log pane).
-"Sustained" is the highest rate taken in at >= 98% with a p99 lag under 100 ms. Then a 50,000-line
+The first rate is a baseline (the console's refreshes alone). "Sustained" is the highest rate taken
+in at >= 98% with a p99 lag no more than 100 ms above the baseline's. Then a 50,000-line
 buffer is filled and the process RSS printed, before and after.
 """
 
@@ -152,6 +153,7 @@ async def _measure(urls: object, rate: int, seconds: float, buffer: int) -> dict
         rss_after = _rss_mib()
         held = len(buffer_of)
     lags.sort()
+    lags = lags or [float("nan")]  # a saturated loop may never run the ticker
     return {
         "offered": rate,
         "taken": taken,
@@ -197,7 +199,7 @@ def child(rate: float, seconds: float, buffer: float) -> None:
         urls = replace(background.start(), loki=f"http://127.0.0.1:{port}")
         result = asyncio.run(_measure(urls, int(rate), seconds, int(buffer)))
     finally:
-        hose.terminate()
+        hose.kill()  # a graceful aiohttp shutdown waits a minute for the open websocket
         hose.wait()
         background.stop()
     print(json.dumps(result))
@@ -205,7 +207,7 @@ def child(rate: float, seconds: float, buffer: float) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--rates", default="2000,5000,10000,20000")
+    parser.add_argument("--rates", default="10,2000,5000,10000,20000", help="the first is the baseline")
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--serve", nargs=2, metavar=("PORT", "RATE"), help=argparse.SUPPRESS)
@@ -214,13 +216,24 @@ def main() -> int:
         serve(int(args.serve[0]), int(args.serve[1]))
         return 0
     sustained = 0
+    baseline_p99: float | None = None
     for rate in (int(r) for r in args.rates.split(",")):
-        runs = [_one_run(rate, args.seconds, 50_000) for _ in range(args.runs)]
+        runs = []
+        for _ in range(args.runs):
+            try:
+                runs.append(_one_run(rate, args.seconds, 50_000))
+            except subprocess.CalledProcessError as exc:
+                print(f"  offered {rate}/s: a run failed: {exc.stderr.strip().splitlines()[-1:]}", flush=True)
+        if not runs:
+            continue
 
         def med(key: str, runs: list[dict[str, float]] = runs) -> float:
             return statistics.median(r[key] for r in runs)
 
-        ok = med("taken") >= 0.98 * rate and med("lag_p99_ms") < 100
+        if baseline_p99 is None:
+            # The first rate is the baseline: what the refreshes alone cost the event loop.
+            baseline_p99 = med("lag_p99_ms")
+        ok = med("taken") >= 0.98 * rate and med("lag_p99_ms") <= baseline_p99 + 100
         sustained = rate if ok else sustained
         print(
             f"  offered {rate:>6}/s: taken {med('taken'):>8.0f}/s, loop lag p50 {med('lag_p50_ms'):.1f} ms "
@@ -237,7 +250,8 @@ def main() -> int:
     machine = f"{platform.machine()} {platform.python_implementation()} {platform.python_version()}"
     print(
         f"log_tail_ingest {datetime.now(UTC):%Y-%m-%d} runs={args.runs} sustained={sustained} lines/s "
-        f"(>=98% taken, loop lag p99 < 100 ms) rss_at_full_buffer={rss_full:.0f} MiB "
+        f"(>=98% taken, loop lag p99 within 100 ms of the baseline {baseline_p99 or 0:.0f} ms) "
+        f"rss_at_full_buffer={rss_full:.0f} MiB "
         f"({held:,} lines held; {rss_start:.0f} MiB before filling) machine: {machine}, {os.cpu_count()} CPUs"
     )
     return 0
