@@ -28,6 +28,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SETTLE_SECONDS = 10.0
+SCREENS = ("main", "wallboard")
 
 CHILD = r"""
 import sys, time
@@ -87,7 +88,7 @@ def main() -> int:
     args = parser.parse_args()
     width, height = (int(v) for v in args.size.split("x"))
     figures = {}
-    for screen in ("main", "wallboard"):
+    for screen in SCREENS:
         for data in ("frozen", "live"):
             runs = [_one_run(screen, data, args.seconds, (width, height)) for _ in range(args.runs)]
             figures[(screen, data)] = statistics.median(runs)

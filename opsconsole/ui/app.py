@@ -133,6 +133,8 @@ class OpsConsoleApp(App[None]):
         self._refreshing = False
         self._prompt_mode = "filter"
         self._main_line_filter = ""
+        self._header_drawn = Text()
+        self._tabs_drawn = Text()
         self.messages: list[str] = []
         self.panes: dict[PaneName, Pane] = {cls.name_: cls() for cls in PANE_TYPES if cls is not LogPane}
         self.panes["logs"] = LogPane(self.console_theme, LogBuffer(options.log_buffer))
@@ -254,7 +256,9 @@ class OpsConsoleApp(App[None]):
                 else:
                     age = format_duration(now - backend.last_success)
                     text.append(f"│ {name} ● {age} ", style=theme.style("ok"))
-        self.query_one("#topbar", Static).update(text)
+        if text != self._header_drawn:  # an identical update still repaints (and re-lays out)
+            self._header_drawn = text
+            self.query_one("#topbar", Static).update(text)
 
     def _render_tabs(self) -> None:
         text = Text()
@@ -265,7 +269,9 @@ class OpsConsoleApp(App[None]):
                 label = f"⚠ {label}"
             style = "bold reverse" if name == self.active else ""
             text.append(f" {index} {label} ", style=style)
-        self.query_one("#tabs", Static).update(text)
+        if text != self._tabs_drawn:
+            self._tabs_drawn = text
+            self.query_one("#tabs", Static).update(text)
 
     # -- navigation ---------------------------------------------------------------------------
 

@@ -148,7 +148,9 @@ class LogView(ScrollView, can_focus=True):
             self._apply_pending_top()
         elif self.follow and not self.paused and count:
             self.cursor_seq = self._seq_at(count - 1)
-            self.scroll_to(y=max(0, count - self.size.height), animate=False, immediate=True)
+            bottom = max(0, count - self.size.height)
+            if self.scroll_y != bottom:  # scrolling in place still repaints the scrollbar
+                self.scroll_to(y=bottom, animate=False, immediate=True)
         if self._shown_upto != self.upto:
             self._shown_upto = self.upto
             self.refresh()

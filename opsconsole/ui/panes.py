@@ -67,6 +67,7 @@ class Pane(Vertical):
         self.border_title = TITLES[self.name_]
         self.filter_text = ""
         self.refs: dict[str, RowRef] = {}
+        self._drawn: list[tuple[str, list[Text]]] = []
         self.table = PaneTable(cursor_type="row", zebra_stripes=False, id=f"table-{self.name_}")
 
     def compose(self) -> Any:
@@ -94,17 +95,26 @@ class Pane(Vertical):
         return any(needle in c.plain.lower() for c in row)
 
     def fill(self, rows: list[tuple[str, RowRef, list[Text]]]) -> None:
-        """Replace the rows, keeping the cursor on the same row key when it still exists."""
+        """Replace the rows, keeping the cursor on the same row key when it still exists.
+
+        Rows that look exactly as drawn already are left alone: over SSH, a refresh that changes
+        nothing must write nothing to the terminal.
+        """
+        kept = [(key, ref, row) for key, ref, row in rows if self._keep(row)]
+        drawn = [(key, row) for key, _, row in kept]
+        if drawn == self._drawn and self.table.row_count == len(drawn):
+            self.refs = {key: ref for key, ref, _ in kept}
+            return
+        self._drawn = drawn
         table = self.table
         current = None
         if table.row_count and table.cursor_row < table.row_count:
             current = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
         table.clear()
         self.refs = {}
-        for key, ref, row in rows:
-            if self._keep(row):
-                table.add_row(*row, key=key)
-                self.refs[key] = ref
+        for key, ref, row in kept:
+            table.add_row(*row, key=key)
+            self.refs[key] = ref
         if current in self.refs:
             table.move_cursor(row=table.get_row_index(current), animate=False)
 
@@ -116,19 +126,28 @@ class Pane(Vertical):
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
         return self.refs.get(key or "")
 
-    def show_status(self, status: PaneStatus, now: float, count: int) -> None:
-        """Subtitle: row count and data age, or the error with the age of the data kept."""
+    def set_border(self, *, title: str | None = None, subtitle: str | None = None) -> None:
+        """Change the border texts only when they differ (each change repaints the border)."""
+        if title is not None and title != self.border_title:
+            self.border_title = title
+        if subtitle is not None and subtitle != self.border_subtitle:
+            self.border_subtitle = subtitle
+
+    def status_text(self, status: PaneStatus, now: float, count: int) -> str:
+        """Row count and data age, or the error with the age of the data kept."""
         age = status.age(now)
         if status.error:
             kept = f"showing data from {format_duration(age)} ago" if age is not None else "no data yet"
-            self.border_subtitle = f"⚠ {status.error[:90]} — {kept}"
-            self.add_class("-error")
+            text = f"⚠ {status.error[:90]} — {kept}"
         else:
             rows = f"{count} rows" if count else "no data: the pack's queries returned nothing"
-            self.border_subtitle = f"{rows} · {format_duration(age) if age is not None else '…'}"
-            self.remove_class("-error")
-        if self.filter_text:
-            self.border_subtitle = f"/{self.filter_text} · " + (self.border_subtitle or "")
+            text = f"{rows} · {format_duration(age) if age is not None else '…'}"
+        return f"/{self.filter_text} · {text}" if self.filter_text else text
+
+    def show_status(self, status: PaneStatus, now: float, count: int) -> None:
+        """Subtitle: row count and data age, or the error with the age of the data kept."""
+        self.set_class(bool(status.error), "-error")
+        self.set_border(subtitle=self.status_text(status, now, count))
 
     def render_dashboard(self, board: Dashboard, theme: ConsoleTheme) -> None:
         """Show ``board``'s slice for this pane."""
@@ -230,15 +249,17 @@ class AlertsPane(Pane):
             ]
         self.fill(rows)
         firing = sum(g.firing for g in board.alerts)
-        self.show_status(board.pane_status("alerts"), board.now, shown)
+        status = board.pane_status("alerts")
+        self.set_class(bool(status.error), "-error")
+        subtitle = self.status_text(status, board.now, shown)
         hidden = [
             n for n, on in (("silenced", self.show_silenced), ("inhibited", self.show_inhibited)) if not on
         ]
         if hidden:
-            self.border_subtitle = f"hiding {' and '.join(hidden)} · {self.border_subtitle}"
+            subtitle = f"hiding {' and '.join(hidden)} · {subtitle}"
         if wanted.error:
-            self.border_subtitle = f"⚠ filter: {wanted.error}"
-        self.border_title = f"{TITLES['alerts']} ({firing} firing)"
+            subtitle = f"⚠ filter: {wanted.error}"
+        self.set_border(title=f"{TITLES['alerts']} ({firing} firing)", subtitle=subtitle)
 
 
 class SloPane(Pane):
@@ -294,15 +315,15 @@ class LogPane(Pane):
         mode = (
             f"PAUSED · {view.unseen} new" if view.paused else "following" if view.follow else "scrolled back"
         )
-        self.border_title = f"{TITLES['logs']} ({mode})"
-        self.border_subtitle = text
+        self.set_border(title=f"{TITLES['logs']} ({mode})", subtitle=text)
         self.set_class("⚠" in text, "-error")
 
     def render_dashboard(self, board: Dashboard, theme: ConsoleTheme) -> None:
-        self.view.console_theme = theme
+        if self.view.console_theme is not theme:
+            self.view.console_theme = theme
+            self.view.refresh()
         if not self.tail_status:
             self.show_status(board.pane_status("logs"), board.now, len(self.view.buffer))
-        self.view.refresh()
 
 
 PANE_TYPES: tuple[type[Pane], ...] = (HealthPane, AlertsPane, RedPane, SloPane, LogPane)

@@ -100,6 +100,7 @@ class WallboardApp(App[None]):
         self._next_rotation = options.clock() + options.rotate_seconds
         self._started = options.clock()
         self._refreshing = False
+        self._drawn: dict[str, Text] = {}
 
     # -- layout -------------------------------------------------------------------------------
 
@@ -206,7 +207,7 @@ class WallboardApp(App[None]):
                 elif backend.last_success is not None:
                     age = format_duration(max(0.0, now - backend.last_success))
                     header.append(f"│ {label} ● {age} ", style=theme.style("ok"))
-        self.query_one("#wb-header", Static).update(header)
+        self._update("#wb-header", header)
         footer = Text(" ← → page · 1-4 · p ", style=theme.style("muted"))
         if self.rotating:
             left = max(0, round(self._next_rotation - now))
@@ -214,8 +215,14 @@ class WallboardApp(App[None]):
         else:
             footer.append("rotation paused", style=theme.style("warn"))
         footer.append(" · q quit", style=theme.style("muted"))
-        self.query_one("#wb-footer", Static).update(footer)
+        self._update("#wb-footer", footer)
         self._render_banner(now)
+
+    def _update(self, selector: str, content: Text) -> None:
+        """Update a line only when it changed: an identical update still repaints it (SSH bytes)."""
+        if self._drawn.get(selector) != content:
+            self._drawn[selector] = content
+            self.query_one(selector, Static).update(content)
 
     def _render_banner(self, now: float) -> None:
         banner = self.query_one("#wb-banner", Static)
@@ -230,7 +237,9 @@ class WallboardApp(App[None]):
             text = Text(f"⚠ STALE DATA: no answer from {', '.join(stale)} · figures as of {as_of}Z")
             # The words move along the line every second: loud without a fixed bright block.
             shift = int(now) % 4
-            banner.update(Text(" " * shift) + Text(text.plain, style=self.console_theme.style("crit")))
+            self._update(
+                "#wb-banner", Text(" " * shift) + Text(text.plain, style=self.console_theme.style("crit"))
+            )
 
     def _render_board(self) -> None:
         board = self.board
