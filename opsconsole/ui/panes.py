@@ -16,6 +16,7 @@ from opsconsole.core.dashboard import AlertGroupView, Dashboard, PaneName, PaneS
 from opsconsole.core.log_buffer import LogBuffer
 from opsconsole.core.value_format import format_duration
 from opsconsole.ui import cells
+from opsconsole.ui.drawn import drawn_signature
 from opsconsole.ui.log_view import LogView
 from opsconsole.ui.themes import ConsoleTheme
 
@@ -67,7 +68,7 @@ class Pane(Vertical):
         self.border_title = TITLES[self.name_]
         self.filter_text = ""
         self.refs: dict[str, RowRef] = {}
-        self._drawn: list[tuple[str, list[Text]]] = []
+        self._drawn: list[tuple[str, list[object]]] = []
         self.table = PaneTable(cursor_type="row", zebra_stripes=False, id=f"table-{self.name_}")
 
     def compose(self) -> Any:
@@ -101,7 +102,7 @@ class Pane(Vertical):
         nothing must write nothing to the terminal.
         """
         kept = [(key, ref, row) for key, ref, row in rows if self._keep(row)]
-        drawn = [(key, row) for key, _, row in kept]
+        drawn = [(key, [drawn_signature(cell) for cell in row]) for key, _, row in kept]
         if drawn == self._drawn and self.table.row_count == len(drawn):
             self.refs = {key: ref for key, ref, _ in kept}
             return

@@ -26,6 +26,7 @@ from opsconsole.core.untrusted_text import sanitize
 from opsconsole.core.value_format import format_duration
 from opsconsole.core.wallboard_figures import PAGES, firing, stale_backends, worst_budget
 from opsconsole.refresh.service import RefreshService
+from opsconsole.ui.drawn import drawn_signature
 from opsconsole.ui.themes import ConsoleTheme
 
 DRIFT = (0, 1, 2, 1)  # left padding per rotation: nothing static burns in
@@ -100,7 +101,7 @@ class WallboardApp(App[None]):
         self._next_rotation = options.clock() + options.rotate_seconds
         self._started = options.clock()
         self._refreshing = False
-        self._drawn: dict[str, Text] = {}
+        self._drawn: dict[str, object] = {}
 
     # -- layout -------------------------------------------------------------------------------
 
@@ -218,10 +219,12 @@ class WallboardApp(App[None]):
         self._update("#wb-footer", footer)
         self._render_banner(now)
 
-    def _update(self, selector: str, content: Text) -> None:
-        """Update a line only when it changed: an identical update still repaints it (SSH bytes)."""
-        if self._drawn.get(selector) != content:
-            self._drawn[selector] = content
+    def _update(self, selector: str, content: Text | Table) -> None:
+        """Update a widget only when what it shows changed: an identical update still repaints it,
+        and over SSH every repaint is bytes on the wire."""
+        signature = drawn_signature(content)
+        if self._drawn.get(selector) != signature:
+            self._drawn[selector] = signature
             self.query_one(selector, Static).update(content)
 
     def _render_banner(self, now: float) -> None:
@@ -269,22 +272,22 @@ class WallboardApp(App[None]):
                     bad=remaining < LOW_BUDGET,
                     label=f"% budget left · {sanitize(name)}",
                 )
-            self.query_one("#wb-overview-list", Static).update(
-                self._alert_table(firing_now[:8], now=board.now)
-            )
+            self._update("#wb-overview-list", self._alert_table(firing_now[:8], now=board.now))
         if "alerts" in pages:
-            self.query_one("#wb-alerts", Static).update(self._alert_table(firing_now, now=board.now))
+            self._update("#wb-alerts", self._alert_table(firing_now, now=board.now))
         if "slo" in pages:
-            self.query_one("#wb-slo", Static).update(self._slo_table(board))
+            self._update("#wb-slo", self._slo_table(board))
         if "health" in pages:
-            self.query_one("#wb-health", Static).update(self._health_table(board))
+            self._update("#wb-health", self._health_table(board))
         self._render_chrome()
 
     def _figure(self, key: str, value: str, *, bad: bool, label: str | None = None) -> None:
-        self.query_one(f"#digits-{key}", Digits).update(value)
+        if self._drawn.get(f"#digits-{key}") != value:
+            self._drawn[f"#digits-{key}"] = value
+            self.query_one(f"#digits-{key}", Digits).update(value)
         self.query_one(f"#fig-{key}").set_class(bad, "-bad")
         if label is not None:
-            self.query_one(f"#label-{key}", Static).update(Text(label))
+            self._update(f"#label-{key}", Text(label))
 
     def _alert_table(self, alerts: list[Any], *, now: float) -> Table | Text:
         theme = self.console_theme
