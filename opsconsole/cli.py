@@ -15,7 +15,14 @@ from pathlib import Path
 
 import opsconsole.commands
 from opsconsole import __version__
-from opsconsole.config import ConfigError, Overrides, ResolvedContext, load_config, resolve_context
+from opsconsole.config import (
+    ConfigError,
+    ContextSettings,
+    Overrides,
+    ResolvedContext,
+    load_config,
+    resolve_context,
+)
 
 # These come first in `opsconsole --help`; other command modules follow alphabetically.
 FIRST_COMMANDS = ("console", "demo", "check", "config")
@@ -54,10 +61,20 @@ def backend_flags() -> argparse.ArgumentParser:
 
 
 def resolve_from_args(args: argparse.Namespace) -> ResolvedContext:
-    """The context in force for a parsed command line."""
+    """The context in force for a parsed command line.
+
+    Under ``kubectl opsconsole`` the discovered kube context (``args.kube``) is in force: its
+    endpoints come from discovery, the config file's context of the same name adds the rest,
+    and URL flags still win.
+    """
     config, path = load_config(getattr(args, "config", None))
+    kube: tuple[str, ContextSettings] | None = getattr(args, "kube", None)
+    context = getattr(args, "context", None)
+    if kube is not None:
+        config = config.model_copy(update={"contexts": {**config.contexts, kube[0]: kube[1]}})
+        context = context or kube[0]
     overrides = Overrides(
-        context=getattr(args, "context", None),
+        context=context,
         prometheus=getattr(args, "prometheus", None),
         alertmanagers=tuple(getattr(args, "alertmanager", []) or ()),
         loki=getattr(args, "loki", None),
@@ -84,12 +101,17 @@ def build_parser(prog: str = "opsconsole") -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None, prog: str = "opsconsole") -> int:
-    """Run the CLI; returns the process exit code."""
+def main(
+    argv: Sequence[str] | None = None,
+    prog: str = "opsconsole",
+    kube: tuple[str, ContextSettings] | None = None,
+) -> int:
+    """Run the CLI; returns the process exit code. ``kube``: a discovered kube context to use."""
     parser = build_parser(prog)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         args = parser.parse_args([*(argv if argv is not None else sys.argv[1:]), "console"])
+    args.kube = kube
     try:
         return int(args.func(args))
     except ConfigError as exc:
@@ -100,5 +122,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "opsconsole") -> int:
 
 
 def kubectl_main(argv: Sequence[str] | None = None) -> int:
-    """``kubectl opsconsole``: the same CLI under the kubectl plugin name."""
-    return main(argv, prog="kubectl opsconsole")
+    """``kubectl opsconsole``: kubectl's flags and service discovery, then the same CLI."""
+    from opsconsole.kube.plugin import run
+
+    return run(argv, main)

@@ -320,6 +320,16 @@ def resolve_credentials(auth: AuthSettings, environ: Mapping[str, str] | None = 
     return Credentials(headers, basic)
 
 
+def token_file_in_force(auth: AuthSettings) -> Path | None:
+    """The token file that supplies the bearer token, when it is the source in force.
+
+    Such a token is re-read on change by the transports (rotated tokens), not fixed at start.
+    """
+    if auth.bearer_token is None and not auth.bearer_token_env and auth.bearer_token_file:
+        return auth.bearer_token_file
+    return None
+
+
 def redact_url(url: str) -> str:
     """Hide a password embedded in a URL (``https://user:pw@host``)."""
     parts = urlsplit(url)

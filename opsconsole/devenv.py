@@ -8,8 +8,9 @@ Run with a bare interpreter, before anything is installed::
 It creates ``.venv`` (installing Debian's ``python3-venv`` when the interpreter
 lacks ``ensurepip`` and we are root), installs the package in it (re-installing
 only when ``pyproject.toml`` changed), and for ``test`` installs Debian's
-``prometheus`` and ``prometheus-alertmanager`` when they are missing, because the
-integration tests start real servers. Standard library only.
+``prometheus``, ``prometheus-alertmanager`` and ``chromium`` when they are missing,
+because the integration tests start real servers and load the served wallboard in a
+real browser. Standard library only.
 """
 
 from __future__ import annotations
@@ -24,8 +25,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 VENV = ROOT / ".venv"
 BIN = VENV / "bin"
-SERVER_BINARIES = ("prometheus", "promtool", "prometheus-alertmanager", "amtool")
-DEBIAN_PACKAGES = ("prometheus", "prometheus-alertmanager")
+# Binary the tests run -> the Debian package that provides it.
+TEST_BINARIES = {
+    "prometheus": "prometheus",
+    "promtool": "prometheus",
+    "prometheus-alertmanager": "prometheus-alertmanager",
+    "amtool": "prometheus-alertmanager",
+    # The browser wallboard test loads the page in headless Chromium.
+    "chromium": "chromium",
+}
 
 
 def _say(message: str) -> None:
@@ -91,11 +99,11 @@ def ensure_installed(extras: str) -> None:
 
 
 def ensure_servers() -> None:
-    """Install real Prometheus and Alertmanager (Debian packages) when missing."""
-    missing = [b for b in SERVER_BINARIES if not shutil.which(b)]
+    """Install what the tests run for real (Prometheus, Alertmanager, Chromium) when missing."""
+    missing = [b for b in TEST_BINARIES if not shutil.which(b)]
     if missing:
         _say(f"installing Debian packages for {', '.join(missing)}")
-        _apt_install(list(DEBIAN_PACKAGES))
+        _apt_install(sorted({TEST_BINARIES[b] for b in missing}))
 
 
 def run_tests(pytest_args: list[str]) -> int:

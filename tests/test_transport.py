@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from opsconsole.backends.errors import BackendError, FailureKind, ReadOnlyViolation
-from opsconsole.backends.transport import BackendHttp, RetryPolicy
+from opsconsole.backends.transport import BackendHttp, RetryPolicy, build_requests_session
 from opsconsole.config import EndpointSettings
 from tests.loopback_http import Received, Reply, scripted_server
 from tests.real_servers import free_port
@@ -166,6 +166,34 @@ async def test_auth_headers_reach_the_server(tmp_path: Path, monkeypatch: pytest
     assert second.headers["Authorization"] == "Basic b3BzOnMzY3JldA=="
 
 
+async def test_rotated_token_file_is_picked_up_by_both_stacks(tmp_path: Path) -> None:
+    """Service-account tokens and refreshed kube credentials change in place during a session."""
+    token_file = tmp_path / "token"
+    token_file.write_text("first\n")
+    with scripted_server(lambda r: Reply(200, '{"status":"success","data":{}}')) as server:
+        endpoint = EndpointSettings.model_validate(
+            {"url": server.url, "auth": {"bearer_token_file": str(token_file)}}
+        )
+        client = http(server.url, endpoint=endpoint)
+        session, has_credentials = build_requests_session("prometheus", endpoint, read_only=True)
+        await client.get_json("a")
+        session.get(f"{server.url}/b", timeout=5)
+        token_file.write_text("second-and-longer\n")
+        await client.get_json("c")
+        session.get(f"{server.url}/d", timeout=5)
+        token_file.unlink()  # a rotation caught mid-way: the last good token is kept
+        await client.get_json("e")
+        seen = [(r.path, r.headers.get("Authorization")) for r in server.received]
+    assert has_credentials
+    assert seen == [
+        ("/a", "Bearer first"),
+        ("/b", "Bearer first"),
+        ("/c", "Bearer second-and-longer"),
+        ("/d", "Bearer second-and-longer"),
+        ("/e", "Bearer second-and-longer"),
+    ]
+
+
 async def test_base_url_prefix_is_kept() -> None:
     with scripted_server(lambda r: Reply(200, "{}")) as server:
         await http(f"{server.url}/prometheus").get_json("api/v1/query")
@@ -271,6 +299,17 @@ async def test_tls_unknown_ca_then_trusted_with_ca_file(tls_server: tuple[str, P
     assert err.value.diagnosis.startswith("TLS: unknown CA")
     trusted = EndpointSettings.model_validate({"url": url, "tls": {"ca_file": str(ca)}})
     assert await http(url, endpoint=trusted).get_json("x") == {"ok": True}
+
+
+def test_the_endpoints_ca_file_beats_requests_ca_bundle_in_the_environment(
+    tls_server: tuple[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """requests alone would verify against REQUESTS_CA_BUNDLE and refuse the endpoint's own CA."""
+    url, ca = tls_server
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", ssl.get_default_verify_paths().openssl_cafile)
+    endpoint = EndpointSettings.model_validate({"url": url, "tls": {"ca_file": str(ca)}})
+    session, _ = build_requests_session("prometheus", endpoint, read_only=True)
+    assert session.get(f"{url}/x", timeout=5).status_code == 200
 
 
 async def test_insecure_skip_verify_warns(tls_server: tuple[str, Path]) -> None:

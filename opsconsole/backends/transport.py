@@ -35,7 +35,8 @@ from urllib3.util.retry import Retry as Urllib3Retry
 
 from opsconsole import __version__
 from opsconsole.backends.errors import BackendError, FailureKind, ReadOnlyViolation
-from opsconsole.config import EndpointSettings, resolve_credentials
+from opsconsole.backends.token_file import TokenFile, TokenFileHttpxAuth, TokenFileRequestsAuth
+from opsconsole.config import EndpointSettings, resolve_credentials, token_file_in_force
 from opsconsole.core.untrusted_text import excerpt
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -346,10 +347,15 @@ class BackendHttp:
         stack: httpx.AsyncBaseTransport = RetryTransport(transport=inner, retry=self.retry.for_httpx())
         if self.read_only:
             stack = _ReadOnlyGuard(stack, self.backend)
+        headers = {"User-Agent": USER_AGENT, **creds.headers}
+        auth: httpx.Auth | None = httpx.BasicAuth(*creds.basic) if creds.basic else None
+        if token_path := token_file_in_force(self.endpoint.auth):
+            headers.pop("Authorization", None)
+            auth = TokenFileHttpxAuth(TokenFile(token_path))
         return httpx.AsyncClient(
             base_url=self.endpoint.url + "/",
-            headers={"User-Agent": USER_AGENT, **creds.headers},
-            auth=httpx.BasicAuth(*creds.basic) if creds.basic else None,
+            headers=headers,
+            auth=auth,
             timeout=httpx.Timeout(self.endpoint.timeout),
             transport=stack,
             follow_redirects=False,
@@ -450,6 +456,16 @@ class ReadOnlySession(requests.Session):
         self._backend = backend
         self._read_only = read_only
 
+    def merge_environment_settings(
+        self, url: str | bytes | None, proxies: Any, stream: Any, verify: Any, cert: Any
+    ) -> Any:
+        """requests lets ``REQUESTS_CA_BUNDLE``/``CURL_CA_BUNDLE`` override the session's own CA
+        (psf/requests#3829); the endpoint's ``ca_file`` or explicit skip must win, as with httpx."""
+        settings: Any = super().merge_environment_settings(url, proxies, stream, verify, cert)
+        if verify is None and self.verify is not True:
+            settings["verify"] = self.verify
+        return settings
+
     def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
         method = (request.method or "GET").upper()
         if self._read_only and method not in SAFE_METHODS:
@@ -475,6 +491,9 @@ def build_requests_session(
     session.headers.update({"User-Agent": USER_AGENT, **creds.headers})
     if creds.basic:
         session.auth = creds.basic
+    if token_path := token_file_in_force(endpoint.auth):
+        session.headers.pop("Authorization", None)
+        session.auth = TokenFileRequestsAuth(TokenFile(token_path))
     tls = endpoint.tls
     if tls.insecure_skip_verify:
         warn_insecure(endpoint)
