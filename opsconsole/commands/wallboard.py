@@ -28,7 +28,37 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     parser.add_argument("--var", action="append", default=[], metavar="NAME=VALUE", help="pack variable")
     parser.add_argument("--theme", metavar="NAME", help="theme (high-contrast suits walls)")
     parser.add_argument("--demo", action="store_true", help="on the built-in simulated stack")
+    serve = parser.add_argument_group("serving to browsers (textual-serve)")
+    serve.add_argument("--serve", action="store_true", help="serve the wallboard over HTTP instead")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
+    serve.add_argument("--public-url", metavar="URL", help="the URL browsers use, when behind a proxy")
     parser.set_defaults(func=run)
+
+
+def served_command(args: argparse.Namespace) -> list[str]:
+    """The wallboard command line each browser tab runs: this one, without the serving flags."""
+    command = [sys.executable, "-m", "opsconsole", "wallboard", "--read-only"]
+    for flag, value in (
+        ("--config", args.config),
+        ("--context", args.context),
+        ("--prometheus", args.prometheus),
+        ("--loki", args.loki),
+        ("--jaeger", args.jaeger),
+        ("--rotate", args.rotate),
+        ("--pages", args.pages),
+        ("--pack", args.pack),
+        ("--theme", args.theme),
+    ):
+        if value is not None:
+            command += [flag, str(value)]
+    for url in args.alertmanager or ():
+        command += ["--alertmanager", url]
+    for assignment in args.var or ():
+        command += ["--var", assignment]
+    if args.demo:
+        command.append("--demo")
+    return command
 
 
 def parse_pages(text: str) -> tuple[str, ...]:
@@ -53,4 +83,16 @@ def run(args: argparse.Namespace) -> int:
         print(f"opsconsole wallboard: {exc}", file=sys.stderr)
         return 2
     args.read_only = True  # whatever the context says
+    if args.serve:
+        if getattr(args, "kube", None) is not None:
+            print(
+                "opsconsole wallboard: --serve is not available under kubectl opsconsole; run "
+                "`kubectl opsconsole --discover` and serve with those URLs and a token file instead",
+                file=sys.stderr,
+            )
+            return 2
+        from opsconsole.ui.wallboard_serve import serve_wallboard
+
+        command = served_command(args)
+        return serve_wallboard(command, host=args.host, port=args.port, public_url=args.public_url)
     return run_wallboard(args, pages=pages, rotate_seconds=rotate)
