@@ -8,7 +8,7 @@ Run with a bare interpreter, before anything is installed::
 It creates ``.venv`` (installing Debian's ``python3-venv`` when the interpreter
 lacks ``ensurepip`` and we are root), installs the package in it (re-installing
 only when ``pyproject.toml`` changed), and for ``test`` installs Debian's
-``prometheus``, ``prometheus-alertmanager`` and ``chromium`` when they are missing,
+``prometheus``, ``prometheus-alertmanager``, ``chromium`` and ``tmux`` when they are missing,
 because the integration tests start real servers and load the served wallboard in a
 real browser. Standard library only.
 """
@@ -33,6 +33,8 @@ TEST_BINARIES = {
     "amtool": "prometheus-alertmanager",
     # The browser wallboard test loads the page in headless Chromium.
     "chromium": "chromium",
+    # The terminal tests run the console inside a real tmux.
+    "tmux": "tmux",
 }
 
 

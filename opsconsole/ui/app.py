@@ -38,10 +38,12 @@ from opsconsole.refresh.service import RefreshService
 from opsconsole.ui.log_tails import LogTails
 from opsconsole.ui.log_view import LogView
 from opsconsole.ui.logs_screen import LineFilterChanged, LogsScreen
+from opsconsole.ui.no_color import honour_no_color
 from opsconsole.ui.panes import PANE_TYPES, LogPane, Pane, PaneTable, RowRef
 from opsconsole.ui.screens import DetailScreen, FieldsScreen, HelpScreen
 from opsconsole.ui.silence_screens import ConfirmScreen, FormDefaults, SilenceFormScreen, SilencesScreen
 from opsconsole.ui.slo_screen import SloScreen
+from opsconsole.ui.terminal_signals import exit_cleanly_on_hangup
 from opsconsole.ui.themes import ConsoleTheme
 from opsconsole.ui.trace_screens import TraceScreen, TraceSearchScreen, TraceView
 
@@ -97,6 +99,7 @@ class OpsConsoleApp(App[None]):
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit"),
+        Binding("ctrl+z", "suspend_process", "Suspend", show=False),
         Binding("question_mark", "help", "Help"),
         Binding("tab", "next_pane", "Next pane", priority=True),
         Binding("shift+tab", "previous_pane", "Prev pane", show=False, priority=True),
@@ -122,6 +125,7 @@ class OpsConsoleApp(App[None]):
 
     def __init__(self, options: ConsoleOptions) -> None:
         super().__init__()
+        honour_no_color(self)
         self.options = options
         self.context_name = options.context
         self.pack_name = options.pack
@@ -171,6 +175,7 @@ class OpsConsoleApp(App[None]):
         if self.options.auto_refresh:
             self.set_interval(self.options.refresh_interval, self.action_refresh)
         self._start_main_tail()
+        exit_cleanly_on_hangup(self)
         self.set_interval(0.25, self.tails.pump)
 
     def _start_main_tail(self) -> None:

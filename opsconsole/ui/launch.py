@@ -109,11 +109,12 @@ def run_demo_console(*, seed: int, scenario: str, speed: float, theme: str | Non
     except OSError as exc:
         print(f"opsconsole demo: cannot start the simulated stack: {exc}", file=sys.stderr)
         return 1
+    app = OpsConsoleApp(demo_options(urls, theme=theme))
     try:
-        OpsConsoleApp(demo_options(urls, theme=theme)).run()
+        app.run()
     finally:
         background.stop()
-    return 0
+    return app.return_code or 0
 
 
 def console_options(
@@ -158,9 +159,10 @@ def console_options(
 
 
 def run_console(options: ConsoleOptions) -> int:
-    """Run the app until the user quits."""
-    OpsConsoleApp(options).run()
-    return 0
+    """Run the app until the user quits (or the terminal hangs up: code 129)."""
+    app = OpsConsoleApp(options)
+    app.run()
+    return app.return_code or 0
 
 
 def demo_wallboard_options(
@@ -212,10 +214,11 @@ def run_wallboard(args: Any, *, pages: tuple[str, ...], rotate_seconds: float) -
             options = demo_wallboard_options(
                 urls, theme=args.theme, pages=pages, rotate_seconds=rotate_seconds
             )
-            WallboardApp(options).run()
+            app = WallboardApp(options)
+            app.run()
         finally:
             background.stop()
-        return 0
+        return app.return_code or 0
     try:
         context = resolve_from_args(args)
         if not context.read_only:
@@ -240,5 +243,6 @@ def run_wallboard(args: Any, *, pages: tuple[str, ...], rotate_seconds: float) -
         refresh_interval=context.config.refresh_interval,
         notices=notices + [f"pack problem: {e}" for e in packs.errors],
     )
-    WallboardApp(options).run()
-    return 0
+    app = WallboardApp(options)
+    app.run()
+    return app.return_code or 0

@@ -27,6 +27,8 @@ from opsconsole.core.value_format import format_duration
 from opsconsole.core.wallboard_figures import PAGES, firing, stale_backends, worst_budget
 from opsconsole.refresh.service import RefreshService
 from opsconsole.ui.drawn import drawn_signature
+from opsconsole.ui.no_color import honour_no_color
+from opsconsole.ui.terminal_signals import exit_cleanly_on_hangup
 from opsconsole.ui.themes import ConsoleTheme
 
 DRIFT = (0, 1, 2, 1)  # left padding per rotation: nothing static burns in
@@ -77,6 +79,7 @@ class WallboardApp(App[None]):
     # Navigation only: nothing bound here can send anything anywhere.
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit"),
+        Binding("ctrl+z", "suspend_process", "Suspend", show=False),
         Binding("right,l,space", "step(1)", "Next page"),
         Binding("left,h", "step(-1)", "Previous page"),
         Binding("p", "toggle_rotation", "Pause rotation"),
@@ -88,6 +91,7 @@ class WallboardApp(App[None]):
 
     def __init__(self, options: WallboardOptions) -> None:
         super().__init__()
+        honour_no_color(self)
         self.options = options
         self.console_theme = options.themes.get(options.theme) or next(iter(options.themes.values()))
         self.service = options.make_service()
@@ -136,6 +140,7 @@ class WallboardApp(App[None]):
         if self.options.auto_refresh:
             self.set_interval(self.options.refresh_interval, self.action_refresh)
             self.set_interval(1.0, self._tick)
+        exit_cleanly_on_hangup(self)
 
     # -- refresh ------------------------------------------------------------------------------
 
