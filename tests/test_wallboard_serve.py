@@ -19,6 +19,7 @@ from opsconsole.cli import build_parser
 from opsconsole.commands.wallboard import served_command
 from opsconsole.demo.stack import DemoUrls
 from tests.chromium_cdp import headless_chromium
+from tests.demo_fixtures import running_demo
 from tests.real_servers import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -97,10 +98,14 @@ def test_each_browser_tab_runs_the_same_read_only_wallboard_without_the_serving_
     assert "--pages overview,alerts" in text and "--var env=prod" in text
 
 
-async def test_the_served_wallboard_shows_the_firing_critical_count_in_chromium(
-    tmp_path: Path, live_demo: DemoUrls
-) -> None:
-    urls = live_demo
+async def test_the_served_wallboard_shows_the_firing_critical_count_in_chromium(tmp_path: Path) -> None:
+    # A stack of its own on the wall clock, five minutes into the incident (the session's live demo
+    # may be past it by the time this runs).
+    with running_demo(clock=time.time) as (_, urls):
+        await _check_served_wallboard(tmp_path, urls)
+
+
+async def _check_served_wallboard(tmp_path: Path, urls: DemoUrls) -> None:
     port = free_port()
     env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path / "config"), "NO_COLOR": ""}
     env.pop("NO_COLOR")

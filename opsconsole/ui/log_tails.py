@@ -91,7 +91,10 @@ class LogTails:
 
     def pump(self) -> None:
         """Show what arrived: each view takes in new lines and its status line is rewritten."""
-        for binding in self.bindings.values():
+        for binding in list(self.bindings.values()):
+            # A screen being closed has detached its view before its unmount stops the tail.
+            if not binding.view.is_attached:
+                continue
             binding.view.sync()
             if binding.jump_to_ns is not None and binding.tail.last_ok is not None:
                 binding.view.jump_to_time(binding.jump_to_ns)

@@ -68,8 +68,9 @@ class LogsScreen(Screen[None]):
         self.on_close(self.view)
 
     def set_status(self, text: str) -> None:
-        """The tail's state and counts."""
-        self.query_one("#logs-status", Static).update(Text(text))
+        """The tail's state and counts (ignored while the screen is being built or torn down)."""
+        for status in self.query("#logs-status").results(Static):
+            status.update(Text(text))
 
     def _prompt(self, mode: str, placeholder: str, value: str) -> None:
         prompt = self.query_one("#logs-prompt", Input)
