@@ -195,9 +195,9 @@ class JaegerClient:
                 raise
             payload = await self.http.get_json("api/v3/services")
             data = payload.get("services") if isinstance(payload, dict) else None
-        if not isinstance(data, list):
-            raise self._shape_error("services", ValueError("not a list"))
-        return sorted(str(s) for s in data)
+        if not isinstance(data, list) or not all(isinstance(s, str) for s in data):
+            raise self._shape_error("services", ValueError("not a list of service names"))
+        return sorted(data)
 
     async def operations(self, service: str) -> list[str]:
         """Operation (span) names of one service."""

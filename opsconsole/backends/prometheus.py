@@ -38,6 +38,7 @@ from opsconsole.backends.prometheus_models import (
 )
 from opsconsole.backends.transport import (
     DEFAULT_RETRY,
+    MAX_BODY_BYTES,
     RetryPolicy,
     build_requests_session,
     classify_exception,
@@ -90,8 +91,10 @@ class PrometheusClient:
         retry: RetryPolicy = DEFAULT_RETRY,
         environ: Mapping[str, str] | None = None,
         concurrency: int = 4,
+        max_body_bytes: int = MAX_BODY_BYTES,
     ) -> None:
         self.endpoint = endpoint
+        self.max_body_bytes = max_body_bytes
         self.read_only = read_only
         self._session, self._has_credentials = build_requests_session(
             BACKEND, endpoint, read_only=read_only, retry=retry, environ=environ, pool_size=concurrency
@@ -108,7 +111,7 @@ class PrometheusClient:
     def _validate_response(self, response: requests.Response, *args: Any, **kwargs: Any) -> requests.Response:
         """Response hook: raise typed errors, record the envelope for the current call."""
         url = response.url
-        body = response.text
+        body = self._bounded_text(response)
         if response.status_code != 200:
             raise error_for_status(
                 BACKEND,
@@ -157,6 +160,34 @@ class PrometheusClient:
             envelope.warnings.extend(str(w) for w in payload.get("warnings") or [])
             envelope.infos.extend(str(i) for i in payload.get("infos") or [])
         return response
+
+    def _bounded_text(self, response: requests.Response) -> str:
+        """The body, read no further than ``max_body_bytes``: a runaway query must not eat the RAM.
+
+        Response hooks run before requests reads the body, so it is read here in chunks; the
+        bytes are then handed back to the response (requests has no public way to do that).
+        """
+        too_large = BackendError(
+            BACKEND,
+            FailureKind.TOO_LARGE,
+            f"response larger than {self.max_body_bytes // (1024 * 1024)} MiB; narrow the query",
+            url=response.url,
+        )
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > self.max_body_bytes:
+            response.close()
+            raise too_large
+        if not getattr(response, "_content_consumed", False):
+            chunks: list[bytes] = []
+            size = 0
+            for chunk in response.iter_content(256 * 1024):
+                size += len(chunk)
+                if size > self.max_body_bytes:
+                    response.close()
+                    raise too_large
+                chunks.append(chunk)
+            response._content = b"".join(chunks)
+        return response.text
 
     async def _call(self, what: str, fn: Callable[[], T]) -> tuple[T, _Envelope]:
         envelope = _Envelope()
