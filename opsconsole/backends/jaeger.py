@@ -56,12 +56,26 @@ def _v1_parent(span: Mapping[str, Any]) -> str | None:
     return None
 
 
-def parse_v1_trace(raw: Mapping[str, Any]) -> Trace:
-    """A v1 (UI model) trace; raises ``ValueError``/``KeyError`` on a wrong shape."""
+def _mapping(value: Any, what: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise ValueError(f"{what} is not an object")
+    return value
+
+
+def parse_v1_trace(raw: Any) -> Trace:
+    """A v1 (UI model) trace; raises ``ValueError``/``KeyError``/``TypeError`` on a wrong shape."""
+    raw = _mapping(raw, "trace")
     processes = raw.get("processes") or {}
+    if not isinstance(processes, Mapping):
+        processes = {}
     spans = []
+    if not isinstance(raw["spans"], list):
+        raise ValueError("spans is not a list")
     for s in raw["spans"]:
-        process = processes.get(s.get("processID")) or s.get("process") or {}
+        s = _mapping(s, "span")
+        process = processes.get(str(s.get("processID"))) or s.get("process") or {}
+        if not isinstance(process, Mapping):
+            process = {}
         spans.append(
             Span(
                 trace_id=normalize_trace_id(str(s["traceID"])),
@@ -74,7 +88,7 @@ def parse_v1_trace(raw: Mapping[str, Any]) -> Trace:
                 tags=_tags(s.get("tags")),
                 logs=[
                     SpanLog(timestamp_us=int(log["timestamp"]), fields=_tags(log.get("fields")))
-                    for log in s.get("logs") or []
+                    for log in (_mapping(entry, "span log") for entry in s.get("logs") or [])
                 ],
                 process_tags=_tags(process.get("tags")),
                 warnings=[str(w) for w in s.get("warnings") or []],
@@ -203,12 +217,17 @@ class JaegerClient:
         """Operation (span) names of one service."""
         try:
             data = await self._v1_data("api/operations", {"service": service})
-            return sorted({str(o["name"]) if isinstance(o, dict) else str(o) for o in data or []})
         except BackendError as exc:
             if exc.status not in V3_FALLBACK_STATUSES:
                 raise
-        data = await self._v1_data(f"api/services/{service}/operations")
-        return sorted(str(o) for o in data or [])
+            data = await self._v1_data(f"api/services/{service}/operations")
+        data = [] if data is None else data
+        if not isinstance(data, list):
+            raise self._shape_error("operations", ValueError("not a list of operations"))
+        names = [o.get("name") if isinstance(o, dict) else o for o in data]
+        if not all(isinstance(n, str) for n in names):
+            raise self._shape_error("operations", ValueError("not a list of operation names"))
+        return sorted({str(n) for n in names})
 
     async def search(
         self,
@@ -234,6 +253,8 @@ class JaegerClient:
             params["maxDuration"] = max_duration
         try:
             data = await self._v1_data("api/traces", params)
+            if not isinstance(data, list | None):
+                raise ValueError("traces is not a list")
             traces = [parse_v1_trace(t) for t in data or []]
         except BackendError as exc:
             if exc.status not in V3_FALLBACK_STATUSES:
@@ -294,6 +315,8 @@ class JaegerClient:
                 raise BackendError(
                     BACKEND, FailureKind.NOT_FOUND, f"trace {tid} not found", url=self.endpoint.url
                 )
+            if not isinstance(data, list):
+                raise ValueError("traces is not a list")
             return parse_v1_trace(data[0])
         except (KeyError, TypeError, ValueError) as exc:
             raise self._shape_error("trace", exc) from None

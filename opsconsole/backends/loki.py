@@ -217,7 +217,11 @@ class LokiClient:
             if exc.kind is FailureKind.NOT_FOUND:
                 return LokiBuildInfo()
             raise
-        return LokiBuildInfo.model_validate(data if isinstance(data, dict) else {})
+        try:
+            return LokiBuildInfo.model_validate(data if isinstance(data, dict) else {})
+        except ValidationError as exc:
+            message = f"unexpected Loki buildinfo: {exc.errors(include_url=False)[0]['msg']}"
+            raise BackendError(BACKEND, FailureKind.WRONG_SHAPE, message, url=self.endpoint.url) from None
 
     async def probe(self) -> BackendInfo:
         """Ready check and version for ``opsconsole check``."""

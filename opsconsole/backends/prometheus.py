@@ -327,7 +327,7 @@ class PrometheusClient:
         if match:
             params["match[]"] = list(match)
         data, _ = await self._call("labels", lambda: self._api.get_label_names(params=params))
-        return [str(x) for x in data or []]
+        return self._strings(data, "labels")
 
     async def label_values(self, name: str, start: float, end: float, match: Sequence[str] = ()) -> list[str]:
         """Values of label ``name`` in ``start..end``."""
@@ -336,7 +336,11 @@ class PrometheusClient:
             params["match[]"] = list(match)
         label = quote(name, safe="")
         data, _ = await self._call("label values", lambda: self._api.get_label_values(label, params=params))
-        return [str(x) for x in data or []]
+        return self._strings(data, "label values")
+
+    def _strings(self, data: Any, what: str) -> list[str]:
+        parsed: list[str] = self._parse(TypeAdapter(list[str]), data or [], what, self.endpoint.url)
+        return parsed
 
     async def series(self, match: Sequence[str], start: float, end: float) -> list[dict[str, str]]:
         """Label sets of the series matching any selector in ``match``."""
