@@ -56,8 +56,11 @@ def parse_tail_frame(text: str) -> TailBatch:
     payload = json.loads(text)
     if not isinstance(payload, dict):
         raise ValueError("tail frame is not an object")
-    streams = [Stream.model_validate(s) for s in payload.get("streams") or []]
+    raw_streams = payload.get("streams") or []
     dropped = payload.get("dropped_entries") or []
+    if not isinstance(raw_streams, list) or not isinstance(dropped, list):
+        raise ValueError("tail frame streams/dropped_entries are not lists")
+    streams = [Stream.model_validate(s) for s in raw_streams]
     return TailBatch(entries=merge_streams(streams, "forward"), dropped=len(dropped))
 
 

@@ -562,6 +562,8 @@ class OpsConsoleApp(App[None]):
         elif ref.kind == "line":
             line = ref.payload
             self.push_screen(FieldsScreen("log line", sorted(line.fields.items())))
+        elif ref.kind == "more":
+            self.action_filter()  # the rows not drawn are reached by narrowing
 
     async def _show_alert(self, alert: AlertView) -> None:
         history = await self.service.alert_history(alert.labels)

@@ -62,6 +62,9 @@ class Pane(Vertical):
     name_: PaneName = "health"
     columns: tuple[str, ...] = ()
     ALLOW_MAXIMIZE = True
+    # Nobody reads ten thousand rows at 3 a.m.; drawing them costs a second per keystroke.
+    # The worst rows come first, the rest are counted in a last row and reached by filtering.
+    max_rows = 1000
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(id=f"pane-{self.name_}", classes="pane", **kwargs)
@@ -89,19 +92,28 @@ class Pane(Vertical):
             self.table.clear(columns=True)
             self.table.add_columns(*columns)
 
+    def _more_cell(self, more: int) -> Text:
+        return Text(f"… {more:,} more rows not drawn: / to filter", style="italic")
+
     def _keep(self, row: list[Text]) -> bool:
         if not self.filter_text:
             return True
         needle = self.filter_text.lower()
         return any(needle in c.plain.lower() for c in row)
 
-    def fill(self, rows: list[tuple[str, RowRef, list[Text]]]) -> None:
+    def fill(self, rows: list[tuple[str, RowRef, list[Text]]], more: int = 0) -> None:
         """Replace the rows, keeping the cursor on the same row key when it still exists.
 
         Rows that look exactly as drawn already are left alone: over SSH, a refresh that changes
-        nothing must write nothing to the terminal.
+        nothing must write nothing to the terminal. At most ``max_rows`` rows are drawn; ``more``
+        (rows the caller did not even build) and any cut here are summed up in a last row.
         """
         kept = [(key, ref, row) for key, ref, row in rows if self._keep(row)]
+        if len(kept) > self.max_rows:
+            more += len(kept) - self.max_rows
+            kept = kept[: self.max_rows]
+        if more:
+            kept.append(("more", RowRef(self.name_, "more", None), [self._more_cell(more)]))
         drawn = [(key, [drawn_signature(cell) for cell in row]) for key, _, row in kept]
         if drawn == self._drawn and self.table.row_count == len(drawn):
             self.refs = {key: ref for key, ref, _ in kept}
@@ -125,7 +137,8 @@ class Pane(Vertical):
         if not table.row_count:
             return None
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        return self.refs.get(key or "")
+        ref = self.refs.get(key or "")
+        return None if ref is None or ref.kind == "more" else ref
 
     def set_border(self, *, title: str | None = None, subtitle: str | None = None) -> None:
         """Change the border texts only when they differ (each change repaints the border)."""
@@ -229,13 +242,18 @@ class AlertsPane(Pane):
 
     def render_dashboard(self, board: Dashboard, theme: ConsoleTheme) -> None:
         wanted = self.current_filter()
-        rows = []
+        rows: list[tuple[str, RowRef, list[Text]]] = []
         shown = 0
+        not_built = 0  # rows past max_rows: counted, never turned into cells
         for index, full in enumerate(board.alerts):
             kept = tuple(a for a in full.alerts if wanted.keeps(a))
             if not kept:
                 continue
             shown += len(kept)
+            room = self.max_rows - len(rows)
+            if room <= 0:
+                not_built += 1 + len(kept)
+                continue
             group = AlertGroupView(full.key, kept)
             rows.append(
                 (
@@ -246,9 +264,10 @@ class AlertsPane(Pane):
             )
             rows += [
                 (f"a:{a.fingerprint}", RowRef("alerts", "alert", a), cells.alert_cells(a, theme, board.now))
-                for a in group.alerts
+                for a in group.alerts[: room - 1]
             ]
-        self.fill(rows)
+            not_built += max(0, len(group.alerts) - (room - 1))
+        self.fill(rows, more=not_built)
         firing = sum(g.firing for g in board.alerts)
         status = board.pane_status("alerts")
         self.set_class(bool(status.error), "-error")
