@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
-import statistics
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime
+
+from startup_figures import startup_summary  # next to this script, on the path when run as one
 
 CHILD = r"""
 import asyncio, json, sys, time
@@ -60,22 +59,8 @@ def main() -> int:
             timeout=120,
         )
         results.append(json.loads(out.stdout.strip().splitlines()[-1]))
-    first = statistics.median(r["first_frame"] for r in results)
-    populated = statistics.median(r["populated"] for r in results)
-    machine = f"{platform.machine()} {platform.python_implementation()} {platform.python_version()}"
-    print(
-        f"demo_startup {datetime.now(UTC):%Y-%m-%d} runs={args.runs} "
-        f"first_frame_median={first:.2f}s all_panes_populated_median={populated:.2f}s "
-        f"(min {min(r['populated'] for r in results):.2f}s, max {max(r['populated'] for r in results):.2f}s) "
-        f"machine: {machine}, {_cpus()} CPUs"
-    )
+    print(startup_summary("demo_startup", results, "all_panes_populated"))
     return 0
-
-
-def _cpus() -> int:
-    import os
-
-    return os.cpu_count() or 0
 
 
 if __name__ == "__main__":

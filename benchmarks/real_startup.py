@@ -16,16 +16,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+from startup_figures import startup_summary  # next to this script, on the path when run as one
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -158,15 +156,7 @@ def main() -> int:
         finally:
             prometheus.stop()
             alertmanager.stop()
-    first = statistics.median(r["first_frame"] for r in results)
-    populated = statistics.median(r["populated"] for r in results)
-    machine = f"{platform.machine()} {platform.python_implementation()} {platform.python_version()}"
-    print(
-        f"real_startup {datetime.now(UTC):%Y-%m-%d} runs={args.runs} "
-        f"first_frame_median={first:.2f}s panes_populated_median={populated:.2f}s "
-        f"(min {min(r['populated'] for r in results):.2f}s, max {max(r['populated'] for r in results):.2f}s) "
-        f"machine: {machine}, {os.cpu_count()} CPUs"
-    )
+    print(startup_summary("real_startup", results, "panes_populated"))
     return 0
 
 

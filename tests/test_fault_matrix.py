@@ -170,20 +170,6 @@ async def test_the_slow_answer_just_under_the_timeout_is_an_answer(
             assert board.pane_status(pane).error is None, (kind, pane, board.pane_status(pane))
 
 
-@pytest.mark.parametrize("kind", list(PANES))
-async def test_dns_failure_is_named_and_touches_only_its_panes(kind: str, live_demo: DemoUrls) -> None:
-    service = _service(live_demo, kind, "http://backend.invalid:9090")
-    try:
-        board = await service.refresh()
-    finally:
-        await service.backends.aclose()
-    for pane in PANES[kind]:
-        error = board.pane_status(pane).error
-        assert error is not None and "dns" in error.lower(), error
-    for pane in (p for p in ALL_PANES if p not in PANES[kind]):
-        assert board.pane_status(pane).error is None
-
-
 @pytest.fixture(scope="module")
 def tls_proxy_url(live_demo: DemoUrls) -> Iterator[str]:
     """An HTTPS server with a certificate from a CA nobody trusts."""
@@ -212,18 +198,24 @@ def tls_proxy_url(live_demo: DemoUrls) -> Iterator[str]:
         server.shutdown()
 
 
+CONFIG_FAULTS = {"dns": "dns", "unknown_ca": "tls: unknown ca"}
+
+
+@pytest.mark.parametrize("fault", list(CONFIG_FAULTS))
 @pytest.mark.parametrize("kind", list(PANES))
-async def test_tls_with_an_unknown_ca_is_named_and_touches_only_its_panes(
-    kind: str, live_demo: DemoUrls, tls_proxy_url: str
+async def test_configuration_faults_are_named_and_touch_only_their_panes(
+    kind: str, fault: str, live_demo: DemoUrls, request: pytest.FixtureRequest
 ) -> None:
-    service = _service(live_demo, kind, tls_proxy_url)
+    """A name that does not resolve, a certificate from an unknown CA: not transient, so no healing."""
+    url = "http://backend.invalid:9090" if fault == "dns" else request.getfixturevalue("tls_proxy_url")
+    service = _service(live_demo, kind, url)
     try:
         board = await service.refresh()
     finally:
         await service.backends.aclose()
     for pane in PANES[kind]:
         error = board.pane_status(pane).error
-        assert error is not None and "tls: unknown ca" in error.lower(), error
+        assert error is not None and CONFIG_FAULTS[fault] in error.lower(), error
     for pane in (p for p in ALL_PANES if p not in PANES[kind]):
         assert board.pane_status(pane).error is None
 

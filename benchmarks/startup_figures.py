@@ -1,0 +1,25 @@
+"""The one-line summary both start-up benchmarks print (medians over runs, machine, date)."""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+from datetime import UTC, datetime
+
+
+def machine() -> str:
+    """``x86_64 CPython 3.11.7, 2 CPUs``: what the README rows quote with each figure."""
+    python = f"{platform.python_implementation()} {platform.python_version()}"
+    return f"{platform.machine()} {python}, {os.cpu_count()} CPUs"
+
+
+def startup_summary(name: str, results: list[dict[str, float]], populated_label: str) -> str:
+    """``<name> <date> runs=N first_frame_median=… <populated_label>_median=… (min, max) machine``."""
+    first = statistics.median(r["first_frame"] for r in results)
+    populated = [r["populated"] for r in results]
+    return (
+        f"{name} {datetime.now(UTC):%Y-%m-%d} runs={len(results)} first_frame_median={first:.2f}s "
+        f"{populated_label}_median={statistics.median(populated):.2f}s "
+        f"(min {min(populated):.2f}s, max {max(populated):.2f}s) machine: {machine()}"
+    )
