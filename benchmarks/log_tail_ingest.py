@@ -27,6 +27,7 @@ import time
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -54,6 +55,11 @@ def _line(n: int, ts_ns: int) -> str:
     )
 
 
+async def _read_until_closed(ws: Any) -> None:
+    async for _ in ws:
+        pass
+
+
 def serve(port: int, rate: int) -> None:
     """A Loki with an empty history and a tail that sends ``rate`` lines a second."""
     from aiohttp import web
@@ -64,6 +70,9 @@ def serve(port: int, rate: int) -> None:
     async def tail(request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse()
         await ws.prepare(request)
+        # aiohttp answers the client's keepalive pings only while someone reads; without this the
+        # client gives up after 40 s and reconnects into a firehose that has no history to replay.
+        reader = asyncio.ensure_future(_read_until_closed(ws))
         per_frame = max(1, rate // FRAMES_PER_SECOND)
         n = 0
         next_at = time.monotonic()
@@ -78,6 +87,7 @@ def serve(port: int, rate: int) -> None:
                 break
             next_at += 1 / FRAMES_PER_SECOND
             await asyncio.sleep(max(0.0, next_at - time.monotonic()))
+        reader.cancel()
         return ws
 
     app = web.Application()
