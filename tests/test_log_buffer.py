@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -34,6 +36,18 @@ def test_an_empty_buffer_and_clear() -> None:
     buffer.dropped = 4
     buffer.clear()
     assert (len(buffer), buffer.received, buffer.dropped, buffer.evicted) == (0, 0, 0, 0)
+
+
+def test_a_full_buffer_gives_the_cycle_collector_almost_nothing_to_scan() -> None:
+    # Every full collection walks every tracked object: 10,000 held rows must not be 10,000 more
+    # (at 5,000 lines/s that walk paused the UI for 150-200 ms every second or two).
+    gc.collect()
+    before = len(gc.get_objects())
+    buffer = LogBuffer(10_000)
+    buffer.extend(_row(n, agent_id=f"a{n}", trace_id=f"{n:032x}") for n in range(1, 12_001))
+    gc.collect()
+    assert len(gc.get_objects()) - before < 100
+    assert buffer.get(12_000) == _row(12_000, agent_id="a12000", trace_id=f"{12_000:032x}")
 
 
 def test_capacity_must_be_positive() -> None:

@@ -25,6 +25,7 @@ from opsconsole.packs.schema import LogFields
 
 NS = 1_000_000_000
 GAP_LEVEL = "gap"  # rows the console inserts itself (never from Loki)
+ROWS_PER_SLICE = 200  # ~2-3 ms of parsing between chances for the UI to run
 
 
 def entry_row(entry: LogEntry, fields: LogFields) -> LogRow:
@@ -138,7 +139,15 @@ class LogTail:
             self.buffer.dropped += batch.dropped
             if batch.skipped is not None:
                 self.buffer.append(self._skipped_row(*batch.skipped))
-            self.buffer.extend(entry_row(e, self.fields) for e in batch.entries)
+            await self._take(batch.entries)
+
+    async def _take(self, entries: list[LogEntry]) -> None:
+        """Parse entries into the buffer a slice at a time, letting the event loop run between
+        slices: frames that queued up (a firehose, a catch-up) would otherwise be parsed in one go
+        while key presses wait behind them."""
+        for start in range(0, len(entries), ROWS_PER_SLICE):
+            self.buffer.extend(entry_row(e, self.fields) for e in entries[start : start + ROWS_PER_SLICE])
+            await asyncio.sleep(0)
 
     def _skipped_row(self, from_ns: int, to_ns: int) -> LogRow:
         """The marker for lines the tail did not load after an outage (too many to replay)."""

@@ -35,6 +35,7 @@ from opsconsole.packs.logql_check import check_logql
 from opsconsole.packs.variables import parse_duration
 from opsconsole.refresh.pivots import alert_entity
 from opsconsole.refresh.service import RefreshService
+from opsconsole.ui.collector import settle_after_startup
 from opsconsole.ui.log_tails import LogTails
 from opsconsole.ui.log_view import LogView
 from opsconsole.ui.logs_screen import LineFilterChanged, LogsScreen
@@ -225,6 +226,7 @@ class OpsConsoleApp(App[None]):
             self._refreshing = False
         self.board = board
         self._render_board()
+        self.call_after_refresh(settle_after_startup)
 
     def _render_board(self) -> None:
         if self.board is None:

@@ -26,6 +26,7 @@ from opsconsole.core.untrusted_text import sanitize
 from opsconsole.core.value_format import format_duration
 from opsconsole.core.wallboard_figures import PAGES, firing, stale_backends, worst_budget
 from opsconsole.refresh.service import RefreshService
+from opsconsole.ui.collector import settle_after_startup
 from opsconsole.ui.drawn import drawn_signature
 from opsconsole.ui.no_color import honour_no_color
 from opsconsole.ui.terminal_signals import exit_cleanly_on_hangup
@@ -157,6 +158,7 @@ class WallboardApp(App[None]):
         finally:
             self._refreshing = False
         self._render_board()
+        self.call_after_refresh(settle_after_startup)
 
     def _tick(self) -> None:
         now = self.options.clock()
