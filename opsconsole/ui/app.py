@@ -263,9 +263,10 @@ class OpsConsoleApp(App[None]):
                 else:
                     age = format_duration(now - backend.last_success)
                     text.append(f"│ {name} ● {age} ", style=theme.style("ok"))
-        if text != self._header_drawn:  # an identical update still repaints (and re-lays out)
+        if text != self._header_drawn:  # an identical update still repaints
             self._header_drawn = text
-            self.query_one("#topbar", Static).update(text)
+            # One row whatever it says: a layout pass would repaint every scrollbar on screen.
+            self.query_one("#topbar", Static).update(text, layout=False)
 
     def _render_tabs(self) -> None:
         text = Text()
@@ -278,7 +279,7 @@ class OpsConsoleApp(App[None]):
             text.append(f" {index} {label} ", style=style)
         if text != self._tabs_drawn:
             self._tabs_drawn = text
-            self.query_one("#tabs", Static).update(text)
+            self.query_one("#tabs", Static).update(text, layout=False)
 
     # -- navigation ---------------------------------------------------------------------------
 

@@ -143,7 +143,13 @@ class LogView(ScrollView, can_focus=True):
         if self.row_filter.active:
             self._rescan()
         count = self._visible_count()
-        self.virtual_size = Size(self.scrollable_content_region.width, count)
+        size = Size(self.scrollable_content_region.width, count)
+        if size != self.virtual_size:
+            # Growing by a few lines is not a layout change: a layout pass repaints every
+            # scrollbar on the screen, which was the largest share of what a live console wrote to
+            # the terminal. Textual still lays out when the scrollbar appears or goes.
+            self.set_reactive(LogView.virtual_size, size)
+            self._scroll_update(size)
         if self.pending_top_seq is not None:
             self._apply_pending_top()
         elif self.follow and not self.paused and count:
