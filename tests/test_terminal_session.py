@@ -222,3 +222,31 @@ def test_inside_tmux_the_console_draws_and_follows_a_resize(tmux: list[str], tmp
     borders = [line.rstrip() for line in lines if line.startswith("╰")]
     assert borders and all(len(line) <= 80 and line.endswith("╯") for line in borders), narrow
     subprocess.run([*tmux, "send-keys", "-t", "oc", "q"], check=True)
+
+
+# The demo with its clock stopped: every refresh (each 2 s) returns the same answers.
+_FROZEN_DEMO = """
+import sys
+from opsconsole.demo.stack import BackgroundStack, DemoStack
+from opsconsole.ui.app import OpsConsoleApp
+from opsconsole.ui.launch import demo_options
+from opsconsole.ui.screenshots import FROZEN_NOW
+
+clock = lambda: FROZEN_NOW
+stack = BackgroundStack(DemoStack(clock=clock, lead_in=300))
+try:
+    OpsConsoleApp(demo_options(stack.start(), clock=clock)).run()
+finally:
+    stack.stop()
+"""
+
+
+def test_refreshes_with_unchanged_data_write_nothing_to_the_terminal() -> None:
+    session = PtySession(PtySession.python("-c", _FROZEN_DEMO), size=(120, 40))
+    try:
+        session.wait_for(FIRST_FRAME)
+        session.read_for(8.0)  # the first refreshes fill the panes
+        quiet = session.read_for(6.0)  # three more refreshes
+    finally:
+        session.close()
+    assert len(quiet) < 256, quiet[:400]
