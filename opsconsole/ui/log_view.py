@@ -148,8 +148,12 @@ class LogView(ScrollView, can_focus=True):
             # Growing by a few lines is not a layout change: a layout pass repaints every
             # scrollbar on the screen, which was the largest share of what a live console wrote to
             # the terminal. Textual still lays out when the scrollbar appears or goes.
-            self.set_reactive(LogView.virtual_size, size)
-            self._scroll_update(size)
+            scroll_update = getattr(self, "_scroll_update", None)  # Textual's, not public API
+            if scroll_update is None:
+                self.virtual_size = size  # correct, only noisier
+            else:
+                self.set_reactive(LogView.virtual_size, size)
+                scroll_update(size)
         if self.pending_top_seq is not None:
             self._apply_pending_top()
         elif self.follow and not self.paused and count:
