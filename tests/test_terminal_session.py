@@ -3,6 +3,7 @@ usable and lose nothing, 16 colours, NO_COLOR, and tmux with a resize."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -250,3 +251,23 @@ def test_refreshes_with_unchanged_data_write_nothing_to_the_terminal() -> None:
     finally:
         session.close()
     assert len(quiet) < 256, quiet[:400]
+
+
+def test_output_to_a_hung_up_terminal_is_dropped_instead_of_raising() -> None:
+    # Raising killed Textual's output thread, and the exit then blocked on its full queue.
+    from opsconsole.ui.terminal_output import HungUpTolerantOutput
+
+    master, slave = os.openpty()
+    output = HungUpTolerantOutput(open(slave, "w", buffering=1))  # noqa: SIM115 (closed below)
+    try:
+        output.write("before\n")
+        output.flush()
+        assert os.read(master, 100) == b"before\r\n" and not output.gone
+        os.close(master)  # the connection drops
+        for _ in range(40):
+            assert output.write("after\n") == len("after\n")
+            output.flush()
+        assert output.gone
+    finally:
+        with contextlib.suppress(OSError):
+            output.stream.close()

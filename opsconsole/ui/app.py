@@ -14,6 +14,7 @@ from textual import on
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.containers import Container
+from textual.driver import Driver
 from textual.widgets import DataTable, Footer, Input, Static
 
 from opsconsole.backends.errors import BackendError
@@ -44,6 +45,7 @@ from opsconsole.ui.panes import PANE_TYPES, LogPane, Pane, PaneTable, RowRef
 from opsconsole.ui.screens import DetailScreen, FieldsScreen, HelpScreen
 from opsconsole.ui.silence_screens import ConfirmScreen, FormDefaults, SilenceFormScreen, SilencesScreen
 from opsconsole.ui.slo_screen import SloScreen
+from opsconsole.ui.terminal_output import hang_up_tolerant_driver
 from opsconsole.ui.terminal_signals import exit_cleanly_on_hangup
 from opsconsole.ui.themes import ConsoleTheme
 from opsconsole.ui.trace_screens import TraceScreen, TraceSearchScreen, TraceView
@@ -162,6 +164,10 @@ class OpsConsoleApp(App[None]):
                 yield self.panes[name]
         yield Input(id="prompt")
         yield Footer()
+
+    def get_driver_class(self) -> type[Driver]:
+        """Textual's choice, with terminal output that survives a hang-up (see terminal_output)."""
+        return hang_up_tolerant_driver(super().get_driver_class())
 
     def on_mount(self) -> None:
         for theme in self.options.themes.values():

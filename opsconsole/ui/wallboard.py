@@ -19,6 +19,7 @@ from rich.text import Text
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.driver import Driver
 from textual.widgets import Digits, Static
 
 from opsconsole.core.dashboard import Dashboard
@@ -29,6 +30,7 @@ from opsconsole.refresh.service import RefreshService
 from opsconsole.ui.collector import settle_after_startup
 from opsconsole.ui.drawn import drawn_signature
 from opsconsole.ui.no_color import honour_no_color
+from opsconsole.ui.terminal_output import hang_up_tolerant_driver
 from opsconsole.ui.terminal_signals import exit_cleanly_on_hangup
 from opsconsole.ui.themes import ConsoleTheme
 
@@ -130,6 +132,10 @@ class WallboardApp(App[None]):
                     else:
                         yield Static(id=f"wb-{name}")
         yield Static(id="wb-footer")
+
+    def get_driver_class(self) -> type[Driver]:
+        """Textual's choice, with terminal output that survives a hang-up (see terminal_output)."""
+        return hang_up_tolerant_driver(super().get_driver_class())
 
     def on_mount(self) -> None:
         for theme in self.options.themes.values():
