@@ -332,3 +332,35 @@ async def test_v_shows_every_field_of_a_line(frozen_demo: Demo) -> None:
         assert isinstance(app.screen, FieldsScreen)
         fields = dict(app.screen.fields)
         assert {"level", "message", "agent_id", "trace_id", "event_type"} <= set(fields)
+
+
+async def test_new_log_lines_scroll_the_tail_without_a_layout_pass(
+    frozen_demo: Demo, monkeypatch: Any
+) -> None:
+    # A layout pass repaints every scrollbar on the screen: 3-7 times a second with a moving tail,
+    # the largest share of what a live console wrote over SSH.
+    from textual.widget import Widget
+
+    app = demo_app(frozen_demo[1])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        view = _log_view(app)
+        layouts: list[str] = []
+        refresh = Widget.refresh
+
+        def counting_refresh(self: Widget, *regions: Any, layout: bool = False, **kwargs: Any) -> Any:
+            if layout:
+                layouts.append(type(self).__name__)
+            return refresh(self, *regions, layout=layout, **kwargs)
+
+        monkeypatch.setattr(Widget, "refresh", counting_refresh)
+        for _ in range(5):
+            base = view.buffer.last_seq
+            view.buffer.extend(
+                log_row(NS * (2_000_000_000 + base + n), f"line {base + n}", {}) for n in range(40)
+            )
+            app.tails.pump()
+            await pilot.pause()
+        assert layouts == []
+        assert view.virtual_size.height == len(view.buffer)
+        assert view.selected() is not None and view.selected().message == f"line {view.buffer.last_seq - 1}"
