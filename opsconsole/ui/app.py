@@ -19,7 +19,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 
 from opsconsole.backends.errors import BackendError
 from opsconsole.core.alert_matchers import LabelMatcher
-from opsconsole.core.dashboard import PANES, AlertView, Dashboard, PaneName, SloRow
+from opsconsole.core.dashboard import PANES, AlertView, Dashboard, LogRow, PaneName, SloRow
 from opsconsole.core.log_buffer import DEFAULT_CAPACITY, LogBuffer
 from opsconsole.core.search_text import TraceQuery, line_filter_stage, parse_trace_query
 from opsconsole.core.silence_draft import (
@@ -41,7 +41,7 @@ from opsconsole.ui.log_tails import LogTails
 from opsconsole.ui.log_view import LogView
 from opsconsole.ui.logs_screen import LineFilterChanged, LogsScreen
 from opsconsole.ui.no_color import honour_no_color
-from opsconsole.ui.panes import PANE_TYPES, LogPane, Pane, PaneTable, RowRef
+from opsconsole.ui.panes import PANE_TYPES, AlertsPane, LogPane, Pane, PaneTable, RowRef
 from opsconsole.ui.screens import DetailScreen, FieldsScreen, HelpScreen
 from opsconsole.ui.silence_screens import ConfirmScreen, FormDefaults, SilenceFormScreen, SilencesScreen
 from opsconsole.ui.slo_screen import SloScreen
@@ -124,6 +124,7 @@ class OpsConsoleApp(App[None]):
         Binding("4", "pane('slo')", "SLO", show=False),
         Binding("5", "pane('logs')", "Logs", show=False),
         Binding("escape", "clear_filter", "Clear filter", show=False),
+        Binding("A", "all_alerts", "All alerts", show=False),
     ]
 
     def __init__(self, options: ConsoleOptions) -> None:
@@ -188,6 +189,13 @@ class OpsConsoleApp(App[None]):
     def _start_main_tail(self) -> None:
         pane = self._log_pane()
         request = self.service.tail_request()
+        logs = self.service.pack.logs
+        if request is None and logs is not None and logs.unavailable:
+            # Said where the eye is, not as an empty pane: where the logs are and how to read them.
+            pane.view.buffer.append(LogRow(int(self.options.clock() * 1e9), "gap", "", logs.unavailable, ""))
+            pane.view.refresh()
+            pane.show_tail_status("not in Loki: see the line above")
+            return
         if request is None:
             pane.show_tail_status("this pack has no logs section")
             return
@@ -230,8 +238,12 @@ class OpsConsoleApp(App[None]):
             board = await self.service.refresh()
         finally:
             self._refreshing = False
+        previous = self.board.notices if self.board is not None else []
         self.board = board
         self._render_board()
+        for notice in board.notices:
+            if notice not in previous:
+                self.notify(notice, severity="warning", timeout=20)
         self.call_after_refresh(settle_after_startup)
 
     def _render_board(self) -> None:
@@ -375,6 +387,14 @@ class OpsConsoleApp(App[None]):
             self.screen.minimize()
         else:
             self.screen.maximize(self.panes[self.active], container=False)
+
+    def action_all_alerts(self) -> None:
+        """A: every alert Alertmanager holds, or back to those the pack's matchers select."""
+        pane = self.panes["alerts"]
+        if isinstance(pane, AlertsPane):
+            pane.show_all = not pane.show_all
+            self._render_board()
+            self.notify("showing every alert" if pane.show_all else f"showing the alerts of {self.pack_name}")
 
     def action_pause_logs(self) -> None:
         """Pause or resume following the log tail (paused lines are counted, not lost)."""
@@ -559,8 +579,8 @@ class OpsConsoleApp(App[None]):
         if ref.kind == "entity":
             row = ref.payload
             health = self.service.pack.health
-            labels = {health.entity.type_label: row.entity_type} if health else {}
-            self._open_detail(f"{row.entity_type} {row.entity}", None, labels, row.entity)
+            labels = {health.entity.type_labels[0]: row.entity_type} if health else {}
+            self._open_detail(f"{row.entity_type} {row.display}", None, labels, row.entity)
         elif ref.kind == "row":
             row = ref.payload
             self._open_detail(f"{row.group_display} {row.key}", row.group, row.labels, None)
@@ -637,7 +657,11 @@ class OpsConsoleApp(App[None]):
         if ref.kind == "entity":
             return ref.payload.entity_type, ref.payload.entity
         if ref.kind == "row" and pack.health is not None:
-            return ref.payload.labels.get(pack.health.entity.type_label), None
+            kind = next(
+                (ref.payload.labels[k] for k in pack.health.entity.type_labels if k in ref.payload.labels),
+                None,
+            )
+            return kind, None
         if ref.kind == "alert":
             return alert_entity(pack, ref.payload.labels)
         return None, None

@@ -272,7 +272,11 @@ class WallboardApp(App[None]):
                 "down",
                 f"{len(down)}",
                 bad=bool(down),
-                label=f"agents down of {len(board.health)}" if board.health else "agents down",
+                label=(
+                    f"{board.entity_display}s down of {len(board.health)}"
+                    if board.health
+                    else f"{board.entity_display}s down"
+                ),
             )
             if worst is None:
                 self._figure("budget", "–", bad=False, label="worst error budget left: no SLO data")
