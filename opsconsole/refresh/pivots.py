@@ -60,4 +60,5 @@ def entity_service(
     """The Jaeger service of an entity, from ``traces.service``; None without a mapping."""
     if pack.traces is None or entity_type is None:
         return None
-    return expand(pack.traces.service, {**values, "entity_type": entity_type, "entity": entity or ""})
+    template = pack.traces.service_by_type.get(entity_type, pack.traces.service)
+    return expand(template, {**values, "entity_type": entity_type, "entity": entity or ""})

@@ -251,12 +251,18 @@ class RefreshService:
         texts = plan.texts(window)
         values = {part: _scalar(await batch.instant(text, now)) for part, text in texts.items()}
         value: float | None
+        total = values.get("total")
+        # A part with no series while there is traffic counted nothing: a 5xx counter appears with
+        # the first 5xx, so "no bad series" is 0 bad events, not "no data" (no traffic stays that).
+        for part in ("bad", "good"):
+            if part in values and values[part] is None and total is not None and total > 0:
+                values[part] = 0.0
         if "error_ratio" in values:
             value = error_ratio(values["error_ratio"], 1.0)
         elif "bad" in values:
-            value = error_ratio(values["bad"], values.get("total"))
+            value = error_ratio(values["bad"], total)
         else:
-            good, total = values.get("good"), values.get("total")
+            good = values.get("good")
             value = None if good is None or total is None else error_ratio(total - good, total)
         if slow:
             self._slow_ratios[key] = (now, value)
