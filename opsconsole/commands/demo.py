@@ -26,6 +26,12 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         choices=sorted(SCENARIOS),
         help="scripted incident to play (default npa-degradation)",
     )
+    parser.add_argument(
+        "--pack",
+        default="progressive-framework",
+        metavar="NAME",
+        help="built-in pack to show (default progressive-framework; freeagentics too)",
+    )
     parser.add_argument("--serve-only", action="store_true", help="only serve the four APIs and print URLs")
     parser.add_argument("--port", type=int, default=0, help="first port for --serve-only (default: any free)")
     parser.add_argument("--theme", metavar="NAME", help="dark, light, high-contrast, monochrome, or yours")
@@ -72,4 +78,6 @@ def run(args: argparse.Namespace) -> int:
         return 0
     from opsconsole.ui.launch import run_demo_console
 
-    return run_demo_console(seed=args.seed, scenario=args.scenario, speed=args.speed, theme=args.theme)
+    return run_demo_console(
+        seed=args.seed, scenario=args.scenario, speed=args.speed, theme=args.theme, pack=args.pack
+    )

@@ -215,7 +215,7 @@ def prometheus_app(sim: SimulatedPrometheus) -> web.Application:
                 "data": {
                     "alerts": [
                         {
-                            "labels": a.labels,
+                            "labels": a.stored_labels,
                             "annotations": a.annotations,
                             "state": a.state,
                             "activeAt": datetime.fromtimestamp(a.active_at).astimezone().isoformat(),
@@ -231,25 +231,26 @@ def prometheus_app(sim: SimulatedPrometheus) -> web.Application:
     async def rules(_: web.Request) -> web.Response:
         now = sim.clock()
         active = sim.rules.alerts(now)
-        out = []
+        groups: dict[str, list[dict[str, Any]]] = {}
         for rule in sim.rules.rules:
             mine = [a for a in active if a.rule is rule]
             state = (
                 "firing" if any(a.state == "firing" for a in mine) else ("pending" if mine else "inactive")
             )
-            out.append(
+            groups.setdefault(rule.group, []).append(
                 {
                     "name": rule.name,
                     "query": rule.expr,
                     "duration": rule.for_seconds,
                     "labels": rule.labels,
-                    "annotations": {"summary": rule.summary},
+                    "annotations": rule.annotation_templates,
                     "state": state,
                     "health": "ok",
                     "type": "alerting",
                     "alerts": [
                         {
-                            "labels": a.labels,
+                            "labels": a.stored_labels,
+                            "annotations": a.annotations,
                             "state": a.state,
                             "value": format_value(a.value),
                             "activeAt": datetime.fromtimestamp(a.active_at).astimezone().isoformat(),
@@ -258,30 +259,37 @@ def prometheus_app(sim: SimulatedPrometheus) -> web.Application:
                     ],
                 }
             )
-        group = {
-            "name": "progressive-framework",
-            "file": "demo.rules.yaml",
-            "interval": sim.scrape_interval,
-            "rules": out,
-        }
-        return web.json_response({"status": "success", "data": {"groups": [group]}})
+        data = [
+            {
+                "name": name,
+                "file": "/etc/prometheus/rules/alert-rules.yml",
+                "interval": sim.scrape_interval,
+                "rules": rules,
+            }
+            for name, rules in groups.items()
+        ]
+        return web.json_response({"status": "success", "data": {"groups": data}})
 
     @routes.get("/api/v1/targets")
     async def targets(_: web.Request) -> web.Response:
         now = sim.clock()
         active = []
         for inst in sim.world.instances:
+            if inst.target is None:
+                continue
             up = not sim.world.effect(inst, now).down
+            discovered = inst.target.discovered_labels()
             active.append(
                 {
+                    "discoveredLabels": discovered,
                     "labels": inst.labels(),
                     "scrapePool": inst.job,
-                    "scrapeUrl": f"http://{inst.instance}/metrics",
+                    "scrapeUrl": f"http://{inst.target.address}{inst.target.job.metrics_path}",
                     "health": "up" if up else "down",
                     "lastError": "" if up else "connection refused",
                     "lastScrape": datetime.fromtimestamp(now).astimezone().isoformat(),
                     "lastScrapeDuration": 0.004,
-                    "scrapeInterval": "15s",
+                    "scrapeInterval": inst.target.job.scrape_interval,
                 }
             )
         return web.json_response(

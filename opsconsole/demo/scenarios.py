@@ -2,13 +2,18 @@
 
 A scenario maps *scenario time* ``tau`` (seconds since the demo started,
 multiplied by ``--speed``) to how each instance deviates from calm. Before the
-demo started, and after the scenario ends, the world is calm.
+demo started, and after the scenario ends, the world is calm. The thresholds the
+incidents cross are the seeds' own alert rules (``alert_rules.py``).
 
 ``npa-degradation`` (default, ~10 minutes at speed 1):
-  0-60 s calm; 60-300 s npa-2's latency climbs to 6x and its error ratio to 12%
-  (health degraded, queue grows, memory climbs); 150-420 s npa-3 is down (scrapes
-  fail, it restarts at 420 s: counters reset, restart counter +1); 300-480 s
-  npa-2 recovers; calm after 480 s.
+  0-45 s calm; 45-120 s npa-2's latency climbs to 15x (p95 well over the 10 s of
+  AgentHighLatency) and 15% of its requests fail with 5xx, its health gauge drops
+  to 0; from 30 s the MCA pods retry against it and fail coordinations
+  (AgentCoordinationFailure);
+  150-420 s npa-3 is down (scrapes fail, it restarts at 420 s: counters reset,
+  restart counter +1); 330-480 s npa-2 recovers; calm after 480 s. Meanwhile
+  FreeAgentics' API returns 5xx (APIHighErrorRate) and its agent coordination
+  fails (AgentCoordinationFailures) from 30 s to about 420 s.
 
 ``db-connection-exhaustion`` (~9 minutes at speed 1):
   0-60 s calm; 60-240 s PostgreSQL connections climb from ~40 to the limit of
@@ -31,7 +36,8 @@ class Effect:
     latency_scale: float = 1.0
     health: float = 1.0
     memory_extra: float = 0.0
-    queue_extra: float = 0.0
+    connections_extra: float = 0.0
+    coordination_failure: float = 0.0  # share of coordinations that fail (MCA, FreeAgentics)
 
 
 CALM = Effect()
@@ -65,20 +71,28 @@ class Scenario:
 
 def _npa_effect(agent_id: str, tau: float) -> Effect:
     if agent_id == "npa-2":
-        level = _bump(tau, (60, 240), (300, 480))
+        level = _bump(tau, (45, 120), (330, 480))
         return Effect(
-            extra_error=0.12 * level,
-            latency_scale=1 + 5 * level,
-            health=1.0 if level < 0.3 else (0.5 if level < 0.85 else 0.0),
-            memory_extra=350e6 * level,
-            queue_extra=240 * level,
+            extra_error=0.15 * level,
+            latency_scale=1 + 14 * level,
+            health=0.0 if level > 0.6 else 1.0,
+            memory_extra=300e6 * level,
+            connections_extra=40 * level,
         )
     if agent_id == "npa-3" and 150 <= tau < 420:
         return Effect(down=True, health=0.0)
     if agent_id.startswith("mca-"):
-        # The coordinator retries against the slow NPA: a little slower, a few more errors.
-        level = _bump(tau, (60, 240), (300, 480))
-        return Effect(extra_error=0.01 * level, latency_scale=1 + 0.6 * level)
+        # The coordinator retries against the slow NPA: slower, some 5xx, failed coordinations.
+        level = _bump(tau, (30, 90), (330, 480))
+        return Effect(
+            extra_error=0.02 * level, latency_scale=1 + 0.8 * level, coordination_failure=0.3 * level
+        )
+    if agent_id == "fa-api":
+        level = _bump(tau, (30, 90), (360, 480))
+        return Effect(extra_error=0.04 * level, latency_scale=1 + 2 * level)
+    if agent_id == "fa-coordination":
+        level = _bump(tau, (30, 90), (360, 480))
+        return Effect(coordination_failure=0.1 * level, latency_scale=1 + 3 * level)
     return CALM
 
 

@@ -287,7 +287,8 @@ class TracesSection(_Strict):
 
     service: str = Field(description="Jaeger service for an entity, e.g. $entity_type")
     service_by_type: dict[str, str] = Field(
-        default_factory=dict, description="exceptions to `service` by entity type, e.g. the core API's own name"
+        default_factory=dict,
+        description="exceptions to `service` by entity type, e.g. the core API's own name",
     )
     trace_id_field: str = "trace_id"
 

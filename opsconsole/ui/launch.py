@@ -75,6 +75,7 @@ def demo_options(
     variables: Mapping[str, str] | None = None,
     contexts: tuple[str, ...] = ("demo",),
     author: str | None = None,
+    pack: str = DEMO_PACK,
 ) -> ConsoleOptions:
     """Console options wired to a running demo stack (every context name points at it)."""
     packs = load_packs([(builtin_queries_dir(), "builtin")])
@@ -88,7 +89,7 @@ def demo_options(
     return ConsoleOptions(
         make_service=make_service,
         context=contexts[0],
-        pack=DEMO_PACK,
+        pack=pack,
         contexts=list(contexts),
         packs=sorted(packs.packs),
         themes=themes,
@@ -101,15 +102,24 @@ def demo_options(
     )
 
 
-def run_demo_console(*, seed: int, scenario: str, speed: float, theme: str | None = None) -> int:
+def run_demo_console(
+    *, seed: int, scenario: str, speed: float, theme: str | None = None, pack: str = DEMO_PACK
+) -> int:
     """``opsconsole demo``: the simulated stack on a background thread, the console in front."""
+    known = load_packs([(builtin_queries_dir(), "builtin")]).packs
+    if pack not in known:
+        print(
+            f"opsconsole demo: no built-in pack {pack!r} (built in: {', '.join(sorted(known))})",
+            file=sys.stderr,
+        )
+        return 2
     background = BackgroundStack(DemoStack(seed=seed, scenario=scenario, speed=speed))
     try:
         urls = background.start()
     except OSError as exc:
         print(f"opsconsole demo: cannot start the simulated stack: {exc}", file=sys.stderr)
         return 1
-    app = OpsConsoleApp(demo_options(urls, theme=theme))
+    app = OpsConsoleApp(demo_options(urls, theme=theme, pack=pack))
     try:
         app.run()
     finally:

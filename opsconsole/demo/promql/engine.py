@@ -37,6 +37,14 @@ from opsconsole.demo.promql.values import (
 
 LOOKBACK = 300.0
 SPARSE_AFTER = 2 * 3600.0  # longer rate()/increase() ranges are read sparsely when gaps are known
+STEPWISE_OVER_TIME = {
+    "avg_over_time",
+    "min_over_time",
+    "max_over_time",
+    "sum_over_time",
+    "count_over_time",
+    "last_over_time",
+}
 
 
 def _expand(replacement: str, match: re.Match[str]) -> str:
@@ -116,6 +124,10 @@ class Engine:
     def __init__(self, series: Callable[[], Sequence[SeriesLike]], scrape_interval: float = 15.0) -> None:
         self._series = series
         self.scrape_interval = scrape_interval
+        # The world's series never change, only their values: a selector picks the same ones every
+        # time (cached per selector, dropped if the series list is ever a different length).
+        self._selected: dict[tuple[object, ...], list[SeriesLike]] = {}
+        self._selected_for = -1
 
     # -- selection ----------------------------------------------------------------------------
 
@@ -124,13 +136,21 @@ class Engine:
         matchers = list(selector.matchers.matchers)
         if selector.matchers.or_matchers:
             raise Unsupported("'or' inside a selector")
+        everything = self._series()
+        if len(everything) != self._selected_for:
+            self._selected, self._selected_for = {}, len(everything)
+        key = (name, *((m.name, str(m.op), m.value) for m in matchers))
+        found = self._selected.get(key)
+        if found is not None:
+            return found
         out = []
-        for series in self._series():
+        for series in everything:
             if name and series.name != name:
                 continue
             labels = {"__name__": series.name, **dict(series.labels)}
             if all(self._matches(m, labels) for m in matchers):
                 out.append(series)
+        self._selected[key] = out
         return out
 
     @staticmethod
@@ -199,6 +219,8 @@ class Engine:
         wanted = {first, last}
         for gap_start, gap_end in gaps:
             for edge in (gap_start, gap_end):
+                if not math.isfinite(edge):
+                    continue
                 grid = math.floor(edge / step) * step
                 wanted.update(
                     g for g in (grid - step, grid, grid + step, grid + 2 * step) if first <= g <= last
@@ -292,9 +314,60 @@ class Engine:
 
     # -- functions ----------------------------------------------------------------------------
 
+    def _stepwise_over_time(self, name: str, node: Any, t: float) -> Vector | None:
+        """``avg/min/max/sum/count/last_over_time`` of a long range over series that declare where
+        their value can change (``breaks``, e.g. ``up``): each constant stretch is counted, not read
+        point by point (a 30-day ``avg_over_time(up[30d])`` would be 172,800 reads per series).
+        None when a matching series declares no breaks (the caller then reads every point)."""
+        selector = node.vector_selector
+        at = t - _seconds(selector.offset)
+        lo, hi = at - _seconds(node.range), at
+        step = self.scrape_interval
+        matching = self._matching(selector)
+        if not all(getattr(series, "breaks", None) is not None for series in matching):
+            return None
+        out: Vector = []
+        for series in matching:
+            edges = sorted({lo, *(b for b in series.breaks() if lo < b <= hi)})  # type: ignore[attr-defined]
+            stretches: list[tuple[float, float]] = []  # (value, samples)
+            last: float | None = None
+            for index, begin in enumerate(edges):
+                end = edges[index + 1] if index + 1 < len(edges) else math.nextafter(hi, math.inf)
+                first = math.ceil(begin / step) * step
+                if first >= end:
+                    continue
+                count = math.floor((math.nextafter(end, -math.inf) - first) / step) + 1
+                value = series.value(first)
+                if value is None:
+                    continue
+                stretches.append((value, float(count)))
+                last = value
+            if not stretches:
+                continue
+            samples = sum(n for _, n in stretches)
+            value = {
+                "avg_over_time": math.fsum(v * n for v, n in stretches) / samples,
+                "sum_over_time": math.fsum(v * n for v, n in stretches),
+                "count_over_time": samples,
+                "min_over_time": min(v for v, _ in stretches),
+                "max_over_time": max(v for v, _ in stretches),
+                "last_over_time": last if last is not None else math.nan,
+            }[name]
+            labels = _labels(series)
+            out.append(Sample(labels if name == "last_over_time" else without_name(labels), value))
+        return out
+
     def _call(self, node: Any, t: float) -> Value:
         name = node.func.name
         args = list(node.args)
+        if (
+            name in STEPWISE_OVER_TIME
+            and type(args[0]).__name__ == "MatrixSelector"
+            and _range_of(args[0]) > SPARSE_AFTER
+        ):
+            stepwise = self._stepwise_over_time(name, args[0], t)
+            if stepwise is not None:
+                return stepwise
         if name in {"rate", "increase", "delta", "irate", "idelta"} or name in fn.OVER_TIME:
             long_counter_range = (
                 name in {"rate", "increase"}
