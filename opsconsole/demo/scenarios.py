@@ -89,7 +89,7 @@ def _npa_effect(agent_id: str, tau: float) -> Effect:
         )
     if agent_id == "fa-api":
         level = _bump(tau, (30, 90), (360, 480))
-        return Effect(extra_error=0.04 * level, latency_scale=1 + 2 * level)
+        return Effect(extra_error=0.06 * level, latency_scale=1 + 2 * level)
     if agent_id == "fa-coordination":
         level = _bump(tau, (30, 90), (360, 480))
         return Effect(coordination_failure=0.1 * level, latency_scale=1 + 3 * level)

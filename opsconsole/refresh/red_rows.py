@@ -55,12 +55,14 @@ def red_group_rows(
         "errors": group.errors.thresholds,
     }
     duration = group.duration
-    dur_unit = duration.unit if isinstance(duration, HistogramDuration) else "s"
     for part in ("p50", "p95", "p99"):
-        units[part] = dur_unit
-        thresholds[part] = (
-            duration.thresholds if isinstance(duration, HistogramDuration) and part == "p99" else None
-        )
+        if isinstance(duration, HistogramDuration):
+            units[part] = duration.unit
+            thresholds[part] = duration.thresholds if part == "p99" else None
+        else:  # explicit quantile queries carry their own unit and thresholds
+            query = getattr(duration, part)
+            units[part] = query.unit or "s" if query is not None else "s"
+            thresholds[part] = query.thresholds if query is not None else None
     ids = {part: f"red.{name}.{part}" for part in PARTS}
 
     def key_of(metric: Mapping[str, str]) -> Key:

@@ -228,12 +228,14 @@ class Engine:
         points = sorted((s, v) for s in wanted if (v := series.value(s)) is not None)
         if not points:
             return []
-        missing = 0.0
+        # Grid points inside the gaps ([start, end) each, as the world's series are absent) are
+        # not samples: the count Prometheus' extrapolation divides by must leave them out exactly.
+        missing: set[int] = set()
         for gap_start, gap_end in gaps:
-            lo, hi = max(gap_start, start), min(gap_end, end)
-            if hi > lo:
-                missing += hi - lo
-        count = max(len(points), round((last - first) / step) + 1 - int(missing / step))
+            lo = math.ceil(max(gap_start, first) / step)
+            hi = math.ceil(min(gap_end, last + step) / step)
+            missing.update(range(lo, hi))
+        count = max(len(points), round((last - first) / step) + 1 - len(missing))
         return [RangeSeries(_labels(series), points, count)]
 
     # -- evaluation ---------------------------------------------------------------------------
