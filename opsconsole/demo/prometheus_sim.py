@@ -86,6 +86,21 @@ def encode(value: Value, t: float) -> dict[str, Any]:
     }
 
 
+def _has_samples(series: Series, start: float, end: float, step: float) -> bool:
+    """Whether ``series`` has a sample between ``start`` and ``end`` (a labelled counter that has
+    not appeared yet, or a process that is gone, is not listed by the metadata APIs)."""
+    gaps = series.gaps(start, end) or []
+    t = math.floor(end / step) * step
+    while t >= start:
+        inside = [lo for lo, hi in gaps if lo <= t < hi]
+        if not inside:
+            return series.value(t) is not None
+        if not math.isfinite(min(inside)):
+            return False
+        t = math.floor((min(inside) - 1e-9) / step) * step  # before the earliest gap covering t
+    return False
+
+
 def _error(exc: PromqlError) -> web.Response:
     return web.json_response(
         {"status": "error", "errorType": exc.error_type, "error": str(exc)}, status=exc.status
@@ -150,24 +165,31 @@ def prometheus_app(sim: SimulatedPrometheus) -> web.Application:
             }
         )
 
-    def _matching(match: list[str]) -> list[Series]:
+    def _matching(match: list[str], request: web.Request) -> list[Series]:
+        """Series matching any selector that have samples in the request's ``start``..``end``
+        (default: the last 5 minutes... to now, like Prometheus' metadata APIs' time range)."""
+        now = sim.clock()
+        start = _time(request.query.get("start"), now - 300)
+        end = _time(request.query.get("end"), now)
         if not match:
-            return sim.all_series()
-        out: dict[int, Series] = {}
-        for selector in match:
-            node = parse(selector)
-            if type(node).__name__ != "VectorSelector":
-                raise PromqlError(f'invalid parameter "match[]": {selector} is not a series selector')
-            for series in sim.engine._matching(node):
-                out[id(series)] = series  # type: ignore[assignment]
-        return list(out.values())
+            found = list(sim.all_series())
+        else:
+            out: dict[int, Series] = {}
+            for selector in match:
+                node = parse(selector)
+                if type(node).__name__ != "VectorSelector":
+                    raise PromqlError(f'invalid parameter "match[]": {selector} is not a series selector')
+                for series in sim.engine._matching(node):
+                    out[id(series)] = series  # type: ignore[assignment]
+            found = list(out.values())
+        return [series for series in found if _has_samples(series, start, end, sim.scrape_interval)]
 
     @routes.route("*", "/api/v1/labels")
     async def labels(request: web.Request) -> web.Response:
         try:
-            names = {k for s in _matching(request.query.getall("match[]", [])) for k in dict(s.labels)} | {
-                "__name__"
-            }
+            names = {
+                k for s in _matching(request.query.getall("match[]", []), request) for k in dict(s.labels)
+            } | {"__name__"}
         except PromqlError as exc:
             return _error(exc)
         return web.json_response({"status": "success", "data": sorted(names)})
@@ -178,7 +200,7 @@ def prometheus_app(sim: SimulatedPrometheus) -> web.Application:
         try:
             values = {
                 s.name if name == "__name__" else dict(s.labels).get(name)
-                for s in _matching(request.query.getall("match[]", []))
+                for s in _matching(request.query.getall("match[]", []), request)
             }
         except PromqlError as exc:
             return _error(exc)
@@ -192,7 +214,7 @@ def prometheus_app(sim: SimulatedPrometheus) -> web.Application:
         if not match:
             return _error(PromqlError("no match[] parameter provided"))
         try:
-            found = _matching(match)
+            found = _matching(match, request)
         except PromqlError as exc:
             return _error(exc)
         return web.json_response({"status": "success", "data": [s.label_dict for s in found]})
