@@ -112,9 +112,10 @@ def test_speed_compresses_the_timeline() -> None:
 def test_npa2_error_ratio_climbs_then_recovers() -> None:
     w = world()
     npa2 = pod(w, "npa-2")
+    mine = f'kubernetes_pod_name="{npa2}"'
     ratio = (
-        f'sum by (kubernetes_pod_name) (rate(progressive_agent_requests_total{{kubernetes_pod_name="{npa2}", status=~"5.."}}[1m]))'
-        f' / sum by (kubernetes_pod_name) (rate(progressive_agent_requests_total{{kubernetes_pod_name="{npa2}"}}[1m]))'
+        f'sum by (kubernetes_pod_name) (rate(progressive_agent_requests_total{{{mine}, status=~"5.."}}[1m]))'
+        f" / sum by (kubernetes_pod_name) (rate(progressive_agent_requests_total{{{mine}}}[1m]))"
     )
     assert _by_pod(ratio, w, T0 + 30) == {}  # no 5xx series before the first 5xx
     assert _by_pod(ratio, w, T0 + 300)[npa2] > 0.1

@@ -205,8 +205,6 @@ async def test_doctor_says_what_to_set_where_the_relabelling_differs(
         prometheus = _start(tmp_path, deployment, alertmanager)
         client = PrometheusClient(EndpointSettings(url=prometheus.url))
         try:
-            import time
-
             report = await diagnose(PACK, client, now=time.time())
         finally:
             await client.aclose()
