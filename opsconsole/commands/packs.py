@@ -221,7 +221,7 @@ def doctor_text(report: DoctorReport, url: str, context: str) -> str:
                 out.append(f"  ✖ {check.query_id}: {check.error}")
             elif check.has_data:
                 out.append(f"  ✓ {check.query_id}")
-            elif check.zero_is_healthy:
+            elif report.answered(check):
                 out.append(f"  ✓ {check.query_id}: no series (0 errors shown; fine if nothing failed yet)")
             else:
                 out.append(f"  ✗ {check.query_id}: no data")

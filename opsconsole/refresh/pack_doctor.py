@@ -70,12 +70,18 @@ class DoctorReport:
     logs: list[str] = field(default_factory=list)
     logs_empty: bool = False
 
+    def answered(self, check: QueryCheck) -> bool:
+        """It returned data, or it counts errors and its pane has traffic (no error series is 0)."""
+        if check.has_data:
+            return True
+        return check.zero_is_healthy and any(c.has_data for c in self.checks if c.pane == check.pane)
+
     def pane_counts(self) -> dict[str, tuple[int, int]]:
         """Pane → (queries returning data, queries)."""
         out: dict[str, tuple[int, int]] = {}
         for check in self.checks:
             good, total = out.get(check.pane, (0, 0))
-            out[check.pane] = (good + (check.has_data or check.zero_is_healthy), total + 1)
+            out[check.pane] = (good + self.answered(check), total + 1)
         return out
 
     def empty_panes(self) -> list[str]:
