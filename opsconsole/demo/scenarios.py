@@ -18,7 +18,9 @@ incidents cross are the seeds' own alert rules (``alert_rules.py``).
 ``db-connection-exhaustion`` (~9 minutes at speed 1):
   0-60 s calm; 60-240 s PostgreSQL connections climb from ~40 to the limit of
   100; 180-420 s the core API's 5xx ratio rises to 8% and latency 4x, agents
-  calling it see errors too; recovery by 540 s.
+  calling it see errors too; mca-2 fails its liveness probe (down 180-360 s) and
+  core-2 crashes (down 220-340 s), so SystemDown fires and, by 000's inhibit
+  rules, mutes AgentUnresponsive; recovery by 540 s.
 """
 
 from __future__ import annotations
@@ -101,12 +103,20 @@ def _npa_down(agent_id: str) -> list[tuple[float, float]]:
 
 
 def _db_effect(agent_id: str, tau: float) -> Effect:
+    if any(a <= tau < b for a, b in _db_down(agent_id)):
+        return Effect(down=True, health=0.0)
     level = _bump(tau, (180, 300), (420, 540))
     if agent_id.startswith("core-"):
         return Effect(extra_error=0.08 * level, latency_scale=1 + 3 * level, health=1.0 - 0.5 * level)
     if agent_id.startswith(("npa-", "wpa-", "bma-")):
         return Effect(extra_error=0.03 * level, latency_scale=1 + level)
     return CALM
+
+
+def _db_down(agent_id: str) -> list[tuple[float, float]]:
+    """The cascade: a core pod crashes while its connection pool is exhausted, and an MCA pod
+    fails its liveness probe waiting on the core (000's SystemDown then mutes AgentUnresponsive)."""
+    return {"core-2": [(220.0, 340.0)], "mca-2": [(180.0, 360.0)]}.get(agent_id, [])
 
 
 def with_background(agent_id: str, effect: Effect) -> Effect:
@@ -134,7 +144,7 @@ SCENARIOS: dict[str, Scenario] = {
         "PostgreSQL connections hit the limit; the core API and agents start failing",
         600.0,
         _db_effect,
-        lambda agent_id: [],
+        _db_down,
         lambda tau: _bump(tau, (60, 240), (420, 540)),
     ),
 }
