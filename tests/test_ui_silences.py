@@ -81,7 +81,7 @@ async def test_silence_form_previews_validates_then_creates(fresh_demo: Demo) ->
     app = demo_app(urls, author="bob")
     async with app.run_test(size=(160, 45)) as pilot:
         await settle(pilot)
-        await _select_alert(pilot, app, "AgentHighErrorRate")
+        await _select_alert(pilot, app, "AgentHighLatency")
         await pilot.press("s")
         await pilot.pause()
         form = app.screen
@@ -93,7 +93,8 @@ async def test_silence_form_previews_validates_then_creates(fresh_demo: Demo) ->
         matchers.value = 'agent_type="npa"'
         await pilot.pause()
         assert form.preview_result is not None
-        assert form.preview_result.summary() == "matches 4 alerts in 4 groups"  # 2 firing, 2 inhibited
+        # npa-3's AgentUnresponsive and npa-2's AgentHighLatency
+        assert form.preview_result.summary() == "matches 2 alerts in 2 groups"
         form.query_one("#silence-duration", Input).value = "4h"
         form.query_one("#silence-comment", Input).value = "npa rollback, INC-1234"
         await pilot.pause()
@@ -104,7 +105,7 @@ async def test_silence_form_previews_validates_then_creates(fresh_demo: Demo) ->
         await work_done(app)
         await settle(pilot)
         states = _alert_states(app)
-        assert states["AgentHighErrorRate"] == "silenced"
+        assert states["AgentHighLatency"] == "silenced"
         assert states["AgentMemoryHigh"] == "firing"  # wpa-2: not matched
         [silence] = stack.alertmanager.silences.all()
         assert silence.created_by == "bob"
@@ -121,7 +122,7 @@ async def test_matching_everything_is_refused_in_the_form(fresh_demo: Demo) -> N
         await pilot.pause()
         form = app.screen
         assert isinstance(form, SilenceFormScreen)
-        form.query_one("#silence-matchers", Input).value = 'namespace="progressive-framework-prod"'
+        form.query_one("#silence-matchers", Input).value = 'severity=~"critical|warning"'
         form.query_one("#silence-comment", Input).value = "all of it"
         await pilot.pause()
         await pilot.press("ctrl+s")
@@ -184,7 +185,7 @@ def _to_form(*fields: tuple[str, str]) -> Callable[[Pilot[Any]], Any]:
         app = pilot.app
         assert isinstance(app, OpsConsoleApp)
         await settle(pilot)
-        await _select_alert(pilot, app, "AgentHighErrorRate")
+        await _select_alert(pilot, app, "AgentHighLatency")
         await pilot.press("s")
         await pilot.pause()
         for field in app.screen.query(Input):
@@ -198,7 +199,7 @@ def _to_form(*fields: tuple[str, str]) -> Callable[[Pilot[Any]], Any]:
 
 def test_snapshot_silence_form_with_preview(snap_compare: SnapCompare, frozen_demo: Demo) -> None:
     app = demo_app(frozen_demo[1], author="alice@bastion")
-    run = _to_form(("matchers", 'agent_id=~"npa-.*"'), ("comment", "npa rollback, INC-1234"))
+    run = _to_form(("matchers", 'kubernetes_pod_name=~"npa-.*"'), ("comment", "npa rollback, INC-1234"))
     assert snap_compare(app, terminal_size=(120, 40), run_before=run)
 
 
@@ -219,7 +220,14 @@ def test_snapshot_silences_screen(snap_compare: SnapCompare) -> None:
         start = stack.clock()
         stack.alertmanager.silences.upsert(
             {
-                "matchers": [{"name": "agent_id", "value": "npa-3", "isRegex": False, "isEqual": True}],
+                "matchers": [
+                    {
+                        "name": "kubernetes_pod_name",
+                        "value": stack.world.instance("npa-3").pod,
+                        "isRegex": False,
+                        "isEqual": True,
+                    }
+                ],
                 "startsAt": "2026-11-22T03:55:00Z",
                 "endsAt": "2026-11-22T04:10:00Z",
                 "createdBy": "alice",
