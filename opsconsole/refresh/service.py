@@ -466,7 +466,7 @@ class RefreshService:
         backlog: int = 200,
     ) -> TailRequest | None:
         """The pack's log tail, narrowed to an entity (or type) and starting at ``start`` if given."""
-        if self.pack.logs is None:
+        if self.pack.logs is None or self.pack.logs.selector is None:
             return None
         logql = self.text("logs.tail")
         title = "Log tail"
@@ -773,7 +773,7 @@ class RefreshService:
     ) -> list[LogRow]:
         logs = self.pack.logs
         loki = self.backends.loki
-        if entity and logs is not None and logs.entity_selector and loki is not None:
+        if entity and logs is not None and logs.selector and logs.entity_selector and loki is not None:
             entity_type = (
                 _first(labels, self.pack.health.entity.type_labels) or "" if self.pack.health else ""
             )
