@@ -29,7 +29,7 @@ def test_text_and_json_show_the_incident() -> None:
     assert npa3 in text.stdout
     assert "AgentUnresponsive" in text.stdout
     assert "outside this pack" in text.stdout and "OUTSIDE THIS PACK" in text.stdout  # FreeAgentics'
-    assert "SATURATION (" in text.stdout and "PostgreSQL connections used" in text.stdout
+    assert "SATURATION (" in text.stdout and "PostgreSQL conns used" in text.stdout
     assert "\x1b" not in text.stdout
     assert as_json.returncode == 0, as_json.stderr
     board = json.loads(as_json.stdout)

@@ -12,10 +12,11 @@ from opsconsole.refresh.pane_output import PaneOutput, cell, has_data
 
 
 def _series_name(metric: Mapping[str, str], legend: list[str], several: bool) -> str:
-    if legend:
-        return " ".join(metric.get(k, "") for k in legend).strip()
+    """Which series a row is: needed only when the query returned several."""
     if not several:
         return ""
+    if legend:
+        return " ".join(metric.get(k, "") for k in legend).strip()
     return ", ".join(f"{k}={v}" for k, v in sorted(metric.items()) if k != "__name__")
 
 

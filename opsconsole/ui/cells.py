@@ -22,6 +22,7 @@ from opsconsole.core.dashboard import (
     SaturationRow,
     SloRow,
 )
+from opsconsole.core.short_names import short_name
 from opsconsole.core.slo import budget_text, data_span, exhaustion_text
 from opsconsole.core.trend import ARROWS, sparkline, trend
 from opsconsole.core.value_format import format_duration
@@ -72,12 +73,22 @@ def since_text(row: HealthRow, now: float) -> str:
     return age if row.since_exact else f">{age}"
 
 
+ENTITY_COLUMN = 24  # wide enough for "npa-deployment-…-x2k4p"; at 80 columns the signals still show
+
+
+def _entity_text(row: HealthRow) -> str:
+    name = short_name(row.entity, ENTITY_COLUMN)
+    if row.split:
+        name += " (" + ", ".join(f"{k}={short_name(v, 16)}" for k, v in row.split) + ")"
+    return name
+
+
 def health_cells(row: HealthRow, signals: list[str], theme: ConsoleTheme, now: float) -> list[Text]:
     """State, instance, alerts, since, health, signals…, type (what matters most first)."""
     label, level = STATE_LABEL[row.state]
     out = [
         Text(label, style=theme.style(level)),
-        plain(row.display, "bold" if row.state != "ok" else ""),
+        plain(_entity_text(row), "bold" if row.state != "ok" else ""),
         Text(f"🔔{row.alerts}" if row.alerts else "·", style=theme.style("crit" if row.alerts else "muted")),
         plain(since_text(row, now)),
         cell(row.health, theme) if row.health else plain("—"),
@@ -98,7 +109,7 @@ SATURATION_LABEL = {
 def saturation_cells(row: SaturationRow, signals: list[str], theme: ConsoleTheme) -> list[Text]:
     """A shared resource in the health pane's columns: level, name, its value under "Health"."""
     label, level = SATURATION_LABEL[row.value.level]
-    name = f"{row.display} {row.series}".strip()
+    name = short_name(f"{row.display} {row.series}".strip(), ENTITY_COLUMN)
     return [
         Text(label, style=theme.style(level)),
         plain(name, "bold" if row.value.level in ("warn", "crit") else ""),
@@ -163,7 +174,7 @@ def alert_cells(alert: AlertView, theme: ConsoleTheme, now: float) -> list[Text]
     return [
         Text(f"  {alert.severity or '—'}", style=theme.style(severity_level)),
         plain(alert.alertname, limit=32),
-        plain(alert.entity or alert.labels.get("instance", "") or "—"),
+        plain(short_name(alert.entity or alert.labels.get("instance", "") or "—", ENTITY_COLUMN)),
         plain(format_duration(now - alert.starts_at)),
         Text(state[:40], style=theme.style(level)),
         plain(f"[{alert.cluster}] {alert.summary}" if alert.cluster else alert.summary),

@@ -114,6 +114,10 @@ class Pane(Vertical):
         needle = self.filter_text.lower()
         return any(needle in c.plain.lower() for c in row)
 
+    def _keep_ref(self, ref: RowRef) -> bool:
+        """Whether the filter matches what the row stands for beyond what its cells show."""
+        return False
+
     def fill(self, rows: list[tuple[str, RowRef, list[Text]]], more: int = 0) -> None:
         """Replace the rows, keeping the cursor on the same row key when it still exists.
 
@@ -121,7 +125,7 @@ class Pane(Vertical):
         nothing must write nothing to the terminal. At most ``max_rows`` rows are drawn; ``more``
         (rows the caller did not even build) and any cut here are summed up in a last row.
         """
-        kept = [(key, ref, row) for key, ref, row in rows if self._keep(row)]
+        kept = [(key, ref, row) for key, ref, row in rows if self._keep(row) or self._keep_ref(ref)]
         if len(kept) > self.max_rows:
             more += len(kept) - self.max_rows
             kept = kept[: self.max_rows]
@@ -196,6 +200,14 @@ class HealthPane(Pane):
 
     name_ = "health"
     columns = ("State", "Agent", "Alerts", "Since", "Health", "Type")
+
+    def _keep_ref(self, ref: RowRef) -> bool:
+        # Names are shortened on screen; the filter still finds the whole pod name.
+        return (
+            bool(self.filter_text)
+            and ref.kind == "entity"
+            and self.filter_text.lower() in ref.payload.display.lower()
+        )
 
     def render_dashboard(self, board: Dashboard, theme: ConsoleTheme) -> None:
         signals = sorted({name for row in board.health for name in row.signals}, key=_signal_order(board))
