@@ -73,6 +73,7 @@ class World:
     started_at: float | None = None
     clock: Callable[[], float] = time.time
     _corrections: dict[tuple[str, str], list[float]] = field(default_factory=dict, init=False, repr=False)
+    _steps: dict[str, list[tuple[float, Effect]]] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.speed <= 0:
@@ -87,6 +88,8 @@ class World:
         self._first_at: Callable[[Instance, str, float], tuple[tuple[float, float], ...]] = lru_cache(
             maxsize=4096
         )(self._absent_until_first)
+        # Rules and panes read overlapping windows on one grid: most (instance, quantity, t) recur.
+        self.counter = lru_cache(maxsize=524_288)(self._counter)  # type: ignore[method-assign]
 
     # -- time ---------------------------------------------------------------------------------
 
@@ -205,9 +208,7 @@ class World:
             return cached
         dt = (self.end - self.start) / INTEGRATION_STEPS
         table = [0.0]
-        for step in range(INTEGRATION_STEPS):
-            t = self.start + (step + 0.5) * dt
-            eff = self.effect(inst, t)
+        for rps, eff in self._incident_steps(inst):
             actual = 0.0
             if not eff.down:
                 actual = self._rate_factor(
@@ -216,9 +217,22 @@ class World:
                     inst.base_median * eff.latency_scale,
                     eff.coordination_failure,
                 )
-            table.append(table[-1] + inst.base_rps * self._diurnal(inst, t) * max(actual, 0.0) * dt)
+            table.append(table[-1] + rps * max(actual, 0.0) * dt)
         self._corrections[key] = table
         return table
+
+    def _incident_steps(self, inst: Instance) -> list[tuple[float, Effect]]:
+        """(calm request rate, effect) at the middle of each integration step: shared by every
+        quantity of ``inst`` (a histogram has a dozen)."""
+        cached = self._steps.get(inst.entity_id)
+        if cached is None:
+            dt = (self.end - self.start) / INTEGRATION_STEPS
+            cached = []
+            for step in range(INTEGRATION_STEPS):
+                t = self.start + (step + 0.5) * dt
+                cached.append((inst.base_rps * self._diurnal(inst, t), self.effect(inst, t)))
+            self._steps[inst.entity_id] = cached
+        return cached
 
     def _calm(self, inst: Instance, quantity: str, t: float) -> float:
         factor = self._rate_factor(quantity, inst.base_error, inst.base_median, 0.0)
@@ -274,6 +288,9 @@ class World:
 
     def counter(self, inst: Instance, quantity: str, t: float) -> float | None:
         """A counter of ``inst`` at ``t``: None while down or before the process started."""
+        return self._counter(inst, quantity, t)
+
+    def _counter(self, inst: Instance, quantity: str, t: float) -> float | None:
         if t < self.start - PROCESS_AGE or self.effect(inst, t).down:
             return None
         restarts = self.restarts_before(inst, t)
