@@ -319,3 +319,20 @@ async def test_day_long_slo_windows_are_requeried_at_most_once_a_minute(frozen_d
     assert sent_first - sent_cached == slow + discovery + coverage
     assert sent_expired == sent_first - discovery - coverage
     assert [s.figures.consumed for s in second.slos] == [s.figures.consumed for s in first.slos]
+
+
+async def test_an_unreachable_prometheus_is_tried_a_few_times_per_refresh_not_once_per_query(
+    frozen_demo: Demo,
+) -> None:
+    """A refresh asks ~150 queries; once the server refuses connections the rest fail at once
+    instead of each trying (and backing off) on its own."""
+    service = _demo_service(frozen_demo[1], prometheus_url=DEAD_URL)
+    try:
+        board = await service.refresh()
+    finally:
+        await service.backends.aclose()
+    assert service.stats.asked > 50
+    assert service.backends.prometheus is not None
+    assert service.backends.prometheus.requests_sent <= 8
+    assert "connection refused" in (board.pane_status("health").error or "")
+    assert "connection refused" in (board.pane_status("slo").error or "")
