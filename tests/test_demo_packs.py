@@ -54,6 +54,7 @@ async def test_demo_pack_freeagentics_shows_a_live_screen(frozen_demo: Demo) -> 
         assert {s.figures.status for s in board.slos} != {"no data"}
         logs = app.panes["logs"]
         assert isinstance(logs, LogPane)
-        [note] = list(logs.view.buffer.rows())
-        assert "FreeAgentics logs are not in Loki" in note.message
+        note = " ".join(row.message for row in logs.view.buffer.rows())
+        assert note.startswith("FreeAgentics logs are not in Loki:")
+        assert "Elasticsearch" in note and "Kibana" in note
         assert "not in Loki" in str(logs.border_subtitle)

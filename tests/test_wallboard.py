@@ -72,7 +72,9 @@ async def test_overview_figures_are_the_counts_that_matter(frozen_demo: Demo) ->
         critical = [
             a for g in board.alerts for a in g.alerts if a.state == "firing" and a.severity == "critical"
         ]
-        assert app.query_one("#digits-critical", Digits).value == str(len(critical)) == "1"  # AgentUnresponsive; FreeAgentics' are not the pack's
+        assert (
+            app.query_one("#digits-critical", Digits).value == str(len(critical)) == "1"
+        )  # AgentUnresponsive; FreeAgentics' are not the pack's
         assert app.query_one("#digits-down", Digits).value == "1"  # npa-3
         worst = min(s.figures.remaining for s in board.slos if s.figures.remaining is not None)
         assert app.query_one("#digits-budget", Digits).value == str(round(worst * 100))

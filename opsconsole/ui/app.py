@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -191,10 +192,13 @@ class OpsConsoleApp(App[None]):
         request = self.service.tail_request()
         logs = self.service.pack.logs
         if request is None and logs is not None and logs.unavailable:
-            # Said where the eye is, not as an empty pane: where the logs are and how to read them.
-            pane.view.buffer.append(LogRow(int(self.options.clock() * 1e9), "gap", "", logs.unavailable, ""))
+            # Said where the eye is, not as an empty pane: where the logs are and how to read them,
+            # a sentence a line (a log line does not wrap).
+            stamp = int(self.options.clock() * 1e9)
+            for sentence in re.split(r"(?<=[.:;])\s+", logs.unavailable.strip()):
+                pane.view.buffer.append(LogRow(stamp, "gap", "", sentence, ""))
             pane.view.refresh()
-            pane.show_tail_status("not in Loki: see the line above")
+            pane.show_tail_status("not in Loki: see the lines above")
             return
         if request is None:
             pane.show_tail_status("this pack has no logs section")

@@ -39,7 +39,7 @@ class RowRef:
 
 
 # Where a saturation row sorts among health rows: crit beside unhealthy, warn beside degraded.
-SATURATION_RANK = {"crit": STATE_RANK["unhealthy"], "warn": STATE_RANK["degraded"], "none": 3, "ok": 4}
+SATURATION_RANK = {"crit": STATE_RANK["unhealthy"], "warn": STATE_RANK["degraded"], "none": 4, "ok": 4}
 
 
 def _honesty(*statuses: PaneStatus) -> str:
@@ -172,7 +172,7 @@ class Pane(Vertical):
             kept = f"showing data from {format_duration(age)} ago" if age is not None else "no data yet"
             text = f"⚠ {status.error[:90]} — {kept}"
         else:
-            rows = f"{count} rows" if count else "no data: the pack's queries returned nothing"
+            rows = f"{count} rows" if count else "no rows"
             text = f"{rows} · {format_duration(age) if age is not None else '…'}"
         text += _honesty(status, *more)
         return f"/{self.filter_text} · {text}" if self.filter_text else text
