@@ -79,6 +79,16 @@ async def test_overview_figures_are_the_counts_that_matter(frozen_demo: Demo) ->
         worst = min(s.figures.remaining for s in board.slos if s.figures.remaining is not None)
         assert app.query_one("#digits-budget", Digits).value == str(round(worst * 100))
         assert app.query_one("#fig-critical").has_class("-bad")
+        # FreeAgentics' critical alerts are not this pack's, and the board says how many there are.
+        outside = sum(
+            1
+            for g in board.alerts_outside
+            for a in g.alerts
+            if a.state == "firing" and a.severity == "critical"
+        )
+        assert outside > 0
+        label = str(app.query_one("#label-critical", Static).content)
+        assert label == f"firing critical · {outside} more outside this pack"
         header = str(app.query_one("#wb-header", Static).content)
         assert "READ-ONLY" in header and "04:00:00Z" in header and "prometheus ●" in header
 

@@ -267,7 +267,15 @@ class WallboardApp(App[None]):
         down = [h for h in board.health if h.state == "down"]
         worst = worst_budget(board)
         if "overview" in pages:
-            self._figure("critical", str(len(critical)), bad=bool(critical))
+            outside = sum(
+                1
+                for g in board.alerts_outside
+                for a in g.alerts
+                if a.state == "firing" and a.severity == "critical"
+            )
+            # Never a reassuring 0 while Alertmanager holds critical alerts the pack leaves out.
+            label = f"firing critical · {outside} more outside this pack" if outside else "firing critical"
+            self._figure("critical", str(len(critical)), bad=bool(critical), label=label)
             self._figure(
                 "down",
                 f"{len(down)}",
