@@ -6,9 +6,9 @@ Each pack refreshes against the demo stack through counting proxies (one per bac
 figures are requests that really left the process. "asked" is what the panes asked for before
 identical queries were merged; "sent" is what the Prometheus client sent. The first refresh also
 runs one-off discovery (recording rules, SLO data coverage); the steady state is the second and
-later refreshes, which is what a console left open pays every interval. Packs written for other
-systems (FreeAgentics, Kubernetes, OTel) mostly find no data in the demo, but every query is still
-asked, so the request counts are theirs.
+later refreshes, which is what a console left open pays every interval. The demo plays
+Progressive Framework and FreeAgentics; packs for the systems it does not play may find no data in
+it, but every query is still asked, so the request counts are theirs.
 """
 
 from __future__ import annotations

@@ -148,7 +148,6 @@ async def test_every_pane_has_data_and_faults_show_as_prometheus_sees_them(
             "redis-memory",
             "database-connections",
         }
-
         # Faults: wpa answers 5xx, the MCA and an NPA pod are killed.
         for pod in deployment.agents("wpa"):
             pod.failing = 0.5
@@ -188,6 +187,12 @@ async def test_every_pane_has_data_and_faults_show_as_prometheus_sees_them(
         assert board.firing_outside == 0
         mca_row = next(r for r in board.health if r.display == "127.0.0.1")
         assert mca_row.alerts >= 1  # MCAAgentDown pinned on its row
+        # A target named by its address (001's wpa job sets no pod name) still has its own charts.
+        wpa_row = next(r for r in board.health if r.entity_type == "wpa")
+        assert wpa_row.entity_label == "instance"
+        detail = await service.detail(group=None, labels={"agent_type": "wpa"}, entity=wpa_row.entity)
+        assert [label for label, _ in detail.charts.get("Mem", [])] == [wpa_row.entity], detail.errors
+
     finally:
         await service.backends.aclose()
 

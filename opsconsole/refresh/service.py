@@ -647,7 +647,13 @@ class RefreshService:
             return all(metric.get(k, "") == v for k, v in wanted.items())
 
         async def chart(
-            name: str, qid: str, legend: str, wanted: Mapping[str, str], unit: str, suffix: str = ""
+            name: str,
+            qid: str,
+            legend: str,
+            wanted: Mapping[str, str],
+            unit: str,
+            suffix: str = "",
+            identity: Sequence[str] = (),
         ) -> None:
             assert prom is not None
             text = self.text(qid)
@@ -659,9 +665,17 @@ class RefreshService:
                 detail.errors.append(f"{qid}: {exc.message}")
                 return
             for series in result.matrix:
-                if matches(series.metric, wanted):
+                if identity:
+                    # An entity is named by the first of the pack's identity labels a series has.
+                    found = first_label(series.metric, identity)
+                    if found is None or found[1] != entity:
+                        continue
+                    label = entity or qid
+                elif not matches(series.metric, wanted):
+                    continue
+                else:
                     label = legend or " ".join(series.metric.get(k, "") for k in wanted) or qid
-                    detail.charts.setdefault(name, []).append((label + suffix, list(series.values)))
+                detail.charts.setdefault(name, []).append((label + suffix, list(series.values)))
 
         jobs = []
         red = self.pack.red
@@ -684,10 +698,11 @@ class RefreshService:
                 break
         health = self.pack.health
         if prom is not None and health is not None and entity is not None:
-            wanted = {health.entity.instance_labels[0]: entity}
+            identity = health.entity.instance_labels
             for signal, signal_spec in health.signals.items():
                 qid = f"health.signals.{signal}"
-                jobs.append(chart(signal_spec.display or signal, qid, "", wanted, signal_spec.unit))
+                title = signal_spec.display or signal
+                jobs.append(chart(title, qid, "", {}, signal_spec.unit, identity=identity))
         await asyncio.gather(*jobs)
         # Completion order is arbitrary; show charts (and their series) in the order they were asked.
         order = {name: i for i, name in enumerate(detail.units)}
