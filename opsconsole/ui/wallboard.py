@@ -23,10 +23,12 @@ from textual.driver import Driver
 from textual.widgets import Digits, Static
 
 from opsconsole.core.dashboard import Dashboard
+from opsconsole.core.short_names import short_name
 from opsconsole.core.untrusted_text import sanitize
 from opsconsole.core.value_format import format_duration
 from opsconsole.core.wallboard_figures import PAGES, firing, stale_backends, worst_budget
 from opsconsole.refresh.service import RefreshService
+from opsconsole.ui.cells import ENTITY_COLUMN
 from opsconsole.ui.collector import settle_after_startup
 from opsconsole.ui.drawn import drawn_signature
 from opsconsole.ui.no_color import honour_no_color
@@ -318,20 +320,34 @@ class WallboardApp(App[None]):
         theme = self.console_theme
         if not alerts:
             return Text("no alerts firing", style=theme.style("ok"))
-        table = Table(box=None, pad_edge=False, expand=True, header_style="bold")
-        for column in ("severity", "alert", "entity", "for", "summary"):
-            table.add_column(column, no_wrap=column != "summary", overflow="ellipsis")
+        # Pod names are long and alike: cut them as the console does, keeping the pod's suffix.
+        # The summary alone gives way to the width (wrapping from 120 columns up, cut below, where
+        # it would wrap a word a line); the other columns keep what they hold.
+        entity_width = max(ENTITY_COLUMN, self.size.width // 4)
+        rows = []
         for alert in alerts:
             level = (
                 "crit" if alert.severity == "critical" else "warn" if alert.severity == "warning" else "info"
             )
-            table.add_row(
-                Text(alert.severity.upper(), style=theme.style(level)),
-                Text(sanitize(alert.alertname)),
-                Text(sanitize(alert.entity or "—")),
-                Text(format_duration(max(0.0, now - alert.starts_at))),
-                Text(sanitize(alert.summary)),
+            rows.append(
+                (
+                    Text(alert.severity.upper(), style=theme.style(level)),
+                    Text(sanitize(alert.alertname)),
+                    Text(sanitize(short_name(alert.entity or "—", entity_width))),
+                    Text(format_duration(max(0.0, now - alert.starts_at))),
+                    Text(sanitize(alert.summary)),
+                )
             )
+        narrow = self.size.width < 120
+        table = Table(box=None, pad_edge=False, expand=True, header_style="bold")
+        for index, column in enumerate(("severity", "alert", "entity", "for", "summary")):
+            if column == "summary":
+                table.add_column(column, no_wrap=narrow, overflow="ellipsis", ratio=1)
+            else:
+                width = max(len(column), *(row[index].cell_len for row in rows))
+                table.add_column(column, no_wrap=True, overflow="ellipsis", min_width=width)
+        for row in rows:
+            table.add_row(*row)
         return table
 
     def _slo_table(self, board: Dashboard) -> Table | Text:
