@@ -7,7 +7,8 @@ Runs mutmut (from the test extras) on a scratch copy of the checkout, one area a
 only the fast unit tests that concern it (no real servers, no terminal sessions), so it is fair on
 a shared 2-core machine. Prints one line per area and the overall kill rate, and writes the mutants
 that survived to ``--survivors`` (default: mutation-survivors.txt in the scratch copy): compare them
-with ``benchmarks/mutation_survivors.md``, where each one we keep is explained.
+with ``benchmarks/mutation_survivors.md``, where each one we keep is explained. The scratch copies
+(printed) are kept for ``mutmut browse``; delete them when done.
 """
 
 from __future__ import annotations
@@ -85,6 +86,7 @@ def run_area(area: str, max_children: int) -> dict[str, int | list[str]]:
     stats["survivors"] = survivors
     stats["seconds"] = round(time.monotonic() - started)
     stats["work"] = str(work)
+    print(f"{area}: scratch copy in {work}", file=sys.stderr)
     return stats
 
 
