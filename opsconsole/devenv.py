@@ -25,6 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 VENV = ROOT / ".venv"
 BIN = VENV / "bin"
+# Versions of every package from a green run, so a run can be reproduced (header says how to renew).
+CONSTRAINTS = ROOT / "constraints" / "test.txt"
 # Binary the tests run -> the Debian package that provides it.
 TEST_BINARIES = {
     "prometheus": "prometheus",
@@ -85,7 +87,8 @@ def ensure_venv() -> None:
 def ensure_installed(extras: str) -> None:
     """Install the package (editable) with ``extras`` when pyproject or extras changed."""
     stamp = VENV / ".opsconsole-install"
-    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + extras.encode()).hexdigest()
+    pins = CONSTRAINTS.read_bytes() if CONSTRAINTS.exists() else b""
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + pins + extras.encode()).hexdigest()
     previous = stamp.read_text().split() if stamp.exists() else []
     if digest in previous:
         return
@@ -93,7 +96,7 @@ def ensure_installed(extras: str) -> None:
     pip = [str(BIN / "python"), "-m", "pip", "--disable-pip-version-check", "-q"]
     if (
         _run([*pip, "install", "-U", "pip"], cwd=ROOT) != 0
-        or _run([*pip, "install", "-e", spec], cwd=ROOT) != 0
+        or _run([*pip, "install", *(["-c", str(CONSTRAINTS)] if pins else []), "-e", spec], cwd=ROOT) != 0
     ):
         sys.exit("[devenv] pip install failed (see above)")
     # Remember every extras set installed for this pyproject, so demo and test don't reinstall each other.

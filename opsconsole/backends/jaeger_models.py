@@ -9,11 +9,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from opsconsole.core.untrusted_text import clean
 
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _terminal_safe(cls, value: Any) -> Any:
+        """Services, operations, tags, logs and process fields are the traced systems' own text:
+        made terminal-safe here, where every trace view reads them (see core/untrusted_text)."""
+        return clean(value)
 
 
 def normalize_trace_id(trace_id: str) -> str:

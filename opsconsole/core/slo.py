@@ -18,13 +18,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from opsconsole.core.untrusted_text import SanitizedModel
+
 BURN_WINDOWS = ("5m", "30m", "1h", "2h", "6h", "1d", "3d")
 Status = Literal["ok", "ticket", "page", "exhausted", "no data"]
 STATUS_RANK: dict[Status, int] = {"exhausted": 0, "page": 1, "ticket": 2, "ok": 3, "no data": 4}
 
 
 @dataclass(frozen=True)
-class BurnRule:
+class BurnRule(SanitizedModel):
     """Both windows must burn faster than ``factor`` for the rule to fire."""
 
     long: str
@@ -63,7 +65,7 @@ def burn_rate(error_ratio: float | None, objective: float) -> float | None:
 
 
 @dataclass(frozen=True)
-class SloFigures:
+class SloFigures(SanitizedModel):
     """Everything the SLO pane and screen show for one SLO."""
 
     objective: float

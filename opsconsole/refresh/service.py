@@ -45,7 +45,6 @@ from opsconsole.core.query_step import align, choose_step
 from opsconsole.core.silence_draft import parse_ack
 from opsconsole.core.slo import budget_burndown, data_start, error_ratio, evaluate
 from opsconsole.core.state_since import state_since
-from opsconsole.core.untrusted_text import sanitize
 from opsconsole.core.value_format import format_value
 from opsconsole.packs.render import pack_queries, pack_values
 from opsconsole.packs.schema import HistogramDuration, LatencySli, QueryPack, Thresholds
@@ -101,7 +100,7 @@ def _points(result: QueryResult, times: Sequence[float]) -> list[float | None]:
 def _error_text(exc: BaseException) -> str:
     if isinstance(exc, BackendError):
         return f"{exc.backend}: {exc.message}"
-    return f"{type(exc).__name__}: {sanitize(str(exc))[:200]}"
+    return f"{type(exc).__name__}: {str(exc)[:200]}"
 
 
 @dataclass
@@ -460,8 +459,7 @@ class RefreshService:
             state = "unprocessed"
         else:
             state = "firing"
-        labels = {sanitize(k): sanitize(v) for k, v in alert.labels.items()}
-        annotations = {sanitize(k): sanitize(v) for k, v in alert.annotations.items()}
+        labels, annotations = alert.labels, alert.annotations
         return AlertView(
             fingerprint=alert.fingerprint,
             alertname=labels.get("alertname", "?"),
@@ -846,12 +844,12 @@ def _silence_view(silence: Silence, source: str, alerts: Iterable[tuple[Alert, s
     return SilenceView(
         id=silence.id,
         state=silence.status.state,
-        matchers=sanitize(", ".join(m.to_filter() for m in silence.matchers)),
-        created_by=sanitize(silence.created_by),
-        comment=sanitize(silence.comment),
+        matchers=", ".join(m.to_filter() for m in silence.matchers),
+        created_by=silence.created_by,
+        comment=silence.comment,
         starts_at=silence.starts_at.timestamp(),
         ends_at=silence.ends_at.timestamp(),
-        ack_by=sanitize(ack.who) if ack else None,
+        ack_by=ack.who if ack else None,
         matching=matching if silence.status.state != "expired" else 0,
         source=source,
     )

@@ -149,7 +149,11 @@ class OpsConsoleApp(App[None]):
         self.tails = LogTails(self, live=options.live_tail)
 
     def notify(self, message: str, *args: Any, **kwargs: Any) -> None:
-        """Show a toast and remember it (the last few are what ``:messages`` would show)."""
+        """Show a toast and remember it (the last few are what ``:messages`` would show).
+
+        Never as markup: toasts quote servers ("not sent: ..."), trace ids and typed text.
+        """
+        kwargs.setdefault("markup", False)
         self.messages.append(message)
         del self.messages[:-50]
         super().notify(message, *args, **kwargs)

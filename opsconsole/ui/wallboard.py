@@ -23,7 +23,6 @@ from textual.driver import Driver
 from textual.widgets import Digits, Static
 
 from opsconsole.core.dashboard import Dashboard
-from opsconsole.core.untrusted_text import sanitize
 from opsconsole.core.value_format import format_duration
 from opsconsole.core.wallboard_figures import PAGES, firing, stale_backends, worst_budget
 from opsconsole.refresh.service import RefreshService
@@ -283,7 +282,7 @@ class WallboardApp(App[None]):
                     "budget",
                     str(percent),
                     bad=remaining < LOW_BUDGET,
-                    label=f"% budget left · {sanitize(name)}",
+                    label=f"% budget left · {name}",
                 )
             self._update("#wb-overview-list", self._alert_table(firing_now[:8], now=board.now))
         if "alerts" in pages:
@@ -315,10 +314,10 @@ class WallboardApp(App[None]):
             )
             table.add_row(
                 Text(alert.severity.upper(), style=theme.style(level)),
-                Text(sanitize(alert.alertname)),
-                Text(sanitize(alert.entity or "—")),
+                Text(alert.alertname),
+                Text(alert.entity or "—"),
                 Text(format_duration(max(0.0, now - alert.starts_at))),
-                Text(sanitize(alert.summary)),
+                Text(alert.summary),
             )
         return table
 
@@ -337,7 +336,7 @@ class WallboardApp(App[None]):
             status = figures.status
             level = STATUS_LEVEL.get(status, "muted")
             table.add_row(
-                Text(sanitize(slo.display)),
+                Text(slo.display),
                 Text(f"{slo.objective * 100:g}% / {slo.window}"),
                 Text(
                     left, style=theme.style("crit" if remaining is not None and remaining < 0.25 else "none")
@@ -361,7 +360,7 @@ class WallboardApp(App[None]):
             since = format_duration(max(0.0, board.now - row.since)) if row.since is not None else "—"
             table.add_row(
                 Text(row.state.upper(), style=theme.style(level)),
-                Text(sanitize(row.entity)),
+                Text(row.entity),
                 Text(str(row.alerts) if row.alerts else "·"),
                 Text(since),
             )
