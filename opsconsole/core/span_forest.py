@@ -14,8 +14,8 @@ span and repairs what it can; so does this module, and it says what it did:
 - a span without a usable start is placed at its parent's (already repaired) start; a root
   without one at the earliest usable start below it, else the trace's; marked ``no_start``.
 
-The trace is named after its *true* root: a span that claims no parent at all, else a
-self-parent, else a span that lost its edge to a cycle, else the earliest orphan.
+The trace is named after its *true* root: a span that claims no parent at all, else the earliest
+span made a root by breaking a cycle or a self-reference, else the earliest orphan.
 
 Every walk is iterative and visits each span once, so 10,000-span traces and 10,000-long
 chains cost the same as a sort.
@@ -77,8 +77,8 @@ class SpanForest:
 
 
 def short_id(span_id: str) -> str:
-    """The first 8 characters of an id, enough to tell spans apart on screen."""
-    return span_id[:8] if len(span_id) > 9 else span_id or "(none)"
+    """An id for a warning: span ids whole (16 hex), anything longer cut, none said so."""
+    return (span_id[:16] + "…" if len(span_id) > 17 else span_id) or "(no id)"
 
 
 def _quoted(ids: Sequence[str]) -> str:
@@ -255,18 +255,17 @@ def _repair_starts(
 def _true_root(
     spans: Sequence[SpanLike], roots: Sequence[int], starts: Sequence[int], cycle_roots: set[int]
 ) -> int | None:
-    """The root the trace is named after: no claimed parent > self-parent > cycle > orphan."""
+    """The root the trace is named after: a span that claims no parent, else one that was made a
+    root by breaking a cycle or a self-reference, else an orphan; the earliest of the best kind."""
 
     def rank(index: int) -> tuple[int, int, int]:
         span = spans[index]
         if not span.parent_id:
             kind = 0
-        elif span.parent_id == span.span_id:
+        elif span.parent_id == span.span_id or index in cycle_roots:
             kind = 1
-        elif index in cycle_roots:
-            kind = 2
         else:
-            kind = 3
+            kind = 2
         return kind, starts[index], index
 
     return min(roots, key=rank, default=None)
