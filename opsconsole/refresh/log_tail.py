@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from opsconsole.backends.errors import BackendError
-from opsconsole.backends.loki import LokiClient
+from opsconsole.backends.loki import LokiClient, keep_warnings
 from opsconsole.backends.loki_models import LogEntry
 from opsconsole.backends.loki_tail import LokiTailStream, TailStatus
 from opsconsole.core.dashboard import LogRow
@@ -25,6 +25,7 @@ from opsconsole.packs.schema import LogFields
 
 NS = 1_000_000_000
 GAP_LEVEL = "gap"  # rows the console inserts itself (never from Loki)
+WARNING_MARK = "△"  # Loki's warnings: worth reading, not a failure (that is ⚠)
 ROWS_PER_SLICE = 200  # ~2-3 ms of parsing between chances for the UI to run
 
 
@@ -79,6 +80,7 @@ class LogTail:
         self.backlog_note = ""
         self.last_ok: float | None = None
         self.skipped_spans = 0
+        self.backlog_warnings: list[str] = []  # Loki's warnings on the backlog's queries
         self._use_websocket = use_websocket
         self._poll_interval = poll_interval
         self._max_catch_up = max_catch_up
@@ -87,6 +89,13 @@ class LogTail:
     def status(self) -> TailStatus:
         """The live stream's status (``connecting`` until the backlog is in)."""
         return self.stream.status if self.stream is not None else TailStatus()
+
+    @property
+    def warnings(self) -> list[str]:
+        """Loki's warnings on the queries behind the lines held (backlog, catch-up, polls)."""
+        held = list(self.backlog_warnings)
+        keep_warnings(held, self.status.warnings)
+        return held
 
     @property
     def settled(self) -> bool:
@@ -112,6 +121,10 @@ class LogTail:
             parts.append(f"{self.buffer.evicted} oldest evicted (buffer {self.buffer.capacity})")
         if self.backlog_note:
             parts.append(self.backlog_note)
+        warnings = self.warnings
+        if warnings:
+            more = f" (+{len(warnings) - 1} more)" if len(warnings) > 1 else ""
+            parts.append(f"{WARNING_MARK} Loki: {warnings[-1]}{more}")
         error = self.error or (status.last_error if status.state != "live" else None)
         if error:
             parts.append(f"⚠ {error}")
@@ -182,6 +195,7 @@ class LogTail:
         page = await self.loki.query_range(
             self.request.logql, start, now_ns + 1, limit=self.request.backlog, direction="backward"
         )
+        keep_warnings(self.backlog_warnings, page.warnings)
         entries = sorted(page.entries, key=lambda e: e.ts_ns)
         self.buffer.extend(entry_row(e, self.fields) for e in entries)
         self.error, self.last_ok = None, self.clock()
@@ -190,7 +204,11 @@ class LogTail:
     async def _from_start(self, start_ns: int, now_ns: int) -> int:
         """Forward from ``start_ns``; past ``backlog`` lines the rest is skipped and said so."""
         entries = await self.loki.lines_since(
-            self.request.logql, start_ns, now_ns + 1, max_lines=self.request.backlog
+            self.request.logql,
+            start_ns,
+            now_ns + 1,
+            max_lines=self.request.backlog,
+            warnings=self.backlog_warnings,
         )
         self.buffer.extend(entry_row(e, self.fields) for e in entries)
         self.error, self.last_ok = None, self.clock()

@@ -142,6 +142,7 @@ class RefreshService:
         self._last: Dashboard | None = None
         self._logs: deque[LogRow] = deque(maxlen=LOG_KEEP)
         self._log_seen: set[tuple[Any, ...]] = set()
+        self._log_warnings: list[str] = []  # Loki's, on this refresh's log queries
         self._log_cursor_ns: int | None = None
         self._backend_ok: dict[str, float] = {}
         self._silences: list[SilenceView] = []
@@ -487,13 +488,18 @@ class RefreshService:
             return []
         query = self.text("logs.tail")
         end_ns = int(now * NS) + 1
+        warnings: list[str] = []
         if self._log_cursor_ns is None:
             start_ns = int((now - min(self.range_seconds, 3600)) * NS)
             result = await loki.query_range(query, start_ns, end_ns, limit=LOG_BACKLOG, direction="backward")
             entries = sorted(result.entries, key=lambda e: e.ts_ns)
+            warnings = list(result.warnings)
             self._log_seen.update(e.key for e in entries)
         else:
-            entries = await loki.lines_since(query, self._log_cursor_ns, end_ns, seen=self._log_seen)
+            entries = await loki.lines_since(
+                query, self._log_cursor_ns, end_ns, seen=self._log_seen, warnings=warnings
+            )
+        self._log_warnings = warnings
         if entries:
             self._log_cursor_ns = max(self._log_cursor_ns or 0, entries[-1].ts_ns)
         if len(self._log_seen) > LOG_KEEP * 4:
@@ -630,7 +636,8 @@ class RefreshService:
                 board.status[pane] = replace(previous, error=_error_text(answer), error_at=now)
             else:
                 setattr(board, attr[pane], answer)
-                board.status[pane] = PaneStatus(updated_at=now)
+                warnings = tuple(self._log_warnings) if pane == "logs" else ()
+                board.status[pane] = PaneStatus(updated_at=now, warnings=warnings)
                 if pane == "logs" and self.backends.loki:
                     self._mark("loki", now, None)
         if prom:
@@ -796,6 +803,7 @@ class RefreshService:
             except BackendError as exc:
                 detail.errors.append(f"logs: {exc.message}")
             else:
+                detail.errors.extend(f"logs: Loki warns: {w}" for w in result.warnings)
                 return [self._log_row(e) for e in sorted(result.entries, key=lambda e: e.ts_ns)]
         wanted = {entity} if entity else set(labels.values())
         return [
