@@ -84,9 +84,9 @@ async def test_a_parent_cycle_is_broken_and_the_trace_gets_a_root() -> None:
     root = trace.root
     assert root is not None and root.operation == "POST /v1/plans"
     assert trace.forest.warnings == (
-        "1 span(s) name themselves as parent: 000000000000000d",
         "parent cycle of 2 spans (000000000000000a → 000000000000000b → 000000000000000a) broken at "
         "000000000000000a, which is shown as a root",
+        "1 span(s) name themselves as parent: 000000000000000d",
     )
     waterfall = build_waterfall(trace.spans, trace.forest)
     depth = {trace.spans[r.index].span_id: r.depth for r in waterfall.rows}

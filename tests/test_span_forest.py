@@ -8,23 +8,12 @@ the pure layout; the same cases as wire JSON are in tests/fixtures/jaeger/.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from opsconsole.core.span_forest import plan_forest
 from opsconsole.core.trace_layout import build_waterfall
-
-T0 = 1_795_385_633_228_000
-
-
-@dataclass(frozen=True)
-class S:
-    span_id: str
-    parent_id: str | None
-    start_us: int
-    duration_us: int
+from tests.span_strategies import T0, S, broken_traces
 
 
 def kinds(forest: object, index: int) -> set[str]:
@@ -129,21 +118,6 @@ def test_a_10000_span_cycle_and_a_10000_span_chain_lay_out_quickly() -> None:
 
 
 # -- properties over generated forests ---------------------------------------------------------
-
-IDS = [f"{c}" for c in "abcdefgh"]  # a small alphabet, so duplicates, cycles and orphans are common
-
-
-@st.composite
-def broken_traces(draw: st.DrawFn) -> list[S]:
-    count = draw(st.integers(0, 14))
-    spans = []
-    for _ in range(count):
-        span_id = draw(st.sampled_from(IDS))
-        parent = draw(st.one_of(st.none(), st.sampled_from([*IDS, "zz-missing"])))
-        start = draw(st.one_of(st.just(0), st.integers(T0, T0 + 1_000)))
-        duration = draw(st.integers(-5, 500))
-        spans.append(S(span_id, parent, start, duration))
-    return spans
 
 
 @settings(max_examples=400, deadline=None)

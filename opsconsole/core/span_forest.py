@@ -29,6 +29,7 @@ from typing import Literal, Protocol
 
 MarkKind = Literal["orphan", "self_parent", "cycle", "duplicate_id", "no_start"]
 EXAMPLES = 3  # ids quoted in a trace-level warning before "…"
+WARNING_ORDER: tuple[MarkKind, ...] = ("cycle", "self_parent", "orphan", "no_start", "duplicate_id")
 
 
 class SpanLike(Protocol):
@@ -94,7 +95,9 @@ def plan_forest(spans: Sequence[SpanLike]) -> SpanForest:
     """The forest of ``spans``: parents resolved, cycles broken, times repaired, all of it noted."""
     count = len(spans)
     marks: dict[int, list[SpanMark]] = {}
-    warnings: list[str] = []
+    # Said in order of how much they change the picture: cycles, self-parents, orphans, missing
+    # start times, repeated ids.
+    said: dict[MarkKind, list[str]] = {kind: [] for kind in WARNING_ORDER}
 
     def mark(index: int, kind: MarkKind, text: str) -> None:
         marks.setdefault(index, []).append(SpanMark(kind, text))
@@ -109,7 +112,7 @@ def plan_forest(spans: Sequence[SpanLike]) -> SpanForest:
             mark(index, "duplicate_id", f"span id {span.span_id} is also used by another span in this trace")
     if repeats:
         ids = list(repeats)
-        warnings.append(
+        said["duplicate_id"].append(
             f"{len(ids)} span id(s) used by more than one span ({_quoted(ids)}): all are shown; "
             "children attach to the first"
         )
@@ -131,12 +134,14 @@ def plan_forest(spans: Sequence[SpanLike]) -> SpanForest:
         else:
             parent[index] = resolved
     if orphans:
-        warnings.append(
+        said["orphan"].append(
             f"{len(orphans)} span(s) whose parent is not in this trace (an incomplete trace: "
             f"spans dropped or not yet stored): {_quoted(orphans)}, shown as roots"
         )
     if self_parents:
-        warnings.append(f"{len(self_parents)} span(s) name themselves as parent: {_quoted(self_parents)}")
+        said["self_parent"].append(
+            f"{len(self_parents)} span(s) name themselves as parent: {_quoted(self_parents)}"
+        )
 
     # Cycles: each span has at most one parent, so walking up from any span either ends at a root
     # or comes back to a span of the current walk. Each span is walked once.
@@ -173,7 +178,7 @@ def plan_forest(spans: Sequence[SpanLike]) -> SpanForest:
                 f"its parent {spans[order[1]].span_id} is also its descendant (a parent cycle): "
                 "that edge is ignored and it is shown as a root",
             )
-            warnings.append(
+            said["cycle"].append(
                 f"parent cycle of {len(cycle)} spans ({names}{suffix}) broken at "
                 f"{short_id(spans[breaker].span_id)}, which is shown as a root"
             )
@@ -195,7 +200,7 @@ def plan_forest(spans: Sequence[SpanLike]) -> SpanForest:
             else "no usable start time (missing or 0): placed at the earliest start below it",
         )
     if no_start:
-        warnings.append(
+        said["no_start"].append(
             f"{len(no_start)} span(s) without a usable start time (missing or 0) placed at their "
             "parent's start; their offsets are estimates"
         )
@@ -212,7 +217,7 @@ def plan_forest(spans: Sequence[SpanLike]) -> SpanForest:
         starts=tuple(starts),
         ends=ends,
         marks={i: tuple(m) for i, m in marks.items()},
-        warnings=tuple(warnings),
+        warnings=tuple(text for kind in WARNING_ORDER for text in said[kind]),
     )
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from opsconsole.backends.alertmanager_models import Alert, Silence
 from opsconsole.backends.errors import BackendError, FailureKind
-from opsconsole.backends.jaeger_models import Trace
+from opsconsole.backends.jaeger_models import Trace, TraceSearchPage
 from opsconsole.backends.loki_models import LogEntry
 from opsconsole.backends.prometheus_models import QueryResult
 from opsconsole.core.alert_grouping import alerts_per_entity, group_alerts
@@ -565,13 +565,14 @@ class RefreshService:
         errors_only: bool = False,
         lookback: float = 3600.0,
         limit: int = 50,
-    ) -> list[Trace]:
-        """Recent traces of ``service``, newest first (raises :class:`BackendError`)."""
+    ) -> TraceSearchPage:
+        """Recent traces of ``service``, newest first, with what Jaeger's answer said was wrong
+        (raises :class:`BackendError`)."""
         jaeger = self.backends.jaeger
         if jaeger is None:
             raise BackendError("jaeger", FailureKind.NOT_CONFIGURED, "no Jaeger configured for this context")
         now_us = int(self.clock() * 1_000_000)
-        return await jaeger.search(
+        return await jaeger.search_page(
             service,
             start_us=now_us - int(lookback * 1_000_000),
             end_us=now_us,
