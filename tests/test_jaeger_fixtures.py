@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -254,3 +254,13 @@ def test_every_fixture_trace_keeps_every_span_and_lays_out(name: str) -> None:
         waterfall = build_waterfall(trace.spans, trace.forest)
         assert sorted(r.index for r in waterfall.rows) == list(range(len(trace.spans)))
         assert trace.root is not None or not trace.spans
+
+
+async def test_a_v3_server_that_ignores_attributes_still_gets_the_tags_applied() -> None:
+    """Older v3 servers ignore ``query.attributes``: "errors only" must not silently list all."""
+    with serve({"/api/v3/traces": "v3-find-traces.json"}) as server:
+        client = JaegerClient(EndpointSettings(url=server.url))
+        traces = await client.search("api-gateway", start_us=0, end_us=B, tags={"error": "true"})
+        sent = parse_qs(urlsplit(server.received[-1].path).query)
+    assert [t.trace_id for t in traces] == [TID]  # the healthz trace has no error span
+    assert json.loads(sent["query.attributes"][0]) == {"error": "true"}

@@ -202,7 +202,7 @@ class JaegerClient:
             if exc.status not in V3_FALLBACK_STATUSES:
                 raise
             traces = await self._search_v3(
-                service, start_us, end_us, operation, min_duration, max_duration, limit
+                service, start_us, end_us, operation, tags or {}, min_duration, max_duration, limit
             )
             return TraceSearchPage(traces=sorted(traces, key=lambda t: t.start_us, reverse=True))
         data = envelope["data"]
@@ -230,10 +230,13 @@ class JaegerClient:
         start_us: int,
         end_us: int,
         operation: str | None,
+        tags: Mapping[str, str],
         min_duration: str | None,
         max_duration: str | None,
         limit: int,
     ) -> list[Trace]:
+        """v3 search. ``tags`` go as ``query.attributes``, which v3 servers before 2.x ignore, so
+        the answer is filtered here too: a tag asked for is never silently dropped."""
         params: dict[str, Any] = {
             "query.service_name": service,
             "query.start_time_min": _rfc3339(start_us),
@@ -246,13 +249,20 @@ class JaegerClient:
             params["query.duration_min"] = min_duration
         if max_duration:
             params["query.duration_max"] = max_duration
+        if tags:
+            params["query.attributes"] = json.dumps({str(k): str(v) for k, v in tags.items()})
         try:
             payload = await self.http.get_json("api/v3/traces", params)
         except BackendError as exc:
             if exc.status == 404:  # v3 says "No traces found" with 404
                 return []
             raise
-        return self._otlp(payload, "v3 trace search")
+        traces = self._otlp(payload, "v3 trace search")
+        if tags:
+            traces = [
+                t for t in traces if any(all(s.tags.get(k) == v for k, v in tags.items()) for s in t.spans)
+            ]
+        return traces
 
     def _otlp(self, payload: Any, what: str) -> list[Trace]:
         try:
