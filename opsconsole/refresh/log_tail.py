@@ -107,8 +107,9 @@ class LogTail:
         status = self.status
         return self.stream is not None and (status.state in ("live", "polling") or bool(status.last_error))
 
-    def describe(self) -> str:
-        """One line for the pane border: state, counts, and the last error while it lasts."""
+    def describe(self, *, warnings: bool = True) -> str:
+        """One line for the pane border: state, counts, the last error while it lasts, and Loki's
+        warnings (last, being the longest; ``warnings=False`` leaves them to :meth:`warning_text`)."""
         status = self.status
         parts: list[str] = [status.state if self.live else "backlog only"]
         if self.buffer.dropped:
@@ -121,14 +122,20 @@ class LogTail:
             parts.append(f"{self.buffer.evicted} oldest evicted (buffer {self.buffer.capacity})")
         if self.backlog_note:
             parts.append(self.backlog_note)
-        warnings = self.warnings
-        if warnings:
-            more = f" (+{len(warnings) - 1} more)" if len(warnings) > 1 else ""
-            parts.append(f"{WARNING_MARK} Loki: {warnings[-1]}{more}")
         error = self.error or (status.last_error if status.state != "live" else None)
         if error:
             parts.append(f"⚠ {error}")
+        if warnings and self.warnings:
+            parts.append(self.warning_text())
         return " · ".join(parts)
+
+    def warning_text(self) -> str:
+        """``△ Loki: <newest warning> (+N more)``, or "" when Loki has not warned."""
+        held = self.warnings
+        if not held:
+            return ""
+        more = f" (+{len(held) - 1} more)" if len(held) > 1 else ""
+        return f"{WARNING_MARK} Loki: {held[-1]}{more}"
 
     async def run(self) -> None:
         """Backlog, then the live tail, until cancelled."""
