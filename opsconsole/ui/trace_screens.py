@@ -28,7 +28,7 @@ from textual.strip import Strip
 from textual.widgets import DataTable, Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from opsconsole.backends.jaeger_models import CHILD_OF, Span, Trace
+from opsconsole.backends.jaeger_models import CHILD_OF, Span, SpanReference, Trace
 from opsconsole.core.trace_layout import Waterfall, WaterfallRow, build_waterfall
 from opsconsole.core.trace_navigation import WaterfallCursor
 from opsconsole.core.untrusted_text import sanitize
@@ -228,18 +228,42 @@ class ReferenceTarget:
     index: int | None  # the span in this trace, when it is here
 
 
-def span_references(span: Span, trace: Trace) -> list[tuple[Text, ReferenceTarget]]:
+@dataclass(frozen=True)
+class ReferenceIndex:
+    """Built once per trace, so moving the cursor over a 10,000-span trace stays cheap: where each
+    span id is, and which spans reference it other than as their parent."""
+
+    first_with: dict[str, int]
+    incoming: dict[str, list[tuple[int, SpanReference]]]
+
+    @classmethod
+    def of(cls, trace: Trace) -> ReferenceIndex:
+        """Index ``trace``."""
+        first_with: dict[str, int] = {}
+        incoming: dict[str, list[tuple[int, SpanReference]]] = {}
+        for index, span in enumerate(trace.spans):
+            first_with.setdefault(span.span_id, index)
+            for ref in span.references:
+                if ref.trace_id != span.trace_id:
+                    continue
+                if ref.span_id == span.parent_id and ref.ref_type == CHILD_OF:
+                    continue  # a plain child: the tree shows it
+                incoming.setdefault(ref.span_id, []).append((index, ref))
+        return cls(first_with, incoming)
+
+
+def span_references(
+    span: Span, trace: Trace, index: ReferenceIndex | None = None
+) -> list[tuple[Text, ReferenceTarget]]:
     """The span's references (→, as sent) and the spans that reference it other than as their
     parent (←), each with where Enter leads."""
-    first_with: dict[str, int] = {}
-    for index, other in enumerate(trace.spans):
-        first_with.setdefault(other.span_id, index)
+    index = index or ReferenceIndex.of(trace)
 
     def describe(span_id: str) -> str:
-        index = first_with.get(span_id)
-        if index is None:
+        position = index.first_with.get(span_id)
+        if position is None:
             return f"span {span_id} (not in this trace)"
-        target = trace.spans[index]
+        target = trace.spans[position]
         return f"{sanitize(target.service)}: {sanitize(target.operation) or '(no name)'} ({span_id})"
 
     out: list[tuple[Text, ReferenceTarget]] = []
@@ -252,15 +276,16 @@ def span_references(span: Span, trace: Trace) -> list[tuple[Text, ReferenceTarge
             out.append((Text(text), ReferenceTarget(ref.trace_id, ref.span_id, None)))
             continue
         text = f"→ {ref.ref_type} {describe(ref.span_id)}{role}{extra}"
-        out.append((Text(text), ReferenceTarget(ref.trace_id, ref.span_id, first_with.get(ref.span_id))))
-    for index, other in enumerate(trace.spans):
-        for ref in other.references:
-            if ref.span_id != span.span_id or ref.trace_id != span.trace_id or other is span:
+        out.append(
+            (Text(text), ReferenceTarget(ref.trace_id, ref.span_id, index.first_with.get(ref.span_id)))
+        )
+    if span.trace_id == trace.trace_id:
+        for position, ref in index.incoming.get(span.span_id, []):
+            other = trace.spans[position]
+            if other is span:
                 continue
-            if ref.span_id == other.parent_id and ref.ref_type == CHILD_OF:
-                continue  # a plain child: the tree shows it
             text = f"← {ref.ref_type} from {describe(other.span_id)}"
-            out.append((Text(text), ReferenceTarget(trace.trace_id, other.span_id, index)))
+            out.append((Text(text), ReferenceTarget(trace.trace_id, other.span_id, position)))
     return out
 
 
@@ -363,6 +388,7 @@ class TraceScreen(Screen[None]):
         self.console_theme = theme
         self.focus_span = focus_span
         self.targets: list[ReferenceTarget] = []
+        self.reference_index = ReferenceIndex.of(trace)
 
     def compose(self) -> Any:
         trace = self.trace
@@ -409,7 +435,7 @@ class TraceScreen(Screen[None]):
         view = self.query_one(TraceView)
         details = span_details(event.span, self.trace, view.waterfall, event.index)
         self.query_one("#span-details", Static).update(details)
-        references = span_references(event.span, self.trace)
+        references = span_references(event.span, self.trace, self.reference_index)
         self.targets = [target for _, target in references]
         refs = self.query_one("#span-refs", ReferenceList)
         refs.clear_options()
