@@ -264,3 +264,16 @@ async def test_a_v3_server_that_ignores_attributes_still_gets_the_tags_applied()
         sent = parse_qs(urlsplit(server.received[-1].path).query)
     assert [t.trace_id for t in traces] == [TID]  # the healthz trace has no error span
     assert json.loads(sent["query.attributes"][0]) == {"error": "true"}
+
+
+def test_ids_are_hex_padded_base64_or_kept_as_sent() -> None:
+    from opsconsole.backends.jaeger_fields import hex_id
+
+    assert hex_id("A1B2C3D4E5F60718", 8) == "a1b2c3d4e5f60718"
+    assert hex_id("obLD1OX2Bxg=", 8) == "a1b2c3d4e5f60718"  # Tempo's base64
+    assert hex_id("fD2aHlsvSKCxwtPk9QYXKA==", 16) == TID
+    # Made-up ids (Jaeger UI's own test traces use them) stay as they are, even when they happen
+    # to be valid unpadded base64 of 8 bytes.
+    assert hex_id("missingSpan", 8) == "missingSpan"
+    assert hex_id("rootSpanID", 8) == "rootSpanID"
+    assert hex_id(None, 8) == ""

@@ -48,20 +48,23 @@ def as_int(value: object) -> int | None:
 
 
 def hex_id(value: object, size: int) -> str:
-    """A trace or span id as lower-case hex: hex as Jaeger sends it, or base64 as Tempo and some
-    OTLP JSON encoders send it (``size`` bytes once decoded). Anything else is kept as text."""
+    """A trace or span id as lower-case hex: hex as Jaeger sends it, or padded base64 as Tempo and
+    some OTLP JSON encoders send it (``size`` bytes once decoded). Anything else is kept as sent."""
     text = "" if value is None else str(value).strip()
     if _HEX.fullmatch(text) and len(text) <= size * 2:
         return text.lower()
-    padded = text + "=" * (-len(text) % 4)
+    if not text.endswith("="):
+        # Protobuf JSON always pads its base64 (8 and 16 bytes both end in "="): an unpadded
+        # text is an id someone made up ("rootSpan"), kept as it is rather than decoded.
+        return text
     for altchars in (None, b"-_"):  # standard, then URL-safe base64
         try:
-            raw = base64.b64decode(padded, altchars=altchars, validate=True)
+            raw = base64.b64decode(text, altchars=altchars, validate=True)
         except (binascii.Error, ValueError):
             continue
         if len(raw) == size:
             return raw.hex()
-    return text.lower()
+    return text
 
 
 class TagReader:
