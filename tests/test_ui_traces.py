@@ -14,12 +14,12 @@ from typing import Any
 
 from textual.app import App
 from textual.pilot import Pilot
-from textual.widgets import Static
+from textual.widgets import DataTable, Static
 
 from opsconsole.backends.jaeger import parse_v1_trace
 from opsconsole.backends.jaeger_models import Trace
 from opsconsole.ui.themes import load_themes
-from opsconsole.ui.trace_screens import ReferenceList, TraceScreen, TraceView
+from opsconsole.ui.trace_screens import ReferenceList, TraceScreen, TraceSearchScreen, TraceView
 
 FIXTURES = Path(__file__).parent / "fixtures" / "jaeger"
 SnapCompare = Callable[..., bool]
@@ -157,3 +157,22 @@ def test_snapshot_broken_trace(snap_compare: SnapCompare) -> None:
 def test_snapshot_broken_trace_at_80x24(snap_compare: SnapCompare) -> None:
     """The same at the smallest size: the span with no start time selected."""
     assert snap_compare(TraceApp(broken_trace()), terminal_size=(80, 24), run_before=at("j", "j", "j", "j"))
+
+
+async def test_the_search_list_marks_broken_traces_and_says_what_jaeger_left_out() -> None:
+    class SearchApp(App[None]):
+        def on_mount(self) -> None:
+            self.push_screen(TraceSearchScreen("service=api-gateway", load_themes()[0]["dark"]))
+
+    app = SearchApp()
+    async with app.run_test(size=(160, 30)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, TraceSearchScreen)
+        screen.show([broken_trace()], warnings=["trace 0000000000000000000000000000f00d: trace not found"])
+        await pilot.pause()
+        status = str(screen.query_one("#search-status", Static).content)
+        assert "1 traces, newest first" in status
+        assert "△ Jaeger: trace 0000000000000000000000000000f00d: trace not found" in status
+        table = screen.query_one("#trace-results", DataTable)
+        assert str(table.get_row_at(0)[1]) == "⚠ api-gateway: POST /v1/plans"

@@ -539,7 +539,10 @@ class TraceSearchScreen(Screen[None]):
             started = datetime.fromtimestamp(trace.start_us / 1e6, UTC).strftime("%H:%M:%S")
             table.add_row(
                 Text(started),
-                Text(f"{sanitize(root.service)}: {sanitize(root.operation)}" if root else "—"),
+                Text(
+                    ("⚠ " if trace.problems else "")
+                    + (f"{sanitize(root.service)}: {sanitize(root.operation)}" if root else "—")
+                ),
                 Text(format_micros(trace.duration_us), justify="right"),
                 Text(str(len(trace.spans)), justify="right"),
                 Text(str(trace.error_count), style=theme.style("crit" if trace.error_count else "ok")),
