@@ -20,6 +20,7 @@ from opsconsole.backends.jaeger import parse_v1_trace
 from opsconsole.backends.jaeger_models import Trace
 from opsconsole.ui.themes import load_themes
 from opsconsole.ui.trace_screens import ReferenceList, TraceScreen, TraceSearchScreen, TraceView
+from tests.ui_harness import demo_app, settle
 
 FIXTURES = Path(__file__).parent / "fixtures" / "jaeger"
 SnapCompare = Callable[..., bool]
@@ -176,3 +177,16 @@ async def test_the_search_list_marks_broken_traces_and_says_what_jaeger_left_out
         assert "△ Jaeger: trace 0000000000000000000000000000f00d: trace not found" in status
         table = screen.query_one("#trace-results", DataTable)
         assert str(table.get_row_at(0)[1]) == "⚠ api-gateway: POST /v1/plans"
+
+
+async def test_the_console_opens_the_other_trace_a_reference_leads_to(frozen_demo: Any) -> None:
+    app = demo_app(frozen_demo[1])
+    asked: list[tuple[str, str | None]] = []
+    async with app.run_test(size=(120, 34)) as pilot:
+        await settle(pilot)
+        app.open_trace = lambda trace_id, focus_span=None: asked.append((trace_id, focus_span))  # type: ignore[method-assign]
+        await app.push_screen(TraceScreen(broken_trace(), app.console_theme))
+        await pilot.pause()
+        await pilot.press("j", "j", "j", "enter", "down", "down", "enter")
+        await pilot.pause()
+    assert asked == [(OTHER_TRACE, "0000000000000004")]

@@ -132,7 +132,7 @@ class TraceView(ScrollView, can_focus=True):
         waterfall = self.waterfall
         base = self.rich_style + (Style(reverse=True) if position == self.nav.cursor else Style())
         # Two fifths of the width, but half of a narrow screen: at 80 columns names need the room.
-        label_width = min(80, max(34, (width * 2 + 4) // 5, min(width // 2, 48)))
+        label_width = min(80, max(34, width * 2 // 5, min(width // 2, 48)))
         marker = ("▸ " if row.index in self.nav.collapsed else "▾ ") if row.has_children else "  "
         flawed = "⚠ " if waterfall.marks.get(row.index) or span.notes else ""
         error = "✖ " if span.is_error else ""
