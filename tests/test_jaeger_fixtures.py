@@ -277,3 +277,11 @@ def test_ids_are_hex_padded_base64_or_kept_as_sent() -> None:
     assert hex_id("missingSpan", 8) == "missingSpan"
     assert hex_id("rootSpanID", 8) == "rootSpanID"
     assert hex_id(None, 8) == ""
+
+
+async def test_an_html_page_on_v1_and_v3_is_reported_as_such_not_as_not_found() -> None:
+    login = Reply(200, "<!doctype html><title>Sign in</title>", {"Content-Type": "text/html"})
+    with serve({f"/api/traces/{TID}": login, f"/api/v3/traces/{TID}": login}) as server:
+        with pytest.raises(BackendError) as caught:
+            await JaegerClient(EndpointSettings(url=server.url)).trace(TID)
+    assert caught.value.kind is FailureKind.WRONG_SHAPE and "HTML page" in caught.value.message

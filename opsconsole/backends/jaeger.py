@@ -299,11 +299,14 @@ class JaegerClient:
         return trace.model_copy(update={"warnings": [*trace.warnings, *extra]}) if extra else trace
 
     async def _trace_v3(self, tid: str, v1_error: BackendError) -> Trace:
-        """The trace from ``/api/v3``; when v3 cannot answer either, v1's own error stands."""
+        """The trace from ``/api/v3``. After a v1 404/405, v3's answer stands (its 404: not found);
+        after an HTML page on v1 (a proxy's login page?) that diagnosis stands if v3 fails too."""
         try:
             payload = await self.http.get_json(f"api/v3/traces/{tid}")
         except BackendError as exc:
-            if exc.status == 404 or self._falls_back(exc):
+            if v1_error.status not in V3_FALLBACK_STATUSES:
+                raise v1_error from None
+            if exc.status == 404 or exc.kind is FailureKind.WRONG_SHAPE:
                 raise self._not_found(tid, v1_error.url) from None
             raise
         traces = self._otlp(payload, "v3 trace")
