@@ -79,6 +79,7 @@ def as_text(board: Dashboard) -> str:
         status = board.pane_status(pane)
         out.append("")
         out.append(f"{name} ({count})" + (f"  ⚠ {status.error}" if status.error else ""))
+        out.extend(f"  △ {warning}" for warning in status.warnings)
 
     section("HEALTH", "health", len(board.health))
     for row in board.health:

@@ -196,6 +196,7 @@ class PaneStatus(SanitizedModel):
     updated_at: float | None = None
     error: str | None = None
     error_at: float | None = None
+    warnings: tuple[str, ...] = ()  # the backend's own warnings on a good answer (Loki's)
 
     def age(self, now: float) -> float | None:
         """Seconds since the last success."""

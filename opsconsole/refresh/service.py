@@ -16,7 +16,7 @@ from typing import Any
 
 from opsconsole.backends.alertmanager_models import Alert, Silence
 from opsconsole.backends.errors import BackendError, FailureKind
-from opsconsole.backends.jaeger_models import Trace
+from opsconsole.backends.jaeger_models import Trace, TraceSearchPage
 from opsconsole.backends.loki_models import LogEntry
 from opsconsole.backends.prometheus_models import QueryResult
 from opsconsole.core.alert_grouping import alerts_per_entity, group_alerts
@@ -141,6 +141,7 @@ class RefreshService:
         self._last: Dashboard | None = None
         self._logs: deque[LogRow] = deque(maxlen=LOG_KEEP)
         self._log_seen: set[tuple[Any, ...]] = set()
+        self._log_warnings: list[str] = []  # Loki's, on this refresh's log queries
         self._log_cursor_ns: int | None = None
         self._backend_ok: dict[str, float] = {}
         self._silences: list[SilenceView] = []
@@ -485,13 +486,18 @@ class RefreshService:
             return []
         query = self.text("logs.tail")
         end_ns = int(now * NS) + 1
+        warnings: list[str] = []
         if self._log_cursor_ns is None:
             start_ns = int((now - min(self.range_seconds, 3600)) * NS)
             result = await loki.query_range(query, start_ns, end_ns, limit=LOG_BACKLOG, direction="backward")
             entries = sorted(result.entries, key=lambda e: e.ts_ns)
+            warnings = list(result.warnings)
             self._log_seen.update(e.key for e in entries)
         else:
-            entries = await loki.lines_since(query, self._log_cursor_ns, end_ns, seen=self._log_seen)
+            entries = await loki.lines_since(
+                query, self._log_cursor_ns, end_ns, seen=self._log_seen, warnings=warnings
+            )
+        self._log_warnings = warnings
         if entries:
             self._log_cursor_ns = max(self._log_cursor_ns or 0, entries[-1].ts_ns)
         if len(self._log_seen) > LOG_KEEP * 4:
@@ -557,13 +563,14 @@ class RefreshService:
         errors_only: bool = False,
         lookback: float = 3600.0,
         limit: int = 50,
-    ) -> list[Trace]:
-        """Recent traces of ``service``, newest first (raises :class:`BackendError`)."""
+    ) -> TraceSearchPage:
+        """Recent traces of ``service``, newest first, with what Jaeger's answer said was wrong
+        (raises :class:`BackendError`)."""
         jaeger = self.backends.jaeger
         if jaeger is None:
             raise BackendError("jaeger", FailureKind.NOT_CONFIGURED, "no Jaeger configured for this context")
         now_us = int(self.clock() * 1_000_000)
-        return await jaeger.search(
+        return await jaeger.search_page(
             service,
             start_us=now_us - int(lookback * 1_000_000),
             end_us=now_us,
@@ -628,7 +635,8 @@ class RefreshService:
                 board.status[pane] = replace(previous, error=_error_text(answer), error_at=now)
             else:
                 setattr(board, attr[pane], answer)
-                board.status[pane] = PaneStatus(updated_at=now)
+                warnings = tuple(self._log_warnings) if pane == "logs" else ()
+                board.status[pane] = PaneStatus(updated_at=now, warnings=warnings)
                 if pane == "logs" and self.backends.loki:
                     self._mark("loki", now, None)
         if prom:
@@ -794,6 +802,7 @@ class RefreshService:
             except BackendError as exc:
                 detail.errors.append(f"logs: {exc.message}")
             else:
+                detail.errors.extend(f"logs: Loki warns: {w}" for w in result.warnings)
                 return [self._log_row(e) for e in sorted(result.entries, key=lambda e: e.ts_ns)]
         wanted = {entity} if entity else set(labels.values())
         return [

@@ -740,8 +740,9 @@ class OpsConsoleApp(App[None]):
             return
         self.tails.refilter(self.service, view, stage)
 
-    def open_trace(self, trace_id: str) -> None:
-        """The waterfall of one trace (loaded in the background; errors are toasts)."""
+    def open_trace(self, trace_id: str, focus_span: str | None = None) -> None:
+        """The waterfall of one trace, the cursor on ``focus_span`` if given (loaded in the
+        background; errors are toasts)."""
 
         async def load() -> None:
             try:
@@ -752,7 +753,7 @@ class OpsConsoleApp(App[None]):
             if not trace.spans:
                 self.notify(f"trace {trace_id} has no spans", severity="warning")
                 return
-            await self.push_screen(TraceScreen(trace, self.console_theme))
+            await self.push_screen(TraceScreen(trace, self.console_theme, focus_span))
 
         self.run_worker(load(), group="detail")
 
@@ -766,7 +767,7 @@ class OpsConsoleApp(App[None]):
         async def load() -> None:
             try:
                 query = parse_trace_query(text)
-                traces = await self.service.find_traces(
+                page = await self.service.find_traces(
                     query.service,
                     operation=query.operation,
                     min_duration=query.min_duration,
@@ -780,7 +781,7 @@ class OpsConsoleApp(App[None]):
                 screen.show([], exc.message)
                 return
             if screen.is_attached:
-                screen.show(traces)
+                screen.show(page.traces, warnings=page.warnings)
 
         self.run_worker(load(), group="detail")
 
@@ -791,6 +792,10 @@ class OpsConsoleApp(App[None]):
     @on(TraceSearchScreen.TraceChosen)
     def _trace_chosen(self, event: TraceSearchScreen.TraceChosen) -> None:
         self.push_screen(TraceScreen(event.trace, self.console_theme))
+
+    @on(TraceScreen.TraceRequested)
+    def _trace_requested(self, event: TraceScreen.TraceRequested) -> None:
+        self.open_trace(event.trace_id, event.span_id)
 
     # -- silences and acks ----------------------------------------------------------------------
 

@@ -162,6 +162,8 @@ class Pane(Vertical):
         else:
             rows = f"{count} rows" if count else "no data: the pack's queries returned nothing"
             text = f"{rows} · {format_duration(age) if age is not None else '…'}"
+            if status.warnings:
+                text += f" · △ {status.warnings[-1][:90]}"
         return f"/{self.filter_text} · {text}" if self.filter_text else text
 
     def show_status(self, status: PaneStatus, now: float, count: int) -> None:
