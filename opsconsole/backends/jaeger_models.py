@@ -16,9 +16,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from opsconsole.core.untrusted_text import clean
-
 from opsconsole.core.span_forest import SpanForest, plan_forest
+from opsconsole.core.untrusted_text import clean
 
 CHILD_OF = "CHILD_OF"
 FOLLOWS_FROM = "FOLLOWS_FROM"
