@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -24,6 +25,42 @@ from tests.real_servers import (
     start_prometheus,
     wait_until,
 )
+
+# Where the developer's own files live, read once before any test changes the environment: the
+# isolation test checks nothing was written there.
+REAL_HOME = Path.home()
+# Go keeps its module and build caches under HOME by default; a test that builds a server must
+# still find them after HOME is swapped (they are caches, not the user's settings).
+_GO_DIRS = {
+    "GOPATH": str(REAL_HOME / "go"),
+    "GOMODCACHE": str(REAL_HOME / "go" / "pkg" / "mod"),
+    "GOCACHE": str(REAL_HOME / ".cache" / "go-build"),
+}
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own HOME and XDG dirs, and no OPSCONSOLE_* or NO_COLOR from the developer.
+
+    Nothing a test does reaches the user's config, state (the mutations journal), cache or data,
+    and no result depends on the developer's own config or environment. Subprocesses inherit it.
+    """
+    home = tmp_path_factory.mktemp("home")
+    for name, value in _GO_DIRS.items():
+        if name not in os.environ:
+            monkeypatch.setenv(name, value)
+    monkeypatch.setenv("HOME", str(home))
+    for variable, folder in (
+        ("XDG_CONFIG_HOME", ".config"),
+        ("XDG_STATE_HOME", ".local/state"),
+        ("XDG_CACHE_HOME", ".cache"),
+        ("XDG_DATA_HOME", ".local/share"),
+    ):
+        monkeypatch.setenv(variable, str(home / folder))
+    for name in list(os.environ):
+        if name.startswith("OPSCONSOLE_") or name == "NO_COLOR":
+            monkeypatch.delenv(name)
+    return home
 
 
 class _QuietHandler(WSGIRequestHandler):
