@@ -208,8 +208,25 @@ def load_config(
     return parse_config(text, str(chosen)), chosen
 
 
-def _truthy(value: str | None) -> bool:
-    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"", "0", "false", "no", "off"})
+
+
+def env_read_only(environ: Mapping[str, str] | None = None) -> bool:
+    """``OPSCONSOLE_READ_ONLY``: 1/true/yes/on or 0/false/no/off (or unset).
+
+    Anything else is an error, not "off": a typo in a safety switch must not silently allow writes.
+    """
+    env = os.environ if environ is None else environ
+    value = env.get("OPSCONSOLE_READ_ONLY", "").strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ConfigError(
+        f"OPSCONSOLE_READ_ONLY={env['OPSCONSOLE_READ_ONLY']!r}: "
+        "expected 1, true, yes, on (or 0, false, no, off)"
+    )
 
 
 def _endpoint(url: str, what: str) -> EndpointSettings:
@@ -268,7 +285,7 @@ def resolve_context(
     if url := pick(overrides.jaeger, "OPSCONSOLE_JAEGER_URL", "jaeger"):
         update["jaeger"] = _endpoint(url, "jaeger URL")
     # read_only can only be switched on by a higher layer, never off.
-    if overrides.read_only or _truthy(env.get("OPSCONSOLE_READ_ONLY")) or base.read_only:
+    if overrides.read_only or env_read_only(env) or base.read_only:
         update["read_only"] = True
     settings = base.model_copy(update=update)
     return ResolvedContext(name, settings, config, config_path, sources)

@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 from opsconsole.config import ConfigError
+from opsconsole.shared_flags import add_shared
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -19,12 +20,11 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 
 def add_view_flags(parser: argparse.ArgumentParser) -> None:
-    """``--pack``, ``--var`` and ``--theme``, shared with ``snapshot``."""
-    parser.add_argument("--pack", metavar="NAME", help="query pack to show (default: the context's)")
-    parser.add_argument(
-        "--var", action="append", default=[], metavar="NAME=VALUE", help="override a pack variable"
-    )
-    parser.add_argument("--theme", metavar="NAME", help="dark, light, high-contrast, monochrome, or yours")
+    """``--pack``, ``--var`` and ``--theme``, shared with ``snapshot`` and ``wallboard``.
+
+    Shared flags: they mean the same before the command (see :mod:`opsconsole.shared_flags`).
+    """
+    add_shared(parser, "pack", "var", "theme")
 
 
 def run(args: argparse.Namespace) -> int:
