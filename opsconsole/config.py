@@ -22,6 +22,7 @@ import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from opsconsole.core.located_yaml import YamlSyntaxError, describe_validation_error, load_yaml
+from opsconsole.core.silence_blast_radius import DEFAULT_BLAST_RADIUS
 
 BackendKind = Literal["prometheus", "alertmanager", "loki", "jaeger"]
 BACKEND_KINDS: tuple[BackendKind, ...] = ("prometheus", "alertmanager", "loki", "jaeger")
@@ -105,6 +106,13 @@ class ConsoleConfig(_Strict):
     packs_dir: Path | None = None
     refresh_interval: float = Field(5.0, gt=0)
     ack_duration: str = "15m"
+    silence_blast_radius: float = Field(
+        DEFAULT_BLAST_RADIUS,
+        gt=0,
+        le=1,
+        description="Share of all current alerts of a cluster a silence or ack may mute before it needs "
+        "an explicit confirmation (typed in the console, --force on the command line).",
+    )
     author: str | None = None
     log_buffer: int = Field(50_000, ge=100, le=5_000_000, description="Log lines kept by the tail.")
 
