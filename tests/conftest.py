@@ -20,6 +20,7 @@ from tests.real_servers import (
     TEST_RULES,
     RunningAlertmanager,
     RunningServer,
+    free_port,
     prometheus_config,
     start_alertmanager,
     start_prometheus,
@@ -111,6 +112,25 @@ def real_alertmanager(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runn
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def am_cluster(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[RunningAlertmanager, RunningAlertmanager]]:
+    """Two real Alertmanagers gossiping on loopback (an HA pair)."""
+    first_port = free_port()
+    first = start_alertmanager(tmp_path_factory.mktemp("am-a"), cluster_port=first_port)
+    try:
+        second = start_alertmanager(
+            tmp_path_factory.mktemp("am-b"), cluster_peers=[f"127.0.0.1:{first_port}"]
+        )
+        try:
+            yield first, second
+        finally:
+            second.stop()
+    finally:
+        first.stop()
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,6 @@ import json
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -18,7 +17,6 @@ from opsconsole.backends.errors import BackendError, FailureKind, ReadOnlyViolat
 from opsconsole.config import EndpointSettings
 from opsconsole.core.alert_matchers import LabelMatcher
 from opsconsole.core.silence_draft import (
-    PreviewAlert,
     SilenceDraft,
     SilenceInvalid,
     ack_comment,
@@ -26,11 +24,10 @@ from opsconsole.core.silence_draft import (
     parse_ack,
     parse_draft_matchers,
     parse_silence_duration,
-    preview,
 )
 from opsconsole.mutations.silences import SilenceService
 from tests.loopback_http import Reply, scripted_server
-from tests.real_servers import RunningAlertmanager, RunningServer, free_port, start_alertmanager, wait_until
+from tests.real_servers import RunningAlertmanager, RunningServer, wait_until
 
 ALWAYS = 'alertname="OpsconsoleTestAlwaysFiring"'
 DEAD = "http://127.0.0.1:9"
@@ -60,19 +57,6 @@ def test_drafts_alertmanager_would_refuse_are_refused_first(
     assert any(problem in p for p in draft.problems())
     with pytest.raises(SilenceInvalid, match=problem):
         draft.check()
-
-
-def test_preview_counts_alerts_and_groups_and_flags_everything() -> None:
-    alerts = [
-        PreviewAlert("a", {"alertname": "Down", "agent_id": "npa-3"}, (("alertname", "Down"),)),
-        PreviewAlert("b", {"alertname": "Slow", "agent_id": "npa-2"}, (("alertname", "Slow"),)),
-        PreviewAlert("c", {"alertname": "Slow", "agent_id": "npa-1"}, (("alertname", "Slow"),)),
-    ]
-    narrow = preview(_draft('agent_id=~"npa-[23]"'), alerts)
-    assert narrow.fingerprints == ("a", "b")
-    assert narrow.summary() == "matches 2 alerts in 2 groups"
-    assert not narrow.everything
-    assert preview(_draft('agent_id=~"npa-.+"'), alerts).everything
 
 
 def test_alert_matchers_pin_identity_labels_only() -> None:
@@ -193,25 +177,6 @@ async def test_an_unreachable_peer_alone_is_a_clear_error() -> None:
     finally:
         await service.peers[0].aclose()
     assert caught.value.kind == FailureKind.CONNECTION_REFUSED
-
-
-@pytest.fixture(scope="module")
-def am_cluster(
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[tuple[RunningAlertmanager, RunningAlertmanager]]:
-    """Two real Alertmanagers gossiping on loopback."""
-    first_port = free_port()
-    first = start_alertmanager(tmp_path_factory.mktemp("am-a"), cluster_port=first_port)
-    try:
-        second = start_alertmanager(
-            tmp_path_factory.mktemp("am-b"), cluster_peers=[f"127.0.0.1:{first_port}"]
-        )
-        try:
-            yield first, second
-        finally:
-            second.stop()
-    finally:
-        first.stop()
 
 
 async def test_ha_pair_skips_a_dead_peer_and_the_silence_reaches_both(
