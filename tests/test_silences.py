@@ -26,7 +26,7 @@ from opsconsole.core.silence_draft import (
     parse_silence_duration,
 )
 from opsconsole.mutations.silences import SilenceService
-from tests.loopback_http import Reply, scripted_server
+from tests.loopback_http import Received, Reply, scripted_server
 from tests.real_servers import RunningAlertmanager, RunningServer, wait_until
 
 ALWAYS = 'alertname="OpsconsoleTestAlwaysFiring"'
@@ -202,6 +202,44 @@ async def test_ha_pair_skips_a_dead_peer_and_the_silence_reaches_both(
     finally:
         for peer in peers:
             await peer.aclose()
+
+
+async def test_a_create_whose_answer_was_lost_is_not_made_twice_on_failover(
+    am_cluster: tuple[RunningAlertmanager, RunningAlertmanager],
+) -> None:
+    """The first peer takes the silence but its answer never comes back (a timeout). Trying the
+    next peer blindly would make a second silence: it is looked up there first, and reused."""
+    first, second = am_cluster
+    timeout = 1.0
+
+    def takes_it_then_hangs(request: Received) -> Reply:
+        if request.method == "POST":
+            headers = {"Content-Type": "application/json"}
+            httpx.post(
+                f"{first.url}{request.path}", content=request.body, headers=headers, timeout=10
+            ).raise_for_status()
+            return Reply(200, b"{}", delay=timeout * 5)  # longer than the client waits
+        return Reply(404, b"")
+
+    with scripted_server(takes_it_then_hangs) as lossy:
+        peers = [
+            AlertmanagerClient(EndpointSettings(url=lossy.url, name="lossy", timeout=timeout)),
+            AlertmanagerClient(EndpointSettings(url=second.url)),
+        ]
+        service = SilenceService(peers)
+        comment = f"lost answer {time.time()}"
+        try:
+            silence_id = await service.create(_draft('alertname="LostAnswerTest"', comment))
+        finally:
+            for peer in peers:
+                await peer.aclose()
+    made = [s for s in _am_silences(second) if s["comment"] == comment]
+    assert [s["id"] for s in made] == [silence_id]
+    assert [e["outcome"] for e in service.journal] == [
+        f"error: timeout: no answer within {timeout:g}s",
+        f"ok {silence_id}",
+    ]
+    httpx.delete(f"{second.url}/api/v2/silence/{silence_id}", timeout=10)
 
 
 # -- the CLI ----------------------------------------------------------------------------------------
