@@ -157,6 +157,7 @@ def console_options(
         notices=notices,
         author=default_author(context.settings.author or context.config.author),
         ack_duration=context.config.ack_duration,
+        silence_blast_radius=context.config.silence_blast_radius,
         journal_path=default_journal_path(),
         log_buffer=context.config.log_buffer,
     )
