@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from opsconsole.cli import build_parser, resolve_from_args
+from opsconsole.cli import build_parser, main, resolve_from_args
 from opsconsole.config import ConfigError
 from opsconsole.shared_flags import BEFORE, SHARED_FLAGS, Leaf, SharedFlag, leaves
 
@@ -163,3 +163,40 @@ def test_a_read_only_env_value_that_is_not_a_boolean_is_an_error(
 def test_read_only_env_values(value: str, read_only: bool, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OPSCONSOLE_READ_ONLY", value)
     assert resolve_from_args(_parse(["check"])).read_only is read_only
+
+
+def test_packs_render_uses_the_context_in_force_like_every_command(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        "current_context: us\n"
+        "contexts:\n  us: {variables: {namespace: pf-us}}\n  eu: {variables: {namespace: pf-eu}}\n"
+    )
+    render = ["packs", "render", "progressive-framework", "--config", str(config)]
+    assert main(render) == 0
+    assert 'namespace="pf-us"' in capsys.readouterr().out
+    monkeypatch.setenv("OPSCONSOLE_CONTEXT", "eu")
+    assert main(render) == 0
+    assert 'namespace="pf-eu"' in capsys.readouterr().out
+    assert main(["--context", "us", *render]) == 0
+    assert 'namespace="pf-us"' in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (
+            ["wallboard", "--demo", "--prometheus", "http://prom.example:9090"],
+            "--prometheus would not be used",
+        ),
+        (["--pack", "meta", "wallboard", "--demo"], "--pack would not be used"),
+        (["demo", "--serve-only", "--read-only"], "--read-only apply to the console"),
+    ],
+    ids=" ".join,
+)
+def test_flags_a_mode_would_ignore_are_refused(
+    argv: list[str], said: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(argv) == 2
+    assert said in capsys.readouterr().err
