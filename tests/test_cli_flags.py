@@ -200,3 +200,36 @@ def test_flags_a_mode_would_ignore_are_refused(
 ) -> None:
     assert main(argv) == 2
     assert said in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("argv", "env", "read_only"),
+    [
+        (["demo"], "", False),
+        (["--read-only", "demo"], "", True),
+        (["demo", "--read-only"], "", True),
+        (["demo"], "1", True),
+    ],
+)
+def test_the_demo_console_is_read_only_when_asked_any_way(
+    argv: list[str], env: str, read_only: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from opsconsole.demo.stack import DemoUrls
+    from opsconsole.ui import launch
+
+    opened: list[bool] = []
+
+    def fake_demo_console(**kwargs: Any) -> int:
+        opened.append(kwargs["read_only"])
+        return 0
+
+    monkeypatch.setattr(launch, "run_demo_console", fake_demo_console)
+    if env:
+        monkeypatch.setenv("OPSCONSOLE_READ_ONLY", env)
+    assert main(argv) == 0
+    assert opened == [read_only]
+    # ... and what it is given reaches the clients the demo console builds.
+    urls = DemoUrls("http://127.0.0.1:9", "http://127.0.0.1:9", "http://127.0.0.1:9", "http://127.0.0.1:9")
+    service = launch.demo_options(urls, read_only=read_only).make_service("demo", "progressive-framework")
+    assert service.backends.read_only is read_only
+    assert all(am.http.read_only is read_only for am in service.backends.alertmanagers)
