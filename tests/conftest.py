@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -19,11 +20,48 @@ from tests.real_servers import (
     TEST_RULES,
     RunningAlertmanager,
     RunningServer,
+    free_port,
     prometheus_config,
     start_alertmanager,
     start_prometheus,
     wait_until,
 )
+
+# Where the developer's own files live, read once before any test changes the environment: the
+# isolation test checks nothing was written there.
+REAL_HOME = Path.home()
+# Go keeps its module and build caches under HOME by default; a test that builds a server must
+# still find them after HOME is swapped (they are caches, not the user's settings).
+_GO_DIRS = {
+    "GOPATH": str(REAL_HOME / "go"),
+    "GOMODCACHE": str(REAL_HOME / "go" / "pkg" / "mod"),
+    "GOCACHE": str(REAL_HOME / ".cache" / "go-build"),
+}
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own HOME and XDG dirs, and no OPSCONSOLE_* or NO_COLOR from the developer.
+
+    Nothing a test does reaches the user's config, state (the mutations journal), cache or data,
+    and no result depends on the developer's own config or environment. Subprocesses inherit it.
+    """
+    home = tmp_path_factory.mktemp("home")
+    for name, value in _GO_DIRS.items():
+        if name not in os.environ:
+            monkeypatch.setenv(name, value)
+    monkeypatch.setenv("HOME", str(home))
+    for variable, folder in (
+        ("XDG_CONFIG_HOME", ".config"),
+        ("XDG_STATE_HOME", ".local/state"),
+        ("XDG_CACHE_HOME", ".cache"),
+        ("XDG_DATA_HOME", ".local/share"),
+    ):
+        monkeypatch.setenv(variable, str(home / folder))
+    for name in list(os.environ):
+        if name.startswith("OPSCONSOLE_") or name == "NO_COLOR":
+            monkeypatch.delenv(name)
+    return home
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -74,6 +112,25 @@ def real_alertmanager(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runn
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def am_cluster(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[RunningAlertmanager, RunningAlertmanager]]:
+    """Two real Alertmanagers gossiping on loopback (an HA pair)."""
+    first_port = free_port()
+    first = start_alertmanager(tmp_path_factory.mktemp("am-a"), cluster_port=first_port)
+    try:
+        second = start_alertmanager(
+            tmp_path_factory.mktemp("am-b"), cluster_peers=[f"127.0.0.1:{first_port}"]
+        )
+        try:
+            yield first, second
+        finally:
+            second.stop()
+    finally:
+        first.stop()
 
 
 @pytest.fixture(scope="session")

@@ -147,6 +147,11 @@ class AlertsSection(_Strict):
     group_by: list[str] = Field(default_factory=lambda: ["alertname", "severity"])
     entity_type_label: str | None = None
     entity_instance_label: str | None = None
+    heartbeat_alerts: list[str] = Field(
+        default_factory=list,
+        description="Alert names that fire always on purpose (besides Watchdog and DeadMansSwitch): "
+        "silencing or acking one needs an explicit confirmation",
+    )
 
 
 class BurnRateRule(_Strict):

@@ -75,6 +75,7 @@ def demo_options(
     variables: Mapping[str, str] | None = None,
     contexts: tuple[str, ...] = ("demo",),
     author: str | None = None,
+    read_only: bool = False,
 ) -> ConsoleOptions:
     """Console options wired to a running demo stack (every context name points at it)."""
     packs = load_packs([(builtin_queries_dir(), "builtin")])
@@ -83,7 +84,8 @@ def demo_options(
 
     def make_service(context_name: str, pack: str) -> RefreshService:
         named = replace(context, name=context_name)
-        return build_service(named, packs, pack, variables, backends=demo_backends(urls), clock=clock)
+        backends = demo_backends(urls, read_only=read_only)
+        return build_service(named, packs, pack, variables, backends=backends, clock=clock)
 
     return ConsoleOptions(
         make_service=make_service,
@@ -101,7 +103,9 @@ def demo_options(
     )
 
 
-def run_demo_console(*, seed: int, scenario: str, speed: float, theme: str | None = None) -> int:
+def run_demo_console(
+    *, seed: int, scenario: str, speed: float, theme: str | None = None, read_only: bool = False
+) -> int:
     """``opsconsole demo``: the simulated stack on a background thread, the console in front."""
     background = BackgroundStack(DemoStack(seed=seed, scenario=scenario, speed=speed))
     try:
@@ -109,7 +113,7 @@ def run_demo_console(*, seed: int, scenario: str, speed: float, theme: str | Non
     except OSError as exc:
         print(f"opsconsole demo: cannot start the simulated stack: {exc}", file=sys.stderr)
         return 1
-    app = OpsConsoleApp(demo_options(urls, theme=theme))
+    app = OpsConsoleApp(demo_options(urls, theme=theme, read_only=read_only))
     try:
         app.run()
     finally:
@@ -153,6 +157,7 @@ def console_options(
         notices=notices,
         author=default_author(context.settings.author or context.config.author),
         ack_duration=context.config.ack_duration,
+        silence_blast_radius=context.config.silence_blast_radius,
         journal_path=default_journal_path(),
         log_buffer=context.config.log_buffer,
     )

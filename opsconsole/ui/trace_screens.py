@@ -473,7 +473,10 @@ class TraceScreen(Screen[None]):
 class TraceSearchScreen(Screen[None]):
     """Recent traces of one service; the line at the top refines the search."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "app.pop_screen", "Back")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "app.pop_screen", "Back"),
+        Binding("slash", "edit_search", "Edit search"),  # Tab reaches it too
+    ]
     DEFAULT_CSS = """
     TraceSearchScreen #search-help { height: auto; padding: 0 1; color: $text-muted; }
     TraceSearchScreen #search-status { height: 1; padding: 0 1; }
@@ -520,6 +523,10 @@ class TraceSearchScreen(Screen[None]):
         table = self.query_one("#trace-results", DataTable)
         table.add_columns("Started", "Root", "Duration", "Spans", "Errors", "Services")
         table.focus()
+
+    def action_edit_search(self) -> None:
+        """/: to the search line, the way / starts a search everywhere else."""
+        self.query_one("#trace-search", Input).focus()
 
     @on(Input.Submitted, "#trace-search")
     def _submitted(self, event: Input.Submitted) -> None:

@@ -22,6 +22,7 @@ from textual.containers import Horizontal, Vertical
 from textual.driver import Driver
 from textual.widgets import Digits, Static
 
+from opsconsole.core.backend_labels import backend_labels
 from opsconsole.core.dashboard import Dashboard
 from opsconsole.core.value_format import format_duration
 from opsconsole.core.wallboard_figures import PAGES, firing, stale_backends, worst_budget
@@ -213,8 +214,7 @@ class WallboardApp(App[None]):
         header.append("│ READ-ONLY ", style=theme.style("muted"))
         board = self.board
         if board is not None:
-            for backend in board.backends:
-                label = "am" if backend.kind == "alertmanager" else backend.kind
+            for backend, label in zip(board.backends, backend_labels(board.backends), strict=True):
                 if backend.error:
                     header.append(f"│ {label} ✖ ", style=theme.style("crit"))
                 elif backend.last_success is not None:
