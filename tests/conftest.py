@@ -20,6 +20,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, make
 
 from opsconsole.demo.stack import DemoStack, DemoUrls
 from tests.demo_fixtures import running_demo
+from tests.real_jaeger import RunningJaeger, start_jaeger
 from tests.real_servers import (
     DEFAULT_RELEASE,
     RELEASES,
@@ -148,6 +149,16 @@ def real_prometheus(
 
         wait_until(scraped, timeout=30, what="first scrape of the test target")
         wait_until(delivered, timeout=30, what="OpsconsoleTestAlwaysFiring in Alertmanager")
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def real_jaeger(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningJaeger]:
+    """A real Jaeger v2 (in-memory storage, built by the test command) with every port on loopback."""
+    server = start_jaeger(tmp_path_factory.mktemp("jaeger"))
+    try:
         yield server
     finally:
         server.stop()

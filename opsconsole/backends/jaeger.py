@@ -209,6 +209,8 @@ class JaegerClient:
                 raise
             payload = await self.http.get_json("api/v3/services")
             data = payload.get("services") if isinstance(payload, dict) else None
+        if data is None:  # Jaeger v2 before its first span: {"data": null}
+            data = []
         if not isinstance(data, list) or not all(isinstance(s, str) for s in data):
             raise self._shape_error("services", ValueError("not a list of service names"))
         return sorted(data)
