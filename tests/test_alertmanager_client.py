@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
 
 from opsconsole.backends.alertmanager import AlertmanagerClient
@@ -158,3 +159,37 @@ async def test_read_only_refuses_silence_before_anything_is_sent(
     # The guard sits in the transport too: a client that bypasses request() is refused as well.
     with pytest.raises(ReadOnlyViolation):
         await ro.http.client.post("api/v2/silences", json={})
+
+
+async def test_utf8_label_names_are_filtered_and_silenced_where_alertmanager_has_them(
+    client: AlertmanagerClient, real_alertmanager: RunningAlertmanager
+) -> None:
+    """Alertmanager 0.27+ holds labels like ``service.name`` (OpenTelemetry) and ``zone name``; 0.25
+    refuses them on the way in, so the console only ever meets them on a server that filters by them."""
+    now = datetime.now(UTC)
+    labels = {"alertname": "OpsconsoleUtf8", "service.name": "checkout", "zone name": "eu west"}
+    posted = httpx.post(
+        f"{real_alertmanager.url}/api/v2/alerts",
+        json=[{"labels": labels, "startsAt": now.isoformat()}],
+        timeout=10,
+    )
+    if tuple(int(p) for p in real_alertmanager.version.split(".")[:2]) < (0, 27):
+        assert posted.status_code == 400
+        assert "invalid" in posted.text
+        return
+    assert posted.status_code == 200, posted.text
+    for name, value in (("service.name", "checkout"), ("zone name", "eu west")):
+        matcher = Matcher(name=name, value=value, isRegex=False)
+        [alert] = await client.alerts([matcher])
+        assert alert.labels == labels
+    spaced = Matcher(name="zone name", value="eu west", isRegex=False)
+    start, end = _window()
+    silence_id = await client.create_silence([spaced], start, end, "tester", "utf-8 names")
+    try:
+        assert [m.to_filter() for m in (await client.silence(silence_id)).matchers] == [
+            '"zone name"="eu west"'
+        ]
+        [alert] = await client.alerts([spaced])
+        assert alert.status.silenced_by == [silence_id]
+    finally:
+        await client.expire_silence(silence_id)
