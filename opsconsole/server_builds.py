@@ -429,11 +429,11 @@ def ensure_built(servers: Sequence[GoServer] = SERVERS, environ: Mapping[str, st
             _say(f"built {server.name} {server.version} in {_duration(seconds)}")
 
 
-def main(argv: Sequence[str]) -> int:
+def main(argv: Sequence[str], environ: Mapping[str, str] | None = None) -> int:
     """Build the test servers; exit 1 with the reason when one cannot be built."""
     del argv
     try:
-        ensure_built()
+        ensure_built(SERVERS, os.environ if environ is None else environ)
     except BuildError as exc:
         print(f"[devenv] FAILED to build the test servers: {exc}", file=sys.stderr, flush=True)
         return 1

@@ -13,7 +13,6 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-
 _CLASSIC_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
