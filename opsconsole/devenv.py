@@ -25,8 +25,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-from opsconsole import server_builds
-
 ROOT = Path(__file__).resolve().parent.parent
 VENV = ROOT / ".venv"
 BIN = VENV / "bin"
@@ -139,6 +137,8 @@ def main(argv: list[str]) -> int:
         print(__doc__)
         return 2
     command, rest = argv[0], argv[1:]
+    from opsconsole import server_builds  # after the version check: it needs 3.11 too
+
     if command == "servers":
         return server_builds.main(rest)
     ensure_venv()
