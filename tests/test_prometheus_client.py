@@ -147,3 +147,20 @@ async def test_wrong_path_prefix_gives_404_diagnosis(real_prometheus: RunningSer
 async def test_read_only_still_queries(real_prometheus: RunningServer) -> None:
     ro = PrometheusClient(EndpointSettings(url=real_prometheus.url), read_only=True)
     assert (await ro.query("vector(2)")).vector[0].value == 2.0
+
+
+async def test_utf8_label_names_come_back_as_they_are_or_are_refused_in_prometheus_words(
+    client: PrometheusClient, real_prometheus: RunningServer
+) -> None:
+    """Prometheus 3 allows any UTF-8 label name (OpenTelemetry's ``service.name``); 2.x refuses it."""
+    query = 'label_replace(vector(1), "service.name", "checkout", "", "")'
+    if int(real_prometheus.version.split(".")[0]) >= 3:
+        [sample] = (await client.query(query)).vector
+        assert sample.metric == {"service.name": "checkout"}
+        [quoted] = (await client.query('{"service.name"="checkout"} or ' + query)).vector
+        assert quoted.metric == {"service.name": "checkout"}
+        return
+    with pytest.raises(BackendError) as err:
+        await client.query(query)
+    assert err.value.status == 422
+    assert "invalid destination label name" in err.value.detail
