@@ -9,6 +9,8 @@ same server, and both paths must agree.
 from __future__ import annotations
 
 import contextlib
+import ipaddress
+import os
 import re
 import time
 from collections.abc import Iterator
@@ -307,3 +309,31 @@ async def test_alert_to_logs_to_a_trace_from_a_real_jaeger(
         assert trace.error_count == simulated.error_count >= 1
         assert all(s.process_tags.get("telemetry.sdk.name") == "opentelemetry" for s in trace.spans)
         assert len(screen.query_one(TraceView).rows) == len(trace.spans)
+
+
+def _listening_addresses(pid: int) -> list[str]:
+    """``ip:port`` of every TCP socket ``pid`` listens on and every UDP socket it has bound."""
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        with contextlib.suppress(OSError):
+            target = os.readlink(fd)
+            if target.startswith("socket:["):
+                inodes.add(target[len("socket:[") : -1])
+    found = []
+    for table, listening in (("tcp", "0A"), ("tcp6", "0A"), ("udp", "07"), ("udp6", "07")):
+        for line in Path(f"/proc/net/{table}").read_text().splitlines()[1:]:
+            fields = line.split()
+            local, state, inode = fields[1], fields[3], fields[9]
+            if inode in inodes and state == listening:
+                address, port = local.split(":")
+                raw = bytes.fromhex(address)
+                # /proc shows each 32-bit word in host (little-endian) order.
+                words = b"".join(raw[i : i + 4][::-1] for i in range(0, len(raw), 4))
+                found.append(f"{ipaddress.ip_address(words)}:{int(port, 16)}")
+    return found
+
+
+def test_jaeger_listens_on_loopback_only(real_jaeger: RunningJaeger) -> None:
+    addresses = _listening_addresses(real_jaeger.process.pid)
+    assert len(addresses) == 4, addresses  # query HTTP and gRPC, OTLP/HTTP, health
+    assert all(a.startswith("127.0.0.1:") for a in addresses), addresses
