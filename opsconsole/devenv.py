@@ -4,13 +4,16 @@ Run with a bare interpreter, before anything is installed::
 
     python3 -m opsconsole.devenv demo     # the console on the simulated stack
     python3 -m opsconsole.devenv test     # lint, type-check and the whole test suite
+    python3 -m opsconsole.devenv servers  # only build the Go test servers (see server_builds.py)
 
 It creates ``.venv`` (installing Debian's ``python3-venv`` when the interpreter
 lacks ``ensurepip`` and we are root), installs the package in it (re-installing
 only when ``pyproject.toml`` changed), and for ``test`` installs Debian's
 ``prometheus``, ``prometheus-alertmanager``, ``chromium`` and ``tmux`` when they are missing,
 because the integration tests start real servers and load the served wallboard in a
-real browser. Standard library only.
+real browser. It also builds the current Prometheus, Alertmanager and Jaeger v2 from the Go module
+proxy into a cache (``opsconsole/server_builds.py``), since the suite runs against those as well.
+Standard library only.
 """
 
 from __future__ import annotations
@@ -130,19 +133,26 @@ def run_tests(pytest_args: list[str]) -> int:
 
 
 def main(argv: list[str]) -> int:
-    """``demo [args]`` or ``test [pytest args]``."""
+    """``demo [args]``, ``test [pytest args]`` or ``servers``."""
     if sys.version_info < (3, 11):  # noqa: UP036 - run by a bare, possibly old, python3
         sys.exit("[devenv] opsconsole needs Python 3.11 or newer")
-    if not argv or argv[0] not in {"demo", "test"}:
+    if not argv or argv[0] not in {"demo", "test", "servers"}:
         print(__doc__)
         return 2
     command, rest = argv[0], argv[1:]
+    from opsconsole import server_builds  # after the version check: it needs 3.11 too
+
+    if command == "servers":
+        return server_builds.main(rest)
     ensure_venv()
     if command == "demo":
         ensure_installed("")
         os.execv(str(BIN / "opsconsole"), [str(BIN / "opsconsole"), "demo", *rest])  # noqa: S606
     ensure_installed("test")
     ensure_servers()
+    # A server that cannot be built fails the run here, with the reason; its tests would fail anyway.
+    if server_builds.main([]) != 0:
+        return 1
     return run_tests(rest)
 
 

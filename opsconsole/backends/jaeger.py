@@ -118,7 +118,10 @@ class JaegerClient:
             if not self._falls_back(exc):
                 raise
             payload = await self.http.get_json("api/v3/services")
-            data = payload.get("services", []) if isinstance(payload, dict) else None
+            data = payload.get("services", []) if isinstance(payload, dict) else payload
+        else:
+            if data is None:  # Jaeger v2 before its first span answers {"data": null}
+                data = []
         if not isinstance(data, list) or not all(isinstance(s, str) for s in data):
             raise self._shape_error("services", ValueError("not a list of service names"))
         return sorted(data)

@@ -13,11 +13,13 @@ from aiohttp import web
 from opsconsole.demo.alert_rules import RuleEvaluator
 from opsconsole.demo.http_common import build_info, request_params
 from opsconsole.demo.promql.engine import Engine, parse
+from opsconsole.demo.promql.stored_labels import as_stored
 from opsconsole.demo.promql.values import PromqlError, RangeSeries, Sample, Scalar, String, Value
 from opsconsole.demo.world import SCRAPE_INTERVAL, Series, World
 from opsconsole.packs.variables import parse_duration
 
-VERSION = "2.53.0-opsconsole-demo"
+# The release whose behaviour the simulator follows (left-open ranges, le in float form).
+VERSION = "3.16.0-opsconsole-demo"
 
 
 def format_value(value: float) -> str:
@@ -101,14 +103,23 @@ class SimulatedPrometheus:
         self.world = world
         self.clock = clock
         self._alerts_series: list[Series] = []
+        self._world_source: list[Series] | None = None
+        self._world_stored: list[Series] = []
         self.scrape_interval = scrape_interval
         self.engine = Engine(self.all_series, scrape_interval)
-        self.rules = RuleEvaluator(world, Engine(world.series, SCRAPE_INTERVAL))
+        self.rules = RuleEvaluator(world, Engine(self.world_series, SCRAPE_INTERVAL))
         self._alerts_series = self.rules.alerts_series()
+
+    def world_series(self) -> list[Series]:
+        """The world's series as Prometheus 3 would have stored them from a scrape (``le`` as floats)."""
+        source = self.world.series()
+        if source is not self._world_source:
+            self._world_source, self._world_stored = source, [as_stored(s) for s in source]
+        return self._world_stored
 
     def all_series(self) -> list[Series]:
         """World series plus ``ALERTS``."""
-        return [*self.world.series(), *self._alerts_series]
+        return [*self.world_series(), *self._alerts_series]
 
 
 def prometheus_app(sim: SimulatedPrometheus) -> web.Application:

@@ -145,12 +145,12 @@ class Engine:
         return not found if op.endswith("NotRe") else found
 
     def _grid(self, start: float, end: float) -> Iterable[float]:
-        """Scrape timestamps in ``[start, end]``: Prometheus 2.x range selectors are closed at both ends
-        (3.0 made them left-open); the demo reports a 2.x version, so it behaves like one."""
+        """Scrape timestamps in ``(start, end]``: range selectors are left-open since Prometheus 3.0
+        (2.x also read a sample lying exactly on ``start``); the demo follows Prometheus 3."""
         step = self.scrape_interval
         t = math.floor(end / step) * step
         stamps = []
-        while t >= start:
+        while t > start:
             stamps.append(t)
             t -= step
         return reversed(stamps)
@@ -192,7 +192,7 @@ class Engine:
         range is then a few dozen reads instead of 170,000.
         """
         step = self.scrape_interval
-        first = math.ceil(start / step) * step
+        first = math.floor(start / step) * step + step  # left-open, as in _grid
         last = math.floor(end / step) * step
         if last < first:
             return []
