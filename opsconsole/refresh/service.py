@@ -47,13 +47,22 @@ from opsconsole.core.slo import budget_burndown, data_start, error_ratio, evalua
 from opsconsole.core.state_since import state_since
 from opsconsole.core.untrusted_text import sanitize
 from opsconsole.core.value_format import format_value
+from opsconsole.packs.rate_window import (
+    RateWindow,
+    ScrapeIntervals,
+    assumed,
+    choose_window,
+    fixed_window,
+    overridden,
+)
 from opsconsole.packs.render import pack_queries, pack_values
 from opsconsole.packs.schema import HistogramDuration, LatencySli, QueryPack, Thresholds
-from opsconsole.packs.variables import expand, format_duration, parse_duration
+from opsconsole.packs.variables import expand, format_duration, parse_duration, variables_in
 from opsconsole.refresh.backends_set import BackendSet
 from opsconsole.refresh.log_tail import LogTail, TailRequest, entry_row
 from opsconsole.refresh.pivots import entity_logql, entity_service
 from opsconsole.refresh.query_batch import QueryBatch, recorded_expressions
+from opsconsole.refresh.scrape_intervals import ScrapeIntervalCache
 from opsconsole.refresh.slo_plans import SloPlan, pack_plans, pyrra_plans, sloth_plans
 
 HISTORY_POINTS = 30
@@ -135,6 +144,8 @@ class RefreshService:
     group_by: Sequence[str] | None = None
     stats: RefreshStats = field(default_factory=RefreshStats)
     poll_logs: bool = True  # the console tails Loki itself (LogTail); snapshots poll
+    refresh_interval: float = 5.0  # instant queries' rate windows cover one refresh plus a scrape
+    scrape_intervals: ScrapeIntervalCache = field(default_factory=ScrapeIntervalCache)
 
     def __post_init__(self) -> None:
         self._queries = {q.id: q for q in pack_queries(self.pack)}
@@ -152,12 +163,55 @@ class RefreshService:
         self._discovered_at = -math.inf
         self._recorded: dict[str, str] = {}
         self._backend_err: dict[str, str] = {}
+        self._intervals: ScrapeIntervals | None = None
+        self._windows: dict[tuple[str, float], RateWindow] = {}
 
     # -- queries ------------------------------------------------------------------------------
 
-    def text(self, query_id: str, **extra: str) -> str:
-        """The expanded text of one pack query (``extra`` supplies run-time variables)."""
-        return expand(self._queries[query_id].source, {**self._values, **extra})
+    def text(self, query_id: str, step: float | None = None, **extra: str) -> str:
+        """The expanded text of one pack query (``extra`` supplies run-time variables).
+
+        ``$rate_window`` follows the scrape interval of what the query reads and ``step``: the
+        range query's step, or the refresh interval for an instant query (see
+        :mod:`opsconsole.packs.rate_window`)."""
+        window = self.rate_window(query_id, step, **extra)
+        return expand(self._queries[query_id].source, {**self._values, **_window_values(window), **extra})
+
+    def rate_window(self, query_id: str, step: float | None = None, **extra: str) -> RateWindow:
+        """The ``$rate_window`` of one query at ``step`` (the refresh interval when None)."""
+        step = self.refresh_interval if step is None else step
+        key = (query_id, step)
+        cached = self._windows.get(key)
+        if cached is not None and not extra:
+            return cached
+        if "rate_window" in self.overrides:
+            window = fixed_window(self.overrides["rate_window"])
+        else:
+            intervals = self._scrape_intervals()
+            placeholder = {"rate_window": "1m", "scrape_interval": "1m"}
+            probe = expand(self._queries[query_id].source, {**self._values, **placeholder, **extra})
+            window = choose_window(probe, intervals, step)
+        if not extra:
+            self._windows[key] = window
+        return window
+
+    def _scrape_intervals(self) -> ScrapeIntervals:
+        if "scrape_interval" in self.overrides:
+            return overridden(parse_duration(self.overrides["scrape_interval"]))
+        if self._intervals is None:
+            # Not asked yet (no Prometheus, or before the first refresh): Prometheus' default.
+            return assumed("not asked yet")
+        return self._intervals
+
+    async def _update_intervals(self, now: float) -> None:
+        """Ask the server for its scrape intervals (cached for minutes) before queries are built."""
+        prom = self.backends.prometheus
+        if prom is None or {"rate_window", "scrape_interval"} & set(self.overrides):
+            return
+        intervals = await self.scrape_intervals.get(prom, now)
+        if intervals != self._intervals:
+            self._intervals = intervals
+            self._windows.clear()
 
     def query_texts(self) -> dict[str, str]:
         """Every query id with its text as the console runs it (for the detail and help views)."""
@@ -166,7 +220,7 @@ class RefreshService:
             extra = {"window": "30d"} if "window" in query.runtime_variables else {}
             if query.runtime_variables - {"window"}:
                 continue
-            out[qid] = self.text(qid, **extra)
+            out[qid] = self.text(qid, None, **extra)
         return out
 
     # -- panes --------------------------------------------------------------------------------
@@ -179,7 +233,7 @@ class RefreshService:
         step = choose_step(now - self.range_seconds, now, HISTORY_POINTS * 4)
         start, end = align(now - self.range_seconds, now, step)
         up_q = batch.instant(self.text("health.up"), now)
-        up_range_q = batch.range(self.text("health.up"), start, end, step)
+        up_range_q = batch.range(self.text("health.up", step), start, end, step)
         health_q = batch.instant(self.text("health.health"), now) if health.health else None
         signal_qs = {name: batch.instant(self.text(f"health.signals.{name}"), now) for name in health.signals}
         up = _vector(await up_q, keys)
@@ -245,7 +299,7 @@ class RefreshService:
             ids = {part: f"red.{name}.{part}" for part in parts}
             instant = {part: batch.instant(self.text(ids[part]), now) for part in parts}
             ranged = {
-                part: batch.range(self.text(ids[part]), start, end, step)
+                part: batch.range(self.text(ids[part], step), start, end, step)
                 for part in ("rate", "errors", "p99")
             }
             values = {part: _vector(await q, keys) for part, q in instant.items()}
@@ -590,6 +644,7 @@ class RefreshService:
         now = self.clock()
         last = self._last
         prom = self.backends.prometheus
+        await self._update_intervals(now)
         batch = QueryBatch(prom, self._recorded) if prom else None
 
         async def no_prometheus() -> list[Any]:
@@ -651,6 +706,7 @@ class RefreshService:
         numbers the pane shows, and the queries listed are the ones that produced them.
         """
         now = self.clock()
+        await self._update_intervals(now)
         title = " ".join([*labels.values(), *([entity] if entity else [])]) or (group or "")
         detail = Detail(title=title, range_seconds=self.range_seconds)
         prom = self.backends.prometheus
@@ -664,8 +720,11 @@ class RefreshService:
             name: str, qid: str, legend: str, wanted: Mapping[str, str], unit: str, suffix: str = ""
         ) -> None:
             assert prom is not None
-            text = self.text(qid)
-            detail.queries[f"{name} {legend}".strip()] = text
+            text = self.text(qid, step)
+            window = self.rate_window(qid, step)
+            uses_window = "rate_window" in variables_in(self._queries[qid].source)
+            note = f"# {window.describe()}\n" if uses_window else ""
+            detail.queries[f"{name} {legend}".strip()] = note + text
             detail.units[name] = unit
             try:
                 result = await prom.query_range(text, start, end, step)
@@ -830,6 +889,10 @@ def _on_grid(
         value = by_ts.get(round(start + i * step))
         out.append(None if value is None or math.isnan(value) else value)
     return out[-HISTORY_POINTS:]
+
+
+def _window_values(window: RateWindow) -> dict[str, str]:
+    return {"rate_window": window.text, "scrape_interval": format_duration(window.scrape_interval)}
 
 
 def _promql_escape(value: str) -> str:
