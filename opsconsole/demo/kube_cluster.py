@@ -12,7 +12,7 @@ node-exporter runs at the global 15s.
 The world's agents, core API and databases are pods of its namespace: a world instance that is
 down is a container in CrashLoopBackOff (not ready, no cAdvisor series), and one that came back has
 restarted with reason ``Error``. The platform namespaces (kube-system, monitoring) run quietly, and
-wpa-2 was OOM-killed 20 minutes before the incident, so the OOM signal has something to show for
+redis-0 was OOM-killed 20 minutes before the incident, so the OOM signal has something to show for
 an hour.
 """
 
@@ -33,7 +33,8 @@ KSM = {"job": "kube-state-metrics", "instance": "kube-state-metrics:8080"}
 NODES = ("worker-1", "worker-2", "worker-3")
 NODE_CPUS = 4
 NODE_MEMORY = 16 * 2**30
-OOM_BEFORE_START = 1200.0  # wpa-2's OOM kill, seconds before the scenario starts
+OOM_POD = "redis-0"  # OOM-killed a while before the incident (Redis at its memory limit)
+OOM_BEFORE_START = 1200.0  # seconds before the scenario starts
 PHASES = ("Pending", "Running", "Succeeded", "Failed", "Unknown")
 CONDITIONS = ("true", "false", "unknown")
 
@@ -79,7 +80,7 @@ def world_pods(world: World) -> list[Pod]:
         container = str(getattr(inst, "agent_type", None) or getattr(inst, "kind", "app"))
         cores = 0.35 + 0.05 * (index % 5)
         memory = 380e6 + 25e6 * (index % 7)
-        oom = world.start - OOM_BEFORE_START if name == "wpa-2" else None
+        oom = world.start - OOM_BEFORE_START if name == OOM_POD else None
         out.append(Pod(NAMESPACE, name, container, _node_of(index), cores, memory, inst, oom))
     return out
 
@@ -161,7 +162,9 @@ class KubernetesCluster:
         self, name: str, pod: Pod, value: Callable[[float], float | None], kind: str = "gauge", **extra: str
     ) -> ScrapedSeries:
         base = {**KSM, "namespace": pod.namespace, "pod": pod.name}
-        return ScrapedSeries(name, labels(base, **extra), value, kind, KSM_INTERVAL)
+        # Reasons come and go; every other kube-state-metrics series is there at every scrape.
+        steady = not name.endswith("_reason")
+        return ScrapedSeries(name, labels(base, **extra), value, kind, KSM_INTERVAL, steady)
 
     def _ksm_pod(self, pod: Pod) -> list[ScrapedSeries]:
         ready = lambda t: 0.0 if self._down(pod, t) else 1.0  # noqa: E731
@@ -295,7 +298,8 @@ class KubernetesCluster:
         pod_cgroup = {"id": cgroup}  # the pod's own cgroup: no container, image or name
         base = {**target, "namespace": pod.namespace, "pod": pod.name}
         out = []
-        for extra, wrap in ((container, running), (pod_cgroup, lambda fn: fn)):
+        steady = pod.world_instance is None
+        for extra, wrap, always in ((container, running, steady), (pod_cgroup, lambda fn: fn, True)):
             out.append(
                 ScrapedSeries(
                     "container_cpu_usage_seconds_total",
@@ -303,6 +307,7 @@ class KubernetesCluster:
                     wrap(cpu),
                     "counter",
                     CADVISOR_INTERVAL,
+                    always,
                 )
             )
             out.append(
@@ -311,6 +316,7 @@ class KubernetesCluster:
                     labels(base, **extra),
                     wrap(memory),
                     scrape_interval=CADVISOR_INTERVAL,
+                    steady=always,
                 )
             )
         return out

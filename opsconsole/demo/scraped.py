@@ -26,10 +26,11 @@ class ScrapedSeries:
     value: Callable[[float], float | None]
     kind: str = "gauge"
     scrape_interval: float | None = None
+    steady: bool = True  # a sample at every scrape (False: it comes and goes with its target)
 
     def gaps(self, start: float, end: float) -> list[tuple[float, float]] | None:
-        """Unknown: the engine reads every scrape of the range."""
-        return None
+        """None missing for a steady series (a 30-day rate() reads its ends only); unknown otherwise."""
+        return [] if self.steady else None
 
     @property
     def label_dict(self) -> dict[str, str]:

@@ -23,6 +23,7 @@ from opsconsole.core.alert_grouping import alerts_per_entity, group_alerts
 from opsconsole.core.alert_history import AlertHistory, alert_history
 from opsconsole.core.alert_matchers import LabelMatcher
 from opsconsole.core.dashboard import (
+    PANES,
     AlertGroupView,
     AlertView,
     BackendStatus,
@@ -55,7 +56,7 @@ from opsconsole.packs.rate_window import (
     fixed_window,
     overridden,
 )
-from opsconsole.packs.render import pack_queries, pack_values
+from opsconsole.packs.render import missing_variables, pack_queries, pack_values
 from opsconsole.packs.schema import HistogramDuration, LatencySli, QueryPack, Thresholds
 from opsconsole.packs.variables import expand, format_duration, parse_duration, variables_in
 from opsconsole.refresh.backends_set import BackendSet
@@ -165,6 +166,8 @@ class RefreshService:
         self._backend_err: dict[str, str] = {}
         self._intervals: ScrapeIntervals | None = None
         self._windows: dict[tuple[str, float], RateWindow] = {}
+        # A required variable nobody set: no query is sent, every pane says what to set.
+        self.missing = missing_variables(self.pack, self._values)
 
     # -- queries ------------------------------------------------------------------------------
 
@@ -288,13 +291,14 @@ class RefreshService:
                 "rate": group.rate.thresholds,
                 "errors": group.errors.thresholds,
             }
-            dur_unit = group.duration.unit if isinstance(group.duration, HistogramDuration) else "s"
-            dur_thresholds = (
-                group.duration.thresholds if isinstance(group.duration, HistogramDuration) else None
-            )
             for part in ("p50", "p95", "p99"):
-                units[part] = dur_unit
-                thresholds[part] = dur_thresholds if part == "p99" else None
+                if isinstance(group.duration, HistogramDuration):
+                    units[part] = group.duration.unit
+                    thresholds[part] = group.duration.thresholds if part == "p99" else None
+                else:  # explicit quantile queries carry their own unit and thresholds
+                    explicit = getattr(group.duration, part)
+                    units[part] = (explicit.unit if explicit else "") or "s"
+                    thresholds[part] = explicit.thresholds if explicit else None
             parts = ("rate", "errors", "p50", "p95", "p99")
             ids = {part: f"red.{name}.{part}" for part in parts}
             instant = {part: batch.instant(self.text(ids[part]), now) for part in parts}
@@ -571,7 +575,7 @@ class RefreshService:
         backlog: int = 200,
     ) -> TailRequest | None:
         """The pack's log tail, narrowed to an entity (or type) and starting at ``start`` if given."""
-        if self.pack.logs is None:
+        if self.pack.logs is None or self.missing is not None:
             return None
         logql = self.text("logs.tail")
         title = "Log tail"
@@ -642,6 +646,8 @@ class RefreshService:
         """One refresh of every pane; never raises for backend trouble."""
         started = time.perf_counter()
         now = self.clock()
+        if self.missing is not None:
+            return self._asks_for_variables(now)
         last = self._last
         prom = self.backends.prometheus
         await self._update_intervals(now)
@@ -693,6 +699,17 @@ class RefreshService:
         board.silences = list(self._silences)
         pinned = alerts_per_entity(board.alerts)
         board.health = [replace(row, alerts=pinned.get(row.entity, 0)) for row in board.health]
+        board.backends = self._backend_statuses()
+        self._last = board
+        return board
+
+    def _asks_for_variables(self, now: float) -> Dashboard:
+        """The board of a pack whose required variables are unset: each pane says what to set."""
+        assert self.missing is not None
+        problem = str(self.missing)
+        board = Dashboard(self.context_name, self.pack.metadata.name, now, self.range_seconds)
+        board.status = {pane: PaneStatus(error=problem, error_at=now) for pane in PANES}
+        board.notices.append(problem)
         board.backends = self._backend_statuses()
         self._last = board
         return board
