@@ -29,6 +29,14 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     parser.add_argument("--serve-only", action="store_true", help="only serve the four APIs and print URLs")
     parser.add_argument("--port", type=int, default=0, help="first port for --serve-only (default: any free)")
     parser.add_argument("--theme", metavar="NAME", help="dark, light, high-contrast, monochrome, or yours")
+    parser.add_argument(
+        "--pack",
+        metavar="NAME",
+        help="built-in pack to open (default progressive-framework; the demo serves every one)",
+    )
+    parser.add_argument(
+        "--var", action="append", default=[], metavar="NAME=VALUE", help="set a pack variable (repeatable)"
+    )
     parser.set_defaults(func=run)
 
 
@@ -70,6 +78,14 @@ def run(args: argparse.Namespace) -> int:
             print(f"opsconsole demo: cannot listen: {exc}", file=sys.stderr)
             return 1
         return 0
+    from opsconsole.commands.packs import parse_vars
     from opsconsole.ui.launch import run_demo_console
 
-    return run_demo_console(seed=args.seed, scenario=args.scenario, speed=args.speed, theme=args.theme)
+    return run_demo_console(
+        seed=args.seed,
+        scenario=args.scenario,
+        speed=args.speed,
+        theme=args.theme,
+        pack=args.pack,
+        variables=parse_vars(args.var),
+    )

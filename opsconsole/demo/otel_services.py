@@ -92,9 +92,9 @@ SERVICES = (
         tuple(("progressive-framework-v5", f"core-{n}") for n in (1, 2, 3)),
         35.0,
         (
-            Route("POST", "/api/plans", 0.3, 0.004, 0.02, 0.08),
-            Route("GET", "/api/users/:id", 0.5, 0.001, 0.03, 0.03),
-            Route("GET", "/api/agents/status", 0.2, 0.002, 0.0, 0.02),
+            Route("POST", "/api/plans", 0.3, 0.0004, 0.02, 0.08),
+            Route("GET", "/api/users/:id", 0.5, 0.0002, 0.03, 0.03),
+            Route("GET", "/api/agents/status", 0.2, 0.0003, 0.0, 0.02),
         ),
         (
             ("deployment_environment", "production"),
@@ -113,8 +113,8 @@ SERVICES = (
         tuple(("python-services", f"10.244.1.{n}:9464") for n in (31, 32)),
         6.0,
         (
-            Route("GET", "/dashboard", 0.6, 0.003, 0.01, 0.12),
-            Route("GET", "/api/agents", 0.4, 0.006, 0.0, 0.06),
+            Route("GET", "/dashboard", 0.6, 0.0005, 0.01, 0.12),
+            Route("GET", "/api/agents", 0.4, 0.0012, 0.0, 0.06),
         ),
         (
             ("service_name", "agent-dashboard"),
