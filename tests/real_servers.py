@@ -186,10 +186,12 @@ def start_prometheus(
     rules: str | None = None,
     extra_args: Sequence[str] = (),
     storage: Path | None = None,
+    port: int | None = None,
 ) -> RunningServer:
-    """Start ``prometheus`` on a free loopback port; ``{rules}`` in ``config`` becomes the rules path."""
+    """Start ``prometheus`` on a free loopback port (or ``port``); ``{rules}`` in ``config`` becomes
+    the rules path."""
     binary = require_binary("prometheus")
-    port = free_port()
+    port = port or free_port()
     tmp.mkdir(parents=True, exist_ok=True)
     rules_path = tmp / "rules.yml"
     if rules is not None:
