@@ -76,6 +76,7 @@ async def test_every_pane_the_pack_has_is_filled_on_the_demo(service: RefreshSer
         await service.backends.aclose()
     pack = service.pack
     assert {pane: s.error for pane, s in board.status.items() if s.error} == {}
+    assert board.notices == []  # nothing renamed exported_*, no variable missing
     if pack.health:
         assert board.health and all(row.up is not None for row in board.health)
         for name in pack.health.signals:

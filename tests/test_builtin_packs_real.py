@@ -232,6 +232,7 @@ async def test_every_pane_of_the_pack_is_filled(
     finally:
         await service.backends.aclose()
     assert {pane: s.error for pane, s in board.status.items() if s.error} == {}
+    assert board.notices == []  # nothing renamed exported_*, no variable missing
     spec = service.pack
     assert spec.health is not None
     assert board.health

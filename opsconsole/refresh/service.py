@@ -48,6 +48,7 @@ from opsconsole.core.slo import budget_burndown, data_start, error_ratio, evalua
 from opsconsole.core.state_since import state_since
 from opsconsole.core.untrusted_text import sanitize
 from opsconsole.core.value_format import format_value
+from opsconsole.packs.exported_labels import matched_labels, notice, probe_queries
 from opsconsole.packs.rate_window import (
     RateWindow,
     ScrapeIntervals,
@@ -168,6 +169,8 @@ class RefreshService:
         self._windows: dict[tuple[str, float], RateWindow] = {}
         # A required variable nobody set: no query is sent, every pane says what to set.
         self.missing = missing_variables(self.pack, self._values)
+        self._renamed: list[str] = []
+        self._renamed_checked = -math.inf
 
     # -- queries ------------------------------------------------------------------------------
 
@@ -205,6 +208,21 @@ class RefreshService:
             # Not asked yet (no Prometheus, or before the first refresh): Prometheus' default.
             return assumed("not asked yet")
         return self._intervals
+
+    async def _check_renamed_labels(self, now: float) -> None:
+        """Every few minutes: do the pack's metrics carry ``exported_namespace`` (or job, pod...)
+        instead of the labels its selectors filter on? (a scrape job without honor_labels)"""
+        prom = self.backends.prometheus
+        if prom is None or now - self._renamed_checked < DISCOVERY_TTL:
+            return
+        self._renamed_checked = now
+        probes = probe_queries(matched_labels(self.query_texts().values()))
+        answers = await asyncio.gather(*(prom.query(q, now) for q in probes.values()), return_exceptions=True)
+        found = []
+        for label, answer in zip(probes, answers, strict=True):
+            if isinstance(answer, QueryResult) and answer.vector:
+                found.append(notice(label, {s.metric.get("__name__", "") for s in answer.vector}))
+        self._renamed = found
 
     async def _update_intervals(self, now: float) -> None:
         """Ask the server for its scrape intervals (cached for minutes) before queries are built."""
@@ -651,6 +669,7 @@ class RefreshService:
         last = self._last
         prom = self.backends.prometheus
         await self._update_intervals(now)
+        await self._check_renamed_labels(now)
         batch = QueryBatch(prom, self._recorded) if prom else None
 
         async def no_prometheus() -> list[Any]:
@@ -697,6 +716,7 @@ class RefreshService:
         if prom:
             self._mark("prometheus", None if prom_errors else now, prom_errors[0] if prom_errors else None)
         board.silences = list(self._silences)
+        board.notices.extend(self._renamed)
         pinned = alerts_per_entity(board.alerts)
         board.health = [replace(row, alerts=pinned.get(row.entity, 0)) for row in board.health]
         board.backends = self._backend_statuses()

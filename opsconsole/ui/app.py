@@ -138,6 +138,7 @@ class OpsConsoleApp(App[None]):
         self.board: Dashboard | None = None
         self.active: PaneName = "health"
         self._refreshing = False
+        self._told: set[str] = set()  # board notices already shown
         self._prompt_mode = "filter"
         self._main_line_filter = ""
         self._header_drawn = Text()
@@ -232,6 +233,10 @@ class OpsConsoleApp(App[None]):
             self._refreshing = False
         self.board = board
         self._render_board()
+        for notice in board.notices:  # said once per session, not at every refresh
+            if notice not in self._told:
+                self._told.add(notice)
+                self.notify(notice, severity="warning", timeout=15)
         self.call_after_refresh(settle_after_startup)
 
     def _render_board(self) -> None:
