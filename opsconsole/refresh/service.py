@@ -49,6 +49,7 @@ from opsconsole.core.state_since import state_since
 from opsconsole.core.untrusted_text import sanitize
 from opsconsole.core.value_format import format_value
 from opsconsole.packs.exported_labels import matched_labels, notice, probe_queries
+from opsconsole.packs.links import pack_links
 from opsconsole.packs.rate_window import (
     RateWindow,
     ScrapeIntervals,
@@ -233,6 +234,12 @@ class RefreshService:
         if intervals != self._intervals:
             self._intervals = intervals
             self._windows.clear()
+
+    def links(
+        self, labels: Mapping[str, str], *, entity: str | None = None, entity_type: str | None = None
+    ) -> list[tuple[str, str]]:
+        """The pack's runbook and dashboard links for an alert's labels or an entity."""
+        return pack_links(self.pack, self._values, labels, entity=entity, entity_type=entity_type)
 
     def query_texts(self) -> dict[str, str]:
         """Every query id with its text as the console runs it (for the detail and help views)."""
@@ -815,6 +822,8 @@ class RefreshService:
                     if hit:
                         detail.alerts.append(alert)
         detail.logs = await self._entity_logs(now, entity, labels, detail)
+        entity_type = labels.get(health.entity.type_label) if health is not None else None
+        detail.links = self.links(labels, entity=entity, entity_type=entity_type)
         return detail
 
     async def slo_history(self, name: str, points: int = 60) -> BudgetHistory:

@@ -597,6 +597,8 @@ class OpsConsoleApp(App[None]):
         ]
         fields += [(f"label {k}", v) for k, v in sorted(alert.labels.items())]
         fields += [(k, v) for k, v in sorted(alert.annotations.items())]
+        links = self.service.links(alert.labels, entity=alert.entity, entity_type=alert.entity_type)
+        fields += [(f"{name} (pack)", url) for name, url in links]
         await self.push_screen(FieldsScreen(f"{alert.alertname} ({alert.fingerprint})", fields))
 
     def _inhibitors(self, alert: AlertView) -> str:
