@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any
 
 import promql_parser
+
+from opsconsole.core.promql_text import walk
 
 # Labels a scrape target sets itself (and so may clash with an exporter's own).
 TARGET_LABELS = ("job", "instance", "namespace", "pod", "container", "service", "node", "endpoint")
@@ -34,16 +35,6 @@ LIKELY_SOURCE = {
 }
 
 
-def _walk(node: Any) -> Iterable[Any]:
-    yield node
-    for name in ("expr", "lhs", "rhs", "param", "vector_selector"):
-        child = getattr(node, name, None)
-        if child is not None and not isinstance(child, str | int | float):
-            yield from _walk(child)
-    for arg in getattr(node, "args", None) or ():
-        yield from _walk(arg)
-
-
 def matched_labels(promql_texts: Iterable[str]) -> dict[str, set[str]]:
     """For each target label the queries select on (``namespace=~"..."``), the metrics they read
     through it."""
@@ -53,7 +44,7 @@ def matched_labels(promql_texts: Iterable[str]) -> dict[str, set[str]]:
             tree = promql_parser.parse(text)
         except (ValueError, TypeError):
             continue
-        for node in _walk(tree):
+        for node in walk(tree):
             if type(node).__name__ != "VectorSelector" or not node.name:
                 continue
             for matcher in node.matchers.matchers:

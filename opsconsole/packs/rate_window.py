@@ -25,6 +25,7 @@ import promql_parser
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
+from opsconsole.core.promql_text import walk
 from opsconsole.core.query_step import rate_window as window_seconds
 from opsconsole.packs.variables import format_duration, parse_duration
 
@@ -125,16 +126,6 @@ class RateWindow:
         return f"$rate_window = {self.text}: {self.reason}"
 
 
-def _walk(node: Any) -> Any:
-    yield node
-    for name in ("expr", "lhs", "rhs", "param", "vector_selector"):
-        child = getattr(node, name, None)
-        if child is not None and not isinstance(child, str | int | float):
-            yield from _walk(child)
-    for arg in getattr(node, "args", None) or ():
-        yield from _walk(arg)
-
-
 def ranged_job_matchers(promql: str) -> list[list[tuple[str, str]]] | None:
     """For every selector read over a range (``x[5m]``, a subquery), its ``job`` matchers as
     ``(operator, value)``; None when the text does not parse."""
@@ -143,12 +134,12 @@ def ranged_job_matchers(promql: str) -> list[list[tuple[str, str]]] | None:
     except (ValueError, TypeError):
         return None
     found: list[list[tuple[str, str]]] = []
-    for node in _walk(tree):
+    for node in walk(tree):
         kind = type(node).__name__
         if kind == "MatrixSelector":
             selectors = [node.vector_selector]
         elif kind == "SubqueryExpr":
-            selectors = [n for n in _walk(node.expr) if type(n).__name__ == "VectorSelector"]
+            selectors = [n for n in walk(node.expr) if type(n).__name__ == "VectorSelector"]
         else:
             continue
         for selector in selectors:
