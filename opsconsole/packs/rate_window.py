@@ -126,14 +126,14 @@ class RateWindow:
         return f"$rate_window = {self.text}: {self.reason}"
 
 
-def ranged_job_matchers(promql: str) -> list[list[tuple[str, str]]] | None:
-    """For every selector read over a range (``x[5m]``, a subquery), its ``job`` matchers as
-    ``(operator, value)``; None when the text does not parse."""
+def ranged_selectors(promql: str) -> list[tuple[str, list[tuple[str, str]]]] | None:
+    """For every selector read over a range (``x[5m]``, a subquery): its metric name ("" when it
+    has none) and its ``job`` matchers as ``(operator, value)``; None when the text does not parse."""
     try:
         tree = promql_parser.parse(promql)
     except (ValueError, TypeError):
         return None
-    found: list[list[tuple[str, str]]] = []
+    found: list[tuple[str, list[tuple[str, str]]]] = []
     for node in walk(tree):
         kind = type(node).__name__
         if kind == "MatrixSelector":
@@ -148,8 +148,13 @@ def ranged_job_matchers(promql: str) -> list[list[tuple[str, str]]] | None:
                 for m in selector.matchers.matchers
                 if m.name == "job"
             ]
-            found.append(matchers)
+            found.append((str(selector.name or ""), matchers))
     return found
+
+
+def ranged_metrics(promql: str) -> set[str]:
+    """Names of the metrics ``promql`` reads over a range."""
+    return {name for name, _ in ranged_selectors(promql) or [] if name}
 
 
 def _selects(operator: str, value: str, job: str) -> bool:
@@ -176,14 +181,22 @@ def _jobs_selected(matchers: list[tuple[str, str]], intervals: ScrapeIntervals) 
     return chosen or None
 
 
-def choose_window(promql: str, intervals: ScrapeIntervals, step: float) -> RateWindow:
+def choose_window(
+    promql: str,
+    intervals: ScrapeIntervals,
+    step: float,
+    metric_jobs: Mapping[str, set[str]] | None = None,
+) -> RateWindow:
     """The rate window for ``promql`` (expanded, with any placeholder range) refreshed or stepped
-    every ``step`` seconds."""
-    ranged = ranged_job_matchers(promql) or []
+    every ``step`` seconds. ``metric_jobs`` (metric name -> jobs whose series carry it, when
+    known) narrows a selector that names no job to the jobs that really serve its metric."""
+    ranged = ranged_selectors(promql) or []
     named: list[str] = []
     whole_server = not ranged
-    for matchers in ranged:
+    for metric, matchers in ranged:
         jobs = _jobs_selected(matchers, intervals)
+        if jobs is None and metric_jobs and metric_jobs.get(metric):
+            jobs = sorted(metric_jobs[metric])
         if jobs is None:
             whole_server = True
         else:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import re
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -57,6 +58,7 @@ from opsconsole.packs.rate_window import (
     choose_window,
     fixed_window,
     overridden,
+    ranged_metrics,
 )
 from opsconsole.packs.render import missing_variables, pack_queries, pack_values
 from opsconsole.packs.schema import HistogramDuration, LatencySli, QueryPack, Thresholds
@@ -168,6 +170,8 @@ class RefreshService:
         self._backend_err: dict[str, str] = {}
         self._intervals: ScrapeIntervals | None = None
         self._windows: dict[tuple[str, float], RateWindow] = {}
+        self._metric_jobs: dict[str, set[str]] = {}
+        self._metric_jobs_at = -math.inf
         # A required variable nobody set: no query is sent, every pane says what to set.
         self.missing = missing_variables(self.pack, self._values)
         self._renamed: list[str] = []
@@ -197,7 +201,7 @@ class RefreshService:
             intervals = self._scrape_intervals()
             placeholder = {"rate_window": "1m", "scrape_interval": "1m"}
             probe = expand(self._queries[query_id].source, {**self._values, **placeholder, **extra})
-            window = choose_window(probe, intervals, step)
+            window = choose_window(probe, intervals, step, self._metric_jobs)
         if not extra:
             self._windows[key] = window
         return window
@@ -234,6 +238,30 @@ class RefreshService:
         if intervals != self._intervals:
             self._intervals = intervals
             self._windows.clear()
+        if now - self._metric_jobs_at >= DISCOVERY_TTL and len(set(intervals.jobs.values())) > 1:
+            # Jobs scraped at different paces: which jobs serve each metric read over a range, so
+            # a query that names no job gets its own jobs' interval rather than the slowest's.
+            self._metric_jobs_at = now
+            metrics: set[str] = set()
+            for query in self._queries.values():
+                if query.language == "promql" and not query.runtime_variables:
+                    metrics |= ranged_metrics(
+                        expand(query.source, {**self._values, "rate_window": "1m", "scrape_interval": "1m"})
+                    )
+            if metrics:
+                names = "|".join(re.escape(m) for m in sorted(metrics))
+                try:
+                    found = await prom.query(f'count by (__name__, job) ({{__name__=~"{names}"}})', now)
+                except BackendError:
+                    return
+                jobs: dict[str, set[str]] = {}
+                for sample in found.vector:
+                    jobs.setdefault(sample.metric.get("__name__", ""), set()).add(
+                        sample.metric.get("job", "")
+                    )
+                if jobs != self._metric_jobs:
+                    self._metric_jobs = jobs
+                    self._windows.clear()
 
     def links(
         self, labels: Mapping[str, str], *, entity: str | None = None, entity_type: str | None = None
