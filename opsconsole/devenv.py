@@ -9,7 +9,8 @@ Run with a bare interpreter, before anything is installed::
 It creates ``.venv`` (installing Debian's ``python3-venv`` when the interpreter
 lacks ``ensurepip`` and we are root), installs the package in it (re-installing
 only when ``pyproject.toml`` changed), and for ``test`` installs Debian's
-``prometheus``, ``prometheus-alertmanager``, ``chromium`` and ``tmux`` when they are missing,
+``prometheus``, ``prometheus-alertmanager``, ``prometheus-node-exporter``, ``chromium`` and ``tmux``
+when they are missing,
 because the integration tests start real servers and load the served wallboard in a
 real browser. It also builds the current Prometheus, Alertmanager and Jaeger v2 from the Go module
 proxy into a cache (``opsconsole/server_builds.py``), since the suite runs against those as well.
@@ -40,6 +41,8 @@ TEST_BINARIES = {
     "chromium": "chromium",
     # The terminal tests run the console inside a real tmux.
     "tmux": "tmux",
+    # The built-in kubernetes pack is run against a real node-exporter.
+    "prometheus-node-exporter": "prometheus-node-exporter",
 }
 
 

@@ -258,10 +258,12 @@ def start_prometheus(
     extra_args: Sequence[str] = (),
     storage: Path | None = None,
     release: ServerRelease = DEFAULT_RELEASE,
+    port: int | None = None,
 ) -> RunningServer:
-    """Start ``release``'s Prometheus on a free loopback port; ``{rules}`` in ``config`` is the rules path."""
+    """Start ``release``'s Prometheus on a free loopback port (or ``port``); ``{rules}`` in ``config``
+    becomes the rules path."""
     binary = release.binary("prometheus")
-    port = free_port()
+    port = port or free_port()
     tmp.mkdir(parents=True, exist_ok=True)
     rules_path = tmp / "rules.yml"
     if rules is not None:

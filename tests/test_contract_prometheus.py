@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
+from opsconsole.packs.rate_window import parse_scrape_config
 from tests.real_servers import RunningServer, ServerRelease
 
 pytestmark = pytest.mark.every_release
@@ -104,6 +105,14 @@ def test_metadata_endpoints(base: str) -> None:
     build = _ok(_get(base, "status/buildinfo"))
     assert isinstance(build["version"], str)
     assert build["version"]
+
+
+def test_status_config_gives_every_jobs_scrape_interval(base: str) -> None:
+    """What ``$rate_window`` is derived from: the served config, defaults filled in, every job listed."""
+    intervals = parse_scrape_config(_ok(_get(base, "status/config"))["yaml"])
+    jobs = {s["job"] for s in _ok(httpx.get(f"{base}/api/v1/series", params={"match[]": "up"}, timeout=10))}
+    assert jobs <= set(intervals.jobs)
+    assert all(seconds > 0 for seconds in intervals.jobs.values())
 
 
 def test_demo_refuses_what_it_cannot_evaluate(live_demo: Any) -> None:

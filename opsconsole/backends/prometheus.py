@@ -390,6 +390,17 @@ class PrometheusClient:
         parsed: BuildInfo = self._parse(BuildInfo, data or {}, "buildinfo", self.endpoint.url)
         return parsed
 
+    async def status_config(self) -> str:
+        """The loaded configuration as YAML (``/api/v1/status/config``; Prometheus serves it,
+        Thanos, Mimir and VictoriaMetrics mostly do not)."""
+        data, _ = await self._call("status config", lambda: self._get("api/v1/status/config"))
+        if not isinstance(data, dict) or not isinstance(data.get("yaml"), str):
+            raise BackendError(
+                BACKEND, FailureKind.WRONG_SHAPE, "status/config without a yaml field", url=self.endpoint.url
+            )
+        text: str = data["yaml"]
+        return text
+
     async def probe(self) -> BackendInfo:
         """Reachability and version for ``opsconsole check``."""
         info = await self.buildinfo()

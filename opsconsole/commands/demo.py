@@ -29,7 +29,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--serve-only", action="store_true", help="only serve the four APIs and print URLs")
     parser.add_argument("--port", type=int, default=0, help="first port for --serve-only (default: any free)")
-    add_shared(parser, "theme", "read_only")
+    add_shared(parser, "theme", "read_only", "pack", "var")
     parser.set_defaults(func=run)
 
 
@@ -65,7 +65,13 @@ def run(args: argparse.Namespace) -> int:
         print("opsconsole demo: --speed must be positive", file=sys.stderr)
         return 2
     if args.serve_only:
-        unused = [flag for flag, given in (("--theme", args.theme), ("--read-only", args.read_only)) if given]
+        console_only = (
+            ("--theme", args.theme),
+            ("--read-only", args.read_only),
+            ("--pack", args.pack),
+            ("--var", args.var),
+        )
+        unused = [flag for flag, given in console_only if given]
         if unused:
             print(
                 f"opsconsole demo: {', '.join(unused)} apply to the console, and --serve-only opens none; "
@@ -81,6 +87,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"opsconsole demo: cannot listen: {exc}", file=sys.stderr)
             return 1
         return 0
+    from opsconsole.commands.packs import parse_vars
     from opsconsole.ui.launch import run_demo_console
 
     try:
@@ -89,5 +96,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"opsconsole demo: {exc}", file=sys.stderr)
         return 2
     return run_demo_console(
-        seed=args.seed, scenario=args.scenario, speed=args.speed, theme=args.theme, read_only=read_only
+        seed=args.seed,
+        scenario=args.scenario,
+        speed=args.speed,
+        theme=args.theme,
+        read_only=read_only,
+        pack=args.pack,
+        variables=parse_vars(args.var or []),
     )

@@ -268,3 +268,4 @@ class Detail(SanitizedModel):
     alerts: list[AlertView] = field(default_factory=list)
     logs: list[LogRow] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    links: list[tuple[str, str]] = field(default_factory=list)  # the pack's (name, URL), filled in

@@ -22,14 +22,15 @@ def canonical(text: str) -> str | None:
         return None
 
 
-def _walk(node: Any) -> Iterator[Any]:
+def walk(node: Any) -> Iterator[Any]:
+    """Every node of a parsed expression, depth first, the node itself first."""
     yield node
     for name in _CHILDREN:
         child = getattr(node, name, None)
         if child is not None and not isinstance(child, str | int | float):
-            yield from _walk(child)
+            yield from walk(child)
     for arg in getattr(node, "args", None) or ():
-        yield from _walk(arg)
+        yield from walk(arg)
 
 
 def vector_selectors(text: str) -> list[str]:
@@ -39,7 +40,7 @@ def vector_selectors(text: str) -> list[str]:
     except (ValueError, TypeError):
         return []
     found = []
-    for node in _walk(tree):
+    for node in walk(tree):
         if type(node).__name__ == "VectorSelector":
             # Offsets and @ modifiers are dropped: callers ask about the series, not a shifted view.
             shown = f"{node.name or ''}{node.matchers}".strip()

@@ -69,10 +69,14 @@ class Query(_Strict):
 
 
 class Variable(_Strict):
-    """A pack variable and its default; overridable per context and with ``--var``."""
+    """A pack variable and its default; overridable per context and with ``--var``.
 
-    default: str
+    A variable without a default is required: the console asks for it instead of guessing (the
+    ``kubernetes`` pack's namespace, say); ``example`` shows what a value looks like."""
+
+    default: str | None = None
     description: str = ""
+    example: str = ""
 
     @model_validator(mode="before")
     @classmethod

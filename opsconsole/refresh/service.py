@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import re
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -23,6 +24,7 @@ from opsconsole.core.alert_grouping import alerts_per_entity, group_alerts
 from opsconsole.core.alert_history import AlertHistory, alert_history
 from opsconsole.core.alert_matchers import LabelMatcher
 from opsconsole.core.dashboard import (
+    PANES,
     AlertGroupView,
     AlertView,
     BackendStatus,
@@ -46,13 +48,25 @@ from opsconsole.core.silence_draft import parse_ack
 from opsconsole.core.slo import budget_burndown, data_start, error_ratio, evaluate
 from opsconsole.core.state_since import state_since
 from opsconsole.core.value_format import format_value
-from opsconsole.packs.render import pack_queries, pack_values
+from opsconsole.packs.exported_labels import matched_labels, notice, probe_queries
+from opsconsole.packs.links import pack_links
+from opsconsole.packs.rate_window import (
+    RateWindow,
+    ScrapeIntervals,
+    assumed,
+    choose_window,
+    fixed_window,
+    overridden,
+    ranged_metrics,
+)
+from opsconsole.packs.render import missing_variables, pack_queries, pack_values
 from opsconsole.packs.schema import HistogramDuration, LatencySli, QueryPack, Thresholds
-from opsconsole.packs.variables import expand, format_duration, parse_duration
+from opsconsole.packs.variables import expand, format_duration, parse_duration, variables_in
 from opsconsole.refresh.backends_set import BackendSet
 from opsconsole.refresh.log_tail import LogTail, TailRequest, entry_row
 from opsconsole.refresh.pivots import entity_logql, entity_service
 from opsconsole.refresh.query_batch import QueryBatch, recorded_expressions
+from opsconsole.refresh.scrape_intervals import ScrapeIntervalCache
 from opsconsole.refresh.slo_plans import SloPlan, pack_plans, pyrra_plans, sloth_plans
 
 HISTORY_POINTS = 30
@@ -134,6 +148,8 @@ class RefreshService:
     group_by: Sequence[str] | None = None
     stats: RefreshStats = field(default_factory=RefreshStats)
     poll_logs: bool = True  # the console tails Loki itself (LogTail); snapshots poll
+    refresh_interval: float = 5.0  # instant queries' rate windows cover one refresh plus a scrape
+    scrape_intervals: ScrapeIntervalCache = field(default_factory=ScrapeIntervalCache)
 
     def __post_init__(self) -> None:
         self._queries = {q.id: q for q in pack_queries(self.pack)}
@@ -152,12 +168,106 @@ class RefreshService:
         self._discovered_at = -math.inf
         self._recorded: dict[str, str] = {}
         self._backend_err: dict[str, str] = {}
+        self._intervals: ScrapeIntervals | None = None
+        self._windows: dict[tuple[str, float], RateWindow] = {}
+        self._metric_jobs: dict[str, set[str]] = {}
+        self._metric_jobs_at = -math.inf
+        # A required variable nobody set: no query is sent, every pane says what to set.
+        self.missing = missing_variables(self.pack, self._values)
+        self._renamed: list[str] = []
+        self._renamed_checked = -math.inf
 
     # -- queries ------------------------------------------------------------------------------
 
-    def text(self, query_id: str, **extra: str) -> str:
-        """The expanded text of one pack query (``extra`` supplies run-time variables)."""
-        return expand(self._queries[query_id].source, {**self._values, **extra})
+    def text(self, query_id: str, step: float | None = None, **extra: str) -> str:
+        """The expanded text of one pack query (``extra`` supplies run-time variables).
+
+        ``$rate_window`` follows the scrape interval of what the query reads and ``step``: the
+        range query's step, or the refresh interval for an instant query (see
+        :mod:`opsconsole.packs.rate_window`)."""
+        window = self.rate_window(query_id, step, **extra)
+        return expand(self._queries[query_id].source, {**self._values, **_window_values(window), **extra})
+
+    def rate_window(self, query_id: str, step: float | None = None, **extra: str) -> RateWindow:
+        """The ``$rate_window`` of one query at ``step`` (the refresh interval when None)."""
+        step = self.refresh_interval if step is None else step
+        key = (query_id, step)
+        cached = self._windows.get(key)
+        if cached is not None and not extra:
+            return cached
+        if "rate_window" in self.overrides:
+            window = fixed_window(self.overrides["rate_window"])
+        else:
+            intervals = self._scrape_intervals()
+            placeholder = {"rate_window": "1m", "scrape_interval": "1m"}
+            probe = expand(self._queries[query_id].source, {**self._values, **placeholder, **extra})
+            window = choose_window(probe, intervals, step, self._metric_jobs)
+        if not extra:
+            self._windows[key] = window
+        return window
+
+    def _scrape_intervals(self) -> ScrapeIntervals:
+        if "scrape_interval" in self.overrides:
+            return overridden(parse_duration(self.overrides["scrape_interval"]))
+        if self._intervals is None:
+            # Not asked yet (no Prometheus, or before the first refresh): Prometheus' default.
+            return assumed("not asked yet")
+        return self._intervals
+
+    async def _check_renamed_labels(self, now: float) -> None:
+        """Every few minutes: do the pack's metrics carry ``exported_namespace`` (or job, pod...)
+        instead of the labels its selectors filter on? (a scrape job without honor_labels)"""
+        prom = self.backends.prometheus
+        if prom is None or now - self._renamed_checked < DISCOVERY_TTL:
+            return
+        self._renamed_checked = now
+        probes = probe_queries(matched_labels(self.query_texts().values()))
+        answers = await asyncio.gather(*(prom.query(q, now) for q in probes.values()), return_exceptions=True)
+        found = []
+        for label, answer in zip(probes, answers, strict=True):
+            if isinstance(answer, QueryResult) and answer.vector:
+                found.append(notice(label, {s.metric.get("__name__", "") for s in answer.vector}))
+        self._renamed = found
+
+    async def _update_intervals(self, now: float) -> None:
+        """Ask the server for its scrape intervals (cached for minutes) before queries are built."""
+        prom = self.backends.prometheus
+        if prom is None or {"rate_window", "scrape_interval"} & set(self.overrides):
+            return
+        intervals = await self.scrape_intervals.get(prom, now)
+        if intervals != self._intervals:
+            self._intervals = intervals
+            self._windows.clear()
+        if now - self._metric_jobs_at >= DISCOVERY_TTL and len(set(intervals.jobs.values())) > 1:
+            # Jobs scraped at different paces: which jobs serve each metric read over a range, so
+            # a query that names no job gets its own jobs' interval rather than the slowest's.
+            self._metric_jobs_at = now
+            metrics: set[str] = set()
+            for query in self._queries.values():
+                if query.language == "promql" and not query.runtime_variables:
+                    metrics |= ranged_metrics(
+                        expand(query.source, {**self._values, "rate_window": "1m", "scrape_interval": "1m"})
+                    )
+            if metrics:
+                names = "|".join(re.escape(m) for m in sorted(metrics))
+                try:
+                    found = await prom.query(f'count by (__name__, job) ({{__name__=~"{names}"}})', now)
+                except BackendError:
+                    return
+                jobs: dict[str, set[str]] = {}
+                for sample in found.vector:
+                    jobs.setdefault(sample.metric.get("__name__", ""), set()).add(
+                        sample.metric.get("job", "")
+                    )
+                if jobs != self._metric_jobs:
+                    self._metric_jobs = jobs
+                    self._windows.clear()
+
+    def links(
+        self, labels: Mapping[str, str], *, entity: str | None = None, entity_type: str | None = None
+    ) -> list[tuple[str, str]]:
+        """The pack's runbook and dashboard links for an alert's labels or an entity."""
+        return pack_links(self.pack, self._values, labels, entity=entity, entity_type=entity_type)
 
     def query_texts(self) -> dict[str, str]:
         """Every query id with its text as the console runs it (for the detail and help views)."""
@@ -166,7 +276,7 @@ class RefreshService:
             extra = {"window": "30d"} if "window" in query.runtime_variables else {}
             if query.runtime_variables - {"window"}:
                 continue
-            out[qid] = self.text(qid, **extra)
+            out[qid] = self.text(qid, None, **extra)
         return out
 
     # -- panes --------------------------------------------------------------------------------
@@ -179,7 +289,7 @@ class RefreshService:
         step = choose_step(now - self.range_seconds, now, HISTORY_POINTS * 4)
         start, end = align(now - self.range_seconds, now, step)
         up_q = batch.instant(self.text("health.up"), now)
-        up_range_q = batch.range(self.text("health.up"), start, end, step)
+        up_range_q = batch.range(self.text("health.up", step), start, end, step)
         health_q = batch.instant(self.text("health.health"), now) if health.health else None
         signal_qs = {name: batch.instant(self.text(f"health.signals.{name}"), now) for name in health.signals}
         up = _vector(await up_q, keys)
@@ -234,18 +344,19 @@ class RefreshService:
                 "rate": group.rate.thresholds,
                 "errors": group.errors.thresholds,
             }
-            dur_unit = group.duration.unit if isinstance(group.duration, HistogramDuration) else "s"
-            dur_thresholds = (
-                group.duration.thresholds if isinstance(group.duration, HistogramDuration) else None
-            )
             for part in ("p50", "p95", "p99"):
-                units[part] = dur_unit
-                thresholds[part] = dur_thresholds if part == "p99" else None
+                if isinstance(group.duration, HistogramDuration):
+                    units[part] = group.duration.unit
+                    thresholds[part] = group.duration.thresholds if part == "p99" else None
+                else:  # explicit quantile queries carry their own unit and thresholds
+                    explicit = getattr(group.duration, part)
+                    units[part] = (explicit.unit if explicit else "") or "s"
+                    thresholds[part] = explicit.thresholds if explicit else None
             parts = ("rate", "errors", "p50", "p95", "p99")
             ids = {part: f"red.{name}.{part}" for part in parts}
             instant = {part: batch.instant(self.text(ids[part]), now) for part in parts}
             ranged = {
-                part: batch.range(self.text(ids[part]), start, end, step)
+                part: batch.range(self.text(ids[part], step), start, end, step)
                 for part in ("rate", "errors", "p99")
             }
             values = {part: _vector(await q, keys) for part, q in instant.items()}
@@ -521,7 +632,7 @@ class RefreshService:
         backlog: int = 200,
     ) -> TailRequest | None:
         """The pack's log tail, narrowed to an entity (or type) and starting at ``start`` if given."""
-        if self.pack.logs is None:
+        if self.pack.logs is None or self.missing is not None:
             return None
         logql = self.text("logs.tail")
         title = "Log tail"
@@ -593,8 +704,12 @@ class RefreshService:
         """One refresh of every pane; never raises for backend trouble."""
         started = time.perf_counter()
         now = self.clock()
+        if self.missing is not None:
+            return self._asks_for_variables(now)
         last = self._last
         prom = self.backends.prometheus
+        await self._update_intervals(now)
+        await self._check_renamed_labels(now)
         batch = QueryBatch(prom, self._recorded) if prom else None
 
         async def no_prometheus() -> list[Any]:
@@ -642,8 +757,20 @@ class RefreshService:
         if prom:
             self._mark("prometheus", None if prom_errors else now, prom_errors[0] if prom_errors else None)
         board.silences = list(self._silences)
+        board.notices.extend(self._renamed)
         pinned = alerts_per_entity(board.alerts)
         board.health = [replace(row, alerts=pinned.get(row.entity, 0)) for row in board.health]
+        board.backends = self._backend_statuses()
+        self._last = board
+        return board
+
+    def _asks_for_variables(self, now: float) -> Dashboard:
+        """The board of a pack whose required variables are unset: each pane says what to set."""
+        assert self.missing is not None
+        problem = str(self.missing)
+        board = Dashboard(self.context_name, self.pack.metadata.name, now, self.range_seconds)
+        board.status = {pane: PaneStatus(error=problem, error_at=now) for pane in PANES}
+        board.notices.append(problem)
         board.backends = self._backend_statuses()
         self._last = board
         return board
@@ -657,6 +784,7 @@ class RefreshService:
         numbers the pane shows, and the queries listed are the ones that produced them.
         """
         now = self.clock()
+        await self._update_intervals(now)
         title = " ".join([*labels.values(), *([entity] if entity else [])]) or (group or "")
         detail = Detail(title=title, range_seconds=self.range_seconds)
         prom = self.backends.prometheus
@@ -670,8 +798,11 @@ class RefreshService:
             name: str, qid: str, legend: str, wanted: Mapping[str, str], unit: str, suffix: str = ""
         ) -> None:
             assert prom is not None
-            text = self.text(qid)
-            detail.queries[f"{name} {legend}".strip()] = text
+            text = self.text(qid, step)
+            window = self.rate_window(qid, step)
+            uses_window = "rate_window" in variables_in(self._queries[qid].source)
+            note = f"# {window.describe()}\n" if uses_window else ""
+            detail.queries[f"{name} {legend}".strip()] = note + text
             detail.units[name] = unit
             try:
                 result = await prom.query_range(text, start, end, step)
@@ -725,6 +856,8 @@ class RefreshService:
                     if hit:
                         detail.alerts.append(alert)
         detail.logs = await self._entity_logs(now, entity, labels, detail)
+        entity_type = labels.get(health.entity.type_label) if health is not None else None
+        detail.links = self.links(labels, entity=entity, entity_type=entity_type)
         return detail
 
     async def slo_history(self, name: str, points: int = 60) -> BudgetHistory:
@@ -837,6 +970,10 @@ def _on_grid(
         value = by_ts.get(round(start + i * step))
         out.append(None if value is None or math.isnan(value) else value)
     return out[-HISTORY_POINTS:]
+
+
+def _window_values(window: RateWindow) -> dict[str, str]:
+    return {"rate_window": window.text, "scrape_interval": format_duration(window.scrape_interval)}
 
 
 def _promql_escape(value: str) -> str:

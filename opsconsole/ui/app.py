@@ -177,6 +177,7 @@ class OpsConsoleApp(App[None]):
         self.active: PaneName = "health"
         self._refreshing = False
         self._refresh_again = False
+        self._told: set[str] = set()  # board notices already shown
         self._prompt_mode = "filter"
         self._main_line_filter = ""
         self._header_drawn = Text()
@@ -283,6 +284,10 @@ class OpsConsoleApp(App[None]):
         for screen in self.screen_stack:
             if isinstance(screen, SilencesScreen) and screen.is_attached:
                 screen.show(board.silences)
+        for notice in board.notices:  # said once per session, not at every refresh
+            if notice not in self._told:
+                self._told.add(notice)
+                self.notify(notice, severity="warning", timeout=15)
         self.call_after_refresh(settle_after_startup)
         if self._refresh_again:
             self._refresh_again = False
@@ -646,6 +651,8 @@ class OpsConsoleApp(App[None]):
         ]
         fields += [(f"label {k}", v) for k, v in sorted(alert.labels.items())]
         fields += [(k, v) for k, v in sorted(alert.annotations.items())]
+        links = self.service.links(alert.labels, entity=alert.entity, entity_type=alert.entity_type)
+        fields += [(f"{name} (pack)", url) for name, url in links]
         await self.push_screen(FieldsScreen(f"{alert.alertname} ({alert.fingerprint})", fields))
 
     def _inhibitors(self, alert: AlertView) -> str:

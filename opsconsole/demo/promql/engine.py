@@ -116,6 +116,20 @@ class Engine:
     def __init__(self, series: Callable[[], Sequence[SeriesLike]], scrape_interval: float = 15.0) -> None:
         self._series = series
         self.scrape_interval = scrape_interval
+        self._indexed: Sequence[SeriesLike] | None = None
+        self._by_name: dict[str, list[SeriesLike]] = {}
+
+    def _named(self, name: str) -> Sequence[SeriesLike]:
+        """Series called ``name`` (all series for ""): indexed once per series list."""
+        every = self._series()
+        if not name:
+            return every
+        if every is not self._indexed:
+            by_name: dict[str, list[SeriesLike]] = defaultdict(list)
+            for series in every:
+                by_name[series.name].append(series)
+            self._by_name, self._indexed = dict(by_name), every
+        return self._by_name.get(name, [])
 
     # -- selection ----------------------------------------------------------------------------
 
@@ -125,9 +139,7 @@ class Engine:
         if selector.matchers.or_matchers:
             raise Unsupported("'or' inside a selector")
         out = []
-        for series in self._series():
-            if name and series.name != name:
-                continue
+        for series in self._named(name):
             labels = {"__name__": series.name, **dict(series.labels)}
             if all(self._matches(m, labels) for m in matchers):
                 out.append(series)
@@ -144,10 +156,16 @@ class Engine:
         found = _regex(matcher.value).fullmatch(actual) is not None
         return not found if op.endswith("NotRe") else found
 
-    def _grid(self, start: float, end: float) -> Iterable[float]:
+    def interval_of(self, series: SeriesLike) -> float:
+        """How often ``series`` is scraped: its own interval (a series of a job scraped at its own
+        pace, e.g. kube-state-metrics every 30s) or the engine's."""
+        own = getattr(series, "scrape_interval", None)
+        return float(own) if own else self.scrape_interval
+
+    def _grid(self, start: float, end: float, step: float | None = None) -> Iterable[float]:
         """Scrape timestamps in ``(start, end]``: range selectors are left-open since Prometheus 3.0
         (2.x also read a sample lying exactly on ``start``); the demo follows Prometheus 3."""
-        step = self.scrape_interval
+        step = step or self.scrape_interval
         t = math.floor(end / step) * step
         stamps = []
         while t > start:
@@ -157,9 +175,10 @@ class Engine:
 
     def _instant_selector(self, node: Any, t: float) -> Vector:
         at = t - _seconds(node.offset)
-        stamp = math.floor(at / self.scrape_interval) * self.scrape_interval
         out: Vector = []
         for series in self._matching(node):
+            interval = self.interval_of(series)
+            stamp = math.floor(at / interval) * interval
             # Only the latest scrape counts: a failed scrape makes a series stale at once, as in Prometheus.
             value = series.value(stamp)
             if value is not None:
@@ -176,7 +195,8 @@ class Engine:
             if gaps is not None:
                 out.extend(self._sparse_range(series, at - window, at, gaps))
                 continue
-            points = [(s, v) for s in self._grid(at - window, at) if (v := series.value(s)) is not None]
+            grid = self._grid(at - window, at, self.interval_of(series))
+            points = [(s, v) for s in grid if (v := series.value(s)) is not None]
             if points:
                 out.append(RangeSeries(_labels(series), points))
         return out
@@ -191,7 +211,7 @@ class Engine:
         (a gap), so the samples next to each gap are enough to see them. A 30-day
         range is then a few dozen reads instead of 170,000.
         """
-        step = self.scrape_interval
+        step = self.interval_of(series)
         first = math.floor(start / step) * step + step  # left-open, as in _grid
         last = math.floor(end / step) * step
         if last < first:
