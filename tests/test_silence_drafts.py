@@ -10,8 +10,8 @@ from __future__ import annotations
 import pytest
 
 from opsconsole.core.alert_matchers import LabelMatcher
+from opsconsole.core.silence_blast_radius import ClusterAlert, blast_radius
 from opsconsole.core.silence_draft import (
-    PreviewAlert,
     SilenceDraft,
     SilenceInvalid,
     ack_comment,
@@ -19,7 +19,6 @@ from opsconsole.core.silence_draft import (
     parse_ack,
     parse_draft_matchers,
     parse_silence_duration,
-    preview,
 )
 
 START = 1_000_000.0
@@ -108,21 +107,20 @@ def test_every_matcher_must_match_for_the_silence_to_mute() -> None:
     assert not silence.matches({"alertname": "Slow", "agent_id": "npa-2"})
 
 
-def test_preview_counts_the_muted_alerts_and_their_groups() -> None:
+def test_blast_radius_counts_the_muted_alerts_of_the_whole_cluster() -> None:
     alerts = [
-        PreviewAlert("1", {"alertname": "Down", "agent_id": "npa-1"}, (("alertname", "Down"),)),
-        PreviewAlert("2", {"alertname": "Down", "agent_id": "npa-2"}, (("alertname", "Down"),)),
-        PreviewAlert("3", {"alertname": "Slow", "agent_id": "npa-2"}, (("alertname", "Slow"),)),
+        ClusterAlert("1", {"alertname": "Down", "agent_id": "npa-1"}),
+        ClusterAlert("2", {"alertname": "Down", "agent_id": "npa-2"}),
+        ClusterAlert("3", {"alertname": "Slow", "agent_id": "npa-2"}),
     ]
-    by_agent = preview(draft(parse_draft_matchers('agent_id="npa-2"')), alerts)
-    assert by_agent.fingerprints == ("2", "3")
-    assert by_agent.groups == 2
-    assert by_agent.summary() == "matches 2 alerts in 2 groups"
+    by_agent = blast_radius(draft(parse_draft_matchers('agent_id="npa-2"')), alerts, in_view=["2"])
+    assert [a.fingerprint for a in by_agent.muted] == ["2", "3"]
+    assert by_agent.summary() == "matches 2 alerts: 1 in this view, 1 outside this pack"
     assert not by_agent.everything
-    everything = preview(draft(parse_draft_matchers('agent_id=~"npa-.*"')), alerts)
+    everything = blast_radius(draft(parse_draft_matchers('agent_id=~"npa-.*"')), alerts)
     assert everything.everything
-    one = preview(draft(parse_draft_matchers('agent_id="npa-1"')), alerts[:1])
-    assert one.summary() == "matches 1 alert in 1 group"
+    one = blast_radius(draft(parse_draft_matchers('agent_id="npa-1"')), alerts[:1], in_view=["1"])
+    assert one.summary() == "matches 1 alert, all in this view"
     assert not one.everything, "muting the only alert there is is not 'everything'"
 
 
