@@ -7,8 +7,9 @@ figures are requests that really left the process. "asked" is what the panes ask
 identical queries were merged; "sent" is what the Prometheus client sent. The first refresh also
 runs one-off discovery (recording rules, SLO data coverage); the steady state is the second and
 later refreshes, which is what a console left open pays every interval. The demo plays
-Progressive Framework and FreeAgentics; packs for the systems it does not play may find no data in
-it, but every query is still asked, so the request counts are theirs.
+Progressive Framework and FreeAgentics as the seeds describe them, serves the standard exporters
+the kubernetes, otel-http and meta packs read, and sets the namespace the kubernetes pack
+requires, as ``opsconsole demo`` does.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from opsconsole.backends.loki import LokiClient  # noqa: E402
 from opsconsole.backends.prometheus import PrometheusClient  # noqa: E402
 from opsconsole.config import EndpointSettings  # noqa: E402
 from opsconsole.demo.stack import BackgroundStack, DemoStack  # noqa: E402
+from opsconsole.demo.world import NAMESPACE  # noqa: E402
 from opsconsole.packs.loader import load_packs  # noqa: E402
 from opsconsole.refresh.backends_set import BackendSet  # noqa: E402
 from opsconsole.refresh.service import RefreshService  # noqa: E402
@@ -45,7 +47,8 @@ async def measure(pack_name: str, urls: dict[str, str], proxies: dict[str, objec
         alertmanagers=[AlertmanagerClient(EndpointSettings(url=urls["alertmanager"]))],
         loki=LokiClient(EndpointSettings(url=urls["loki"])),
     )
-    service = RefreshService("bench", pack, backends, clock=time.time)
+    overrides = {"namespace": NAMESPACE}  # what the demo's context sets
+    service = RefreshService("bench", pack, backends, overrides=overrides, clock=time.time)
     figures: dict[str, float] = {}
     try:
         for label in ("first", "steady"):

@@ -11,7 +11,6 @@ import importlib
 import pkgutil
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 import opsconsole.commands
 from opsconsole import __version__
@@ -23,6 +22,7 @@ from opsconsole.config import (
     load_config,
     resolve_context,
 )
+from opsconsole.shared_flags import add_top_level, backend_parent, mark_leaves, merge_positions
 
 # These come first in `opsconsole --help`; other command modules follow alphabetically.
 FIRST_COMMANDS = ("console", "demo", "check", "config")
@@ -37,27 +37,11 @@ def command_modules() -> list[str]:
 
 
 def backend_flags() -> argparse.ArgumentParser:
-    """Flags shared by every command that talks to backends."""
-    common = argparse.ArgumentParser(add_help=False)
-    group = common.add_argument_group("context and backends (flags > OPSCONSOLE_* env > config file)")
-    group.add_argument("--config", type=Path, metavar="PATH", help="config file (default: XDG config dir)")
-    group.add_argument("--context", metavar="NAME", help="context to use (env OPSCONSOLE_CONTEXT)")
-    group.add_argument(
-        "--prometheus", metavar="URL", help="Prometheus-compatible URL (OPSCONSOLE_PROMETHEUS_URL)"
-    )
-    group.add_argument(
-        "--alertmanager",
-        metavar="URL",
-        action="append",
-        default=[],
-        help="Alertmanager URL, repeatable (OPSCONSOLE_ALERTMANAGER_URL, comma-separated)",
-    )
-    group.add_argument("--loki", metavar="URL", help="Loki URL (OPSCONSOLE_LOKI_URL)")
-    group.add_argument("--jaeger", metavar="URL", help="Jaeger query URL (OPSCONSOLE_JAEGER_URL)")
-    group.add_argument(
-        "--read-only", action="store_true", help="refuse every mutating request (OPSCONSOLE_READ_ONLY=1)"
-    )
-    return common
+    """Flags shared by every command that talks to backends (a parent parser for subcommands).
+
+    They are accepted before the subcommand too, with the same meaning: see :mod:`opsconsole.shared_flags`.
+    """
+    return backend_parent()
 
 
 def resolve_from_args(args: argparse.Namespace) -> ResolvedContext:
@@ -84,20 +68,43 @@ def resolve_from_args(args: argparse.Namespace) -> ResolvedContext:
     return resolve_context(config, overrides, config_path=path)
 
 
-def build_parser(prog: str = "opsconsole") -> argparse.ArgumentParser:
+class CommandLineParser(argparse.ArgumentParser):
+    """The top-level parser: a shared flag means the same before or after the subcommand.
+
+    Parsing always ends with :func:`merge_positions`, so no caller can see a half-merged command line,
+    and a command line without a subcommand runs ``console``.
+    """
+
+    # typeshed overloads this on the namespace type; one signature covers how it is called here.
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        argv = list(sys.argv[1:] if args is None else args)
+        parsed, rest = super().parse_known_args(argv, namespace)
+        if not getattr(parsed, "func", None):
+            parsed, rest = super().parse_known_args([*argv, "console"], namespace)
+        return merge_positions(parsed, self.error, self.prog), rest
+
+
+def build_parser(prog: str = "opsconsole") -> CommandLineParser:
     """The full argument parser with every subcommand registered."""
     common = backend_flags()
-    parser = argparse.ArgumentParser(
+    parser = CommandLineParser(
         prog=prog,
         description="Terminal operations console: agent health, RED metrics, alerts, SLO budgets, logs "
         "and traces from Prometheus, Alertmanager, Loki and Jaeger.",
-        parents=[common],
+        epilog="The flags above may come before or after the command that takes them; given in both "
+        "places with different values they are an error.",
     )
+    add_top_level(parser)
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
+    subparsers = parser.add_subparsers(
+        dest="command", metavar="COMMAND", title="commands", parser_class=argparse.ArgumentParser
+    )
     for name in command_modules():
         module = importlib.import_module(f"opsconsole.commands.{name}")
         module.register(subparsers, common)
+    mark_leaves(parser)
     return parser
 
 
@@ -109,8 +116,6 @@ def main(
     """Run the CLI; returns the process exit code. ``kube``: a discovered kube context to use."""
     parser = build_parser(prog)
     args = parser.parse_args(argv)
-    if not getattr(args, "func", None):
-        args = parser.parse_args([*(argv if argv is not None else sys.argv[1:]), "console"])
     args.kube = kube
     try:
         return int(args.func(args))

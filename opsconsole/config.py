@@ -22,6 +22,7 @@ import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from opsconsole.core.located_yaml import YamlSyntaxError, describe_validation_error, load_yaml
+from opsconsole.core.silence_blast_radius import DEFAULT_BLAST_RADIUS
 
 BackendKind = Literal["prometheus", "alertmanager", "loki", "jaeger"]
 BACKEND_KINDS: tuple[BackendKind, ...] = ("prometheus", "alertmanager", "loki", "jaeger")
@@ -105,6 +106,13 @@ class ConsoleConfig(_Strict):
     packs_dir: Path | None = None
     refresh_interval: float = Field(5.0, gt=0)
     ack_duration: str = "15m"
+    silence_blast_radius: float = Field(
+        DEFAULT_BLAST_RADIUS,
+        gt=0,
+        le=1,
+        description="Share of all current alerts of a cluster a silence or ack may mute before it needs "
+        "an explicit confirmation (typed in the console, --force on the command line).",
+    )
     author: str | None = None
     log_buffer: int = Field(50_000, ge=100, le=5_000_000, description="Log lines kept by the tail.")
 
@@ -208,8 +216,25 @@ def load_config(
     return parse_config(text, str(chosen)), chosen
 
 
-def _truthy(value: str | None) -> bool:
-    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"", "0", "false", "no", "off"})
+
+
+def env_read_only(environ: Mapping[str, str] | None = None) -> bool:
+    """``OPSCONSOLE_READ_ONLY``: 1/true/yes/on or 0/false/no/off (or unset).
+
+    Anything else is an error, not "off": a typo in a safety switch must not silently allow writes.
+    """
+    env = os.environ if environ is None else environ
+    value = env.get("OPSCONSOLE_READ_ONLY", "").strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ConfigError(
+        f"OPSCONSOLE_READ_ONLY={env['OPSCONSOLE_READ_ONLY']!r}: "
+        "expected 1, true, yes, on (or 0, false, no, off)"
+    )
 
 
 def _endpoint(url: str, what: str) -> EndpointSettings:
@@ -268,7 +293,7 @@ def resolve_context(
     if url := pick(overrides.jaeger, "OPSCONSOLE_JAEGER_URL", "jaeger"):
         update["jaeger"] = _endpoint(url, "jaeger URL")
     # read_only can only be switched on by a higher layer, never off.
-    if overrides.read_only or _truthy(env.get("OPSCONSOLE_READ_ONLY")) or base.read_only:
+    if overrides.read_only or env_read_only(env) or base.read_only:
         update["read_only"] = True
     settings = base.model_copy(update=update)
     return ResolvedContext(name, settings, config, config_path, sources)

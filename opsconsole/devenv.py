@@ -4,13 +4,17 @@ Run with a bare interpreter, before anything is installed::
 
     python3 -m opsconsole.devenv demo     # the console on the simulated stack
     python3 -m opsconsole.devenv test     # lint, type-check and the whole test suite
+    python3 -m opsconsole.devenv servers  # only build the Go test servers (see server_builds.py)
 
 It creates ``.venv`` (installing Debian's ``python3-venv`` when the interpreter
 lacks ``ensurepip`` and we are root), installs the package in it (re-installing
 only when ``pyproject.toml`` changed), and for ``test`` installs Debian's
-``prometheus``, ``prometheus-alertmanager``, ``chromium`` and ``tmux`` when they are missing,
+``prometheus``, ``prometheus-alertmanager``, ``prometheus-node-exporter``, ``chromium`` and ``tmux``
+when they are missing,
 because the integration tests start real servers and load the served wallboard in a
-real browser. Standard library only.
+real browser. It also builds the current Prometheus, Alertmanager and Jaeger v2 from the Go module
+proxy into a cache (``opsconsole/server_builds.py``), since the suite runs against those as well.
+Standard library only.
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 VENV = ROOT / ".venv"
 BIN = VENV / "bin"
+# Versions of every package from a green run, so a run can be reproduced (header says how to renew).
+CONSTRAINTS = ROOT / "constraints" / "test.txt"
 # Binary the tests run -> the Debian package that provides it.
 TEST_BINARIES = {
     "prometheus": "prometheus",
@@ -35,6 +41,8 @@ TEST_BINARIES = {
     "chromium": "chromium",
     # The terminal tests run the console inside a real tmux.
     "tmux": "tmux",
+    # The built-in kubernetes pack is run against a real node-exporter.
+    "prometheus-node-exporter": "prometheus-node-exporter",
 }
 
 
@@ -85,7 +93,8 @@ def ensure_venv() -> None:
 def ensure_installed(extras: str) -> None:
     """Install the package (editable) with ``extras`` when pyproject or extras changed."""
     stamp = VENV / ".opsconsole-install"
-    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + extras.encode()).hexdigest()
+    pins = CONSTRAINTS.read_bytes() if CONSTRAINTS.exists() else b""
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + pins + extras.encode()).hexdigest()
     previous = stamp.read_text().split() if stamp.exists() else []
     if digest in previous:
         return
@@ -93,7 +102,7 @@ def ensure_installed(extras: str) -> None:
     pip = [str(BIN / "python"), "-m", "pip", "--disable-pip-version-check", "-q"]
     if (
         _run([*pip, "install", "-U", "pip"], cwd=ROOT) != 0
-        or _run([*pip, "install", "-e", spec], cwd=ROOT) != 0
+        or _run([*pip, "install", *(["-c", str(CONSTRAINTS)] if pins else []), "-e", spec], cwd=ROOT) != 0
     ):
         sys.exit("[devenv] pip install failed (see above)")
     # Remember every extras set installed for this pyproject, so demo and test don't reinstall each other.
@@ -127,19 +136,26 @@ def run_tests(pytest_args: list[str]) -> int:
 
 
 def main(argv: list[str]) -> int:
-    """``demo [args]`` or ``test [pytest args]``."""
+    """``demo [args]``, ``test [pytest args]`` or ``servers``."""
     if sys.version_info < (3, 11):  # noqa: UP036 - run by a bare, possibly old, python3
         sys.exit("[devenv] opsconsole needs Python 3.11 or newer")
-    if not argv or argv[0] not in {"demo", "test"}:
+    if not argv or argv[0] not in {"demo", "test", "servers"}:
         print(__doc__)
         return 2
     command, rest = argv[0], argv[1:]
+    from opsconsole import server_builds  # after the version check: it needs 3.11 too
+
+    if command == "servers":
+        return server_builds.main(rest)
     ensure_venv()
     if command == "demo":
         ensure_installed("")
         os.execv(str(BIN / "opsconsole"), [str(BIN / "opsconsole"), "demo", *rest])  # noqa: S606
     ensure_installed("test")
     ensure_servers()
+    # A server that cannot be built fails the run here, with the reason; its tests would fail anyway.
+    if server_builds.main([]) != 0:
+        return 1
     return run_tests(rest)
 
 

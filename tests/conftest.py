@@ -1,7 +1,13 @@
-"""Shared fixtures: real Prometheus and Alertmanager on loopback, and a scrape target we control."""
+"""Shared fixtures: real Prometheus and Alertmanager on loopback, and a scrape target we control.
+
+The real servers come in releases (Debian's packages and the current ones, see
+``tests/real_servers.py``); a test runs against ``DEFAULT_RELEASE`` unless it is marked
+``every_release``, and the release is in its id (``[prom3.16.0-am0.35.0]``).
+"""
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -13,17 +19,62 @@ import httpx
 import pytest
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, make_wsgi_app
 
+from opsconsole import server_builds
 from opsconsole.demo.stack import DemoStack, DemoUrls
 from tests.demo_fixtures import running_demo
+from tests.real_jaeger import RunningJaeger, start_jaeger
 from tests.real_servers import (
+    DEFAULT_RELEASE,
+    RELEASES,
     TEST_RULES,
     RunningAlertmanager,
     RunningServer,
+    ServerRelease,
+    free_port,
     prometheus_config,
     start_alertmanager,
     start_prometheus,
     wait_until,
 )
+
+# Where the developer's own files live, read once before any test changes the environment: the
+# isolation test checks nothing was written there.
+REAL_HOME = Path.home()
+# Go keeps its module and build caches under HOME by default; a test that builds a server must
+# still find them after HOME is swapped (they are caches, not the user's settings).
+_GO_DIRS = {
+    "GOPATH": str(REAL_HOME / "go"),
+    "GOMODCACHE": str(REAL_HOME / "go" / "pkg" / "mod"),
+    "GOCACHE": str(REAL_HOME / ".cache" / "go-build"),
+}
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own HOME and XDG dirs, and no OPSCONSOLE_* or NO_COLOR from the developer.
+
+    Nothing a test does reaches the user's config, state (the mutations journal), cache or data,
+    and no result depends on the developer's own config or environment. Subprocesses inherit it.
+    """
+    home = tmp_path_factory.mktemp("home")
+    for name, value in _GO_DIRS.items():
+        if name not in os.environ:
+            monkeypatch.setenv(name, value)
+    monkeypatch.setenv("HOME", str(home))
+    for variable, folder in (
+        ("XDG_CONFIG_HOME", ".config"),
+        ("XDG_STATE_HOME", ".local/state"),
+        ("XDG_CACHE_HOME", ".cache"),
+        ("XDG_DATA_HOME", ".local/share"),
+    ):
+        monkeypatch.setenv(variable, str(home / folder))
+    for name in list(os.environ):
+        # Where the test command built the servers is the test environment's, not a console setting.
+        if name == server_builds.CACHE_ENV:
+            continue
+        if name.startswith("OPSCONSOLE_") or name == "NO_COLOR":
+            monkeypatch.delenv(name)
+    return home
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -66,10 +117,48 @@ def scrape_target() -> Iterator[ScrapeTarget]:
         server.server_close()
 
 
+def _parametrized_by_marker(metafunc: pytest.Metafunc, name: str) -> bool:
+    for marker in metafunc.definition.iter_markers("parametrize"):
+        names = marker.args[0]
+        if name in ([n.strip() for n in names.split(",")] if isinstance(names, str) else names):
+            return True
+    return False
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Every test that starts real servers names the release it ran against; contract tests add the demo."""
+    if "server_release" not in metafunc.fixturenames or _parametrized_by_marker(metafunc, "server_release"):
+        return
+    marked = metafunc.definition.get_closest_marker("every_release") is not None
+    releases = RELEASES if marked else (DEFAULT_RELEASE,)
+    if "contract_side" in metafunc.fixturenames:
+        # The same contract against each real release and once against the demo's simulator.
+        sides = [pytest.param("demo", DEFAULT_RELEASE, id="demo")]
+        sides += [pytest.param("real", r, id=f"real-{r.test_id}") for r in releases]
+        metafunc.parametrize(("contract_side", "server_release"), sides, indirect=True)
+        return
+    metafunc.parametrize("server_release", releases, indirect=True, ids=[r.test_id for r in releases])
+
+
 @pytest.fixture(scope="session")
-def real_alertmanager(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningAlertmanager]:
-    """A real Alertmanager (Debian's prometheus-alertmanager) on loopback, clustering off."""
-    server = start_alertmanager(tmp_path_factory.mktemp("alertmanager"))
+def server_release(request: pytest.FixtureRequest) -> ServerRelease:
+    """The Prometheus/Alertmanager release under test (parametrized by ``pytest_generate_tests``)."""
+    return request.param  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def contract_side(request: pytest.FixtureRequest, server_release: ServerRelease) -> str:
+    """``real`` or ``demo``: which side of a contract test runs (parametrized with the release)."""
+    del server_release  # in the closure so that the real side can start that release's servers
+    return request.param  # type: ignore[no-any-return]
+
+
+@pytest.fixture(scope="session")
+def real_alertmanager(
+    tmp_path_factory: pytest.TempPathFactory, server_release: ServerRelease
+) -> Iterator[RunningAlertmanager]:
+    """A real Alertmanager of ``server_release`` on loopback, clustering off."""
+    server = start_alertmanager(tmp_path_factory.mktemp("alertmanager"), release=server_release)
     try:
         yield server
     finally:
@@ -77,18 +166,38 @@ def real_alertmanager(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runn
 
 
 @pytest.fixture(scope="session")
+def am_cluster(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[RunningAlertmanager, RunningAlertmanager]]:
+    """Two real Alertmanagers gossiping on loopback (an HA pair)."""
+    first_port = free_port()
+    first = start_alertmanager(tmp_path_factory.mktemp("am-a"), cluster_port=first_port)
+    try:
+        second = start_alertmanager(
+            tmp_path_factory.mktemp("am-b"), cluster_peers=[f"127.0.0.1:{first_port}"]
+        )
+        try:
+            yield first, second
+        finally:
+            second.stop()
+    finally:
+        first.stop()
+
+
+@pytest.fixture(scope="session")
 def real_prometheus(
     tmp_path_factory: pytest.TempPathFactory,
     scrape_target: ScrapeTarget,
     real_alertmanager: RunningAlertmanager,
+    server_release: ServerRelease,
 ) -> Iterator[RunningServer]:
-    """A real Prometheus scraping ``scrape_target`` every second and alerting to ``real_alertmanager``.
+    """The release's Prometheus scraping ``scrape_target`` every second, alerting to ``real_alertmanager``.
 
     Ready once the target has been scraped and the always-firing alert reached Alertmanager.
     """
     tmp = tmp_path_factory.mktemp("prometheus")
     config = prometheus_config([scrape_target.address], real_alertmanager.url, Path("{rules}"))
-    server = start_prometheus(tmp, config, rules=TEST_RULES)
+    server = start_prometheus(tmp, config, rules=TEST_RULES, release=server_release)
     try:
 
         def scraped() -> bool:
@@ -101,6 +210,16 @@ def real_prometheus(
 
         wait_until(scraped, timeout=30, what="first scrape of the test target")
         wait_until(delivered, timeout=30, what="OpsconsoleTestAlwaysFiring in Alertmanager")
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def real_jaeger(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningJaeger]:
+    """A real Jaeger v2 (in-memory storage, built by the test command) with every port on loopback."""
+    server = start_jaeger(tmp_path_factory.mktemp("jaeger"))
+    try:
         yield server
     finally:
         server.stop()

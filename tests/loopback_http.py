@@ -73,7 +73,7 @@ def scripted_server(handler: Handler) -> Iterator[ScriptedServer]:
             self.end_headers()
             self.wfile.write(payload)
 
-        do_GET = do_POST = do_DELETE = do_PUT = _serve
+        do_GET = do_POST = do_DELETE = do_PUT = do_PATCH = do_HEAD = do_OPTIONS = _serve
 
         def log_message(self, format: str, *args: object) -> None:
             pass

@@ -1,12 +1,16 @@
-"""Start real Prometheus and Alertmanager (Debian packages) on loopback for tests.
+"""Start real Prometheus and Alertmanager on loopback for tests, in each release the suite knows.
 
-The binaries are installed by the test command (`python3 -m opsconsole.devenv test`);
-a missing binary is a test failure with instructions, never a skip.
+Two releases: Debian 12's packages (Prometheus 2.42, Alertmanager 0.25) and the current ones built
+from the Go module proxy (``opsconsole/server_builds.py``). The test command
+(`python3 -m opsconsole.devenv test`) installs the first and builds the second; a missing binary is a
+test failure with instructions, never a skip.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
+import re
 import shutil
 import socket
 import subprocess
@@ -14,8 +18,13 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import httpx
+
+from opsconsole import server_builds
+
+Role = Literal["prometheus", "promtool", "alertmanager", "amtool"]
 
 
 def require_binary(name: str) -> str:
@@ -27,6 +36,55 @@ def require_binary(name: str) -> str:
             "which installs Debian's prometheus and prometheus-alertmanager packages"
         )
     return path
+
+
+@functools.cache
+def _reported_version(binary: str) -> str:
+    """What ``binary --version`` says its version is (``2.42.0`` from ``version 2.42.0+ds``)."""
+    try:
+        out = subprocess.run([binary, "--version"], capture_output=True, text=True, timeout=30, check=False)
+    except OSError:
+        return "missing"
+    match = re.search(r"version (\d+\.\d+\.\d+)", out.stdout + out.stderr)
+    return match[1] if match else "unknown"
+
+
+@dataclass(frozen=True)
+class ServerRelease:
+    """A Prometheus and an Alertmanager the suite runs together, and where their binaries come from."""
+
+    name: str
+    built: bool  # True: built into the test-server cache; False: Debian's packages on PATH
+
+    def binary(self, role: Role) -> str:
+        """Path of the ``role`` binary, or a failure that says how to get it."""
+        if self.built:
+            prometheus = role in ("prometheus", "promtool")
+            server = server_builds.PROMETHEUS if prometheus else server_builds.ALERTMANAGER
+            try:
+                return str(server_builds.binary_path(server, role))
+            except server_builds.BuildError as exc:
+                raise RuntimeError(str(exc)) from None
+        return require_binary("prometheus-alertmanager" if role == "alertmanager" else role)
+
+    def version(self, role: Literal["prometheus", "alertmanager"]) -> str:
+        """The version the server reports (Debian's packaging suffix dropped)."""
+        if self.built:
+            return (server_builds.PROMETHEUS if role == "prometheus" else server_builds.ALERTMANAGER).version
+        path = shutil.which("prometheus-alertmanager" if role == "alertmanager" else role)
+        return _reported_version(path) if path else "missing"
+
+    @property
+    def test_id(self) -> str:
+        """How tests that run against this release are told apart: ``prom3.16.0-am0.35.0``."""
+        return f"prom{self.version('prometheus')}-am{self.version('alertmanager')}"
+
+
+DEBIAN = ServerRelease("debian", built=False)
+CURRENT = ServerRelease("current", built=True)
+RELEASES = (DEBIAN, CURRENT)
+# Tests that do not ask for every release (pytest.mark.every_release) run against the one users run today.
+DEFAULT_RELEASE = CURRENT
 
 
 def free_port() -> int:
@@ -59,6 +117,7 @@ class RunningServer:
     process: subprocess.Popen[bytes]
     log: Path
     extra: dict[str, object] = field(default_factory=dict)
+    version: str = ""  # as the server reports it
 
     def stop(self) -> None:
         """Terminate, then kill if it lingers."""
@@ -73,11 +132,13 @@ class RunningServer:
 
 @dataclass
 class RunningAlertmanager(RunningServer):
-    """An Alertmanager plus an ``amtool`` bound to it."""
+    """An Alertmanager plus an ``amtool`` (of the same release) bound to it."""
+
+    amtool_binary: str = ""
 
     def amtool(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         """Run ``amtool --alertmanager.url=<this> ARGS``."""
-        cmd = [require_binary("amtool"), f"--alertmanager.url={self.url}", *args]
+        cmd = [self.amtool_binary or require_binary("amtool"), f"--alertmanager.url={self.url}", *args]
         return subprocess.run(cmd, capture_output=True, text=True, check=check, timeout=30)
 
 
@@ -106,9 +167,11 @@ def start_alertmanager(
     *,
     cluster_peers: Sequence[str] = (),
     cluster_port: int | None = None,
+    release: ServerRelease = DEFAULT_RELEASE,
 ) -> RunningAlertmanager:
-    """Start ``prometheus-alertmanager`` on a free loopback port; clustering off unless peers are given."""
-    binary = require_binary("prometheus-alertmanager")
+    """Start ``release``'s Alertmanager on a free loopback port; clustering off unless peers are given."""
+    binary = release.binary("alertmanager")
+    amtool = release.binary("amtool")
     port = free_port()
     tmp.mkdir(parents=True, exist_ok=True)
     (tmp / "alertmanager.yml").write_text(config)
@@ -133,7 +196,15 @@ def start_alertmanager(
         ]
     with log.open("wb") as out:
         process = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT)
-    server = RunningAlertmanager(f"http://127.0.0.1:{port}", port, data, process, log)
+    server = RunningAlertmanager(
+        f"http://127.0.0.1:{port}",
+        port,
+        data,
+        process,
+        log,
+        version=release.version("alertmanager"),
+        amtool_binary=amtool,
+    )
     try:
         wait_ready(f"{server.url}/-/ready", process, log)
     except Exception:
@@ -186,10 +257,13 @@ def start_prometheus(
     rules: str | None = None,
     extra_args: Sequence[str] = (),
     storage: Path | None = None,
+    release: ServerRelease = DEFAULT_RELEASE,
+    port: int | None = None,
 ) -> RunningServer:
-    """Start ``prometheus`` on a free loopback port; ``{rules}`` in ``config`` becomes the rules path."""
-    binary = require_binary("prometheus")
-    port = free_port()
+    """Start ``release``'s Prometheus on a free loopback port (or ``port``); ``{rules}`` in ``config``
+    becomes the rules path."""
+    binary = release.binary("prometheus")
+    port = port or free_port()
     tmp.mkdir(parents=True, exist_ok=True)
     rules_path = tmp / "rules.yml"
     if rules is not None:
@@ -211,7 +285,9 @@ def start_prometheus(
     ]
     with log.open("wb") as out:
         process = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT)
-    server = RunningServer(f"http://127.0.0.1:{port}", port, data, process, log)
+    server = RunningServer(
+        f"http://127.0.0.1:{port}", port, data, process, log, version=release.version("prometheus")
+    )
     try:
         wait_ready(f"{server.url}/-/ready", process, log)
     except Exception:

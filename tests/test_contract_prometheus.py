@@ -1,19 +1,23 @@
-"""Prometheus HTTP API contract: the same assertions against real Prometheus and the demo's."""
+"""Prometheus HTTP API contract: the same assertions against every real Prometheus release and the demo's."""
 
 from __future__ import annotations
 
+import math
 import time
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.real_servers import RunningServer
+from opsconsole.packs.rate_window import parse_scrape_config
+from tests.real_servers import RunningServer, ServerRelease
+
+pytestmark = pytest.mark.every_release
 
 
-@pytest.fixture(params=["real", "demo"])
-def base(request: pytest.FixtureRequest) -> str:
-    if request.param == "real":
+@pytest.fixture
+def base(request: pytest.FixtureRequest, contract_side: str) -> str:
+    if contract_side == "real":
         server: RunningServer = request.getfixturevalue("real_prometheus")
         return server.url
     return str(request.getfixturevalue("live_demo").prometheus)
@@ -48,7 +52,8 @@ def test_scalar_result(base: str) -> None:
 
 
 def test_range_matrix_is_on_the_step_grid(base: str) -> None:
-    end = float(int(time.time()))
+    # Rounded up: rounded down, a server scraped for the first time within this second has no sample yet.
+    end = float(math.ceil(time.time()))
     start = end - 4
     data = _ok(_get(base, "query_range", query="up", start=start, end=end, step="1"))
     assert data["resultType"] == "matrix"
@@ -58,6 +63,16 @@ def test_range_matrix_is_on_the_step_grid(base: str) -> None:
         assert stamps == sorted(stamps)
         assert all(start <= t <= end and float(t - start).is_integer() for t in stamps)
         assert all(isinstance(p[1], str) for p in series["values"])
+
+
+def test_range_windows_are_left_open_from_prometheus_3(
+    base: str, contract_side: str, server_release: ServerRelease
+) -> None:
+    """``[10s:1s]`` at a whole second: 2.x reads both edges (11 points), 3.x and the demo only the
+    newer one (10). The demo follows Prometheus 3 (see README, "The demo")."""
+    data = _ok(_get(base, "query", query="count_over_time(vector(1)[10s:1s])", time="1700000000"))
+    old = contract_side == "real" and int(server_release.version("prometheus").split(".")[0]) < 3
+    assert data["result"] == [{"metric": {}, "value": [1700000000, "11" if old else "10"]}]
 
 
 @pytest.mark.parametrize(
@@ -90,6 +105,14 @@ def test_metadata_endpoints(base: str) -> None:
     build = _ok(_get(base, "status/buildinfo"))
     assert isinstance(build["version"], str)
     assert build["version"]
+
+
+def test_status_config_gives_every_jobs_scrape_interval(base: str) -> None:
+    """What ``$rate_window`` is derived from: the served config, defaults filled in, every job listed."""
+    intervals = parse_scrape_config(_ok(_get(base, "status/config"))["yaml"])
+    jobs = {s["job"] for s in _ok(httpx.get(f"{base}/api/v1/series", params={"match[]": "up"}, timeout=10))}
+    assert jobs <= set(intervals.jobs)
+    assert all(seconds > 0 for seconds in intervals.jobs.values())
 
 
 def test_demo_refuses_what_it_cannot_evaluate(live_demo: Any) -> None:

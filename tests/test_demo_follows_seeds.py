@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import yaml
 
-from opsconsole.demo.alert_rules import RULES
+from opsconsole.demo.alert_rules import SEED_RULES as RULES
 from opsconsole.demo.telemetry import Telemetry
 from opsconsole.demo.world import World
 

@@ -3,6 +3,8 @@
 A real Prometheus scrapes the world model's exporter every second (samples carry explicit
 timestamps on the whole-second grid); the simulated Prometheus evaluates the same world with a
 1-second scrape grid. Every query below must give the same series with values within tolerance.
+The simulator follows Prometheus 3 (left-open ranges, ``le`` stored in float form), so the real
+side is the current release, whatever the suite's default.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from opsconsole.demo.exporter import exporter_app
 from opsconsole.demo.prometheus_sim import SimulatedPrometheus, prometheus_app
 from opsconsole.demo.world import World
 from tests.demo_fixtures import serving
-from tests.real_servers import start_prometheus, wait_until
+from tests.real_servers import CURRENT, start_prometheus, wait_until
 
 NS = 'kubernetes_namespace="progressive-framework-prod"'
 AGENTS = f'{{{NS}, job="progressive-agents"}}'
@@ -58,7 +60,11 @@ QUERIES: list[tuple[str, float]] = [
     ),
     ("avg_over_time(progressive_agent_memory_usage_bytes[20s])", 0.02),
     ("max_over_time(progressive_agent_memory_usage_bytes[20s])", 0.02),
-    ("count_over_time(progressive_agent_memory_usage_bytes[10s])", 0.21),
+    # Samples sit on the whole-second grid: a closed range (Prometheus 2) would count 11, not 10.
+    ("count_over_time(progressive_agent_memory_usage_bytes[10s])", 0.0),
+    ("count_over_time(progressive_agent_memory_usage_bytes[10s:1s])", 0.0),
+    # Prometheus 3 stores a histogram's le="1" as le="1.0": the label sets must agree.
+    (f"count by (le) (progressive_agent_response_time_seconds_bucket{{{MCA_POD}}})", 0.0),
     (
         "sum by (kubernetes_pod_name) (rate(progressive_agent_requests_total[30s]))"
         " * on (kubernetes_pod_name) group_left (agent_id) npa_health_status",
@@ -104,7 +110,9 @@ def both(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     world = World(7, "npa-degradation", 1.0, time.time() - 45, time.time)
     simulated = SimulatedPrometheus(world, time.time, scrape_interval=1.0)
     with serving(exporter_app(world, time.time), prometheus_app(simulated)) as (exporter, sim_url):
-        real = start_prometheus(Path(tmp_path_factory.mktemp("conformance")), _prometheus_config(exporter))
+        real = start_prometheus(
+            Path(tmp_path_factory.mktemp("conformance")), _prometheus_config(exporter), release=CURRENT
+        )
         try:
             started = time.time()
 

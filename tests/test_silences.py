@@ -6,7 +6,6 @@ import json
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -18,7 +17,6 @@ from opsconsole.backends.errors import BackendError, FailureKind, ReadOnlyViolat
 from opsconsole.config import EndpointSettings
 from opsconsole.core.alert_matchers import LabelMatcher
 from opsconsole.core.silence_draft import (
-    PreviewAlert,
     SilenceDraft,
     SilenceInvalid,
     ack_comment,
@@ -26,11 +24,10 @@ from opsconsole.core.silence_draft import (
     parse_ack,
     parse_draft_matchers,
     parse_silence_duration,
-    preview,
 )
 from opsconsole.mutations.silences import SilenceService
-from tests.loopback_http import Reply, scripted_server
-from tests.real_servers import RunningAlertmanager, RunningServer, free_port, start_alertmanager, wait_until
+from tests.loopback_http import Received, Reply, scripted_server
+from tests.real_servers import RunningAlertmanager, RunningServer, wait_until
 
 ALWAYS = 'alertname="OpsconsoleTestAlwaysFiring"'
 DEAD = "http://127.0.0.1:9"
@@ -60,19 +57,6 @@ def test_drafts_alertmanager_would_refuse_are_refused_first(
     assert any(problem in p for p in draft.problems())
     with pytest.raises(SilenceInvalid, match=problem):
         draft.check()
-
-
-def test_preview_counts_alerts_and_groups_and_flags_everything() -> None:
-    alerts = [
-        PreviewAlert("a", {"alertname": "Down", "agent_id": "npa-3"}, (("alertname", "Down"),)),
-        PreviewAlert("b", {"alertname": "Slow", "agent_id": "npa-2"}, (("alertname", "Slow"),)),
-        PreviewAlert("c", {"alertname": "Slow", "agent_id": "npa-1"}, (("alertname", "Slow"),)),
-    ]
-    narrow = preview(_draft('agent_id=~"npa-[23]"'), alerts)
-    assert narrow.fingerprints == ("a", "b")
-    assert narrow.summary() == "matches 2 alerts in 2 groups"
-    assert not narrow.everything
-    assert preview(_draft('agent_id=~"npa-.+"'), alerts).everything
 
 
 def test_alert_matchers_pin_identity_labels_only() -> None:
@@ -195,25 +179,6 @@ async def test_an_unreachable_peer_alone_is_a_clear_error() -> None:
     assert caught.value.kind == FailureKind.CONNECTION_REFUSED
 
 
-@pytest.fixture(scope="module")
-def am_cluster(
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[tuple[RunningAlertmanager, RunningAlertmanager]]:
-    """Two real Alertmanagers gossiping on loopback."""
-    first_port = free_port()
-    first = start_alertmanager(tmp_path_factory.mktemp("am-a"), cluster_port=first_port)
-    try:
-        second = start_alertmanager(
-            tmp_path_factory.mktemp("am-b"), cluster_peers=[f"127.0.0.1:{first_port}"]
-        )
-        try:
-            yield first, second
-        finally:
-            second.stop()
-    finally:
-        first.stop()
-
-
 async def test_ha_pair_skips_a_dead_peer_and_the_silence_reaches_both(
     am_cluster: tuple[RunningAlertmanager, RunningAlertmanager],
 ) -> None:
@@ -237,6 +202,44 @@ async def test_ha_pair_skips_a_dead_peer_and_the_silence_reaches_both(
     finally:
         for peer in peers:
             await peer.aclose()
+
+
+async def test_a_create_whose_answer_was_lost_is_not_made_twice_on_failover(
+    am_cluster: tuple[RunningAlertmanager, RunningAlertmanager],
+) -> None:
+    """The first peer takes the silence but its answer never comes back (a timeout). Trying the
+    next peer blindly would make a second silence: it is looked up there first, and reused."""
+    first, second = am_cluster
+    timeout = 1.0
+
+    def takes_it_then_hangs(request: Received) -> Reply:
+        if request.method == "POST":
+            headers = {"Content-Type": "application/json"}
+            httpx.post(
+                f"{first.url}{request.path}", content=request.body, headers=headers, timeout=10
+            ).raise_for_status()
+            return Reply(200, b"{}", delay=timeout * 5)  # longer than the client waits
+        return Reply(404, b"")
+
+    with scripted_server(takes_it_then_hangs) as lossy:
+        peers = [
+            AlertmanagerClient(EndpointSettings(url=lossy.url, name="lossy", timeout=timeout)),
+            AlertmanagerClient(EndpointSettings(url=second.url)),
+        ]
+        service = SilenceService(peers)
+        comment = f"lost answer {time.time()}"
+        try:
+            silence_id = await service.create(_draft('alertname="LostAnswerTest"', comment))
+        finally:
+            for peer in peers:
+                await peer.aclose()
+    made = [s for s in _am_silences(second) if s["comment"] == comment]
+    assert [s["id"] for s in made] == [silence_id]
+    assert [e["outcome"] for e in service.journal] == [
+        f"error: timeout: no answer within {timeout:g}s",
+        f"ok {silence_id}",
+    ]
+    httpx.delete(f"{second.url}/api/v2/silence/{silence_id}", timeout=10)
 
 
 # -- the CLI ----------------------------------------------------------------------------------------

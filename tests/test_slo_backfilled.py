@@ -1,7 +1,9 @@
 """SLO figures against a real Prometheus holding a known history (backfilled with promtool).
 
 Three days of request counters at 10 req/s: 0.05% errors throughout, then 2% errors in the last
-hour. Every figure the console shows for a 99.9%/3d SLO has a closed-form answer.
+hour. Every figure the console shows for a 99.9%/3d SLO has a closed-form answer, which differs by a
+minute between Prometheus 2 and 3: samples sit exactly on the window's edges, and Prometheus 3's
+left-open range selectors leave out the one on the far edge.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from opsconsole.core.slo import coverage_note
 from opsconsole.packs.loader import load_packs
 from opsconsole.refresh.backends_set import BackendSet
 from opsconsole.refresh.service import RefreshService
-from tests.real_servers import RunningServer, require_binary, start_prometheus
+from tests.real_servers import RELEASES, RunningServer, ServerRelease, start_prometheus
 
 STEP = 60
 DAYS = 3
@@ -67,14 +69,24 @@ def _openmetrics() -> str:
     return "\n".join([*lines, *samples_good, *samples_bad, "# EOF", ""])
 
 
-@pytest.fixture(scope="module")
-def backfilled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+@pytest.fixture(scope="module", params=RELEASES, ids=[r.test_id for r in RELEASES])
+def backfilled(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[RunningServer]:
+    release: ServerRelease = request.param
     tmp = tmp_path_factory.mktemp("backfill")
     source = tmp / "history.om"
     source.write_text(_openmetrics())
     data = tmp / "data"
     subprocess.run(
-        [require_binary("promtool"), "tsdb", "create-blocks-from", "openmetrics", str(source), str(data)],
+        [
+            release.binary("promtool"),
+            "tsdb",
+            "create-blocks-from",
+            "openmetrics",
+            str(source),
+            str(data),
+        ],
         check=True,
         capture_output=True,
         timeout=300,
@@ -84,6 +96,7 @@ def backfilled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServ
         "global:\n  scrape_interval: 1h\nscrape_configs: []\n",
         storage=data,
         extra_args=["--storage.tsdb.retention.time=3650d"],
+        release=release,
     )
     try:
         yield server
@@ -91,7 +104,15 @@ def backfilled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServ
         server.stop()
 
 
-def _burn(hours_at_incident: float, hours: float) -> float:
+def _burn(hours_at_incident: float, hours: float, *, left_open: bool = False) -> float:
+    """Burn rate over the last ``hours``, of which the last ``hours_at_incident`` at the incident ratio.
+
+    With a left-open range the sample on the window's far edge is not read, so the rate covers one
+    scrape step less (and that step, the oldest, is the one left out).
+    """
+    if left_open:
+        hours -= STEP / 3600
+        hours_at_incident = min(hours_at_incident, hours)
     ratio = (hours_at_incident * INCIDENT_ERRORS + (hours - hours_at_incident) * BASE_ERRORS) / hours
     return ratio / 0.001
 
@@ -110,25 +131,28 @@ async def test_every_slo_figure_matches_the_closed_form(backfilled: RunningServe
     row = next(r for r in board.slos if r.name == "availability")
     figures = row.figures
     assert figures.data_seconds is None  # the 3d window is fully covered
+    left_open = int(backfilled.version.split(".")[0]) >= 3
     expected = {
-        "5m": _burn(5 / 60, 5 / 60),
-        "30m": _burn(0.5, 0.5),
-        "1h": _burn(1, 1),
-        "2h": _burn(1, 2),
-        "6h": _burn(1, 6),
-        "1d": _burn(1, 24),
-        "3d": _burn(1, 72),
+        "5m": _burn(5 / 60, 5 / 60, left_open=left_open),
+        "30m": _burn(0.5, 0.5, left_open=left_open),
+        "1h": _burn(1, 1, left_open=left_open),
+        "2h": _burn(1, 2, left_open=left_open),
+        "6h": _burn(1, 6, left_open=left_open),
+        "1d": _burn(1, 24, left_open=left_open),
+        "3d": _burn(1, 72, left_open=left_open),
     }
     for window, burn in expected.items():
         assert figures.burn_rates[window] == pytest.approx(burn, rel=1e-3), window
-    assert figures.consumed == pytest.approx(_burn(1, 72) * 1.0, rel=1e-3)
-    assert figures.remaining == pytest.approx(1 - _burn(1, 72), rel=1e-3)
+    assert figures.consumed == pytest.approx(_burn(1, 72, left_open=left_open) * 1.0, rel=1e-3)
+    assert figures.remaining == pytest.approx(1 - _burn(1, 72, left_open=left_open), rel=1e-3)
     assert figures.status == "page"  # 1h and 5m both burn 20x > 14.4
     assert figures.firing_rule is not None
     assert (figures.firing_rule.long, figures.firing_rule.short) == ("1h", "5m")
     budget_seconds = 0.001 * DAYS * 86400
     assert figures.budget_seconds == pytest.approx(budget_seconds)
-    assert figures.exhaustion_1h == pytest.approx((1 - _burn(1, 72)) * DAYS * 86400 / 20, rel=1e-3)
+    assert figures.exhaustion_1h == pytest.approx(
+        (1 - _burn(1, 72, left_open=left_open)) * DAYS * 86400 / 20, rel=1e-3
+    )
 
 
 async def test_a_window_longer_than_the_data_says_how_much_data_it_covers(

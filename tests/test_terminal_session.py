@@ -4,6 +4,7 @@ usable and lose nothing, 16 colours, NO_COLOR, and tmux with a resize."""
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import shutil
@@ -225,31 +226,38 @@ def test_inside_tmux_the_console_draws_and_follows_a_resize(tmux: list[str], tmp
     subprocess.run([*tmux, "send-keys", "-t", "oc", "q"], check=True)
 
 
-# The demo with its clock stopped: every refresh (each 2 s) returns the same answers.
-_FROZEN_DEMO = """
-import sys
-from opsconsole.demo.stack import BackgroundStack, DemoStack
+# The console on a demo stack with its clock stopped: every refresh (each 2 s) returns the same
+# answers. The stack runs in the test, its Alertmanager behind a proxy that counts the requests.
+_FROZEN_CONSOLE = """
+import json, sys
+from opsconsole.demo.stack import DemoUrls
 from opsconsole.ui.app import OpsConsoleApp
 from opsconsole.ui.launch import demo_options
 from opsconsole.ui.screenshots import FROZEN_NOW
 
-clock = lambda: FROZEN_NOW
-stack = BackgroundStack(DemoStack(clock=clock, lead_in=300))
-try:
-    OpsConsoleApp(demo_options(stack.start(), clock=clock)).run()
-finally:
-    stack.stop()
+urls = DemoUrls(**json.loads(sys.argv[1]))
+OpsConsoleApp(demo_options(urls, clock=lambda: FROZEN_NOW)).run()
 """
 
 
 def test_refreshes_with_unchanged_data_write_nothing_to_the_terminal() -> None:
-    session = PtySession(PtySession.python("-c", _FROZEN_DEMO), size=(120, 40))
-    try:
-        session.wait_for(FIRST_FRAME)
-        session.read_for(8.0)  # the first refreshes fill the panes
-        quiet = session.read_for(6.0)  # three more refreshes
-    finally:
-        session.close()
+    from dataclasses import asdict
+
+    from tests.demo_fixtures import running_demo
+    from tests.fault_proxy import fault_proxy
+
+    with running_demo() as (_, urls), fault_proxy(urls.alertmanager) as alertmanager:
+        seen = {**asdict(urls), "alertmanager": alertmanager.url}
+        session = PtySession(PtySession.python("-c", _FROZEN_CONSOLE, json.dumps(seen)), size=(120, 40))
+        try:
+            session.wait_for(FIRST_FRAME)
+            session.read_for(8.0)  # the first refreshes fill the panes
+            asked = alertmanager.requests
+            quiet = session.read_for(6.0)  # three more refreshes
+            refreshes = (alertmanager.requests - asked) // 2  # each asks for alerts and silences
+        finally:
+            session.close()
+    assert refreshes >= 2, "the console must keep refreshing, only not redraw"
     assert len(quiet) < 256, quiet[:400]
 
 

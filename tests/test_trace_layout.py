@@ -6,13 +6,21 @@ from dataclasses import dataclass
 
 from opsconsole.core.trace_layout import build_waterfall
 
+T0 = 1_795_385_633_228_000  # a real start time (µs): 0 means "no start time" to the layout
+
 
 @dataclass(frozen=True)
 class S:
+    """A span; ``at`` is its start relative to T0 (the real ``start_us`` is absolute)."""
+
     span_id: str
     parent_id: str | None
-    start_us: int
+    at: int
     duration_us: int
+
+    @property
+    def start_us(self) -> int:
+        return T0 + self.at
 
 
 # api ──────────────────────────────────────────────── 0..100
@@ -42,7 +50,7 @@ def test_depth_first_order_with_children_by_start_time() -> None:
     assert _ids(waterfall.rows) == ["api", "plan", "solve", "disp", "wpa", "db", "lock"]
     assert [r.depth for r in waterfall.rows] == [0, 1, 2, 1, 2, 2, 3]
     assert [r.has_children for r in waterfall.rows] == [True, True, False, True, False, True, False]
-    assert (waterfall.start_us, waterfall.duration_us) == (0, 100)
+    assert (waterfall.start_us, waterfall.duration_us) == (T0, 100)
 
 
 def test_critical_path_takes_the_last_finishing_child_then_works_backwards() -> None:

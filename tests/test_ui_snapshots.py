@@ -36,6 +36,12 @@ def test_main_screen(snap_compare: SnapCompare, frozen_demo: Demo, size: tuple[i
     assert snap_compare(demo_app(frozen_demo[1]), terminal_size=size, run_before=then())
 
 
+@pytest.mark.parametrize("pack", ["kubernetes", "otel-http", "meta"])
+def test_every_builtin_pack_on_the_demo(snap_compare: SnapCompare, frozen_demo: Demo, pack: str) -> None:
+    """``opsconsole demo --pack NAME``: the demo serves the standard exporters every pack reads."""
+    assert snap_compare(demo_app(frozen_demo[1], pack=pack), terminal_size=(200, 60), run_before=then())
+
+
 @pytest.mark.parametrize("theme", ["light", "high-contrast", "monochrome"])
 def test_themes(snap_compare: SnapCompare, frozen_demo: Demo, theme: str) -> None:
     assert snap_compare(demo_app(frozen_demo[1], theme=theme), terminal_size=(160, 45), run_before=then())

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import io
 from dataclasses import replace
 from typing import Any
 
+from rich.console import Console
+from textual import events
 from textual.pilot import Pilot
+from textual.widgets import Static
 
 from opsconsole.demo.stack import DemoUrls
 from opsconsole.ui.app import OpsConsoleApp
@@ -39,3 +43,34 @@ async def settle(pilot: Pilot[Any]) -> None:
 async def work_done(app: OpsConsoleApp) -> None:
     """Wait for the finite workers (refresh, detail loads, mutations); the log tails run on."""
     await finite_work_done(app)
+
+
+def queue_keys(app: OpsConsoleApp, keys: list[str]) -> None:
+    """Put key presses in the app's queue all at once, the way a fast typist or a paste without
+    bracketed paste delivers them (``pilot.press`` waits for the app to go idle after each key).
+
+    Single characters are typed as themselves (" " as space); longer names are keys (``ctrl+s``).
+    """
+    for key in keys:
+        if len(key) == 1:
+            app.post_message(events.Key("space" if key == " " else key, key))
+        else:
+            app.post_message(events.Key(key, None))
+
+
+def static_text(widget: Static, width: int = 200) -> str:
+    """What a Static shows, as plain text (tables and styled text included)."""
+    console = Console(width=width, file=io.StringIO(), color_system=None, legacy_windows=False)
+    with console.capture() as captured:
+        console.print(widget.content)
+    return captured.get()
+
+
+async def select_alert(pilot: Pilot[Any], app: OpsConsoleApp, name: str) -> None:
+    """Focus the alerts pane and put the cursor on the first alert named ``name``."""
+    await pilot.press("2")
+    pane = app.panes["alerts"]
+    keys = list(pane.refs)
+    target = next(k for k, ref in pane.refs.items() if ref.kind == "alert" and ref.payload.alertname == name)
+    pane.table.move_cursor(row=keys.index(target))
+    await pilot.pause()

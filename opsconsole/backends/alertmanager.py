@@ -13,6 +13,7 @@ import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from pydantic import TypeAdapter, ValidationError
 
@@ -44,6 +45,18 @@ def alertmanager_error_text(status: int, body: str) -> str:
     if isinstance(payload, dict) and "message" in payload:
         return excerpt(str(payload["message"]), 300)
     return excerpt(body, 300)
+
+
+def peer_label(endpoint: EndpointSettings) -> str:
+    """How a peer is named on screen: its configured ``name``, else ``host:port`` (and any path)."""
+    if endpoint.name:
+        return endpoint.name
+    parts = urlsplit(endpoint.url)
+    host = parts.hostname or endpoint.url
+    if ":" in host:
+        host = f"[{host}]"
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    return f"{host}:{port}{parts.path.rstrip('/')}"
 
 
 def _bool(value: bool) -> str:
@@ -102,8 +115,8 @@ class AlertmanagerClient:
 
     @property
     def name(self) -> str:
-        """Display name of this peer."""
-        return self.endpoint.name or self.endpoint.url
+        """Display name of this peer: its configured name, else ``host:port``."""
+        return peer_label(self.endpoint)
 
     def _parse(self, adapter: TypeAdapter[Any], data: Any, what: str) -> Any:
         try:

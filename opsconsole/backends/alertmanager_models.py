@@ -2,15 +2,23 @@
 
 Written tolerant: fields added by newer versions (``mutedBy``, silence
 ``annotations``, group ``routeLabels``) are optional and unknown ones ignored,
-so 0.25 (Debian 12) through 0.34 parse alike. Times are timezone-aware datetimes.
+so 0.25 (Debian 12) through 0.35 parse alike. Times are timezone-aware datetimes.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+_CLASSIC_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _quoted(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}"'
 
 
 class _Tolerant(BaseModel):
@@ -33,9 +41,14 @@ class Matcher(_Tolerant):
         ]
 
     def to_filter(self) -> str:
-        """The portable ``filter`` form: no braces, value always double-quoted and escaped."""
-        escaped = self.value.replace("\\", "\\\\").replace('"', '\\"')
-        return f'{self.name}{self.operator}"{escaped}"'
+        """The portable ``filter`` form: no braces, value always double-quoted and escaped.
+
+        A name outside ``[a-zA-Z_][a-zA-Z0-9_]*`` (``service.name``, ``zone name``) is quoted too:
+        Alertmanager 0.27+ needs that for names with spaces and accepts it for any name, while 0.25,
+        which refuses quoted names, cannot hold such labels in the first place.
+        """
+        name = self.name if _CLASSIC_NAME.fullmatch(self.name) else _quoted(self.name)
+        return f"{name}{self.operator}{_quoted(self.value)}"
 
     def to_wire(self) -> dict[str, object]:
         """The JSON object Alertmanager expects."""

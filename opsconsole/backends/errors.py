@@ -2,14 +2,16 @@
 
 Anything that can go wrong between the console and a backend ends up as a
 :class:`BackendError` carrying a short human diagnosis (shown on a pane or by
-``opsconsole check``) and, where there was one, the HTTP status and a sanitised
-excerpt of the body. Callers never need to catch httpx, requests or pydantic
-exceptions.
+``opsconsole check``) and, where there was one, the HTTP status and an excerpt of
+the body, all of it terminal-safe (see :mod:`opsconsole.core.untrusted_text`).
+Callers never need to catch httpx, requests or pydantic exceptions.
 """
 
 from __future__ import annotations
 
 import enum
+
+from opsconsole.core.untrusted_text import clean
 
 
 class FailureKind(enum.StrEnum):
@@ -53,10 +55,11 @@ class BackendError(Exception):
     ) -> None:
         self.backend = backend
         self.kind = kind
-        self.diagnosis = diagnosis
-        self.url = url
+        # Diagnoses quote servers and URLs, details are their words: clean wherever they are shown.
+        self.diagnosis = clean(diagnosis)
+        self.url = clean(url)
         self.status = status
-        self.detail = detail
+        self.detail = clean(detail)
         super().__init__(self.message)
 
     @property

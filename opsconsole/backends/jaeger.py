@@ -1,9 +1,11 @@
 """Async Jaeger query client: services, operations, trace search and trace by id.
 
 The v1 ``/api/*`` JSON API is what every Jaeger 1.x/2.x serves; newer builds drop
-its search endpoints in favour of ``/api/v3`` (OTLP JSON), so services and search
-fall back to v3 on 404/405. Jaeger 1.x answers unknown paths with the UI's HTML
-and errors with JSON labelled ``text/plain``; both are handled.
+its search endpoints in favour of ``/api/v3`` (OTLP JSON), so every call falls back
+to v3 on 404/405. Jaeger 1.x answers unknown paths with the UI's HTML and errors
+with JSON labelled ``text/plain``; both are handled. The parsers (``jaeger_v1``,
+``jaeger_otlp``) keep every span of a broken trace; a search answer that holds one
+unreadable trace still returns the others and says what was left out.
 """
 
 from __future__ import annotations
@@ -12,9 +14,12 @@ import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
 from opsconsole.backends.errors import BackendError, FailureKind
-from opsconsole.backends.jaeger_models import Span, SpanLog, Trace, normalize_trace_id, tag_text
+from opsconsole.backends.jaeger_models import Trace, TraceSearchPage, normalize_trace_id
+from opsconsole.backends.jaeger_otlp import parse_otlp_traces
+from opsconsole.backends.jaeger_v1 import parse_v1_trace
 from opsconsole.backends.probe import BackendInfo
 from opsconsole.backends.transport import DEFAULT_RETRY, BackendHttp, RetryPolicy
 from opsconsole.config import EndpointSettings
@@ -22,6 +27,8 @@ from opsconsole.core.untrusted_text import excerpt
 
 BACKEND = "jaeger"
 V3_FALLBACK_STATUSES = {404, 405}
+
+__all__ = ["JaegerClient", "jaeger_error_text", "parse_otlp_traces", "parse_v1_trace"]
 
 
 def jaeger_error_text(status: int, body: str) -> str:
@@ -40,124 +47,19 @@ def jaeger_error_text(status: int, body: str) -> str:
     return excerpt(body, 300)
 
 
-def _tags(raw: Any) -> dict[str, str]:
-    if not isinstance(raw, list):
-        return {}
-    return {str(t.get("key")): tag_text(t.get("value")) for t in raw if isinstance(t, dict) and "key" in t}
-
-
-def _v1_parent(span: Mapping[str, Any]) -> str | None:
-    refs = [r for r in span.get("references") or [] if isinstance(r, dict)]
-    same_trace = [r for r in refs if r.get("traceID") == span.get("traceID")]
-    for kind in ("CHILD_OF", "FOLLOWS_FROM"):
-        for ref in same_trace:
-            if ref.get("refType") == kind:
-                return str(ref.get("spanID"))
-    return None
-
-
-def _mapping(value: Any, what: str) -> Mapping[str, Any]:
-    if not isinstance(value, Mapping):
-        raise ValueError(f"{what} is not an object")
-    return value
-
-
-def parse_v1_trace(raw: Any) -> Trace:
-    """A v1 (UI model) trace; raises ``ValueError``/``KeyError``/``TypeError`` on a wrong shape."""
-    raw = _mapping(raw, "trace")
-    processes = raw.get("processes") or {}
-    if not isinstance(processes, Mapping):
-        processes = {}
-    spans = []
-    if not isinstance(raw["spans"], list):
-        raise ValueError("spans is not a list")
-    for s in raw["spans"]:
-        s = _mapping(s, "span")
-        process = processes.get(str(s.get("processID"))) or s.get("process") or {}
-        if not isinstance(process, Mapping):
-            process = {}
-        spans.append(
-            Span(
-                trace_id=normalize_trace_id(str(s["traceID"])),
-                span_id=str(s["spanID"]),
-                parent_id=_v1_parent(s),
-                operation=str(s.get("operationName", "")),
-                service=str(process.get("serviceName", "unknown")),
-                start_us=int(s["startTime"]),
-                duration_us=int(s["duration"]),
-                tags=_tags(s.get("tags")),
-                logs=[
-                    SpanLog(timestamp_us=int(log["timestamp"]), fields=_tags(log.get("fields")))
-                    for log in (_mapping(entry, "span log") for entry in s.get("logs") or [])
-                ],
-                process_tags=_tags(process.get("tags")),
-                warnings=[str(w) for w in s.get("warnings") or []],
-            )
-        )
-    return Trace(
-        trace_id=normalize_trace_id(str(raw["traceID"])),
-        spans=spans,
-        warnings=[str(w) for w in raw.get("warnings") or []],
-    )
-
-
-def _otlp_value(value: Mapping[str, Any]) -> str:
-    for key in ("stringValue", "intValue", "doubleValue", "boolValue"):
-        if key in value:
-            return tag_text(value[key])
-    return json.dumps(value)
-
-
-def _otlp_attrs(raw: Any) -> dict[str, str]:
-    if not isinstance(raw, list):
-        return {}
-    return {
-        str(a["key"]): _otlp_value(a.get("value") or {}) for a in raw if isinstance(a, dict) and "key" in a
-    }
-
-
-SPAN_KINDS = {1: "internal", 2: "server", 3: "client", 4: "producer", 5: "consumer"}
-
-
-def parse_otlp_traces(result: Mapping[str, Any]) -> list[Trace]:
-    """OTLP JSON ``resourceSpans`` (Jaeger v3) grouped into traces."""
-    by_trace: dict[str, list[Span]] = {}
-    for resource_spans in result.get("resourceSpans") or []:
-        resource = _otlp_attrs((resource_spans.get("resource") or {}).get("attributes"))
-        service = resource.get("service.name", "unknown")
-        for scope in resource_spans.get("scopeSpans") or []:
-            for s in scope.get("spans") or []:
-                start_ns = int(s["startTimeUnixNano"])
-                end_ns = int(s["endTimeUnixNano"])
-                tags = _otlp_attrs(s.get("attributes"))
-                if s.get("kind") in SPAN_KINDS:
-                    tags["span.kind"] = SPAN_KINDS[s["kind"]]
-                status = s.get("status") or {}
-                if status.get("code") in (2, "STATUS_CODE_ERROR"):
-                    tags["otel.status_code"] = "ERROR"
-                    tags["error"] = "true"
-                trace_id = normalize_trace_id(str(s["traceId"]))
-                by_trace.setdefault(trace_id, []).append(
-                    Span(
-                        trace_id=trace_id,
-                        span_id=str(s["spanId"]).lower(),
-                        parent_id=str(s["parentSpanId"]).lower() if s.get("parentSpanId") else None,
-                        operation=str(s.get("name", "")),
-                        service=service,
-                        start_us=start_ns // 1000,
-                        duration_us=(end_ns - start_ns) // 1000,
-                        tags=tags,
-                        logs=[
-                            SpanLog(
-                                timestamp_us=int(e["timeUnixNano"]) // 1000,
-                                fields={"event": str(e.get("name", "")), **_otlp_attrs(e.get("attributes"))},
-                            )
-                            for e in s.get("events") or []
-                        ],
-                        process_tags=resource,
-                    )
-                )
-    return [Trace(trace_id=tid, spans=spans) for tid, spans in by_trace.items()]
+def envelope_errors(envelope: Mapping[str, Any]) -> list[str]:
+    """Errors that came with data (a partial answer): ``errors: [{"msg", "traceID"}]``."""
+    errors = envelope.get("errors")
+    if not isinstance(errors, list):
+        return []
+    out = []
+    for error in errors:
+        if isinstance(error, Mapping):
+            trace = f"trace {error['traceID']}: " if error.get("traceID") else ""
+            out.append(excerpt(f"{trace}{error.get('msg') or error}", 300))
+        else:
+            out.append(excerpt(str(error), 300))
+    return out
 
 
 def _rfc3339(us: int) -> str:
@@ -194,33 +96,51 @@ class JaegerClient:
             url=self.endpoint.url,
         )
 
-    async def _v1_data(self, path: str, params: Any = None) -> Any:
+    async def _v1_envelope(self, path: str, params: Any = None) -> dict[str, Any]:
         payload = await self.http.get_json(path, params)
         if not isinstance(payload, dict) or "data" not in payload:
             raise self._shape_error(path, ValueError("no 'data' in the envelope"))
-        return payload["data"]
+        return payload
+
+    async def _v1_data(self, path: str, params: Any = None) -> Any:
+        return (await self._v1_envelope(path, params))["data"]
+
+    @staticmethod
+    def _falls_back(exc: BackendError) -> bool:
+        """v1 is not served here: 404/405, or Jaeger 1.x's HTML page for an unknown path."""
+        return exc.status in V3_FALLBACK_STATUSES or exc.kind is FailureKind.WRONG_SHAPE
 
     async def services(self) -> list[str]:
         """Service names, sorted."""
         try:
             data = await self._v1_data("api/services")
         except BackendError as exc:
-            if exc.status not in V3_FALLBACK_STATUSES and exc.kind is not FailureKind.WRONG_SHAPE:
+            if not self._falls_back(exc):
                 raise
             payload = await self.http.get_json("api/v3/services")
-            data = payload.get("services") if isinstance(payload, dict) else None
+            data = payload.get("services", []) if isinstance(payload, dict) else payload
+        else:
+            if data is None:  # Jaeger v2 before its first span answers {"data": null}
+                data = []
         if not isinstance(data, list) or not all(isinstance(s, str) for s in data):
             raise self._shape_error("services", ValueError("not a list of service names"))
         return sorted(data)
 
     async def operations(self, service: str) -> list[str]:
-        """Operation (span) names of one service."""
+        """Operation (span) names of one service: v1, the legacy v1 path, then v3."""
         try:
             data = await self._v1_data("api/operations", {"service": service})
         except BackendError as exc:
-            if exc.status not in V3_FALLBACK_STATUSES:
+            if not self._falls_back(exc):
                 raise
-            data = await self._v1_data(f"api/services/{service}/operations")
+            try:
+                data = await self._v1_data(f"api/services/{quote(service, safe='')}/operations")
+            except BackendError as legacy:
+                if not self._falls_back(legacy):
+                    raise
+                payload = await self.http.get_json("api/v3/operations", {"service": service})
+                # protojson leaves out an empty list: no "operations" is none.
+                data = payload.get("operations", []) if isinstance(payload, dict) else None
         data = [] if data is None else data
         if not isinstance(data, list):
             raise self._shape_error("operations", ValueError("not a list of operations"))
@@ -241,7 +161,35 @@ class JaegerClient:
         max_duration: str | None = None,
         limit: int = 20,
     ) -> list[Trace]:
-        """Traces with at least one span matching; newest first. ``tags`` values must be strings."""
+        """Traces with at least one span matching; newest first. ``tags`` values must be strings.
+
+        The traces of :meth:`search_page`, for callers that do not show its warnings."""
+        page = await self.search_page(
+            service,
+            start_us=start_us,
+            end_us=end_us,
+            operation=operation,
+            tags=tags,
+            min_duration=min_duration,
+            max_duration=max_duration,
+            limit=limit,
+        )
+        return page.traces
+
+    async def search_page(
+        self,
+        service: str,
+        *,
+        start_us: int,
+        end_us: int,
+        operation: str | None = None,
+        tags: Mapping[str, str] | None = None,
+        min_duration: str | None = None,
+        max_duration: str | None = None,
+        limit: int = 20,
+    ) -> TraceSearchPage:
+        """Like :meth:`search`, with what the answer said was wrong: Jaeger's partial errors and
+        traces that could not be read (skipped, counted, never silently)."""
         params: dict[str, Any] = {"service": service, "start": start_us, "end": end_us, "limit": limit}
         if operation:
             params["operation"] = operation
@@ -252,19 +200,32 @@ class JaegerClient:
         if max_duration:
             params["maxDuration"] = max_duration
         try:
-            data = await self._v1_data("api/traces", params)
-            if not isinstance(data, list | None):
-                raise ValueError("traces is not a list")
-            traces = [parse_v1_trace(t) for t in data or []]
+            envelope = await self._v1_envelope("api/traces", params)
         except BackendError as exc:
             if exc.status not in V3_FALLBACK_STATUSES:
                 raise
             traces = await self._search_v3(
-                service, start_us, end_us, operation, min_duration, max_duration, limit
+                service, start_us, end_us, operation, tags or {}, min_duration, max_duration, limit
             )
-        except (KeyError, TypeError, ValueError) as exc:
-            raise self._shape_error("trace search", exc) from None
-        return sorted(traces, key=lambda t: t.start_us, reverse=True)
+            return TraceSearchPage(traces=sorted(traces, key=lambda t: t.start_us, reverse=True))
+        data = envelope["data"]
+        if not isinstance(data, list | None):
+            raise self._shape_error("trace search", ValueError("traces is not a list"))
+        traces, warnings = [], envelope_errors(envelope)
+        unreadable: list[str] = []
+        for raw in data or []:
+            try:
+                traces.append(parse_v1_trace(raw))
+            except ValueError as exc:
+                unreadable.append(str(exc))
+        if unreadable:
+            warnings.append(
+                f"{len(unreadable)} trace(s) in Jaeger's answer could not be read and are not listed "
+                f"({excerpt(unreadable[0], 80)})"
+            )
+        return TraceSearchPage(
+            traces=sorted(traces, key=lambda t: t.start_us, reverse=True), warnings=warnings
+        )
 
     async def _search_v3(
         self,
@@ -272,10 +233,13 @@ class JaegerClient:
         start_us: int,
         end_us: int,
         operation: str | None,
+        tags: Mapping[str, str],
         min_duration: str | None,
         max_duration: str | None,
         limit: int,
     ) -> list[Trace]:
+        """v3 search. ``tags`` go as ``query.attributes``, which v3 servers before 2.x ignore, so
+        the answer is filtered here too: a tag asked for is never silently dropped."""
         params: dict[str, Any] = {
             "query.service_name": service,
             "query.start_time_min": _rfc3339(start_us),
@@ -288,38 +252,75 @@ class JaegerClient:
             params["query.duration_min"] = min_duration
         if max_duration:
             params["query.duration_max"] = max_duration
+        if tags:
+            params["query.attributes"] = json.dumps({str(k): str(v) for k, v in tags.items()})
         try:
             payload = await self.http.get_json("api/v3/traces", params)
         except BackendError as exc:
             if exc.status == 404:  # v3 says "No traces found" with 404
                 return []
             raise
+        traces = self._otlp(payload, "v3 trace search")
+        if tags:
+            traces = [
+                t for t in traces if any(all(s.tags.get(k) == v for k, v in tags.items()) for s in t.spans)
+            ]
+        return traces
+
+    def _otlp(self, payload: Any, what: str) -> list[Trace]:
         try:
+            if not isinstance(payload, dict):
+                raise ValueError("not an object")
             return parse_otlp_traces(payload.get("result") or {})
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise self._shape_error("v3 trace search", exc) from None
+        except ValueError as exc:
+            raise self._shape_error(what, exc) from None
+
+    def _not_found(self, tid: str, url: str | None = None) -> BackendError:
+        return BackendError(
+            BACKEND, FailureKind.NOT_FOUND, f"trace {tid} not found", url=url or self.endpoint.url, status=404
+        )
 
     async def trace(self, trace_id: str) -> Trace:
-        """One trace by id (16 or 32 hex)."""
+        """One trace by id (16 or 32 hex); v3 when v1 does not have it (a v3-only server)."""
         tid = normalize_trace_id(trace_id)
         try:
-            data = await self._v1_data(f"api/traces/{tid}")
+            envelope = await self._v1_envelope(f"api/traces/{tid}")
         except BackendError as exc:
-            if exc.status == 404:
-                raise BackendError(
-                    BACKEND, FailureKind.NOT_FOUND, f"trace {tid} not found", url=exc.url, status=404
-                ) from None
-            raise
+            if not self._falls_back(exc):
+                raise
+            return await self._trace_v3(tid, exc)
+        data = envelope["data"]
+        if not data:
+            raise self._not_found(tid)
+        if not isinstance(data, list):
+            raise self._shape_error("trace", ValueError("traces is not a list"))
         try:
-            if not data:
-                raise BackendError(
-                    BACKEND, FailureKind.NOT_FOUND, f"trace {tid} not found", url=self.endpoint.url
-                )
-            if not isinstance(data, list):
-                raise ValueError("traces is not a list")
-            return parse_v1_trace(data[0])
-        except (KeyError, TypeError, ValueError) as exc:
+            trace = parse_v1_trace(data[0], tid)
+        except ValueError as exc:
             raise self._shape_error("trace", exc) from None
+        extra = envelope_errors(envelope)
+        return trace.model_copy(update={"warnings": [*trace.warnings, *extra]}) if extra else trace
+
+    async def _trace_v3(self, tid: str, v1_error: BackendError) -> Trace:
+        """The trace from ``/api/v3``. After a v1 404/405, v3's answer stands (its 404: not found);
+        after an HTML page on v1 (a proxy's login page?) that diagnosis stands if v3 fails too."""
+        try:
+            payload = await self.http.get_json(f"api/v3/traces/{tid}")
+        except BackendError as exc:
+            if v1_error.status not in V3_FALLBACK_STATUSES:
+                raise v1_error from None
+            if exc.status == 404 or exc.kind is FailureKind.WRONG_SHAPE:
+                raise self._not_found(tid, v1_error.url) from None
+            raise
+        traces = self._otlp(payload, "v3 trace")
+        found = next((t for t in traces if t.trace_id == tid), None)
+        if found is None:
+            raise self._not_found(tid)
+        others = len(traces) - 1
+        if others:
+            note = f"the answer also held {others} other trace(s), not shown"
+            found = found.model_copy(update={"notes": [*found.notes, note]})
+        return found
 
     async def probe(self) -> BackendInfo:
         """Lists services (Jaeger has no version endpoint)."""

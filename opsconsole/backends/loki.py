@@ -37,6 +37,27 @@ def merge_streams(streams: Iterable[Stream], direction: Direction) -> list[LogEn
     return list(heapq.merge(*ordered, key=lambda e: e.ts_ns, reverse=direction == "backward"))
 
 
+def query_warnings(payload: Mapping[str, Any]) -> list[str]:
+    """Loki's ``warnings`` (top level, next to ``status``; absent when there are none)."""
+    raw = payload.get("warnings")
+    if raw is None:
+        return []
+    items = raw if isinstance(raw, list) else [raw]
+    return [excerpt(str(w), 300) for w in items if str(w).strip()]
+
+
+MAX_WARNINGS = 10  # distinct warnings kept per tail or pane; the newest win
+
+
+def keep_warnings(held: list[str], new: Iterable[str]) -> None:
+    """Add ``new`` warnings to ``held`` once each, keeping the newest ``MAX_WARNINGS``."""
+    for warning in new:
+        if warning in held:
+            held.remove(warning)
+        held.append(warning)
+    del held[:-MAX_WARNINGS]
+
+
 def parse_query_payload(payload: Any, direction: Direction = "backward") -> LokiQueryResult:
     """A ``/query`` or ``/query_range`` JSON body as a typed result (``ValueError`` on a wrong shape)."""
     if (
@@ -52,6 +73,7 @@ def parse_query_payload(payload: Any, direction: Direction = "backward") -> Loki
     extra: dict[str, Any] = {
         "exec_time": stats.get("execTime"),
         "bytes_processed": stats.get("totalBytesProcessed"),
+        "warnings": query_warnings(payload),
     }
     if rtype == "streams":
         streams = [Stream.model_validate(s) for s in result]
@@ -147,18 +169,22 @@ class LokiClient:
         seen: set[tuple[Any, ...]] | None = None,
         limit: int = 1000,
         max_lines: int | None = None,
+        warnings: list[str] | None = None,
     ) -> list[LogEntry]:
         """Every line in ``[start_ns, end_ns)`` oldest first, paging forward without gaps or duplicates.
 
         ``start`` is inclusive and several lines can share a nanosecond, so each page restarts at the
         last timestamp seen and drops entries already returned (``seen`` carries that across calls).
-        ``max_lines`` stops after that many lines (the oldest ones).
+        ``max_lines`` stops after that many lines (the oldest ones). Loki's warnings on any page are
+        added to ``warnings`` (once each).
         """
         seen = set() if seen is None else seen
         out: list[LogEntry] = []
         cursor = start_ns
         while cursor < end_ns:
             page = await self.query_range(logql, cursor, end_ns, limit=limit, direction="forward")
+            if warnings is not None:
+                keep_warnings(warnings, page.warnings)
             fresh = [e for e in page.entries if e.key not in seen]
             for entry in fresh:
                 seen.add(entry.key)

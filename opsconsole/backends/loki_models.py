@@ -55,16 +55,33 @@ class Stream(_Tolerant):
             if not isinstance(value, list | tuple) or len(value) not in (2, 3):
                 raise ValueError("a stream value must be [ns, line] or [ns, line, metadata]")
             meta = value[2] if len(value) == 3 and isinstance(value[2], dict) else {}
+            structured, parsed = split_metadata(meta)
             out.append(
                 {
                     "ts_ns": parse_ns(value[0]),
                     "line": str(value[1]),
                     "labels": labels,
-                    "structured_metadata": meta.get("structuredMetadata") or {},
-                    "parsed": meta.get("parsed") or {},
+                    "structured_metadata": structured,
+                    "parsed": parsed,
                 }
             )
         return out
+
+
+def split_metadata(meta: dict[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
+    """A value's third element as (structured metadata, parsed labels), read as Loki's own client
+    reads it: ``{"structuredMetadata": {…}, "parsed": {…}}`` with ``categorize-labels``, or flat
+    ``{"trace_id": "…"}`` pairs (the push form), which are structured metadata."""
+    structured: dict[str, str] = {}
+    parsed: dict[str, str] = {}
+    for key, value in meta.items():
+        if isinstance(value, dict):
+            target = structured if key == "structuredMetadata" else parsed if key == "parsed" else None
+            if target is not None:
+                target.update({str(k): str(v) for k, v in value.items()})
+        elif isinstance(value, str | int | float) and not isinstance(value, bool):
+            structured[str(key)] = str(value)
+    return structured, parsed
 
 
 class MetricSample(_Tolerant):
@@ -82,6 +99,7 @@ class LokiQueryResult(_Tolerant):
     series: list[MetricSample] = Field(default_factory=list)
     exec_time: float | None = None
     bytes_processed: int | None = None
+    warnings: list[str] = Field(default_factory=list)  # Loki's own, e.g. a partial or truncated answer
 
 
 class TailBatch(_Tolerant):

@@ -22,7 +22,7 @@ import json
 import random
 import time
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import urlencode
 
@@ -30,7 +30,7 @@ import websockets
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 
 from opsconsole.backends.errors import BackendError, FailureKind
-from opsconsole.backends.loki import LokiClient, merge_streams
+from opsconsole.backends.loki import LokiClient, keep_warnings, merge_streams
 from opsconsole.backends.loki_models import LogEntry, Stream, TailBatch
 from opsconsole.backends.transport import USER_AGENT, classify_exception, ssl_context_for
 from opsconsole.config import resolve_credentials
@@ -49,6 +49,7 @@ class TailStatus:
     reconnects: int = 0
     caught_up: int = 0  # lines fetched with query_range around (re)connects
     holes_filled: int = 0  # full first frames completed from query_range
+    warnings: list[str] = field(default_factory=list)  # Loki's, on the query_range pages read
 
 
 def parse_tail_frame(text: str) -> TailBatch:
@@ -174,7 +175,9 @@ class LokiTailStream:
     async def _lines(self, start_ns: int, end_ns: int) -> TailBatch:
         """Lines in ``[start_ns, end_ns)`` by paged ``query_range``, at most ``max_catch_up`` of the
         newest; what is beyond that is reported as ``skipped`` rather than silently lost."""
-        entries = await self.client.lines_since(self.logql, start_ns, end_ns, max_lines=self.max_catch_up + 1)
+        entries = await self.client.lines_since(
+            self.logql, start_ns, end_ns, max_lines=self.max_catch_up + 1, warnings=self.status.warnings
+        )
         if len(entries) <= self.max_catch_up:
             self.status.caught_up += len(entries)
             return TailBatch(entries=entries)
@@ -182,6 +185,7 @@ class LokiTailStream:
         page = await self.client.query_range(
             self.logql, start_ns, end_ns, limit=min(self.max_catch_up, 5000), direction="backward"
         )
+        keep_warnings(self.status.warnings, page.warnings)
         newest = sorted(page.entries, key=lambda e: e.ts_ns)
         gap_end = newest[0].ts_ns if newest else end_ns
         self.status.caught_up += len(newest)

@@ -3,12 +3,12 @@
 prometheus-api-client is synchronous (requests) and reduces every answer to
 ``data.result``, dropping ``resultType``, ``warnings`` and the error envelope.
 So the client runs it on a session built by :func:`build_requests_session` (same
-auth, TLS, retries and read-only guard as the httpx clients) with a response hook
+auth, TLS, retries, deadline and read-only guard as the httpx clients) with a response hook
 that validates every response first: errors become typed
 :class:`BackendError` before the library sees them, and the envelope's
 ``resultType``/``warnings``/``infos`` are collected for the call in progress.
 Calls run in worker threads (``asyncio.to_thread``) under a per-backend semaphore,
-so nothing blocks the event loop.
+so nothing blocks the event loop, and each ends within the endpoint's ``timeout``.
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ from opsconsole.backends.prometheus_models import (
 from opsconsole.backends.transport import (
     DEFAULT_RETRY,
     MAX_BODY_BYTES,
+    Deadline,
     RetryPolicy,
     build_requests_session,
     classify_exception,
@@ -48,7 +49,8 @@ from opsconsole.config import EndpointSettings
 from opsconsole.core.untrusted_text import excerpt
 
 BACKEND = "prometheus"
-# URLs beyond this are cut by servers and proxies; longer queries go as form POST.
+# URLs beyond this are cut by servers and proxies; longer queries go as form POST, in read-only
+# mode too (the query endpoints are on the transport's list of read-only POSTs).
 MAX_GET_QUERY_CHARS = 6000
 T = TypeVar("T")
 
@@ -61,6 +63,7 @@ class _Envelope:
     warnings: list[str] = field(default_factory=list)
     infos: list[str] = field(default_factory=list)
     data: Any = None
+    deadline: Deadline | None = None
 
 
 _current: contextvars.ContextVar[_Envelope | None] = contextvars.ContextVar(
@@ -100,9 +103,8 @@ class PrometheusClient:
             BACKEND, endpoint, read_only=read_only, retry=retry, environ=environ, pool_size=concurrency
         )
         self._session.hooks["response"].append(self._validate_response)
-        self._api = PrometheusConnect(
-            url=endpoint.url, session=self._session, timeout=endpoint.timeout, retry=retry.for_urllib3()
-        )
+        # The library mounts a retrying adapter of its own; the session sends through ours anyway.
+        self._api = PrometheusConnect(url=endpoint.url, session=self._session, timeout=endpoint.timeout)
         self._semaphore = asyncio.Semaphore(concurrency)
         self.requests_sent = 0
 
@@ -120,6 +122,7 @@ class PrometheusClient:
                 body,
                 has_credentials=self._has_credentials,
                 server_message=_server_error_text(body),
+                retry_after=response.headers.get("Retry-After"),
             )
         if "html" in response.headers.get("content-type", "").lower():
             raise BackendError(
@@ -178,6 +181,8 @@ class PrometheusClient:
             response.close()
             raise too_large
         if not getattr(response, "_content_consumed", False):
+            envelope = _current.get()
+            deadline = envelope.deadline if envelope is not None else None
             chunks: list[bytes] = []
             size = 0
             for chunk in response.iter_content(256 * 1024):
@@ -185,9 +190,17 @@ class PrometheusClient:
                 if size > self.max_body_bytes:
                     response.close()
                     raise too_large
+                if deadline is not None and deadline.remaining() <= 0:
+                    response.close()  # a body trickling in must not outlast the deadline
+                    raise self._timed_out(response.url)
                 chunks.append(chunk)
             response._content = b"".join(chunks)
         return response.text
+
+    def _timed_out(self, url: str) -> BackendError:
+        return BackendError(
+            BACKEND, FailureKind.TIMEOUT, f"timeout: no answer within {self.endpoint.timeout:g}s", url=url
+        )
 
     async def _call(self, what: str, fn: Callable[[], T]) -> tuple[T, _Envelope]:
         envelope = _Envelope()
@@ -198,8 +211,14 @@ class PrometheusClient:
 
         async with self._semaphore:
             self.requests_sent += 1
+            # The call's one deadline: the session's adapter retries within it and the body is
+            # read within it; the timeout here also covers what no socket timeout bounds (DNS).
+            envelope.deadline = Deadline(self.endpoint.timeout)
             try:
-                result = await asyncio.to_thread(contextvars.copy_context().run, run)
+                async with asyncio.timeout(self.endpoint.timeout):
+                    result = await asyncio.to_thread(contextvars.copy_context().run, run)
+            except TimeoutError:
+                raise self._timed_out(f"{self.endpoint.url} ({what})") from None
             except BackendError:
                 raise
             except (requests.RequestException, OSError) as exc:
@@ -264,7 +283,7 @@ class PrometheusClient:
             params["time"] = f"{at:.3f}"
         if eval_timeout is not None:
             params["timeout"] = f"{eval_timeout:g}s"
-        if len(promql) > MAX_GET_QUERY_CHARS and not self.read_only:
+        if len(promql) > MAX_GET_QUERY_CHARS:
             return await self._form_query("api/v1/query", {"query": promql, **params})
         raw, envelope = await self._call("query", lambda: self._api.custom_query(promql, params=params))
         return self._result(raw, envelope)
@@ -273,7 +292,7 @@ class PrometheusClient:
         """Range query; ``step`` in seconds (see :mod:`opsconsole.core.query_step`)."""
         if end < start:
             raise ValueError("end must not be before start")
-        if len(promql) > MAX_GET_QUERY_CHARS and not self.read_only:
+        if len(promql) > MAX_GET_QUERY_CHARS:
             form = {"query": promql, "start": f"{start:.3f}", "end": f"{end:.3f}", "step": f"{step:g}"}
             return await self._form_query("api/v1/query_range", form)
         start_dt = datetime.fromtimestamp(start, UTC)
@@ -370,6 +389,17 @@ class PrometheusClient:
         data, _ = await self._call("buildinfo", lambda: self._get("api/v1/status/buildinfo"))
         parsed: BuildInfo = self._parse(BuildInfo, data or {}, "buildinfo", self.endpoint.url)
         return parsed
+
+    async def status_config(self) -> str:
+        """The loaded configuration as YAML (``/api/v1/status/config``; Prometheus serves it,
+        Thanos, Mimir and VictoriaMetrics mostly do not)."""
+        data, _ = await self._call("status config", lambda: self._get("api/v1/status/config"))
+        if not isinstance(data, dict) or not isinstance(data.get("yaml"), str):
+            raise BackendError(
+                BACKEND, FailureKind.WRONG_SHAPE, "status/config without a yaml field", url=self.endpoint.url
+            )
+        text: str = data["yaml"]
+        return text
 
     async def probe(self) -> BackendInfo:
         """Reachability and version for ``opsconsole check``."""

@@ -8,29 +8,39 @@ timeouts, retries and the read-only guard behave identically:
 * :func:`build_requests_session` makes the ``requests.Session`` that
   prometheus-api-client runs on.
 
-Policy: retries with exponential backoff and jitter only for idempotent reads
-(GET/HEAD) and only on connect errors, 429 and 5xx; bounded concurrency per
-backend; bounded response size; every failure becomes a typed
-:class:`~opsconsole.backends.errors.BackendError`; in read-only mode any
-non-GET request is refused before it leaves the process.
+Policy: one overall deadline per request, the endpoint's ``timeout``, covering every attempt,
+every wait and the body; retries with exponential backoff and jitter only for reads
+(:func:`is_read`) and only on connect errors, 429 and 5xx; a ``Retry-After`` honoured up to a
+cap, beyond which the error is shown at once; bounded concurrency per backend; bounded
+response size; every failure becomes a typed :class:`~opsconsole.backends.errors.BackendError`;
+in read-only mode anything but a read is refused before it leaves the process.
+
+The retry loop is ours rather than urllib3's or httpx-retries': neither has an overall deadline
+that gives up, with the server's answer, when the next wait would not fit in it, and urllib3
+honours any ``Retry-After`` (prometheus-api-client mounts such an adapter; the session here
+routes around it).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import random
 import ssl
 import time
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC
+from email.utils import parsedate_to_datetime
+from types import MappingProxyType
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import requests
 import requests.adapters
-from httpx_retries import Retry as HttpxRetry
-from httpx_retries import RetryTransport
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 from urllib3.util.retry import Retry as Urllib3Retry
 
 from opsconsole import __version__
@@ -38,9 +48,51 @@ from opsconsole.backends.errors import BackendError, FailureKind, ReadOnlyViolat
 from opsconsole.backends.token_file import TokenFile, TokenFileHttpxAuth, TokenFileRequestsAuth
 from opsconsole.config import EndpointSettings, resolve_credentials, token_file_in_force
 from opsconsole.core.untrusted_text import excerpt
+from opsconsole.core.value_format import format_duration
 
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 USER_AGENT = f"opsconsole/{__version__}"
+# The only requests besides GET that a read-only context sends: the query endpoints that take a
+# form-encoded POST (for a query too long for a URL) and only read. Paths are relative to the
+# endpoint's URL and compared exactly, still percent-encoded, so no path trick reaches another.
+READ_ONLY_POSTS: Mapping[str, frozenset[str]] = MappingProxyType(
+    {
+        "prometheus": frozenset({"api/v1/query", "api/v1/query_range", "api/v1/series", "api/v1/labels"}),
+        "loki": frozenset({"loki/api/v1/query", "loki/api/v1/query_range"}),
+    }
+)
+
+
+def is_read(backend: str, method: str, path: str) -> bool:
+    """Whether a request only reads: a GET, or a POST to one of the backend's query endpoints.
+
+    ``path`` is relative to the endpoint's URL, without the query string. Everything else,
+    HEAD and OPTIONS included (the console never sends them), counts as a change.
+    """
+    verb = method.upper()
+    if verb == "GET":
+        return True
+    return verb == "POST" and path.lstrip("/") in READ_ONLY_POSTS.get(backend, frozenset())
+
+
+def path_under(endpoint_url: str, url: str) -> str:
+    """``url``'s path relative to the endpoint's URL, still percent-encoded ("" if not under it)."""
+    base = urlsplit(endpoint_url).path.rstrip("/") + "/"
+    path = urlsplit(url).path
+    return path[len(base) :] if path.startswith(base) else ""
+
+
+def retry_after_seconds(value: str, now: float) -> float | None:
+    """A ``Retry-After`` header in seconds (delta-seconds or an HTTP date); None if unreadable."""
+    value = value.strip()
+    if value.isascii() and value.isdigit():
+        return float(value)
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return max(0.0, moment.timestamp() - now)
 
 
 class InsecureTLSWarning(UserWarning):
@@ -49,43 +101,61 @@ class InsecureTLSWarning(UserWarning):
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """When and how idempotent reads are retried."""
+    """When and how reads are retried, always within the request's overall deadline."""
 
     attempts: int = 3
     backoff_factor: float = 0.25
     max_backoff: float = 4.0
-    jitter: float = 1.0
+    jitter: float = 0.5  # share of each wait taken off at random, so clients do not retry in step
+    max_retry_after: float = 4.0  # a server asking for a longer pause gets its error shown at once
     statuses: frozenset[int] = frozenset({429, 500, 502, 503, 504})
 
-    def for_httpx(self) -> HttpxRetry:
-        """The policy as an httpx-retries ``Retry``."""
-        return HttpxRetry(
-            total=self.attempts - 1,
-            allowed_methods=sorted(SAFE_METHODS),
-            status_forcelist=sorted(self.statuses),
-            # Read timeouts are not retried: a slow query retried makes a slow server slower.
-            retry_on_exceptions=[httpx.ConnectError, httpx.ConnectTimeout],
-            backoff_factor=self.backoff_factor,
-            max_backoff_wait=self.max_backoff,
-            backoff_jitter=self.jitter,
-        )
+    def __post_init__(self) -> None:
+        if self.attempts < 1:
+            raise ValueError("attempts must be at least 1")
+        if not 0 <= self.jitter < 1:
+            raise ValueError("jitter must be at least 0 and below 1")
 
-    def for_urllib3(self) -> Urllib3Retry:
-        """The policy as a urllib3 ``Retry`` (for requests / prometheus-api-client)."""
-        return Urllib3Retry(
-            total=self.attempts - 1,
-            connect=self.attempts - 1,
-            read=0,
-            other=0,
-            status=self.attempts - 1,
-            allowed_methods=SAFE_METHODS,
-            status_forcelist=self.statuses,
-            backoff_factor=self.backoff_factor,
-            backoff_max=self.max_backoff,
-            backoff_jitter=self.jitter,
-            raise_on_status=False,
-            respect_retry_after_header=True,
-        )
+    def backoff(self, retry: int, draw: Callable[[], float] = random.random) -> float:
+        """Seconds to wait before retry number ``retry`` (1 is the first retry)."""
+        base = min(self.max_backoff, self.backoff_factor * 2.0 ** (retry - 1))
+        return base * (1 - self.jitter * draw())
+
+    def wait_before(
+        self, retry: int, remaining: float, retry_after: str | None = None, now: float | None = None
+    ) -> float | None:
+        """Seconds to wait before retry number ``retry``, or None to give up now.
+
+        It gives up when the attempts are used up, when the server asks for a pause longer than
+        ``max_retry_after`` (retrying sooner than asked would only be refused again), or when
+        the wait would not leave time before the deadline, ``remaining`` seconds away.
+        """
+        if retry >= self.attempts:
+            return None
+        wait = self.backoff(retry)
+        if retry_after:
+            asked = retry_after_seconds(retry_after, time.time() if now is None else now)
+            if asked is not None:
+                if asked > self.max_retry_after:
+                    return None
+                wait = max(wait, asked)
+        return wait if wait < remaining else None
+
+
+@dataclass
+class Deadline:
+    """The end of one request's time: every attempt and wait, and the body, must fit before it."""
+
+    seconds: float
+    clock: Callable[[], float] = time.monotonic
+    ends: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.ends = self.clock() + self.seconds
+
+    def remaining(self) -> float:
+        """Seconds left (0 once past)."""
+        return max(0.0, self.ends - self.clock())
 
 
 DEFAULT_RETRY = RetryPolicy()
@@ -205,8 +275,13 @@ def error_for_status(
     *,
     has_credentials: bool,
     server_message: str | None = None,
+    retry_after: str | None = None,
 ) -> BackendError:
-    """A typed error for a non-success HTTP status with a one-line diagnosis."""
+    """A typed error for a non-success HTTP status with a one-line diagnosis.
+
+    A 429's ``Retry-After`` beyond a few seconds is named, so the pause the server asked for is
+    known ("429: rate limited, the server asks for a pause of 1h").
+    """
     detail = server_message if server_message is not None else generic_error_message(body)
     name = DISPLAY_NAMES.get(backend, backend)
     article = "an" if name[:1].lower() in "aeiou" else "a"
@@ -234,8 +309,12 @@ def error_for_status(
             detail=detail,
         )
     if status == 429:
+        pause = retry_after_seconds(retry_after, time.time()) if retry_after else None
+        diagnosis = "429: rate limited"
+        if pause is not None and pause >= 5:
+            diagnosis += f", the server asks for a pause of {format_duration(pause)}"
         return BackendError(
-            backend, FailureKind.RATE_LIMITED, "429: rate limited", url=url, status=status, detail=detail
+            backend, FailureKind.RATE_LIMITED, diagnosis, url=url, status=status, detail=detail
         )
     if status >= 500:
         return BackendError(
@@ -296,15 +375,17 @@ class HttpReply:
 
 
 class _ReadOnlyGuard(httpx.AsyncBaseTransport):
-    """Refuses every non-GET request before it reaches the network."""
+    """Refuses every request but a read (:func:`is_read`) before it reaches the network."""
 
-    def __init__(self, inner: httpx.AsyncBaseTransport, backend: str) -> None:
+    def __init__(self, inner: httpx.AsyncBaseTransport, backend: str, endpoint_url: str) -> None:
         self._inner = inner
         self._backend = backend
+        self._endpoint_url = endpoint_url
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        if request.method.upper() not in SAFE_METHODS:
-            raise ReadOnlyViolation(self._backend, request.method, str(request.url))
+        url = str(request.url)
+        if not is_read(self._backend, request.method, path_under(self._endpoint_url, url)):
+            raise ReadOnlyViolation(self._backend, request.method, url)
         return await self._inner.handle_async_request(request)
 
     async def aclose(self) -> None:
@@ -318,8 +399,8 @@ ErrorParser = Callable[[int, str], str]
 class BackendHttp:
     """httpx client for one endpoint with the project's transport policy applied.
 
-    ``transport`` replaces the network layer (tests); the read-only guard and retry
-    policy still wrap it.
+    ``transport`` replaces the network layer (tests); the read-only guard, the deadline and
+    the retry policy still apply.
     """
 
     backend: str
@@ -338,15 +419,14 @@ class BackendHttp:
     def _build(self) -> httpx.AsyncClient:
         creds = resolve_credentials(self.endpoint.auth, self.environ)
         self._has_credentials = bool(creds.basic) or "Authorization" in creds.headers
-        inner = self.transport or httpx.AsyncHTTPTransport(
+        stack = self.transport or httpx.AsyncHTTPTransport(
             verify=ssl_context_for(self.endpoint) if self.endpoint.url.startswith("https") else True,
             limits=httpx.Limits(
                 max_connections=self.concurrency * 2, max_keepalive_connections=self.concurrency
             ),
         )
-        stack: httpx.AsyncBaseTransport = RetryTransport(transport=inner, retry=self.retry.for_httpx())
         if self.read_only:
-            stack = _ReadOnlyGuard(stack, self.backend)
+            stack = _ReadOnlyGuard(stack, self.backend, self.endpoint.url)
         headers = {"User-Agent": USER_AGENT, **creds.headers}
         auth: httpx.Auth | None = httpx.BasicAuth(*creds.basic) if creds.basic else None
         if token_path := token_file_in_force(self.endpoint.auth):
@@ -382,26 +462,45 @@ class BackendHttp:
         form: Mapping[str, Any] | None = None,
         ok_statuses: frozenset[int] = frozenset({200}),
     ) -> HttpReply:
-        """Send one request; return the reply or raise a typed ``BackendError``."""
+        """Send one request; return the reply or raise a typed ``BackendError``.
+
+        Reads are retried (see :class:`RetryPolicy`); the whole exchange, retries and waits
+        included, ends within the endpoint's ``timeout``.
+        """
         if self._semaphore is None:
             self._semaphore = asyncio.Semaphore(self.concurrency)
         url = self.url_for(path)
-        if self.read_only and method.upper() not in SAFE_METHODS:
+        read = is_read(self.backend, method, urlsplit(path).path)
+        if self.read_only and not read:
             raise ReadOnlyViolation(self.backend, method.upper(), url)
         async with self._semaphore:
-            started = time.perf_counter()
-            try:
-                async with self.client.stream(
-                    method, path.lstrip("/"), params=params, json=json_body, data=form
-                ) as response:
-                    body = await self._read_bounded(response, url)
-                    reply = HttpReply(
-                        response.status_code, dict(response.headers), body, url, time.perf_counter() - started
-                    )
-            except BackendError:
-                raise
-            except (httpx.HTTPError, OSError, ssl.SSLError) as exc:
-                raise classify_exception(self.backend, url, exc, self.endpoint.timeout) from None
+            deadline = Deadline(self.endpoint.timeout)
+            retries = 0
+            while True:
+                try:
+                    async with asyncio.timeout(deadline.remaining()):
+                        reply = await self._attempt(method, path, url, deadline, params, json_body, form)
+                except TimeoutError:
+                    raise self._timed_out(url) from None
+                except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+                    wait = self.retry.wait_before(retries + 1, deadline.remaining()) if read else None
+                    if wait is None:
+                        raise classify_exception(self.backend, url, exc, self.endpoint.timeout) from None
+                    retries += 1
+                    await asyncio.sleep(wait)
+                    continue
+                except BackendError:
+                    raise
+                except (httpx.HTTPError, OSError, ssl.SSLError) as exc:
+                    raise classify_exception(self.backend, url, exc, self.endpoint.timeout) from None
+                if read and reply.status in self.retry.statuses:
+                    asked = reply.headers.get("retry-after")
+                    wait = self.retry.wait_before(retries + 1, deadline.remaining(), asked)
+                    if wait is not None:
+                        retries += 1
+                        await asyncio.sleep(wait)
+                        continue
+                break
         if reply.status not in ok_statuses:
             message = self.error_parser(reply.status, reply.text) if self.error_parser else None
             raise error_for_status(
@@ -411,8 +510,41 @@ class BackendHttp:
                 reply.text,
                 has_credentials=self._has_credentials,
                 server_message=message,
+                retry_after=reply.headers.get("retry-after"),
             )
         return reply
+
+    async def _attempt(
+        self,
+        method: str,
+        path: str,
+        url: str,
+        deadline: Deadline,
+        params: Mapping[str, Any] | list[tuple[str, Any]] | None,
+        json_body: Any,
+        form: Mapping[str, Any] | None,
+    ) -> HttpReply:
+        started = time.perf_counter()
+        async with self.client.stream(
+            method,
+            path.lstrip("/"),
+            params=params,
+            json=json_body,
+            data=form,
+            timeout=httpx.Timeout(max(deadline.remaining(), 0.001)),
+        ) as response:
+            body = await self._read_bounded(response, url)
+            return HttpReply(
+                response.status_code, dict(response.headers), body, url, time.perf_counter() - started
+            )
+
+    def _timed_out(self, url: str) -> BackendError:
+        return BackendError(
+            self.backend,
+            FailureKind.TIMEOUT,
+            f"timeout: no answer within {self.endpoint.timeout:g}s",
+            url=url,
+        )
 
     async def _read_bounded(self, response: httpx.Response, url: str) -> str:
         declared = response.headers.get("content-length")
@@ -448,13 +580,96 @@ class BackendHttp:
             self._client = None
 
 
-class ReadOnlySession(requests.Session):
-    """A requests session that refuses non-GET requests when read-only."""
+def _connect_failed(exc: requests.ConnectionError) -> bool:
+    """Whether requests failed to connect at all (nothing was sent, so a retry is safe)."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(reason, NewConnectionError | ConnectTimeoutError)
 
-    def __init__(self, backend: str, read_only: bool) -> None:
+
+def _within(timeout: Any, deadline: Deadline) -> Any:
+    """A requests timeout (None, seconds or a (connect, read) pair) cut to what the deadline leaves."""
+    left = max(deadline.remaining(), 0.001)
+    if isinstance(timeout, tuple):
+        return tuple(left if part is None else min(part, left) for part in timeout)
+    return left if timeout is None else min(float(timeout), left)
+
+
+class PolicyAdapter(requests.adapters.HTTPAdapter):
+    """Sends each request with the retry policy, within one overall deadline (the endpoint's
+    ``timeout``); urllib3 itself never retries."""
+
+    def __init__(self, backend: str, endpoint: EndpointSettings, retry: RetryPolicy, pool_size: int) -> None:
+        super().__init__(
+            max_retries=Urllib3Retry(0, read=False), pool_connections=pool_size, pool_maxsize=pool_size
+        )
+        self.backend = backend
+        self.endpoint = endpoint
+        self.retry = retry
+
+    def send(
+        self,
+        request: requests.PreparedRequest,
+        stream: bool = False,
+        timeout: Any = None,
+        verify: Any = True,
+        cert: Any = None,
+        proxies: Mapping[str, str] | None = None,
+    ) -> requests.Response:
+        """Send, retrying reads on connect errors and retryable statuses while time is left."""
+        deadline = Deadline(self.endpoint.timeout)
+        path = path_under(self.endpoint.url, request.url or "")
+        read = is_read(self.backend, request.method or "GET", path)
+        retries = 0
+        while True:
+            try:
+                response = super().send(
+                    request,
+                    stream=stream,
+                    timeout=_within(timeout, deadline),
+                    verify=verify,
+                    cert=cert,
+                    proxies=dict(proxies) if proxies is not None else None,
+                )
+            except requests.ConnectionError as exc:
+                can_retry = read and _connect_failed(exc)
+                wait = self.retry.wait_before(retries + 1, deadline.remaining()) if can_retry else None
+                if wait is None:
+                    raise
+                retries += 1
+                time.sleep(wait)
+                continue
+            if read and response.status_code in self.retry.statuses:
+                asked = response.headers.get("Retry-After")
+                wait = self.retry.wait_before(retries + 1, deadline.remaining(), asked)
+                if wait is not None:
+                    response.close()
+                    retries += 1
+                    time.sleep(wait)
+                    continue
+            return response
+
+
+class PolicySession(requests.Session):
+    """A requests session that sends everything through its :class:`PolicyAdapter` and, when
+    read-only, refuses anything but a read before it is sent."""
+
+    def __init__(self, backend: str, endpoint: EndpointSettings, adapter: PolicyAdapter, read_only: bool):
         super().__init__()
         self._backend = backend
+        self._endpoint_url = endpoint.url
+        self._adapter = adapter
         self._read_only = read_only
+        self.mount("http://", adapter)
+        self.mount("https://", adapter)
+
+    def get_adapter(self, url: str) -> requests.adapters.BaseAdapter:
+        """Our adapter for every http(s) URL, whatever a library mounted on the session
+        (prometheus-api-client mounts its own, which honours any Retry-After)."""
+        if url.lower().startswith(("http://", "https://")):
+            return self._adapter
+        return super().get_adapter(url)
 
     def merge_environment_settings(
         self, url: str | bytes | None, proxies: Any, stream: Any, verify: Any, cert: Any
@@ -468,8 +683,9 @@ class ReadOnlySession(requests.Session):
 
     def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
         method = (request.method or "GET").upper()
-        if self._read_only and method not in SAFE_METHODS:
-            raise ReadOnlyViolation(self._backend, method, str(request.url))
+        url = str(request.url)
+        if self._read_only and not is_read(self._backend, method, path_under(self._endpoint_url, url)):
+            raise ReadOnlyViolation(self._backend, method, url)
         return super().send(request, **kwargs)
 
 
@@ -481,13 +697,13 @@ def build_requests_session(
     retry: RetryPolicy = DEFAULT_RETRY,
     environ: Mapping[str, str] | None = None,
     pool_size: int = 4,
-) -> tuple[ReadOnlySession, bool]:
-    """A requests session with the same auth/TLS/headers/retries as :class:`BackendHttp`.
+) -> tuple[PolicySession, bool]:
+    """A requests session with the same auth/TLS/headers/retries/deadline as :class:`BackendHttp`.
 
     Returns the session and whether credentials are set (for 401 diagnoses).
     """
     creds = resolve_credentials(endpoint.auth, environ)
-    session = ReadOnlySession(backend, read_only)
+    session = PolicySession(backend, endpoint, PolicyAdapter(backend, endpoint, retry, pool_size), read_only)
     session.headers.update({"User-Agent": USER_AGENT, **creds.headers})
     if creds.basic:
         session.auth = creds.basic
@@ -506,9 +722,4 @@ def build_requests_session(
             if tls.key_file
             else str(tls.cert_file.expanduser())
         )
-    adapter = requests.adapters.HTTPAdapter(
-        max_retries=retry.for_urllib3(), pool_connections=pool_size, pool_maxsize=pool_size
-    )
-    session.mount("http://", adapter)
-    session.mount("https://", adapter)
     return session, bool(creds.basic) or "Authorization" in creds.headers

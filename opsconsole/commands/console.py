@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 from opsconsole.config import ConfigError
+from opsconsole.shared_flags import add_shared
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -19,49 +20,57 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 
 def add_view_flags(parser: argparse.ArgumentParser) -> None:
-    """``--pack``, ``--var`` and ``--theme``, shared with ``snapshot``."""
-    parser.add_argument("--pack", metavar="NAME", help="query pack to show (default: the context's)")
-    parser.add_argument(
-        "--var", action="append", default=[], metavar="NAME=VALUE", help="override a pack variable"
-    )
-    parser.add_argument("--theme", metavar="NAME", help="dark, light, high-contrast, monochrome, or yours")
+    """``--pack``, ``--var`` and ``--theme``, shared with ``snapshot`` and ``wallboard``.
+
+    Shared flags: they mean the same before the command (see :mod:`opsconsole.shared_flags`).
+    """
+    add_shared(parser, "pack", "var", "theme")
 
 
-def run(args: argparse.Namespace) -> int:
-    """Open the console on the context in force."""
+class NothingConfigured(ConfigError):
+    """No Prometheus and no Alertmanager: nothing to show."""
+
+
+def console_setup(args: argparse.Namespace) -> Any:
+    """The console's options for a parsed command line (what ``run`` opens), or ``ConfigError``."""
     from opsconsole.cli import resolve_from_args
     from opsconsole.commands.packs import parse_vars
     from opsconsole.config import save_setting
     from opsconsole.refresh.session import load_pack_set
-    from opsconsole.ui.launch import console_options, run_console
+    from opsconsole.ui.launch import console_options
+
+    context = resolve_from_args(args)
+    if not context.settings.prometheus and not context.settings.alertmanagers:
+        raise NothingConfigured(
+            "no backends configured. Give --prometheus URL / --alertmanager URL, set "
+            "OPSCONSOLE_PROMETHEUS_URL, add a context to the config file, or try `opsconsole demo`."
+        )
+    packs = load_pack_set(context)
+
+    def resolve(name: str) -> Any:
+        return resolve_from_args(replace_context(args, name))
+
+    def save_theme(name: str) -> None:
+        if context.config_path is not None:
+            save_setting(context.config_path, "theme", name)
+
+    return console_options(
+        context,
+        packs,
+        pack=args.pack,
+        variables=parse_vars(args.var),
+        theme=args.theme,
+        resolve=resolve,
+        save_theme=save_theme,
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Open the console on the context in force."""
+    from opsconsole.ui.launch import run_console
 
     try:
-        context = resolve_from_args(args)
-        if not context.settings.prometheus and not context.settings.alertmanagers:
-            print(
-                "opsconsole: no backends configured. Give --prometheus URL / --alertmanager URL, set "
-                "OPSCONSOLE_PROMETHEUS_URL, add a context to the config file, or try `opsconsole demo`.",
-                file=sys.stderr,
-            )
-            return 2
-        packs = load_pack_set(context)
-
-        def resolve(name: str) -> Any:
-            return resolve_from_args(replace_context(args, name))
-
-        def save_theme(name: str) -> None:
-            if context.config_path is not None:
-                save_setting(context.config_path, "theme", name)
-
-        options = console_options(
-            context,
-            packs,
-            pack=args.pack,
-            variables=parse_vars(args.var),
-            theme=args.theme,
-            resolve=resolve,
-            save_theme=save_theme,
-        )
+        options = console_setup(args)
     except ConfigError as exc:
         print(f"opsconsole: {exc}", file=sys.stderr)
         return 2

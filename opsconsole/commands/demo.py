@@ -8,6 +8,7 @@ import sys
 from typing import Any
 
 from opsconsole.demo.scenarios import SCENARIOS
+from opsconsole.shared_flags import add_shared
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -26,15 +27,9 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         choices=sorted(SCENARIOS),
         help="scripted incident to play (default npa-degradation)",
     )
-    parser.add_argument(
-        "--pack",
-        default="progressive-framework",
-        metavar="NAME",
-        help="built-in pack to show (default progressive-framework; freeagentics too)",
-    )
     parser.add_argument("--serve-only", action="store_true", help="only serve the four APIs and print URLs")
     parser.add_argument("--port", type=int, default=0, help="first port for --serve-only (default: any free)")
-    parser.add_argument("--theme", metavar="NAME", help="dark, light, high-contrast, monochrome, or yours")
+    add_shared(parser, "theme", "read_only", "pack", "var")
     parser.set_defaults(func=run)
 
 
@@ -64,10 +59,26 @@ async def _serve_forever(args: argparse.Namespace) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Start the simulated stack and the console on it (or only serve with ``--serve-only``)."""
+    from opsconsole.config import ConfigError, env_read_only
+
     if args.speed <= 0:
         print("opsconsole demo: --speed must be positive", file=sys.stderr)
         return 2
     if args.serve_only:
+        console_only = (
+            ("--theme", args.theme),
+            ("--read-only", args.read_only),
+            ("--pack", args.pack),
+            ("--var", args.var),
+        )
+        unused = [flag for flag, given in console_only if given]
+        if unused:
+            print(
+                f"opsconsole demo: {', '.join(unused)} apply to the console, and --serve-only opens none; "
+                "give them to the console you point at the printed URLs",
+                file=sys.stderr,
+            )
+            return 2
         try:
             asyncio.run(_serve_forever(args))
         except KeyboardInterrupt:
@@ -76,8 +87,20 @@ def run(args: argparse.Namespace) -> int:
             print(f"opsconsole demo: cannot listen: {exc}", file=sys.stderr)
             return 1
         return 0
+    from opsconsole.commands.packs import parse_vars
     from opsconsole.ui.launch import run_demo_console
 
+    try:
+        read_only = args.read_only or env_read_only()
+    except ConfigError as exc:
+        print(f"opsconsole demo: {exc}", file=sys.stderr)
+        return 2
     return run_demo_console(
-        seed=args.seed, scenario=args.scenario, speed=args.speed, theme=args.theme, pack=args.pack
+        seed=args.seed,
+        scenario=args.scenario,
+        speed=args.speed,
+        theme=args.theme,
+        read_only=read_only,
+        pack=args.pack,
+        variables=parse_vars(args.var or []),
     )

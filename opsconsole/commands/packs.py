@@ -7,10 +7,11 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from opsconsole.config import ConfigError, load_config
+from opsconsole.config import ConfigError, Overrides, load_config, resolve_context
 from opsconsole.packs.loader import PackSet, load_packs
 from opsconsole.packs.render import render_pack
 from opsconsole.packs.search_path import pack_dirs
+from opsconsole.shared_flags import add_shared
 
 if TYPE_CHECKING:
     from opsconsole.refresh.pack_doctor import DoctorReport
@@ -32,7 +33,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     parser = subparsers.add_parser("packs", help="list, show, validate and render query packs")
     sub = parser.add_subparsers(dest="packs_command", metavar="ACTION", required=True)
     shared = argparse.ArgumentParser(add_help=False)
-    shared.add_argument("--config", type=Path, metavar="PATH", help="config file (for packs_dir)")
+    add_shared(shared, "config")  # for packs_dir; the same --config as every command's
     shared.add_argument(
         "--pack", type=Path, action="append", default=[], metavar="PATH", help="extra pack file"
     )
@@ -50,10 +51,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         "render", parents=[shared], help="print every query of a pack, variables expanded"
     )
     render.add_argument("name")
-    render.add_argument(
-        "--var", action="append", default=[], metavar="NAME=VALUE", help="override a variable"
-    )
-    render.add_argument("--context", metavar="NAME", help="apply this context's variables (before --var)")
+    add_shared(render, "context", "var")  # the context's variables apply first, then --var
     render.set_defaults(func=run_render)
     doctor = sub.add_parser(
         "doctor",
@@ -133,14 +131,10 @@ def run_validate(args: argparse.Namespace) -> int:
 
 def run_render(args: argparse.Namespace) -> int:
     """Print every expanded query with its id."""
-    config, _ = load_config(args.config)
-    overrides: dict[str, str] = {}
-    if args.context:
-        if args.context not in config.contexts:
-            raise ConfigError(
-                f"unknown context {args.context!r} (known: {', '.join(sorted(config.contexts)) or 'none'})"
-            )
-        overrides.update(config.contexts[args.context].variables)
+    config, path = load_config(args.config)
+    # The context in force, as for every command (--context > OPSCONSOLE_CONTEXT > current_context).
+    context = resolve_context(config, Overrides(context=args.context), config_path=path)
+    overrides: dict[str, str] = dict(context.settings.variables)
     overrides.update(parse_vars(args.var))
     result = _load(args, overrides=overrides)
     loaded = result.packs.get(args.name)

@@ -7,9 +7,11 @@ import asyncio
 import json
 import sys
 from collections.abc import Awaitable, Callable
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, TextIO
 
 from opsconsole.config import ConfigError, ResolvedContext
+from opsconsole.core.silence_blast_radius import BlastRadius
 from opsconsole.core.silence_draft import (
     SilenceDraft,
     SilenceInvalid,
@@ -18,8 +20,20 @@ from opsconsole.core.silence_draft import (
     parse_draft_matchers,
     parse_silence_duration,
 )
+from opsconsole.core.silence_extension import plan_extension
 from opsconsole.core.untrusted_text import sanitize
 from opsconsole.core.value_format import format_duration
+from opsconsole.mutations.alert_scope import AlertScope, scope_for_pack
+
+
+class _MovedToByOrUntil(argparse.Action):
+    """``silence extend --duration``: once "new end = now + duration", which could shorten a silence."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: Any, **__: Any) -> None:
+        parser.error(
+            "--duration is ambiguous for extend (from now, or from the current end?): use --by 1h to add "
+            "to the current end, or --until 16:00 (UTC) / --until 2026-11-22T16:00Z to set a later end"
+        )
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -27,12 +41,21 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     silence = subparsers.add_parser("silence", help="create, list, extend and expire Alertmanager silences")
     sub = silence.add_subparsers(dest="silence_command", metavar="ACTION", required=True)
 
-    add = sub.add_parser("add", parents=[common], help="create a silence")
+    add = sub.add_parser(
+        "add",
+        parents=[common],
+        help="create a silence",
+        description="Counts what it would mute among every alert of the cluster first; muting every "
+        "alert, a heartbeat (Watchdog, DeadMansSwitch, the pack's heartbeat_alerts) or more than "
+        "silence_blast_radius of them needs the count typed at a terminal, or --force.",
+    )
     add.add_argument("matchers", help='amtool syntax, e.g. \'alertname="AgentDown", agent_id=~"npa-.*"\'')
     add.add_argument("--duration", default="1h", help="15m, 1h, 4h, 1d or e.g. 90m (default 1h)")
     add.add_argument("--comment", required=True, help="why (required)")
     add.add_argument("--author", help="default: config author, else $USER@host")
-    add.add_argument("--dry-run", action="store_true", help="print the request and the alerts it would mute")
+    add.add_argument(
+        "--dry-run", action="store_true", help="print the request and what it would mute; send nothing"
+    )
     add.set_defaults(func=run_add)
 
     listing = sub.add_parser("list", parents=[common], help="list silences")
@@ -43,11 +66,30 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     expire.add_argument("silence_id")
     expire.set_defaults(func=run_expire)
 
-    extend = sub.add_parser("extend", parents=[common], help="push a silence's end later")
+    extend = sub.add_parser(
+        "extend",
+        parents=[common],
+        help="push a silence's end later (never earlier)",
+        description="--by adds to the current end; --until sets a later end. An end that is not later "
+        "than the current one is refused. A silence that has ended is recreated from now only with "
+        "--recreate (or --force).",
+    )
     extend.add_argument("silence_id")
-    extend.add_argument("--duration", default="1h", help="new end = now + this (default 1h)")
+    how = extend.add_mutually_exclusive_group()
+    how.add_argument("--by", metavar="DURATION", help="add this to the current end (default 1h)")
+    how.add_argument("--until", metavar="TIME", help="new end: HH:MM (UTC) or e.g. 2026-11-22T16:00Z")
+    extend.add_argument(
+        "--recreate", action="store_true", help="if it has ended, create it again from now (a new id)"
+    )
+    extend.add_argument("--duration", action=_MovedToByOrUntil, nargs=0, help=argparse.SUPPRESS)
     extend.set_defaults(func=run_extend)
 
+    for parser in (add, extend):
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="send even when it mutes every alert, a heartbeat or more than silence_blast_radius",
+        )
     for parser in (add, listing, expire, extend):
         parser.add_argument("--json", action="store_true", help="machine-readable output")
 
@@ -56,8 +98,82 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     ack.add_argument("--duration", help="default: the config's ack_duration (15m)")
     ack.add_argument("--comment", default="", help="optional note after the ACK line")
     ack.add_argument("--author", help="default: config author, else $USER@host")
+    ack.add_argument(
+        "--force", action="store_true", help="send even when the alert is a heartbeat (or mutes too much)"
+    )
     ack.add_argument("--json", action="store_true", help="machine-readable output")
     ack.set_defaults(func=run_ack)
+
+
+class BlastRadiusRefused(Exception):
+    """Nothing was sent: the silence mutes too much and nobody confirmed it."""
+
+
+def _scope(context: ResolvedContext) -> AlertScope:
+    """The context's pack, for "in this view" and its heartbeat alerts; without one, the defaults."""
+    from opsconsole.refresh.session import choose_pack, load_pack_set
+
+    try:
+        packs = load_pack_set(context)
+        loaded = packs.packs[choose_pack(context, packs)]
+    except (ConfigError, KeyError) as exc:
+        print(f"opsconsole: note: counting without a pack ({exc})", file=sys.stderr)
+        return AlertScope()
+    return scope_for_pack(loaded.pack, context.settings.variables)
+
+
+async def _blast_radius(context: ResolvedContext, service: Any, draft: SilenceDraft) -> BlastRadius:
+    from opsconsole.core.silence_blast_radius import ClusterAlert, blast_radius
+
+    scope = _scope(context)
+    alerts = [ClusterAlert(a.fingerprint, a.labels) for a in await service.alerts()]
+    return blast_radius(
+        draft,
+        alerts,
+        in_view=scope.in_view(alerts),
+        heartbeats=scope.heartbeats,
+        limit=context.config.silence_blast_radius,
+        entity_labels=scope.entity_labels,
+    )
+
+
+def _radius_text(radius: BlastRadius) -> str:
+    lines = [
+        f"would mute {radius.count} of {radius.total} alerts: {radius.names() or 'none'}",
+        radius.summary(),
+    ]
+    if radius.needs_confirmation:
+        lines += [f"needs confirmation: {reason}" for reason in radius.reasons()]
+    return "\n".join(lines)
+
+
+def confirm_blast_radius(
+    radius: BlastRadius, *, force: bool, stdin: TextIO | None = None, stderr: TextIO | None = None
+) -> None:
+    """Return when sending is confirmed; :class:`BlastRadiusRefused` when it is not.
+
+    ``--force`` confirms. At a terminal, typing the number of alerts it mutes confirms. With no
+    terminal (a script, a pipe) and no ``--force``, it is refused: nobody is there to ask.
+    """
+    if not radius.needs_confirmation:
+        return
+    stdin = sys.stdin if stdin is None else stdin
+    stderr = sys.stderr if stderr is None else stderr
+    why = "; ".join(radius.reasons())
+    if force:
+        print(f"opsconsole: --force: sending although {why}", file=stderr)
+        return
+    listing = f"It mutes {radius.count} of {radius.total} alerts: {radius.names()}."
+    if stdin.isatty():
+        print(f"opsconsole: careful: {why}.\n{listing}", file=stderr)
+        print(f"Type {radius.count} to send it, anything else cancels: ", end="", file=stderr, flush=True)
+        if stdin.readline().strip() == str(radius.count):
+            return
+        raise BlastRadiusRefused("not confirmed; nothing was sent")
+    raise BlastRadiusRefused(
+        f"refused, nothing was sent: {why}. {listing} Narrow the matchers, or pass --force to send it "
+        "anyway (at a terminal you would be asked to type the count)"
+    )
 
 
 def _service(context: ResolvedContext) -> Any:
@@ -99,6 +215,9 @@ def _run(args: argparse.Namespace, body: Callable[[ResolvedContext, Any], Awaita
     except SilenceInvalid as exc:
         print(f"opsconsole: silence refused before sending: {exc}", file=sys.stderr)
         return 2
+    except BlastRadiusRefused as exc:
+        print(f"opsconsole: {exc}", file=sys.stderr)
+        return 2
     except BackendError as exc:
         from opsconsole.mutations.silences import error_hint
 
@@ -124,14 +243,23 @@ def run_add(args: argparse.Namespace) -> int:
             args.comment,
         )
         draft.check()
+        if not args.dry_run:
+            service.check_writable(service.create_request(draft))
+        radius = await _blast_radius(context, service, draft)
         if args.dry_run:
-            alerts = await service.peers[0].alerts()
-            muted = [a for a in alerts if draft.matches(a.labels)]
-            names = sorted({a.labels.get("alertname", "?") for a in muted})
-            text = service.create_request(draft).describe()
-            text += f"\n\nwould mute {len(muted)} of {len(alerts)} alerts: {', '.join(names) or 'none'}"
-            _print(args, {"request": service.create_request(draft).body, "would_mute": len(muted)}, text)
+            request = service.create_request(draft)
+            data = {
+                "request": request.body,
+                "would_mute": radius.count,
+                "total": radius.total,
+                "in_view": radius.in_view,
+                "alerts": [a.describe(radius.entity_labels) for a in radius.muted],
+                "needs_confirmation": radius.needs_confirmation,
+                "reasons": radius.reasons(),
+            }
+            _print(args, data, f"{request.describe()}\n\n{_radius_text(radius)}")
             return 0
+        confirm_blast_radius(radius, force=args.force)
         silence_id = await service.create(draft)
         _print(args, {"silenceID": silence_id}, silence_id)
         return 0
@@ -175,16 +303,39 @@ def run_expire(args: argparse.Namespace) -> int:
 
 
 def run_extend(args: argparse.Namespace) -> int:
-    """``silence extend ID``."""
+    """``silence extend ID --by 1h | --until TIME``: a later end, never an earlier one."""
 
     async def body(context: ResolvedContext, service: Any) -> int:
-        current = next((s for s in await service.silences() if s.id == args.silence_id), None)
-        if current is None:
-            print(f"opsconsole: silence {args.silence_id} not found", file=sys.stderr)
-            return 1
-        draft = service.extended(current, service.clock() + parse_silence_duration(args.duration))
+        current = await service.silence(args.silence_id)
+        expired = current.status.state == "expired"
+        by = args.by if args.by or args.until else "1h"
+        plan = plan_extension(current.ends_at.timestamp(), expired, service.clock(), by=by, until=args.until)
+        if plan.recreate and not (args.recreate or args.force):
+            print(
+                f"opsconsole: not extended: {plan.describe()}; pass --recreate to do that",
+                file=sys.stderr,
+            )
+            return 2
+        draft = service.extended(current, plan.new_end)
+        service.check_writable(service.create_request(draft))
+        confirm_blast_radius(await _blast_radius(context, service, draft), force=args.force)
         silence_id = await service.create(draft)
-        _print(args, {"silenceID": silence_id, "previous": args.silence_id}, silence_id)
+        ends = datetime.fromtimestamp(plan.new_end, UTC).isoformat(timespec="seconds")
+        if silence_id == args.silence_id:
+            text = f"{silence_id} now ends {ends}"
+        elif plan.recreate:
+            text = f"{silence_id} recreates {args.silence_id}, until {ends}"
+        else:
+            # Alertmanager could not update it in place: it expired the old one and made this one.
+            text = f"{silence_id} replaces {args.silence_id} (Alertmanager made a new silence), until {ends}"
+        data = {
+            "silenceID": silence_id,
+            "previous": args.silence_id,
+            "endsAt": ends,
+            "replaced": silence_id != args.silence_id,
+            "recreated": plan.recreate,
+        }
+        _print(args, data, text)
         return 0
 
     return _run(args, body)
@@ -195,7 +346,7 @@ def run_ack(args: argparse.Namespace) -> int:
     from opsconsole.mutations.identity import origin
 
     async def body(context: ResolvedContext, service: Any) -> int:
-        alerts = await service.peers[0].alerts()
+        alerts = await service.alerts()
         alert = next((a for a in alerts if a.fingerprint == args.fingerprint), None)
         if alert is None:
             print(f"opsconsole: no active alert with fingerprint {args.fingerprint}", file=sys.stderr)
@@ -210,6 +361,10 @@ def run_ack(args: argparse.Namespace) -> int:
             who,
             ack_comment(who, origin(), args.comment),
         )
+        draft.check()
+        service.check_writable(service.create_request(draft))
+        # An ack is a silence: acking a heartbeat silences the heartbeat.
+        confirm_blast_radius(await _blast_radius(context, service, draft), force=args.force)
         silence_id = await service.create(draft)
         _print(args, {"silenceID": silence_id, "fingerprint": args.fingerprint}, silence_id)
         return 0

@@ -122,6 +122,7 @@ def as_text(board: Dashboard) -> str:
         if status.emptiness() and not status.error:
             out.append(f"  ⚠ {status.emptiness()}")
         out.extend(f"  ⚠ {note}" for note in status.notes)
+        out.extend(f"  △ {warning}" for warning in status.warnings)
 
     section("HEALTH", "health", len(board.health))
     for row in board.health:

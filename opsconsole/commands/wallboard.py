@@ -13,6 +13,8 @@ from opsconsole.packs.variables import parse_duration
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     """Add the ``wallboard`` command."""
+    from opsconsole.commands.console import add_view_flags
+
     parser = subparsers.add_parser(
         "wallboard",
         parents=[common],
@@ -24,9 +26,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--pages", default=",".join(PAGES), metavar="LIST", help=f"pages in order, from {', '.join(PAGES)}"
     )
-    parser.add_argument("--pack", metavar="NAME", help="query pack to show (default: the context's)")
-    parser.add_argument("--var", action="append", default=[], metavar="NAME=VALUE", help="pack variable")
-    parser.add_argument("--theme", metavar="NAME", help="theme (high-contrast suits walls)")
+    add_view_flags(parser)  # high-contrast suits walls
     parser.add_argument("--demo", action="store_true", help="on the built-in simulated stack")
     serve = parser.add_argument_group("serving to browsers (textual-serve)")
     serve.add_argument("--serve", action="store_true", help="serve the wallboard over HTTP instead")
@@ -82,6 +82,19 @@ def run(args: argparse.Namespace) -> int:
     except (ConfigError, ValueError) as exc:
         print(f"opsconsole wallboard: {exc}", file=sys.stderr)
         return 2
+    if args.demo:
+        unused = [
+            f"--{dest.replace('_', '-')}"
+            for dest in ("config", "context", "prometheus", "alertmanager", "loki", "jaeger", "pack", "var")
+            if getattr(args, dest, None)
+        ]
+        if unused:
+            print(
+                f"opsconsole wallboard: --demo shows the built-in simulated stack; {', '.join(unused)} "
+                "would not be used (drop --demo to show your context)",
+                file=sys.stderr,
+            )
+            return 2
     args.read_only = True  # whatever the context says
     if args.serve:
         if getattr(args, "kube", None) is not None:

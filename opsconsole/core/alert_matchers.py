@@ -36,8 +36,32 @@ class LabelMatcher:
         return bool(re.fullmatch(self.value, actual)) == (self.op == "=~")
 
     def __str__(self) -> str:
-        escaped = self.value.replace("\\", "\\\\").replace('"', '\\"')
+        escaped = self.value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
         return f'{self.name}{self.op}"{escaped}"'
+
+
+def unquote(quoted: str) -> str:
+    """The value between the double quotes, unescaped the way Alertmanager does it.
+
+    ``\\"``, ``\\\\`` and ``\\n`` are escapes; any other backslash is literal (so regexes such as
+    ``"5\\d\\d"`` keep theirs). Text is never re-decoded: ``café`` stays ``café``.
+    """
+    out: list[str] = []
+    chars = iter(quoted)
+    for char in chars:
+        if char != "\\":
+            out.append(char)
+            continue
+        following = next(chars, None)
+        if following is None:
+            out.append("\\")  # a backslash at the very end is literal
+        elif following == "n":
+            out.append("\n")
+        elif following in ('"', "\\"):
+            out.append(following)
+        else:
+            out.append("\\" + following)
+    return "".join(out)
 
 
 def parse_matchers(text: str) -> list[LabelMatcher]:
@@ -53,7 +77,7 @@ def parse_matchers(text: str) -> list[LabelMatcher]:
             near = body[position : position + 30]
             raise MatcherSyntaxError(f'bad matcher near {near!r}: expected name="value" with =, !=, =~ or !~')
         name, op, raw = match.groups()
-        value = raw[1:-1].encode("utf-8").decode("unicode_escape") if raw.startswith('"') else raw
+        value = unquote(raw[1:-1]) if raw.startswith('"') else raw
         if op in ("=~", "!~"):
             try:
                 re.compile(value)

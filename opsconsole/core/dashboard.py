@@ -2,6 +2,10 @@
 
 The refresh service builds these from backend answers; widgets only render them. ``snapshot`` prints
 the same objects, so the screen and the one-shot output cannot disagree.
+
+Every model is a :class:`~opsconsole.core.untrusted_text.SanitizedModel`: the strings in it (label
+values, annotations, log lines, error texts, names from packs) are made terminal-safe when it is
+built, so every renderer gets clean text whichever way the model was made.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Literal
 
 from opsconsole.core.slo import BurnRule, SloFigures
+from opsconsole.core.untrusted_text import SanitizedModel
 
 Level = Literal["ok", "warn", "crit", "none"]
 HealthState = Literal["down", "unhealthy", "degraded", "ok", "unknown"]
@@ -28,7 +33,7 @@ def severity_rank(severity: str) -> int:
 
 
 @dataclass(frozen=True)
-class Cell:
+class Cell(SanitizedModel):
     """One number on screen: its value, how it is shown, its threshold level and its query id."""
 
     value: float | None
@@ -38,7 +43,7 @@ class Cell:
 
 
 @dataclass(frozen=True)
-class HealthRow:
+class HealthRow(SanitizedModel):
     """One entity instance (an agent) in the health pane."""
 
     entity_type: str
@@ -72,7 +77,7 @@ class HealthRow:
 
 
 @dataclass(frozen=True)
-class RedRow:
+class RedRow(SanitizedModel):
     """One row of a RED group (e.g. one agent type, one route)."""
 
     group: str
@@ -99,7 +104,7 @@ class RedRow:
 
 
 @dataclass(frozen=True)
-class SaturationRow:
+class SaturationRow(SanitizedModel):
     """One shared resource (a connection pool, a cache's memory): its value against its thresholds."""
 
     name: str
@@ -114,8 +119,8 @@ class SaturationRow:
 
 
 @dataclass(frozen=True)
-class SilenceView:
-    """A silence as the panes show it; ``created_by`` and ``comment`` are sanitised untrusted text."""
+class SilenceView(SanitizedModel):
+    """A silence as the panes show it."""
 
     id: str
     state: Literal["active", "pending", "expired"]
@@ -137,7 +142,7 @@ class SilenceView:
 
 
 @dataclass(frozen=True)
-class AlertView:
+class AlertView(SanitizedModel):
     """An Alertmanager alert reduced to what the panes show."""
 
     fingerprint: str
@@ -164,7 +169,7 @@ class AlertView:
 
 
 @dataclass(frozen=True)
-class AlertGroupView:
+class AlertGroupView(SanitizedModel):
     """Alerts sharing the values of the ``group_by`` labels."""
 
     key: tuple[tuple[str, str], ...]
@@ -187,7 +192,7 @@ class AlertGroupView:
 
 
 @dataclass(frozen=True)
-class SloRow:
+class SloRow(SanitizedModel):
     """One SLO line: its objective and window and the figures computed by :mod:`opsconsole.core.slo`."""
 
     name: str
@@ -207,8 +212,8 @@ class SloRow:
 
 
 @dataclass(frozen=True)
-class LogRow:
-    """One log line, already parsed; ``message`` is untrusted text, sanitised when built."""
+class LogRow(SanitizedModel):
+    """One log line, already parsed."""
 
     ts_ns: int
     level: str
@@ -219,7 +224,7 @@ class LogRow:
 
 
 @dataclass(frozen=True)
-class PaneStatus:
+class PaneStatus(SanitizedModel):
     """Freshness of one pane: when it last succeeded and the error since then, if any.
 
     ``queries`` counts the pack queries behind the pane and ``empty`` names those that returned no
@@ -233,6 +238,7 @@ class PaneStatus:
     queries: int = 0
     empty: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()  # the backend's own warnings on a good answer (Loki's)
 
     def age(self, now: float) -> float | None:
         """Seconds since the last success."""
@@ -254,7 +260,7 @@ class PaneStatus:
 
 
 @dataclass(frozen=True)
-class BackendStatus:
+class BackendStatus(SanitizedModel):
     """Freshness of one backend for the header."""
 
     name: str
@@ -265,7 +271,7 @@ class BackendStatus:
 
 
 @dataclass
-class Dashboard:
+class Dashboard(SanitizedModel):
     """Everything on the main screen at one moment."""
 
     context: str
@@ -320,7 +326,7 @@ Points = list[tuple[float, float]]
 
 
 @dataclass(frozen=True)
-class BudgetHistory:
+class BudgetHistory(SanitizedModel):
     """Budget left across an SLO's window, for the chart on the SLO screen.
 
     ``kind`` is ``burndown`` (the current window's budget as it was spent, step by step; the last
@@ -335,7 +341,7 @@ class BudgetHistory:
 
 
 @dataclass
-class Detail:
+class Detail(SanitizedModel):
     """The drill-down of one agent or service: charts over the range, its alerts, logs and queries."""
 
     title: str
@@ -346,3 +352,4 @@ class Detail:
     alerts: list[AlertView] = field(default_factory=list)
     logs: list[LogRow] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    links: list[tuple[str, str]] = field(default_factory=list)  # the pack's (name, URL), filled in

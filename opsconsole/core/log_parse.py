@@ -1,7 +1,7 @@
 """A log line as the console shows it: JSON (the seeds' winston format) or logfmt, else plain text.
 
-Everything here is untrusted: every key and value goes through :func:`sanitize` before it can reach
-the screen, and nothing is ever interpreted as Rich markup.
+Everything here is untrusted: the :class:`LogRow` made from it cleans every key and value (see
+:mod:`opsconsole.core.untrusted_text`), and nothing is ever interpreted as Rich markup.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ import re
 from collections.abc import Mapping
 
 from opsconsole.core.dashboard import LogRow
-from opsconsole.core.untrusted_text import sanitize
 
 # key=value, key="quoted value with \" escapes", or a bare key; keys as logfmt allows them.
 _LOGFMT_PAIR = re.compile(r'([A-Za-z_][\w.\-]*)(?:=("(?:[^"\\]|\\.)*"|[^\s]*))?')
@@ -98,11 +97,9 @@ def log_row(
     level = fields.get(level_field) or fields.get("level") or fields.get("lvl") or ""
     return LogRow(
         ts_ns=ts_ns,
-        level=sanitize(normalize_level(level)),
-        entity=sanitize(fields.get(entity_field, "") if entity_field else ""),
-        message=sanitize(message).replace("\t", "  "),  # a tab would jump the terminal's cursor
-        trace_id=sanitize(
-            fields.get(trace_id_field, "") or fields.get("traceID", "") or fields.get("trace_id", "")
-        ),
-        fields={sanitize(k): sanitize(v) for k, v in fields.items()},
+        level=normalize_level(level),
+        entity=fields.get(entity_field, "") if entity_field else "",
+        message=message.replace("\t", "  "),  # a tab would jump the terminal's cursor
+        trace_id=fields.get(trace_id_field, "") or fields.get("traceID", "") or fields.get("trace_id", ""),
+        fields=fields,
     )

@@ -24,14 +24,15 @@ def canonical(text: str) -> str | None:
         return None
 
 
-def _walk(node: Any) -> Iterator[Any]:
+def walk(node: Any) -> Iterator[Any]:
+    """Every node of a parsed expression, depth first, the node itself first."""
     yield node
     for name in _CHILDREN:
         child = getattr(node, name, None)
         if child is not None and not isinstance(child, str | int | float):
-            yield from _walk(child)
+            yield from walk(child)
     for arg in getattr(node, "args", None) or ():
-        yield from _walk(arg)
+        yield from walk(arg)
 
 
 def vector_selectors(text: str) -> list[str]:
@@ -41,7 +42,7 @@ def vector_selectors(text: str) -> list[str]:
     except (ValueError, TypeError):
         return []
     found = []
-    for node in _walk(tree):
+    for node in walk(tree):
         if type(node).__name__ == "VectorSelector":
             # Offsets and @ modifiers are dropped: callers ask about the series, not a shifted view.
             shown = f"{node.name or ''}{node.matchers}".strip()
@@ -108,7 +109,7 @@ def selector_parts(text: str) -> list[SelectorParts]:
     except (ValueError, TypeError):
         return []
     found: list[SelectorParts] = []
-    for node in _walk(tree):
+    for node in walk(tree):
         kind = type(node).__name__
         if kind not in ("VectorSelector", "MatrixSelector"):
             continue

@@ -8,8 +8,8 @@ request is made.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from opsconsole.core.alert_matchers import LabelMatcher, MatcherSyntaxError, parse_matchers
 from opsconsole.packs.variables import parse_duration
@@ -64,43 +64,6 @@ class SilenceDraft:
     def matchers_text(self) -> str:
         """The matchers in amtool syntax."""
         return ", ".join(str(m) for m in self.matchers)
-
-
-@dataclass(frozen=True)
-class Preview:
-    """Which active alerts a draft would mute."""
-
-    fingerprints: tuple[str, ...]
-    groups: int
-    total_active: int
-
-    @property
-    def everything(self) -> bool:
-        """True when it would mute every active alert (and there is more than one)."""
-        return self.total_active > 1 and len(self.fingerprints) == self.total_active
-
-    def summary(self) -> str:
-        """``matches 3 alerts in 2 groups``."""
-        n = len(self.fingerprints)
-        noun = "alert" if n == 1 else "alerts"
-        groups = "group" if self.groups == 1 else "groups"
-        return f"matches {n} {noun} in {self.groups} {groups}"
-
-
-@dataclass(frozen=True)
-class PreviewAlert:
-    """The parts of an alert a preview needs."""
-
-    fingerprint: str
-    labels: Mapping[str, str]
-    group: tuple[tuple[str, str], ...] = field(default=())
-
-
-def preview(draft: SilenceDraft, alerts: Iterable[PreviewAlert]) -> Preview:
-    """The alerts ``draft`` would mute, and in how many groups."""
-    alerts = list(alerts)
-    hit = [a for a in alerts if draft.matches(a.labels)]
-    return Preview(tuple(a.fingerprint for a in hit), len({a.group for a in hit}), len(alerts))
 
 
 def matchers_for_alert(

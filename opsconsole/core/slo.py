@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from opsconsole.core.untrusted_text import SanitizedModel
 from opsconsole.core.value_format import format_duration
 
 BURN_WINDOWS = ("5m", "30m", "1h", "2h", "6h", "1d", "3d")
@@ -26,7 +27,7 @@ STATUS_RANK: dict[Status, int] = {"exhausted": 0, "page": 1, "ticket": 2, "ok": 
 
 
 @dataclass(frozen=True)
-class BurnRule:
+class BurnRule(SanitizedModel):
     """Both windows must burn faster than ``factor`` for the rule to fire."""
 
     long: str
@@ -65,7 +66,7 @@ def burn_rate(error_ratio: float | None, objective: float) -> float | None:
 
 
 @dataclass(frozen=True)
-class SloFigures:
+class SloFigures(SanitizedModel):
     """Everything the SLO pane and screen show for one SLO."""
 
     objective: float

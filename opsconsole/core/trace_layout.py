@@ -1,28 +1,20 @@
 """A trace as a waterfall: span tree order, depth, collapse, and the critical path.
 
 Works on anything span-shaped (the Jaeger client's ``Span`` model in practice), so this module
-stays free of I/O layers. Every walk is iterative: a 5,000-span chain must not hit Python's
-recursion limit.
+stays free of I/O layers. The tree comes from :func:`~opsconsole.core.span_forest.plan_forest`,
+which keeps every span of a broken trace (orphans, cycles, duplicate ids, missing start times)
+and says what it repaired. Every walk is iterative and visits each span once: a 10,000-span
+chain must neither hit Python's recursion limit nor loop.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import Protocol
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 
+from opsconsole.core.span_forest import SpanForest, SpanLike, SpanMark, plan_forest
 
-class SpanLike(Protocol):
-    """What the layout needs of a span."""
-
-    @property
-    def span_id(self) -> str: ...
-    @property
-    def parent_id(self) -> str | None: ...
-    @property
-    def start_us(self) -> int: ...
-    @property
-    def duration_us(self) -> int: ...
+__all__ = ["SpanLike", "Waterfall", "WaterfallRow", "build_waterfall"]
 
 
 @dataclass(frozen=True)
@@ -42,7 +34,11 @@ class Waterfall:
     rows: tuple[WaterfallRow, ...]
     start_us: int
     duration_us: int
-    parent_of: tuple[int | None, ...]  # input index -> parent's input index
+    parent_of: tuple[int | None, ...]  # input index -> parent's input index (no cycles)
+    starts: tuple[int, ...] = ()  # input index -> start time as laid out (repaired)
+    root: int | None = None  # the span the trace is named after
+    marks: Mapping[int, tuple[SpanMark, ...]] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
 
     def visible(self, collapsed: Iterable[int] = ()) -> list[WaterfallRow]:
         """Rows not hidden under a collapsed span (the collapsed span itself stays)."""
@@ -59,71 +55,64 @@ class Waterfall:
                 skip_depth = row.depth
         return out
 
+    def ancestors(self, index: int) -> list[int]:
+        """Parents of ``index`` up to its root, nearest first (at most one per span)."""
+        out: list[int] = []
+        parent = self.parent_of[index]
+        while parent is not None and len(out) < len(self.parent_of):
+            out.append(parent)
+            parent = self.parent_of[parent]
+        return out
 
-def _end(span: SpanLike) -> int:
-    return span.start_us + span.duration_us
 
+def build_waterfall(spans: Sequence[SpanLike], forest: SpanForest | None = None) -> Waterfall:
+    """Tree order, depths and the critical path of ``spans`` (``forest``: already planned).
 
-def build_waterfall(spans: Sequence[SpanLike]) -> Waterfall:
-    """Tree order, depths and the critical path of ``spans``.
-
-    Spans whose parent is not in the trace are roots. The critical path follows Jaeger's rule: from
-    a span's end, repeatedly take the child that finishes last before the cursor, walk it, and move
-    the cursor to that child's start; the time in between is the parent's own.
+    Spans whose parent is not in the trace are roots. The critical path follows Jaeger's rule from
+    the trace's root: from a span's end, repeatedly take the child that finishes last before the
+    cursor, walk it, and move the cursor to that child's start; the time in between is the
+    parent's own.
     """
-    by_id = {s.span_id: i for i, s in enumerate(spans)}
-    parent_of: list[int | None] = []
-    for index, span in enumerate(spans):
-        parent = by_id.get(span.parent_id) if span.parent_id else None
-        parent_of.append(parent if parent != index else None)
-    children: list[list[int]] = [[] for _ in spans]
-    roots: list[int] = []
-    for index, parent in enumerate(parent_of):
-        (children[parent] if parent is not None else roots).append(index)
-    for kids in children:
-        kids.sort(key=lambda i: (spans[i].start_us, i))
-    roots.sort(key=lambda i: (spans[i].start_us, i))
-
-    critical = _critical_path(spans, children, roots)
+    forest = forest if forest is not None else plan_forest(spans)
+    children = forest.children
+    critical = _critical_path(forest)
     rows: list[WaterfallRow] = []
-    seen: set[int] = set()
-    stack = [(root, 0) for root in reversed(roots)]
+    stack = [(root, 0) for root in reversed(forest.roots)]
     while stack:
         index, depth = stack.pop()
-        if index in seen:
-            continue
-        seen.add(index)
         rows.append(WaterfallRow(index, depth, bool(children[index]), index in critical))
         stack.extend((child, depth + 1) for child in reversed(children[index]))
-    # Spans caught in a parent cycle (bad data) have no root above them: show them at the top level.
-    for index in range(len(spans)):
-        if index not in seen:
-            seen.add(index)
-            rows.append(WaterfallRow(index, 0, bool(children[index]), index in critical))
-    start = min((s.start_us for s in spans), default=0)
-    end = max((_end(s) for s in spans), default=0)
-    return Waterfall(tuple(rows), start, end - start, tuple(parent_of))
+    return Waterfall(
+        rows=tuple(rows),
+        start_us=forest.start_us,
+        duration_us=forest.duration_us,
+        parent_of=forest.parent_of,
+        starts=forest.starts,
+        root=forest.root,
+        marks=forest.marks,
+        warnings=forest.warnings,
+    )
 
 
-def _critical_path(spans: Sequence[SpanLike], children: list[list[int]], roots: list[int]) -> set[int]:
+def _critical_path(forest: SpanForest) -> set[int]:
     on_path: set[int] = set()
-    if not roots:
+    if forest.root is None:
         return on_path
-    first = max(roots, key=lambda i: (_end(spans[i]), -i))
-    work = [(first, _end(spans[first]))]
+    starts, ends = forest.starts, forest.ends
+    work = [(forest.root, ends[forest.root])]
     while work:
         index, cursor = work.pop()
         if index in on_path:
             continue
         on_path.add(index)
-        span_start = spans[index].start_us
+        span_start = starts[index]
         # Latest-ending first: the first child starting before the cursor finishes last of those
         # left, and as the cursor only moves back, a child skipped once never qualifies later.
-        for child in sorted(children[index], key=lambda c: (-_end(spans[c]), c)):
-            if spans[child].start_us >= cursor:
+        for child in sorted(forest.children[index], key=lambda c: (-ends[c], c)):
+            if starts[child] >= cursor:
                 continue
-            work.append((child, min(_end(spans[child]), cursor)))
-            cursor = spans[child].start_us
+            work.append((child, min(ends[child], cursor)))
+            cursor = starts[child]
             if cursor <= span_start:
                 break
     return on_path

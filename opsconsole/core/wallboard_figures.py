@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from opsconsole.core.backend_labels import backend_labels
 from opsconsole.core.dashboard import AlertView, Dashboard
 from opsconsole.core.value_format import format_duration
 
@@ -24,9 +25,8 @@ def firing(board: Dashboard) -> list[AlertView]:
 def stale_backends(board: Dashboard, now: float, limit_seconds: float, started: float) -> list[str]:
     """Backends that have not answered for ``limit_seconds`` (``name for 1m05s``)."""
     out = []
-    for backend in board.backends:
+    for backend, name in zip(board.backends, backend_labels(board.backends, long=True), strict=True):
         since = backend.last_success if backend.last_success is not None else started
         if now - since >= limit_seconds:
-            name = backend.kind if backend.kind != "alertmanager" else "alertmanager"
             out.append(f"{name} for {format_duration(now - since)}")
     return out

@@ -292,7 +292,26 @@ FA_RULES: tuple[AlertRule, ...] = (
     ),
 )
 
-RULES: tuple[AlertRule, ...] = PF_RULES + FA_RULES
+# Not the seeds': the heartbeat every kube-prometheus install adds (its general.rules), so the meta
+# pack and the heartbeat confirmations have the alert they exist for. It runs on the Prometheus of
+# 000, so it carries that server's external labels.
+STACK_RULES: tuple[AlertRule, ...] = (
+    AlertRule(
+        "general.rules",
+        "Watchdog",
+        "vector(1)",
+        0.0,
+        {"severity": "none"},
+        {
+            "summary": "Always firing, so a silent pager means a broken alerting pipeline",
+            "description": "Alertmanager receives this alert all the time while alerting works.",
+        },
+        dict(PF_EXTERNAL_LABELS),
+    ),
+)
+
+SEED_RULES: tuple[AlertRule, ...] = PF_RULES + FA_RULES
+RULES: tuple[AlertRule, ...] = SEED_RULES + STACK_RULES
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,8 @@ from opsconsole.demo.silences import SilenceRejected, SilenceStore, rfc3339
 
 GROUP_BY = ("alertname", "severity", "service")
 RESOLVE_AFTER = 240.0
-VERSION = "0.28.1-opsconsole-demo"
+# The release whose API the simulator follows (alert status with mutedBy, silence update rules).
+VERSION = "0.35.0-opsconsole-demo"
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 PF_CRITICAL_BY_SERVICE = {
     "database": "database-critical",

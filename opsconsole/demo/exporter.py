@@ -31,10 +31,15 @@ def exposition(world: World, at: float) -> str:
     """Every series' value at ``at`` in the Prometheus text format (no sample for absent series)."""
     lines = []
     stamp_ms = round(at * 1000)
+    histogram = ""
     for series in world.series():
         value = series.value(at)
         if value is None:
             continue
+        if series.name.endswith("_bucket") and series.name[: -len("_bucket")] != histogram:
+            # As the seeds' services type them: Prometheus 3 rewrites a histogram's le (1 -> 1.0).
+            histogram = series.name[: -len("_bucket")]
+            lines.append(f"# TYPE {histogram} histogram")
         labels = ",".join(f'{k}="{_escape(v)}"' for k, v in series.labels)
         lines.append(f"{series.name}{{{labels}}} {_number(value)} {stamp_ms}")
     return "\n".join(lines) + "\n"

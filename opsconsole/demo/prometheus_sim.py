@@ -13,11 +13,14 @@ from aiohttp import web
 from opsconsole.demo.alert_rules import RuleEvaluator
 from opsconsole.demo.http_common import build_info, request_params
 from opsconsole.demo.promql.engine import Engine, parse
+from opsconsole.demo.promql.stored_labels import as_stored
 from opsconsole.demo.promql.values import PromqlError, RangeSeries, Sample, Scalar, String, Value
+from opsconsole.demo.standard_exporters import HONOR_LABELS, StandardExporters
 from opsconsole.demo.world import SCRAPE_INTERVAL, Series, World
-from opsconsole.packs.variables import parse_duration
+from opsconsole.packs.variables import format_duration, parse_duration
 
-VERSION = "2.53.0-opsconsole-demo"
+# The release whose behaviour the simulator follows (left-open ranges, le in float form).
+VERSION = "3.16.0-opsconsole-demo"
 
 
 def format_value(value: float) -> str:
@@ -111,19 +114,64 @@ class SimulatedPrometheus:
     """The engine, the rules and the series list the API serves."""
 
     def __init__(
-        self, world: World, clock: Callable[[], float], scrape_interval: float = SCRAPE_INTERVAL
+        self,
+        world: World,
+        clock: Callable[[], float],
+        scrape_interval: float = SCRAPE_INTERVAL,
+        exporters: StandardExporters | None = None,
     ) -> None:
         self.world = world
         self.clock = clock
         self._alerts_series: list[Series] = []
+        self._world_source: list[Series] | None = None
+        self._world_stored: list[Series] = []
+        self._all_world: list[Series] | None = None
+        self._all: list[Any] = []
         self.scrape_interval = scrape_interval
+        self.exporters = exporters or StandardExporters(world)
         self.engine = Engine(self.all_series, scrape_interval)
-        self.rules = RuleEvaluator(world, Engine(world.series, SCRAPE_INTERVAL))
+        # Exporters expose le="1" as much as the world does; Prometheus 3 stores them all in float form.
+        self._exporter_series: list[Any] = [as_stored(s) for s in self.exporters.series()]
+        self.rules = RuleEvaluator(world, Engine(self.world_series, SCRAPE_INTERVAL))
         self._alerts_series = self.rules.alerts_series()
 
-    def all_series(self) -> list[Series]:
-        """World series plus ``ALERTS``."""
-        return [*self.world.series(), *self._alerts_series]
+    def world_series(self) -> list[Series]:
+        """The world's series as Prometheus 3 would have stored them from a scrape (``le`` as floats)."""
+        source = self.world.series()
+        if source is not self._world_source:
+            self._world_source, self._world_stored = source, [as_stored(s) for s in source]
+        return self._world_stored
+
+    def all_series(self) -> list[Any]:
+        """World series, the standard exporters' series and ``ALERTS``: the same list object until the
+        world's series change (the engine indexes series by name once per list)."""
+        world = self.world_series()
+        if world is not self._all_world:
+            self._all_world = world
+            self._all = [*world, *self._exporter_series, *self._alerts_series]
+        return self._all
+
+    def config_yaml(self) -> str:
+        """The config ``/api/v1/status/config`` serves: every scrape job with its interval, the way
+        Prometheus prints its loaded config (defaults filled in)."""
+        interval = format_duration(self.scrape_interval)
+        lines = [
+            "global:",
+            f"  scrape_interval: {interval}",
+            "  scrape_timeout: 10s",
+            f"  evaluation_interval: {interval}",
+            "scrape_configs:",
+        ]
+        for job, own in sorted(self.exporters.jobs().items()):
+            lines += [
+                f"- job_name: {job}",
+                f"  honor_labels: {'true' if job in HONOR_LABELS else 'false'}",
+                f"  scrape_interval: {format_duration(own) if own else interval}",
+                "  scrape_timeout: 10s",
+                "  metrics_path: /metrics",
+                "  scheme: http",
+            ]
+        return "\n".join(lines) + "\n"
 
 
 def prometheus_app(sim: SimulatedPrometheus) -> web.Application:
@@ -219,6 +267,10 @@ def prometheus_app(sim: SimulatedPrometheus) -> web.Application:
             return _error(exc)
         return web.json_response({"status": "success", "data": [s.label_dict for s in found]})
 
+    @routes.get("/api/v1/status/config")
+    async def status_config(_: web.Request) -> web.Response:
+        return web.json_response({"status": "success", "data": {"yaml": sim.config_yaml()}})
+
     @routes.get("/api/v1/status/buildinfo")
     async def buildinfo(_: web.Request) -> web.Response:
         return web.json_response(
@@ -312,6 +364,21 @@ def prometheus_app(sim: SimulatedPrometheus) -> web.Application:
                     "lastScrape": datetime.fromtimestamp(now).astimezone().isoformat(),
                     "lastScrapeDuration": 0.004,
                     "scrapeInterval": inst.target.job.scrape_interval,
+                }
+            )
+        for series in sim.exporters.targets():
+            target = dict(series.labels)
+            own = series.scrape_interval or sim.scrape_interval
+            active.append(
+                {
+                    "labels": target,
+                    "scrapePool": target.get("job", ""),
+                    "scrapeUrl": f"http://{target.get('instance', '')}/metrics",
+                    "health": "up",
+                    "lastError": "",
+                    "lastScrape": datetime.fromtimestamp(now).astimezone().isoformat(),
+                    "lastScrapeDuration": 0.004,
+                    "scrapeInterval": format_duration(own),
                 }
             )
         return web.json_response(

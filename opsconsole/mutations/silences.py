@@ -1,27 +1,43 @@
 """The one path every change to Alertmanager takes: check, describe, send, record.
 
 Read-only contexts are refused here, before a request exists (the transport refuses too, as a second
-wall). An HA cluster gossips silences, so a change goes to the first peer that answers; a peer that
-cannot be reached is skipped, while an answer from Alertmanager (a 400, say) is final and shown as is.
+wall). Every call, read or write, goes through one cluster's peers with the same failover
+(:class:`~opsconsole.backends.alertmanager_peers.AlertmanagerPeers`): a change goes to the first peer
+that answers, a peer that cannot be reached is skipped, and an answer from Alertmanager (a 400, say)
+is final and shown as is. When a peer took a create but its answer was lost (a timeout), the next
+peer is first searched for that very silence, so a failover does not create it twice.
+
+Before a silence or an ack is sent, :meth:`SilenceService.blast_radius` counts what it would mute
+among every alert of the cluster (see :mod:`opsconsole.core.silence_blast_radius`).
 """
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import platformdirs
 
-from opsconsole.backends.alertmanager import AlertmanagerClient, silence_body
-from opsconsole.backends.alertmanager_models import Matcher, Silence
+from opsconsole.backends.alertmanager import AlertmanagerClient, peer_label, silence_body
+from opsconsole.backends.alertmanager_models import Alert, Matcher, Silence
+from opsconsole.backends.alertmanager_peers import MAYBE_DONE, AlertmanagerPeers
 from opsconsole.backends.errors import BackendError, FailureKind, ReadOnlyViolation
 from opsconsole.core.alert_matchers import LabelMatcher
+from opsconsole.core.silence_blast_radius import (
+    DEFAULT_BLAST_RADIUS,
+    DEFAULT_HEARTBEATS,
+    BlastRadius,
+    ClusterAlert,
+    blast_radius,
+)
 from opsconsole.core.silence_draft import SilenceDraft
+
+T = TypeVar("T")
 
 
 def default_journal_path() -> Path:
@@ -140,14 +156,13 @@ class SilenceService:
 
     # -- sending ------------------------------------------------------------------------------
 
-    def _guard(self, mutation: Mutation) -> None:
+    def check_writable(self, mutation: Mutation) -> None:
+        """Refuse (and journal the refusal) in a read-only context, before anything else happens."""
         if self.read_only:
             self._record(mutation, None, f"refused: {self.read_only_reason}")
-            raise ReadOnlyViolation(
-                "alertmanager",
-                FailureKind.READ_ONLY,
-                f"{mutation.method} refused: {self.read_only_reason}; nothing was sent",
-            )
+            refused = ReadOnlyViolation("alertmanager", mutation.method, f"/{mutation.path}")
+            refused.detail = self.read_only_reason
+            raise refused
         if not self.peers:
             raise BackendError("alertmanager", FailureKind.NOT_CONFIGURED, "no Alertmanager configured")
 
@@ -166,22 +181,26 @@ class SilenceService:
             with self.journal_path.open("a", encoding="utf-8") as handle:
                 handle.write(json.dumps(entry) + "\n")
 
-    async def _on_first_peer(self, mutation: Mutation, send: Callable[[AlertmanagerClient], Any]) -> Any:
-        self._guard(mutation)
-        last: BackendError | None = None
-        for peer in self.peers:
+    @property
+    def cluster(self) -> AlertmanagerPeers:
+        """The peers, with the failover every call uses."""
+        return AlertmanagerPeers(self.peers)
+
+    async def _send(self, mutation: Mutation, send: Callable[[AlertmanagerClient], Awaitable[T]]) -> T:
+        self.check_writable(mutation)
+
+        async def attempt(peer: AlertmanagerClient) -> T:
+            label = peer_label(peer.endpoint)
             try:
                 result = await send(peer)
             except BackendError as exc:
-                self._record(mutation, peer.name, f"error: {exc.message}")
-                if exc.kind in UNREACHABLE:
-                    last = exc
-                    continue
+                self._record(mutation, label, f"error: {exc.message}")
                 raise
-            self._record(mutation, peer.name, f"ok {result}" if result else "ok")
+            self._record(mutation, label, f"ok {result}" if result else "ok")
             return result
-        assert last is not None
-        raise last
+
+        result, _ = await self.cluster.first(attempt, write=True)
+        return result
 
     async def create(self, draft: SilenceDraft) -> str:
         """Validate and send; returns the id Alertmanager kept (an update may get a new one)."""
@@ -190,13 +209,24 @@ class SilenceService:
 
         body = mutation.body
         assert body is not None
+        maybe_sent = False
 
         async def send(peer: AlertmanagerClient) -> str:
-            # The very body the confirmation showed.
-            return await peer.post_silence(body)
+            nonlocal maybe_sent
+            if maybe_sent:
+                # The previous peer may have made it before its answer was lost: gossip has then
+                # brought it here, and sending again would make a second silence.
+                same = await _same_silence(peer, body)
+                if same is not None:
+                    return same
+            try:
+                # The very body the confirmation showed.
+                return await peer.post_silence(body)
+            except BackendError as exc:
+                maybe_sent = maybe_sent or exc.kind in MAYBE_DONE
+                raise
 
-        result: str = await self._on_first_peer(mutation, send)
-        return result
+        return await self._send(mutation, send)
 
     async def expire(self, silence_id: str) -> None:
         """Expire now."""
@@ -204,7 +234,37 @@ class SilenceService:
         async def send(peer: AlertmanagerClient) -> None:
             await peer.expire_silence(silence_id)
 
-        await self._on_first_peer(self.expire_request(silence_id), send)
+        await self._send(self.expire_request(silence_id), send)
+
+    # -- reading, through the same failover -----------------------------------------------------
+
+    async def alerts(self) -> list[Alert]:
+        """Every current alert of the cluster, not only a pack's."""
+        return await self.cluster.alerts()
+
+    async def silence(self, silence_id: str) -> Silence:
+        """One silence by id."""
+        return await self.cluster.silence(silence_id)
+
+    async def silences(self) -> list[Silence]:
+        """Every silence of the cluster: active, then pending, then expired (soonest end first)."""
+        found = await self.cluster.silences()
+        return sorted(found, key=lambda s: ({"active": 0, "pending": 1}.get(s.status.state, 2), s.ends_at))
+
+    async def blast_radius(
+        self,
+        draft: SilenceDraft,
+        *,
+        in_view: Iterable[str] | None = None,
+        heartbeats: Iterable[str] = DEFAULT_HEARTBEATS,
+        limit: float = DEFAULT_BLAST_RADIUS,
+        entity_labels: tuple[str, ...] = (),
+    ) -> BlastRadius:
+        """What ``draft`` would mute among every current alert of the cluster."""
+        alerts = [ClusterAlert(a.fingerprint, a.labels) for a in await self.alerts()]
+        return blast_radius(
+            draft, alerts, in_view=in_view, heartbeats=heartbeats, limit=limit, entity_labels=entity_labels
+        )
 
     def extended(self, silence: Silence, new_end: float) -> SilenceDraft:
         """The draft that extends ``silence`` to ``new_end``, keeping its matchers and comment.
@@ -218,18 +278,15 @@ class SilenceService:
             return replace(draft, starts_at=self.clock(), ends_at=new_end, silence_id=None)
         return replace(draft, ends_at=new_end)
 
-    async def silences(self) -> list[Silence]:
-        """Every silence the peers know, one per id (HA peers share them)."""
-        seen: dict[str, Silence] = {}
-        errors: list[BackendError] = []
-        for peer in self.peers:
-            try:
-                for silence in await peer.silences():
-                    seen.setdefault(silence.id, silence)
-            except BackendError as exc:
-                errors.append(exc)
-        if errors and len(errors) == len(self.peers):
-            raise errors[0]
-        return sorted(
-            seen.values(), key=lambda s: ({"active": 0, "pending": 1}.get(s.status.state, 2), s.ends_at)
-        )
+
+async def _same_silence(peer: AlertmanagerClient, body: dict[str, Any]) -> str | None:
+    """The id of a live silence on ``peer`` identical to ``body`` (matchers, author, comment, end)."""
+    wanted = (body["matchers"], body["createdBy"], body["comment"])
+    ends = datetime.fromisoformat(str(body["endsAt"]).replace("Z", "+00:00")).timestamp()
+    for silence in await peer.silences():
+        if silence.status.state == "expired":
+            continue
+        have = ([m.to_wire() for m in silence.matchers], silence.created_by, silence.comment)
+        if have == wanted and abs(silence.ends_at.timestamp() - ends) < 1:
+            return silence.id
+    return None

@@ -27,6 +27,7 @@ from opsconsole.packs.render import (
     pack_queries,
     pack_values,
     render,
+    required_placeholders,
 )
 from opsconsole.packs.schema import QueryPack
 from opsconsole.packs.variables import UnknownVariable, expand, parse_duration
@@ -258,7 +259,7 @@ def validate_pack(loaded: LoadedPack, overrides: Mapping[str, str] | None = None
         file, line = _locate(loaded.chain, path)
         errors.append(PackError(file, line, ".".join(str(p) for p in path), message))
 
-    values = pack_values(pack, overrides)
+    values = {**required_placeholders(pack), **pack_values(pack, overrides)}
     for query in pack_queries(pack):
         problem = _check_query(query, values)
         if problem:

@@ -8,7 +8,7 @@ from typing import Literal
 
 from opsconsole.packs.derived import QUANTILES, histogram_quantile_query, latency_sli_queries
 from opsconsole.packs.schema import HistogramDuration, Query, QueryPack
-from opsconsole.packs.variables import builtin_values, expand
+from opsconsole.packs.variables import UnknownVariable, builtin_values, expand
 
 Language = Literal["promql", "logql", "template"]
 FieldPath = tuple[str | int, ...]
@@ -114,12 +114,47 @@ def pack_queries(pack: QueryPack) -> Iterator[PackQuery]:
 def pack_values(
     pack: QueryPack, overrides: Mapping[str, str] | None = None, **builtins: str
 ) -> dict[str, str]:
-    """Variable values in force: built-ins < pack defaults < overrides (context, then ``--var``)."""
+    """Variable values in force: built-ins < pack defaults < overrides (context, then ``--var``).
+
+    A required variable (no default) that no override sets is absent: see :func:`missing_variables`."""
     values = builtin_values()
     values.update(builtins)
-    values.update({name: var.default for name, var in pack.variables.items()})
+    values.update({name: var.default for name, var in pack.variables.items() if var.default is not None})
     values.update(overrides or {})
     return values
+
+
+class MissingVariable(UnknownVariable):
+    """A required pack variable nobody set; says how to set it."""
+
+    def __init__(self, pack: QueryPack, names: list[str]) -> None:
+        super().__init__(names[0], set())
+        self.pack_name = pack.name
+        self.names = names
+        self.hints = []
+        for name in names:
+            variable = pack.variables[name]
+            example = variable.example or "VALUE"
+            about = f" ({variable.description})" if variable.description else ""
+            self.hints.append(f"--var {name}={example}{about}")
+
+    def __str__(self) -> str:
+        needs = ", ".join(f"${n}" for n in self.names)
+        return (
+            f"pack {self.pack_name} needs {needs}: run with {'; '.join(self.hints)}, "
+            "or set it under the context's variables in the config file"
+        )
+
+
+def missing_variables(pack: QueryPack, values: Mapping[str, str]) -> MissingVariable | None:
+    """The required variables ``values`` lacks, as an error that says how to set them."""
+    names = [name for name, var in pack.variables.items() if var.default is None and name not in values]
+    return MissingVariable(pack, names) if names else None
+
+
+def required_placeholders(pack: QueryPack) -> dict[str, str]:
+    """Stand-ins for required variables, for checking that queries parse (the example, or the name)."""
+    return {name: var.example or name for name, var in pack.variables.items() if var.default is None}
 
 
 def render(query: PackQuery, values: Mapping[str, str]) -> RenderedQuery:
@@ -128,8 +163,10 @@ def render(query: PackQuery, values: Mapping[str, str]) -> RenderedQuery:
 
 
 def render_pack(pack: QueryPack, overrides: Mapping[str, str] | None = None) -> list[RenderedQuery]:
-    """Every query expanded with defaults and ``overrides`` (run-time variables get placeholders)."""
-    values = pack_values(pack, overrides)
+    """Every query expanded with defaults and ``overrides`` (run-time variables get placeholders;
+    a required variable nobody set stays ``$name``)."""
+    values = {name: f"${name}" for name in required_placeholders(pack)}
+    values.update(pack_values(pack, overrides))
     out = []
     for query in pack_queries(pack):
         scoped = dict(values)

@@ -69,10 +69,14 @@ class Query(_Strict):
 
 
 class Variable(_Strict):
-    """A pack variable and its default; overridable per context and with ``--var``."""
+    """A pack variable and its default; overridable per context and with ``--var``.
 
-    default: str
+    A variable without a default is required: the console asks for it instead of guessing (the
+    ``kubernetes`` pack's namespace, say); ``example`` shows what a value looks like."""
+
+    default: str | None = None
     description: str = ""
+    example: str = ""
 
     @model_validator(mode="before")
     @classmethod
@@ -177,6 +181,11 @@ class AlertsSection(_Strict):
     group_by: list[str] = Field(default_factory=lambda: ["alertname", "severity"])
     entity_type_label: str | list[str] | None = None
     entity_instance_label: str | list[str] | None = None
+    heartbeat_alerts: list[str] = Field(
+        default_factory=list,
+        description="Alert names that fire always on purpose (besides Watchdog and DeadMansSwitch): "
+        "silencing or acking one needs an explicit confirmation",
+    )
 
     @property
     def entity_type_labels(self) -> tuple[str, ...]:

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from opsconsole.backends.errors import BackendError
-from opsconsole.backends.loki import LokiClient
+from opsconsole.backends.loki import LokiClient, keep_warnings
 from opsconsole.backends.loki_models import LogEntry
 from opsconsole.backends.loki_tail import LokiTailStream, TailStatus
 from opsconsole.core.dashboard import LogRow
@@ -25,6 +25,7 @@ from opsconsole.packs.schema import LogFields
 
 NS = 1_000_000_000
 GAP_LEVEL = "gap"  # rows the console inserts itself (never from Loki)
+WARNING_MARK = "△"  # Loki's warnings: worth reading, not a failure (that is ⚠)
 ROWS_PER_SLICE = 200  # ~2-3 ms of parsing between chances for the UI to run
 
 
@@ -79,6 +80,7 @@ class LogTail:
         self.backlog_note = ""
         self.last_ok: float | None = None
         self.skipped_spans = 0
+        self.backlog_warnings: list[str] = []  # Loki's warnings on the backlog's queries
         self._use_websocket = use_websocket
         self._poll_interval = poll_interval
         self._max_catch_up = max_catch_up
@@ -87,6 +89,13 @@ class LogTail:
     def status(self) -> TailStatus:
         """The live stream's status (``connecting`` until the backlog is in)."""
         return self.stream.status if self.stream is not None else TailStatus()
+
+    @property
+    def warnings(self) -> list[str]:
+        """Loki's warnings on the queries behind the lines held (backlog, catch-up, polls)."""
+        held = list(self.backlog_warnings)
+        keep_warnings(held, self.status.warnings)
+        return held
 
     @property
     def settled(self) -> bool:
@@ -98,8 +107,9 @@ class LogTail:
         status = self.status
         return self.stream is not None and (status.state in ("live", "polling") or bool(status.last_error))
 
-    def describe(self) -> str:
-        """One line for the pane border: state, counts, and the last error while it lasts."""
+    def describe(self, *, warnings: bool = True) -> str:
+        """One line for the pane border: state, counts, the last error while it lasts, and Loki's
+        warnings (last, being the longest; ``warnings=False`` leaves them to :meth:`warning_text`)."""
         status = self.status
         parts: list[str] = [status.state if self.live else "backlog only"]
         if self.buffer.dropped:
@@ -115,7 +125,17 @@ class LogTail:
         error = self.error or (status.last_error if status.state != "live" else None)
         if error:
             parts.append(f"⚠ {error}")
+        if warnings and self.warnings:
+            parts.append(self.warning_text())
         return " · ".join(parts)
+
+    def warning_text(self) -> str:
+        """``△ Loki: <newest warning> (+N more)``, or "" when Loki has not warned."""
+        held = self.warnings
+        if not held:
+            return ""
+        more = f" (+{len(held) - 1} more)" if len(held) > 1 else ""
+        return f"{WARNING_MARK} Loki: {held[-1]}{more}"
 
     async def run(self) -> None:
         """Backlog, then the live tail, until cancelled."""
@@ -182,6 +202,7 @@ class LogTail:
         page = await self.loki.query_range(
             self.request.logql, start, now_ns + 1, limit=self.request.backlog, direction="backward"
         )
+        keep_warnings(self.backlog_warnings, page.warnings)
         entries = sorted(page.entries, key=lambda e: e.ts_ns)
         self.buffer.extend(entry_row(e, self.fields) for e in entries)
         self.error, self.last_ok = None, self.clock()
@@ -190,7 +211,11 @@ class LogTail:
     async def _from_start(self, start_ns: int, now_ns: int) -> int:
         """Forward from ``start_ns``; past ``backlog`` lines the rest is skipped and said so."""
         entries = await self.loki.lines_since(
-            self.request.logql, start_ns, now_ns + 1, max_lines=self.request.backlog
+            self.request.logql,
+            start_ns,
+            now_ns + 1,
+            max_lines=self.request.backlog,
+            warnings=self.backlog_warnings,
         )
         self.buffer.extend(entry_row(e, self.fields) for e in entries)
         self.error, self.last_ok = None, self.clock()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import re
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -16,13 +17,14 @@ from typing import Any
 
 from opsconsole.backends.alertmanager_models import Alert, Silence
 from opsconsole.backends.errors import BackendError, FailureKind
-from opsconsole.backends.jaeger_models import Trace
+from opsconsole.backends.jaeger_models import Trace, TraceSearchPage
 from opsconsole.backends.loki_models import LogEntry
 from opsconsole.backends.prometheus_models import QueryResult
 from opsconsole.core.alert_grouping import alerts_per_entity, group_alerts
 from opsconsole.core.alert_history import AlertHistory, alert_history
 from opsconsole.core.alert_matchers import LabelMatcher, parse_matchers
 from opsconsole.core.dashboard import (
+    PANES,
     AlertView,
     BackendStatus,
     BudgetHistory,
@@ -39,10 +41,20 @@ from opsconsole.core.query_step import align, choose_step
 from opsconsole.core.row_keys import first_label
 from opsconsole.core.silence_draft import parse_ack
 from opsconsole.core.slo import budget_burndown, data_start, error_ratio, evaluate
-from opsconsole.core.untrusted_text import sanitize
-from opsconsole.packs.render import pack_queries, pack_values
+from opsconsole.packs.exported_labels import matched_labels, notice, probe_queries
+from opsconsole.packs.links import pack_links
+from opsconsole.packs.rate_window import (
+    RateWindow,
+    ScrapeIntervals,
+    assumed,
+    choose_window,
+    fixed_window,
+    overridden,
+    ranged_metrics,
+)
+from opsconsole.packs.render import missing_variables, pack_queries, pack_values
 from opsconsole.packs.schema import HistogramDuration, LatencySli, QueryPack
-from opsconsole.packs.variables import expand, format_duration, parse_duration
+from opsconsole.packs.variables import expand, format_duration, parse_duration, variables_in
 from opsconsole.refresh.backends_set import BackendSet
 from opsconsole.refresh.health_rows import health_queries, health_rows
 from opsconsole.refresh.log_tail import LogTail, TailRequest, entry_row
@@ -52,6 +64,7 @@ from opsconsole.refresh.query_batch import QueryBatch, recorded_expressions
 from opsconsole.refresh.red_rows import HISTORY_POINTS, red_group_rows
 from opsconsole.refresh.red_rows import PARTS as RED_PARTS
 from opsconsole.refresh.saturation_rows import saturation_rows
+from opsconsole.refresh.scrape_intervals import ScrapeIntervalCache
 from opsconsole.refresh.slo_plans import SloPlan, pack_plans, pyrra_plans, sloth_plans
 
 SLOW_WINDOW = 86400.0  # SLO windows this long or longer are re-queried at most every TTL seconds
@@ -94,7 +107,7 @@ def _points(result: QueryResult, times: Sequence[float]) -> list[float | None]:
 def _error_text(exc: BaseException) -> str:
     if isinstance(exc, BackendError):
         return f"{exc.backend}: {exc.message}"
-    return f"{type(exc).__name__}: {sanitize(str(exc))[:200]}"
+    return f"{type(exc).__name__}: {str(exc)[:200]}"
 
 
 @dataclass
@@ -120,6 +133,8 @@ class RefreshService:
     group_by: Sequence[str] | None = None
     stats: RefreshStats = field(default_factory=RefreshStats)
     poll_logs: bool = True  # the console tails Loki itself (LogTail); snapshots poll
+    refresh_interval: float = 5.0  # instant queries' rate windows cover one refresh plus a scrape
+    scrape_intervals: ScrapeIntervalCache = field(default_factory=ScrapeIntervalCache)
 
     def __post_init__(self) -> None:
         self._queries = {q.id: q for q in pack_queries(self.pack)}
@@ -127,6 +142,7 @@ class RefreshService:
         self._last: Dashboard | None = None
         self._logs: deque[LogRow] = deque(maxlen=LOG_KEEP)
         self._log_seen: set[tuple[Any, ...]] = set()
+        self._log_warnings: list[str] = []  # Loki's, on this refresh's log queries
         self._log_cursor_ns: int | None = None
         self._backend_ok: dict[str, float] = {}
         self._silences: list[SilenceView] = []
@@ -137,12 +153,106 @@ class RefreshService:
         self._discovered_at = -math.inf
         self._recorded: dict[str, str] = {}
         self._backend_err: dict[str, str] = {}
+        self._intervals: ScrapeIntervals | None = None
+        self._windows: dict[tuple[str, float], RateWindow] = {}
+        self._metric_jobs: dict[str, set[str]] = {}
+        self._metric_jobs_at = -math.inf
+        # A required variable nobody set: no query is sent, every pane says what to set.
+        self.missing = missing_variables(self.pack, self._values)
+        self._renamed: list[str] = []
+        self._renamed_checked = -math.inf
 
     # -- queries ------------------------------------------------------------------------------
 
-    def text(self, query_id: str, **extra: str) -> str:
-        """The expanded text of one pack query (``extra`` supplies run-time variables)."""
-        return expand(self._queries[query_id].source, {**self._values, **extra})
+    def text(self, query_id: str, step: float | None = None, **extra: str) -> str:
+        """The expanded text of one pack query (``extra`` supplies run-time variables).
+
+        ``$rate_window`` follows the scrape interval of what the query reads and ``step``: the
+        range query's step, or the refresh interval for an instant query (see
+        :mod:`opsconsole.packs.rate_window`)."""
+        window = self.rate_window(query_id, step, **extra)
+        return expand(self._queries[query_id].source, {**self._values, **_window_values(window), **extra})
+
+    def rate_window(self, query_id: str, step: float | None = None, **extra: str) -> RateWindow:
+        """The ``$rate_window`` of one query at ``step`` (the refresh interval when None)."""
+        step = self.refresh_interval if step is None else step
+        key = (query_id, step)
+        cached = self._windows.get(key)
+        if cached is not None and not extra:
+            return cached
+        if "rate_window" in self.overrides:
+            window = fixed_window(self.overrides["rate_window"])
+        else:
+            intervals = self._scrape_intervals()
+            placeholder = {"rate_window": "1m", "scrape_interval": "1m"}
+            probe = expand(self._queries[query_id].source, {**self._values, **placeholder, **extra})
+            window = choose_window(probe, intervals, step, self._metric_jobs)
+        if not extra:
+            self._windows[key] = window
+        return window
+
+    def _scrape_intervals(self) -> ScrapeIntervals:
+        if "scrape_interval" in self.overrides:
+            return overridden(parse_duration(self.overrides["scrape_interval"]))
+        if self._intervals is None:
+            # Not asked yet (no Prometheus, or before the first refresh): Prometheus' default.
+            return assumed("not asked yet")
+        return self._intervals
+
+    async def _check_renamed_labels(self, now: float) -> None:
+        """Every few minutes: do the pack's metrics carry ``exported_namespace`` (or job, pod...)
+        instead of the labels its selectors filter on? (a scrape job without honor_labels)"""
+        prom = self.backends.prometheus
+        if prom is None or now - self._renamed_checked < DISCOVERY_TTL:
+            return
+        self._renamed_checked = now
+        probes = probe_queries(matched_labels(self.query_texts().values()))
+        answers = await asyncio.gather(*(prom.query(q, now) for q in probes.values()), return_exceptions=True)
+        found = []
+        for label, answer in zip(probes, answers, strict=True):
+            if isinstance(answer, QueryResult) and answer.vector:
+                found.append(notice(label, {s.metric.get("__name__", "") for s in answer.vector}))
+        self._renamed = found
+
+    async def _update_intervals(self, now: float) -> None:
+        """Ask the server for its scrape intervals (cached for minutes) before queries are built."""
+        prom = self.backends.prometheus
+        if prom is None or {"rate_window", "scrape_interval"} & set(self.overrides):
+            return
+        intervals = await self.scrape_intervals.get(prom, now)
+        if intervals != self._intervals:
+            self._intervals = intervals
+            self._windows.clear()
+        if now - self._metric_jobs_at >= DISCOVERY_TTL and len(set(intervals.jobs.values())) > 1:
+            # Jobs scraped at different paces: which jobs serve each metric read over a range, so
+            # a query that names no job gets its own jobs' interval rather than the slowest's.
+            self._metric_jobs_at = now
+            metrics: set[str] = set()
+            for query in self._queries.values():
+                if query.language == "promql" and not query.runtime_variables:
+                    metrics |= ranged_metrics(
+                        expand(query.source, {**self._values, "rate_window": "1m", "scrape_interval": "1m"})
+                    )
+            if metrics:
+                names = "|".join(re.escape(m) for m in sorted(metrics))
+                try:
+                    found = await prom.query(f'count by (__name__, job) ({{__name__=~"{names}"}})', now)
+                except BackendError:
+                    return
+                jobs: dict[str, set[str]] = {}
+                for sample in found.vector:
+                    jobs.setdefault(sample.metric.get("__name__", ""), set()).add(
+                        sample.metric.get("job", "")
+                    )
+                if jobs != self._metric_jobs:
+                    self._metric_jobs = jobs
+                    self._windows.clear()
+
+    def links(
+        self, labels: Mapping[str, str], *, entity: str | None = None, entity_type: str | None = None
+    ) -> list[tuple[str, str]]:
+        """The pack's runbook and dashboard links for an alert's labels or an entity."""
+        return pack_links(self.pack, self._values, labels, entity=entity, entity_type=entity_type)
 
     def query_texts(self) -> dict[str, str]:
         """Every query id with its text as the console runs it (for the detail and help views)."""
@@ -151,7 +261,7 @@ class RefreshService:
             extra = {"window": "30d"} if "window" in query.runtime_variables else {}
             if query.runtime_variables - {"window"}:
                 continue
-            out[qid] = self.text(qid, **extra)
+            out[qid] = self.text(qid, None, **extra)
         return out
 
     # -- panes --------------------------------------------------------------------------------
@@ -164,7 +274,7 @@ class RefreshService:
         start, end = align(now - self.range_seconds, now, step)
         specs = health_queries(health)
         instant_q = {qid: batch.instant(self.text(qid), now) for qid in specs}
-        ranged_q = {qid: batch.range(self.text(qid), start, end, step) for qid in specs}
+        ranged_q = {qid: batch.range(self.text(qid, step), start, end, step) for qid in specs}
         instant = {qid: await q for qid, q in instant_q.items()}
         ranged = {qid: await q for qid, q in ranged_q.items()}
         grid = [start + i * step for i in range(int((end - start) // step) + 1)]
@@ -185,7 +295,7 @@ class RefreshService:
             ids = {part: f"red.{name}.{part}" for part in RED_PARTS}
             instant_q = {part: batch.instant(self.text(ids[part]), now) for part in RED_PARTS}
             ranged_q = {
-                part: batch.range(self.text(ids[part]), start, end, step)
+                part: batch.range(self.text(ids[part], step), start, end, step)
                 for part in ("rate", "errors", "p99")
             }
             instant = {part: await q for part, q in instant_q.items()}
@@ -409,8 +519,7 @@ class RefreshService:
             state = "unprocessed"
         else:
             state = "firing"
-        labels = {sanitize(k): sanitize(v) for k, v in alert.labels.items()}
-        annotations = {sanitize(k): sanitize(v) for k, v in alert.annotations.items()}
+        labels, annotations = alert.labels, alert.annotations
         return AlertView(
             fingerprint=alert.fingerprint,
             alertname=labels.get("alertname", "?"),
@@ -436,13 +545,18 @@ class RefreshService:
             return PaneOutput([])
         query = self.text("logs.tail")
         end_ns = int(now * NS) + 1
+        warnings: list[str] = []
         if self._log_cursor_ns is None:
             start_ns = int((now - min(self.range_seconds, 3600)) * NS)
             result = await loki.query_range(query, start_ns, end_ns, limit=LOG_BACKLOG, direction="backward")
             entries = sorted(result.entries, key=lambda e: e.ts_ns)
+            warnings = list(result.warnings)
             self._log_seen.update(e.key for e in entries)
         else:
-            entries = await loki.lines_since(query, self._log_cursor_ns, end_ns, seen=self._log_seen)
+            entries = await loki.lines_since(
+                query, self._log_cursor_ns, end_ns, seen=self._log_seen, warnings=warnings
+            )
+        self._log_warnings = warnings
         if entries:
             self._log_cursor_ns = max(self._log_cursor_ns or 0, entries[-1].ts_ns)
         if len(self._log_seen) > LOG_KEEP * 4:
@@ -466,7 +580,7 @@ class RefreshService:
         backlog: int = 200,
     ) -> TailRequest | None:
         """The pack's log tail, narrowed to an entity (or type) and starting at ``start`` if given."""
-        if self.pack.logs is None or self.pack.logs.selector is None:
+        if self.pack.logs is None or self.pack.logs.selector is None or self.missing is not None:
             return None
         logql = self.text("logs.tail")
         title = "Log tail"
@@ -508,13 +622,14 @@ class RefreshService:
         errors_only: bool = False,
         lookback: float = 3600.0,
         limit: int = 50,
-    ) -> list[Trace]:
-        """Recent traces of ``service``, newest first (raises :class:`BackendError`)."""
+    ) -> TraceSearchPage:
+        """Recent traces of ``service``, newest first, with what Jaeger's answer said was wrong
+        (raises :class:`BackendError`)."""
         jaeger = self.backends.jaeger
         if jaeger is None:
             raise BackendError("jaeger", FailureKind.NOT_CONFIGURED, "no Jaeger configured for this context")
         now_us = int(self.clock() * 1_000_000)
-        return await jaeger.search(
+        return await jaeger.search_page(
             service,
             start_us=now_us - int(lookback * 1_000_000),
             end_us=now_us,
@@ -537,8 +652,12 @@ class RefreshService:
         """One refresh of every pane; never raises for backend trouble."""
         started = time.perf_counter()
         now = self.clock()
+        if self.missing is not None:
+            return self._asks_for_variables(now)
         last = self._last
         prom = self.backends.prometheus
+        await self._update_intervals(now)
+        await self._check_renamed_labels(now)
         batch = QueryBatch(prom, self._recorded) if prom else None
 
         async def no_prometheus() -> PaneOutput:
@@ -601,6 +720,7 @@ class RefreshService:
                     queries=answer.queries,
                     empty=tuple(answer.empty),
                     notes=tuple(answer.notes),
+                    warnings=tuple(self._log_warnings) if pane == "logs" else (),
                 )
                 if pane == "logs" and self.backends.loki:
                     self._mark("loki", now, None)
@@ -608,6 +728,7 @@ class RefreshService:
         if prom:
             self._mark("prometheus", None if prom_errors else now, prom_errors[0] if prom_errors else None)
         board.silences = list(self._silences)
+        board.notices.extend(self._renamed)
         pinned = alerts_per_entity(board.alerts)
         board.health = [replace(row, alerts=pinned.get(row.entity, 0)) for row in board.health]
         board.backends = self._backend_statuses()
@@ -628,6 +749,17 @@ class RefreshService:
             "or `--pack otel-http` (OpenTelemetry HTTP server metrics)."
         ]
 
+    def _asks_for_variables(self, now: float) -> Dashboard:
+        """The board of a pack whose required variables are unset: each pane says what to set."""
+        assert self.missing is not None
+        problem = str(self.missing)
+        board = Dashboard(self.context_name, self.pack.metadata.name, now, self.range_seconds)
+        board.status = {pane: PaneStatus(error=problem, error_at=now) for pane in PANES}
+        board.notices.append(problem)
+        board.backends = self._backend_statuses()
+        self._last = board
+        return board
+
     async def detail(
         self, *, group: str | None, labels: Mapping[str, str], entity: str | None = None
     ) -> Detail:
@@ -637,6 +769,7 @@ class RefreshService:
         numbers the pane shows, and the queries listed are the ones that produced them.
         """
         now = self.clock()
+        await self._update_intervals(now)
         title = " ".join([*labels.values(), *([entity] if entity else [])]) or (group or "")
         detail = Detail(title=title, range_seconds=self.range_seconds)
         prom = self.backends.prometheus
@@ -656,8 +789,11 @@ class RefreshService:
             identity: Sequence[str] = (),
         ) -> None:
             assert prom is not None
-            text = self.text(qid)
-            detail.queries[f"{name} {legend}".strip()] = text
+            text = self.text(qid, step)
+            window = self.rate_window(qid, step)
+            uses_window = "rate_window" in variables_in(self._queries[qid].source)
+            note = f"# {window.describe()}\n" if uses_window else ""
+            detail.queries[f"{name} {legend}".strip()] = note + text
             detail.units[name] = unit
             try:
                 result = await prom.query_range(text, start, end, step)
@@ -720,6 +856,8 @@ class RefreshService:
                     if hit:
                         detail.alerts.append(alert)
         detail.logs = await self._entity_logs(now, entity, labels, detail)
+        entity_type = _first(labels, health.entity.type_labels) if health is not None else None
+        detail.links = self.links(labels, entity=entity, entity_type=entity_type)
         return detail
 
     async def slo_history(self, name: str, points: int = 60) -> BudgetHistory:
@@ -801,6 +939,7 @@ class RefreshService:
             except BackendError as exc:
                 detail.errors.append(f"logs: {exc.message}")
             else:
+                detail.errors.extend(f"logs: Loki warns: {w}" for w in result.warnings)
                 return [self._log_row(e) for e in sorted(result.entries, key=lambda e: e.ts_ns)]
         wanted = {entity} if entity else set(labels.values())
         return [
@@ -830,6 +969,10 @@ def _first(labels: Mapping[str, str], names: Sequence[str]) -> str | None:
     return found[1] if found else None
 
 
+def _window_values(window: RateWindow) -> dict[str, str]:
+    return {"rate_window": window.text, "scrape_interval": format_duration(window.scrape_interval)}
+
+
 def _promql_escape(value: str) -> str:
     return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
@@ -844,12 +987,12 @@ def _silence_view(silence: Silence, source: str, alerts: Iterable[tuple[Alert, s
     return SilenceView(
         id=silence.id,
         state=silence.status.state,
-        matchers=sanitize(", ".join(m.to_filter() for m in silence.matchers)),
-        created_by=sanitize(silence.created_by),
-        comment=sanitize(silence.comment),
+        matchers=", ".join(m.to_filter() for m in silence.matchers),
+        created_by=silence.created_by,
+        comment=silence.comment,
         starts_at=silence.starts_at.timestamp(),
         ends_at=silence.ends_at.timestamp(),
-        ack_by=sanitize(ack.who) if ack else None,
+        ack_by=ack.who if ack else None,
         matching=matching if silence.status.state != "expired" else 0,
         source=source,
     )

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
@@ -20,9 +20,20 @@ from textual.widgets import DataTable, Footer, Input, Static
 
 from opsconsole.backends.errors import BackendError
 from opsconsole.core.alert_matchers import LabelMatcher
-from opsconsole.core.dashboard import PANES, AlertView, Dashboard, LogRow, PaneName, SloRow
+from opsconsole.core.backend_labels import backend_labels
+from opsconsole.core.dashboard import (
+    PANES,
+    AlertGroupView,
+    AlertView,
+    Dashboard,
+    LogRow,
+    PaneName,
+    SilenceView,
+    SloRow,
+)
 from opsconsole.core.log_buffer import DEFAULT_CAPACITY, LogBuffer
 from opsconsole.core.search_text import TraceQuery, line_filter_stage, parse_trace_query
+from opsconsole.core.silence_blast_radius import DEFAULT_BLAST_RADIUS, ClusterAlert
 from opsconsole.core.silence_draft import (
     SilenceDraft,
     SilenceInvalid,
@@ -30,7 +41,9 @@ from opsconsole.core.silence_draft import (
     matchers_for_alert,
     parse_silence_duration,
 )
+from opsconsole.core.silence_extension import plan_extension
 from opsconsole.core.value_format import format_duration
+from opsconsole.mutations.alert_scope import scope_for_pack
 from opsconsole.mutations.identity import origin
 from opsconsole.mutations.silences import SilenceService, error_hint
 from opsconsole.packs.logql_check import check_logql
@@ -44,7 +57,14 @@ from opsconsole.ui.logs_screen import LineFilterChanged, LogsScreen
 from opsconsole.ui.no_color import honour_no_color
 from opsconsole.ui.panes import PANE_TYPES, AlertsPane, LogPane, Pane, PaneTable, RowRef
 from opsconsole.ui.screens import DetailScreen, FieldsScreen, HelpScreen
-from opsconsole.ui.silence_screens import ConfirmScreen, FormDefaults, SilenceFormScreen, SilencesScreen
+from opsconsole.ui.silence_screens import (
+    ConfirmScreen,
+    FormDefaults,
+    RadiusRules,
+    SilenceFormScreen,
+    SilencesScreen,
+    TypedConfirmScreen,
+)
 from opsconsole.ui.slo_screen import SloScreen
 from opsconsole.ui.terminal_output import hang_up_tolerant_driver
 from opsconsole.ui.terminal_signals import exit_cleanly_on_hangup
@@ -57,6 +77,24 @@ RANGES = (900.0, 3600.0, 6 * 3600.0, 24 * 3600.0)
 NARROW_WIDTH = 120  # below: one pane at a time, as tabs
 WIDE_WIDTH = 160  # below (and above NARROW_WIDTH): RED gets a full-width row
 PANE_ORDER: tuple[PaneName, ...] = ("health", "alerts", "red", "slo", "logs")
+# App keys that act on the main screen's panes (see OpsConsoleApp.check_action).
+MAIN_SCREEN_ACTIONS = frozenset(
+    {
+        "next_pane",
+        "previous_pane",
+        "pane",
+        "filter",
+        "command",
+        "zoom",
+        "pause_logs",
+        "ack",
+        "silence",
+        "info",
+        "entity_logs",
+        "entity_traces",
+        "clear_filter",
+    }
+)
 
 
 @dataclass
@@ -77,6 +115,7 @@ class ConsoleOptions:
     notices: list[str] = field(default_factory=list)
     author: str = "opsconsole"
     ack_duration: str = "15m"
+    silence_blast_radius: float = DEFAULT_BLAST_RADIUS
     journal_path: Path | None = None
     log_buffer: int = DEFAULT_CAPACITY
     live_tail: bool = True
@@ -140,6 +179,8 @@ class OpsConsoleApp(App[None]):
         self.board: Dashboard | None = None
         self.active: PaneName = "health"
         self._refreshing = False
+        self._refresh_again = False
+        self._told: set[str] = set()  # board notices already shown
         self._prompt_mode = "filter"
         self._main_line_filter = ""
         self._header_drawn = Text()
@@ -151,7 +192,11 @@ class OpsConsoleApp(App[None]):
         self.tails = LogTails(self, live=options.live_tail)
 
     def notify(self, message: str, *args: Any, **kwargs: Any) -> None:
-        """Show a toast and remember it (the last few are what ``:messages`` would show)."""
+        """Show a toast and remember it (the last few are what ``:messages`` would show).
+
+        Never as markup: toasts quote servers ("not sent: ..."), trace ids and typed text.
+        """
+        kwargs.setdefault("markup", False)
         self.messages.append(message)
         del self.messages[:-50]
         super().notify(message, *args, **kwargs)
@@ -231,8 +276,13 @@ class OpsConsoleApp(App[None]):
     # -- refresh ------------------------------------------------------------------------------
 
     def action_refresh(self) -> None:
-        """Refresh now (skipped while one is still running, so a slow backend never piles up work)."""
+        """Refresh now; while one is running, one more follows it (never more: work does not pile up).
+
+        The one that follows matters after a change: a refresh that started before an ack was sent
+        would otherwise be the last word, and show the alert and the silences screen without it.
+        """
         if self._refreshing:
+            self._refresh_again = True
             return
         self._refreshing = True
         self.run_worker(self._refresh(), group="refresh")
@@ -242,13 +292,19 @@ class OpsConsoleApp(App[None]):
             board = await self.service.refresh()
         finally:
             self._refreshing = False
-        previous = self.board.notices if self.board is not None else []
         self.board = board
         self._render_board()
-        for notice in board.notices:
-            if notice not in previous:
-                self.notify(notice, severity="warning", timeout=20)
+        for screen in self.screen_stack:
+            if isinstance(screen, SilencesScreen) and screen.is_attached:
+                screen.show(board.silences)
+        for notice in board.notices:  # said once per session, not at every refresh
+            if notice not in self._told:
+                self._told.add(notice)
+                self.notify(notice, severity="warning", timeout=15)
         self.call_after_refresh(settle_after_startup)
+        if self._refresh_again:
+            self._refresh_again = False
+            self.action_refresh()
 
     def _render_board(self) -> None:
         if self.board is None:
@@ -275,9 +331,9 @@ class OpsConsoleApp(App[None]):
         if board is None:
             text.append("│ loading…", style=theme.style("muted"))
         else:
-            for backend in board.backends:
-                name = backend.kind if backend.kind != "alertmanager" else "am"
-                name = name[0].upper() if short else name
+            for backend, name in zip(
+                board.backends, backend_labels(board.backends, short=short), strict=True
+            ):
                 if backend.error:
                     text.append(f"│ {name} ✖ ", style=theme.style("crit"))
                 elif backend.last_success is None:
@@ -616,6 +672,8 @@ class OpsConsoleApp(App[None]):
         ]
         fields += [(f"label {k}", v) for k, v in sorted(alert.labels.items())]
         fields += [(k, v) for k, v in sorted(alert.annotations.items())]
+        links = self.service.links(alert.labels, entity=alert.entity, entity_type=alert.entity_type)
+        fields += [(f"{name} (pack)", url) for name, url in links]
         await self.push_screen(FieldsScreen(f"{alert.alertname} ({alert.fingerprint})", fields))
 
     def _inhibitors(self, alert: AlertView) -> str:
@@ -764,8 +822,9 @@ class OpsConsoleApp(App[None]):
             return
         self.tails.refilter(self.service, view, stage)
 
-    def open_trace(self, trace_id: str) -> None:
-        """The waterfall of one trace (loaded in the background; errors are toasts)."""
+    def open_trace(self, trace_id: str, focus_span: str | None = None) -> None:
+        """The waterfall of one trace, the cursor on ``focus_span`` if given (loaded in the
+        background; errors are toasts)."""
 
         async def load() -> None:
             try:
@@ -776,7 +835,7 @@ class OpsConsoleApp(App[None]):
             if not trace.spans:
                 self.notify(f"trace {trace_id} has no spans", severity="warning")
                 return
-            await self.push_screen(TraceScreen(trace, self.console_theme))
+            await self.push_screen(TraceScreen(trace, self.console_theme, focus_span))
 
         self.run_worker(load(), group="detail")
 
@@ -790,7 +849,7 @@ class OpsConsoleApp(App[None]):
         async def load() -> None:
             try:
                 query = parse_trace_query(text)
-                traces = await self.service.find_traces(
+                page = await self.service.find_traces(
                     query.service,
                     operation=query.operation,
                     min_duration=query.min_duration,
@@ -804,7 +863,7 @@ class OpsConsoleApp(App[None]):
                 screen.show([], exc.message)
                 return
             if screen.is_attached:
-                screen.show(traces)
+                screen.show(page.traces, warnings=page.warnings)
 
         self.run_worker(load(), group="detail")
 
@@ -815,6 +874,10 @@ class OpsConsoleApp(App[None]):
     @on(TraceSearchScreen.TraceChosen)
     def _trace_chosen(self, event: TraceSearchScreen.TraceChosen) -> None:
         self.push_screen(TraceScreen(event.trace, self.console_theme))
+
+    @on(TraceScreen.TraceRequested)
+    def _trace_requested(self, event: TraceScreen.TraceRequested) -> None:
+        self.open_trace(event.trace_id, event.span_id)
 
     # -- silences and acks ----------------------------------------------------------------------
 
@@ -827,7 +890,17 @@ class OpsConsoleApp(App[None]):
         )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Ack and silence work on the alerts pane; read-only shows them disabled, never sends."""
+        """Which app keys work now.
+
+        Keys that act on the main screen's panes do nothing on any other screen, so the key goes
+        to that screen instead (Tab moves between a form's fields; ``s`` on a trace search is not a
+        silence of the alert selected under it). In a text field, Tab is the field's. Ack and
+        silence work on the alerts pane; read-only shows them disabled, and never sends.
+        """
+        if action in MAIN_SCREEN_ACTIONS and (self.screen is not self.screen_stack[0]):
+            return False
+        if action in ("next_pane", "previous_pane") and isinstance(self.focused, Input):
+            return False
         if action in ("ack", "silence"):
             if self.active != "alerts":
                 return False
@@ -856,6 +929,16 @@ class OpsConsoleApp(App[None]):
         )
         self._confirm_and_send(f"Ack {alert.alertname} for {format_duration(duration)}", draft, alert.cluster)
 
+    def _radius_rules(self) -> RadiusRules:
+        scope = scope_for_pack(self.service.pack)
+        return RadiusRules(scope.heartbeats, self.options.silence_blast_radius, scope.entity_labels)
+
+    def _alerts_in_view(self, cluster: str) -> list[AlertGroupView]:
+        """The alert groups this view shows, limited to one cluster's alerts."""
+        groups = self.board.alerts if self.board else []
+        out = [replace(g, alerts=tuple(a for a in g.alerts if a.cluster == cluster)) for g in groups]
+        return [g for g in out if g.alerts]
+
     def action_silence(self) -> None:
         """s: the silence form, prefilled from the selected alert or group."""
         ref = self._selected_alert_ref()
@@ -868,7 +951,9 @@ class OpsConsoleApp(App[None]):
             matchers = tuple(LabelMatcher(k, "=", v) for k, v in ref.payload.key if v)
             cluster = next((a.cluster for a in ref.payload.alerts), "")
         defaults = FormDefaults(", ".join(str(m) for m in matchers), self.options.author)
-        groups = self.board.alerts if self.board else []
+        form = SilenceFormScreen(
+            defaults, self._alerts_in_view(cluster), self.options.clock, self._radius_rules()
+        )
 
         def chosen(draft: SilenceDraft | None) -> None:
             if draft is not None:
@@ -876,7 +961,17 @@ class OpsConsoleApp(App[None]):
                     "Create silence" + (f" on {cluster}" if cluster else ""), draft, cluster
                 )
 
-        self.push_screen(SilenceFormScreen(defaults, groups, self.options.clock), chosen)
+        self.push_screen(form, chosen)
+
+        async def count_cluster() -> None:
+            try:
+                alerts = await self.silence_service.for_cluster(cluster).alerts()
+            except BackendError as exc:
+                form.show_cluster_alerts(None, exc.message)
+                return
+            form.show_cluster_alerts([ClusterAlert(a.fingerprint, a.labels) for a in alerts])
+
+        self.run_worker(count_cluster(), group="detail")
 
     def _confirm_and_send(self, title: str, draft: SilenceDraft, cluster: str = "") -> None:
         try:
@@ -884,14 +979,47 @@ class OpsConsoleApp(App[None]):
         except SilenceInvalid as exc:
             self.notify(f"not sent: {exc}", severity="error")
             return
-        service = self.silence_service.for_cluster(cluster)
-        request = service.create_request(draft).describe()
+        self.run_worker(self._review_and_send(title, draft, cluster), group="mutation")
+
+    async def _review(
+        self,
+        service: SilenceService,
+        title: str,
+        draft: SilenceDraft,
+        cluster: str,
+        send: Callable[[], Awaitable[None]],
+        note: str = "",
+    ) -> None:
+        """Count what it mutes in the whole cluster, then ask (typed when it mutes too much); a yes
+        starts ``send``. Nothing waits on the answer, so no worker hangs on an open dialog."""
+        rules = self._radius_rules()
+        in_view = {a.fingerprint for g in self._alerts_in_view(cluster) for a in g.alerts}
+        try:
+            radius = await service.blast_radius(
+                draft,
+                in_view=in_view,
+                heartbeats=rules.heartbeats,
+                limit=rules.limit,
+                entity_labels=rules.entity_labels,
+            )
+        except BackendError as exc:
+            self._report_failure(exc, prefix="not sent: could not count what it would mute: ")
+            return
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self.run_worker(self._send_create(service, draft), group="mutation")
+                self.run_worker(send(), group="mutation")
 
-        self.push_screen(ConfirmScreen(title, request), answered)
+        request = service.create_request(draft).describe()
+        if radius.needs_confirmation:
+            self.push_screen(TypedConfirmScreen(title, request, radius), answered)
+        else:
+            summary = radius.summary() + (f"\n{note}" if note else "")
+            self.push_screen(ConfirmScreen(title, request, summary), answered)
+
+    async def _review_and_send(self, title: str, draft: SilenceDraft, cluster: str) -> None:
+        service = self.silence_service.for_cluster(cluster)
+        await self._review(service, title, draft, cluster, lambda: self._send_create(service, draft))
 
     async def _send_create(self, service: SilenceService, draft: SilenceDraft) -> None:
         try:
@@ -902,52 +1030,82 @@ class OpsConsoleApp(App[None]):
         self.notify(f"silence {silence_id} created: {draft.matchers_text()}")
         self.action_refresh()
 
-    def _report_failure(self, exc: BackendError | SilenceInvalid) -> None:
+    def _report_failure(self, exc: BackendError | SilenceInvalid, prefix: str = "") -> None:
         if isinstance(exc, SilenceInvalid):
             self.notify(f"not sent: {exc}", severity="error", timeout=15)
             return
         hint = error_hint(exc)
-        self.notify(exc.message + (f"\nhint: {hint}" if hint else ""), severity="error", timeout=15)
+        self.notify(prefix + exc.message + (f"\nhint: {hint}" if hint else ""), severity="error", timeout=15)
 
     def action_silences(self) -> None:
-        """S: the silences screen."""
+        """S: the silences screen (as last refreshed, and refreshed now)."""
         reason = "this context is read-only" if self.service.backends.read_only else ""
         silences = self.board.silences if self.board else []
         self.push_screen(SilencesScreen(silences, self.options.clock, reason))
+        self.action_refresh()
 
     @on(SilencesScreen.ChangeRequested)
     def _silence_change(self, event: SilencesScreen.ChangeRequested) -> None:
-        self.run_worker(self._change_silence(event.silence.id, event.change), group="mutation")
+        self.run_worker(self._change_silence(event.silence, event.change), group="mutation")
 
-    async def _change_silence(self, silence_id: str, change: str) -> None:
+    def _view_cluster(self, service: SilenceService) -> str:
+        """The cluster name alerts of ``service``'s peers carry in this view ("" with one cluster)."""
+        clusters = {p.endpoint.cluster or "" for p in self.silence_service.peers}
+        return (service.peers[0].endpoint.cluster or "") if len(clusters) > 1 and service.peers else ""
+
+    def _service_of(self, silence: SilenceView) -> SilenceService:
+        """The silence's own cluster: a change must go to the peers that hold it."""
+        peer = next((p for p in self.silence_service.peers if p.name == silence.source), None)
+        return self.silence_service.for_cluster(peer.endpoint.cluster or "" if peer else "")
+
+    async def _change_silence(self, view: SilenceView, change: str) -> None:
+        service = self._service_of(view)
+        if change == "expire":
+
+            def answered(yes: bool | None) -> None:
+                if yes:
+                    self.run_worker(self._expire(service, view.id), group="mutation")
+
+            request = service.expire_request(view.id).describe()
+            self.push_screen(ConfirmScreen("Expire silence", request), answered)
+            return
         try:
-            if change == "expire":
-                title, request = "Expire silence", self.silence_service.expire_request(silence_id).describe()
-                draft = None
-            else:
-                current = next((s for s in await self.silence_service.silences() if s.id == silence_id), None)
-                if current is None:
-                    self.notify(f"silence {silence_id} no longer exists", severity="warning")
-                    return
-                draft = self.silence_service.extended(current, self.options.clock() + 3600)
-                title, request = (
-                    "Extend silence to 1h from now",
-                    self.silence_service.create_request(draft).describe(),
-                )
-            if not await self.push_screen_wait(ConfirmScreen(title, request)):
-                return
-            if draft is None:
-                await self.silence_service.expire(silence_id)
-                self.notify(f"silence {silence_id} expired")
-            else:
-                new_id = await self.silence_service.create(draft)
-                self.notify(f"silence {new_id} now ends in 1h")
+            await self._extend(service, view.id)
         except (BackendError, SilenceInvalid) as exc:
             self._report_failure(exc)
+
+    async def _expire(self, service: SilenceService, silence_id: str) -> None:
+        try:
+            await service.expire(silence_id)
+        except BackendError as exc:
+            self._report_failure(exc)
             return
-        await self._refresh()
-        if isinstance(self.screen, SilencesScreen) and self.board is not None:
-            self.screen.show(self.board.silences)
+        self.notify(f"silence {silence_id} expired")
+        self.action_refresh()
+
+    async def _extend(self, service: SilenceService, silence_id: str) -> None:
+        """e: one more hour after its current end (an ended one is recreated, and the title says so)."""
+        current = await service.silence(silence_id)
+        now = self.options.clock()
+        expired = current.status.state == "expired"
+        plan = plan_extension(current.ends_at.timestamp(), expired, now, by="1h")
+        draft = service.extended(current, plan.new_end)
+        title = "Recreate ended silence" if plan.recreate else "Extend silence by 1h"
+
+        async def send() -> None:
+            try:
+                new_id = await service.create(draft)
+            except (BackendError, SilenceInvalid) as exc:
+                self._report_failure(exc)
+                return
+            if new_id == silence_id:
+                self.notify(f"silence {silence_id}: {plan.describe()}")
+            else:
+                # Alertmanager could not update it in place (or it had ended): it made a new silence.
+                self.notify(f"silence {silence_id} is now {new_id}: {plan.describe()}")
+            self.action_refresh()
+
+        await self._review(service, title, draft, self._view_cluster(service), send, note=plan.describe())
 
     async def on_unmount(self) -> None:
         self.tails.stop_all()

@@ -12,6 +12,7 @@ from typing import Any
 from opsconsole.config import ConfigError, EndpointSettings, Overrides, ResolvedContext, resolve_context
 from opsconsole.core.wallboard_figures import PAGES
 from opsconsole.demo.stack import BackgroundStack, DemoStack, DemoUrls
+from opsconsole.demo.world import NAMESPACE
 from opsconsole.mutations.identity import default_author
 from opsconsole.mutations.silences import default_journal_path
 from opsconsole.packs.loader import PackSet, load_packs
@@ -75,16 +76,22 @@ def demo_options(
     variables: Mapping[str, str] | None = None,
     contexts: tuple[str, ...] = ("demo",),
     author: str | None = None,
+    read_only: bool = False,
     pack: str = DEMO_PACK,
 ) -> ConsoleOptions:
     """Console options wired to a running demo stack (every context name points at it)."""
     packs = load_packs([(builtin_queries_dir(), "builtin")])
     themes, notices = themes_and_notices()
     context = replace(demo_context(), name="demo")
+    if pack not in packs.packs:
+        raise ConfigError(f"unknown pack {pack!r} (the demo serves: {', '.join(sorted(packs.packs))})")
+    # The demo's context says what the simulated world is, so every built-in pack opens on live data.
+    variables = {"namespace": NAMESPACE, **(variables or {})}
 
     def make_service(context_name: str, pack: str) -> RefreshService:
         named = replace(context, name=context_name)
-        return build_service(named, packs, pack, variables, backends=demo_backends(urls), clock=clock)
+        backends = demo_backends(urls, read_only=read_only)
+        return build_service(named, packs, pack, variables, backends=backends, clock=clock)
 
     return ConsoleOptions(
         make_service=make_service,
@@ -103,23 +110,32 @@ def demo_options(
 
 
 def run_demo_console(
-    *, seed: int, scenario: str, speed: float, theme: str | None = None, pack: str = DEMO_PACK
+    *,
+    seed: int,
+    scenario: str,
+    speed: float,
+    theme: str | None = None,
+    read_only: bool = False,
+    pack: str | None = None,
+    variables: Mapping[str, str] | None = None,
 ) -> int:
-    """``opsconsole demo``: the simulated stack on a background thread, the console in front."""
-    known = load_packs([(builtin_queries_dir(), "builtin")]).packs
-    if pack not in known:
-        print(
-            f"opsconsole demo: no built-in pack {pack!r} (built in: {', '.join(sorted(known))})",
-            file=sys.stderr,
-        )
-        return 2
+    """``opsconsole demo``: the simulated stack on a background thread, the console in front.
+
+    ``variables`` (``--var``) win over what the demo's context sets."""
     background = BackgroundStack(DemoStack(seed=seed, scenario=scenario, speed=speed))
     try:
         urls = background.start()
     except OSError as exc:
         print(f"opsconsole demo: cannot start the simulated stack: {exc}", file=sys.stderr)
         return 1
-    app = OpsConsoleApp(demo_options(urls, theme=theme, pack=pack))
+    try:
+        options = demo_options(
+            urls, theme=theme, read_only=read_only, pack=pack or DEMO_PACK, variables=variables
+        )
+    except ConfigError:
+        background.stop()
+        raise
+    app = OpsConsoleApp(options)
     try:
         app.run()
     finally:
@@ -163,6 +179,7 @@ def console_options(
         notices=notices,
         author=default_author(context.settings.author or context.config.author),
         ack_duration=context.config.ack_duration,
+        silence_blast_radius=context.config.silence_blast_radius,
         journal_path=default_journal_path(),
         log_buffer=context.config.log_buffer,
     )

@@ -103,9 +103,9 @@ class LogTails:
 
 
 def status_line(binding: TailBinding) -> str:
-    """``live · 1,204 lines · ≥warn /timeout · PAUSED 12 new``."""
+    """``live · 1,204 lines · ≥warn /timeout · PAUSED 12 new · △ Loki: …``."""
     view, tail = binding.view, binding.tail
-    parts = [tail.describe(), f"{len(view.buffer):,} lines"]
+    parts = [tail.describe(warnings=False), f"{len(view.buffer):,} lines"]
     filters = view.describe_filters()
     if filters:
         parts.append(filters)
@@ -113,4 +113,7 @@ def status_line(binding: TailBinding) -> str:
         parts.append(f"PAUSED · {view.unseen} new")
     elif not view.follow:
         parts.append("not following (G follows)")
+    warning = tail.warning_text()  # last: the longest part, cut first on a narrow screen
+    if warning:
+        parts.append(warning)
     return " · ".join(parts)

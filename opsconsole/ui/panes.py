@@ -82,6 +82,7 @@ class Pane(Vertical):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(id=f"pane-{self.name_}", classes="pane", **kwargs)
         self.border_title = TITLES[self.name_]
+        self._border_texts: tuple[str, str | None] = (TITLES[self.name_], None)
         self.filter_text = ""
         self.refs: dict[str, RowRef] = {}
         self._drawn: list[tuple[str, list[object]]] = []
@@ -158,11 +159,16 @@ class Pane(Vertical):
         return None if ref is None or ref.kind == "more" else ref
 
     def set_border(self, *, title: str | None = None, subtitle: str | None = None) -> None:
-        """Change the border texts only when they differ (each change repaints the border)."""
-        if title is not None and title != self.border_title:
-            self.border_title = title
-        if subtitle is not None and subtitle != self.border_subtitle:
-            self.border_subtitle = subtitle
+        """Change the border texts only when they differ (each change repaints the border).
+
+        Set as ``Text``: a string would be read as markup, and a subtitle can quote a server.
+        """
+        if title is not None and title != self._border_texts[0]:
+            self._border_texts = (title, self._border_texts[1])
+            self.border_title = Text(title)
+        if subtitle is not None and subtitle != self._border_texts[1]:
+            self._border_texts = (self._border_texts[0], subtitle)
+            self.border_subtitle = Text(subtitle)
 
     def status_text(self, status: PaneStatus, now: float, count: int, *more: PaneStatus) -> str:
         """Row count and data age, or the error with the age of the data kept; then what is empty
@@ -174,6 +180,8 @@ class Pane(Vertical):
         else:
             rows = f"{count} rows" if count else "no rows"
             text = f"{rows} · {format_duration(age) if age is not None else '…'}"
+            if status.warnings:
+                text += f" · △ {status.warnings[-1][:90]}"
         text += _honesty(status, *more)
         return f"/{self.filter_text} · {text}" if self.filter_text else text
 

@@ -105,6 +105,8 @@ class DetailScreen(Screen[None]):
             yield Static(Text("…"), id="detail-alerts")
             yield Static("Recent logs", classes="section")
             yield Static(Text("…"), id="detail-logs")
+            yield Static("Links", classes="section")
+            yield Static(Text("…"), id="detail-links")
             yield Static("Queries (c copies them)", classes="section")
             yield TextArea("", read_only=True, id="detail-queries", soft_wrap=True)
         yield Footer()
@@ -134,6 +136,7 @@ class DetailScreen(Screen[None]):
         for row in detail.logs[-15:]:
             logs.add_row(*cells.log_cells(row, theme))
         self.query_one("#detail-logs", Static).update(logs if detail.logs else Text("no log lines"))
+        self.query_one("#detail-links", Static).update(link_lines(detail.links))
         text = "\n\n".join(f"# {name}\n{query}" for name, query in detail.queries.items())
         self.query_one("#detail-queries", TextArea).load_text(text)
 
@@ -168,6 +171,20 @@ class DetailScreen(Screen[None]):
         if self.detail:
             self.app.copy_to_clipboard("\n\n".join(self.detail.queries.values()))
             self.notify("queries copied to the clipboard")
+
+
+def link_lines(links: list[tuple[str, str]]) -> Text:
+    """``name  URL`` per link: an OSC 8 hyperlink, with the URL printed for terminals without them.
+    The URLs were built from sanitised, percent-encoded values (packs/links.py)."""
+    if not links:
+        return Text("the pack has no links for this row")
+    text = Text()
+    for index, (name, url) in enumerate(links):
+        if index:
+            text.append("\n")
+        text.append(f"{name}  ", style="bold")
+        text.append(url, style=f"link {url}")
+    return text
 
 
 def _now(detail: Detail) -> float:

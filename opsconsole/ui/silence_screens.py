@@ -16,21 +16,26 @@ from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Input, Label, Static
 
-from opsconsole.core.dashboard import AlertGroupView, SilenceView
+from opsconsole.core.dashboard import AlertGroupView, AlertView, SilenceView
+from opsconsole.core.silence_blast_radius import (
+    DEFAULT_BLAST_RADIUS,
+    DEFAULT_HEARTBEATS,
+    BlastRadius,
+    ClusterAlert,
+    blast_radius,
+)
 from opsconsole.core.silence_draft import (
-    Preview,
-    PreviewAlert,
     SilenceDraft,
     SilenceInvalid,
     parse_draft_matchers,
     parse_silence_duration,
-    preview,
 )
+from opsconsole.core.silence_extension import parse_end_time
 from opsconsole.core.value_format import format_duration
 
 
 class ConfirmScreen(ModalScreen[bool]):
-    """Shows exactly what will be sent; ``y``/Enter sends, ``n``/Esc cancels."""
+    """Shows exactly what will be sent (and what it mutes); ``y``/Enter sends, ``n``/Esc cancels."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y,enter", "answer(True)", "Send"),
@@ -43,14 +48,17 @@ class ConfirmScreen(ModalScreen[bool]):
     ConfirmScreen #confirm-request { height: auto; max-height: 30; }
     """
 
-    def __init__(self, title: str, request: str) -> None:
+    def __init__(self, title: str, request: str, note: str = "") -> None:
         super().__init__()
         self.title_text = title
         self.request = request
+        self.note = note
 
     def compose(self) -> Any:
         with Vertical():
             yield Label(Text(self.title_text, style="bold"))
+            if self.note:
+                yield Static(Text(self.note))
             yield Static(Text("This request will be sent:"))
             with VerticalScroll(id="confirm-request"):
                 yield Static(Text(self.request))
@@ -59,6 +67,61 @@ class ConfirmScreen(ModalScreen[bool]):
     def action_answer(self, value: bool) -> None:
         """Close with the answer."""
         self.dismiss(value)
+
+
+class TypedConfirmScreen(ModalScreen[bool]):
+    """For a silence that mutes too much: says why and what, and sends only once the count is typed.
+
+    ``y`` is not enough here: a reflex keypress must not mute a cluster's pager or its heartbeat.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+    DEFAULT_CSS = """
+    TypedConfirmScreen { align: center middle; }
+    TypedConfirmScreen > Vertical { width: 100; max-width: 100%; height: auto; max-height: 95%;
+        border: thick $error; background: $surface; padding: 0 1; }
+    TypedConfirmScreen #typed-reasons { color: $error; height: auto; }
+    TypedConfirmScreen #typed-request { height: auto; max-height: 12; }
+    TypedConfirmScreen #typed-problem { color: $error; height: auto; }
+    """
+
+    def __init__(self, title: str, request: str, radius: BlastRadius) -> None:
+        super().__init__()
+        self.title_text = title
+        self.request = request
+        self.radius = radius
+        self.expected = str(radius.count)
+
+    def compose(self) -> Any:
+        radius = self.radius
+        with Vertical():
+            yield Label(Text(f"Careful: {self.title_text}", style="bold"))
+            yield Static(Text("\n".join(f"⚠ {reason}" for reason in radius.reasons())), id="typed-reasons")
+            yield Static(Text(f"{radius.summary()}: {radius.names()}"), id="typed-names")
+            yield Static(Text("This request will be sent:"))
+            with VerticalScroll(id="typed-request"):
+                yield Static(Text(self.request))
+            yield Label(
+                f"Type {self.expected} (the number of alerts it mutes) and Enter to send; Esc cancels"
+            )
+            yield Input(id="typed-answer", placeholder=self.expected)
+            yield Static(id="typed-problem")
+
+    def on_mount(self) -> None:
+        self.query_one("#typed-answer", Input).focus()
+
+    @on(Input.Submitted, "#typed-answer")
+    def _typed(self, event: Input.Submitted) -> None:
+        if event.value.strip() == self.expected:
+            self.dismiss(True)
+            return
+        self.query_one("#typed-problem", Static).update(
+            Text(f"✖ type {self.expected} exactly to send, or Esc to cancel")
+        )
+
+    def action_cancel(self) -> None:
+        """Esc: nothing is sent."""
+        self.dismiss(False)
 
 
 @dataclass(frozen=True)
@@ -71,8 +134,21 @@ class FormDefaults:
     comment: str = ""
 
 
+@dataclass(frozen=True)
+class RadiusRules:
+    """What makes a silence need a typed confirmation (see ``core.silence_blast_radius``)."""
+
+    heartbeats: tuple[str, ...] = DEFAULT_HEARTBEATS
+    limit: float = DEFAULT_BLAST_RADIUS
+    entity_labels: tuple[str, ...] = ()
+
+
 class SilenceFormScreen(ModalScreen[SilenceDraft | None]):
-    """Matchers, duration, author and a required comment, with a live preview of what it mutes."""
+    """Matchers, duration, author and a required comment, with a live preview of what it mutes.
+
+    The preview counts among every alert of the cluster once the app has fetched them
+    (:meth:`show_cluster_alerts`); until then, among the alerts this view shows.
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "submit", "Review and send", priority=True),
@@ -88,14 +164,26 @@ class SilenceFormScreen(ModalScreen[SilenceDraft | None]):
     """
 
     def __init__(
-        self, defaults: FormDefaults, groups: Sequence[AlertGroupView], clock: Callable[[], float]
+        self,
+        defaults: FormDefaults,
+        groups: Sequence[AlertGroupView],
+        clock: Callable[[], float],
+        rules: RadiusRules | None = None,
     ) -> None:
         super().__init__()
         self.defaults = defaults
         self.groups = list(groups)
         self.clock = clock
+        self.rules = rules or RadiusRules()
         self.draft: SilenceDraft | None = None
-        self.preview_result: Preview | None = None
+        self.radius: BlastRadius | None = None
+        self.cluster_alerts: list[ClusterAlert] | None = None
+        self.cluster_error = ""
+
+    @property
+    def view_alerts(self) -> dict[str, AlertView]:
+        """The alerts this view shows, by fingerprint."""
+        return {a.fingerprint: a for group in self.groups for a in group.alerts}
 
     def compose(self) -> Any:
         d = self.defaults
@@ -114,11 +202,18 @@ class SilenceFormScreen(ModalScreen[SilenceDraft | None]):
             yield Static(id="silence-problems")
             with VerticalScroll(id="silence-preview"):
                 yield Static(id="silence-preview-text")
-            yield Static(Text("ctrl+s: review and send     Esc: cancel", style="bold"))
+            yield Static(Text("tab: next field     ctrl+s: review and send     Esc: cancel", style="bold"))
 
     def on_mount(self) -> None:
         self._update()
         self.query_one("#silence-comment", Input).focus()
+
+    def show_cluster_alerts(self, alerts: Sequence[ClusterAlert] | None, error: str = "") -> None:
+        """Every current alert of the cluster (or why they could not be had); the preview recounts."""
+        self.cluster_alerts = None if alerts is None else list(alerts)
+        self.cluster_error = error
+        if self.is_attached:
+            self._update()
 
     @on(Input.Changed)
     def _changed(self, _: Input.Changed) -> None:
@@ -133,15 +228,8 @@ class SilenceFormScreen(ModalScreen[SilenceDraft | None]):
 
     def _end(self, now: float) -> float:
         text = self._value("duration").strip()
-        if len(text) == 5 and text[2] == ":" and text.replace(":", "").isdigit():
-            hour, minute = int(text[:2]), int(text[3:])
-            if hour > 23 or minute > 59:
-                raise SilenceInvalid(f"not a time of day: {text}")
-            today = datetime.fromtimestamp(now, UTC).replace(
-                hour=hour, minute=minute, second=0, microsecond=0
-            )
-            end = today.timestamp()
-            return end if end > now else end + 86400
+        if len(text) == 5 and text[2] == ":":
+            return parse_end_time(text, now)
         return now + parse_silence_duration(text)
 
     def _build(self) -> SilenceDraft:
@@ -152,6 +240,23 @@ class SilenceFormScreen(ModalScreen[SilenceDraft | None]):
             self._end(now),
             self._value("author"),
             self._value("comment"),
+        )
+
+    def _radius(self, draft: SilenceDraft) -> BlastRadius:
+        shown = self.view_alerts
+        if self.cluster_alerts is not None:
+            alerts, in_view = self.cluster_alerts, set(shown)
+        else:
+            alerts = [ClusterAlert(a.fingerprint, a.labels) for a in shown.values()]
+            in_view = None
+        rules = self.rules
+        return blast_radius(
+            draft,
+            alerts,
+            in_view=in_view,
+            heartbeats=rules.heartbeats,
+            limit=rules.limit,
+            entity_labels=rules.entity_labels,
         )
 
     def _update(self) -> None:
@@ -165,30 +270,50 @@ class SilenceFormScreen(ModalScreen[SilenceDraft | None]):
             text.update(Text(""))
             return
         issues = draft.problems()
-        alerts = [
-            PreviewAlert(a.fingerprint, a.labels, group.key)
-            for group in self.groups
-            for a in group.alerts
-            if a.state != "silenced"
-        ]
-        result = preview(draft, alerts)
-        self.preview_result = result
-        if result.everything:
-            issues.append("it would mute every active alert; narrow the matchers")
+        radius = self._radius(draft)
+        self.radius = radius
         problems.update(Text("\n".join(f"✖ {p}" for p in issues)))
         self.draft = None if issues else draft
         table = Table.grid(padding=(0, 2))
         until = datetime.fromtimestamp(draft.ends_at, UTC).strftime("%Y-%m-%d %H:%M UTC")
-        table.add_row(Text(f"{result.summary()} · until {until}", style="bold"), "")
-        hit = set(result.fingerprints)
-        for group in self.groups:
-            for alert in group.alerts:
-                if alert.fingerprint in hit:
-                    table.add_row(Text(f"  {alert.alertname}"), Text(alert.entity or alert.summary))
+        if self.cluster_alerts is not None:
+            head = radius.summary()
+        else:
+            noun = "alert" if radius.count == 1 else "alerts"
+            why = (
+                f"could not count the rest of the cluster: {self.cluster_error}"
+                if self.cluster_error
+                else ("counting every alert of the cluster…")
+            )
+            head = f"matches {radius.count} {noun} in this view ({why})"
+        table.add_row(Text(f"{head} · until {until}", style="bold"), "")
+        for reason in radius.reasons():
+            table.add_row(Text(f"⚠ typed confirmation needed: {reason}", style="bold"), "")
+        shown = self.view_alerts
+        for alert in sorted(radius.muted, key=lambda a: (a.fingerprint not in shown, a.describe())):
+            view = shown.get(alert.fingerprint)
+            if view is not None:
+                table.add_row(Text(f"  {view.alertname}"), Text(view.entity or view.summary))
+            else:
+                described = alert.describe(self.rules.entity_labels)
+                table.add_row(Text(f"  {described}"), Text("outside this pack"))
         text.update(table)
 
     def action_submit(self) -> None:
-        """Close with the draft when it is valid (the caller asks for confirmation)."""
+        """Close with the draft when it is valid (the caller asks for confirmation).
+
+        Keys typed just before ctrl+s may still wait in the focused field's queue (fast typing, a
+        paste without bracketed paste): the fields are read only after that field has taken them.
+        """
+        field = self.focused
+        if field is None:
+            self._submit_now()
+        else:
+            field.call_later(self._submit_now)
+
+    def _submit_now(self) -> None:
+        if not self.is_attached:
+            return
         self._update()
         if self.draft is not None:
             self.dismiss(self.draft)

@@ -22,9 +22,9 @@ from textual.containers import Horizontal, Vertical
 from textual.driver import Driver
 from textual.widgets import Digits, Static
 
+from opsconsole.core.backend_labels import backend_labels
 from opsconsole.core.dashboard import Dashboard
 from opsconsole.core.short_names import short_name
-from opsconsole.core.untrusted_text import sanitize
 from opsconsole.core.value_format import format_duration
 from opsconsole.core.wallboard_figures import PAGES, firing, stale_backends, worst_budget
 from opsconsole.refresh.service import RefreshService
@@ -216,8 +216,7 @@ class WallboardApp(App[None]):
         header.append("│ READ-ONLY ", style=theme.style("muted"))
         board = self.board
         if board is not None:
-            for backend in board.backends:
-                label = "am" if backend.kind == "alertmanager" else backend.kind
+            for backend, label in zip(board.backends, backend_labels(board.backends), strict=True):
                 if backend.error:
                     header.append(f"│ {label} ✖ ", style=theme.style("crit"))
                 elif backend.last_success is not None:
@@ -297,7 +296,7 @@ class WallboardApp(App[None]):
                     "budget",
                     str(percent),
                     bad=remaining < LOW_BUDGET,
-                    label=f"% budget left · {sanitize(name)}",
+                    label=f"% budget left · {name}",
                 )
             self._update("#wb-overview-list", self._alert_table(firing_now[:8], now=board.now))
         if "alerts" in pages:
@@ -332,10 +331,10 @@ class WallboardApp(App[None]):
             rows.append(
                 (
                     Text(alert.severity.upper(), style=theme.style(level)),
-                    Text(sanitize(alert.alertname)),
-                    Text(sanitize(short_name(alert.entity or "—", entity_width))),
+                    Text(alert.alertname),
+                    Text(short_name(alert.entity or "—", entity_width)),
                     Text(format_duration(max(0.0, now - alert.starts_at))),
-                    Text(sanitize(alert.summary)),
+                    Text(alert.summary),
                 )
             )
         narrow = self.size.width < 120
@@ -365,7 +364,7 @@ class WallboardApp(App[None]):
             status = figures.status
             level = STATUS_LEVEL.get(status, "muted")
             table.add_row(
-                Text(sanitize(slo.display)),
+                Text(slo.display),
                 Text(f"{slo.objective * 100:g}% / {slo.window}"),
                 Text(
                     left, style=theme.style("crit" if remaining is not None and remaining < 0.25 else "none")
@@ -389,7 +388,7 @@ class WallboardApp(App[None]):
             since = format_duration(max(0.0, board.now - row.since)) if row.since is not None else "—"
             table.add_row(
                 Text(row.state.upper(), style=theme.style(level)),
-                Text(sanitize(row.entity)),
+                Text(row.entity),
                 Text(str(row.alerts) if row.alerts else "·"),
                 Text(since),
             )

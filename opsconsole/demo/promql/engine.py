@@ -128,10 +128,24 @@ class Engine:
     def __init__(self, series: Callable[[], Sequence[SeriesLike]], scrape_interval: float = 15.0) -> None:
         self._series = series
         self.scrape_interval = scrape_interval
-        # The world's series never change, only their values: a selector picks the same ones every
-        # time (cached per selector, dropped if the series list is ever a different length).
+        # The world's series rarely change, only their values: series are indexed by name and a
+        # selector picks the same ones every time, until the list is another one or grows (a labelled
+        # counter appears with its first increment).
+        self._indexed: Sequence[SeriesLike] | None = None
+        self._indexed_len = -1
+        self._by_name: dict[str, list[SeriesLike]] = {}
         self._selected: dict[tuple[object, ...], list[SeriesLike]] = {}
-        self._selected_for = -1
+
+    def _named(self, name: str) -> Sequence[SeriesLike]:
+        """Series called ``name`` (all series for ""): indexed once per series list."""
+        every = self._series()
+        if every is not self._indexed or len(every) != self._indexed_len:
+            by_name: dict[str, list[SeriesLike]] = defaultdict(list)
+            for series in every:
+                by_name[series.name].append(series)
+            self._by_name, self._indexed, self._indexed_len = dict(by_name), every, len(every)
+            self._selected = {}
+        return every if not name else self._by_name.get(name, [])
 
     # -- selection ----------------------------------------------------------------------------
 
@@ -140,17 +154,13 @@ class Engine:
         matchers = list(selector.matchers.matchers)
         if selector.matchers.or_matchers:
             raise Unsupported("'or' inside a selector")
-        everything = self._series()
-        if len(everything) != self._selected_for:
-            self._selected, self._selected_for = {}, len(everything)
+        candidates = self._named(name)  # first: it drops the cache when the series changed
         key = (name, *((m.name, str(m.op), m.value) for m in matchers))
         found = self._selected.get(key)
         if found is not None:
             return found
         out = []
-        for series in everything:
-            if name and series.name != name:
-                continue
+        for series in candidates:
             labels = {"__name__": series.name, **dict(series.labels)}
             if all(self._matches(m, labels) for m in matchers):
                 out.append(series)
@@ -168,22 +178,29 @@ class Engine:
         found = _regex(matcher.value).fullmatch(actual) is not None
         return not found if op.endswith("NotRe") else found
 
-    def _grid(self, start: float, end: float) -> Iterable[float]:
-        """Scrape timestamps in ``[start, end]``: Prometheus 2.x range selectors are closed at both ends
-        (3.0 made them left-open); the demo reports a 2.x version, so it behaves like one."""
-        step = self.scrape_interval
+    def interval_of(self, series: SeriesLike) -> float:
+        """How often ``series`` is scraped: its own interval (a series of a job scraped at its own
+        pace, e.g. kube-state-metrics every 30s) or the engine's."""
+        own = getattr(series, "scrape_interval", None)
+        return float(own) if own else self.scrape_interval
+
+    def _grid(self, start: float, end: float, step: float | None = None) -> Iterable[float]:
+        """Scrape timestamps in ``(start, end]``: range selectors are left-open since Prometheus 3.0
+        (2.x also read a sample lying exactly on ``start``); the demo follows Prometheus 3."""
+        step = step or self.scrape_interval
         t = math.floor(end / step) * step
         stamps = []
-        while t >= start:
+        while t > start:
             stamps.append(t)
             t -= step
         return reversed(stamps)
 
     def _instant_selector(self, node: Any, t: float) -> Vector:
         at = t - _seconds(node.offset)
-        stamp = math.floor(at / self.scrape_interval) * self.scrape_interval
         out: Vector = []
         for series in self._matching(node):
+            interval = self.interval_of(series)
+            stamp = math.floor(at / interval) * interval
             # Only the latest scrape counts: a failed scrape makes a series stale at once, as in Prometheus.
             value = series.value(stamp)
             if value is not None:
@@ -200,7 +217,8 @@ class Engine:
             if gaps is not None:
                 out.extend(self._sparse_range(series, at - window, at, gaps))
                 continue
-            points = [(s, v) for s in self._grid(at - window, at) if (v := series.value(s)) is not None]
+            grid = self._grid(at - window, at, self.interval_of(series))
+            points = [(s, v) for s in grid if (v := series.value(s)) is not None]
             if points:
                 out.append(RangeSeries(_labels(series), points))
         return out
@@ -215,8 +233,8 @@ class Engine:
         (a gap), so the samples next to each gap are enough to see them. A 30-day
         range is then a few dozen reads instead of 170,000.
         """
-        step = self.scrape_interval
-        first = math.ceil(start / step) * step
+        step = self.interval_of(series)
+        first = math.floor(start / step) * step + step  # left-open, as in _grid
         last = math.floor(end / step) * step
         if last < first:
             return []

@@ -1,0 +1,123 @@
+"""Mutation testing: how many deliberate small bugs the fast tests catch, per area and overall.
+
+    python benchmarks/mutation_kill_rate.py                  # every area, 2 test processes
+    python benchmarks/mutation_kill_rate.py --areas transport,mutations --max-children 1
+
+Runs mutmut (from the test extras) on a scratch copy of the checkout, one area at a time, each with
+only the fast unit tests that concern it (no real servers, no terminal sessions), so it is fair on
+a shared 2-core machine. Prints one line per area and the overall kill rate, and writes the mutants
+that survived to ``--survivors`` (default: mutation-survivors.txt in the scratch copy): compare them
+with ``benchmarks/mutation_survivors.md``, where each one we keep is explained. The scratch copies
+(printed) are kept for ``mutmut browse``; delete them when done.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+# Area -> (what is mutated, the fast tests that concern it).
+AREAS: dict[str, tuple[list[str], list[str]]] = {
+    "core": (
+        ["opsconsole/core/*"],
+        [
+            "tests/test_alert_matchers.py",
+            "tests/test_alert_filter.py",
+            "tests/test_alert_grouping.py",
+            "tests/test_alert_history.py",
+            "tests/test_silence_drafts.py",
+            "tests/test_slo_math.py",
+            "tests/test_slo_rules.py",
+            "tests/test_log_parsing.py",
+            "tests/test_log_buffer.py",
+            "tests/test_search_text.py",
+            "tests/test_trace_layout.py",
+            "tests/test_untrusted_boundary.py",
+        ],
+    ),
+    "transport": (
+        ["opsconsole/backends/transport.py"],
+        ["tests/test_transport.py", "tests/test_transport_retries.py", "tests/test_read_only_transport.py"],
+    ),
+    "mutations": (["opsconsole/mutations/*"], ["tests/test_silences.py"]),
+    "packs": (["opsconsole/packs/*"], ["tests/test_packs.py", "tests/test_openslo_import.py"]),
+}
+IGNORED = shutil.ignore_patterns(
+    ".venv", ".git", "mutants", "__pycache__", ".pytest_cache", ".mypy_cache", "*.pyc"
+)
+
+
+def scratch_copy(area: str, mutate: list[str], tests: list[str]) -> Path:
+    """The checkout copied to a temporary folder, with a mutmut configuration for ``area``."""
+    target = Path(tempfile.mkdtemp(prefix=f"mutation-{area}-"))
+    for name in ("opsconsole", "tests", "queries", "themes"):
+        shutil.copytree(ROOT / name, target / name, ignore=IGNORED)
+    config = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    present = [t for t in tests if (ROOT / t).exists()]
+    config += (
+        "\n[tool.mutmut]\n"
+        'source_paths = ["opsconsole"]\n'
+        f"only_mutate = {json.dumps(mutate)}\n"
+        f"pytest_add_cli_args_test_selection = {json.dumps(present)}\n"
+        'pytest_add_cli_args = ["-m", "not real_backend", "-p", "no:cacheprovider", "-q"]\n'
+        'also_copy = ["queries", "themes", "tests"]\n'
+    )
+    (target / "pyproject.toml").write_text(config, encoding="utf-8")
+    return target
+
+
+def run_area(area: str, max_children: int) -> dict[str, int | list[str]]:
+    mutate, tests = AREAS[area]
+    work = scratch_copy(area, mutate, tests)
+    mutmut = [sys.executable, "-m", "mutmut"]
+    started = time.monotonic()
+    subprocess.run([*mutmut, "run", "--max-children", str(max_children)], cwd=work, check=False)
+    subprocess.run([*mutmut, "export-cicd-stats"], cwd=work, check=False, capture_output=True)
+    stats = json.loads((work / "mutants" / "mutmut-cicd-stats.json").read_text())
+    listed = subprocess.run([*mutmut, "results"], cwd=work, capture_output=True, text=True, check=False)
+    survivors = [line.split(":")[0].strip() for line in listed.stdout.splitlines() if "survived" in line]
+    stats["survivors"] = survivors
+    stats["seconds"] = round(time.monotonic() - started)
+    stats["work"] = str(work)
+    print(f"{area}: scratch copy in {work}", file=sys.stderr)
+    return stats
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--areas", default=",".join(AREAS), help=f"comma-separated, from {', '.join(AREAS)}")
+    parser.add_argument("--max-children", type=int, default=2, help="test processes at once (default 2)")
+    parser.add_argument("--survivors", type=Path, help="write the surviving mutants' names here")
+    args = parser.parse_args(argv)
+    killed_all = total_all = 0
+    lines = []
+    survivors: list[str] = []
+    for area in args.areas.split(","):
+        stats = run_area(area, args.max_children)
+        killed = int(stats.get("killed", 0)) + int(stats.get("timeout", 0))
+        total = killed + int(stats.get("survived", 0))
+        killed_all += killed
+        total_all += total
+        rate = 100 * killed / total if total else 0.0
+        lines.append(f"{area:<10} {killed:>5} of {total:>5} killed  {rate:5.1f}%  ({stats['seconds']} s)")
+        survivors += list(stats["survivors"])  # type: ignore[arg-type]
+    for line in lines:
+        print(line)
+    overall = 100 * killed_all / total_all if total_all else 0.0
+    print(f"{'overall':<10} {killed_all:>5} of {total_all:>5} killed  {overall:5.1f}%")
+    if args.survivors:
+        args.survivors.write_text("\n".join(survivors) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

@@ -1,0 +1,213 @@
+"""Flags that mean the same before or after the subcommand, defined once.
+
+``opsconsole --read-only silence add …`` and ``opsconsole silence add … --read-only`` must do the
+same thing. argparse cannot do that by itself: a subcommand's copy of a flag writes its default over
+whatever the top level parsed (that is how ``--read-only`` before the subcommand used to be dropped).
+So every shared flag is added twice from one definition: at the top level it stores into
+``before__<dest>``, in a subcommand into ``<dest>``, both with no default (``argparse.SUPPRESS``), so
+only what was actually typed is there. :func:`merge_positions` then puts one value into ``<dest>``:
+
+- given in one position: that value;
+- given in both with the same value: that value; with different values: an error (which one was
+  meant cannot be guessed, and guessing wrong could mean the wrong cluster or a writable context);
+- given before a subcommand that does not take it: an error naming the subcommand, never ignored;
+- given nowhere: the flag's default.
+
+Separate destinations (rather than merging two namespaces after the fact) keep "was it typed?"
+exact: a value equal to the default is still seen as given.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+BEFORE = "before__"
+_SHARED_MARK = "opsconsole_shared_flag"
+_NOT_GIVEN = object()
+
+
+@dataclass(frozen=True)
+class SharedFlag:
+    """One flag accepted before and after the subcommand."""
+
+    option: str
+    dest: str
+    help: str
+    metavar: str | None = None
+    action: str = "store"  # store, append or store_true
+    type: Callable[[str], Any] | None = None
+    group: str = "backends"  # backends or view
+
+    def default(self) -> Any:
+        """The value when the flag is given nowhere."""
+        return {"append": [], "store_true": False}.get(self.action)
+
+    def same(self, before: Any, after: Any) -> bool:
+        """Whether the two positions said the same thing (paths compared as files)."""
+        if isinstance(before, Path) and isinstance(after, Path):
+            return before.expanduser().resolve() == after.expanduser().resolve()
+        return bool(before == after)
+
+    def add_to(self, parser: argparse.ArgumentParser | Any, *, before: bool) -> argparse.Action:
+        """Add this flag to ``parser`` (or an argument group) at one position."""
+        kwargs: dict[str, Any] = {
+            "dest": BEFORE + self.dest if before else self.dest,
+            "default": argparse.SUPPRESS,
+            "help": self.help,
+            "action": self.action,
+        }
+        if self.metavar:
+            kwargs["metavar"] = self.metavar
+        if self.type is not None:
+            kwargs["type"] = self.type
+        action: argparse.Action = parser.add_argument(self.option, **kwargs)
+        setattr(action, _SHARED_MARK, self.dest)
+        return action
+
+
+SHARED_FLAGS: tuple[SharedFlag, ...] = (
+    SharedFlag(
+        "--config",
+        "config",
+        "config file (env OPSCONSOLE_CONFIG; default: XDG config dir)",
+        "PATH",
+        type=Path,
+    ),
+    SharedFlag("--context", "context", "context to use (env OPSCONSOLE_CONTEXT)", "NAME"),
+    SharedFlag(
+        "--prometheus", "prometheus", "Prometheus-compatible URL (env OPSCONSOLE_PROMETHEUS_URL)", "URL"
+    ),
+    SharedFlag(
+        "--alertmanager",
+        "alertmanager",
+        "Alertmanager URL, repeatable for HA peers (env OPSCONSOLE_ALERTMANAGER_URL, comma-separated)",
+        "URL",
+        action="append",
+    ),
+    SharedFlag("--loki", "loki", "Loki URL (env OPSCONSOLE_LOKI_URL)", "URL"),
+    SharedFlag("--jaeger", "jaeger", "Jaeger query URL (env OPSCONSOLE_JAEGER_URL)", "URL"),
+    SharedFlag(
+        "--read-only",
+        "read_only",
+        "refuse every mutating request (env OPSCONSOLE_READ_ONLY=1; a context's read_only: true)",
+        action="store_true",
+    ),
+    SharedFlag("--pack", "pack", "query pack to show (default: the context's)", "NAME", group="view"),
+    SharedFlag(
+        "--var", "var", "override a pack variable, repeatable", "NAME=VALUE", action="append", group="view"
+    ),
+    SharedFlag("--theme", "theme", "dark, light, high-contrast, monochrome, or yours", "NAME", group="view"),
+)
+BY_DEST = {flag.dest: flag for flag in SHARED_FLAGS}
+BACKEND_DESTS = tuple(f.dest for f in SHARED_FLAGS if f.group == "backends")
+GROUP_TITLE = "context and backends, before or after the command (flags > OPSCONSOLE_* env > config file)"
+
+
+def add_shared(parser: argparse.ArgumentParser, *dests: str) -> None:
+    """Give a subcommand these shared flags (their meaning and help come from :data:`SHARED_FLAGS`)."""
+    for dest in dests:
+        BY_DEST[dest].add_to(parser, before=False)
+
+
+def backend_parent() -> argparse.ArgumentParser:
+    """A parent parser with every backend flag, for ``parents=[…]`` of subcommands that talk to them."""
+    common = argparse.ArgumentParser(add_help=False)
+    group = common.add_argument_group(GROUP_TITLE)
+    for dest in BACKEND_DESTS:
+        BY_DEST[dest].add_to(group, before=False)
+    return common
+
+
+def add_top_level(parser: argparse.ArgumentParser) -> None:
+    """Every shared flag, accepted before the subcommand."""
+    groups = {
+        "backends": parser.add_argument_group(GROUP_TITLE),
+        "view": parser.add_argument_group("what the console shows (before or after the command)"),
+    }
+    for flag in SHARED_FLAGS:
+        flag.add_to(groups[flag.group], before=True)
+
+
+@dataclass(frozen=True)
+class Leaf:
+    """A runnable command (``silence add``) and the shared flags it takes."""
+
+    path: str
+    parser: argparse.ArgumentParser
+    accepts: frozenset[str]
+    # Option strings the command uses for a flag of its own (e.g. ``packs list --pack PATH``).
+    own_options: dict[str, str] = field(default_factory=dict)
+
+
+def _subparser_actions(parser: argparse.ArgumentParser) -> list[argparse._SubParsersAction[Any]]:
+    return [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+
+
+def leaves(parser: argparse.ArgumentParser, prefix: str = "") -> Iterator[Leaf]:
+    """Every runnable command under ``parser``, depth first, in registration order."""
+    subs = _subparser_actions(parser)
+    if not subs:
+        accepts = frozenset(
+            getattr(a, _SHARED_MARK) for a in parser._actions if getattr(a, _SHARED_MARK, None) is not None
+        )
+        shared_options = {BY_DEST[d].option for d in accepts}
+        own = {
+            option: a.help or ""
+            for a in parser._actions
+            if getattr(a, _SHARED_MARK, None) is None
+            for option in a.option_strings
+            if option in {f.option for f in SHARED_FLAGS} and option not in shared_options
+        }
+        yield Leaf(prefix.strip(), parser, accepts, own)
+        return
+    for action in subs:
+        for name, child in action.choices.items():
+            yield from leaves(child, f"{prefix} {name}")
+
+
+def mark_leaves(parser: argparse.ArgumentParser) -> None:
+    """Tell every command's namespace which command it is and which shared flags it takes."""
+    for leaf in leaves(parser):
+        leaf.parser.set_defaults(
+            shared_command=leaf.path, shared_accepts=leaf.accepts, shared_own_options=leaf.own_options
+        )
+
+
+def merge_positions(
+    args: argparse.Namespace, error: Callable[[str], Any], prog: str = "opsconsole"
+) -> argparse.Namespace:
+    """One value per shared flag (see the module docstring); ``error`` reports a conflict and exits."""
+    values = vars(args)
+    accepts: frozenset[str] = values.pop("shared_accepts", frozenset())
+    command: str = values.pop("shared_command", "")
+    own: dict[str, str] = values.pop("shared_own_options", {})
+    where = f"`{prog} {command}`" if command else f"`{prog}`"
+    for flag in SHARED_FLAGS:
+        before = values.pop(BEFORE + flag.dest, _NOT_GIVEN)
+        if flag.dest in accepts:
+            after = values.get(flag.dest, _NOT_GIVEN)
+            if before is not _NOT_GIVEN and after is not _NOT_GIVEN and not flag.same(before, after):
+                error(
+                    f"{flag.option} was given before and after the command with different values "
+                    f"({_shown(before)} and {_shown(after)}); give it once"
+                )
+            if after is _NOT_GIVEN:
+                values[flag.dest] = flag.default() if before is _NOT_GIVEN else before
+        else:
+            if before is not _NOT_GIVEN:
+                hint = ""
+                if flag.option in own:
+                    hint = f"; its own {flag.option} ({own[flag.option]}) goes after it"
+                error(f"{flag.option} does not apply to {where}{hint}")
+            values.setdefault(flag.dest, flag.default())
+    return args
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)

@@ -1,0 +1,119 @@
+"""Matcher text (amtool syntax) as the filter box, the silence form and packs read it.
+
+The parser must agree with Alertmanager's own: a silence typed as ``team="café"`` has to reach
+Alertmanager as ``café``, or it silences nothing.
+"""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from opsconsole.core.alert_matchers import LabelMatcher, MatcherSyntaxError, parse_matchers
+from opsconsole.mutations.silences import wire_matchers
+from tests.real_servers import RunningAlertmanager
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ('team="café"', "café"),
+        ('team="日本語チーム"', "日本語チーム"),
+        ('owner="🔥 on-call"', "🔥 on-call"),
+        ("team=café", "café"),  # unquoted, as Alertmanager accepts
+        ('team="Zoë \\"the\\" SRE"', 'Zoë "the" SRE'),
+    ],
+)
+def test_non_ascii_values_are_kept_as_typed(text: str, value: str) -> None:
+    assert parse_matchers(text) == [LabelMatcher("team" if "team" in text else "owner", "=", value)]
+
+
+def test_escapes_follow_alertmanager() -> None:
+    """Only \\", \\\\ and \\n are escapes; any other backslash is literal (regexes keep theirs)."""
+    [quote, backslash, newline, regex, tab] = parse_matchers(
+        r'a="say \"hi\"", b="C:\\temp", c="one\ntwo", code=~"5\d\d", d="\t"'
+    )
+    assert quote.value == 'say "hi"'
+    assert backslash.value == "C:\\temp"
+    assert newline.value == "one\ntwo"
+    assert regex.value == r"5\d\d"
+    assert regex.matches({"code": "503"})
+    assert not regex.matches({"code": "5xx"})
+    assert tab.value == "\\t", "\\t is not an escape in Alertmanager's syntax"
+
+
+def test_regex_is_anchored_and_missing_label_is_empty() -> None:
+    [service] = parse_matchers('service=~"agent"')
+    assert service.matches({"service": "agent"})
+    assert not service.matches({"service": "agents"})
+    assert not service.matches({"service": "my-agent"})
+    [absent] = parse_matchers('team!~".+"')
+    assert absent.matches({}), "a missing label is the empty string"
+    assert not absent.matches({"team": "x"})
+
+
+def test_operators_and_braces() -> None:
+    parsed = parse_matchers('{a="1", b!="2", c=~"3|4", d!~"5"}')
+    assert [(m.name, m.op, m.value) for m in parsed] == [
+        ("a", "=", "1"),
+        ("b", "!=", "2"),
+        ("c", "=~", "3|4"),
+        ("d", "!~", "5"),
+    ]
+    assert parsed[1].matches({"b": "3"})
+    assert not parsed[1].matches({"b": "2"})
+    assert parsed[3].matches({"d": "55"})
+    assert not parsed[3].matches({"d": "5"})
+
+
+@pytest.mark.parametrize("text", ['a="1" b="2"', '="x"', 'a=~"("', 'a=="x"'])
+def test_bad_text_is_refused_with_where(text: str) -> None:
+    with pytest.raises(MatcherSyntaxError):
+        parse_matchers(text)
+
+
+@given(
+    name=st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,10}", fullmatch=True),
+    op=st.sampled_from(["=", "!="]),
+    value=st.text(st.characters(exclude_categories=("Cs",)), max_size=30),
+)
+def test_printed_matchers_read_back_the_same(name: str, op: str, value: str) -> None:
+    """What the silence form shows (``str``) parses back to the same matcher, whatever the text."""
+    matcher = LabelMatcher(name, op, value)  # type: ignore[arg-type]
+    assert parse_matchers(str(matcher)) == [matcher]
+
+
+# Typed text -> what Alertmanager itself makes of it (amtool uses Alertmanager's parser).
+# amtool takes one matcher per argument; the console's box takes them comma-separated.
+AMTOOL_CASES = [
+    ['team="café"'],
+    ['team="日本語"', 'owner="🔥"'],
+    [r'path="C:\\temp\\x"'],
+    [r'quote="say \"hi\""'],
+    [r'code=~"5\d\d"'],
+    [r'multi="one\ntwo"'],
+]
+
+
+@pytest.mark.real_backend
+@pytest.mark.parametrize("typed", AMTOOL_CASES)
+def test_parser_agrees_with_real_alertmanager(
+    typed: list[str], real_alertmanager: RunningAlertmanager
+) -> None:
+    """amtool (Alertmanager's own parser) and ours turn the same text into the same silence."""
+    created = real_alertmanager.amtool(
+        "silence", "add", "--author=matcher-test", "--comment=parser agreement", "--duration=5m", *typed
+    )
+    silence_id = created.stdout.strip()
+    try:
+        stored = httpx.get(f"{real_alertmanager.url}/api/v2/silence/{silence_id}", timeout=10).json()
+        theirs = sorted(
+            (m["name"], m["value"], m["isRegex"], m.get("isEqual", True)) for m in stored["matchers"]
+        )
+        wire = wire_matchers(parse_matchers(", ".join(typed)))
+        ours = sorted((m.name, m.value, m.is_regex, m.is_equal) for m in wire)
+        assert ours == theirs
+    finally:
+        real_alertmanager.amtool("silence", "expire", silence_id, check=False)

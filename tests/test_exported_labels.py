@@ -1,0 +1,95 @@
+"""A scrape job without honor_labels renames the exporter's labels exported_*: the console says so."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from opsconsole.backends.prometheus import PrometheusClient
+from opsconsole.config import EndpointSettings
+from opsconsole.packs.exported_labels import matched_labels, notice, probe_queries, renamed_in_series
+from opsconsole.packs.loader import load_packs
+from opsconsole.refresh.backends_set import BackendSet
+from opsconsole.refresh.service import RefreshService
+from opsconsole.resources import builtin_queries_dir
+from tests.real_servers import start_prometheus, wait_until
+from tests.standard_exporters import (
+    NAMESPACE,
+    ScrapeJob,
+    cluster_pods,
+    kube_state_metrics,
+    otel_collector,
+    prometheus_config,
+    serving,
+)
+
+
+def test_the_labels_a_pack_filters_on_are_probed_per_metric() -> None:
+    matched = matched_labels(
+        [
+            'max by (namespace, pod) (kube_pod_status_ready{namespace=~"shop", condition="true"})',
+            'sum(rate(http_server_request_duration_seconds_count{job=~".+"}[1m]))',
+            "not promql (",
+        ]
+    )
+    assert matched == {
+        "namespace": {"kube_pod_status_ready"},
+        "job": {"http_server_request_duration_seconds_count"},
+    }
+    probes = probe_queries(matched)
+    assert (
+        probes["namespace"]
+        == 'count by (__name__) ({__name__=~"kube_pod_status_ready", exported_namespace!=""})'
+    )
+
+
+def test_the_notice_says_what_to_change() -> None:
+    text = notice("namespace", {"kube_pod_status_ready", "kube_pod_info"})
+    assert "exported_namespace" in text and "honor_labels: true" in text and "kube-state-metrics" in text
+    assert renamed_in_series(
+        [{"__name__": "a", "exported_pod": "x"}, {"__name__": "b", "pod": "y"}], "pod"
+    ) == {"a"}
+
+
+@pytest.mark.real_backend
+async def test_kube_state_metrics_and_a_collector_without_honor_labels_are_named(tmp_path: Path) -> None:
+    started = time.time()
+    pods = cluster_pods(started)
+    with (
+        serving(kube_state_metrics(pods), time.time) as ksm,
+        serving(otel_collector(started), time.time) as collector,
+    ):
+        jobs = [
+            # As a ServiceMonitor without honorLabels would: the target's own namespace label.
+            ScrapeJob("kube-state-metrics", [ksm], target_labels={"namespace": "monitoring"}),
+            ScrapeJob("otel-collector", [collector]),
+        ]
+        config = prometheus_config(jobs, "1s", None)
+        server = start_prometheus(tmp_path, config, rules="groups: []\n")
+        try:
+
+            def scraped() -> bool:
+                answer = httpx.get(
+                    f"{server.url}/api/v1/query", params={"query": "kube_pod_status_ready"}
+                ).json()
+                return bool(answer["data"]["result"])
+
+            wait_until(scraped, timeout=30, what="a scrape of kube-state-metrics")
+            packs = load_packs([(builtin_queries_dir(), "builtin")]).packs
+            notices = {}
+            for pack, variables in (("kubernetes", {"namespace": NAMESPACE}), ("otel-http", {})):
+                prom = PrometheusClient(EndpointSettings(url=server.url))
+                service = RefreshService(
+                    "real", packs[pack].pack, BackendSet(prometheus=prom), overrides=variables
+                )
+                try:
+                    notices[pack] = (await service.refresh()).notices
+                finally:
+                    await prom.aclose()
+        finally:
+            server.stop()
+    assert any("exported_namespace" in n and "honor_labels: true" in n for n in notices["kubernetes"])
+    assert any("exported_job" in n for n in notices["otel-http"])
