@@ -36,6 +36,7 @@ from opsconsole.commands.snapshot import as_json, as_text
 from opsconsole.core import dashboard as models
 from opsconsole.core.log_buffer import LogBuffer
 from opsconsole.core.slo import BurnRule, SloFigures
+from opsconsole.core.trace_layout import build_waterfall
 from opsconsole.core.untrusted_text import MAX_FIELD_CHARS, CleanDict, CleanList, clean, sanitize
 from opsconsole.packs.loader import load_packs
 from opsconsole.refresh.backends_set import BackendSet
@@ -310,7 +311,8 @@ def test_trace_spans_are_clean_and_drawn_safely(
     )
     trace = Trace(trace_id="ab" * 16, spans=[span], warnings=[warning])
     assert_safe(trace)
-    assert_terminal_safe(rendered(span_details(trace.spans[0], trace)))
+    waterfall = build_waterfall(trace.spans)
+    assert_terminal_safe(rendered(span_details(trace.spans[0], trace, waterfall, 0)))
 
 
 @PROFILE
