@@ -259,3 +259,24 @@ def test_the_budget_chart_finds_every_point_the_server_returns() -> None:
     assert history.error == ""
     assert history.times and all(t == math.floor(t) for t in history.times)
     assert all(v is not None for v in history.remaining)
+
+
+def test_saturation_series_the_legend_cannot_tell_apart_are_named_by_every_label() -> None:
+    from opsconsole.backends.prometheus_models import InstantSample, QueryResult
+    from opsconsole.packs.schema import Query
+    from opsconsole.refresh.saturation_rows import saturation_rows
+
+    spec = Query(query="pool_usage", legend=["instance"])
+    result = QueryResult(
+        result_type="vector",
+        vector=[
+            InstantSample(metric={"instance": "db:9187", "pool": "main"}, value=(0.0, "0.5")),
+            InstantSample(metric={"instance": "db:9187", "pool": "replica"}, value=(0.0, "0.9")),
+        ],
+    )
+    out = saturation_rows({"pool": spec}, {"saturation.pool": result})
+    assert sorted(r.series for r in out.rows) == [
+        "instance=db:9187, pool=main",
+        "instance=db:9187, pool=replica",
+    ]
+    assert len({r.row_id for r in out.rows}) == 2

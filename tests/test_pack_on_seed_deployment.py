@@ -7,6 +7,7 @@ relabelling differs says exactly what to set.
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 import time
@@ -190,7 +191,15 @@ async def test_every_pane_has_data_and_faults_show_as_prometheus_sees_them(
         # A target named by its address (001's wpa job sets no pod name) still has its own charts.
         wpa_row = next(r for r in board.health if r.entity_type == "wpa")
         assert wpa_row.entity_label == "instance"
-        detail = await service.detail(group=None, labels={"agent_type": "wpa"}, entity=wpa_row.entity)
+        # A chart's points sit on a 15 s grid that ends at the last whole step, so it has a point
+        # once Prometheus holds a sample older than that step: ask until then (two steps at most).
+        service.range_seconds = 120
+        deadline = time.monotonic() + 2 * 15 + 5
+        while True:
+            detail = await service.detail(group=None, labels={"agent_type": "wpa"}, entity=wpa_row.entity)
+            if detail.charts.get("Mem") or time.monotonic() > deadline:
+                break
+            await asyncio.sleep(1)
         assert [label for label, _ in detail.charts.get("Mem", [])] == [wpa_row.entity], detail.errors
 
     finally:

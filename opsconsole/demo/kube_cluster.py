@@ -107,6 +107,11 @@ def platform_pods() -> list[Pod]:
     return pods
 
 
+def _pod_key(series: Any) -> tuple[str, str | None, str | None]:
+    labels = dict(series.labels)
+    return series.name, labels.get("namespace"), labels.get("pod")
+
+
 class KubernetesCluster:
     """kube-state-metrics, cAdvisor and node-exporter series of the demo cluster."""
 
@@ -114,8 +119,9 @@ class KubernetesCluster:
         self.world = world
         self.pods = [*world_pods(world), *platform_pods()]
         # Series the world already serves under the same name and pod (e.g. a restart counter the
-        # progressive-framework pack reads) are left to the world: one series, never two.
-        self._taken = {(s.name, dict(s.labels).get("namespace"), dict(s.labels).get("pod")) for s in existing}
+        # progressive-framework pack reads) are left to the world: one series, never two. Only pod
+        # series can clash: a node's series (FreeAgentics' host has node-exporter too) never do.
+        self._taken = {_pod_key(s) for s in existing if dict(s.labels).get("pod")}
         self.born = world.start - EXPORTER_AGE
 
     # -- the world's view of a pod ------------------------------------------------------------
@@ -150,11 +156,7 @@ class KubernetesCluster:
             *(self._up(self._cadvisor_target(node), CADVISOR_INTERVAL) for node in NODES),
             *(self._up(self._node_target(i), None) for i in range(len(NODES))),
         ]
-        return [
-            s
-            for s in out
-            if (s.name, dict(s.labels).get("namespace"), dict(s.labels).get("pod")) not in self._taken
-        ]
+        return [s for s in out if _pod_key(s) not in self._taken]
 
     @staticmethod
     def _up(target: dict[str, str], interval: float | None) -> ScrapedSeries:

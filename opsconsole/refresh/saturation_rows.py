@@ -33,8 +33,10 @@ def saturation_rows(specs: Mapping[str, Query], instant: Mapping[str, QueryResul
             )
             continue
         samples = [s for s in result.vector if s.value is not None and not math.isnan(s.value)]
-        for sample in samples:
-            series = _series_name(sample.metric, spec.legend, len(samples) > 1)
+        names = [_series_name(s.metric, spec.legend, len(samples) > 1) for s in samples]
+        if len(set(names)) < len(names):  # the legend does not tell them apart: every label does
+            names = [_series_name(s.metric, [], True) for s in samples]
+        for sample, series in zip(samples, names, strict=True):
             rows.append(
                 SaturationRow(name, display, series, cell(sample.value, spec.unit, spec.thresholds, qid))
             )

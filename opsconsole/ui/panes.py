@@ -51,6 +51,18 @@ def _honesty(*statuses: PaneStatus) -> str:
     return "".join(f" · {p}" for p in parts)
 
 
+def _unique_keys(rows: list[tuple[str, RowRef, list[Text]]]) -> list[tuple[str, RowRef, list[Text]]]:
+    """Rows with keys made unique: two rows may end up with one key (label values that differ only
+    in control characters clean to the same text), and a table refuses a key twice. Both rows stay."""
+    seen: dict[str, int] = {}
+    out = []
+    for key, ref, row in rows:
+        count = seen.get(key, 0)
+        seen[key] = count + 1
+        out.append((key if not count else f"{key}\x1f#{count}", ref, row))
+    return out
+
+
 class PaneTable(DataTable[Text]):
     """A table with vim keys on top of the arrows."""
 
@@ -126,7 +138,9 @@ class Pane(Vertical):
         nothing must write nothing to the terminal. At most ``max_rows`` rows are drawn; ``more``
         (rows the caller did not even build) and any cut here are summed up in a last row.
         """
-        kept = [(key, ref, row) for key, ref, row in rows if self._keep(row) or self._keep_ref(ref)]
+        kept = _unique_keys(
+            [(key, ref, row) for key, ref, row in rows if self._keep(row) or self._keep_ref(ref)]
+        )
         if len(kept) > self.max_rows:
             more += len(kept) - self.max_rows
             kept = kept[: self.max_rows]
