@@ -6,9 +6,10 @@ Each pack refreshes against the demo stack through counting proxies (one per bac
 figures are requests that really left the process. "asked" is what the panes asked for before
 identical queries were merged; "sent" is what the Prometheus client sent. The first refresh also
 runs one-off discovery (recording rules, SLO data coverage); the steady state is the second and
-later refreshes, which is what a console left open pays every interval. The demo serves the
-standard exporters the kubernetes, otel-http and meta packs read, and sets the namespace the
-kubernetes pack requires, as ``opsconsole demo`` does.
+later refreshes, which is what a console left open pays every interval. The demo plays
+Progressive Framework and FreeAgentics as the seeds describe them, serves the standard exporters
+the kubernetes, otel-http and meta packs read, and sets the namespace the kubernetes pack
+requires, as ``opsconsole demo`` does.
 """
 
 from __future__ import annotations

@@ -67,9 +67,10 @@ class PtySession:
                 self.output += chunk
         return bytes(self.output[start:])
 
-    def wait_for(self, needle: bytes, timeout: float = 30.0) -> None:
-        """Read until ``needle`` appears in the output after this call started."""
-        start = len(self.output)
+    def wait_for(self, needle: bytes, timeout: float = 30.0, *, since_start: bool = False) -> None:
+        """Read until ``needle`` appears in the output after this call started (``since_start``:
+        anywhere in the session's output, for what may have been drawn before an earlier wait)."""
+        start = 0 if since_start else len(self.output)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             self.read_for(0.2)

@@ -25,9 +25,7 @@ from tests.demo_fixtures import FROZEN_NOW, INCIDENT_LEAD_IN, frozen_clock, runn
 
 Demo = tuple[DemoStack, DemoUrls]
 
-# freeagentics is left out on this branch: its demo (FreeAgentics' own metrics, seed 002) is being
-# written with the Progressive Framework world in another branch; add it back when they meet.
-PACKS = ["progressive-framework", "kubernetes", "otel-http", "meta"]
+PACKS = ["progressive-framework", "freeagentics", "kubernetes", "otel-http", "meta"]
 # What the demo's context sets (opsconsole demo passes the world's namespace).
 DEMO_VARIABLES = {"namespace": NAMESPACE}
 
@@ -53,7 +51,7 @@ async def test_every_promql_query_returns_data_on_the_demo(service: RefreshServi
     await service.refresh()  # reads the server's scrape intervals, as the console does
     prom = service.backends.prometheus
     assert prom is not None
-    empty, ran = [], 0
+    empty, answered, ran = [], set(), 0
     try:
         for qid, text in service.query_texts().items():
             if qid.startswith("logs.") or qid.startswith("traces."):
@@ -61,10 +59,21 @@ async def test_every_promql_query_returns_data_on_the_demo(service: RefreshServi
             ran += 1
             result = await prom.query(text, FROZEN_NOW)
             if result.is_empty:
-                empty.append(f"{qid}: {text}")
+                empty.append(qid)
+            else:
+                answered.add(qid)
     finally:
         await service.backends.aclose()
-    assert empty == []
+    # An error counter appears with its first error (the seeds' prom-client counters are labelled by
+    # status code), so on a service with no 5xx yet only the numerator is empty: the pane shows 0%,
+    # which the next test checks. Its denominator must have data.
+    no_errors_yet = {
+        qid
+        for qid in empty
+        if (qid.endswith(".errors") and qid.replace(".errors", ".rate") in answered)
+        or (qid.endswith(".bad") and qid.replace(".bad", ".total") in answered)
+    }
+    assert [q for q in empty if q not in no_errors_yet] == []
     assert ran >= 8
 
 
@@ -91,7 +100,7 @@ async def test_every_pane_the_pack_has_is_filled_on_the_demo(service: RefreshSer
         assert slo.status != "no data", slo.name
     if pack.alerts.matchers:
         assert board.alerts, "the pack's alert matchers select the demo's alerts"
-    if pack.logs:
+    if pack.logs and pack.logs.selector is not None:
         assert board.logs
 
 

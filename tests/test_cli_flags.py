@@ -175,12 +175,12 @@ def test_packs_render_uses_the_context_in_force_like_every_command(
     )
     render = ["packs", "render", "progressive-framework", "--config", str(config)]
     assert main(render) == 0
-    assert 'namespace="pf-us"' in capsys.readouterr().out
+    assert 'namespace=~"pf-us|"' in capsys.readouterr().out
     monkeypatch.setenv("OPSCONSOLE_CONTEXT", "eu")
     assert main(render) == 0
-    assert 'namespace="pf-eu"' in capsys.readouterr().out
+    assert 'namespace=~"pf-eu|"' in capsys.readouterr().out
     assert main(["--context", "us", *render]) == 0
-    assert 'namespace="pf-us"' in capsys.readouterr().out
+    assert 'namespace=~"pf-us|"' in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(

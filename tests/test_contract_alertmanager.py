@@ -33,7 +33,9 @@ def target(request: pytest.FixtureRequest, contract_side: str) -> Target:
         am: RunningAlertmanager = request.getfixturevalue("real_alertmanager")
         request.getfixturevalue("real_prometheus")  # guarantees the always-firing alert arrived
         return Target("real", am.url, "OpsconsoleTestAlwaysFiring")
-    return Target("demo", request.getfixturevalue("live_demo").alertmanager, "Watchdog")
+    return Target(
+        "demo", request.getfixturevalue("live_demo").alertmanager, "AgentMemoryHigh"
+    )  # wpa-2's standing leak: always firing
 
 
 def _api(target: Target, path: str) -> str:

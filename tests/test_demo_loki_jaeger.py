@@ -96,8 +96,8 @@ async def test_labels_values_and_series(frozen_demo: Demo) -> None:
         series = await client.series([NPA], START_NS, END_NS)
     finally:
         await client.aclose()
-    assert {"namespace", "app", "agent_id"} <= set(labels)
-    assert {"npa", "mca", "wpa", "bma", "core-api"} <= set(apps)
+    assert {"namespace", "app", "pod"} <= set(labels)  # 000's promtail labels
+    assert {"npa", "mca", "wpa", "bma", "progressive-framework-v5"} <= set(apps)
     assert series
     assert all(s["app"] == "npa" for s in series)
 
@@ -115,9 +115,9 @@ async def test_error_log_trace_ids_resolve_to_error_traces_in_jaeger(frozen_demo
     for trace_id, trace in zip(trace_ids, traces, strict=True):
         assert trace.trace_id == trace_id
         services = {span.service for span in trace.spans}
-        assert "npa" in services
+        assert "progressive-framework-npa" in services  # 001's serviceName progressive-framework-${agentType}
         assert len(services) >= 2  # the request crossed services: core API → coordinator → agent
-        assert any(span.is_error and span.service == "npa" for span in trace.spans)
+        assert any(span.is_error and span.service == "progressive-framework-npa" for span in trace.spans)
         roots = [s for s in trace.spans if s.parent_id is None]
         assert len(roots) == 1
 
@@ -125,7 +125,9 @@ async def test_error_log_trace_ids_resolve_to_error_traces_in_jaeger(frozen_demo
 async def test_waterfall_of_demo_traces_is_a_tree_with_a_connected_critical_path(frozen_demo: Demo) -> None:
     jaeger = _jaeger(frozen_demo)
     try:
-        traces = await jaeger.search("npa", start_us=START_NS // 1000, end_us=END_NS // 1000, limit=20)
+        traces = await jaeger.search(
+            "progressive-framework-npa", start_us=START_NS // 1000, end_us=END_NS // 1000, limit=20
+        )
     finally:
         await jaeger.aclose()
     assert len(traces) >= 10
@@ -153,9 +155,9 @@ async def test_jaeger_services_operations_and_search(frozen_demo: Demo) -> None:
     end_us = int(FROZEN_NOW * 1e6)
     try:
         services = await client.services()
-        operations = await client.operations("npa")
+        operations = await client.operations("progressive-framework-npa")
         slow_errors = await client.search(
-            "npa",
+            "progressive-framework-npa",
             start_us=end_us - 300_000_000,
             end_us=end_us,
             tags={"error": "true"},
@@ -164,12 +166,12 @@ async def test_jaeger_services_operations_and_search(frozen_demo: Demo) -> None:
         )
     finally:
         await client.aclose()
-    assert {"npa", "core-api"} <= set(services)
+    assert {"progressive-framework-npa", "progressive-framework-v5"} <= set(services)
     assert operations
     assert slow_errors
     assert len(slow_errors) <= 10
     for trace in slow_errors:
-        npa_spans = [s for s in trace.spans if s.service == "npa"]
+        npa_spans = [s for s in trace.spans if s.service == "progressive-framework-npa"]
         assert any(s.is_error and s.duration_us >= 500_000 for s in npa_spans)
 
 
@@ -233,6 +235,7 @@ async def test_line_format_rewrites_lines_from_extracted_labels(frozen_demo: Dem
     finally:
         await client.aclose()
     assert result.entries
-    assert all(e.line == f"npa-2: {e.labels['message']}" for e in result.entries)
+    npa2 = frozen_demo[0].world.instance("npa-2").pod  # agent_id in the line is the pod name
+    assert all(e.line == f"{npa2}: {e.labels['message']}" for e in result.entries)
     assert unsupported.value.status == 400
     assert "line_format" in unsupported.value.message

@@ -26,8 +26,9 @@ from opsconsole.demo.world import World
 from tests.demo_fixtures import serving
 from tests.real_servers import CURRENT, start_prometheus, wait_until
 
-NS = 'namespace="progressive-framework-prod"'
+NS = 'kubernetes_namespace="progressive-framework-prod"'
 AGENTS = f'{{{NS}, job="progressive-agents"}}'
+MCA_POD = 'kubernetes_pod_name=~"mca-deployment-.*"'
 
 # (query, relative tolerance). Windows are short because the real Prometheus only has the data
 # scraped since the fixture started.
@@ -35,20 +36,20 @@ QUERIES: list[tuple[str, float]] = [
     (f"up{AGENTS}", 0.0),
     (f"count by (agent_type) (up{AGENTS})", 0.0),
     (f"sum(up{AGENTS} == bool 1)", 0.0),
-    ('agent_health_status{agent_id=~"npa-.*"}', 1e-9),
+    ('{__name__=~"(mca|npa|wpa|bma)_health_status", agent_id=~"npa-.*"}', 1e-9),
     ('progressive_agent_memory_usage_bytes{agent_id!~"npa-.*", agent_type!="bma"}', 1e-9),
-    ("progressive_agent_queue_depth > 3", 1e-9),
-    ("progressive_agent_queue_depth > bool 3", 0.0),
-    ("topk(3, progressive_agent_queue_depth)", 1e-9),
+    ("npa_active_connections > 5", 1e-9),
+    ("npa_active_connections > bool 5", 0.0),
+    ("topk(3, progressive_agent_memory_usage_bytes)", 1e-9),
     ("bottomk(2, progressive_agent_memory_usage_bytes)", 1e-9),
     ("max by (agent_type) (progressive_agent_memory_usage_bytes)", 1e-9),
     ("min without (instance, agent_id) (progressive_agent_memory_usage_bytes)", 1e-9),
-    ("avg by (agent_type) (progressive_agent_queue_depth)", 1e-9),
+    ("avg by (agent_type) (progressive_agent_memory_usage_bytes)", 1e-9),
     ("sum by (agent_type) (rate(progressive_agent_requests_total[30s]))", 0.02),
     ("sum by (route) (increase(progressive_http_requests_total[30s]))", 0.02),
-    ('irate(progressive_agent_requests_total{agent_id="mca-1"}[10s])', 0.02),
+    (f"irate(progressive_agent_requests_total{{{MCA_POD}}}[10s])", 0.02),
     (
-        'sum(rate(progressive_agent_requests_total{status="error"}[30s]))'
+        'sum(rate(progressive_agent_requests_total{status=~"5.."}[30s]))'
         " / sum(rate(progressive_agent_requests_total[30s]))",
         0.03,
     ),
@@ -57,21 +58,40 @@ QUERIES: list[tuple[str, float]] = [
         "(rate(progressive_agent_response_time_seconds_bucket[30s])))",
         0.05,
     ),
-    ("avg_over_time(progressive_agent_queue_depth[20s])", 0.02),
+    ("avg_over_time(progressive_agent_memory_usage_bytes[20s])", 0.02),
     ("max_over_time(progressive_agent_memory_usage_bytes[20s])", 0.02),
     # Samples sit on the whole-second grid: a closed range (Prometheus 2) would count 11, not 10.
-    ("count_over_time(progressive_agent_queue_depth[10s])", 0.0),
-    ("count_over_time(progressive_agent_queue_depth[10s:1s])", 0.0),
+    ("count_over_time(progressive_agent_memory_usage_bytes[10s])", 0.0),
+    ("count_over_time(progressive_agent_memory_usage_bytes[10s:1s])", 0.0),
     # Prometheus 3 stores a histogram's le="1" as le="1.0": the label sets must agree.
-    ('count by (le) (progressive_agent_response_time_seconds_bucket{agent_id="mca-1"})', 0.0),
+    (f"count by (le) (progressive_agent_response_time_seconds_bucket{{{MCA_POD}}})", 0.0),
     (
-        "sum by (agent_id) (rate(progressive_agent_requests_total[30s]))"
-        " * on (agent_id) group_left (agent_type) agent_health_status",
+        "sum by (kubernetes_pod_name) (rate(progressive_agent_requests_total[30s]))"
+        " * on (kubernetes_pod_name) group_left (agent_id) npa_health_status",
         0.02,
     ),
-    ('label_replace(up{agent_id="mca-1"}, "short", "$1", "agent_id", "(.*)-\\\\d+")', 0.0),
-    ('absent(up{agent_id="nope"})', 0.0),
+    (
+        f'label_replace(up{{{MCA_POD}}}, "short", "$1", "kubernetes_pod_name", "(mca)-deployment-.*")',
+        0.0,
+    ),
+    ('absent(up{kubernetes_pod_name="nope"})', 0.0),
     ("sum(pg_stat_activity_count) / max(pg_settings_max_connections)", 1e-9),
+    # The pack's own shapes: or-fallbacks, or on (instance), label names from the namespace.
+    (
+        '{__name__=~"(mca|npa|wpa|bma)_health_status", kubernetes_namespace=~"progressive-framework-prod|"}',
+        1e-9,
+    ),
+    (
+        "progressive_agent_memory_usage_bytes or on (instance)"
+        ' {__name__=~"(mca|npa|wpa|bma)_active_connections"}',
+        1e-9,
+    ),
+    (
+        "label_replace(sum by (namespace, pod) (increase(kube_pod_container_status_restarts_total[30s])),"
+        ' "kubernetes_pod_name", "$1", "pod", "(.+)")',
+        0.02,
+    ),
+    ('1 - avg(avg_over_time(up{job=~"progressive-agents"}[20s]))', 1e-9),
 ]
 
 
@@ -99,7 +119,7 @@ def both(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
             def enough_data() -> bool:
                 body = httpx.get(
                     f"{real.url}/api/v1/query",
-                    params={"query": "count_over_time(progressive_agent_queue_depth{agent_id='mca-1'}[40s])"},
+                    params={"query": "max(count_over_time(progressive_agent_memory_usage_bytes[40s]))"},
                 ).json()
                 result = body["data"]["result"]
                 return bool(result) and float(result[0]["value"][1]) >= 36

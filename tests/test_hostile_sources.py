@@ -35,11 +35,11 @@ def label_names(pack: QueryPack) -> list[str]:
     """Every label the pack turns into rows: entities, RED groups, alert entities."""
     names: set[str] = set()
     if pack.health is not None:
-        names |= {pack.health.entity.type_label, pack.health.entity.instance_label}
+        names |= {*pack.health.entity.type_labels, *pack.health.entity.instance_labels}
     if pack.red is not None:
         for group in pack.red.groups.values():
             names |= set(group.by)
-    names |= {n for n in (pack.alerts.entity_instance_label, pack.alerts.entity_type_label) if n}
+    names |= {*pack.alerts.entity_instance_labels, *pack.alerts.entity_type_labels}
     return sorted(names)
 
 
@@ -56,6 +56,9 @@ def home(tmp_path: Path) -> dict[str, str]:
         source,
     )
     source = re.sub(r"(?m)^  name: .+$", "  name: hostile", source, count=1)
+    # Every alert of the hostile server is this pack's, so each pane and page draws its text.
+    source = re.sub(r"(?m)^  matchers:\n(    - .*\n)+", "  matchers: []\n", source, count=1)
+    assert "matchers: []" in source
     (config / "packs" / "hostile.yaml").write_text(source, encoding="utf-8")
     theme = f'name: evil\ndark: true\nstates:\n  crit: "{YAML_ATTACK}THEMEVALUE [blink]T[/blink]"\n'
     (config / "themes" / "evil.yaml").write_text(theme, encoding="utf-8")
@@ -177,7 +180,7 @@ def test_the_console_draws_every_source_without_passing_an_attack_on(
     )
     try:
         session.wait_for(b"HL1", timeout=60)  # health and RED rows from hostile label values
-        session.wait_for(b"evil.yaml", timeout=30)  # the broken theme's notice
+        session.wait_for(b"evil.yaml", timeout=30, since_start=True)  # the broken theme's notice
         session.read_for(2)
         session.send(b":")
         session.read_for(0.5)  # the command prompt opens

@@ -266,12 +266,13 @@ async def test_alert_to_logs_to_a_trace_from_a_real_jaeger(
     console opens is Jaeger's own answer (it carries the OpenTelemetry SDK's resource attributes,
     which the demo's spans never have) and must have the same tree as the demo's.
     """
-    _, urls = frozen_demo
+    stack, urls = frozen_demo
+    npa2 = stack.world.instance("npa-2").pod
     app = demo_app(replace(urls, jaeger=real_jaeger.url))
     async with app.run_test(size=(160, 45)) as pilot:
         await settle(pilot)
         pane = app.panes["alerts"]
-        key = next(k for k, r in pane.refs.items() if r.kind == "alert" and r.payload.entity == "npa-2")
+        key = next(k for k, r in pane.refs.items() if r.kind == "alert" and r.payload.entity == npa2)
         await pilot.press("2")
         pane.table.move_cursor(row=list(pane.refs).index(key))
         await pilot.press("enter")

@@ -6,6 +6,7 @@ import pytest
 
 from opsconsole.demo.stack import DemoStack, DemoUrls
 from opsconsole.packs.links import expand_link
+from opsconsole.ui.panes import HealthPane
 from opsconsole.ui.screens import DetailScreen, FieldsScreen, link_lines
 from tests.ui_harness import demo_app, settle, work_done
 
@@ -71,10 +72,15 @@ async def test_the_drill_down_shows_the_pack_dashboard_for_the_entity(frozen_dem
     app = demo_app(frozen_demo[1])
     async with app.run_test(size=(160, 50)) as pilot:
         await settle(pilot)
-        await pilot.press("j", "enter")  # npa-2
+        await pilot.press("j")
+        ref = app.query_one(HealthPane).selected()
+        assert ref is not None and ref.kind == "entity"
+        entity = ref.payload.entity
+        await pilot.press("enter")
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, DetailScreen)
         assert screen.detail is not None
         links = dict(screen.detail.links)
-        assert links["dashboard"].endswith("var-agent=npa-2")
+        # The seeds' system overview dashboard, for the pod under the cursor.
+        assert links["dashboard"] == f"https://grafana.your-domain.com/d/system-overview?var-pod={entity}"

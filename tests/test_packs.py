@@ -185,7 +185,7 @@ def test_context_variables_override_defaults(tmp_path: Path) -> None:
         q.text for q in render_pack(result.packs["progressive-framework"].pack, {"namespace": "staging"})
     ]
     assert all("progressive-framework-prod" not in t for t in texts)
-    assert any('namespace="staging"' in t for t in texts)
+    assert any('kubernetes_namespace=~"staging|"' in t for t in texts)
 
 
 def test_variable_expansion_rules() -> None:
@@ -245,7 +245,7 @@ def test_cli_render_applies_var_and_list_shows_builtins(capsys: pytest.CaptureFi
     assert main(["packs", "render", "progressive-framework", "--var", "namespace=prod-eu"]) == 0
     out = capsys.readouterr().out
     assert "# red.agents.p99 (promql)" in out
-    assert 'namespace="prod-eu"' in out and "progressive-framework-prod" not in out
+    assert 'kubernetes_namespace=~"prod-eu|"' in out and "progressive-framework-prod" not in out
     assert main(["packs", "list"]) == 0
     listed = capsys.readouterr().out
     assert all(name in listed for name in BUILTIN_NAMES)
@@ -300,8 +300,71 @@ def test_render_applies_context_variables_then_var(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     config = tmp_path / "config.yaml"
-    config.write_text("contexts:\n  eu:\n    variables: {namespace: pf-eu, agent_job: eu-agents}\n")
+    config.write_text(
+        "contexts:\n  eu:\n    variables: {namespace: pf-eu, core_job: eu-core, namespace_label: ns}\n"
+    )
     args = ["packs", "render", "progressive-framework", "--config", str(config), "--context", "eu"]
-    assert main([*args, "--var", "agent_job=override"]) == 0
+    assert main([*args, "--var", "core_job=override", "--var", "agent_jobs=agents"]) == 0
     out = capsys.readouterr().out
-    assert 'up{job="override", namespace="pf-eu"}' in out
+    assert 'up{job=~"agents|override|' in out and 'ns=~"pf-eu|"' in out
+
+
+LABEL_VARIABLE = """\
+apiVersion: opsconsole.dev/v1
+kind: QueryPack
+metadata: {name: labels}
+variables:
+  ns: prod
+  ns_label: kubernetes_namespace
+health:
+  entity: {type_label: [agent_type, job], instance_label: [kubernetes_pod_name, instance]}
+  up: up{$ns_label=~"$ns|"}
+alerts:
+  matchers: ['$ns_label=~"$ns|"']
+logs:
+  unavailable: logs go to Elasticsearch
+"""
+
+
+def test_a_variable_can_name_a_label_and_must_render_to_a_valid_one(tmp_path: Path) -> None:
+    path = write(tmp_path, "labels", LABEL_VARIABLE)
+    good = load_packs([], [path])
+    assert not good.errors, good.errors
+    pack = good.packs["labels"].pack
+    assert next(q.text for q in render_pack(pack, {"ns_label": "namespace"})) == 'up{namespace=~"prod|"}'
+    bad = [str(e) for e in load_packs([], [path], overrides={"ns_label": "kubernetes-namespace"}).errors]
+    assert any("health.up.query: PromQL does not parse" in e for e in bad), bad
+    assert any("alerts.matchers.0" in e and "after expansion: kubernetes-namespace=~" in e for e in bad), bad
+    unknown = load_one(tmp_path, LABEL_VARIABLE.replace("['$ns_label", "['$nope_label"), "unknown")
+    assert any("alerts.matchers.0: unknown variable $nope_label" in e for e in unknown), unknown
+
+
+@pytest.mark.parametrize(
+    ("logs", "fine"),
+    [
+        ("  unavailable: in Elasticsearch\n", True),
+        ("  selector: '{app=\"x\"}'\n", True),
+        ("  selector: '{app=\"x\"}'\n  unavailable: in Elasticsearch\n", False),
+        ("  pipeline: '| json'\n", False),
+    ],
+)
+def test_logs_have_a_selector_or_say_where_they_are(tmp_path: Path, logs: str, fine: bool) -> None:
+    text = LABEL_VARIABLE.split("logs:\n")[0] + "logs:\n" + logs
+    errors = load_one(tmp_path, text, "logs")
+    assert (not errors) == fine, errors
+    if not fine:
+        assert any("give exactly one of 'selector' (LogQL) or 'unavailable'" in e for e in errors)
+
+
+def test_several_histogram_names_are_quantiles_of_each_never_summed() -> None:
+    from opsconsole.packs.derived import histogram_quantile_query
+    from opsconsole.packs.schema import HistogramDuration
+
+    duration = HistogramDuration.model_validate(
+        {"histogram": ["a_seconds", "b_seconds"], "selector": 'job="x"'}
+    )
+    query = histogram_quantile_query(duration, 0.99, ["route"])
+    assert query == (
+        'histogram_quantile(0.99, sum by (le, route) (rate(a_seconds_bucket{job="x"}[$rate_window])))'
+        ' or histogram_quantile(0.99, sum by (le, route) (rate(b_seconds_bucket{job="x"}[$rate_window])))'
+    )

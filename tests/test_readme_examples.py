@@ -153,7 +153,11 @@ def _placeholder(name: str, urls: DemoUrls, argv: list[str]) -> str:
         return _silence(urls, ends)
     if name == "ALERT_FINGERPRINT":
         alerts = httpx.get(f"{urls.alertmanager}/api/v2/alerts", timeout=10).json()
-        return str(next(a["fingerprint"] for a in alerts if a["labels"]["alertname"] == "AgentHighErrorRate"))
+        return str(next(a["fingerprint"] for a in alerts if a["labels"]["alertname"] == "AgentHighLatency"))
+    if name == "TRACE_ID":  # a trace of the demo's, as a user would copy it from a log line
+        params = {"service": "progressive-framework-npa", "limit": "1"}
+        traces = httpx.get(f"{urls.jaeger}/api/traces", params=params, timeout=10).json()["data"]
+        return str(traces[0]["traceID"])
     raise AssertionError(f"the README uses a placeholder this test does not know: {name}")
 
 

@@ -42,32 +42,54 @@ def _demo_service(urls: DemoUrls, prometheus_url: str | None = None) -> RefreshS
 
 
 async def test_every_pane_is_populated_and_the_incident_shows_everywhere(frozen_demo: Demo) -> None:
-    service = _demo_service(frozen_demo[1])
+    stack, urls = frozen_demo
+    service = _demo_service(urls)
     try:
         board = await service.refresh()
     finally:
         await service.backends.aclose()
-    assert all(board.pane_status(p).error is None for p in ("health", "red", "alerts", "slo", "logs"))
-    down = next(r for r in board.health if r.entity == "npa-3")
+    world = stack.world
+    assert all(
+        board.pane_status(p).error is None for p in ("health", "saturation", "red", "alerts", "slo", "logs")
+    )
+    assert all(not board.pane_status(p).empty for p in ("health", "saturation", "red", "slo")), board.status
+    down = next(r for r in board.health if r.entity == world.instance("npa-3").pod)
     assert down.state == "down"
+    assert down.entity_label == "kubernetes_pod_name"
     assert down.since == pytest.approx(FROZEN_NOW - 150, abs=30)  # down since scenario minute 2.5
     assert down.since_exact
+    # Targets without a pod name (the core API's endpoints, the exporters) are named by instance.
+    core = next(r for r in board.health if r.entity == world.instance("core-1").instance)
+    assert core.entity_label == "instance" and core.entity_type == "progressive-framework-v5"
+    staging = {i.pod for i in world.instances if i.namespace == "progressive-framework-staging"}
+    assert staging and not staging & {r.entity for r in board.health}  # the pack's namespace only
     npa = next(r for r in board.red if r.group == "agents" and r.key == "npa")
-    assert npa.errors.level == "crit"
     assert npa.errors.value is not None
-    assert npa.errors.value > 0.05
+    assert npa.errors.value > 0.01
+    assert npa.p95.level == "crit"  # 000's AgentHighLatency pages at p95 > 10 s
     assert len(npa.history["errors"]) >= 10
+    wpa = next(r for r in board.red if r.group == "agents" and r.key == "wpa")
+    assert wpa.errors.value == 0.0 and wpa.errors.text == "0%"  # traffic and no 5xx series
     firing = {a.alertname for g in board.alerts for a in g.alerts if a.state == "firing"}
-    assert {"AgentUnresponsive", "AgentHighErrorRate"} <= firing
-    assert "Watchdog" not in {a.alertname for g in board.alerts for a in g.alerts}  # pack filters it
+    assert {"AgentUnresponsive", "AgentHighLatency", "AgentCoordinationFailure", "AgentMemoryHigh"} <= firing
+    outside = {a.alertname for g in board.alerts_outside for a in g.alerts}
+    assert {"APIHighErrorRate", "AgentCoordinationFailures"} <= outside  # FreeAgentics' own alerts
+    assert board.firing_outside > 0 and "outside this pack" in board.alerts_title()
     assert {s.name for s in board.slos} == {
         "core-availability",
-        "agents-availability",
         "core-latency",
-        "agents-error-rate",
+        "core-errors",
+        "agents-availability",
+        "agents-errors",
+        "agents-latency",
+        "database-availability",
     }
-    assert any(row.level == "error" and row.entity == "npa-2" and row.trace_id for row in board.logs)
+    assert all(s.figures.status != "no data" for s in board.slos)
+    assert {r.name for r in board.saturation} == {"pg-connections", "redis-memory", "database-connections"}
+    npa2 = world.instance("npa-2").pod
+    assert any(row.level == "error" and row.entity == npa2 and row.trace_id for row in board.logs)
     assert board.queries["health.up"].startswith("up{")
+    assert board.notices == []
 
 
 async def test_identical_queries_are_sent_once_per_refresh(frozen_demo: Demo) -> None:
@@ -287,10 +309,30 @@ async def test_day_long_slo_windows_are_requeried_at_most_once_a_minute(frozen_d
         sent_expired = service.stats.asked
     finally:
         await service.backends.aclose()
-    # 4 SLOs x (30d/7d window, 1d, 3d) x 2 queries each are skipped while fresh; so are the
-    # Sloth/Pyrra discovery (4 queries, every 5 minutes) and one data-coverage probe per SLO (the
-    # demo's history covers every window, so one probe each; every 10 minutes).
-    discovery, coverage = 4, 4
-    assert sent_first - sent_cached == 4 * 3 * 2 + discovery + coverage
+    # Every SLO query over a day or more (the SLO window, 1d, 3d) is skipped while fresh; so are
+    # the Sloth/Pyrra discovery (4 queries, every 5 minutes) and one data-coverage probe per SLO
+    # (the demo's history covers every window, so one probe each; every 10 minutes).
+    plans = service._pack_plans
+    slow = sum(len(p.templates) * 3 for p in plans)
+    discovery, coverage = 4, len(plans)
+    assert slow == 5 * 3 * 2 + 2 * 3 * 1  # five bad/good+total SLOs, two error_ratio ones
+    assert sent_first - sent_cached == slow + discovery + coverage
     assert sent_expired == sent_first - discovery - coverage
     assert [s.figures.consumed for s in second.slos] == [s.figures.consumed for s in first.slos]
+
+
+async def test_an_unreachable_prometheus_is_tried_a_few_times_per_refresh_not_once_per_query(
+    frozen_demo: Demo,
+) -> None:
+    """A refresh asks ~150 queries; once the server refuses connections the rest fail at once
+    instead of each trying (and backing off) on its own."""
+    service = _demo_service(frozen_demo[1], prometheus_url=DEAD_URL)
+    try:
+        board = await service.refresh()
+    finally:
+        await service.backends.aclose()
+    assert service.stats.asked > 50
+    assert service.backends.prometheus is not None
+    assert service.backends.prometheus.requests_sent <= 8
+    assert "connection refused" in (board.pane_status("health").error or "")
+    assert "connection refused" in (board.pane_status("slo").error or "")

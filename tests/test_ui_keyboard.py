@@ -17,7 +17,7 @@ async def test_trace_search_line_by_keyboard_and_s_is_not_a_silence_there(frozen
     app = demo_app(frozen_demo[1])
     async with app.run_test(size=(160, 45)) as pilot:
         await settle(pilot)
-        await select_alert(pilot, app, "AgentHighErrorRate")  # the alerts pane, an alert selected
+        await select_alert(pilot, app, "AgentHighLatency")  # the alerts pane, an alert selected
         await pilot.press("T")
         await work_done(app)
         search = app.screen

@@ -10,6 +10,7 @@ from opsconsole.ui.app import OpsConsoleApp
 from opsconsole.ui.panes import LogPane
 from opsconsole.ui.screens import DetailScreen, FieldsScreen, HelpScreen
 from opsconsole.ui.slo_screen import SloScreen
+from tests.demo_fixtures import running_demo
 from tests.ui_harness import demo_app, settle, work_done
 
 Demo = tuple[DemoStack, DemoUrls]
@@ -17,7 +18,12 @@ Demo = tuple[DemoStack, DemoUrls]
 
 def _entities(app: OpsConsoleApp) -> list[str]:
     pane = app.panes["health"]
-    return [ref.payload.entity for ref in pane.refs.values()]
+    return [ref.payload.entity for ref in pane.refs.values() if ref.kind == "entity"]
+
+
+def _pod(demo: Demo, entity_id: str) -> str:
+    """The pod name the console shows for the demo's internal id (``npa-2``)."""
+    return demo[0].world.instance(entity_id).pod
 
 
 async def test_tab_moves_between_panes_and_digits_jump(frozen_demo: Demo) -> None:
@@ -53,14 +59,23 @@ async def test_down_and_unhealthy_float_to_the_top_with_pinned_alerts(frozen_dem
     app = demo_app(frozen_demo[1])
     async with app.run_test(size=(160, 45)) as pilot:
         await settle(pilot)
-        rows = [ref.payload for ref in app.panes["health"].refs.values()]
+        rows = [ref.payload for ref in app.panes["health"].refs.values() if ref.kind == "entity"]
         assert [(r.entity, r.state) for r in rows[:3]] == [
-            ("npa-3", "down"),
-            ("npa-2", "unhealthy"),
-            ("wpa-2", "degraded"),  # the standing memory warning
+            (_pod(frozen_demo, "npa-3"), "down"),
+            (_pod(frozen_demo, "npa-2"), "unhealthy"),
+            (_pod(frozen_demo, "wpa-2"), "degraded"),  # the standing memory warning
         ]
-        assert [r.alerts for r in rows[:3]] == [1, 1, 1]
-        assert all(r.state == "ok" and r.alerts == 0 for r in rows[3:])
+        assert [r.alerts for r in rows[:3]] == [
+            1,
+            1,
+            1,
+        ]  # AgentUnresponsive, AgentHighLatency, AgentMemoryHigh
+        assert all(r.state == "ok" for r in rows[3:])
+        # AgentCoordinationFailure is pinned on both MCA pods; nothing else on the others.
+        assert {r.entity: r.alerts for r in rows[3:] if r.alerts} == {
+            _pod(frozen_demo, "mca-1"): 1,
+            _pod(frozen_demo, "mca-2"): 1,
+        }
 
 
 async def test_j_k_move_and_filter_narrows_then_escape_clears(frozen_demo: Demo) -> None:
@@ -77,10 +92,11 @@ async def test_j_k_move_and_filter_narrows_then_escape_clears(frozen_demo: Demo)
         assert isinstance(app.focused, Input)
         await pilot.press(*"wpa")
         await pilot.pause()
-        assert _entities(app) == ["wpa-2", "wpa-1"]
+        wpa = [_pod(frozen_demo, "wpa-2"), _pod(frozen_demo, "wpa-1")]
+        assert _entities(app) == wpa
         await pilot.press("enter")  # keep the filter, back to the pane
         assert app.focused is table
-        assert _entities(app) == ["wpa-2", "wpa-1"]
+        assert _entities(app) == wpa
         assert "/wpa" in str(app.panes["health"].border_subtitle)
         await pilot.press("escape")
         assert _entities(app) == all_rows
@@ -98,7 +114,8 @@ async def test_enter_on_an_agent_opens_the_detail_with_charts_alerts_logs_and_qu
         assert isinstance(screen, DetailScreen)
         detail = screen.detail
         assert detail is not None
-        assert detail.title.endswith("npa-2")
+        npa2 = _pod(frozen_demo, "npa-2")
+        assert detail.title.endswith(npa2)
         assert {"rate", "errors", "latency"} <= set(detail.charts)
         assert [label for label, _ in detail.charts["latency"]] == [
             "p50 (all instances)",
@@ -106,10 +123,11 @@ async def test_enter_on_an_agent_opens_the_detail_with_charts_alerts_logs_and_qu
             "p99 (all instances)",
         ]
         assert len(detail.charts["rate"][0][1]) > 10
-        assert {a.alertname for a in detail.alerts} >= {"AgentHighErrorRate"}
+        assert {a.alertname for a in detail.alerts} >= {"AgentHighLatency"}
         assert detail.logs
-        assert all(row.entity == "npa-2" for row in detail.logs)
-        assert 'agent_id="npa-2"' in detail.queries["logs"]
+        assert all(row.entity == npa2 for row in detail.logs)
+        assert f'pod="{npa2}"' in detail.queries["logs"]
+        assert "Mem" in detail.charts  # the pod's own signals, picked by its pod name
         assert "histogram_quantile(0.99" in detail.queries["latency p99"]
         await pilot.press("escape")
         assert not isinstance(app.screen, DetailScreen)
@@ -127,17 +145,7 @@ async def test_i_on_an_alert_and_v_on_a_log_line_show_every_field(frozen_demo: D
         assert fields["label alertname"] == "AgentUnresponsive"
         assert fields["runbook_url"].startswith("https://")
         assert fields["history"].startswith("fired 1x in the last 15m")
-        await pilot.press("escape")
-        pane = app.panes["alerts"]
-        inhibited = next(
-            k for k, r in pane.refs.items() if r.kind == "alert" and r.payload.state == "inhibited"
-        )
-        pane.table.move_cursor(row=list(pane.refs).index(inhibited))
-        await pilot.press("i")
-        await work_done(app)
-        await pilot.pause()
-        assert isinstance(app.screen, FieldsScreen)
-        assert dict(app.screen.fields)["inhibited by"] == "AgentHighErrorRate npa-2"
+        assert fields["label cluster"] == "progressive-framework-v5"  # Prometheus' external labels
         await pilot.press("escape", "5", "v")
         await pilot.pause()
         assert isinstance(app.screen, FieldsScreen)
@@ -240,20 +248,27 @@ async def test_alert_filter_takes_matchers_words_and_suppressed_toggles(frozen_d
         everything = shown()
         await pilot.press("2", "slash", *'severity="critical"')
         await pilot.pause()
-        assert set(shown()) == {"AgentUnresponsive", "AgentHighErrorRate"}
-        app.panes["alerts"].filter_text = 'severity="warning" npa-2'
+        assert set(shown()) == {"AgentUnresponsive"}  # FreeAgentics' critical alerts are not the pack's
+        app.panes["alerts"].filter_text = f'severity="warning" {_pod(frozen_demo, "npa-2")}'
         app._render_board()
-        assert set(shown()) == {"AgentQueueBacklog", "AgentHighLatency"}
+        assert set(shown()) == {"AgentHighLatency"}
         app.panes["alerts"].filter_text = 'agent_id=~"("'
         app._render_board()
         assert "⚠ filter:" in str(app.panes["alerts"].border_subtitle)
         await pilot.press("escape")
         assert shown() == everything
-        app.run_command("inhibited off")
-        assert "AgentQueueBacklog" not in shown()
-        assert "hiding inhibited" in str(app.panes["alerts"].border_subtitle)
-        app.run_command("inhibited on")
+        app.run_command("silenced off")
+        assert "hiding silenced" in str(app.panes["alerts"].border_subtitle)
+        app.run_command("silenced on")
         assert shown() == everything
+        # A: every alert Alertmanager holds, not only the pack's; the title says how many lie outside.
+        title = str(app.panes["alerts"].border_title)
+        assert "outside this pack, `A` to show all" in title
+        await pilot.press("A")
+        assert {"APIHighErrorRate", "AgentCoordinationFailures"} <= set(shown())
+        assert "all alerts" in str(app.panes["alerts"].border_title)
+        await pilot.press("A")
+        assert shown() == everything and str(app.panes["alerts"].border_title) == title
 
 
 async def test_alerts_command_opens_the_alerts_full_size_and_escape_returns(frozen_demo: Demo) -> None:
@@ -288,8 +303,36 @@ async def test_slo_screen_shows_burns_per_window_and_the_queries(frozen_demo: De
         assert set(screen.histories) == {r.name for r in screen.slos}
         for row in screen.slos:
             history = screen.histories[row.name]
-            assert history.kind == "burndown" and history.error == ""
+            assert history.error == "", row.name
+            # Ratio SLIs burn down the window's budget; time-based ones (avg of up) roll.
+            assert history.kind == (
+                "rolling"
+                if row.name.endswith("-availability") and row.name != "core-availability"
+                else "burndown"
+            )
             assert history.remaining[-1] == pytest.approx(row.figures.remaining, abs=0.02), row.name
         await pilot.press("escape", "4", "enter")
         assert isinstance(app.screen, SloScreen)
         assert len(app.screen.slos) == 1
+
+
+async def test_i_on_an_inhibited_alert_names_the_alert_that_mutes_it() -> None:
+    """db-connection-exhaustion: core-2 crashes, so 000's SystemDown mutes mca-2's AgentUnresponsive
+    (its inhibit rule, equal environment)."""
+    with running_demo(scenario="db-connection-exhaustion", lead_in=330) as (stack, urls):
+        app = demo_app(urls)
+        async with app.run_test(size=(160, 45)) as pilot:
+            await settle(pilot)
+            pane = app.panes["alerts"]
+            inhibited = next(
+                k for k, r in pane.refs.items() if r.kind == "alert" and r.payload.state == "inhibited"
+            )
+            assert pane.refs[inhibited].payload.alertname == "AgentUnresponsive"
+            await pilot.press("2")
+            pane.table.move_cursor(row=list(pane.refs).index(inhibited))
+            await pilot.press("i")
+            await work_done(app)
+            await pilot.pause()
+            assert isinstance(app.screen, FieldsScreen)
+            core2 = stack.world.instance("core-2").instance
+            assert dict(app.screen.fields)["inhibited by"] == f"SystemDown {core2}"

@@ -72,7 +72,7 @@ async def test_cancel_sends_nothing(fresh_demo: Demo) -> None:
 
 
 async def _open_form(
-    pilot: Pilot[Any], app: OpsConsoleApp, alert: str = "AgentHighErrorRate"
+    pilot: Pilot[Any], app: OpsConsoleApp, alert: str = "AgentHighLatency"
 ) -> SilenceFormScreen:
     await select_alert(pilot, app, alert)
     await pilot.press("s")
@@ -93,25 +93,25 @@ async def test_silence_form_previews_validates_then_creates(fresh_demo: Demo) ->
         await pilot.pause()
         assert isinstance(app.screen, SilenceFormScreen)
         assert form.draft is None
-        form.query_one("#silence-matchers", Input).value = 'agent_id="npa-2"'
+        form.query_one("#silence-matchers", Input).value = 'agent_type="npa"'
         await pilot.pause()
         assert form.radius is not None
-        # Every npa-2 alert, firing or inhibited, and all of them in this view.
-        assert form.radius.summary() == "matches 3 alerts, all in this view"
-        assert not form.radius.needs_confirmation  # 3 of 6 is not more than half
+        # npa-3's AgentUnresponsive and npa-2's AgentHighLatency, both in this view.
+        assert form.radius.summary() == "matches 2 alerts, all in this view"
+        assert not form.radius.needs_confirmation  # 2 of 11 is not more than half
         form.query_one("#silence-duration", Input).value = "4h"
         form.query_one("#silence-comment", Input).value = "npa rollback, INC-1234"
         await pilot.pause()
         await pilot.press("ctrl+s")
         await work_done(app)
         assert isinstance(app.screen, ConfirmScreen)
-        assert '"value": "npa-2"' in app.screen.request
-        assert app.screen.note == "matches 3 alerts, all in this view"
+        assert '"value": "npa"' in app.screen.request
+        assert app.screen.note == "matches 2 alerts, all in this view"
         await pilot.press("enter")
         await work_done(app)
         await settle(pilot)
         states = _alert_states(app)
-        assert states["AgentHighErrorRate"] == "silenced"
+        assert states["AgentHighLatency"] == "silenced"
         assert states["AgentMemoryHigh"] == "firing"  # wpa-2: not matched
         [silence] = stack.alertmanager.silences.all()
         assert silence.created_by == "bob"
@@ -129,20 +129,20 @@ async def test_a_silence_that_mutes_the_whole_cluster_needs_the_count_typed(fres
         form.query_one("#silence-comment", Input).value = "quiet please"
         await pilot.pause()
         assert form.radius is not None
-        assert form.radius.summary() == "matches 6 alerts: 5 in this view, 1 outside this pack"
+        assert form.radius.summary() == "matches 11 alerts: 5 in this view, 6 outside this pack"
         preview = static_text(form.query_one("#silence-preview-text", Static))
-        assert "typed confirmation needed: it mutes every alert of the cluster (6 of 6)" in preview
+        assert "typed confirmation needed: it mutes every alert of the cluster (11 of 11)" in preview
         assert "Watchdog" in preview and "outside this pack" in preview
         await pilot.press("ctrl+s")
         await work_done(app)
         confirm = app.screen
         assert isinstance(confirm, TypedConfirmScreen)
         shown = " ".join(static_text(w) for w in confirm.query(Static))
-        assert "heartbeat alert Watchdog" in shown and "6 of 6" in shown
+        assert "heartbeat alert Watchdog" in shown and "11 of 11" in shown
         await pilot.press("y", "enter")  # the reflex answer is not enough
         await pilot.pause()
         assert isinstance(app.screen, TypedConfirmScreen)
-        assert "type 6 exactly" in static_text(confirm.query_one("#typed-problem", Static))
+        assert "type 11 exactly" in static_text(confirm.query_one("#typed-problem", Static))
         await pilot.press("escape")
         await work_done(app)
         assert stack.alertmanager.silences.all() == []
@@ -157,7 +157,7 @@ async def test_a_silence_that_mutes_the_whole_cluster_needs_the_count_typed(fres
         await pilot.press("ctrl+s")
         await work_done(app)
         assert isinstance(app.screen, TypedConfirmScreen)
-        await pilot.press("6", "enter")
+        await pilot.press("1", "1", "enter")
         await work_done(app)
         [silence] = stack.alertmanager.silences.all()
         assert silence.comment == "quiet please"
@@ -274,7 +274,14 @@ async def test_extending_an_ended_silence_asks_to_recreate_it(fresh_demo: Demo) 
     now = frozen_clock()
     old = stack.alertmanager.silences.upsert(
         {
-            "matchers": [{"name": "agent_id", "value": "npa-3", "isRegex": False, "isEqual": True}],
+            "matchers": [
+                {
+                    "name": "kubernetes_pod_name",
+                    "value": stack.world.instance("npa-3").pod,
+                    "isRegex": False,
+                    "isEqual": True,
+                }
+            ],
             "startsAt": "2026-01-01T00:00:00Z",
             "endsAt": "2026-12-31T00:00:00Z",
             "createdBy": "alice",
@@ -318,7 +325,14 @@ async def test_r_refreshes_the_silences_screen(fresh_demo: Demo) -> None:
         # Someone else silences something (amtool, a colleague's console).
         stack.alertmanager.silences.upsert(
             {
-                "matchers": [{"name": "agent_id", "value": "wpa-2", "isRegex": False, "isEqual": True}],
+                "matchers": [
+                    {
+                        "name": "kubernetes_pod_name",
+                        "value": stack.world.instance("wpa-2").pod,
+                        "isRegex": False,
+                        "isEqual": True,
+                    }
+                ],
                 "startsAt": "2026-01-01T00:00:00Z",
                 "endsAt": "2026-12-31T00:00:00Z",
                 "createdBy": "dave",
@@ -353,7 +367,7 @@ def _to_form(*fields: tuple[str, str]) -> Callable[[Pilot[Any]], Any]:
         app = pilot.app
         assert isinstance(app, OpsConsoleApp)
         await settle(pilot)
-        await select_alert(pilot, app, "AgentHighErrorRate")
+        await select_alert(pilot, app, "AgentHighLatency")
         await pilot.press("s")
         await work_done(app)  # every alert of the cluster counted
         for field in app.screen.query(Input):
@@ -367,7 +381,7 @@ def _to_form(*fields: tuple[str, str]) -> Callable[[Pilot[Any]], Any]:
 
 def test_snapshot_silence_form_with_preview(snap_compare: SnapCompare, frozen_demo: Demo) -> None:
     app = demo_app(frozen_demo[1], author="alice@bastion")
-    run = _to_form(("matchers", 'agent_id=~"npa-.*"'), ("comment", "npa rollback, INC-1234"))
+    run = _to_form(("matchers", 'kubernetes_pod_name=~"npa-.*"'), ("comment", "npa rollback, INC-1234"))
     assert snap_compare(app, terminal_size=(120, 40), run_before=run)
 
 
@@ -390,7 +404,14 @@ def test_snapshot_silences_screen(snap_compare: SnapCompare) -> None:
         start = stack.clock()
         stack.alertmanager.silences.upsert(
             {
-                "matchers": [{"name": "agent_id", "value": "npa-3", "isRegex": False, "isEqual": True}],
+                "matchers": [
+                    {
+                        "name": "kubernetes_pod_name",
+                        "value": stack.world.instance("npa-3").pod,
+                        "isRegex": False,
+                        "isEqual": True,
+                    }
+                ],
                 "startsAt": "2026-11-22T03:55:00Z",
                 "endsAt": "2026-11-22T04:10:00Z",
                 "createdBy": "alice",

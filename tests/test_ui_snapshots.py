@@ -65,7 +65,20 @@ def test_prometheus_down(snap_compare: SnapCompare, frozen_demo: Demo) -> None:
 
 
 def test_empty_data(snap_compare: SnapCompare, frozen_demo: Demo) -> None:
-    app = demo_app(frozen_demo[1], variables={"namespace": "no-such-namespace"})
+    """A pack that fits nothing here: every pane says so, in its body, and points to the doctor."""
+    nothing = {"namespace": "no-such-namespace", "agent_jobs": "none", "core_job": "none", "db_jobs": "none"}
+    app = demo_app(frozen_demo[1], variables=nothing)
+    assert snap_compare(app, terminal_size=(160, 45), run_before=then())
+
+
+def test_every_alert_with_A(snap_compare: SnapCompare, frozen_demo: Demo) -> None:
+    """`A`: the alerts the pack's matchers leave out (FreeAgentics') join the pack's own."""
+    assert snap_compare(demo_app(frozen_demo[1]), terminal_size=(120, 40), run_before=then("2", "A"))
+
+
+def test_freeagentics_pack(snap_compare: SnapCompare, frozen_demo: Demo) -> None:
+    """Its logs are in Elasticsearch: the log pane says where instead of staying empty."""
+    app = demo_app(frozen_demo[1], pack="freeagentics")
     assert snap_compare(app, terminal_size=(160, 45), run_before=then())
 
 
@@ -98,7 +111,7 @@ def test_trace_waterfall(snap_compare: SnapCompare, frozen_demo: Demo) -> None:
         view = app.panes["logs"].focus_target
         assert isinstance(view, LogView)
         await pilot.press("5")
-        assert view.start_search("dispatch to npa failed")
+        assert view.start_search("meal plan generation timed out")
         await pilot.press("enter")
         await work_done(app)
         await pilot.pause(0.2)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import replace
@@ -9,6 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
+from rich.console import Console
 from textual.binding import Binding
 from textual.pilot import Pilot
 from textual.widgets import Digits, Static
@@ -72,13 +74,42 @@ async def test_overview_figures_are_the_counts_that_matter(frozen_demo: Demo) ->
         critical = [
             a for g in board.alerts for a in g.alerts if a.state == "firing" and a.severity == "critical"
         ]
-        assert app.query_one("#digits-critical", Digits).value == str(len(critical)) == "2"
+        assert (
+            app.query_one("#digits-critical", Digits).value == str(len(critical)) == "1"
+        )  # AgentUnresponsive; FreeAgentics' are not the pack's
         assert app.query_one("#digits-down", Digits).value == "1"  # npa-3
         worst = min(s.figures.remaining for s in board.slos if s.figures.remaining is not None)
         assert app.query_one("#digits-budget", Digits).value == str(round(worst * 100))
         assert app.query_one("#fig-critical").has_class("-bad")
+        # FreeAgentics' critical alerts are not this pack's, and the board says how many there are.
+        outside = sum(
+            1
+            for g in board.alerts_outside
+            for a in g.alerts
+            if a.state == "firing" and a.severity == "critical"
+        )
+        assert outside > 0
+        label = str(app.query_one("#label-critical", Static).content)
+        assert label == f"firing critical · {outside} more outside this pack"
         header = str(app.query_one("#wb-header", Static).content)
         assert "READ-ONLY" in header and "04:00:00Z" in header and "prometheus ●" in header
+
+
+async def test_at_80_columns_each_alert_keeps_one_line_and_its_pod_suffix(frozen_demo: Demo) -> None:
+    app = wallboard(frozen_demo[1])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        board = app.board
+        assert board is not None
+        firing = [a for g in board.alerts for a in g.alerts if a.state == "firing"]
+        listed = app.query_one("#wb-overview-list", Static)
+        console = Console(width=listed.content_region.width, record=True, file=io.StringIO())
+        console.print(listed.content)
+        lines = [line.rstrip() for line in console.export_text().splitlines() if line.strip()]
+        assert len(lines) == 1 + min(8, len(firing))  # the header, then one line an alert
+        for alert in firing[:8]:
+            suffix = alert.entity.rsplit("-", 1)[-1]  # npa-deployment-…-zjt4w, not npa-deployment-…
+            assert any(alert.alertname in line and f"-{suffix}" in line for line in lines), lines
 
 
 async def test_pages_rotate_and_p_pauses_the_rotation(frozen_demo: Demo) -> None:

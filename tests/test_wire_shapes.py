@@ -141,7 +141,7 @@ async def _a_trace_id(urls: DemoUrls) -> str:
     client = JaegerClient(EndpointSettings(url=urls.jaeger))
     try:
         traces = await client.search(
-            "npa",
+            "progressive-framework-npa",
             start_us=int((FROZEN_NOW - 300) * US),
             end_us=int(FROZEN_NOW * US),
             tags={"error": "true"},
@@ -161,7 +161,7 @@ async def test_jaeger_v1_matches_the_real_shape(demo: tuple[DemoStack, DemoUrls]
     search = shape(
         _get(
             f"{urls.jaeger}/api/traces",
-            service="npa",
+            service="progressive-framework-npa",
             start=int((FROZEN_NOW - 300) * US),
             end=int(FROZEN_NOW * US),
             tags=json.dumps({"error": "true"}),
@@ -191,7 +191,7 @@ async def test_jaeger_v3_matches_the_real_shape(demo: tuple[DemoStack, DemoUrls]
         _get(
             f"{urls.jaeger}/api/v3/traces",
             **{
-                "query.service_name": "npa",
+                "query.service_name": "progressive-framework-npa",
                 "query.start_time_min": "2026-01-01T00:00:00Z",
                 "query.start_time_max": "2030-01-01T00:00:00Z",
                 "query.num_traces": 3,
@@ -205,7 +205,7 @@ async def test_jaeger_v3_matches_the_real_shape(demo: tuple[DemoStack, DemoUrls]
     assert_within(
         shape(_get(f"{urls.jaeger}/api/v3/services")), fixture_shapes("jaeger/v3-services.json"), "v3"
     )
-    operations = shape(_get(f"{urls.jaeger}/api/v3/operations", service="npa"))
+    operations = shape(_get(f"{urls.jaeger}/api/v3/operations", service="progressive-framework-npa"))
     assert_within(operations, fixture_shapes("jaeger/v3-operations.json"), "v3 operations")
     errors = fixture_shapes("jaeger/v3-no-traces.json")
     assert_within(shape(_get(f"{urls.jaeger}/api/v3/traces/{'0' * 31}1")), errors, "v3 not-found")
@@ -217,12 +217,12 @@ async def test_the_console_reads_the_demo_through_v3_as_through_v1(demo: tuple[D
     client = JaegerClient(EndpointSettings(url=urls.jaeger))
     window = {"start_us": int((FROZEN_NOW - 300) * US), "end_us": int(FROZEN_NOW * US), "limit": 5}
     try:
-        v1 = await client.search("npa", tags={"error": "true"}, **window)  # type: ignore[arg-type]
-        v1_ops = await client.operations("npa")
+        v1 = await client.search("progressive-framework-npa", tags={"error": "true"}, **window)  # type: ignore[arg-type]
+        v1_ops = await client.operations("progressive-framework-npa")
         stack.jaeger.v1_removed = True
         try:
-            v3 = await client.search("npa", tags={"error": "true"}, **window)  # type: ignore[arg-type]
-            v3_ops = await client.operations("npa")
+            v3 = await client.search("progressive-framework-npa", tags={"error": "true"}, **window)  # type: ignore[arg-type]
+            v3_ops = await client.operations("progressive-framework-npa")
             one = await client.trace(v1[0].trace_id)
         finally:
             stack.jaeger.v1_removed = False

@@ -127,9 +127,57 @@ def run(args: argparse.Namespace) -> int:
         )
         return 2
     results = asyncio.run(check_context(resolved))
+    prometheus_ok = any(r.backend == "prometheus" and r.ok for r in results)
+    summary = asyncio.run(pack_summary(resolved)) if prometheus_ok else None
     if args.json:
-        print(json.dumps({"context": resolved.name, "results": [asdict(r) for r in results]}, indent=2))
+        report: dict[str, Any] = {"context": resolved.name, "results": [asdict(r) for r in results]}
+        if summary is not None:
+            report["pack"] = summary
+        print(json.dumps(report, indent=2))
     else:
         print(f"context: {resolved.name}" + (" (read-only)" if resolved.read_only else ""))
         print(_table(results))
+        if summary is not None:
+            print(summary["line"])
     return 1 if any(r.required and not r.ok for r in results) else 0
+
+
+async def pack_summary(resolved: ResolvedContext) -> dict[str, Any] | None:
+    """One line on the context's pack: how many of its queries return data here (the full story
+    is ``opsconsole packs doctor``). None when the pack cannot be loaded."""
+    from opsconsole.refresh.backends_set import BackendSet
+    from opsconsole.refresh.pack_doctor import diagnose
+    from opsconsole.refresh.session import choose_pack, load_pack_set
+
+    try:
+        packs = load_pack_set(resolved)
+        name = choose_pack(resolved, packs)
+    except ConfigError:
+        return None
+    backends = BackendSet.for_context(resolved)
+    if backends.prometheus is None:
+        return None
+    try:
+        report = await diagnose(
+            packs.packs[name].pack,
+            backends.prometheus,
+            resolved.settings.variables,
+            now=time.time(),
+            only_presence=True,
+        )
+    finally:
+        await backends.aclose()
+    answered = sum(report.answered(c) for c in report.checks)
+    empty = report.empty_panes()
+    line = f"pack {name}: {answered} of {len(report.checks)} queries return data"
+    if empty:
+        line += f"; empty panes: {', '.join(empty)}: run `opsconsole packs doctor` to see why"
+    elif answered < len(report.checks):
+        line += ": `opsconsole packs doctor` says why the others do not"
+    return {
+        "name": name,
+        "queries": len(report.checks),
+        "with_data": answered,
+        "empty_panes": empty,
+        "line": line,
+    }

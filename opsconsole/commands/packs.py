@@ -5,13 +5,16 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from opsconsole.config import ConfigError, Overrides, load_config, resolve_context
 from opsconsole.packs.loader import PackSet, load_packs
 from opsconsole.packs.render import render_pack
 from opsconsole.packs.search_path import pack_dirs
 from opsconsole.shared_flags import add_shared
+
+if TYPE_CHECKING:
+    from opsconsole.refresh.pack_doctor import DoctorReport
 
 
 def parse_vars(items: list[str]) -> dict[str, str]:
@@ -50,6 +53,22 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     render.add_argument("name")
     add_shared(render, "context", "var")  # the context's variables apply first, then --var
     render.set_defaults(func=run_render)
+    doctor = sub.add_parser(
+        "doctor",
+        parents=[common],
+        help="run a pack's queries against the live backends; for each that returns nothing, say why",
+        description="Runs every query of the pack against the context's Prometheus (and its alert "
+        "matchers and log selector against Alertmanager and Loki). For each query that returns "
+        "nothing it says which metric, label or value is missing, what this Prometheus has "
+        "instead, and the --var that fixes it. Exit 1 when a pane would be empty, or a matcher "
+        "filters nothing because no series has its label.",
+    )
+    doctor.add_argument("--pack", metavar="NAME", help="pack to check (default: the context's)")
+    doctor.add_argument(
+        "--var", action="append", default=[], metavar="NAME=VALUE", help="override a pack variable"
+    )
+    doctor.add_argument("--json", action="store_true", help="machine-readable output")
+    doctor.set_defaults(func=run_doctor)
 
 
 def _load(
@@ -127,3 +146,100 @@ def run_render(args: argparse.Namespace) -> int:
         print(f"# {query.id} ({query.language})")
         print(query.text)
     return 0
+
+
+def run_doctor(args: argparse.Namespace) -> int:
+    """Diagnose the pack on the context's backends; exit 1 when a pane would be empty."""
+    import asyncio
+    import json
+    import time
+    from dataclasses import asdict
+
+    from opsconsole.cli import resolve_from_args
+    from opsconsole.refresh.backends_set import BackendSet
+    from opsconsole.refresh.pack_doctor import diagnose
+    from opsconsole.refresh.session import choose_pack, load_pack_set
+
+    try:
+        context = resolve_from_args(args)
+        packs = load_pack_set(context)
+        name = choose_pack(context, packs, args.pack)
+        overrides = {**context.settings.variables, **parse_vars(args.var)}
+    except ConfigError as exc:
+        print(f"opsconsole packs doctor: {exc}", file=sys.stderr)
+        return 2
+    backends = BackendSet.for_context(context)
+    prometheus = backends.prometheus
+    if prometheus is None:
+        print("opsconsole packs doctor: no Prometheus configured (--prometheus URL)", file=sys.stderr)
+        return 2
+
+    async def run() -> DoctorReport:
+        assert prometheus is not None
+        try:
+            return await diagnose(
+                packs.packs[name].pack,
+                prometheus,
+                overrides,
+                alertmanagers=backends.alertmanagers,
+                loki=backends.loki,
+                now=time.time(),
+            )
+        finally:
+            await backends.aclose()
+
+    report = asyncio.run(run())
+    if args.json:
+        print(
+            json.dumps(
+                {**asdict(report), "empty_panes": report.empty_panes(), "fixes": report.fixes()}, indent=2
+            )
+        )
+    else:
+        print(doctor_text(report, prometheus.endpoint.url, context.name))
+    return 1 if report.failed else 0
+
+
+def doctor_text(report: DoctorReport, url: str, context: str) -> str:
+    """The report for a terminal: per pane, each query's verdict and, when empty, why."""
+    out = [f"pack {report.pack} on {url} (context {context})"]
+    counts = report.pane_counts()
+    for pane in ("health", "saturation", "red", "slo"):
+        if pane not in counts:
+            continue
+        good, total = counts[pane]
+        out.append("")
+        out.append(f"{pane.upper()}: {good} of {total} queries return data")
+        for check in (c for c in report.checks if c.pane == pane):
+            if check.error:
+                out.append(f"  ✖ {check.query_id}: {check.error}")
+            elif check.has_data:
+                out.append(f"  ✓ {check.query_id}")
+            elif report.answered(check):
+                out.append(f"  ✓ {check.query_id}: no series (0 errors shown; fine if nothing failed yet)")
+            else:
+                out.append(f"  ✗ {check.query_id}: no data")
+            for finding in check.findings:
+                out.append(f"      {finding.problem}")
+                if finding.fix:
+                    out.append(f"      → {finding.fix}")
+    out.append("")
+    out.append("ALERTS: " + (report.alerts[0] if report.alerts else "no Alertmanager configured"))
+    out += [f"  {line}" for line in report.alerts[1:]]
+    out.append("")
+    out.append("LOGS: " + (report.logs[0] if report.logs else "—"))
+    out += [f"  {line}" for line in report.logs[1:]]
+    fixes = [f for f in report.fixes() if f.startswith("--var")]
+    empty = report.empty_panes()
+    out.append("")
+    if empty:
+        out.append(f"panes that would be empty: {', '.join(empty)}")
+    else:
+        out.append("every pane has data")
+    if report.unfiltered():
+        out.append(
+            "some queries select by a label no series has: they mix in what the pack means to leave out"
+        )
+    if fixes:
+        out.append(f"try: opsconsole --pack {report.pack} {' '.join(fixes)}")
+    return "\n".join(out)

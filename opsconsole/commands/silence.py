@@ -133,7 +133,7 @@ async def _blast_radius(context: ResolvedContext, service: Any, draft: SilenceDr
         in_view=scope.in_view(alerts),
         heartbeats=scope.heartbeats,
         limit=context.config.silence_blast_radius,
-        entity_label=scope.entity_label,
+        entity_labels=scope.entity_labels,
     )
 
 
@@ -253,7 +253,7 @@ def run_add(args: argparse.Namespace) -> int:
                 "would_mute": radius.count,
                 "total": radius.total,
                 "in_view": radius.in_view,
-                "alerts": [a.describe(radius.entity_label) for a in radius.muted],
+                "alerts": [a.describe(radius.entity_labels) for a in radius.muted],
                 "needs_confirmation": radius.needs_confirmation,
                 "reasons": radius.reasons(),
             }

@@ -11,7 +11,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from opsconsole.config import ConfigError
-from opsconsole.core.dashboard import Dashboard
+from opsconsole.core.dashboard import AlertGroupView, Dashboard
+from opsconsole.core.slo import budget_text, coverage_note, exhaustion_text
 from opsconsole.core.value_format import format_duration
 
 STATE_WORD = {"down": "✖ DOWN", "unhealthy": "▲ UNHEALTHY", "degraded": "◆ degraded", "unknown": "? unknown"}
@@ -26,7 +27,8 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         "snapshot",
         parents=[common],
         help="print what the main screen shows (one refresh) and exit",
-        description="Run one refresh of every pane and print it. Exit code 1 when a pane failed.",
+        description="Run one refresh of every pane and print it. Exit code 1 when a pane failed, "
+        "3 when every query of a pane returned nothing (run `opsconsole packs doctor`).",
     )
     add_view_flags(parser)
     form = parser.add_mutually_exclusive_group()
@@ -60,12 +62,49 @@ def run(args: argparse.Namespace) -> int:
     board = asyncio.run(once())
     board.logs = board.logs[-args.logs :] if args.logs > 0 else []
     print(json.dumps(as_json(board), indent=2) if args.json else as_text(board))
-    return 1 if any(status.error for status in board.status.values()) else 0
+    if any(status.error for status in board.status.values()):
+        return 1
+    return 3 if any(status.all_empty for status in board.status.values()) else 0
+
+
+def _since_text(now: float, since: float | None, exact: bool) -> str:
+    if since is None:
+        return "—"
+    age = format_duration(now - since)
+    return age if exact else f">{age}"
 
 
 def as_json(board: Dashboard) -> dict[str, Any]:
-    """The dashboard as plain JSON types (timestamps as unix seconds)."""
+    """The dashboard as plain JSON types (timestamps as unix seconds), with every figure the
+    screen shows under the screen's words beside the raw ones (``budget_remaining`` next to
+    ``consumed``, ``since_text``, the data-coverage note, the label that named each entity)."""
     plain: dict[str, Any] = json.loads(json.dumps(dataclasses.asdict(board), default=str))
+    now = board.now
+    for row, out in zip(board.health, plain["health"], strict=True):
+        out["display"] = row.display
+        out["state_text"] = STATE_WORD.get(row.state, "● ok")
+        out["since_text"] = _since_text(now, row.since, row.since_exact)
+        out["entity_fallback"] = bool(board.entity_labels) and row.entity_label != board.entity_labels[0]
+    for slo, out in zip(board.slos, plain["slos"], strict=True):
+        figures = slo.figures
+        worst = figures.worst_burn
+        out["status"] = slo.status
+        out["budget_remaining"] = figures.remaining
+        out["budget_remaining_seconds"] = figures.remaining_seconds
+        out["budget_seconds"] = figures.budget_seconds
+        out["budget_text"] = budget_text(figures)
+        out["worst_burn"] = None if worst is None else {"window": worst[0], "rate": worst[1]}
+        out["exhaustion_1h_text"] = exhaustion_text(figures.exhaustion_1h, figures.window_seconds, slo.window)
+        out["coverage_note"] = coverage_note(figures.data_seconds, figures.window_seconds)
+        out["partial_window"] = figures.partial_window
+    for name, status in board.status.items():
+        plain["status"][name]["emptiness"] = status.emptiness()
+        plain["status"][name]["all_empty"] = status.all_empty
+    plain["alerts_summary"] = {
+        "firing": board.firing,
+        "firing_outside": board.firing_outside,
+        "title": board.alerts_title(),
+    }
     return plain
 
 
@@ -74,22 +113,30 @@ def as_text(board: Dashboard) -> str:
     now = board.now
     stamp = datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
     out = [f"opsconsole snapshot · context {board.context} · pack {board.pack} · {stamp}"]
+    out += [f"⚠ {notice}" for notice in board.notices]
 
     def section(name: str, pane: str, count: int) -> None:
         status = board.pane_status(pane)
         out.append("")
         out.append(f"{name} ({count})" + (f"  ⚠ {status.error}" if status.error else ""))
+        if status.emptiness() and not status.error:
+            out.append(f"  ⚠ {status.emptiness()}")
+        out.extend(f"  ⚠ {note}" for note in status.notes)
         out.extend(f"  △ {warning}" for warning in status.warnings)
 
     section("HEALTH", "health", len(board.health))
     for row in board.health:
-        since = "—" if row.since is None else format_duration(now - row.since)
-        since = since if row.since_exact or row.since is None else f">{since}"
+        since = _since_text(now, row.since, row.since_exact)
         signals = "  ".join(f"{name} {cell.text}{MARK[cell.level]}" for name, cell in row.signals.items())
         health = f"health {row.health.text}{MARK[row.health.level]}  " if row.health else ""
         alerts = f"alerts {row.alerts}  " if row.alerts else ""
         state = STATE_WORD.get(row.state, "● ok")
-        out.append(f"  {state:<12} {row.entity:<14} since {since:<6} {alerts}{health}{signals}".rstrip())
+        out.append(f"  {state:<12} {row.display:<14} since {since:<6} {alerts}{health}{signals}".rstrip())
+
+    section("SATURATION", "saturation", len(board.saturation))
+    for res in board.saturation:
+        name = f"{res.display} {res.series}".strip()
+        out.append(f"  {name:<40} {res.value.text}{MARK[res.value.level]}")
 
     section("RED", "red", len(board.red))
     for red in board.red:
@@ -103,28 +150,40 @@ def as_text(board: Dashboard) -> str:
         text = "  ".join(f"{name} {c.text}{MARK[c.level]}" for name, c in cells)
         out.append(f"  {red.group_display:<10} {red.key:<16} {text}")
 
-    firing = sum(g.firing for g in board.alerts)
-    section(f"ALERTS, {firing} firing", "alerts", sum(len(g.alerts) for g in board.alerts))
-    for group in board.alerts:
-        for alert in group.alerts:
-            age = format_duration(now - alert.starts_at)
-            entity = alert.entity or "—"
-            out.append(
-                f"  {alert.severity.upper():<9} {alert.state:<10} {alert.alertname:<28} {entity:<10} "
-                f"{age:>6}  {alert.summary}"
-            )
+    section(f"ALERTS, {board.alerts_title()}", "alerts", sum(len(g.alerts) for g in board.alerts))
+
+    def alert_lines(groups: list[AlertGroupView]) -> None:
+        for group in groups:
+            for alert in group.alerts:
+                age = format_duration(now - alert.starts_at)
+                entity = alert.entity or "—"
+                out.append(
+                    f"  {alert.severity.upper():<9} {alert.state:<10} {alert.alertname:<28} {entity:<10} "
+                    f"{age:>6}  {alert.summary}"
+                )
+
+    alert_lines(board.alerts)
+    if board.alerts_outside:
+        out.append("")
+        out.append(f"OUTSIDE THIS PACK ({sum(len(g.alerts) for g in board.alerts_outside)})")
+        alert_lines(board.alerts_outside)
 
     section("SLO", "slo", len(board.slos))
     for slo in board.slos:
         figures = slo.figures
-        left = "—" if figures.remaining is None else f"{figures.remaining * 100:.1f}%"
         burns = " ".join(f"{w}={b:.1f}x" for w, b in figures.burn_rates.items() if b is not None)
+        coverage = coverage_note(figures.data_seconds, figures.window_seconds)
         out.append(
-            f"  {slo.display:<40} {slo.objective * 100:g}%/{slo.window:<4} budget left {left:<7} "
-            f"{slo.status:<9} burn {burns or '—'}"
+            f"  {slo.display:<40} {slo.objective * 100:g}%/{slo.window:<4} "
+            f"budget left {budget_text(figures)}  {slo.status:<9} burn {burns or '—'}"
+            + (f"  ({coverage})" if coverage else "")
         )
+        if slo.problem:
+            out.append(f"    ⚠ {slo.problem}")
 
     section("LOGS", "logs", len(board.logs))
+    if board.logs_unavailable:
+        out.append(f"  {board.logs_unavailable}")
     for line in board.logs:
         when = datetime.fromtimestamp(line.ts_ns / 1e9, UTC).strftime("%H:%M:%S")
         out.append(f"  {when} {line.level.upper():<5} {line.entity:<10} {line.message}")

@@ -55,11 +55,25 @@ class HealthRow(SanitizedModel):
     alerts: int = 0
     since: float | None = None
     since_exact: bool = False
+    entity_label: str = ""  # the label that named it (the pack's identity rule: first label present)
+    split: tuple[tuple[str, str], ...] = ()  # what tells it apart from another row of the same name
 
     @property
-    def sort_key(self) -> tuple[int, str, str]:
+    def display(self) -> str:
+        """The name shown: ``npa-1``, or ``npa-1 (job=npa)`` when two targets share a name."""
+        if not self.split:
+            return self.entity
+        return f"{self.entity} ({', '.join(f'{k}={v}' for k, v in self.split)})"
+
+    @property
+    def row_id(self) -> str:
+        """Unique among the pane's rows (two targets may share an entity name, never a row)."""
+        return "\x1f".join([self.entity, *(f"{k}={v}" for k, v in self.split)])
+
+    @property
+    def sort_key(self) -> tuple[int, str, str, str]:
         """Down and unhealthy first, then by type and name."""
-        return STATE_RANK[self.state], self.entity_type, self.entity
+        return STATE_RANK[self.state], self.entity_type, self.entity, self.row_id
 
 
 @dataclass(frozen=True)
@@ -78,10 +92,30 @@ class RedRow(SanitizedModel):
     history: dict[str, list[float | None]] = field(default_factory=dict)
 
     @property
+    def row_id(self) -> str:
+        """Unique among the pane's rows (label values are joined for show, not for identity)."""
+        return "\x1f".join([self.group, *(f"{k}={v}" for k, v in self.labels.items())])
+
+    @property
     def worst(self) -> Level:
         """The worst level of its cells (rows sort on it)."""
         cells = (self.rate, self.errors, self.p50, self.p95, self.p99)
         return min((c.level for c in cells), key=LEVEL_RANK.__getitem__)
+
+
+@dataclass(frozen=True)
+class SaturationRow(SanitizedModel):
+    """One shared resource (a connection pool, a cache's memory): its value against its thresholds."""
+
+    name: str
+    display: str
+    series: str  # which series of the query, by its legend labels ("" for a single value)
+    value: Cell
+
+    @property
+    def row_id(self) -> str:
+        """Unique among saturation rows."""
+        return f"{self.name}\x1f{self.series}"
 
 
 @dataclass(frozen=True)
@@ -191,16 +225,38 @@ class LogRow(SanitizedModel):
 
 @dataclass(frozen=True)
 class PaneStatus(SanitizedModel):
-    """Freshness of one pane: when it last succeeded and the error since then, if any."""
+    """Freshness of one pane: when it last succeeded and the error since then, if any.
+
+    ``queries`` counts the pack queries behind the pane and ``empty`` names those that returned no
+    data; ``notes`` says what else the pane could not show as asked (rows told apart, series left
+    out). Nothing a pane leaves out is left out silently.
+    """
 
     updated_at: float | None = None
     error: str | None = None
     error_at: float | None = None
+    queries: int = 0
+    empty: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()  # the backend's own warnings on a good answer (Loki's)
 
     def age(self, now: float) -> float | None:
         """Seconds since the last success."""
         return None if self.updated_at is None else max(0.0, now - self.updated_at)
+
+    @property
+    def all_empty(self) -> bool:
+        """Every query of the pane returned nothing: the pane is empty for a reason to find."""
+        return self.queries > 0 and len(self.empty) >= self.queries
+
+    def emptiness(self) -> str:
+        """``0 of 7 queries returned data: run `opsconsole packs doctor` `` or ``2 of 7 queries empty: …``."""
+        if not self.empty:
+            return ""
+        if self.all_empty:
+            return f"0 of {self.queries} queries returned data: run `opsconsole packs doctor`"
+        names = ", ".join(q.rsplit(".", 1)[-1] for q in self.empty)
+        return f"{len(self.empty)} of {self.queries} queries empty ({names})"
 
 
 @dataclass(frozen=True)
@@ -232,10 +288,38 @@ class Dashboard(SanitizedModel):
     silences: list[SilenceView] = field(default_factory=list)
     queries: dict[str, str] = field(default_factory=dict)
     notices: list[str] = field(default_factory=list)
+    saturation: list[SaturationRow] = field(default_factory=list)
+    # Alerts Alertmanager holds that the pack's matchers leave out (shown with `A`, always counted).
+    alerts_outside: list[AlertGroupView] = field(default_factory=list)
+    entity_display: str = "agent"
+    entity_labels: tuple[str, ...] = ()  # the pack's identity rule: first label present names a row
+    logs_unavailable: str = ""  # the pack's word on where its logs are, when not in Loki
 
     def pane_status(self, pane: str) -> PaneStatus:
         """Freshness of ``pane`` (empty status if it never ran)."""
         return self.status.get(pane, PaneStatus())
+
+    @property
+    def firing(self) -> int:
+        """Firing alerts the pack's matchers select."""
+        return sum(g.firing for g in self.alerts)
+
+    @property
+    def firing_outside(self) -> int:
+        """Firing alerts in Alertmanager that the pack's matchers leave out."""
+        return sum(g.firing for g in self.alerts_outside)
+
+    def alerts_title(self, showing_all: bool = False) -> str:
+        """``9 firing, 3 outside this pack, `A` to show all``: never "0 firing" while alerts fire."""
+        if showing_all:
+            return f"{self.firing + self.firing_outside} firing, all alerts (`A`: this pack's only)"
+        text = f"{self.firing} firing"
+        if self.firing_outside:
+            text += f", {self.firing_outside} outside this pack, `A` to show all"
+        elif self.alerts_outside:
+            held = sum(len(g.alerts) for g in self.alerts_outside)
+            text += f", {held} suppressed outside this pack, `A` to show all"
+        return text
 
 
 Points = list[tuple[float, float]]

@@ -6,7 +6,9 @@ have one canonical form, so a pack query can be matched to a recording rule that
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import promql_parser
@@ -46,4 +48,81 @@ def vector_selectors(text: str) -> list[str]:
             shown = f"{node.name or ''}{node.matchers}".strip()
             if shown not in found:
                 found.append(shown)
+    return found
+
+
+_OPERATORS = {"Equal": "=", "NotEqual": "!=", "Re": "=~", "NotRe": "!~"}
+
+
+@dataclass(frozen=True)
+class SelectorMatcher:
+    """One label matcher of a selector: ``name op "value"``."""
+
+    name: str
+    op: str  # =, !=, =~, !~
+    value: str
+
+    def __str__(self) -> str:
+        escaped = self.value.replace("\\", "\\\\").replace('"', '\\"')
+        return f'{self.name}{self.op}"{escaped}"'
+
+    def matches(self, value: str) -> bool:
+        """Whether a label value (empty when the label is absent) satisfies the matcher."""
+        if self.op in ("=", "!="):
+            return (value == self.value) == (self.op == "=")
+        return bool(re.fullmatch(self.value, value)) == (self.op == "=~")
+
+
+@dataclass(frozen=True)
+class SelectorParts:
+    """A series selector taken apart: metric name (or None), matchers, and its range if any."""
+
+    name: str | None
+    matchers: tuple[SelectorMatcher, ...]
+    range_seconds: float | None = None
+
+    def text(self, matchers: tuple[SelectorMatcher, ...] | None = None) -> str:
+        """The selector as PromQL, with ``matchers`` instead of its own when given."""
+        chosen = self.matchers if matchers is None else matchers
+        return f"{self.name or ''}{{{', '.join(str(m) for m in chosen)}}}"
+
+    @property
+    def metric_names(self) -> tuple[str, ...] | None:
+        """The metric name, or the alternatives of a ``__name__=~"a|b"`` matcher; None if open."""
+        if self.name:
+            return (self.name,)
+        for matcher in self.matchers:
+            if matcher.name == "__name__" and matcher.op == "=":
+                return (matcher.value,)
+        return None
+
+    @property
+    def label_matchers(self) -> tuple[SelectorMatcher, ...]:
+        """Matchers on labels other than ``__name__``."""
+        return tuple(m for m in self.matchers if m.name != "__name__")
+
+
+def selector_parts(text: str) -> list[SelectorParts]:
+    """Every series selector in ``text``, taken apart, in order (duplicates once)."""
+    try:
+        tree = promql_parser.parse(text)
+    except (ValueError, TypeError):
+        return []
+    found: list[SelectorParts] = []
+    for node in walk(tree):
+        kind = type(node).__name__
+        if kind not in ("VectorSelector", "MatrixSelector"):
+            continue
+        selector = node.vector_selector if kind == "MatrixSelector" else node
+        matchers = tuple(
+            SelectorMatcher(m.name, _OPERATORS[str(m.op).rsplit(".", 1)[-1]], m.value)
+            for m in selector.matchers.matchers
+        )
+        window = node.range.total_seconds() if kind == "MatrixSelector" else None
+        parts = SelectorParts(selector.name or None, matchers, window)
+        if kind == "MatrixSelector":
+            # The range selector's inner selector is walked next; keep the ranged one only.
+            found = [p for p in found if (p.name, p.matchers) != (parts.name, parts.matchers)]
+        if all((p.name, p.matchers) != (parts.name, parts.matchers) for p in found):
+            found.append(parts)
     return found

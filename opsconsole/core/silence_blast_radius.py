@@ -14,7 +14,7 @@ holds, and three cases need an explicit confirmation before anything is sent:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from opsconsole.core.silence_draft import SilenceDraft
@@ -32,11 +32,13 @@ class ClusterAlert:
     fingerprint: str
     labels: Mapping[str, str]
 
-    def describe(self, entity_label: str | None = None) -> str:
-        """``AgentUnresponsive (npa-3)``: its name and, when known, what it is about."""
+    def describe(self, entity_labels: Sequence[str] = ()) -> str:
+        """``AgentUnresponsive (npa-3)``: its name and, when known, what it is about (the first of
+        ``entity_labels`` the alert carries, else its instance)."""
         # Label values come from whoever sent the alert: never let them steer the terminal.
         name = sanitize(self.labels.get("alertname", "?"))
-        entity = sanitize(self.labels.get(entity_label or "", "") or self.labels.get("instance", ""))
+        found = next((self.labels[k] for k in (*entity_labels, "instance") if self.labels.get(k)), "")
+        entity = sanitize(found)
         return f"{name} ({entity})" if entity else name
 
 
@@ -49,7 +51,7 @@ class BlastRadius:
     in_view: int | None  # of the muted, how many the pack shows (None: no pack to compare with)
     heartbeats: tuple[str, ...]  # names of the heartbeat alerts it mutes
     limit: float
-    entity_label: str | None = None
+    entity_labels: tuple[str, ...] = ()
 
     @property
     def count(self) -> int:
@@ -108,7 +110,7 @@ class BlastRadius:
         ordered = sorted(
             self.muted, key=lambda a: (a.labels.get("alertname") not in self.heartbeats, a.describe())
         )
-        shown = [a.describe(self.entity_label) for a in ordered[:limit]]
+        shown = [a.describe(self.entity_labels) for a in ordered[:limit]]
         more = len(ordered) - len(shown)
         return ", ".join(shown) + (f" and {more} more" if more > 0 else "")
 
@@ -120,7 +122,7 @@ def blast_radius(
     in_view: Iterable[str] | None = None,
     heartbeats: Iterable[str] = DEFAULT_HEARTBEATS,
     limit: float = DEFAULT_BLAST_RADIUS,
-    entity_label: str | None = None,
+    entity_labels: tuple[str, ...] = (),
 ) -> BlastRadius:
     """Count what ``draft`` mutes among ``alerts`` (all of the cluster's, one per fingerprint).
 
@@ -131,4 +133,4 @@ def blast_radius(
     heartbeat_names = set(heartbeats)
     hit = sorted({a.labels.get("alertname", "") for a in muted} & heartbeat_names)
     shown = None if in_view is None else len({a.fingerprint for a in muted} & set(in_view))
-    return BlastRadius(muted, len(unique), shown, tuple(hit), limit, entity_label)
+    return BlastRadius(muted, len(unique), shown, tuple(hit), limit, entity_labels)

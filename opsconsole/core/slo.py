@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from opsconsole.core.untrusted_text import SanitizedModel
+from opsconsole.core.value_format import format_duration
 
 BURN_WINDOWS = ("5m", "30m", "1h", "2h", "6h", "1d", "3d")
 Status = Literal["ok", "ticket", "page", "exhausted", "no data"]
@@ -198,6 +199,22 @@ def coverage_note(data_seconds: float | None, window_seconds: float) -> str:
     """``window covers only the last 2.5d of data`` when the data is shorter than the window."""
     span = data_span(data_seconds, window_seconds)
     return f"window covers only the last {span} of data" if span else ""
+
+
+def budget_text(figures: SloFigures) -> str:
+    """``27.1% (11m of 43m)``: the budget left as a share and as time, as the screen shows it."""
+    remaining = figures.remaining
+    if remaining is None:
+        return "—"
+    left = format_duration(figures.remaining_seconds or 0)
+    return f"{remaining * 100:.1f}% ({left} of {format_duration(figures.budget_seconds)})"
+
+
+def exhaustion_text(seconds: float | None, window_seconds: float, window: str) -> str:
+    """Time to exhaustion; beyond the SLO window the exact figure means nothing: "> 30d"."""
+    if seconds is None:
+        return "—"
+    return f"> {window}" if seconds > window_seconds else format_duration(seconds)
 
 
 def data_start(present: Sequence[float], start: float, step: float) -> tuple[float, float] | None:

@@ -25,3 +25,16 @@ def state_since(
             return since, since is not None
         since = ts
     return since, False
+
+
+def state_began(states: Sequence[tuple[float, str]], current: str) -> tuple[float | None, bool]:
+    """Like :func:`state_since` for a timeline of states already worked out (every state a row
+    shows, not only up/down): where ``current`` began, and whether that is exact."""
+    if states and states[-1][1] != current:
+        return states[-1][0], True  # it began after the range's last point: as recent as we can say
+    since = None
+    for ts, state in reversed(states):
+        if state != current:
+            return since, since is not None
+        since = ts
+    return since, False

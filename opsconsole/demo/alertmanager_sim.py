@@ -1,10 +1,13 @@
 """The simulated Alertmanager: routing, inhibition, silences and the v2 API.
 
 Alerts come from the demo's rule evaluator (firing ones only, as Prometheus
-sends them). Routing picks a receiver per team and severity; one inhibition rule
-mutes an agent's warnings while the same agent has a critical alert; silences
-come from :class:`SilenceStore`. Several HTTP peers can share one instance,
-which is how an HA pair looks from the outside (same alerts and silences).
+sends them). Routing and inhibition follow 000 §AlertManager Configuration for
+Progressive Framework's alerts (critical by service to database-, agents- or
+core-critical, warnings to warning-alerts; a critical alert mutes warnings of the
+same alertname and service; SystemDown mutes AgentUnresponsive in its environment)
+and 002 §Alertmanager Configuration for FreeAgentics' (critical to pagerduty,
+warning to slack). Silences come from :class:`SilenceStore`. Several HTTP peers can
+share one instance, which is how an HA pair looks from the outside.
 """
 
 from __future__ import annotations
@@ -21,21 +24,58 @@ from opsconsole.demo.alert_rules import RuleAlert, RuleEvaluator
 from opsconsole.demo.http_common import build_info
 from opsconsole.demo.silences import SilenceRejected, SilenceStore, rfc3339
 
-GROUP_BY = ("alertname", "severity")
-INHIBIT_SOURCES = {"AgentUnresponsive", "AgentHighErrorRate"}
+GROUP_BY = ("alertname", "severity", "service")
 RESOLVE_AFTER = 240.0
 # The release whose API the simulator follows (alert status with mutedBy, silence update rules).
 VERSION = "0.35.0-opsconsole-demo"
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+PF_CRITICAL_BY_SERVICE = {
+    "database": "database-critical",
+    "context-agents": "agents-critical",
+    "core-application": "core-critical",
+}
+RECEIVERS = (
+    "default",
+    "critical-alerts",
+    *PF_CRITICAL_BY_SERVICE.values(),
+    "warning-alerts",
+    "dev-alerts",
+    "staging-alerts",
+    "web.hook",
+    "pagerduty",
+    "slack",
+)
 
 
 def receiver_for(labels: dict[str, str]) -> str:
-    """The route's receiver: a pager for critical, a chat channel for warnings."""
+    """The receiver the seeds' routing trees pick (the first matching route, no ``continue``)."""
     severity = labels.get("severity", "")
-    if severity == "none":
-        return "deadmans-switch"
-    team = labels.get("team", "devops")
-    return f"{team}-pager" if severity == "critical" else f"{team}-chat"
+    if "cluster" not in labels:  # FreeAgentics' Prometheus sets no external labels (002)
+        return {"critical": "pagerduty", "warning": "slack"}.get(severity, "web.hook")
+    if severity == "critical":
+        return PF_CRITICAL_BY_SERVICE.get(labels.get("service", ""), "critical-alerts")
+    if severity == "warning":
+        return "warning-alerts"
+    return {"development": "dev-alerts", "staging": "staging-alerts"}.get(
+        labels.get("environment", ""), "default"
+    )
+
+
+def _inhibits(source: dict[str, str], target: dict[str, str]) -> bool:
+    """000's inhibit_rules: critical mutes warning with equal alertname and service; SystemDown
+    mutes HighCPUUsage, HighMemoryUsage and AgentUnresponsive with equal environment."""
+
+    def equal(*names: str) -> bool:
+        return all(source.get(n, "") == target.get(n, "") for n in names)
+
+    critical_over_warning = source.get("severity") == "critical" and target.get("severity") == "warning"
+    if critical_over_warning and equal("alertname", "service"):
+        return True
+    return (
+        source.get("alertname") == "SystemDown"
+        and target.get("alertname", "") in ("HighCPUUsage", "HighMemoryUsage", "AgentUnresponsive")
+        and equal("environment")
+    )
 
 
 class SimulatedAlertmanager:
@@ -51,17 +91,13 @@ class SimulatedAlertmanager:
         """Every current alert in the ``gettableAlert`` shape."""
         now = self.clock()
         firing = [a for a in self.evaluator.alerts(now) if a.state == "firing"]
-        sources = [a for a in firing if a.labels["alertname"] in INHIBIT_SOURCES]
         out = []
         for alert in firing:
             silenced_by = self.silences.active_for(alert.labels, now)
             inhibited_by = [
                 s.fingerprint
-                for s in sources
-                if alert.labels.get("severity") == "warning"
-                and s.fingerprint != alert.fingerprint
-                and s.labels.get("agent_id")
-                and s.labels.get("agent_id") == alert.labels.get("agent_id")
+                for s in firing
+                if s.fingerprint != alert.fingerprint and _inhibits(s.labels, alert.labels)
             ]
             out.append(self._gettable(alert, now, silenced_by, inhibited_by))
         return out
@@ -161,7 +197,7 @@ def alertmanager_app(sim: SimulatedAlertmanager, peer_name: str = "demo-am-0") -
                 },
                 "versionInfo": build_info(VERSION),
                 "config": {
-                    "original": "route:\n  receiver: devops-chat\n  group_by: [alertname, severity]\n"
+                    "original": "route:\n  receiver: default\n  group_by: [alertname, severity, service]\n"
                 },
                 "uptime": rfc3339(sim.started_at),
             }
@@ -169,15 +205,7 @@ def alertmanager_app(sim: SimulatedAlertmanager, peer_name: str = "demo-am-0") -
 
     @routes.get("/api/v2/receivers")
     async def receivers(_: web.Request) -> web.Response:
-        names = sorted(
-            {
-                receiver_for({"severity": s, "team": t})
-                for s in ("critical", "warning")
-                for t in ("ai-team", "development", "database", "devops")
-            }
-            | {"deadmans-switch"}
-        )
-        return web.json_response([{"name": n} for n in names])
+        return web.json_response([{"name": n} for n in sorted(RECEIVERS)])
 
     @routes.get("/api/v2/alerts")
     async def alerts(request: web.Request) -> web.Response:

@@ -16,7 +16,7 @@ from typing import Any
 from aiohttp import web
 
 from opsconsole.demo.otlp_json import resource_spans
-from opsconsole.demo.telemetry import OPERATIONS, US, Request, Telemetry
+from opsconsole.demo.telemetry import US, Request, Telemetry
 from opsconsole.packs.variables import parse_duration
 
 SEARCH_SPAN_LIMIT = 6 * 3600  # seconds scanned at most per search
@@ -52,26 +52,7 @@ class SimulatedJaeger:
 
     def operations(self, service: str) -> list[str]:
         """Operation names a service reports."""
-        traces_with = {
-            s for inst in self.telemetry.emitters for s in self._services_of(inst.agent_type or "core")
-        }
-        if service not in traces_with:
-            return []
-        if service == "core-api":
-            return sorted(
-                {*OPERATIONS["core"], *(f"POST /api/agents/{k}" for k in ("mca", "npa", "wpa", "bma"))}
-            )
-        if service == "postgres":
-            return ["SELECT context", "SELECT plans"]
-        if service == "redis":
-            return ["GET plan_cache", "GET session"]
-        return sorted(OPERATIONS.get(service, ()) + (("coordinate_task",) if service == "mca" else ()))
-
-    @staticmethod
-    def _services_of(kind: str) -> set[str]:
-        if kind == "core":
-            return {"core-api", "postgres", "redis"}
-        return {"core-api", "mca", kind, "postgres", "redis"}
+        return self.telemetry.operations(service)
 
     def search(
         self,
@@ -85,9 +66,9 @@ class SimulatedJaeger:
         tags: dict[str, str],
     ) -> list[dict[str, Any]]:
         """Newest-first traces touching ``service`` in the range that pass the filters."""
-        sources = [i for i in self.telemetry.emitters if service in self._services_of(i.agent_type or "core")]
+        sources = [i for i in self.telemetry.emitters if service in self.telemetry.services_of(i)]
         out: list[dict[str, Any]] = []
-        last = end_us // US
+        last = min(end_us // US, int(self.clock()))  # nothing happened after now: start there
         first = max(start_us // US, last - SEARCH_SPAN_LIMIT)
         for second in range(last, first - 1, -1):
             hits: list[Request] = []

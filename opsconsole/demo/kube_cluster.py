@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from opsconsole.demo.scraped import EXPORTER_AGE, ScrapedSeries, diurnal, diurnal_integral, labels
-from opsconsole.demo.world import NAMESPACE, World
+from opsconsole.demo.world import World
 
 KSM_INTERVAL = 30.0
 CADVISOR_INTERVAL = 30.0
@@ -73,15 +73,17 @@ def _node_of(index: int) -> str:
 
 
 def world_pods(world: World) -> list[Pod]:
-    """The world's scraped processes as pods of its namespace (the one place that reads the world)."""
+    """The world's Kubernetes processes as pods of their namespaces (the one place that reads the
+    world): the agents and core API under their pod names, the staging copy in its own namespace,
+    the database exporters' pods. FreeAgentics runs outside the cluster (seed 002) and has none."""
     out = []
-    for index, inst in enumerate(world.instances):
-        name = str(getattr(inst, "entity_id", "") or getattr(inst, "instance", "")).split(":")[0]
-        container = str(getattr(inst, "agent_type", None) or getattr(inst, "kind", "app"))
+    for index, inst in enumerate(w for w in world.instances if w.namespace):
+        name = inst.pod or inst.entity_id
+        container = inst.agent_type or inst.kind
         cores = 0.35 + 0.05 * (index % 5)
         memory = 380e6 + 25e6 * (index % 7)
         oom = world.start - OOM_BEFORE_START if name == OOM_POD else None
-        out.append(Pod(NAMESPACE, name, container, _node_of(index), cores, memory, inst, oom))
+        out.append(Pod(inst.namespace, name, container, _node_of(index), cores, memory, inst, oom))
     return out
 
 
@@ -105,6 +107,11 @@ def platform_pods() -> list[Pod]:
     return pods
 
 
+def _pod_key(series: Any) -> tuple[str, str | None, str | None]:
+    labels = dict(series.labels)
+    return series.name, labels.get("namespace"), labels.get("pod")
+
+
 class KubernetesCluster:
     """kube-state-metrics, cAdvisor and node-exporter series of the demo cluster."""
 
@@ -112,8 +119,9 @@ class KubernetesCluster:
         self.world = world
         self.pods = [*world_pods(world), *platform_pods()]
         # Series the world already serves under the same name and pod (e.g. a restart counter the
-        # progressive-framework pack reads) are left to the world: one series, never two.
-        self._taken = {(s.name, dict(s.labels).get("namespace"), dict(s.labels).get("pod")) for s in existing}
+        # progressive-framework pack reads) are left to the world: one series, never two. Only pod
+        # series can clash: a node's series (FreeAgentics' host has node-exporter too) never do.
+        self._taken = {_pod_key(s) for s in existing if dict(s.labels).get("pod")}
         self.born = world.start - EXPORTER_AGE
 
     # -- the world's view of a pod ------------------------------------------------------------
@@ -148,11 +156,7 @@ class KubernetesCluster:
             *(self._up(self._cadvisor_target(node), CADVISOR_INTERVAL) for node in NODES),
             *(self._up(self._node_target(i), None) for i in range(len(NODES))),
         ]
-        return [
-            s
-            for s in out
-            if (s.name, dict(s.labels).get("namespace"), dict(s.labels).get("pod")) not in self._taken
-        ]
+        return [s for s in out if _pod_key(s) not in self._taken]
 
     @staticmethod
     def _up(target: dict[str, str], interval: float | None) -> ScrapedSeries:

@@ -89,6 +89,21 @@ def encode(value: Value, t: float) -> dict[str, Any]:
     }
 
 
+def _has_samples(series: Series, start: float, end: float, step: float) -> bool:
+    """Whether ``series`` has a sample between ``start`` and ``end`` (a labelled counter that has
+    not appeared yet, or a process that is gone, is not listed by the metadata APIs)."""
+    gaps = series.gaps(start, end) or []
+    t = math.floor(end / step) * step
+    while t >= start:
+        inside = [lo for lo, hi in gaps if lo <= t < hi]
+        if not inside:
+            return series.value(t) is not None
+        if not math.isfinite(min(inside)):
+            return False
+        t = math.floor((min(inside) - 1e-9) / step) * step  # before the earliest gap covering t
+    return False
+
+
 def _error(exc: PromqlError) -> web.Response:
     return web.json_response(
         {"status": "error", "errorType": exc.error_type, "error": str(exc)}, status=exc.status
@@ -198,24 +213,31 @@ def prometheus_app(sim: SimulatedPrometheus) -> web.Application:
             }
         )
 
-    def _matching(match: list[str]) -> list[Series]:
+    def _matching(match: list[str], request: web.Request) -> list[Series]:
+        """Series matching any selector that have samples in the request's ``start``..``end``
+        (default: the last 5 minutes... to now, like Prometheus' metadata APIs' time range)."""
+        now = sim.clock()
+        start = _time(request.query.get("start"), now - 300)
+        end = _time(request.query.get("end"), now)
         if not match:
-            return sim.all_series()
-        out: dict[int, Series] = {}
-        for selector in match:
-            node = parse(selector)
-            if type(node).__name__ != "VectorSelector":
-                raise PromqlError(f'invalid parameter "match[]": {selector} is not a series selector')
-            for series in sim.engine._matching(node):
-                out[id(series)] = series  # type: ignore[assignment]
-        return list(out.values())
+            found = list(sim.all_series())
+        else:
+            out: dict[int, Series] = {}
+            for selector in match:
+                node = parse(selector)
+                if type(node).__name__ != "VectorSelector":
+                    raise PromqlError(f'invalid parameter "match[]": {selector} is not a series selector')
+                for series in sim.engine._matching(node):
+                    out[id(series)] = series  # type: ignore[assignment]
+            found = list(out.values())
+        return [series for series in found if _has_samples(series, start, end, sim.scrape_interval)]
 
     @routes.route("*", "/api/v1/labels")
     async def labels(request: web.Request) -> web.Response:
         try:
-            names = {k for s in _matching(request.query.getall("match[]", [])) for k in dict(s.labels)} | {
-                "__name__"
-            }
+            names = {
+                k for s in _matching(request.query.getall("match[]", []), request) for k in dict(s.labels)
+            } | {"__name__"}
         except PromqlError as exc:
             return _error(exc)
         return web.json_response({"status": "success", "data": sorted(names)})
@@ -226,7 +248,7 @@ def prometheus_app(sim: SimulatedPrometheus) -> web.Application:
         try:
             values = {
                 s.name if name == "__name__" else dict(s.labels).get(name)
-                for s in _matching(request.query.getall("match[]", []))
+                for s in _matching(request.query.getall("match[]", []), request)
             }
         except PromqlError as exc:
             return _error(exc)
@@ -240,7 +262,7 @@ def prometheus_app(sim: SimulatedPrometheus) -> web.Application:
         if not match:
             return _error(PromqlError("no match[] parameter provided"))
         try:
-            found = _matching(match)
+            found = _matching(match, request)
         except PromqlError as exc:
             return _error(exc)
         return web.json_response({"status": "success", "data": [s.label_dict for s in found]})
@@ -267,7 +289,7 @@ def prometheus_app(sim: SimulatedPrometheus) -> web.Application:
                 "data": {
                     "alerts": [
                         {
-                            "labels": a.labels,
+                            "labels": a.stored_labels,
                             "annotations": a.annotations,
                             "state": a.state,
                             "activeAt": datetime.fromtimestamp(a.active_at).astimezone().isoformat(),
@@ -283,25 +305,26 @@ def prometheus_app(sim: SimulatedPrometheus) -> web.Application:
     async def rules(_: web.Request) -> web.Response:
         now = sim.clock()
         active = sim.rules.alerts(now)
-        out = []
+        groups: dict[str, list[dict[str, Any]]] = {}
         for rule in sim.rules.rules:
             mine = [a for a in active if a.rule is rule]
             state = (
                 "firing" if any(a.state == "firing" for a in mine) else ("pending" if mine else "inactive")
             )
-            out.append(
+            groups.setdefault(rule.group, []).append(
                 {
                     "name": rule.name,
                     "query": rule.expr,
                     "duration": rule.for_seconds,
                     "labels": rule.labels,
-                    "annotations": {"summary": rule.summary},
+                    "annotations": rule.annotation_templates,
                     "state": state,
                     "health": "ok",
                     "type": "alerting",
                     "alerts": [
                         {
-                            "labels": a.labels,
+                            "labels": a.stored_labels,
+                            "annotations": a.annotations,
                             "state": a.state,
                             "value": format_value(a.value),
                             "activeAt": datetime.fromtimestamp(a.active_at).astimezone().isoformat(),
@@ -310,30 +333,37 @@ def prometheus_app(sim: SimulatedPrometheus) -> web.Application:
                     ],
                 }
             )
-        group = {
-            "name": "progressive-framework",
-            "file": "demo.rules.yaml",
-            "interval": sim.scrape_interval,
-            "rules": out,
-        }
-        return web.json_response({"status": "success", "data": {"groups": [group]}})
+        data = [
+            {
+                "name": name,
+                "file": "/etc/prometheus/rules/alert-rules.yml",
+                "interval": sim.scrape_interval,
+                "rules": rules,
+            }
+            for name, rules in groups.items()
+        ]
+        return web.json_response({"status": "success", "data": {"groups": data}})
 
     @routes.get("/api/v1/targets")
     async def targets(_: web.Request) -> web.Response:
         now = sim.clock()
         active = []
         for inst in sim.world.instances:
+            if inst.target is None:
+                continue
             up = not sim.world.effect(inst, now).down
+            discovered = inst.target.discovered_labels()
             active.append(
                 {
+                    "discoveredLabels": discovered,
                     "labels": inst.labels(),
                     "scrapePool": inst.job,
-                    "scrapeUrl": f"http://{inst.instance}/metrics",
+                    "scrapeUrl": f"http://{inst.target.address}{inst.target.job.metrics_path}",
                     "health": "up" if up else "down",
                     "lastError": "" if up else "connection refused",
                     "lastScrape": datetime.fromtimestamp(now).astimezone().isoformat(),
                     "lastScrapeDuration": 0.004,
-                    "scrapeInterval": "15s",
+                    "scrapeInterval": inst.target.job.scrape_interval,
                 }
             )
         for series in sim.exporters.targets():

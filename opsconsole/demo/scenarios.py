@@ -2,18 +2,25 @@
 
 A scenario maps *scenario time* ``tau`` (seconds since the demo started,
 multiplied by ``--speed``) to how each instance deviates from calm. Before the
-demo started, and after the scenario ends, the world is calm.
+demo started, and after the scenario ends, the world is calm. The thresholds the
+incidents cross are the seeds' own alert rules (``alert_rules.py``).
 
 ``npa-degradation`` (default, ~10 minutes at speed 1):
-  0-60 s calm; 60-300 s npa-2's latency climbs to 6x and its error ratio to 12%
-  (health degraded, queue grows, memory climbs); 150-420 s npa-3 is down (scrapes
-  fail, it restarts at 420 s: counters reset, restart counter +1); 300-480 s
-  npa-2 recovers; calm after 480 s.
+  0-45 s calm; 45-120 s npa-2's latency climbs to 15x (p95 well over the 10 s of
+  AgentHighLatency) and 15% of its requests fail with 5xx, its health gauge drops
+  to 0; from 30 s the MCA pods retry against it and fail coordinations
+  (AgentCoordinationFailure);
+  150-420 s npa-3 is down (scrapes fail, it restarts at 420 s: counters reset,
+  restart counter +1); 330-480 s npa-2 recovers; calm after 480 s. Meanwhile
+  FreeAgentics' API returns 5xx (APIHighErrorRate) and its agent coordination
+  fails (AgentCoordinationFailures) from 30 s to about 420 s.
 
 ``db-connection-exhaustion`` (~9 minutes at speed 1):
   0-60 s calm; 60-240 s PostgreSQL connections climb from ~40 to the limit of
   100; 180-420 s the core API's 5xx ratio rises to 8% and latency 4x, agents
-  calling it see errors too; recovery by 540 s.
+  calling it see errors too; mca-2 fails its liveness probe (down 180-360 s) and
+  core-2 crashes (down 220-340 s), so SystemDown fires and, by 000's inhibit
+  rules, mutes AgentUnresponsive; recovery by 540 s.
 """
 
 from __future__ import annotations
@@ -31,7 +38,8 @@ class Effect:
     latency_scale: float = 1.0
     health: float = 1.0
     memory_extra: float = 0.0
-    queue_extra: float = 0.0
+    connections_extra: float = 0.0
+    coordination_failure: float = 0.0  # share of coordinations that fail (MCA, FreeAgentics)
 
 
 CALM = Effect()
@@ -65,20 +73,28 @@ class Scenario:
 
 def _npa_effect(agent_id: str, tau: float) -> Effect:
     if agent_id == "npa-2":
-        level = _bump(tau, (60, 240), (300, 480))
+        level = _bump(tau, (45, 120), (330, 480))
         return Effect(
-            extra_error=0.12 * level,
-            latency_scale=1 + 5 * level,
-            health=1.0 if level < 0.3 else (0.5 if level < 0.85 else 0.0),
-            memory_extra=350e6 * level,
-            queue_extra=240 * level,
+            extra_error=0.15 * level,
+            latency_scale=1 + 14 * level,
+            health=0.0 if level > 0.6 else 1.0,
+            memory_extra=300e6 * level,
+            connections_extra=40 * level,
         )
     if agent_id == "npa-3" and 150 <= tau < 420:
         return Effect(down=True, health=0.0)
     if agent_id.startswith("mca-"):
-        # The coordinator retries against the slow NPA: a little slower, a few more errors.
-        level = _bump(tau, (60, 240), (300, 480))
-        return Effect(extra_error=0.01 * level, latency_scale=1 + 0.6 * level)
+        # The coordinator retries against the slow NPA: slower, some 5xx, failed coordinations.
+        level = _bump(tau, (30, 90), (330, 480))
+        return Effect(
+            extra_error=0.02 * level, latency_scale=1 + 0.8 * level, coordination_failure=0.3 * level
+        )
+    if agent_id == "fa-api":
+        level = _bump(tau, (30, 90), (360, 480))
+        return Effect(extra_error=0.06 * level, latency_scale=1 + 2 * level)
+    if agent_id == "fa-coordination":
+        level = _bump(tau, (30, 90), (360, 480))
+        return Effect(coordination_failure=0.1 * level, latency_scale=1 + 3 * level)
     return CALM
 
 
@@ -87,12 +103,20 @@ def _npa_down(agent_id: str) -> list[tuple[float, float]]:
 
 
 def _db_effect(agent_id: str, tau: float) -> Effect:
+    if any(a <= tau < b for a, b in _db_down(agent_id)):
+        return Effect(down=True, health=0.0)
     level = _bump(tau, (180, 300), (420, 540))
     if agent_id.startswith("core-"):
         return Effect(extra_error=0.08 * level, latency_scale=1 + 3 * level, health=1.0 - 0.5 * level)
     if agent_id.startswith(("npa-", "wpa-", "bma-")):
         return Effect(extra_error=0.03 * level, latency_scale=1 + level)
     return CALM
+
+
+def _db_down(agent_id: str) -> list[tuple[float, float]]:
+    """The cascade: a core pod crashes while its connection pool is exhausted, and an MCA pod
+    fails its liveness probe waiting on the core (000's SystemDown then mutes AgentUnresponsive)."""
+    return {"core-2": [(220.0, 340.0)], "mca-2": [(180.0, 360.0)]}.get(agent_id, [])
 
 
 def with_background(agent_id: str, effect: Effect) -> Effect:
@@ -120,7 +144,7 @@ SCENARIOS: dict[str, Scenario] = {
         "PostgreSQL connections hit the limit; the core API and agents start failing",
         600.0,
         _db_effect,
-        lambda agent_id: [],
+        _db_down,
         lambda tau: _bump(tau, (60, 240), (420, 540)),
     ),
 }

@@ -20,9 +20,14 @@ from opsconsole.demo.otel_services import OtelHttpServices
 from opsconsole.demo.scraped import ScrapedSeries
 from opsconsole.demo.stack_metrics import StackSelfMetrics
 from opsconsole.demo.world import World
+from opsconsole.packs.variables import parse_duration
 
 # Jobs scraped with honor_labels: true (their series carry the labels of what they describe).
 HONOR_LABELS = ("kube-state-metrics", "otel-collector")
+
+
+def _identity(series: Any) -> tuple[str, frozenset[tuple[str, str]]]:
+    return series.name, frozenset(dict(series.labels).items())
 
 
 class StandardExporters:
@@ -37,9 +42,12 @@ class StandardExporters:
             *OtelHttpServices(world).series(),
             *stack.series(),
         ]
-        taken = {(s.name, tuple(s.labels)) for s in world_series}
+        # A series the world serves already (kube-state-metrics' own `up`: 000 scrapes it too) is
+        # served once, as the world's.
+        taken = {_identity(s) for s in world_series}
+        own = [s for s in own if _identity(s) not in taken]
         ups = [s for s in [*world_series, *own] if s.name == "up"]
-        scrape = [s for s in stack.scrape_series(ups) if (s.name, s.labels) not in taken]
+        scrape = [s for s in stack.scrape_series(ups) if _identity(s) not in taken]
         self._series: list[ScrapedSeries] = [*own, *scrape]
         self._everything: list[Any] = [*world_series, *self._series]
 
@@ -54,6 +62,9 @@ class StandardExporters:
     def jobs(self) -> dict[str, float | None]:
         """Every scrape job (from the ``up`` series) with its own interval (None: the global one)."""
         out: dict[str, float | None] = {}
+        for inst in self.world.instances:  # the seeds' jobs, with the intervals their configs set
+            if inst.target is not None:
+                out.setdefault(inst.job, parse_duration(inst.target.job.scrape_interval))
         for series in self._everything:
             if series.name == "up":
                 job = dict(series.labels).get("job", "")

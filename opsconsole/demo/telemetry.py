@@ -5,6 +5,16 @@ index). Trace ids encode that triple (masked, with a keyed check half), so the
 simulated Jaeger can rebuild any trace from its id alone and the trace id in a
 log line always opens the matching trace. Error and slow requests in the logs are
 the same requests whose traces carry ``error=true`` and the long durations.
+
+Log lines are the winston JSON of 001 §Structured Logging Implementation (timestamp,
+level, message, agent_type, agent_id, trace_id, span_id, plus event fields) in streams
+labelled as 000 §Promtail Log Collection Configuration (job progressive-framework-v5)
+labels them: app, namespace, pod, container, and service and agent_type from the line.
+(That promtail job also makes ``level`` and ``trace_id`` stream labels; here they stay in the
+line, since the simulated Loki labels streams per process.) Traces use the services of
+000 §Application Tracing Integration (``progressive-framework-v5``) and 001 §Jaeger
+Integration (``progressive-framework-<agent type>``), with 001's span names (``GET /path``,
+``call.<agent>.<op>``, ``npa.meal_planning``, ``db.select``).
 """
 
 from __future__ import annotations
@@ -16,26 +26,40 @@ import random
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from opsconsole.demo.world import NAMESPACE, Instance, World
+from opsconsole.demo.fleet import CORE_DEPLOYMENT, Instance
+from opsconsole.demo.world import World
 
 LINES_PER_SECOND = 0.6  # per instance, calm
 NS = 1_000_000_000
 US = 1_000_000
+CORE_SERVICE = CORE_DEPLOYMENT  # 000: SERVICE_NAME progressive-framework-v5
+LOG_SERVICE = "progressive-framework-v5"  # winston defaultMeta.service (001)
 
 OPERATIONS = {
-    "mca": ("coordinate_task", "dispatch_plan"),
-    "npa": ("create_plan", "optimize_route"),
-    "wpa": ("run_workflow", "schedule_step"),
-    "bma": ("update_model", "evaluate_belief"),
+    "mca": ("route_request", "coordinate_agents"),
+    "npa": ("generate_meal_plan", "calculate_calories"),
+    "wpa": ("generate_workout_plan", "recommend_exercises"),
+    "bma": ("analyze_budget", "create_budget"),
     "core": ("POST /api/plans", "GET /api/users/:id"),
 }
+BUSINESS_SPANS = {
+    "mca": "mca.routing",
+    "npa": "npa.meal_planning",
+    "wpa": "wpa.workout_planning",
+    "bma": "bma.budget_analysis",
+}
 ERRORS = {
-    "mca": "dispatch to npa failed: upstream timeout after 5000ms",
-    "npa": "plan generation timed out: solver exceeded deadline",
-    "wpa": "workflow step failed: core API returned 503",
-    "bma": "belief update rejected: stale model version",
+    "mca": "coordination with npa failed: upstream timeout after 5000ms",
+    "npa": "meal plan generation timed out: solver exceeded deadline",
+    "wpa": "workout plan failed: core API returned 503",
+    "bma": "budget analysis rejected: stale model version",
     "core": "database query failed: remaining connection slots are reserved",
 }
+
+
+def agent_service(kind: str) -> str:
+    """The Jaeger service of an agent type, or of the core API (``kind == "core"``)."""
+    return CORE_SERVICE if kind == "core" else f"progressive-framework-{kind}"
 
 
 @dataclass(frozen=True)
@@ -63,7 +87,9 @@ class Telemetry:
         self.world = world
         self._mask = int.from_bytes(hashlib.sha256(f"mask{world.seed}".encode()).digest()[:8], "big")
         self._index = {inst.entity_id: n for n, inst in enumerate(world.instances)}
-        self.emitters = [i for i in world.instances if i.kind in ("agent", "core")]
+        self.emitters = [
+            i for i in world.instances if i.kind in ("agent", "core")
+        ]  # FreeAgentics logs to ELK
 
     # -- ids ------------------------------------------------------------------------------
 
@@ -131,36 +157,49 @@ class Telemetry:
     # -- logs -----------------------------------------------------------------------------
 
     def stream_labels(self, inst: Instance) -> dict[str, str]:
-        """Loki stream labels of ``inst``'s logs."""
-        app = inst.agent_type or "core-api"
-        return {"namespace": NAMESPACE, "app": app, "agent_id": inst.entity_id, "container": app}
+        """Loki stream labels of ``inst``'s logs (000's promtail job progressive-framework-v5)."""
+        app = inst.agent_type or CORE_DEPLOYMENT
+        labels = {
+            "app": app,
+            "namespace": inst.namespace,
+            "pod": inst.pod,
+            "container": app,
+            "service": LOG_SERVICE,
+        }
+        if inst.agent_type:
+            labels["agent_type"] = inst.agent_type
+        return labels
 
     def log_line(self, req: Request) -> str:
-        """The winston-style JSON line for ``req``."""
+        """The winston JSON line for ``req``."""
         kind = req.inst.agent_type or "core"
         operation = OPERATIONS[kind][req.index % 2]
-        slow = req.duration_s > 1.0
+        slow = req.duration_s > (1.0 if kind == "core" else 10.0)
         level = "error" if req.error else ("warn" if slow else "info")
         if req.error:
             message = ERRORS[kind]
         elif slow:
             message = f"{operation} slow: {req.duration_s * 1000:.0f}ms"
         else:
-            message = f"{operation} completed"
-        record = {
+            message = "Request completed" if kind == "core" else f"{operation} completed"
+        record: dict[str, object] = {
             "timestamp": datetime.fromtimestamp(req.time_ns / NS, UTC)
             .isoformat(timespec="milliseconds")
             .replace("+00:00", "Z"),
             "level": level,
             "message": message,
-            "service": "progressive-framework-v5",
-            "agent_type": req.inst.agent_type or "core",
-            "agent_id": req.inst.entity_id,
-            "event_type": "request_failed" if req.error else "request_completed",
-            "duration_ms": round(req.duration_s * 1000, 1),
+            "service": LOG_SERVICE,
+        }
+        if req.inst.agent_type:
+            record |= {"agent_type": req.inst.agent_type, "agent_id": req.inst.pod}
+        record |= {
             "trace_id": req.trace_id,
             "span_id": req.trace_id[16:],
+            "event_type": "error" if req.error else ("performance" if slow else "request_end"),
+            "duration": round(req.duration_s * 1000, 1),
         }
+        if kind == "core":
+            record["statusCode"] = 500 if req.error else 200
         return json.dumps(record, separators=(",", ":"))
 
     def entries(self, inst: Instance, start_ns: int, end_ns: int) -> list[tuple[int, str]]:
@@ -185,7 +224,7 @@ class Telemetry:
         return None if req is None else self.trace_json(req)
 
     def trace_json(self, req: Request) -> dict[str, object]:
-        """A span tree for ``req``: API → coordinator → agent → database, as Jaeger returns it."""
+        """A span tree for ``req``: API → MCA → agent → database, as Jaeger returns it."""
         rng = self._rng(req.inst, req.second, f"trace{req.index}")
         kind = req.inst.agent_type or "core"
         end_us = req.time_ns // 1000
@@ -195,29 +234,33 @@ class Telemetry:
         spans: list[dict[str, object]] = []
         processes: dict[str, dict[str, object]] = {}
 
-        def process(service: str, instance: str) -> str:
-            key = f"p{len(processes) + 1}"
+        def process(service: str, instance: Instance) -> str:
             for existing, proc in processes.items():
                 if proc["serviceName"] == service:
                     return existing
+            key = f"p{len(processes) + 1}"
             processes[key] = {
                 "serviceName": service,
-                "tags": [{"key": "hostname", "type": "string", "value": instance}],
+                "tags": [
+                    {"key": "hostname", "type": "string", "value": instance.pod or instance.instance},
+                    {"key": "version", "type": "string", "value": "5.0.0"},
+                ],
             }
             return key
 
         def span(
             service: str,
-            instance: str,
+            instance: Instance,
             op: str,
             begin: int,
             length: int,
             parent: str | None,
             error: bool,
             extra: dict[str, str] | None = None,
+            span_kind: str = "server",
         ) -> str:
             span_id = hashlib.sha256(f"{tid}:{len(spans)}".encode()).hexdigest()[:16]
-            tags: list[dict[str, object]] = [{"key": "span.kind", "type": "string", "value": "server"}]
+            tags: list[dict[str, object]] = [{"key": "span.kind", "type": "string", "value": span_kind}]
             tags += [{"key": k, "type": "string", "value": v} for k, v in (extra or {}).items()]
             logs: list[dict[str, object]] = []
             if error:
@@ -227,11 +270,8 @@ class Telemetry:
                         "timestamp": begin + length,
                         "fields": [
                             {"key": "event", "type": "string", "value": "error"},
-                            {
-                                "key": "message",
-                                "type": "string",
-                                "value": ERRORS.get(service, "request failed"),
-                            },
+                            {"key": "error.kind", "type": "string", "value": "Exception"},
+                            {"key": "message", "type": "string", "value": ERRORS.get(kind, "request failed")},
                         ],
                     }
                 )
@@ -254,82 +294,133 @@ class Telemetry:
             )
             return span_id
 
+        def db(
+            service: str, instance: Instance, begin: int, length: int, parent: str, error: bool, table: str
+        ) -> None:
+            span(
+                service,
+                instance,
+                "db.select",
+                begin,
+                length,
+                parent,
+                error,
+                {
+                    "db.operation": "select",
+                    "db.table": table,
+                    "component": "database",
+                    "db.system": "postgresql",
+                },
+                "client",
+            )
+
         operation = OPERATIONS[kind][req.index % 2]
+        world = self.world
         if kind == "core":
+            method, path = operation.split(" ", 1)
             root = span(
-                "core-api",
-                req.inst.instance,
+                CORE_SERVICE,
+                req.inst,
                 operation,
                 start_us,
                 total_us,
                 None,
                 req.error,
-                {"http.method": operation.split()[0], "http.status_code": "500" if req.error else "200"},
+                {"http.method": method, "http.path": path, "http.status_code": "500" if req.error else "200"},
             )
             db_len = int(total_us * rng.uniform(0.5, 0.8))
-            span(
-                "postgres",
-                "postgres-0",
-                "SELECT plans",
-                start_us + int(total_us * 0.1),
-                db_len,
-                root,
-                req.error,
-                {"db.system": "postgresql"},
-            )
-            span(
-                "redis",
-                "redis-0",
-                "GET session",
-                start_us + 200,
-                min(300, total_us // 10),
-                root,
-                False,
-                {"db.system": "redis"},
-            )
+            db(CORE_SERVICE, req.inst, start_us + int(total_us * 0.1), db_len, root, req.error, "plans")
         else:
+            core = next(i for i in world.instances if i.kind == "core" and i.namespace == req.inst.namespace)
+            mca = next(
+                i for i in world.instances if i.agent_type == "mca" and i.namespace == req.inst.namespace
+            )
             root = span(
-                "core-api",
-                "core-1:3000",
+                CORE_SERVICE,
+                core,
                 f"POST /api/agents/{kind}",
                 start_us,
                 total_us,
                 None,
                 req.error,
-                {"http.method": "POST", "http.status_code": "502" if req.error else "200"},
+                {
+                    "http.method": "POST",
+                    "http.path": f"/api/agents/{kind}",
+                    "http.status_code": "502" if req.error else "200",
+                },
             )
-            coordinator = root
+            caller = root
             if kind != "mca":
-                coordinator = span(
-                    "mca", "mca-1:9102", "coordinate_task", start_us + 300, total_us - 600, root, req.error
+                caller = span(
+                    agent_service("mca"),
+                    mca,
+                    f"call.{kind}.{operation}",
+                    start_us + 300,
+                    total_us - 600,
+                    root,
+                    req.error,
+                    {"agent.type": "mca", "agent.target": kind, "operation": operation},
+                    "client",
                 )
             inner = max(total_us - 1500, 200)
             agent = span(
-                kind,
-                req.inst.instance,
-                operation,
+                agent_service(kind),
+                req.inst,
+                f"agent.{operation}",
                 start_us + 700,
                 inner,
-                coordinator,
+                caller,
                 req.error,
-                {"agent_id": req.inst.entity_id},
+                {"agent.type": kind, "agent.id": req.inst.pod, "agent.operation": operation},
+            )
+            business = span(
+                agent_service(kind),
+                req.inst,
+                BUSINESS_SPANS[kind],
+                start_us + 800,
+                max(inner - 200, 100),
+                agent,
+                req.error,
+                {"business.operation": operation},
+                "internal",
             )
             steps = 2 + rng.randrange(3)
             cursor = start_us + 900
             for step in range(steps):
                 length = max(int(inner * rng.uniform(0.1, 0.3)), 100)
-                span(
-                    "postgres" if step % 2 == 0 else "redis",
-                    "postgres-0" if step % 2 == 0 else "redis-0",
-                    "SELECT context" if step % 2 == 0 else "GET plan_cache",
+                db(
+                    agent_service(kind),
+                    req.inst,
                     cursor,
                     length,
-                    agent,
+                    business,
                     req.error and step == steps - 1,
+                    "context",
                 )
                 cursor += length + 50
         return {"traceID": tid, "spans": spans, "processes": processes, "warnings": None}
 
+    def services_of(self, inst: Instance) -> set[str]:
+        """The Jaeger services a request of ``inst`` touches."""
+        kind = inst.agent_type or "core"
+        if kind == "core":
+            return {CORE_SERVICE}
+        return {CORE_SERVICE, agent_service("mca"), agent_service(kind)}
+
+    def operations(self, service: str) -> list[str]:
+        """Operation names ``service`` reports."""
+        if service == CORE_SERVICE:
+            return sorted(
+                {*OPERATIONS["core"], *(f"POST /api/agents/{k}" for k in BUSINESS_SPANS), "db.select"}
+            )
+        for kind in BUSINESS_SPANS:
+            if service == agent_service(kind):
+                ops = {f"agent.{op}" for op in OPERATIONS[kind]} | {BUSINESS_SPANS[kind], "db.select"}
+                if kind == "mca":
+                    ops |= {f"call.{k}.{op}" for k in BUSINESS_SPANS if k != "mca" for op in OPERATIONS[k]}
+                return sorted(ops)
+        return []
+
     def services(self) -> list[str]:
         """Services that appear in traces."""
-        return sorted({"core-api", "mca", "npa", "wpa", "bma", "postgres", "redis"})
+        return sorted({s for inst in self.emitters for s in self.services_of(inst)})

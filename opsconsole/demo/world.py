@@ -1,4 +1,4 @@
-"""The demo's simulated fleet: every metric a deterministic function of (seed, time).
+"""The demo's simulated world: every metric a deterministic function of (seed, time).
 
 Nothing is stored. Request rates follow a smooth daily cycle; counters are the
 closed-form integral of that rate since the process started (40 days before the
@@ -6,54 +6,34 @@ demo, so 30-day SLO windows have data), plus a numerically integrated
 correction over the scenario's incident window. Histogram buckets integrate
 ``rate × CDF(le)`` of a log-normal latency, so ``rate()``, ``increase()`` and
 ``histogram_quantile()`` over any range agree with each other. Instances that
-restart reset their counters, as real ones do.
+restart reset their counters, as real ones do, and a labelled counter appears with
+its first increment, as prom-client's do (a healthy route has no 5xx series).
 
-Names and labels follow ``docs/progressive-framework-metrics.md``.
+Who is in it: :mod:`opsconsole.demo.fleet`; what they export: :mod:`opsconsole.demo.pf_series`
+(Progressive Framework v5) and :mod:`opsconsole.demo.fa_series` (FreeAgentics), named and
+labelled as the seeds' monitoring docs describe (``tests/seed_facts.yaml``).
 """
 
 from __future__ import annotations
 
 import math
-import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache, partial
 
+from opsconsole.demo.fleet import PROD, Instance, build_fleet
 from opsconsole.demo.scenarios import CALM, Effect, Scenario, get_scenario, with_background
+from opsconsole.demo.series import Series
 
-NAMESPACE = "progressive-framework-prod"
+NAMESPACE = PROD
 SCRAPE_INTERVAL = 15.0
-BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, math.inf)
 LATENCY_SIGMA = 0.6
 DAY = 86400.0
 PROCESS_AGE = 40 * DAY
 INTEGRATION_STEPS = 600
-ROUTES = (("POST", "/api/plans", 0.3), ("GET", "/api/users/:id", 0.5), ("GET", "/api/health", 0.2))
-AGENTS = {"mca": 2, "npa": 3, "wpa": 2, "bma": 2}
-QUANTITIES = ("total", "errors", "sum", *(f"b{i}" for i in range(len(BUCKETS))))
 
-
-@dataclass(frozen=True)
-class Instance:
-    """One scraped process of the fleet with its seeded baseline."""
-
-    kind: str  # agent | core | postgres | redis
-    job: str
-    instance: str
-    entity_id: str
-    agent_type: str | None
-    base_rps: float
-    base_error: float
-    base_median: float
-    phase: float
-
-    def labels(self) -> dict[str, str]:
-        """Labels every series of this instance carries."""
-        out = {"job": self.job, "instance": self.instance, "namespace": NAMESPACE}
-        if self.agent_type:
-            out |= {"agent_type": self.agent_type, "agent_id": self.entity_id}
-        return out
+__all__ = ["NAMESPACE", "SCRAPE_INTERVAL", "Instance", "InstanceState", "Series", "World"]
 
 
 @dataclass(frozen=True)
@@ -66,35 +46,21 @@ class InstanceState:
     error_ratio: float
     median_latency: float
     memory_bytes: float
-    queue_depth: float
+    connections: float
 
 
-@dataclass(frozen=True)
-class Series:
-    """A time series: metric name, labels, and its value at any time (None = no sample)."""
-
-    name: str
-    labels: tuple[tuple[str, str], ...]
-    value: Callable[[float], float | None]
-    kind: str = "gauge"
-    absent: Callable[[], list[tuple[float, float]]] | None = None
-
-    def gaps(self, start: float, end: float) -> list[tuple[float, float]] | None:
-        """Intervals overlapping ``[start, end]`` with no samples (None when not known)."""
-        if self.absent is None:
-            return None
-        return [(lo, hi) for lo, hi in self.absent() if hi >= start and lo <= end]
-
-    @property
-    def label_dict(self) -> dict[str, str]:
-        """Labels including ``__name__``."""
-        return {"__name__": self.name, **dict(self.labels)}
-
-
-def _lognormal_cdf(x: float, median: float) -> float:
+def lognormal_cdf(x: float, median: float) -> float:
+    """Share of requests at or under ``x`` seconds for a log-normal latency with ``median``."""
     if math.isinf(x):
         return 1.0
+    if median <= 0:
+        return 1.0
     return 0.5 * (1 + math.erf((math.log(x) - math.log(median)) / (LATENCY_SIGMA * math.sqrt(2))))
+
+
+def bucket(bound: float, scale: float = 1.0) -> str:
+    """The cumulative quantity counting requests at or under ``bound`` (latency scaled by ``scale``)."""
+    return f"le={bound / scale!r}"
 
 
 @dataclass
@@ -106,7 +72,8 @@ class World:
     speed: float = 1.0
     started_at: float | None = None
     clock: Callable[[], float] = time.time
-    _corrections: dict[str, list[list[float]]] = field(default_factory=dict, init=False, repr=False)
+    _corrections: dict[tuple[str, str], list[float]] = field(default_factory=dict, init=False, repr=False)
+    _steps: dict[str, list[tuple[float, Effect]]] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.speed <= 0:
@@ -118,6 +85,11 @@ class World:
         self._cumulative: Callable[[Instance, str, float], float] = lru_cache(maxsize=262_144)(
             self._cumulative_uncached
         )
+        self._first_at: Callable[[Instance, str, float], tuple[tuple[float, float], ...]] = lru_cache(
+            maxsize=4096
+        )(self._absent_until_first)
+        # Rules and panes read overlapping windows on one grid: most (instance, quantity, t) recur.
+        self.counter = lru_cache(maxsize=524_288)(self._counter)  # type: ignore[method-assign]
 
     # -- time ---------------------------------------------------------------------------------
 
@@ -153,48 +125,23 @@ class World:
 
     @cached_property
     def instances(self) -> list[Instance]:
-        """Agents, core API, PostgreSQL and Redis exporters, with seeded baselines."""
-        rng = random.Random(self.seed)
-        out = []
-        for agent_type, count in AGENTS.items():
-            for n in range(1, count + 1):
-                out.append(
-                    Instance(
-                        "agent",
-                        "progressive-agents",
-                        f"{agent_type}-{n}:9102",
-                        f"{agent_type}-{n}",
-                        agent_type,
-                        base_rps=rng.uniform(4, 12),
-                        base_error=rng.uniform(0.0005, 0.002),
-                        base_median=rng.uniform(0.04, 0.12),
-                        phase=rng.uniform(0, 2 * math.pi),
-                    )
-                )
-        for n in range(1, 4):
-            out.append(
-                Instance(
-                    "core",
-                    "progressive-framework-v5",
-                    f"core-{n}:3000",
-                    f"core-{n}",
-                    None,
-                    base_rps=rng.uniform(30, 50),
-                    base_error=rng.uniform(0.0002, 0.0006),
-                    base_median=rng.uniform(0.03, 0.06),
-                    phase=rng.uniform(0, 2 * math.pi),
-                )
-            )
-        out.append(Instance("postgres", "postgres", "postgres-0:9187", "postgres-0", None, 0, 0, 0.01, 0))
-        out.append(Instance("redis", "redis", "redis-0:9121", "redis-0", None, 0, 0, 0.001, 0))
-        return out
+        """Both deployments' processes, with seeded baselines."""
+        return build_fleet(self.seed)
+
+    @cached_property
+    def _by_id(self) -> dict[str, Instance]:
+        return {inst.entity_id: inst for inst in self.instances}
 
     def instance(self, entity_id: str) -> Instance:
-        """An instance by id (``npa-2``, ``core-1``)."""
+        """An instance by its internal id (``npa-2``, ``core-1``, ``fa-api``)."""
+        return self._by_id[entity_id]
+
+    def by_display(self, name: str) -> Instance:
+        """An instance by the name the console shows (pod name, or instance address)."""
         for inst in self.instances:
-            if inst.entity_id == entity_id:
+            if inst.display == name:
                 return inst
-        raise KeyError(entity_id)
+        raise KeyError(name)
 
     def effect(self, inst: Instance, t: float) -> Effect:
         """The scenario's deviation for ``inst`` at ``t``."""
@@ -218,7 +165,7 @@ class World:
             error_ratio=min(1.0, inst.base_error + eff.extra_error),
             median_latency=inst.base_median * eff.latency_scale,
             memory_bytes=(420e6 + 80e6 * inst.phase / (2 * math.pi)) * (1 + wobble) + eff.memory_extra,
-            queue_depth=max(0.0, 4 + 3 * math.sin(t / 53 + inst.phase) + eff.queue_extra),
+            connections=max(0.0, 6 + 3 * math.sin(t / 53 + inst.phase) + eff.connections_extra),
         )
 
     def db_pressure(self, t: float) -> float:
@@ -228,58 +175,81 @@ class World:
 
     # -- counters -----------------------------------------------------------------------------
 
-    def _rate_factor(self, inst: Instance, quantity: str, error: float, median: float) -> float:
+    @staticmethod
+    def _rate_factor(quantity: str, error: float, median: float, coordination_failure: float) -> float:
+        """Requests per request of ``quantity``: all, failed, latency sum, failed coordinations, or
+        at or under a bucket bound (``le=<bound>``)."""
         if quantity == "total":
             return 1.0
         if quantity == "errors":
             return error
+        if quantity == "ok":
+            return 1.0 - error
         if quantity == "sum":
             return median * math.exp(LATENCY_SIGMA**2 / 2)
-        return _lognormal_cdf(BUCKETS[int(quantity[1:])], median)
+        if quantity == "coordination_failures":
+            return coordination_failure
+        if quantity.startswith("le="):
+            return lognormal_cdf(float(quantity[3:]), median)
+        raise KeyError(quantity)
 
     def _calm_integral(self, inst: Instance, t: float) -> float:
         omega = 2 * math.pi / DAY
         return inst.base_rps * (t - 0.3 / omega * math.cos(omega * t + inst.phase))
 
-    def _correction_table(self, inst: Instance) -> list[list[float]]:
-        """Cumulative (actual - calm) integral over the incident window, per quantity."""
-        cached = self._corrections.get(inst.entity_id)
+    def _incident_table(self, inst: Instance, quantity: str) -> list[float]:
+        """Cumulative integral of ``quantity`` over the incident window, step by step.
+
+        The integral itself, not its difference from calm: every step adds a non-negative amount,
+        so the counter can never step back (a float-noise decrease would read as a reset)."""
+        key = (inst.entity_id, quantity)
+        cached = self._corrections.get(key)
         if cached is not None:
             return cached
         dt = (self.end - self.start) / INTEGRATION_STEPS
-        tables = [[0.0] for _ in QUANTITIES]
-        for step in range(INTEGRATION_STEPS):
-            t = self.start + (step + 0.5) * dt
-            eff = self.effect(inst, t)
-            base_rps = inst.base_rps * self._diurnal(inst, t)
-            for index, quantity in enumerate(QUANTITIES):
-                calm = self._rate_factor(inst, quantity, inst.base_error, inst.base_median)
-                actual = 0.0
-                if not eff.down:
-                    actual = self._rate_factor(
-                        inst,
-                        quantity,
-                        min(1.0, inst.base_error + eff.extra_error),
-                        inst.base_median * eff.latency_scale,
-                    )
-                tables[index].append(tables[index][-1] + base_rps * (actual - calm) * dt)
-        self._corrections[inst.entity_id] = tables
-        return tables
+        table = [0.0]
+        for rps, eff in self._incident_steps(inst):
+            actual = 0.0
+            if not eff.down:
+                actual = self._rate_factor(
+                    quantity,
+                    min(1.0, inst.base_error + eff.extra_error),
+                    inst.base_median * eff.latency_scale,
+                    eff.coordination_failure,
+                )
+            table.append(table[-1] + rps * max(actual, 0.0) * dt)
+        self._corrections[key] = table
+        return table
+
+    def _incident_steps(self, inst: Instance) -> list[tuple[float, Effect]]:
+        """(calm request rate, effect) at the middle of each integration step: shared by every
+        quantity of ``inst`` (a histogram has a dozen)."""
+        cached = self._steps.get(inst.entity_id)
+        if cached is None:
+            dt = (self.end - self.start) / INTEGRATION_STEPS
+            cached = []
+            for step in range(INTEGRATION_STEPS):
+                t = self.start + (step + 0.5) * dt
+                cached.append((inst.base_rps * self._diurnal(inst, t), self.effect(inst, t)))
+            self._steps[inst.entity_id] = cached
+        return cached
+
+    def _calm(self, inst: Instance, quantity: str, t: float) -> float:
+        factor = self._rate_factor(quantity, inst.base_error, inst.base_median, 0.0)
+        return factor * (self._calm_integral(inst, t) - self._calm_integral(inst, self.start - PROCESS_AGE))
 
     def _cumulative_uncached(self, inst: Instance, quantity: str, t: float) -> float:
-        index = QUANTITIES.index(quantity)
-        calm_factor = self._rate_factor(inst, quantity, inst.base_error, inst.base_median)
-        value = calm_factor * (
-            self._calm_integral(inst, t) - self._calm_integral(inst, self.start - PROCESS_AGE)
-        )
-        if t > self.start:
-            table = self._correction_table(inst)[index]
-            position = min(t, self.end) - self.start
-            dt = (self.end - self.start) / INTEGRATION_STEPS
-            i = min(int(position / dt), INTEGRATION_STEPS - 1)
-            frac = (position - i * dt) / dt
-            value += table[i] + (table[i + 1] - table[i]) * frac
-        return value
+        if t <= self.start:
+            return self._calm(inst, quantity, t)
+        table = self._incident_table(inst, quantity)
+        value = self._calm(inst, quantity, self.start)
+        if t >= self.end:
+            return value + table[-1] + (self._calm(inst, quantity, t) - self._calm(inst, quantity, self.end))
+        dt = (self.end - self.start) / INTEGRATION_STEPS
+        position = t - self.start
+        i = min(int(position / dt), INTEGRATION_STEPS - 1)
+        frac = min(max((position - i * dt) / dt, 0.0), 1.0)
+        return value + table[i] + (table[i + 1] - table[i]) * frac
 
     def restarts_before(self, inst: Instance, t: float) -> list[float]:
         """Times (unix s) at which ``inst`` came back from being down, before ``t``."""
@@ -299,8 +269,28 @@ class World:
         ]
         return out
 
+    def up_series(self, labels: tuple[tuple[str, str], ...], inst: Instance) -> Series:
+        """``up`` of a target: 1, 0 while the process is down, from the process' start on."""
+
+        def value(t: float) -> float | None:
+            if t < self.start - PROCESS_AGE:
+                return None
+            return 0.0 if self.effect(inst, t).down else 1.0
+
+        def breaks() -> list[float]:
+            return sorted(
+                {edge for interval in self.absent_intervals(inst) for edge in interval if math.isfinite(edge)}
+            )
+
+        return Series(
+            "up", labels, value, absent=lambda: [(-math.inf, self.start - PROCESS_AGE)], breaks=breaks
+        )
+
     def counter(self, inst: Instance, quantity: str, t: float) -> float | None:
-        """A request counter of ``inst`` at ``t``: None while down or before the process started."""
+        """A counter of ``inst`` at ``t``: None while down or before the process started."""
+        return self._counter(inst, quantity, t)
+
+    def _counter(self, inst: Instance, quantity: str, t: float) -> float | None:
         if t < self.start - PROCESS_AGE or self.effect(inst, t).down:
             return None
         restarts = self.restarts_before(inst, t)
@@ -309,176 +299,66 @@ class World:
             value -= self._cumulative(inst, quantity, restarts[-1])
         return max(value, 0.0)
 
+    def _absent_until_first(
+        self, inst: Instance, quantity: str, weight: float
+    ) -> tuple[tuple[float, float], ...]:
+        """Where a labelled counter of ``quantity`` x ``weight`` has no series: while the process is
+        away, and in each life of the process until its first increment (prom-client creates a
+        labelled series on its first ``inc``)."""
+        away = self.absent_intervals(inst)
+        lives = []
+        for (_, born), (died, _) in zip(away, [*away[1:], (math.inf, math.inf)], strict=True):
+            lives.append((born, died))
+        out = list(away)
+        horizon = self.end + DAY
+        for born, died in lives:
+            until = min(died, horizon)
+            if until <= born:
+                continue
+
+            def since_birth(t: float, born: float = born) -> float:
+                return (self._cumulative(inst, quantity, t) - self._cumulative(inst, quantity, born)) * weight
+
+            if since_birth(until) < 1.0:
+                out.append((born, died))
+                continue
+            lo, hi = born, until
+            for _ in range(60):
+                mid = (lo + hi) / 2
+                lo, hi = (mid, hi) if since_birth(mid) < 1.0 else (lo, mid)
+            out.append((born, hi))
+        return tuple(sorted(out))
+
+    def lazy_counter(
+        self, inst: Instance, quantity: str, weight: float = 1.0
+    ) -> tuple[Callable[[float], float | None], Callable[[], list[tuple[float, float]]]]:
+        """A labelled counter that appears with its first increment: (value(t), absent intervals)."""
+
+        def absent() -> list[tuple[float, float]]:
+            return list(self._first_at(inst, quantity, weight))
+
+        def value(t: float) -> float | None:
+            if any(lo <= t < hi for lo, hi in self._first_at(inst, quantity, weight)):
+                return None
+            v = self.counter(inst, quantity, t)
+            return None if v is None else v * weight
+
+        return value, absent
+
     # -- the series ---------------------------------------------------------------------------
 
     @cached_property
     def _series(self) -> list[Series]:
+        from opsconsole.demo.fa_series import freeagentics_series
+        from opsconsole.demo.pf_series import progressive_framework_series
+
         out: list[Series] = []
         for inst in self.instances:
             absent = partial(self.absent_intervals, inst)
-            out.extend(replace(series, absent=absent) for series in self._instance_series(inst))
+            made = [*progressive_framework_series(self, inst), *freeagentics_series(self, inst)]
+            out.extend(series if series.absent else replace(series, absent=absent) for series in made)
         return out
 
     def series(self) -> list[Series]:
         """Every series the simulated Prometheus serves."""
         return self._series
-
-    def _instance_series(self, inst: Instance) -> list[Series]:
-        base = inst.labels()
-
-        def labels(**extra: str) -> tuple[tuple[str, str], ...]:
-            return tuple(sorted({**base, **extra}.items()))
-
-        def up(t: float) -> float:
-            return 0.0 if self.effect(inst, t).down else 1.0
-
-        out = [Series("up", labels(), up)]
-
-        def when_up(fn: Callable[[float], float]) -> Callable[[float], float | None]:
-            return lambda t: None if self.effect(inst, t).down else fn(t)
-
-        def counter(
-            quantity: str, weight: float = 1.0, status_share: str | None = None
-        ) -> Callable[[float], float | None]:
-            def value(t: float) -> float | None:
-                if status_share is None:
-                    v = self.counter(inst, quantity, t)
-                    return None if v is None else v * weight
-                total = self.counter(inst, "total", t)
-                errors = self.counter(inst, "errors", t)
-                if total is None or errors is None:
-                    return None
-                return (errors if status_share == "error" else total - errors) * weight
-
-            return value
-
-        if inst.kind == "agent":
-            eid = inst.entity_id
-            out += [
-                Series("agent_health_status", labels(), when_up(lambda t: self.state(eid, t).health)),
-                Series(
-                    "progressive_agent_memory_usage_bytes",
-                    labels(),
-                    when_up(lambda t: self.state(eid, t).memory_bytes),
-                ),
-                Series(
-                    "progressive_agent_queue_depth",
-                    labels(),
-                    when_up(lambda t: self.state(eid, t).queue_depth),
-                ),
-                Series(
-                    "progressive_agent_requests_total",
-                    labels(status="success"),
-                    counter("total", 1, "success"),
-                    "counter",
-                ),
-                Series(
-                    "progressive_agent_requests_total",
-                    labels(status="error"),
-                    counter("total", 1, "error"),
-                    "counter",
-                ),
-                Series(
-                    "progressive_agent_errors_total",
-                    labels(error_type="timeout"),
-                    counter("errors", 0.7),
-                    "counter",
-                ),
-                Series(
-                    "progressive_agent_errors_total",
-                    labels(error_type="upstream"),
-                    counter("errors", 0.3),
-                    "counter",
-                ),
-                Series(
-                    "progressive_agent_response_time_seconds_count", labels(), counter("total"), "counter"
-                ),
-                Series("progressive_agent_response_time_seconds_sum", labels(), counter("sum"), "counter"),
-            ]
-            out += [
-                Series(
-                    "progressive_agent_response_time_seconds_bucket",
-                    labels(le=_le(b)),
-                    counter(f"b{i}"),
-                    "counter",
-                )
-                for i, b in enumerate(BUCKETS)
-            ]
-            restarts = Series(
-                "kube_pod_container_status_restarts_total",
-                tuple(
-                    sorted(
-                        {
-                            "job": "kube-state-metrics",
-                            "instance": "kube-state-metrics:8080",
-                            "namespace": NAMESPACE,
-                            "pod": eid,
-                            "container": inst.agent_type or "",
-                        }.items()
-                    )
-                ),
-                lambda t: float(len(self.restarts_before(inst, t))),
-                "counter",
-            )
-            out.append(restarts)
-        elif inst.kind == "core":
-            for method, route, weight in ROUTES:
-                out += [
-                    Series(
-                        "progressive_http_requests_total",
-                        labels(method=method, route=route, status_code="200"),
-                        counter("total", weight, "success"),
-                        "counter",
-                    ),
-                    Series(
-                        "progressive_http_requests_total",
-                        labels(method=method, route=route, status_code="500"),
-                        counter("total", weight, "error"),
-                        "counter",
-                    ),
-                    Series(
-                        "progressive_http_request_duration_seconds_count",
-                        labels(method=method, route=route),
-                        counter("total", weight),
-                        "counter",
-                    ),
-                    Series(
-                        "progressive_http_request_duration_seconds_sum",
-                        labels(method=method, route=route),
-                        counter("sum", weight),
-                        "counter",
-                    ),
-                ]
-                out += [
-                    Series(
-                        "progressive_http_request_duration_seconds_bucket",
-                        labels(method=method, route=route, le=_le(b)),
-                        counter(f"b{i}", weight),
-                        "counter",
-                    )
-                    for i, b in enumerate(BUCKETS)
-                ]
-        elif inst.kind == "postgres":
-
-            def connections(share: float) -> Callable[[float], float]:
-                return lambda t: round((38 + 4 * math.sin(t / 300) + 62 * self.db_pressure(t)) * share)
-
-            out += [
-                Series(
-                    "pg_stat_activity_count", labels(datname="progressive", state="active"), connections(0.6)
-                ),
-                Series(
-                    "pg_stat_activity_count", labels(datname="progressive", state="idle"), connections(0.4)
-                ),
-                Series("pg_settings_max_connections", labels(), lambda t: 100.0),
-            ]
-        elif inst.kind == "redis":
-            out += [
-                Series("redis_connected_clients", labels(), lambda t: 120 + 10 * math.sin(t / 200)),
-                Series("redis_memory_used_bytes", labels(), lambda t: 512e6 + 20e6 * math.sin(t / 500)),
-            ]
-        return out
-
-
-def _le(bound: float) -> str:
-    return "+Inf" if math.isinf(bound) else f"{bound:g}"

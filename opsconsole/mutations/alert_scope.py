@@ -23,7 +23,7 @@ class AlertScope:
     pack: str | None = None
     matchers: tuple[LabelMatcher, ...] = ()
     heartbeats: tuple[str, ...] = DEFAULT_HEARTBEATS
-    entity_label: str | None = None
+    entity_labels: tuple[str, ...] = ()
 
     def in_view(self, alerts: Iterable[ClusterAlert]) -> set[str] | None:
         """Fingerprints of the alerts the pack shows (None without a pack)."""
@@ -42,4 +42,4 @@ def scope_for_pack(pack: QueryPack, overrides: Mapping[str, str] | None = None) 
         except (MatcherSyntaxError, KeyError, ValueError):
             continue  # the pack loader reports bad matchers; here they only narrow the count
     heartbeats = tuple(dict.fromkeys([*DEFAULT_HEARTBEATS, *pack.alerts.heartbeat_alerts]))
-    return AlertScope(pack.metadata.name, tuple(matchers), heartbeats, pack.alerts.entity_instance_label)
+    return AlertScope(pack.metadata.name, tuple(matchers), heartbeats, pack.alerts.entity_instance_labels)

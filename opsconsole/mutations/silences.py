@@ -258,12 +258,12 @@ class SilenceService:
         in_view: Iterable[str] | None = None,
         heartbeats: Iterable[str] = DEFAULT_HEARTBEATS,
         limit: float = DEFAULT_BLAST_RADIUS,
-        entity_label: str | None = None,
+        entity_labels: tuple[str, ...] = (),
     ) -> BlastRadius:
         """What ``draft`` would mute among every current alert of the cluster."""
         alerts = [ClusterAlert(a.fingerprint, a.labels) for a in await self.alerts()]
         return blast_radius(
-            draft, alerts, in_view=in_view, heartbeats=heartbeats, limit=limit, entity_label=entity_label
+            draft, alerts, in_view=in_view, heartbeats=heartbeats, limit=limit, entity_labels=entity_labels
         )
 
     def extended(self, silence: Silence, new_end: float) -> SilenceDraft:

@@ -13,11 +13,16 @@ def _selector(selector: str, extra: str = "") -> str:
 
 
 def histogram_quantile_query(duration: HistogramDuration, quantile: float, by: list[str]) -> str:
-    """``histogram_quantile`` over the summed bucket rates, keeping ``le`` and the group's labels."""
+    """``histogram_quantile`` over the summed bucket rates, keeping ``le`` and the group's labels.
+
+    Several histogram names are joined with ``or``: per row, the first one that has data. They are
+    never summed together, since their buckets differ.
+    """
     labels = ", ".join(["le", *by])
-    return (
+    return " or ".join(
         f"histogram_quantile({quantile:g}, sum by ({labels}) "
-        f"(rate({duration.histogram}_bucket{_selector(duration.selector)}[$rate_window])))"
+        f"(rate({name}_bucket{_selector(duration.selector)}[$rate_window])))"
+        for name in duration.histograms
     )
 
 

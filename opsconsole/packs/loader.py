@@ -30,7 +30,7 @@ from opsconsole.packs.render import (
     required_placeholders,
 )
 from opsconsole.packs.schema import QueryPack
-from opsconsole.packs.variables import UnknownVariable, parse_duration
+from opsconsole.packs.variables import UnknownVariable, expand, parse_duration
 
 PACK_SUFFIXES = (".yaml", ".yml")
 
@@ -265,10 +265,14 @@ def validate_pack(loaded: LoadedPack, overrides: Mapping[str, str] | None = None
         if problem:
             add(query.path, problem)
     for index, matcher in enumerate(pack.alerts.matchers):
+        # Variables may stand for label names as well as values ($namespace_label=~"$namespace"):
+        # the matcher must parse once they are filled in.
         try:
-            parse_matchers(matcher)
-        except MatcherSyntaxError as exc:
+            parse_matchers(expand(matcher, values))
+        except UnknownVariable as exc:
             add(("alerts", "matchers", index), str(exc))
+        except MatcherSyntaxError as exc:
+            add(("alerts", "matchers", index), f"{exc} (after expansion: {expand(matcher, values)})")
     for name, slo in pack.slos.items():
         try:
             parse_duration(slo.window)

@@ -89,7 +89,7 @@ def pack_queries(pack: QueryPack) -> Iterator[PackQuery]:
             yield PackQuery(
                 f"slos.{slo_name}.total", (*base, "latency", "histogram"), "promql", total, window
             )
-    if pack.logs:
+    if pack.logs and pack.logs.selector is not None:
         tail = f"{pack.logs.selector} {pack.logs.pipeline}".strip()
         yield PackQuery("logs.tail", ("logs", "selector"), "logql", tail)
         if pack.logs.entity_selector:

@@ -92,12 +92,33 @@ class Metadata(_Strict):
     maintainer: str = ""
 
 
-class EntitySpec(_Strict):
-    """What an "agent" is: the label naming its type and the label naming the instance."""
+def _labels(value: str | list[str] | None) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
 
-    type_label: str
-    instance_label: str
+
+class EntitySpec(_Strict):
+    """What an "agent" is: the label naming its type and the label naming the instance.
+
+    Either may be a list: the first label a series carries wins. That is the pack's identity rule
+    when targets differ in what they carry (a pod name where service discovery sets one, the
+    ``instance`` address where it does not). The health pane says which label named each row.
+    """
+
+    type_label: str | list[str] = Field(min_length=1)
+    instance_label: str | list[str] = Field(min_length=1)
     display: str = "agent"
+
+    @property
+    def type_labels(self) -> tuple[str, ...]:
+        """Labels naming the type, first present wins."""
+        return _labels(self.type_label)
+
+    @property
+    def instance_labels(self) -> tuple[str, ...]:
+        """Labels naming the instance, first present wins."""
+        return _labels(self.instance_label)
 
 
 class HealthSection(_Strict):
@@ -120,10 +141,19 @@ class Quantiles(_Strict):
 class HistogramDuration(_Strict):
     """Latency from a classic histogram: the console derives p50/p95/p99 with histogram_quantile."""
 
-    histogram: str = Field(description="metric name without _bucket, e.g. http_request_duration_seconds")
+    histogram: str | list[str] = Field(
+        min_length=1,
+        description="metric name without _bucket, e.g. http_request_duration_seconds; a list means "
+        "the first that has data, per row (for deployments that name it differently)",
+    )
     selector: str = Field("", description='label matchers inside {...}, e.g. job="api"')
     unit: str = "s"
     thresholds: Thresholds | None = Field(None, description="applied to p99")
+
+    @property
+    def histograms(self) -> tuple[str, ...]:
+        """The histogram names, in order of preference."""
+        return _labels(self.histogram)
 
 
 class RedGroup(_Strict):
@@ -149,13 +179,23 @@ class AlertsSection(_Strict):
         default_factory=list, description='Alertmanager matchers, e.g. namespace=~"p.*"'
     )
     group_by: list[str] = Field(default_factory=lambda: ["alertname", "severity"])
-    entity_type_label: str | None = None
-    entity_instance_label: str | None = None
+    entity_type_label: str | list[str] | None = None
+    entity_instance_label: str | list[str] | None = None
     heartbeat_alerts: list[str] = Field(
         default_factory=list,
         description="Alert names that fire always on purpose (besides Watchdog and DeadMansSwitch): "
         "silencing or acking one needs an explicit confirmation",
     )
+
+    @property
+    def entity_type_labels(self) -> tuple[str, ...]:
+        """Alert labels naming the entity's type, first present wins."""
+        return _labels(self.entity_type_label)
+
+    @property
+    def entity_instance_labels(self) -> tuple[str, ...]:
+        """Alert labels naming the entity, first present wins."""
+        return _labels(self.entity_instance_label)
 
 
 class BurnRateRule(_Strict):
@@ -232,18 +272,33 @@ class LogFields(_Strict):
 
 
 class LogsSection(_Strict):
-    """The log tail."""
+    """The log tail, or why this system's logs are not in Loki (``unavailable``)."""
 
-    selector: str
+    selector: str | None = None
     pipeline: str = ""
     fields: LogFields = Field(default_factory=LogFields)
     entity_selector: str | None = Field(None, description="narrower selector for one entity ($entity)")
+    unavailable: str | None = Field(
+        None,
+        description="instead of a selector: where this system's logs are and how to read them "
+        "(shown in the log pane, e.g. for logs shipped to Elasticsearch)",
+    )
+
+    @model_validator(mode="after")
+    def _selector_or_reason(self) -> LogsSection:
+        if (self.selector is None) == (self.unavailable is None):
+            raise ValueError("give exactly one of 'selector' (LogQL) or 'unavailable' (why there is none)")
+        return self
 
 
 class TracesSection(_Strict):
     """How entities map to Jaeger services."""
 
     service: str = Field(description="Jaeger service for an entity, e.g. $entity_type")
+    service_by_type: dict[str, str] = Field(
+        default_factory=dict,
+        description="exceptions to `service` by entity type, e.g. the core API's own name",
+    )
     trace_id_field: str = "trace_id"
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from opsconsole.core.row_keys import first_label
 from opsconsole.packs.schema import QueryPack
 from opsconsole.packs.variables import expand
 
@@ -30,9 +31,9 @@ def _escape(value: str) -> str:
 def alert_entity(pack: QueryPack, labels: Mapping[str, str]) -> tuple[str | None, str | None]:
     """(entity type, entity) an alert is about, from the pack's alert label mapping."""
     spec = pack.alerts
-    kind = labels.get(spec.entity_type_label) if spec.entity_type_label else None
-    entity = labels.get(spec.entity_instance_label) if spec.entity_instance_label else None
-    return kind or None, entity or None
+    kind = first_label(labels, spec.entity_type_labels)
+    entity = first_label(labels, spec.entity_instance_labels)
+    return (kind[1] if kind else None), (entity[1] if entity else None)
 
 
 def entity_logql(
@@ -42,7 +43,7 @@ def entity_logql(
     logs = pack.logs
     if logs is None:
         return None
-    if logs.entity_selector is None or entity_type is None:
+    if logs.selector is None or logs.entity_selector is None or entity_type is None:
         return None
     selector = logs.entity_selector
     if entity is None:
@@ -59,4 +60,5 @@ def entity_service(
     """The Jaeger service of an entity, from ``traces.service``; None without a mapping."""
     if pack.traces is None or entity_type is None:
         return None
-    return expand(pack.traces.service, {**values, "entity_type": entity_type, "entity": entity or ""})
+    template = pack.traces.service_by_type.get(entity_type, pack.traces.service)
+    return expand(template, {**values, "entity_type": entity_type, "entity": entity or ""})

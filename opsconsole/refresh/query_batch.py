@@ -5,9 +5,25 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Iterable, Mapping
 
+from opsconsole.backends.errors import BackendError, FailureKind
 from opsconsole.backends.prometheus import PrometheusClient
 from opsconsole.backends.prometheus_models import QueryResult, RuleGroup
 from opsconsole.core.promql_text import canonical
+
+# Failures that say the server cannot be reached at all: every other query of this refresh would
+# fail the same way, each after its own retries and backoff.
+UNREACHABLE = frozenset(
+    {
+        FailureKind.CONNECTION_REFUSED,
+        FailureKind.DNS,
+        FailureKind.TLS,
+        FailureKind.NETWORK,
+        FailureKind.TIMEOUT,
+    }
+)
+
+
+GATE = 4  # the Prometheus client's own concurrency
 
 
 def recorded_expressions(groups: Iterable[RuleGroup]) -> dict[str, str]:
@@ -39,6 +55,10 @@ class QueryBatch:
         self.asked = 0
         self.recorded: Mapping[str, str] = recorded or {}
         self.reused: set[str] = set()
+        self.unreachable: BackendError | None = None  # once set, the rest of the refresh fails at once
+        # Queries wait here (as many at once as the client runs), so one that is still waiting
+        # when the server proves unreachable fails at once instead of trying and backing off.
+        self._gate = asyncio.Semaphore(GATE)
 
     def _reuse(self, promql: str) -> str:
         if not self.recorded:
@@ -54,11 +74,24 @@ class QueryBatch:
         """Distinct requests made."""
         return len(self._tasks)
 
+    async def _guarded(self, make: Awaitable[QueryResult]) -> QueryResult:
+        """Run one query, unless the server already proved unreachable in this refresh."""
+        async with self._gate:
+            if self.unreachable is not None:
+                make.close()  # type: ignore[attr-defined]
+                raise self.unreachable
+            try:
+                return await make
+            except BackendError as exc:
+                if exc.kind in UNREACHABLE and self.unreachable is None:
+                    self.unreachable = exc
+                raise
+
     def _shared(self, key: tuple[object, ...], make: Awaitable[QueryResult]) -> Awaitable[QueryResult]:
         self.asked += 1
         task = self._tasks.get(key)
         if task is None:
-            task = asyncio.ensure_future(make)
+            task = asyncio.ensure_future(self._guarded(make))
             self._tasks[key] = task
         else:
             make.close()  # type: ignore[attr-defined]

@@ -22,32 +22,25 @@ from opsconsole.backends.loki_models import LogEntry
 from opsconsole.backends.prometheus_models import QueryResult
 from opsconsole.core.alert_grouping import alerts_per_entity, group_alerts
 from opsconsole.core.alert_history import AlertHistory, alert_history
-from opsconsole.core.alert_matchers import LabelMatcher
+from opsconsole.core.alert_matchers import LabelMatcher, parse_matchers
 from opsconsole.core.dashboard import (
     PANES,
-    AlertGroupView,
     AlertView,
     BackendStatus,
     BudgetHistory,
-    Cell,
     Dashboard,
     Detail,
-    HealthRow,
-    HealthState,
-    Level,
     LogRow,
     PaneStatus,
-    RedRow,
     SilenceView,
     SloRow,
 )
 from opsconsole.core.log_buffer import LogBuffer
 from opsconsole.core.promql_text import vector_selectors
 from opsconsole.core.query_step import align, choose_step
+from opsconsole.core.row_keys import first_label
 from opsconsole.core.silence_draft import parse_ack
 from opsconsole.core.slo import budget_burndown, data_start, error_ratio, evaluate
-from opsconsole.core.state_since import state_since
-from opsconsole.core.value_format import format_value
 from opsconsole.packs.exported_labels import matched_labels, notice, probe_queries
 from opsconsole.packs.links import pack_links
 from opsconsole.packs.rate_window import (
@@ -60,31 +53,31 @@ from opsconsole.packs.rate_window import (
     ranged_metrics,
 )
 from opsconsole.packs.render import missing_variables, pack_queries, pack_values
-from opsconsole.packs.schema import HistogramDuration, LatencySli, QueryPack, Thresholds
+from opsconsole.packs.schema import HistogramDuration, LatencySli, QueryPack
 from opsconsole.packs.variables import expand, format_duration, parse_duration, variables_in
 from opsconsole.refresh.backends_set import BackendSet
+from opsconsole.refresh.health_rows import health_queries, health_rows
 from opsconsole.refresh.log_tail import LogTail, TailRequest, entry_row
+from opsconsole.refresh.pane_output import PaneOutput
 from opsconsole.refresh.pivots import entity_logql, entity_service
 from opsconsole.refresh.query_batch import QueryBatch, recorded_expressions
+from opsconsole.refresh.red_rows import HISTORY_POINTS, red_group_rows
+from opsconsole.refresh.red_rows import PARTS as RED_PARTS
+from opsconsole.refresh.saturation_rows import saturation_rows
 from opsconsole.refresh.scrape_intervals import ScrapeIntervalCache
 from opsconsole.refresh.slo_plans import SloPlan, pack_plans, pyrra_plans, sloth_plans
 
-HISTORY_POINTS = 30
 SLOW_WINDOW = 86400.0  # SLO windows this long or longer are re-queried at most every TTL seconds
 SLOW_WINDOW_TTL = 60.0
 COVERAGE_TTL = 600.0  # where an SLI's data begins moves only with retention
 COVERAGE_STEPS = 48
+COVERAGE_RESOLUTION = 60.0  # seconds: "(3m data)" is exact enough, and a 30d window takes 3 passes
 DISCOVERY_TTL = 300.0  # Sloth/Pyrra SLOs and recording rules change with deployments, not refreshes
 LOG_BACKLOG = 200
 LOG_KEEP = 2000
 NS = 1_000_000_000
 
 Samples = dict[tuple[tuple[str, str], ...], float]
-
-
-def _cell(value: float | None, unit: str, thresholds: Thresholds | None, query_id: str) -> Cell:
-    level: Level = thresholds.level(value) if thresholds else "none"
-    return Cell(value, format_value(value, unit), level, query_id)
 
 
 def _vector(result: QueryResult, keys: Sequence[str]) -> Samples:
@@ -115,14 +108,6 @@ def _error_text(exc: BaseException) -> str:
     if isinstance(exc, BackendError):
         return f"{exc.backend}: {exc.message}"
     return f"{type(exc).__name__}: {str(exc)[:200]}"
-
-
-@dataclass
-class PaneResult:
-    """What one pane's refresh produced."""
-
-    rows: Any
-    asked: int = 0
 
 
 @dataclass
@@ -281,115 +266,54 @@ class RefreshService:
 
     # -- panes --------------------------------------------------------------------------------
 
-    async def _health(self, batch: QueryBatch, now: float) -> list[HealthRow]:
+    async def _health(self, batch: QueryBatch, now: float) -> PaneOutput:
         health = self.pack.health
         if health is None:
-            return []
-        keys = (health.entity.type_label, health.entity.instance_label)
+            return PaneOutput([])
         step = choose_step(now - self.range_seconds, now, HISTORY_POINTS * 4)
         start, end = align(now - self.range_seconds, now, step)
-        up_q = batch.instant(self.text("health.up"), now)
-        up_range_q = batch.range(self.text("health.up", step), start, end, step)
-        health_q = batch.instant(self.text("health.health"), now) if health.health else None
-        signal_qs = {name: batch.instant(self.text(f"health.signals.{name}"), now) for name in health.signals}
-        up = _vector(await up_q, keys)
-        up_range = await up_range_q
-        health_values = _vector(await health_q, keys) if health_q else {}
-        signals = {name: _vector(await q, keys) for name, q in signal_qs.items()}
+        specs = health_queries(health)
+        instant_q = {qid: batch.instant(self.text(qid), now) for qid in specs}
+        ranged_q = {qid: batch.range(self.text(qid, step), start, end, step) for qid in specs}
+        instant = {qid: await q for qid, q in instant_q.items()}
+        ranged = {qid: await q for qid, q in ranged_q.items()}
+        grid = [start + i * step for i in range(int((end - start) // step) + 1)]
+        return health_rows(health, instant, ranged, grid)
 
-        entities = set(up) | set(health_values)
-        rows = []
-        for key in entities:
-            up_value = up.get(key)
-            health_cell = (
-                _cell(health_values.get(key), health.health.unit, health.health.thresholds, "health.health")
-                if health.health
-                else None
-            )
-            signal_cells = {
-                name: _cell(signals[name].get(key), spec.unit, spec.thresholds, f"health.signals.{name}")
-                for name, spec in health.signals.items()
-            }
-            state = _health_state(up_value, health_cell, signal_cells)
-            points = next(
-                (s.values for s in up_range.matrix if tuple((k, s.metric.get(k, "")) for k in keys) == key),
-                [],
-            )
-            since, exact = state_since(points, lambda v: "down" if v == 0 else "up")
-            rows.append(
-                HealthRow(
-                    entity_type=key[0][1],
-                    entity=key[1][1],
-                    state=state,
-                    up=None if up_value is None else up_value > 0,
-                    health=health_cell,
-                    signals=signal_cells,
-                    since=since,
-                    since_exact=exact,
-                )
-            )
-        rows.sort(key=lambda r: r.sort_key)
-        return rows
+    async def _saturation(self, batch: QueryBatch, now: float) -> PaneOutput:
+        specs = self.pack.saturation
+        instant_q = {f"saturation.{n}": batch.instant(self.text(f"saturation.{n}"), now) for n in specs}
+        return saturation_rows(specs, {qid: await q for qid, q in instant_q.items()})
 
-    async def _red(self, batch: QueryBatch, now: float) -> list[RedRow]:
+    async def _red(self, batch: QueryBatch, now: float) -> PaneOutput:
         if self.pack.red is None:
-            return []
+            return PaneOutput([])
         step = choose_step(now - self.range_seconds, now, HISTORY_POINTS)
         start, end = align(now - self.range_seconds, now, step)
-        rows: list[RedRow] = []
+        out = PaneOutput([])
         for name, group in self.pack.red.groups.items():
-            keys = tuple(group.by)
-            units = {"rate": group.rate.unit, "errors": group.errors.unit}
-            thresholds: dict[str, Thresholds | None] = {
-                "rate": group.rate.thresholds,
-                "errors": group.errors.thresholds,
-            }
-            for part in ("p50", "p95", "p99"):
-                if isinstance(group.duration, HistogramDuration):
-                    units[part] = group.duration.unit
-                    thresholds[part] = group.duration.thresholds if part == "p99" else None
-                else:  # explicit quantile queries carry their own unit and thresholds
-                    explicit = getattr(group.duration, part)
-                    units[part] = (explicit.unit if explicit else "") or "s"
-                    thresholds[part] = explicit.thresholds if explicit else None
-            parts = ("rate", "errors", "p50", "p95", "p99")
-            ids = {part: f"red.{name}.{part}" for part in parts}
-            instant = {part: batch.instant(self.text(ids[part]), now) for part in parts}
-            ranged = {
+            ids = {part: f"red.{name}.{part}" for part in RED_PARTS}
+            instant_q = {part: batch.instant(self.text(ids[part]), now) for part in RED_PARTS}
+            ranged_q = {
                 part: batch.range(self.text(ids[part], step), start, end, step)
                 for part in ("rate", "errors", "p99")
             }
-            values = {part: _vector(await q, keys) for part, q in instant.items()}
-            history: dict[str, dict[tuple[tuple[str, str], ...], list[float | None]]] = {}
-            for part, q in ranged.items():
-                result = await q
-                history[part] = {
-                    tuple((k, s.metric.get(k, "")) for k in keys): _on_grid(s.values, start, end, step)
-                    for s in result.matrix
-                }
-            row_keys = set(values["rate"]) | set(values["errors"])
-            for key in sorted(row_keys):
-                cells = {
-                    part: _cell(values[part].get(key), units[part], thresholds[part], ids[part])
-                    for part in parts
-                }
-                label_text = " ".join(v for _, v in key) or name
-                rows.append(
-                    RedRow(
-                        group=name,
-                        group_display=group.display or name,
-                        key=label_text,
-                        labels=dict(key),
-                        history={part: h.get(key, []) for part, h in history.items()},
-                        **cells,
-                    )
-                )
-        return rows
+            instant = {part: await q for part, q in instant_q.items()}
+            ranged = {part: await q for part, q in ranged_q.items()}
+            part_out = red_group_rows(name, group, instant, ranged, (start, end, step))
+            out.rows += part_out.rows
+            out.queries += part_out.queries
+            out.empty += part_out.empty
+            out.notes += part_out.notes
+        return out
 
-    async def _slos(self, batch: QueryBatch, now: float) -> list[SloRow]:
+    async def _slos(self, batch: QueryBatch, now: float) -> PaneOutput:
         await self._discover_slos(batch, now)
         plans = [*self._pack_plans, *self._found_plans]
-        return list(await asyncio.gather(*(self._slo_row(batch, plan, now) for plan in plans)))
+        rows = list(await asyncio.gather(*(self._slo_row(batch, plan, now) for plan in plans)))
+        empty = [f"slos.{r.name}" for r in rows if r.figures.sli is None and not r.problem]
+        notes = [f"{r.display}: {r.problem}" for r in rows if r.problem]
+        return PaneOutput(rows, queries=len(rows), empty=empty, notes=notes)
 
     async def _slo_row(self, batch: QueryBatch, plan: SloPlan, now: float) -> SloRow:
         problem = await self._latency_problem(batch, plan.latency, now) if plan.latency else ""
@@ -437,12 +361,18 @@ class RefreshService:
         texts = plan.texts(window)
         values = {part: _scalar(await batch.instant(text, now)) for part, text in texts.items()}
         value: float | None
+        total = values.get("total")
+        # A part with no series while there is traffic counted nothing: a 5xx counter appears with
+        # the first 5xx, so "no bad series" is 0 bad events, not "no data" (no traffic stays that).
+        for part in ("bad", "good"):
+            if part in values and values[part] is None and total is not None and total > 0:
+                values[part] = 0.0
         if "error_ratio" in values:
             value = error_ratio(values["error_ratio"], 1.0)
         elif "bad" in values:
-            value = error_ratio(values["bad"], values.get("total"))
+            value = error_ratio(values["bad"], total)
         else:
-            good, total = values.get("good"), values.get("total")
+            good = values.get("good")
             value = None if good is None or total is None else error_ratio(total - good, total)
         if slow:
             self._slow_ratios[key] = (now, value)
@@ -451,37 +381,47 @@ class RefreshService:
     async def _data_seconds(self, batch: QueryBatch, plan: SloPlan, now: float) -> float | None:
         """How far back the SLI's series go within the window (None: as far as the window).
 
-        Two cheap range queries of ``count(selector)``: 48 steps over the window find the step
-        where data begins, 48 more inside that step narrow it to 1/2304 of the window.
+        Cheap range queries of ``count(selector)``, 48 steps each: over the window to find the step
+        where data begins, then inside that step, again and again until a step is a minute or
+        less. Where the data begins moves only with retention, so that instant is kept for a few
+        minutes; the span is measured from it to now at every refresh (young data keeps growing).
         """
         cached = self._coverage.get(plan.name)
-        if cached is not None and now - cached[0] < COVERAGE_TTL:
-            return cached[1]
+        if cached is None or now - cached[0] >= COVERAGE_TTL:
+            cached = (now, await self._data_began(batch, plan, now))
+            self._coverage[plan.name] = cached
+        began = cached[1]
+        return None if began is None else max(now - began, 0.0)
+
+    async def _data_began(self, batch: QueryBatch, plan: SloPlan, now: float) -> float | None:
+        """When the SLI's data begins within the window; None when it spans the window, when there
+        is none (that is the "no data" status) or when the SLO has no selector to probe."""
         texts = plan.texts(plan.window)
         source = texts.get("total") or texts.get("error_ratio") or ""
         selectors = vector_selectors(source)
         if not selectors:
             return None
         probe = f"count({selectors[0]})"
-        window = parse_duration(plan.window)
 
         async def present(start: float, end: float) -> tuple[list[float], float]:
-            step = max((end - start) / COVERAGE_STEPS, 1.0)
+            step = float(max(math.ceil((end - start) / COVERAGE_STEPS), 1))
             result = await batch.range(probe, start, end, step)
             return [t for series in result.matrix for t, v in series.values if v == v], step
 
-        start = now - window
+        start = now - parse_duration(plan.window)
         times, step = await present(start, now)
         found = data_start(times, start, step)
-        seconds: float | None
         if found is None or found[0] == found[1]:
-            # Data from the window's start on, or none at all (that is the "no data" status).
-            seconds = None
-        else:
-            finer, _ = await present(found[0], found[1])
-            seconds = now - (min(finer) if finer else found[1])
-        self._coverage[plan.name] = (now, seconds)
-        return seconds
+            return None
+        while step > COVERAGE_RESOLUTION:
+            finer, step = await present(found[0], found[1])
+            narrowed = data_start(finer, found[0], step)
+            if narrowed is None:
+                break
+            found = narrowed
+            if found[0] == found[1]:
+                break
+        return found[1]
 
     async def _discover_slos(self, batch: QueryBatch, now: float) -> None:
         """Sloth and Pyrra SLOs in Prometheus, and recording rules a pack query can reuse;
@@ -521,12 +461,19 @@ class RefreshService:
             )
         return ""
 
-    async def _alerts(self, now: float) -> list[AlertGroupView]:
+    async def _alerts(self, now: float) -> PaneOutput:
+        """The pack's alerts, and those its matchers leave out (counted, shown on `A`).
+
+        Every alert is fetched and the pack's matchers applied here, so what they leave out is
+        known without a second request.
+        """
         if not self.backends.alertmanagers:
-            return []
-        filters = [expand(m, self._values) for m in self.pack.alerts.matchers]
+            return PaneOutput([], extra=[])
+        matchers = [
+            m for text in self.pack.alerts.matchers for m in parse_matchers(expand(text, self._values))
+        ]
         peers = self.backends.alertmanagers
-        answers = await asyncio.gather(*(am.alerts(filters) for am in peers), return_exceptions=True)
+        answers = await asyncio.gather(*(am.alerts() for am in peers), return_exceptions=True)
         silence_answers = await asyncio.gather(*(am.silences() for am in peers), return_exceptions=True)
         silences: dict[str, Silence] = {}
         silence_source: dict[str, str] = {}
@@ -553,11 +500,12 @@ class RefreshService:
         views = {sid: _silence_view(s, silence_source[sid], raw.values()) for sid, s in silences.items()}
         self._silences = sorted(views.values(), key=_silence_order)
         group_by = list(self.group_by or self.pack.alerts.group_by)
-        alerts = [
-            self._alert_view(alert, source, views, cluster if len(clusters) > 1 else "")
-            for (cluster, _), (alert, source) in raw.items()
-        ]
-        return group_alerts(alerts, group_by)
+        mine: list[AlertView] = []
+        others: list[AlertView] = []
+        for (cluster, _), (alert, source) in raw.items():
+            view = self._alert_view(alert, source, views, cluster if len(clusters) > 1 else "")
+            (mine if all(m.matches(alert.labels) for m in matchers) else others).append(view)
+        return PaneOutput(group_alerts(mine, group_by), extra=group_alerts(others, group_by))
 
     def _alert_view(
         self, alert: Alert, source: str, silences: Mapping[str, SilenceView], cluster: str = ""
@@ -581,8 +529,8 @@ class RefreshService:
             summary=annotations.get("summary") or annotations.get("description", ""),
             labels=labels,
             annotations=annotations,
-            entity=labels.get(spec.entity_instance_label) if spec.entity_instance_label else None,
-            entity_type=labels.get(spec.entity_type_label) if spec.entity_type_label else None,
+            entity=_first(labels, spec.entity_instance_labels),
+            entity_type=_first(labels, spec.entity_type_labels),
             silenced_by=tuple(alert.status.silenced_by),
             inhibited_by=tuple(alert.status.inhibited_by),
             receivers=tuple(r.name for r in alert.receivers),
@@ -591,10 +539,10 @@ class RefreshService:
             cluster=cluster,
         )
 
-    async def _log_rows(self, now: float) -> list[LogRow]:
+    async def _log_rows(self, now: float) -> PaneOutput:
         loki = self.backends.loki
-        if loki is None or self.pack.logs is None or not self.poll_logs:
-            return []
+        if loki is None or self.pack.logs is None or self.pack.logs.selector is None or not self.poll_logs:
+            return PaneOutput([])
         query = self.text("logs.tail")
         end_ns = int(now * NS) + 1
         warnings: list[str] = []
@@ -614,7 +562,7 @@ class RefreshService:
         if len(self._log_seen) > LOG_KEEP * 4:
             self._log_seen = {e.key for e in entries}
         self._logs.extend(self._log_row(e) for e in entries)
-        return list(self._logs)
+        return PaneOutput(list(self._logs), queries=1, empty=[] if self._logs else ["logs.tail"])
 
     def _log_row(self, entry: LogEntry) -> LogRow:
         assert self.pack.logs is not None
@@ -632,7 +580,7 @@ class RefreshService:
         backlog: int = 200,
     ) -> TailRequest | None:
         """The pack's log tail, narrowed to an entity (or type) and starting at ``start`` if given."""
-        if self.pack.logs is None or self.missing is not None:
+        if self.pack.logs is None or self.pack.logs.selector is None or self.missing is not None:
             return None
         logql = self.text("logs.tail")
         title = "Log tail"
@@ -712,19 +660,22 @@ class RefreshService:
         await self._check_renamed_labels(now)
         batch = QueryBatch(prom, self._recorded) if prom else None
 
-        async def no_prometheus() -> list[Any]:
+        async def no_prometheus() -> PaneOutput:
             raise BackendError(
                 "prometheus", FailureKind.NOT_CONFIGURED, "no Prometheus configured for this context"
             )
 
         tasks = {
             "health": self._health(batch, now) if batch else no_prometheus(),
+            "saturation": self._saturation(batch, now) if batch else no_prometheus(),
             "red": self._red(batch, now) if batch else no_prometheus(),
             "slo": self._slos(batch, now) if batch else no_prometheus(),
             "alerts": self._alerts(now),
             "logs": self._log_rows(now),
         }
-        answers = await asyncio.gather(*tasks.values(), return_exceptions=True)
+        answers: list[PaneOutput | BaseException] = await asyncio.gather(
+            *tasks.values(), return_exceptions=True
+        )
         if batch:
             await batch.drain()
             self.stats = RefreshStats(
@@ -736,24 +687,44 @@ class RefreshService:
             now=now,
             range_seconds=self.range_seconds,
             queries=self.query_texts(),
+            entity_display=self.pack.health.entity.display if self.pack.health else "agent",
+            entity_labels=self.pack.health.entity.instance_labels if self.pack.health else (),
+            logs_unavailable=self.pack.logs.unavailable or "" if self.pack.logs else "",
         )
-        attr = {"health": "health", "red": "red", "slo": "slos", "alerts": "alerts", "logs": "logs"}
+        attr = {
+            "health": "health",
+            "saturation": "saturation",
+            "red": "red",
+            "slo": "slos",
+            "alerts": "alerts",
+            "logs": "logs",
+        }
         prom_errors: list[BaseException] = []
         for pane, answer in zip(tasks, answers, strict=True):
             previous = last.pane_status(pane) if last else PaneStatus()
             if isinstance(answer, BaseException):
-                if pane in ("health", "red", "slo"):
+                if pane in ("health", "saturation", "red", "slo"):
                     prom_errors.append(answer)
                 if pane == "logs":
                     self._mark("loki", None, answer)
                 setattr(board, attr[pane], getattr(last, attr[pane]) if last else [])
+                if pane == "alerts":
+                    board.alerts_outside = last.alerts_outside if last else []
                 board.status[pane] = replace(previous, error=_error_text(answer), error_at=now)
             else:
-                setattr(board, attr[pane], answer)
-                warnings = tuple(self._log_warnings) if pane == "logs" else ()
-                board.status[pane] = PaneStatus(updated_at=now, warnings=warnings)
+                setattr(board, attr[pane], answer.rows)
+                if pane == "alerts":
+                    board.alerts_outside = answer.extra or []
+                board.status[pane] = PaneStatus(
+                    updated_at=now,
+                    queries=answer.queries,
+                    empty=tuple(answer.empty),
+                    notes=tuple(answer.notes),
+                    warnings=tuple(self._log_warnings) if pane == "logs" else (),
+                )
                 if pane == "logs" and self.backends.loki:
                     self._mark("loki", now, None)
+        board.notices = self._notices(board)
         if prom:
             self._mark("prometheus", None if prom_errors else now, prom_errors[0] if prom_errors else None)
         board.silences = list(self._silences)
@@ -763,6 +734,20 @@ class RefreshService:
         board.backends = self._backend_statuses()
         self._last = board
         return board
+
+    def _notices(self, board: Dashboard) -> list[str]:
+        """Whole-screen notices: a pack none of whose metric queries found anything is the wrong
+        pack for this Prometheus, or needs its variables set; say how to find out."""
+        metric_panes = [board.pane_status(p) for p in ("health", "saturation", "red", "slo")]
+        asked = [s for s in metric_panes if s.queries and s.error is None]
+        if not asked or not all(s.all_empty for s in asked):
+            return []
+        return [
+            f"No query of pack {self.pack.name!r} returned data from this Prometheus. "
+            f"`opsconsole packs doctor --pack {self.pack.name}` says why and what to set. "
+            "On a generic stack try `--pack kubernetes` (kube-state-metrics, cAdvisor, node-exporter) "
+            "or `--pack otel-http` (OpenTelemetry HTTP server metrics)."
+        ]
 
     def _asks_for_variables(self, now: float) -> Dashboard:
         """The board of a pack whose required variables are unset: each pane says what to set."""
@@ -795,7 +780,13 @@ class RefreshService:
             return all(metric.get(k, "") == v for k, v in wanted.items())
 
         async def chart(
-            name: str, qid: str, legend: str, wanted: Mapping[str, str], unit: str, suffix: str = ""
+            name: str,
+            qid: str,
+            legend: str,
+            wanted: Mapping[str, str],
+            unit: str,
+            suffix: str = "",
+            identity: Sequence[str] = (),
         ) -> None:
             assert prom is not None
             text = self.text(qid, step)
@@ -810,9 +801,17 @@ class RefreshService:
                 detail.errors.append(f"{qid}: {exc.message}")
                 return
             for series in result.matrix:
-                if matches(series.metric, wanted):
+                if identity:
+                    # An entity is named by the first of the pack's identity labels a series has.
+                    found = first_label(series.metric, identity)
+                    if found is None or found[1] != entity:
+                        continue
+                    label = entity or qid
+                elif not matches(series.metric, wanted):
+                    continue
+                else:
                     label = legend or " ".join(series.metric.get(k, "") for k in wanted) or qid
-                    detail.charts.setdefault(name, []).append((label + suffix, list(series.values)))
+                detail.charts.setdefault(name, []).append((label + suffix, list(series.values)))
 
         jobs = []
         red = self.pack.red
@@ -835,10 +834,11 @@ class RefreshService:
                 break
         health = self.pack.health
         if prom is not None and health is not None and entity is not None:
-            wanted = {health.entity.instance_label: entity}
+            identity = health.entity.instance_labels
             for signal, signal_spec in health.signals.items():
                 qid = f"health.signals.{signal}"
-                jobs.append(chart(signal_spec.display or signal, qid, "", wanted, signal_spec.unit))
+                title = signal_spec.display or signal
+                jobs.append(chart(title, qid, "", {}, signal_spec.unit, identity=identity))
         await asyncio.gather(*jobs)
         # Completion order is arbitrary; show charts (and their series) in the order they were asked.
         order = {name: i for i, name in enumerate(detail.units)}
@@ -856,7 +856,7 @@ class RefreshService:
                     if hit:
                         detail.alerts.append(alert)
         detail.logs = await self._entity_logs(now, entity, labels, detail)
-        entity_type = labels.get(health.entity.type_label) if health is not None else None
+        entity_type = _first(labels, health.entity.type_labels) if health is not None else None
         detail.links = self.links(labels, entity=entity, entity_type=entity_type)
         return detail
 
@@ -868,9 +868,11 @@ class RefreshService:
             return BudgetHistory((), (), "burndown", error=f"no SLO {name!r} with a Prometheus to ask")
         now = self.clock()
         window = parse_duration(plan.window)
-        step = max(window / points, 60.0)
-        start = now - window + step
-        times = tuple(start + i * step for i in range(points) if start + i * step <= now + 1e-6)
+        # Whole-second steps on a grid of their own multiples: Prometheus (and the client, which
+        # rounds start and end to seconds) answer exactly at these instants, so every point is found.
+        step = float(math.ceil(max(window / points, 60.0)))
+        start, now = align(now - window + step, now, step)
+        times = tuple(start + i * step for i in range(points + 1) if start + i * step <= now)
         try:
             if "error_ratio" in plan.templates or plan.per_window:
                 text = plan.texts(plan.window).get("error_ratio", "")
@@ -924,8 +926,10 @@ class RefreshService:
     ) -> list[LogRow]:
         logs = self.pack.logs
         loki = self.backends.loki
-        if entity and logs is not None and logs.entity_selector and loki is not None:
-            entity_type = labels.get(self.pack.health.entity.type_label, "") if self.pack.health else ""
+        if entity and logs is not None and logs.selector and logs.entity_selector and loki is not None:
+            entity_type = (
+                _first(labels, self.pack.health.entity.type_labels) or "" if self.pack.health else ""
+            )
             text = self.text("logs.entity", entity=entity, entity_type=entity_type)
             detail.queries["logs"] = text
             try:
@@ -960,16 +964,9 @@ class RefreshService:
         return out
 
 
-def _on_grid(
-    points: Sequence[tuple[float, float]], start: float, end: float, step: float
-) -> list[float | None]:
-    """Points on the query's step grid with gaps as None (so a sparkline shows missing data)."""
-    by_ts = {round(ts): v for ts, v in points}
-    out: list[float | None] = []
-    for i in range(int((end - start) // step) + 1):
-        value = by_ts.get(round(start + i * step))
-        out.append(None if value is None or math.isnan(value) else value)
-    return out[-HISTORY_POINTS:]
+def _first(labels: Mapping[str, str], names: Sequence[str]) -> str | None:
+    found = first_label(labels, names)
+    return found[1] if found else None
 
 
 def _window_values(window: RateWindow) -> dict[str, str]:
@@ -1003,17 +1000,3 @@ def _silence_view(silence: Silence, source: str, alerts: Iterable[tuple[Alert, s
 
 def _silence_order(view: SilenceView) -> tuple[int, float]:
     return {"active": 0, "pending": 1, "expired": 2}[view.state], view.ends_at
-
-
-def _health_state(up: float | None, health: Cell | None, signals: Mapping[str, Cell]) -> HealthState:
-    if up is None:
-        return "unknown"
-    if up == 0:
-        return "down"
-    if health is not None and health.level == "crit":
-        return "unhealthy"
-    if (health is not None and health.level == "warn") or any(
-        c.level in ("warn", "crit") for c in signals.values()
-    ):
-        return "degraded"
-    return "ok"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
@@ -25,6 +26,7 @@ from opsconsole.core.dashboard import (
     AlertGroupView,
     AlertView,
     Dashboard,
+    LogRow,
     PaneName,
     SilenceView,
     SloRow,
@@ -53,7 +55,7 @@ from opsconsole.ui.log_tails import LogTails
 from opsconsole.ui.log_view import LogView
 from opsconsole.ui.logs_screen import LineFilterChanged, LogsScreen
 from opsconsole.ui.no_color import honour_no_color
-from opsconsole.ui.panes import PANE_TYPES, LogPane, Pane, PaneTable, RowRef
+from opsconsole.ui.panes import PANE_TYPES, AlertsPane, LogPane, Pane, PaneTable, RowRef
 from opsconsole.ui.screens import DetailScreen, FieldsScreen, HelpScreen
 from opsconsole.ui.silence_screens import (
     ConfirmScreen,
@@ -162,6 +164,7 @@ class OpsConsoleApp(App[None]):
         Binding("4", "pane('slo')", "SLO", show=False),
         Binding("5", "pane('logs')", "Logs", show=False),
         Binding("escape", "clear_filter", "Clear filter", show=False),
+        Binding("A", "all_alerts", "All alerts", show=False),
     ]
 
     def __init__(self, options: ConsoleOptions) -> None:
@@ -232,6 +235,16 @@ class OpsConsoleApp(App[None]):
     def _start_main_tail(self) -> None:
         pane = self._log_pane()
         request = self.service.tail_request()
+        logs = self.service.pack.logs
+        if request is None and logs is not None and logs.unavailable:
+            # Said where the eye is, not as an empty pane: where the logs are and how to read them,
+            # a sentence a line (a log line does not wrap).
+            stamp = int(self.options.clock() * 1e9)
+            for sentence in re.split(r"(?<=[.:;])\s+", logs.unavailable.strip()):
+                pane.view.buffer.append(LogRow(stamp, "gap", "", sentence, ""))
+            pane.view.refresh()
+            pane.show_tail_status("not in Loki: see the lines above")
+            return
         if request is None:
             pane.show_tail_status("this pack has no logs section")
             return
@@ -435,6 +448,14 @@ class OpsConsoleApp(App[None]):
         else:
             self.screen.maximize(self.panes[self.active], container=False)
 
+    def action_all_alerts(self) -> None:
+        """A: every alert Alertmanager holds, or back to those the pack's matchers select."""
+        pane = self.panes["alerts"]
+        if isinstance(pane, AlertsPane):
+            pane.show_all = not pane.show_all
+            self._render_board()
+            self.notify("showing every alert" if pane.show_all else f"showing the alerts of {self.pack_name}")
+
     def action_pause_logs(self) -> None:
         """Pause or resume following the log tail (paused lines are counted, not lost)."""
         view = self._log_pane().view
@@ -618,8 +639,8 @@ class OpsConsoleApp(App[None]):
         if ref.kind == "entity":
             row = ref.payload
             health = self.service.pack.health
-            labels = {health.entity.type_label: row.entity_type} if health else {}
-            self._open_detail(f"{row.entity_type} {row.entity}", None, labels, row.entity)
+            labels = {health.entity.type_labels[0]: row.entity_type} if health else {}
+            self._open_detail(f"{row.entity_type} {row.display}", None, labels, row.entity)
         elif ref.kind == "row":
             row = ref.payload
             self._open_detail(f"{row.group_display} {row.key}", row.group, row.labels, None)
@@ -698,7 +719,11 @@ class OpsConsoleApp(App[None]):
         if ref.kind == "entity":
             return ref.payload.entity_type, ref.payload.entity
         if ref.kind == "row" and pack.health is not None:
-            return ref.payload.labels.get(pack.health.entity.type_label), None
+            kind = next(
+                (ref.payload.labels[k] for k in pack.health.entity.type_labels if k in ref.payload.labels),
+                None,
+            )
+            return kind, None
         if ref.kind == "alert":
             return alert_entity(pack, ref.payload.labels)
         return None, None
@@ -906,7 +931,7 @@ class OpsConsoleApp(App[None]):
 
     def _radius_rules(self) -> RadiusRules:
         scope = scope_for_pack(self.service.pack)
-        return RadiusRules(scope.heartbeats, self.options.silence_blast_radius, scope.entity_label)
+        return RadiusRules(scope.heartbeats, self.options.silence_blast_radius, scope.entity_labels)
 
     def _alerts_in_view(self, cluster: str) -> list[AlertGroupView]:
         """The alert groups this view shows, limited to one cluster's alerts."""
@@ -975,7 +1000,7 @@ class OpsConsoleApp(App[None]):
                 in_view=in_view,
                 heartbeats=rules.heartbeats,
                 limit=rules.limit,
-                entity_label=rules.entity_label,
+                entity_labels=rules.entity_labels,
             )
         except BackendError as exc:
             self._report_failure(exc, prefix="not sent: could not count what it would mute: ")

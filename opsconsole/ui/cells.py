@@ -19,9 +19,11 @@ from opsconsole.core.dashboard import (
     HealthState,
     LogRow,
     RedRow,
+    SaturationRow,
     SloRow,
 )
-from opsconsole.core.slo import data_span
+from opsconsole.core.short_names import short_name
+from opsconsole.core.slo import budget_text, data_span, exhaustion_text
 from opsconsole.core.trend import ARROWS, sparkline, trend
 from opsconsole.core.value_format import format_duration
 from opsconsole.ui.themes import ConsoleTheme
@@ -71,12 +73,22 @@ def since_text(row: HealthRow, now: float) -> str:
     return age if row.since_exact else f">{age}"
 
 
+ENTITY_COLUMN = 24  # wide enough for "npa-deployment-…-x2k4p"; at 80 columns the signals still show
+
+
+def _entity_text(row: HealthRow) -> str:
+    name = short_name(row.entity, ENTITY_COLUMN)
+    if row.split:
+        name += " (" + ", ".join(f"{k}={short_name(v, 16)}" for k, v in row.split) + ")"
+    return name
+
+
 def health_cells(row: HealthRow, signals: list[str], theme: ConsoleTheme, now: float) -> list[Text]:
     """State, instance, alerts, since, health, signals…, type (what matters most first)."""
     label, level = STATE_LABEL[row.state]
     out = [
         Text(label, style=theme.style(level)),
-        plain(row.entity, "bold" if row.state != "ok" else ""),
+        plain(_entity_text(row), "bold" if row.state != "ok" else ""),
         Text(f"🔔{row.alerts}" if row.alerts else "·", style=theme.style("crit" if row.alerts else "muted")),
         plain(since_text(row, now)),
         cell(row.health, theme) if row.health else plain("—"),
@@ -84,6 +96,29 @@ def health_cells(row: HealthRow, signals: list[str], theme: ConsoleTheme, now: f
     out += [cell(row.signals[s], theme) if s in row.signals else plain("—") for s in signals]
     out.append(plain(row.entity_type, theme.style("muted")))
     return out
+
+
+SATURATION_LABEL = {
+    "crit": ("✖ FULL", "crit"),
+    "warn": ("◆ high", "warn"),
+    "ok": ("● ok", "ok"),
+    "none": ("·", "muted"),
+}
+
+
+def saturation_cells(row: SaturationRow, signals: list[str], theme: ConsoleTheme) -> list[Text]:
+    """A shared resource in the health pane's columns: level, name, its value under "Health"."""
+    label, level = SATURATION_LABEL[row.value.level]
+    name = short_name(f"{row.display} {row.series}".strip(), ENTITY_COLUMN)
+    return [
+        Text(label, style=theme.style(level)),
+        plain(name, "bold" if row.value.level in ("warn", "crit") else ""),
+        Text("·", style=theme.style("muted")),
+        plain("—"),
+        cell(row.value, theme),
+        *(plain("") for _ in signals),
+        plain("resource", theme.style("muted")),
+    ]
 
 
 def _with_trend(value: Cell, history: list[float | None], theme: ConsoleTheme) -> Text:
@@ -139,7 +174,7 @@ def alert_cells(alert: AlertView, theme: ConsoleTheme, now: float) -> list[Text]
     return [
         Text(f"  {alert.severity or '—'}", style=theme.style(severity_level)),
         plain(alert.alertname, limit=32),
-        plain(alert.entity or alert.labels.get("instance", "") or "—"),
+        plain(short_name(alert.entity or alert.labels.get("instance", "") or "—", ENTITY_COLUMN)),
         plain(format_duration(now - alert.starts_at)),
         Text(state[:40], style=theme.style(level)),
         plain(f"[{alert.cluster}] {alert.summary}" if alert.cluster else alert.summary),
@@ -163,11 +198,7 @@ def slo_cells(row: SloRow, theme: ConsoleTheme) -> list[Text]:
         status, level = "⚠ see :slo", "warn"
     remaining = figures.remaining
     bar = Text(budget_bar(remaining), style=theme.style(level if level != "ok" else "bar"))
-    if remaining is None:
-        bar.append(" —")
-    else:
-        left = format_duration(figures.remaining_seconds or 0)
-        bar.append(f" {remaining * 100:.1f}% ({left} of {format_duration(figures.budget_seconds)})")
+    bar.append(f" {budget_text(figures)}")
     worst = figures.worst_burn
     burn = "—" if worst is None else f"{worst[1]:.1f}x {worst[0]}"
     exhaustion = figures.exhaustion_1h
@@ -177,16 +208,9 @@ def slo_cells(row: SloRow, theme: ConsoleTheme) -> list[Text]:
         bar,
         Text(status, style=theme.style(level)),
         plain(burn),
-        plain(_exhaustion_text(exhaustion, figures.window_seconds, row.window)),
+        plain(exhaustion_text(exhaustion, figures.window_seconds, row.window)),
         plain(f"{row.objective * 100:g}%/{row.window}" + (f" ({span} data)" if span else "")),
     ]
-
-
-def _exhaustion_text(seconds: float | None, window_seconds: float, window: str) -> str:
-    """Beyond the SLO window the exact figure means nothing: say "> 30d"."""
-    if seconds is None:
-        return "—"
-    return f"> {window}" if seconds > window_seconds else format_duration(seconds)
 
 
 def log_cells(row: LogRow, theme: ConsoleTheme) -> list[Text]:

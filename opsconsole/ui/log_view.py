@@ -23,6 +23,7 @@ from textual.strip import Strip
 from opsconsole.core.dashboard import LogRow
 from opsconsole.core.log_buffer import LogBuffer, LogFilter, matches
 from opsconsole.core.log_parse import LEVEL_ORDER
+from opsconsole.core.short_names import short_name
 from opsconsole.ui.cells import LOG_LEVEL
 from opsconsole.ui.themes import ConsoleTheme
 
@@ -218,7 +219,7 @@ class LogView(ScrollView, can_focus=True):
             return [Segment(text, muted + Style(italic=True))]
         level_name = LOG_LEVEL.get(row.level, "none" if row.level in ("debug", "trace") else "info")
         level = (row.level or "—").upper()[:5].ljust(5)
-        entity = set_cell_size(row.entity or "—", ENTITY_WIDTH)
+        entity = set_cell_size(short_name(row.entity or "—", ENTITY_WIDTH), ENTITY_WIDTH)
         segments = [
             Segment(stamp + " ", muted),
             Segment(level + " ", base + theme.style(level_name)),

@@ -12,7 +12,7 @@ from textual.widget import Widget
 from textual.widgets import DataTable
 
 from opsconsole.core.alert_filter import AlertFilter
-from opsconsole.core.dashboard import AlertGroupView, Dashboard, PaneName, PaneStatus
+from opsconsole.core.dashboard import STATE_RANK, AlertGroupView, Dashboard, PaneName, PaneStatus
 from opsconsole.core.log_buffer import LogBuffer
 from opsconsole.core.value_format import format_duration
 from opsconsole.ui import cells
@@ -36,6 +36,31 @@ class RowRef:
     pane: PaneName
     kind: str
     payload: Any
+
+
+# Where a saturation row sorts among health rows: crit beside unhealthy, warn beside degraded.
+SATURATION_RANK = {"crit": STATE_RANK["unhealthy"], "warn": STATE_RANK["degraded"], "none": 4, "ok": 4}
+
+
+def _honesty(*statuses: PaneStatus) -> str:
+    """`` · 2 of 7 queries empty (…)`` and the first note, for a pane's border."""
+    parts = [s.emptiness() for s in statuses if s.emptiness() and not s.error]
+    notes = [n for s in statuses for n in s.notes]
+    if notes:
+        parts.append(f"⚠ {notes[0]}" + (f" (+{len(notes) - 1} more)" if len(notes) > 1 else ""))
+    return "".join(f" · {p}" for p in parts)
+
+
+def _unique_keys(rows: list[tuple[str, RowRef, list[Text]]]) -> list[tuple[str, RowRef, list[Text]]]:
+    """Rows with keys made unique: two rows may end up with one key (label values that differ only
+    in control characters clean to the same text), and a table refuses a key twice. Both rows stay."""
+    seen: dict[str, int] = {}
+    out = []
+    for key, ref, row in rows:
+        count = seen.get(key, 0)
+        seen[key] = count + 1
+        out.append((key if not count else f"{key}\x1f#{count}", ref, row))
+    return out
 
 
 class PaneTable(DataTable[Text]):
@@ -102,6 +127,10 @@ class Pane(Vertical):
         needle = self.filter_text.lower()
         return any(needle in c.plain.lower() for c in row)
 
+    def _keep_ref(self, ref: RowRef) -> bool:
+        """Whether the filter matches what the row stands for beyond what its cells show."""
+        return False
+
     def fill(self, rows: list[tuple[str, RowRef, list[Text]]], more: int = 0) -> None:
         """Replace the rows, keeping the cursor on the same row key when it still exists.
 
@@ -109,7 +138,9 @@ class Pane(Vertical):
         nothing must write nothing to the terminal. At most ``max_rows`` rows are drawn; ``more``
         (rows the caller did not even build) and any cut here are summed up in a last row.
         """
-        kept = [(key, ref, row) for key, ref, row in rows if self._keep(row)]
+        kept = _unique_keys(
+            [(key, ref, row) for key, ref, row in rows if self._keep(row) or self._keep_ref(ref)]
+        )
         if len(kept) > self.max_rows:
             more += len(kept) - self.max_rows
             kept = kept[: self.max_rows]
@@ -153,23 +184,33 @@ class Pane(Vertical):
             self._border_texts = (self._border_texts[0], subtitle)
             self.border_subtitle = Text(subtitle)
 
-    def status_text(self, status: PaneStatus, now: float, count: int) -> str:
-        """Row count and data age, or the error with the age of the data kept."""
+    def status_text(self, status: PaneStatus, now: float, count: int, *more: PaneStatus) -> str:
+        """Row count and data age, or the error with the age of the data kept; then what is empty
+        or not shown as asked (``more``: statuses of other models drawn in this pane)."""
         age = status.age(now)
         if status.error:
             kept = f"showing data from {format_duration(age)} ago" if age is not None else "no data yet"
             text = f"⚠ {status.error[:90]} — {kept}"
         else:
-            rows = f"{count} rows" if count else "no data: the pack's queries returned nothing"
+            rows = f"{count} rows" if count else "no rows"
             text = f"{rows} · {format_duration(age) if age is not None else '…'}"
             if status.warnings:
                 text += f" · △ {status.warnings[-1][:90]}"
+        text += _honesty(status, *more)
         return f"/{self.filter_text} · {text}" if self.filter_text else text
 
-    def show_status(self, status: PaneStatus, now: float, count: int) -> None:
+    def show_status(self, status: PaneStatus, now: float, count: int, *more: PaneStatus) -> None:
         """Subtitle: row count and data age, or the error with the age of the data kept."""
         self.set_class(bool(status.error), "-error")
-        self.set_border(subtitle=self.status_text(status, now, count))
+        self.set_border(subtitle=self.status_text(status, now, count, *more))
+
+    def _notice_row(self, status: PaneStatus, theme: ConsoleTheme) -> list[tuple[str, RowRef, list[Text]]]:
+        """A pane with nothing to show says why in its body too, where the eye is."""
+        text = status.emptiness() if status.all_empty else ""
+        if not text or status.error:
+            return []
+        cell = Text(f"⚠ {text}", style=theme.style("warn"), no_wrap=True, overflow="ellipsis")
+        return [("notice", RowRef(self.name_, "notice", text), [cell, *(Text("") for _ in self.columns[1:])])]
 
     def render_dashboard(self, board: Dashboard, theme: ConsoleTheme) -> None:
         """Show ``board``'s slice for this pane."""
@@ -182,21 +223,44 @@ class HealthPane(Pane):
     name_ = "health"
     columns = ("State", "Agent", "Alerts", "Since", "Health", "Type")
 
+    def _keep_ref(self, ref: RowRef) -> bool:
+        # Names are shortened on screen; the filter still finds the whole pod name.
+        return (
+            bool(self.filter_text)
+            and ref.kind == "entity"
+            and self.filter_text.lower() in ref.payload.display.lower()
+        )
+
     def render_dashboard(self, board: Dashboard, theme: ConsoleTheme) -> None:
         signals = sorted({name for row in board.health for name in row.signals}, key=_signal_order(board))
         self.set_columns(
             ("State", "Agent", "Alerts", "Since", "Health", *(_title(s) for s in signals), "Type")
         )
-        rows = [
+        ranked: list[tuple[tuple[int, int], str, RowRef, list[Text]]] = [
             (
-                f"h:{r.entity_type}:{r.entity}",
+                (STATE_RANK[r.state], i),
+                f"h:{r.row_id}",
                 RowRef("health", "entity", r),
                 cells.health_cells(r, signals, theme, board.now),
             )
-            for r in board.health
+            for i, r in enumerate(board.health)
         ]
+        # Shared resources sit among the agents by how bad they are: a full pool is as urgent.
+        ranked += [
+            (
+                (SATURATION_RANK[s.value.level], len(board.health) + i),
+                f"s:{s.row_id}",
+                RowRef("health", "resource", s),
+                cells.saturation_cells(s, signals, theme),
+            )
+            for i, s in enumerate(board.saturation)
+        ]
+        ranked.sort(key=lambda r: r[0])
+        status = board.pane_status("health")
+        rows = [(key, ref, row) for _, key, ref, row in ranked] or self._notice_row(status, theme)
         self.fill(rows)
-        self.show_status(board.pane_status("health"), board.now, len(board.health))
+        count = len(board.health) + len(board.saturation)
+        self.show_status(status, board.now, count, board.pane_status("saturation"))
 
 
 def _title(signal: str) -> str:
@@ -218,14 +282,15 @@ class RedPane(Pane):
     def render_dashboard(self, board: Dashboard, theme: ConsoleTheme) -> None:
         rows = [
             (
-                f"r:{r.group}:{r.key}",
+                f"r:{r.row_id}",
                 RowRef("red", "row", r),
                 cells.red_cells(r, theme, i == 0 or board.red[i - 1].group != r.group),
             )
             for i, r in enumerate(board.red)
         ]
-        self.fill(rows)
-        self.show_status(board.pane_status("red"), board.now, len(board.red))
+        status = board.pane_status("red")
+        self.fill(rows or self._notice_row(status, theme))
+        self.show_status(status, board.now, len(board.red))
 
 
 class AlertsPane(Pane):
@@ -238,6 +303,7 @@ class AlertsPane(Pane):
         super().__init__(**kwargs)
         self.show_silenced = True
         self.show_inhibited = True
+        self.show_all = False  # `A`: every alert Alertmanager holds, not only the pack's
 
     def _keep(self, row: list[Text]) -> bool:
         return True  # alerts are filtered by labels before rows are built
@@ -253,7 +319,8 @@ class AlertsPane(Pane):
         rows: list[tuple[str, RowRef, list[Text]]] = []
         shown = 0
         not_built = 0  # rows past max_rows: counted, never turned into cells
-        for index, full in enumerate(board.alerts):
+        groups = board.alerts + (board.alerts_outside if self.show_all else [])
+        for index, full in enumerate(groups):
             kept = tuple(a for a in full.alerts if wanted.keeps(a))
             if not kept:
                 continue
@@ -276,7 +343,6 @@ class AlertsPane(Pane):
             ]
             not_built += max(0, len(group.alerts) - (room - 1))
         self.fill(rows, more=not_built)
-        firing = sum(g.firing for g in board.alerts)
         status = board.pane_status("alerts")
         self.set_class(bool(status.error), "-error")
         subtitle = self.status_text(status, board.now, shown)
@@ -287,7 +353,7 @@ class AlertsPane(Pane):
             subtitle = f"hiding {' and '.join(hidden)} · {subtitle}"
         if wanted.error:
             subtitle = f"⚠ filter: {wanted.error}"
-        self.set_border(title=f"{TITLES['alerts']} ({firing} firing)", subtitle=subtitle)
+        self.set_border(title=f"{TITLES['alerts']} ({board.alerts_title(self.show_all)})", subtitle=subtitle)
 
 
 class SloPane(Pane):
@@ -298,8 +364,9 @@ class SloPane(Pane):
 
     def render_dashboard(self, board: Dashboard, theme: ConsoleTheme) -> None:
         rows = [(f"s:{r.name}", RowRef("slo", "slo", r), cells.slo_cells(r, theme)) for r in board.slos]
-        self.fill(rows)
-        self.show_status(board.pane_status("slo"), board.now, len(board.slos))
+        status = board.pane_status("slo")
+        self.fill(rows or self._notice_row(status, theme))
+        self.show_status(status, board.now, len(board.slos))
 
 
 class LogPane(Pane):

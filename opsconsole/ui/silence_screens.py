@@ -140,7 +140,7 @@ class RadiusRules:
 
     heartbeats: tuple[str, ...] = DEFAULT_HEARTBEATS
     limit: float = DEFAULT_BLAST_RADIUS
-    entity_label: str | None = None
+    entity_labels: tuple[str, ...] = ()
 
 
 class SilenceFormScreen(ModalScreen[SilenceDraft | None]):
@@ -256,7 +256,7 @@ class SilenceFormScreen(ModalScreen[SilenceDraft | None]):
             in_view=in_view,
             heartbeats=rules.heartbeats,
             limit=rules.limit,
-            entity_label=rules.entity_label,
+            entity_labels=rules.entity_labels,
         )
 
     def _update(self) -> None:
@@ -295,7 +295,8 @@ class SilenceFormScreen(ModalScreen[SilenceDraft | None]):
             if view is not None:
                 table.add_row(Text(f"  {view.alertname}"), Text(view.entity or view.summary))
             else:
-                table.add_row(Text(f"  {alert.describe(self.rules.entity_label)}"), Text("outside this pack"))
+                described = alert.describe(self.rules.entity_labels)
+                table.add_row(Text(f"  {described}"), Text("outside this pack"))
         text.update(table)
 
     def action_submit(self) -> None:

@@ -24,9 +24,11 @@ from textual.widgets import Digits, Static
 
 from opsconsole.core.backend_labels import backend_labels
 from opsconsole.core.dashboard import Dashboard
+from opsconsole.core.short_names import short_name
 from opsconsole.core.value_format import format_duration
 from opsconsole.core.wallboard_figures import PAGES, firing, stale_backends, worst_budget
 from opsconsole.refresh.service import RefreshService
+from opsconsole.ui.cells import ENTITY_COLUMN
 from opsconsole.ui.collector import settle_after_startup
 from opsconsole.ui.drawn import drawn_signature
 from opsconsole.ui.no_color import honour_no_color
@@ -266,12 +268,24 @@ class WallboardApp(App[None]):
         down = [h for h in board.health if h.state == "down"]
         worst = worst_budget(board)
         if "overview" in pages:
-            self._figure("critical", str(len(critical)), bad=bool(critical))
+            outside = sum(
+                1
+                for g in board.alerts_outside
+                for a in g.alerts
+                if a.state == "firing" and a.severity == "critical"
+            )
+            # Never a reassuring 0 while Alertmanager holds critical alerts the pack leaves out.
+            label = f"firing critical · {outside} more outside this pack" if outside else "firing critical"
+            self._figure("critical", str(len(critical)), bad=bool(critical), label=label)
             self._figure(
                 "down",
                 f"{len(down)}",
                 bad=bool(down),
-                label=f"agents down of {len(board.health)}" if board.health else "agents down",
+                label=(
+                    f"{board.entity_display}s down of {len(board.health)}"
+                    if board.health
+                    else f"{board.entity_display}s down"
+                ),
             )
             if worst is None:
                 self._figure("budget", "–", bad=False, label="worst error budget left: no SLO data")
@@ -305,20 +319,34 @@ class WallboardApp(App[None]):
         theme = self.console_theme
         if not alerts:
             return Text("no alerts firing", style=theme.style("ok"))
-        table = Table(box=None, pad_edge=False, expand=True, header_style="bold")
-        for column in ("severity", "alert", "entity", "for", "summary"):
-            table.add_column(column, no_wrap=column != "summary", overflow="ellipsis")
+        # Pod names are long and alike: cut them as the console does, keeping the pod's suffix.
+        # The summary alone gives way to the width (wrapping from 120 columns up, cut below, where
+        # it would wrap a word a line); the other columns keep what they hold.
+        entity_width = max(ENTITY_COLUMN, self.size.width // 4)
+        rows = []
         for alert in alerts:
             level = (
                 "crit" if alert.severity == "critical" else "warn" if alert.severity == "warning" else "info"
             )
-            table.add_row(
-                Text(alert.severity.upper(), style=theme.style(level)),
-                Text(alert.alertname),
-                Text(alert.entity or "—"),
-                Text(format_duration(max(0.0, now - alert.starts_at))),
-                Text(alert.summary),
+            rows.append(
+                (
+                    Text(alert.severity.upper(), style=theme.style(level)),
+                    Text(alert.alertname),
+                    Text(short_name(alert.entity or "—", entity_width)),
+                    Text(format_duration(max(0.0, now - alert.starts_at))),
+                    Text(alert.summary),
+                )
             )
+        narrow = self.size.width < 120
+        table = Table(box=None, pad_edge=False, expand=True, header_style="bold")
+        for index, column in enumerate(("severity", "alert", "entity", "for", "summary")):
+            if column == "summary":
+                table.add_column(column, no_wrap=narrow, overflow="ellipsis", ratio=1)
+            else:
+                width = max(len(column), *(row[index].cell_len for row in rows))
+                table.add_column(column, no_wrap=True, overflow="ellipsis", min_width=width)
+        for row in rows:
+            table.add_row(*row)
         return table
 
     def _slo_table(self, board: Dashboard) -> Table | Text:

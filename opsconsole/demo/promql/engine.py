@@ -36,7 +36,19 @@ from opsconsole.demo.promql.values import (
 )
 
 LOOKBACK = 300.0
-SPARSE_AFTER = 2 * 3600.0  # longer rate()/increase() ranges are read sparsely when gaps are known
+# rate()/increase() ranges longer than this are read sparsely when the series' gaps are known: a
+# counter's result only depends on its first and last samples, their count and its resets, which
+# only happen at gaps (a process restarting). Every range, then: reading 20 samples of a 5m window
+# for each of a thousand series in every rule evaluation is the demo's slowest work.
+SPARSE_AFTER = 0.0
+STEPWISE_OVER_TIME = {
+    "avg_over_time",
+    "min_over_time",
+    "max_over_time",
+    "sum_over_time",
+    "count_over_time",
+    "last_over_time",
+}
 
 
 def _expand(replacement: str, match: re.Match[str]) -> str:
@@ -116,20 +128,24 @@ class Engine:
     def __init__(self, series: Callable[[], Sequence[SeriesLike]], scrape_interval: float = 15.0) -> None:
         self._series = series
         self.scrape_interval = scrape_interval
+        # The world's series rarely change, only their values: series are indexed by name and a
+        # selector picks the same ones every time, until the list is another one or grows (a labelled
+        # counter appears with its first increment).
         self._indexed: Sequence[SeriesLike] | None = None
+        self._indexed_len = -1
         self._by_name: dict[str, list[SeriesLike]] = {}
+        self._selected: dict[tuple[object, ...], list[SeriesLike]] = {}
 
     def _named(self, name: str) -> Sequence[SeriesLike]:
         """Series called ``name`` (all series for ""): indexed once per series list."""
         every = self._series()
-        if not name:
-            return every
-        if every is not self._indexed:
+        if every is not self._indexed or len(every) != self._indexed_len:
             by_name: dict[str, list[SeriesLike]] = defaultdict(list)
             for series in every:
                 by_name[series.name].append(series)
-            self._by_name, self._indexed = dict(by_name), every
-        return self._by_name.get(name, [])
+            self._by_name, self._indexed, self._indexed_len = dict(by_name), every, len(every)
+            self._selected = {}
+        return every if not name else self._by_name.get(name, [])
 
     # -- selection ----------------------------------------------------------------------------
 
@@ -138,11 +154,17 @@ class Engine:
         matchers = list(selector.matchers.matchers)
         if selector.matchers.or_matchers:
             raise Unsupported("'or' inside a selector")
+        candidates = self._named(name)  # first: it drops the cache when the series changed
+        key = (name, *((m.name, str(m.op), m.value) for m in matchers))
+        found = self._selected.get(key)
+        if found is not None:
+            return found
         out = []
-        for series in self._named(name):
+        for series in candidates:
             labels = {"__name__": series.name, **dict(series.labels)}
             if all(self._matches(m, labels) for m in matchers):
                 out.append(series)
+        self._selected[key] = out
         return out
 
     @staticmethod
@@ -219,6 +241,8 @@ class Engine:
         wanted = {first, last}
         for gap_start, gap_end in gaps:
             for edge in (gap_start, gap_end):
+                if not math.isfinite(edge):
+                    continue
                 grid = math.floor(edge / step) * step
                 wanted.update(
                     g for g in (grid - step, grid, grid + step, grid + 2 * step) if first <= g <= last
@@ -226,12 +250,14 @@ class Engine:
         points = sorted((s, v) for s in wanted if (v := series.value(s)) is not None)
         if not points:
             return []
-        missing = 0.0
+        # Grid points inside the gaps ([start, end) each, as the world's series are absent) are
+        # not samples: the count Prometheus' extrapolation divides by must leave them out exactly.
+        missing: set[int] = set()
         for gap_start, gap_end in gaps:
-            lo, hi = max(gap_start, start), min(gap_end, end)
-            if hi > lo:
-                missing += hi - lo
-        count = max(len(points), round((last - first) / step) + 1 - int(missing / step))
+            lo = math.ceil(max(gap_start, first) / step)
+            hi = math.ceil(min(gap_end, last + step) / step)
+            missing.update(range(lo, hi))
+        count = max(len(points), round((last - first) / step) + 1 - len(missing))
         return [RangeSeries(_labels(series), points, count)]
 
     # -- evaluation ---------------------------------------------------------------------------
@@ -312,9 +338,60 @@ class Engine:
 
     # -- functions ----------------------------------------------------------------------------
 
+    def _stepwise_over_time(self, name: str, node: Any, t: float) -> Vector | None:
+        """``avg/min/max/sum/count/last_over_time`` of a long range over series that declare where
+        their value can change (``breaks``, e.g. ``up``): each constant stretch is counted, not read
+        point by point (a 30-day ``avg_over_time(up[30d])`` would be 172,800 reads per series).
+        None when a matching series declares no breaks (the caller then reads every point)."""
+        selector = node.vector_selector
+        at = t - _seconds(selector.offset)
+        lo, hi = at - _seconds(node.range), at
+        step = self.scrape_interval
+        matching = self._matching(selector)
+        if not all(getattr(series, "breaks", None) is not None for series in matching):
+            return None
+        out: Vector = []
+        for series in matching:
+            edges = sorted({lo, *(b for b in series.breaks() if lo < b <= hi)})  # type: ignore[attr-defined]
+            stretches: list[tuple[float, float]] = []  # (value, samples)
+            last: float | None = None
+            for index, begin in enumerate(edges):
+                end = edges[index + 1] if index + 1 < len(edges) else math.nextafter(hi, math.inf)
+                first = math.ceil(begin / step) * step
+                if first >= end:
+                    continue
+                count = math.floor((math.nextafter(end, -math.inf) - first) / step) + 1
+                value = series.value(first)
+                if value is None:
+                    continue
+                stretches.append((value, float(count)))
+                last = value
+            if not stretches:
+                continue
+            samples = sum(n for _, n in stretches)
+            value = {
+                "avg_over_time": math.fsum(v * n for v, n in stretches) / samples,
+                "sum_over_time": math.fsum(v * n for v, n in stretches),
+                "count_over_time": samples,
+                "min_over_time": min(v for v, _ in stretches),
+                "max_over_time": max(v for v, _ in stretches),
+                "last_over_time": last if last is not None else math.nan,
+            }[name]
+            labels = _labels(series)
+            out.append(Sample(labels if name == "last_over_time" else without_name(labels), value))
+        return out
+
     def _call(self, node: Any, t: float) -> Value:
         name = node.func.name
         args = list(node.args)
+        if (
+            name in STEPWISE_OVER_TIME
+            and type(args[0]).__name__ == "MatrixSelector"
+            and _range_of(args[0]) > SPARSE_AFTER
+        ):
+            stepwise = self._stepwise_over_time(name, args[0], t)
+            if stepwise is not None:
+                return stepwise
         if name in {"rate", "increase", "delta", "irate", "idelta"} or name in fn.OVER_TIME:
             long_counter_range = (
                 name in {"rate", "increase"}

@@ -1,0 +1,149 @@
+"""The health pane from its queries: one row per target, its state, and since when it is in it.
+
+Rows are the ``up`` series, named by the pack's identity rule (:mod:`opsconsole.core.row_keys`):
+two targets with one name are two rows, never one. "Since" follows every state the row can show
+(down, unhealthy, degraded, ok), worked out at each point of the range from ``up``, health and
+every signal, so an agent degraded for a minute does not read ">15m".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from opsconsole.backends.prometheus_models import QueryResult
+from opsconsole.core.dashboard import Cell, HealthRow, HealthState
+from opsconsole.core.row_keys import RowKey, RowKeys, first_label, worse
+from opsconsole.core.state_since import state_began
+from opsconsole.packs.schema import HealthSection, Query
+from opsconsole.refresh.pane_output import PaneOutput, cell, has_data, high_is_bad, samples_by
+
+
+def health_queries(health: HealthSection) -> dict[str, Query]:
+    """Query id → query, in column order."""
+    out: dict[str, Query] = {"health.up": health.up}
+    if health.health is not None:
+        out["health.health"] = health.health
+    out.update({f"health.signals.{name}": q for name, q in health.signals.items()})
+    return out
+
+
+def health_state(up: float | None, health: Cell | None, signals: Mapping[str, Cell]) -> HealthState:
+    """down (scrape fails), unhealthy (health crit), degraded (any warn), ok, or unknown (no up)."""
+    if up is None:
+        return "unknown"
+    if up == 0:
+        return "down"
+    if health is not None and health.level == "crit":
+        return "unhealthy"
+    if (health is not None and health.level == "warn") or any(
+        c.level in ("warn", "crit") for c in signals.values()
+    ):
+        return "degraded"
+    return "ok"
+
+
+def _history(result: QueryResult, keys: RowKeys, high_bad: bool) -> dict[RowKey, dict[float, float]]:
+    out: dict[RowKey, dict[float, float]] = {}
+    for series in result.matrix:
+        key = keys.key(series.metric)
+        if key is None:
+            continue
+        points = out.setdefault(key, {})
+        for ts, value in series.values:
+            if value != value:  # NaN
+                continue
+            stamp = round(ts, 3)
+            points[stamp] = worse(points[stamp], value, high_bad) if stamp in points else value
+    return out
+
+
+def health_rows(
+    health: HealthSection,
+    instant: Mapping[str, QueryResult],
+    ranged: Mapping[str, QueryResult],
+    grid: Sequence[float],
+) -> PaneOutput:
+    """Rows, worst first, with the queries that came back empty and why anything is not shown."""
+    specs = health_queries(health)
+    entity = health.entity
+    notes: list[str] = []
+    up_result = instant["health.up"]
+    keys = RowKeys.from_series(entity.instance_labels, (s.metric for s in up_result.vector), "up")
+    notes += keys.notes
+
+    types: dict[RowKey, str] = {}
+    for qid in ("health.up", "health.health"):
+        if qid in instant:
+            for sample in instant[qid].vector:
+                key = keys.key(sample.metric)
+                kind = first_label(sample.metric, entity.type_labels)
+                if key is not None and key not in types:
+                    types[key] = kind[1] if kind else ""
+
+    # Where two samples claim one cell the worse is shown; for "up" that is the lower, so a target
+    # that is down is never masked by a namesake that is up.
+    values = {
+        qid: samples_by(
+            instant[qid],
+            keys.key,
+            high_bad=qid != "health.up" and high_is_bad(spec.thresholds),
+            query_id=qid,
+            notes=notes,
+            row_word=entity.display,
+        )
+        for qid, spec in specs.items()
+    }
+    histories = {
+        qid: _history(ranged[qid], keys, qid != "health.up" and high_is_bad(spec.thresholds))
+        for qid, spec in specs.items()
+        if qid in ranged
+    }
+
+    def cells_at(key: RowKey, at: float | None) -> tuple[float | None, Cell | None, dict[str, Cell]]:
+        """The row's values now (``at`` None) or at one point of the range."""
+
+        def value(qid: str) -> float | None:
+            if at is None:
+                return values[qid].get(key)
+            return histories.get(qid, {}).get(key, {}).get(at)
+
+        up = value("health.up")
+        health_cell = (
+            cell(value("health.health"), health.health.unit, health.health.thresholds, "health.health")
+            if health.health is not None
+            else None
+        )
+        signals = {
+            name: cell(value(f"health.signals.{name}"), q.unit, q.thresholds, f"health.signals.{name}")
+            for name, q in health.signals.items()
+        }
+        return up, health_cell, signals
+
+    rows = []
+    for key in set(values["health.up"]) | set(values.get("health.health", {})):
+        up, health_cell, signals = cells_at(key, None)
+        state = health_state(up, health_cell, signals)
+        timeline = []
+        for at in grid:
+            stamp = round(at, 3)
+            if stamp not in histories.get("health.up", {}).get(key, {}):
+                continue
+            timeline.append((at, health_state(*cells_at(key, stamp))))
+        since, exact = state_began(timeline, state)
+        rows.append(
+            HealthRow(
+                entity_type=types.get(key, ""),
+                entity=key.entity,
+                state=state,
+                up=None if up is None else up > 0,
+                health=health_cell,
+                signals=signals,
+                since=since,
+                since_exact=exact,
+                entity_label=key.label,
+                split=key.split,
+            )
+        )
+    rows.sort(key=lambda r: r.sort_key)
+    empty = [qid for qid in specs if not has_data(instant[qid])]
+    return PaneOutput(rows, queries=len(specs), empty=empty, notes=notes)
