@@ -7,15 +7,16 @@ from __future__ import annotations
 import json
 import socket
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
-from opsconsole.backends.errors import BackendError, FailureKind
+from opsconsole.backends.errors import BackendError, FailureKind, ReadOnlyViolation
 from opsconsole.core.alert_matchers import LabelMatcher
 from opsconsole.core.silence_blast_radius import DEFAULT_HEARTBEATS, ClusterAlert
 from opsconsole.mutations.alert_scope import AlertScope, scope_for_pack
 from opsconsole.mutations.identity import default_author, origin
-from opsconsole.mutations.silences import Mutation, error_hint
+from opsconsole.mutations.silences import Mutation, SilenceService, error_hint
 from opsconsole.packs.loader import load_packs
 from opsconsole.resources import builtin_queries_dir
 
@@ -123,3 +124,38 @@ def test_a_mutation_describes_exactly_what_is_sent() -> None:
         "POST /api/v2/silences\n" + json.dumps(body, indent=2)
     )
     assert Mutation("DELETE", "api/v2/silence/123", None).describe() == "DELETE /api/v2/silence/123"
+
+
+def test_a_read_only_service_refuses_and_journals_before_anything_else(tmp_path: Path) -> None:
+    journal = tmp_path / "state" / "journal.jsonl"
+    service = SilenceService(
+        [],
+        read_only=True,
+        read_only_reason="ctx prod is read-only",
+        journal_path=journal,
+        clock=lambda: 1_800_000_000.0,
+    )
+    mutation = service.expire_request("abc")
+    with pytest.raises(ReadOnlyViolation) as refused:
+        service.check_writable(mutation)  # refused before the missing peers are even looked at
+    assert refused.value.kind == FailureKind.READ_ONLY
+    assert refused.value.detail == "ctx prod is read-only"
+    assert refused.value.url == "/api/v2/silence/abc"
+    entry = {
+        "at": "2027-01-15T08:00:00+00:00",
+        "peer": None,
+        "method": "DELETE",
+        "path": "api/v2/silence/abc",
+        "body": None,
+        "outcome": "refused: ctx prod is read-only",
+    }
+    assert service.journal == [entry]
+    assert [json.loads(line) for line in journal.read_text(encoding="utf-8").splitlines()] == [entry]
+
+
+def test_a_writable_service_without_peers_says_none_is_configured() -> None:
+    service = SilenceService([])
+    with pytest.raises(BackendError) as failed:
+        service.check_writable(service.expire_request("abc"))
+    assert failed.value.kind == FailureKind.NOT_CONFIGURED
+    assert service.journal == []
