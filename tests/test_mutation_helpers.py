@@ -81,12 +81,12 @@ def test_a_bad_pack_matcher_only_narrows_the_scope_and_heartbeats_are_not_repeat
     pack = load_packs([(builtin_queries_dir(), "builtin")]).packs["progressive-framework"].pack
     alerts = pack.alerts.model_copy(
         update={
-            "matchers": ['team="a"', "not a matcher {", 'env="$nosuchvariable"'],
+            "matchers": ['team="a"', "not a matcher {", 'env="$nosuchvariable"', 'tier="web"'],
             "heartbeat_alerts": ["Watchdog", "Heartbeat"],
         }
     )
     scope = scope_for_pack(pack.model_copy(update={"alerts": alerts}))
-    assert scope.matchers == (LabelMatcher("team", "=", "a"),)
+    assert scope.matchers == (LabelMatcher("team", "=", "a"), LabelMatcher("tier", "=", "web"))
     assert scope.heartbeats == (*DEFAULT_HEARTBEATS, "Heartbeat")
 
 
