@@ -157,3 +157,21 @@ def test_durations(text: str, seconds: float) -> None:
 def test_bad_durations_are_refused(text: str) -> None:
     with pytest.raises(SilenceInvalid):
         parse_silence_duration(text)
+
+
+@pytest.mark.parametrize(
+    ("comment", "who", "where"),
+    [
+        ("ACK by alice@laptop from opsconsole@host: looking", "alice@laptop", "opsconsole@host"),
+        ("ACK by alice from opsconsole@host:", "alice", "opsconsole@host"),
+        ("ACK by alice from opsconsole@host", "alice", "opsconsole@host"),
+        ("ACK by alice: on it", "alice", ""),
+        ("ACK by alice", "alice", ""),
+    ],
+)
+def test_an_ack_names_who_and_where_without_the_note_separator(comment: str, who: str, where: str) -> None:
+    """The ``: note`` after the origin is not part of it (it used to give ``where == "host:"``)."""
+    ack = parse_ack(comment, ends_at=START)
+    assert ack is not None and (ack.who, ack.where) == (who, where)
+    round_trip = parse_ack(ack_comment(who, where or "opsconsole", "note: with colons"), START)
+    assert round_trip is not None and (round_trip.who, round_trip.where) == (who, where or "opsconsole")

@@ -15,7 +15,8 @@ from opsconsole.core.alert_matchers import LabelMatcher, MatcherSyntaxError, par
 from opsconsole.packs.variables import parse_duration
 
 ACK_PREFIX = "ACK"
-_ACK = re.compile(r"^ACK by (?P<who>\S+)(?: from (?P<where>\S+))?")
+# Who and where end at a space or at the ``: `` that starts the note (a colon is not part of them).
+_ACK = re.compile(r"^ACK by (?P<who>\S+?)(?: from (?P<where>\S+?))?(?=:?(?:\s|$))")
 # Labels that identify an alert; the rest (summary-like or per-evaluation values) would make the
 # silence too narrow to survive the next evaluation.
 VOLATILE_LABELS = frozenset({"__name__", "alertstate", "value"})

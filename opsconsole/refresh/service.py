@@ -639,6 +639,15 @@ class RefreshService:
             limit=limit,
         )
 
+    def note_log_tail(self, ok_at: float | None, error: str | None) -> None:
+        """What the console's live tail last saw of Loki, for the header's freshness of Loki (the
+        refresh does not ask Loki when the console tails it: ``poll_logs`` is off)."""
+        if error:
+            self._backend_err["loki"] = error
+        elif ok_at is not None:
+            self._backend_ok["loki"] = ok_at
+            self._backend_err.pop("loki", None)
+
     # -- the refresh --------------------------------------------------------------------------
 
     def _mark(self, backend: str, ok_at: float | None, error: BaseException | None) -> None:
@@ -722,7 +731,8 @@ class RefreshService:
                     notes=tuple(answer.notes),
                     warnings=tuple(self._log_warnings) if pane == "logs" else (),
                 )
-                if pane == "logs" and self.backends.loki:
+                # Without polling nothing was asked of Loki: its freshness is the tail's (note_log_tail).
+                if pane == "logs" and self.backends.loki and self.poll_logs:
                     self._mark("loki", now, None)
         board.notices = self._notices(board)
         if prom:
@@ -955,7 +965,9 @@ class RefreshService:
         if b.prometheus:
             named.append(("prometheus", "prometheus", b.prometheus.endpoint.url))
         named += [(f"alertmanager {am.name}", "alertmanager", am.endpoint.url) for am in b.alertmanagers]
-        if b.loki:
+        # Loki is listed once something asks it: the refresh's log poll or a live tail. The wallboard
+        # reads no logs: a green "loki" there would vouch for a server nobody asked.
+        if b.loki and (self.poll_logs or "loki" in self._backend_ok or "loki" in self._backend_err):
             named.append(("loki", "loki", b.loki.endpoint.url))
         for name, kind, url in named:
             out.append(

@@ -22,6 +22,7 @@ class TailBinding:
     tail: LogTail
     worker: Worker[None]
     show_status: Callable[[str], None]
+    service: RefreshService
     jump_to_ns: int | None = None  # once the backlog is in, move the cursor to this time
 
 
@@ -51,7 +52,7 @@ class LogTails:
             )
             return False
         worker = self.app.run_worker(tail.run(), group="logtail", exit_on_error=False)
-        self.bindings[id(view)] = TailBinding(view, base or request, tail, worker, show_status)
+        self.bindings[id(view)] = TailBinding(view, base or request, tail, worker, show_status, service)
         return True
 
     def refilter(self, service: RefreshService, view: LogView, stage: str) -> None:
@@ -100,6 +101,7 @@ class LogTails:
                 binding.view.jump_to_time(binding.jump_to_ns)
                 binding.jump_to_ns = None
             binding.show_status(status_line(binding))
+            binding.service.note_log_tail(binding.tail.last_ok, binding.tail.error)
 
 
 def status_line(binding: TailBinding) -> str:
