@@ -30,8 +30,8 @@ from tests.demo_fixtures import demo_in_another_process
 REFRESH_INTERVAL = float(ConsoleConfig.model_fields["refresh_interval"].default)  # simulated s per refresh
 # The demo's pack brings about 55 new log lines per 5 s refresh: the kept lines (LOG_KEEP) and the
 # console's own buffer are full after about 40 refreshes; every cache has been filled by then.
-WARM_UP = 60
-MEASURED = 120
+WARM_UP = 50
+MEASURED = 60
 LEAK_LIMIT_KIB = 10.0  # growth per refresh tolerated (a steady leak of tens of KiB is not)
 
 
