@@ -4,6 +4,7 @@ Run with a bare interpreter, before anything is installed::
 
     python3 -m opsconsole.devenv demo     # the console on the simulated stack
     python3 -m opsconsole.devenv test     # lint, type-check and the whole test suite
+    python3 -m opsconsole.devenv test --under-load  # the same with all cores but one kept busy
     python3 -m opsconsole.devenv servers  # only build the Go test servers (see server_builds.py)
 
 It creates ``.venv`` (installing Debian's ``python3-venv`` when the interpreter
@@ -24,6 +25,8 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -135,8 +138,31 @@ def run_tests(pytest_args: list[str]) -> int:
     return code
 
 
+# A process that keeps one core busy until it is killed (the --under-load test run).
+_BUSY_LOOP = "while True: pass"
+
+
+@contextmanager
+def cores_kept_busy() -> Iterator[int]:
+    """Keep every core but one busy for the block (one spinning process each); yields how many.
+
+    The suite must hold on a loaded machine (CI runners, a laptop building something): a test
+    whose timeout follows the machine's speed rather than the fault under test fails here.
+    """
+    count = max(1, (os.cpu_count() or 2) - 1)
+    spinners = [subprocess.Popen([sys.executable, "-c", _BUSY_LOOP]) for _ in range(count)]
+    _say(f"under load: {count} busy process(es) {', '.join(str(p.pid) for p in spinners)}")
+    try:
+        yield count
+    finally:
+        for spinner in spinners:
+            spinner.kill()
+            spinner.wait()
+        _say("under load: busy processes stopped")
+
+
 def main(argv: list[str]) -> int:
-    """``demo [args]``, ``test [pytest args]`` or ``servers``."""
+    """``demo [args]``, ``test [--under-load] [pytest args]`` or ``servers``."""
     if sys.version_info < (3, 11):  # noqa: UP036 - run by a bare, possibly old, python3
         sys.exit("[devenv] opsconsole needs Python 3.11 or newer")
     if not argv or argv[0] not in {"demo", "test", "servers"}:
@@ -156,6 +182,9 @@ def main(argv: list[str]) -> int:
     # A server that cannot be built fails the run here, with the reason; its tests would fail anyway.
     if server_builds.main([]) != 0:
         return 1
+    if "--under-load" in rest:
+        with cores_kept_busy():
+            return run_tests([a for a in rest if a != "--under-load"])
     return run_tests(rest)
 
 

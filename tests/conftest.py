@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +20,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, make
 
 from opsconsole import server_builds
 from opsconsole.demo.stack import DemoStack, DemoUrls
-from tests.demo_fixtures import running_demo
+from tests.demo_fixtures import demo_in_another_process, running_demo
 from tests.real_jaeger import RunningJaeger, start_jaeger
 from tests.real_servers import (
     DEFAULT_RELEASE,
@@ -234,6 +233,10 @@ def frozen_demo() -> Iterator[tuple[DemoStack, DemoUrls]]:
 
 @pytest.fixture(scope="session")
 def live_demo() -> Iterator[DemoUrls]:
-    """A demo stack on the wall clock, mid-incident (for API contracts that use real time)."""
-    with running_demo(clock=time.time) as (_, urls):
+    """A demo stack on the wall clock, mid-incident (for API contracts that use real time).
+
+    It serves from a process of its own: the tests that use it time the answers (fault matrix,
+    live tail), and a busy test process must not make a healthy backend look slow.
+    """
+    with demo_in_another_process() as (urls, _):
         yield urls

@@ -1,11 +1,20 @@
-"""Demo stacks for tests: in-process, loopback, on their own thread, with a frozen clock."""
+"""Demo stacks for tests: in-process on their own thread, or in a process of their own.
+
+The in-process stack (:func:`running_demo`) is for tests that reach into the stack's objects. Tests
+that time the answers (the fault matrix, the soak, live tails) use :func:`demo_in_another_process`,
+so the test process's own CPU use (Textual, pytest, the console's parsing) cannot starve the
+simulated backends and turn a healthy pane into a timeout.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from typing import Any
 
 from aiohttp import web
 
@@ -38,6 +47,62 @@ def running_demo(
         yield stack, urls
     finally:
         background.stop()
+
+
+@dataclass
+class SharedClock:
+    """The clock of a demo stack in another process: a float this process reads and moves."""
+
+    value: Any  # a multiprocessing.Value("d")
+
+    def __call__(self) -> float:
+        return float(self.value.value)
+
+    def advance(self, seconds: float) -> None:
+        """Move the simulated time on (the child sees it at its next request)."""
+        with self.value.get_lock():
+            self.value.value += seconds
+
+
+def _serve_demo(clock_value: Any, lead_in: float, urls_out: Any, stop: Any) -> None:
+    """The child process: the demo stack until ``stop`` is set, on the shared clock or the wall clock."""
+    import time
+
+    from opsconsole.demo.stack import BackgroundStack, DemoStack
+
+    clock: Callable[[], float] = time.time if clock_value is None else (lambda: float(clock_value.value))
+    background = BackgroundStack(DemoStack(clock=clock, lead_in=lead_in))
+    urls_out.put(asdict(background.start()))
+    stop.wait()
+    background.stop()
+
+
+@contextmanager
+def demo_in_another_process(
+    start: float | None = None, *, lead_in: float = INCIDENT_LEAD_IN
+) -> Iterator[tuple[DemoUrls, SharedClock | None]]:
+    """A demo stack serving from a child process; yields its URLs and its clock.
+
+    ``start=None`` runs the stack on the wall clock (the clock yielded is ``None``); a number
+    freezes it there, and the yielded :class:`SharedClock` moves it on.
+    """
+    context = multiprocessing.get_context("spawn")  # no fork of a process that runs threads
+    clock_value = None if start is None else context.Value("d", start)
+    urls_out = context.Queue()
+    stop = context.Event()
+    process = context.Process(
+        target=_serve_demo, args=(clock_value, lead_in, urls_out, stop), name="opsconsole-demo", daemon=True
+    )
+    process.start()
+    try:
+        urls = DemoUrls(**urls_out.get(timeout=120))
+        yield urls, None if clock_value is None else SharedClock(clock_value)
+    finally:
+        stop.set()
+        process.join(timeout=20)
+        if process.is_alive():
+            process.kill()
+            process.join(timeout=5)
 
 
 @contextmanager

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -30,6 +30,9 @@ QUERY = '{namespace="progressive-framework-prod"}'
 FIELDS = LogFields(entity="agent_id")
 
 Live = tuple[DemoStack, DemoUrls]
+# How long a tail may take to show what its fault leads to. The tests stop as soon as it shows, so
+# this only bounds a failure: a loaded machine may be slow, the check never waits for nothing.
+OUTCOME_DEADLINE = 60.0
 
 
 @pytest.fixture(scope="module")
@@ -50,12 +53,13 @@ def faults(live_stack: Live) -> Iterator[TailFaults]:
 
 async def _run_tail(
     urls: DemoUrls,
-    seconds: float,
+    until: Callable[[LogTail], bool],
     *,
     start_back: float = 20.0,
     use_websocket: bool = True,
     backlog: int = 50_000,
 ) -> tuple[LogTail, LokiClient, int]:
+    """Run a tail until ``until(tail)`` holds (the fault's outcome) or ``OUTCOME_DEADLINE`` passes."""
     client = LokiClient(EndpointSettings(url=urls.loki))
     start_ns = int((time.time() - start_back) * NS)
     request = TailRequest(QUERY, start_ns=start_ns, backlog=backlog)
@@ -63,10 +67,22 @@ async def _run_tail(
         client, request, FIELDS, LogBuffer(100_000), use_websocket=use_websocket, poll_interval=0.3
     )
     task = asyncio.create_task(tail.run())
-    await asyncio.sleep(seconds)
+    deadline = time.monotonic() + OUTCOME_DEADLINE
+    while not until(tail) and time.monotonic() < deadline and not task.done():
+        await asyncio.sleep(0.1)
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)
     return tail, client, start_ns
+
+
+def _newest_ns(tail: LogTail) -> int:
+    rows = [r for r in tail.buffer.rows() if r.level != GAP_LEVEL]
+    return rows[-1].ts_ns if rows else 0
+
+
+def _live_lines_after(started_ns: int) -> Callable[[LogTail], bool]:
+    """The tail is live and holds a line stamped after ``started_ns`` (so it came over the socket)."""
+    return lambda tail: tail.status.state == "live" and _newest_ns(tail) > started_ns
 
 
 def _lines(rows: list[LogRow]) -> list[tuple[int, str, str]]:
@@ -80,13 +96,14 @@ async def _truth(client: LokiClient, start_ns: int, rows: list[LogRow]) -> list[
 
 
 async def test_backlog_then_websocket_has_every_line_once(live_stack: Live, faults: TailFaults) -> None:
-    tail, client, start_ns = await _run_tail(live_stack[1], 4.0)
+    started_ns = time.time_ns()
+    tail, client, start_ns = await _run_tail(live_stack[1], _live_lines_after(started_ns + NS))
     try:
         rows = list(tail.buffer.rows())
         assert tail.status.state == "live"
         assert faults.connections == 1
         shown = _lines(rows)
-        assert shown[-1][0] > int((time.time() - 3) * NS), "no live lines arrived"
+        assert shown[-1][0] > started_ns + NS, "no live lines arrived"
         assert shown == await _truth(client, start_ns, rows)
         assert tail.describe() == "live"
     finally:
@@ -97,7 +114,9 @@ async def test_reconnects_after_the_server_hangs_up_without_gaps_or_duplicates(
     live_stack: Live, faults: TailFaults
 ) -> None:
     faults.close_after_frames = 2  # every connection dies after two frames (about a second)
-    tail, client, start_ns = await _run_tail(live_stack[1], 7.0)
+    tail, client, start_ns = await _run_tail(
+        live_stack[1], lambda tail: faults.connections >= 3 and tail.status.reconnects >= 2
+    )
     try:
         rows = list(tail.buffer.rows())
         assert faults.connections >= 3, "the tail never reconnected"
@@ -114,14 +133,17 @@ async def test_falls_back_to_polling_when_the_upgrade_is_refused(
     live_stack: Live, faults: TailFaults
 ) -> None:
     faults.refuse_status = 400  # what a proxy that strips Upgrade headers gets from Loki
-    tail, client, start_ns = await _run_tail(live_stack[1], 4.0)
+    started_ns = time.time_ns()
+    tail, client, start_ns = await _run_tail(
+        live_stack[1], lambda tail: tail.status.state == "polling" and _newest_ns(tail) > started_ns + NS
+    )
     try:
         rows = list(tail.buffer.rows())
         assert faults.connections == 0
         assert tail.status.state == "polling"
         assert "websocket refused (400); polling instead" in tail.describe()
         shown = _lines(rows)
-        assert shown[-1][0] > int((time.time() - 3) * NS), "polling brought no new lines"
+        assert shown[-1][0] > started_ns + NS, "polling brought no new lines"
         assert shown == await _truth(client, start_ns, rows)
     finally:
         await client.aclose()
@@ -129,7 +151,10 @@ async def test_falls_back_to_polling_when_the_upgrade_is_refused(
 
 async def test_lines_loki_drops_are_counted_and_said(live_stack: Live, faults: TailFaults) -> None:
     faults.max_frame_entries = 3  # a slow client: Loki keeps three per frame, reports the rest
-    tail, client, start_ns = await _run_tail(live_stack[1], 4.0)
+    started_ns = time.time_ns()
+    tail, client, start_ns = await _run_tail(
+        live_stack[1], lambda tail: tail.buffer.dropped > 0 and _newest_ns(tail) > started_ns + NS
+    )
     try:
         rows = list(tail.buffer.rows())
         dropped = tail.buffer.dropped
@@ -199,7 +224,9 @@ async def test_reconnect_gaps_past_the_catch_up_limit_show_as_marked_rows(
     tail = LogTail(client, request, FIELDS, LogBuffer(10_000), max_catch_up=1)
     task = asyncio.create_task(tail.run())
     try:
-        await asyncio.sleep(6.0)
+        deadline = time.monotonic() + OUTCOME_DEADLINE
+        while tail.skipped_spans < 2 and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)

@@ -559,8 +559,11 @@ class RefreshService:
         self._log_warnings = warnings
         if entries:
             self._log_cursor_ns = max(self._log_cursor_ns or 0, entries[-1].ts_ns)
-        if len(self._log_seen) > LOG_KEEP * 4:
-            self._log_seen = {e.key for e in entries}
+        if self._log_cursor_ns is not None:
+            # Only lines at the cursor's nanosecond can come again (the next query starts there,
+            # inclusive): keeping every key seen grew by each refresh's lines, up to 8000 of them.
+            cursor = self._log_cursor_ns
+            self._log_seen = {key for key in self._log_seen if key[0] >= cursor}
         self._logs.extend(self._log_row(e) for e in entries)
         return PaneOutput(list(self._logs), queries=1, empty=[] if self._logs else ["logs.tail"])
 
