@@ -64,6 +64,6 @@ def hang_up_tolerant_driver(chosen: type[Driver]) -> type[Driver]:
             # than a crash at start-up.
             stream = getattr(self, "_file", None)
             if stream is not None and hasattr(stream, "write"):
-                self._file = HungUpTolerantOutput(stream)  # type: ignore[assignment,arg-type]
+                self._file = HungUpTolerantOutput(stream)  # type: ignore[assignment]
 
     return HangUpTolerantLinuxDriver
