@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from opsconsole.core.alert_matchers import LabelMatcher, MatcherSyntaxError, parse_matchers
-from opsconsole.core.durations import parse_duration
+from opsconsole.packs.variables import parse_duration
 
 ACK_PREFIX = "ACK"
 _ACK = re.compile(r"^ACK by (?P<who>\S+)(?: from (?P<where>\S+))?")

@@ -31,7 +31,6 @@ from opsconsole.core.dashboard import (
     SilenceView,
     SloRow,
 )
-from opsconsole.core.durations import format_duration, parse_duration
 from opsconsole.core.log_buffer import DEFAULT_CAPACITY, LogBuffer
 from opsconsole.core.search_text import TraceQuery, line_filter_stage, parse_trace_query
 from opsconsole.core.silence_blast_radius import DEFAULT_BLAST_RADIUS, ClusterAlert
@@ -43,10 +42,12 @@ from opsconsole.core.silence_draft import (
     parse_silence_duration,
 )
 from opsconsole.core.silence_extension import plan_extension
+from opsconsole.core.value_format import format_duration
 from opsconsole.mutations.alert_scope import scope_for_pack
 from opsconsole.mutations.identity import origin
 from opsconsole.mutations.silences import SilenceService, error_hint
 from opsconsole.packs.logql_check import check_logql
+from opsconsole.packs.variables import parse_duration
 from opsconsole.refresh.pivots import alert_entity
 from opsconsole.refresh.service import RefreshService
 from opsconsole.ui.collector import settle_after_startup
