@@ -241,11 +241,15 @@ def test_slo_data_coverage_is_measured_to_the_minute(minutes: int) -> None:
 
     fake = _FakePrometheus(NOW - minutes * 60)
     service = RefreshService("t", PACK, BackendSet(), clock=lambda: NOW)
-    seconds = asyncio.run(service._data_seconds(QueryBatch(fake), service._pack_plans[0], NOW))  # type: ignore[arg-type]
+    seconds = asyncio.run(
+        service.slo_pane.data_seconds(QueryBatch(fake), service.slo_pane.pack_plans[0], NOW)
+    )  # type: ignore[arg-type]
     assert seconds is not None
     assert seconds == pytest.approx(minutes * 60, abs=60)
     # And it keeps growing with the clock while the start is cached.
-    later = asyncio.run(service._data_seconds(QueryBatch(fake), service._pack_plans[0], NOW + 120))  # type: ignore[arg-type]
+    later = asyncio.run(
+        service.slo_pane.data_seconds(QueryBatch(fake), service.slo_pane.pack_plans[0], NOW + 120)
+    )  # type: ignore[arg-type]
     assert later == pytest.approx(seconds + 120, abs=1)
 
 

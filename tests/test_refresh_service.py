@@ -147,7 +147,7 @@ def test_hostile_log_lines_cannot_reach_the_terminal_or_rich_markup(frozen_demo:
         '{"level": "error", "agent_id": "x\\u001b[2J", '
         '"message": "[bold red]pwned[/] \\u001b]52;c;ZXZpbA==\\u0007 \\u001b]8;;http://evil\\u001b\\\\link"}'
     )
-    row = service._log_row(LogEntry(ts_ns=1, line=hostile, labels={"app": "x"}))
+    row = service.log_row(LogEntry(ts_ns=1, line=hostile, labels={"app": "x"}))
     assert "\x1b" not in row.message
     assert "\x07" not in row.message
     assert "\x1b" not in row.entity
@@ -266,7 +266,7 @@ async def test_ha_peers_are_deduplicated_and_separate_clusters_are_named(
         ]
     )
     service = RefreshService("two", _pack(), two)  # type: ignore[arg-type]
-    service._values["namespace"] = "progressive-framework-prod"
+    service.queries.values["namespace"] = "progressive-framework-prod"
     try:
         board = await service.refresh()
     finally:
@@ -312,7 +312,7 @@ async def test_day_long_slo_windows_are_requeried_at_most_once_a_minute(frozen_d
     # Every SLO query over a day or more (the SLO window, 1d, 3d) is skipped while fresh; so are
     # the Sloth/Pyrra discovery (4 queries, every 5 minutes) and one data-coverage probe per SLO
     # (the demo's history covers every window, so one probe each; every 10 minutes).
-    plans = service._pack_plans
+    plans = service.slo_pane.pack_plans
     slow = sum(len(p.templates) * 3 for p in plans)
     discovery, coverage = 4, len(plans)
     assert slow == 5 * 3 * 2 + 2 * 3 * 1  # five bad/good+total SLOs, two error_ratio ones

@@ -59,6 +59,11 @@ def hang_up_tolerant_driver(chosen: type[Driver]) -> type[Driver]:
     class HangUpTolerantLinuxDriver(LinuxDriver):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
-            self._file = HungUpTolerantOutput(self._file)  # type: ignore[assignment,arg-type]
+            # Textual is pinned only from below: a release that renames the private ``_file`` gets
+            # the stock output (hang-ups then end the app through the SIGHUP handler alone) rather
+            # than a crash at start-up.
+            stream = getattr(self, "_file", None)
+            if stream is not None and hasattr(stream, "write"):
+                self._file = HungUpTolerantOutput(stream)  # type: ignore[assignment]
 
     return HangUpTolerantLinuxDriver

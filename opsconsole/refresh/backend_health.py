@@ -1,0 +1,55 @@
+"""When each backend last answered and what its last failure was (the header's backend list)."""
+
+from __future__ import annotations
+
+from opsconsole.backends.errors import BackendError
+from opsconsole.core.dashboard import BackendStatus
+from opsconsole.refresh.backends_set import BackendSet
+
+
+def error_text(exc: BaseException) -> str:
+    """A failure as the screen says it: the backend's own words, or the exception's."""
+    if isinstance(exc, BackendError):
+        return f"{exc.backend}: {exc.message}"
+    return f"{type(exc).__name__}: {str(exc)[:200]}"
+
+
+class BackendHealth:
+    """The last good answer and the last error of each named backend."""
+
+    def __init__(self) -> None:
+        self.ok_at: dict[str, float] = {}
+        self.errors: dict[str, str] = {}
+
+    def mark(self, backend: str, ok_at: float | None, error: BaseException | None) -> None:
+        """Record an answer at ``ok_at`` (clears the error) or a failure (keeps the last good time)."""
+        if error is None and ok_at is not None:
+            self.ok_at[backend] = ok_at
+            self.errors.pop(backend, None)
+        elif error is not None:
+            self.errors[backend] = error_text(error)
+
+    def note(self, backend: str, ok_at: float | None, error: str | None) -> None:
+        """Record what someone else saw of ``backend`` (the live log tail), in its own words."""
+        if error:
+            self.errors[backend] = error
+        elif ok_at is not None:
+            self.ok_at[backend] = ok_at
+            self.errors.pop(backend, None)
+
+    def statuses(self, backends: BackendSet, *, loki_asked: bool = True) -> list[BackendStatus]:
+        """Every configured backend with its last answer and error. Loki is listed once something
+        asks it (the refresh's log poll, ``loki_asked``, or a live tail): the wallboard reads no
+        logs, and a green "loki" there would vouch for a server nobody asked."""
+        named: list[tuple[str, str, str]] = []
+        if backends.prometheus:
+            named.append(("prometheus", "prometheus", backends.prometheus.endpoint.url))
+        named += [
+            (f"alertmanager {am.name}", "alertmanager", am.endpoint.url) for am in backends.alertmanagers
+        ]
+        if backends.loki and (loki_asked or "loki" in self.ok_at or "loki" in self.errors):
+            named.append(("loki", "loki", backends.loki.endpoint.url))
+        return [
+            BackendStatus(name, kind, url, self.ok_at.get(name), self.errors.get(name))
+            for name, kind, url in named
+        ]
