@@ -220,6 +220,8 @@ def test_the_wallboard_draws_every_page_without_passing_an_attack_on(
     )
     try:
         session.wait_for(b"WALLBOARD", timeout=60)
+        # The first refresh's figures and alert list, however long a loaded machine takes to draw them.
+        session.wait_for(b"ALERTNAME1", timeout=60, since_start=True)
         for page in (b"2", b"3", b"4"):
             session.send(page)
             session.read_for(1.5)
