@@ -72,12 +72,15 @@ async def test_kube_state_metrics_and_a_collector_without_honor_labels_are_named
         try:
 
             def scraped() -> bool:
-                answer = httpx.get(
-                    f"{server.url}/api/v1/query", params={"query": "kube_pod_status_ready"}
-                ).json()
+                # Both targets' samples, not only the first one's: the check reads them both.
+                query = (
+                    'count(up{job=~"kube-state-metrics|otel-collector"} == 1) == 2'
+                    " and on() kube_pod_status_ready"
+                )
+                answer = httpx.get(f"{server.url}/api/v1/query", params={"query": query}).json()
                 return bool(answer["data"]["result"])
 
-            wait_until(scraped, timeout=30, what="a scrape of kube-state-metrics")
+            wait_until(scraped, timeout=30, what="a scrape of kube-state-metrics and the collector")
             packs = load_packs([(builtin_queries_dir(), "builtin")]).packs
             notices = {}
             for pack, variables in (("kubernetes", {"namespace": NAMESPACE}), ("otel-http", {})):

@@ -47,7 +47,8 @@ def test_ctrl_z_gives_the_shell_a_sane_terminal_and_fg_brings_the_console_back(
     assert demo_console.tty_mode() == (False, False)  # raw mode while the console runs
     demo_console.send(b"\x1a")  # ctrl+z
     demo_console.wait_state("T")  # stopped, as a shell's job control expects
-    assert LEAVE_ALT_SCREEN in demo_console.output
+    # Written before it stopped, though maybe not read from the pty yet when the state changed.
+    demo_console.wait_for(LEAVE_ALT_SCREEN, timeout=10, since_start=True)
     assert demo_console.tty_mode() == (True, True)  # the shell gets line mode and echo back
     drawn = len(demo_console.output)
     os.kill(demo_console.pid, signal.SIGCONT)  # what `fg` does
