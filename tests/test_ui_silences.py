@@ -27,6 +27,15 @@ def fresh_demo() -> Iterator[Demo]:
         yield demo
 
 
+def _pod_silence(
+    stack: DemoStack, agent: str, starts: str, ends: str, by: str, comment: str
+) -> dict[str, Any]:
+    """A silence body (as amtool or a colleague's console posts it) on one agent's pod."""
+    pod = stack.world.instance(agent).pod
+    matcher = {"name": "kubernetes_pod_name", "value": pod, "isRegex": False, "isEqual": True}
+    return {"matchers": [matcher], "startsAt": starts, "endsAt": ends, "createdBy": by, "comment": comment}
+
+
 def _alert_states(app: OpsConsoleApp) -> dict[str, str]:
     assert app.board is not None
     return {a.alertname: a.state for g in app.board.alerts for a in g.alerts}
@@ -273,20 +282,14 @@ async def test_extending_an_ended_silence_asks_to_recreate_it(fresh_demo: Demo) 
     stack, urls = fresh_demo
     now = frozen_clock()
     old = stack.alertmanager.silences.upsert(
-        {
-            "matchers": [
-                {
-                    "name": "kubernetes_pod_name",
-                    "value": stack.world.instance("npa-3").pod,
-                    "isRegex": False,
-                    "isEqual": True,
-                }
-            ],
-            "startsAt": "2026-01-01T00:00:00Z",
-            "endsAt": "2026-12-31T00:00:00Z",
-            "createdBy": "alice",
-            "comment": "ACK by alice from opsconsole@bastion",
-        },
+        _pod_silence(
+            stack,
+            "npa-3",
+            "2026-01-01T00:00:00Z",
+            "2026-12-31T00:00:00Z",
+            "alice",
+            "ACK by alice from opsconsole@bastion",
+        ),
         now - 7200,
     )
     stack.alertmanager.silences.expire(old, now - 600)
@@ -324,20 +327,9 @@ async def test_r_refreshes_the_silences_screen(fresh_demo: Demo) -> None:
         assert screen.silences == []
         # Someone else silences something (amtool, a colleague's console).
         stack.alertmanager.silences.upsert(
-            {
-                "matchers": [
-                    {
-                        "name": "kubernetes_pod_name",
-                        "value": stack.world.instance("wpa-2").pod,
-                        "isRegex": False,
-                        "isEqual": True,
-                    }
-                ],
-                "startsAt": "2026-01-01T00:00:00Z",
-                "endsAt": "2026-12-31T00:00:00Z",
-                "createdBy": "dave",
-                "comment": "known leak",
-            },
+            _pod_silence(
+                stack, "wpa-2", "2026-01-01T00:00:00Z", "2026-12-31T00:00:00Z", "dave", "known leak"
+            ),
             frozen_clock(),
         )
         await pilot.press("r")
@@ -403,20 +395,14 @@ def test_snapshot_silences_screen(snap_compare: SnapCompare) -> None:
     with running_demo() as (stack, urls):
         start = stack.clock()
         stack.alertmanager.silences.upsert(
-            {
-                "matchers": [
-                    {
-                        "name": "kubernetes_pod_name",
-                        "value": stack.world.instance("npa-3").pod,
-                        "isRegex": False,
-                        "isEqual": True,
-                    }
-                ],
-                "startsAt": "2026-11-22T03:55:00Z",
-                "endsAt": "2026-11-22T04:10:00Z",
-                "createdBy": "alice",
-                "comment": "ACK by alice from opsconsole@bastion",
-            },
+            _pod_silence(
+                stack,
+                "npa-3",
+                "2026-11-22T03:55:00Z",
+                "2026-11-22T04:10:00Z",
+                "alice",
+                "ACK by alice from opsconsole@bastion",
+            ),
             start,
         )
         stack.alertmanager.silences.upsert(
