@@ -7,8 +7,8 @@ import sys
 from typing import Any
 
 from opsconsole.config import ConfigError
+from opsconsole.core.durations import parse_duration
 from opsconsole.core.wallboard_figures import PAGES
-from opsconsole.packs.variables import parse_duration
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:

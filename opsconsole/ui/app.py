@@ -23,10 +23,10 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Input
 
 from opsconsole.core.dashboard import PANES, Dashboard, LogRow, PaneName
+from opsconsole.core.durations import format_duration
 from opsconsole.core.log_buffer import DEFAULT_CAPACITY, LogBuffer
 from opsconsole.core.search_text import line_filter_stage
 from opsconsole.core.silence_blast_radius import DEFAULT_BLAST_RADIUS
-from opsconsole.core.value_format import format_duration
 from opsconsole.mutations.silences import SilenceService
 from opsconsole.packs.logql_check import check_logql
 from opsconsole.refresh.panes import RefreshSettings

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from opsconsole.packs.variables import parse_duration
+from opsconsole.core.durations import parse_duration
 from opsconsole.ui import context_switch
 
 if TYPE_CHECKING:

@@ -16,7 +16,7 @@ from textual.driver import Driver
 
 from opsconsole.core.backend_labels import backend_labels
 from opsconsole.core.dashboard import Dashboard
-from opsconsole.core.value_format import format_duration
+from opsconsole.core.durations import format_duration
 from opsconsole.refresh.panes import RefreshSettings
 from opsconsole.refresh.service import RefreshService
 from opsconsole.ui.collector import settle_after_startup

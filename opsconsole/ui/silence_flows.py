@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from opsconsole.backends.errors import BackendError
 from opsconsole.core.alert_matchers import LabelMatcher
 from opsconsole.core.dashboard import AlertGroupView, AlertView, SilenceView
+from opsconsole.core.durations import format_duration
 from opsconsole.core.silence_blast_radius import ClusterAlert
 from opsconsole.core.silence_draft import (
     SilenceDraft,
@@ -23,7 +24,6 @@ from opsconsole.core.silence_draft import (
     parse_silence_duration,
 )
 from opsconsole.core.silence_extension import plan_extension
-from opsconsole.core.value_format import format_duration
 from opsconsole.mutations.alert_scope import scope_for_pack
 from opsconsole.mutations.identity import origin
 from opsconsole.mutations.silences import SilenceService, error_hint

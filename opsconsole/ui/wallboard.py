@@ -21,8 +21,9 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Digits, Static
 
 from opsconsole.core.dashboard import Dashboard
+from opsconsole.core.durations import format_duration
+from opsconsole.core.present import HEALTH_STATE, SLO_STATUS, is_critical, severity_level, since_text
 from opsconsole.core.short_names import short_name
-from opsconsole.core.value_format import format_duration
 from opsconsole.core.wallboard_figures import PAGES, firing, stale_backends, worst_budget
 from opsconsole.refresh.panes import RefreshSettings
 from opsconsole.refresh.service import RefreshService
@@ -33,9 +34,6 @@ from opsconsole.ui.themes import ConsoleTheme
 
 DRIFT = (0, 1, 2, 1)  # left padding per rotation: nothing static burns in
 LOW_BUDGET = 0.25  # below this share of budget left the figure turns red
-SEVERITY_LEVEL = {"critical": "crit", "warning": "warn"}
-STATE_LEVEL = {"down": "crit", "unhealthy": "crit", "degraded": "warn", "ok": "ok"}
-STATUS_LEVEL = {"page": "crit", "exhausted": "crit", "ticket": "warn", "ok": "ok"}
 
 
 @dataclass
@@ -236,16 +234,11 @@ class WallboardApp(ConsoleShell):
             return
         pages = self.options.pages
         firing_now = firing(board)
-        critical = [a for a in firing_now if a.severity == "critical"]
+        critical = [a for a in firing_now if is_critical(a)]
         down = [h for h in board.health if h.state == "down"]
         worst = worst_budget(board)
         if "overview" in pages:
-            outside = sum(
-                1
-                for g in board.alerts_outside
-                for a in g.alerts
-                if a.state == "firing" and a.severity == "critical"
-            )
+            outside = sum(1 for g in board.alerts_outside for a in g.alerts if is_critical(a))
             # Never a reassuring 0 while Alertmanager holds critical alerts the pack leaves out.
             label = f"firing critical · {outside} more outside this pack" if outside else "firing critical"
             self._figure("critical", str(len(critical)), bad=bool(critical), label=label)
@@ -297,9 +290,7 @@ class WallboardApp(ConsoleShell):
         entity_width = max(ENTITY_COLUMN, self.size.width // 4)
         rows = []
         for alert in alerts:
-            level = (
-                "crit" if alert.severity == "critical" else "warn" if alert.severity == "warning" else "info"
-            )
+            level = severity_level(alert)
             rows.append(
                 (
                     Text(alert.severity.upper(), style=theme.style(level)),
@@ -334,7 +325,7 @@ class WallboardApp(ConsoleShell):
             left = "no data" if remaining is None else f"{remaining * 100:.1f}%"
             worst = figures.worst_burn
             status = figures.status
-            level = STATUS_LEVEL.get(status, "muted")
+            level = SLO_STATUS[status][1] if status in SLO_STATUS else "muted"
             table.add_row(
                 Text(slo.display),
                 Text(f"{slo.objective * 100:g}% / {slo.window}"),
@@ -354,10 +345,8 @@ class WallboardApp(ConsoleShell):
         for column in ("state", "agent", "alerts", "since"):
             table.add_column(column, no_wrap=True)
         for row in board.health:
-            level = {"down": "crit", "unhealthy": "crit", "degraded": "warn", "ok": "ok"}.get(
-                row.state, "muted"
-            )
-            since = format_duration(max(0.0, board.now - row.since)) if row.since is not None else "—"
+            level = HEALTH_STATE[row.state][1]
+            since = since_text(board.now, row.since, row.since_exact)
             table.add_row(
                 Text(row.state.upper(), style=theme.style(level)),
                 Text(row.entity),
