@@ -21,7 +21,8 @@ from opsconsole.refresh.backends_set import BackendSet
 from opsconsole.refresh.service import RefreshService
 from opsconsole.refresh.session import build_service, choose_pack
 from opsconsole.resources import builtin_queries_dir
-from opsconsole.ui.app import ConsoleOptions, OpsConsoleApp
+from opsconsole.ui.app import OpsConsoleApp
+from opsconsole.ui.console_options import ConsoleOptions
 from opsconsole.ui.themes import ConsoleTheme, load_themes
 from opsconsole.ui.wallboard import WallboardApp, WallboardOptions
 

@@ -8,11 +8,8 @@ what the console shares with the wallboard is in :mod:`opsconsole.ui.shell`.
 
 from __future__ import annotations
 
-import re
-import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
-from pathlib import Path
+from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -22,56 +19,30 @@ from textual.binding import BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Input
 
-from opsconsole.core.dashboard import PANES, Dashboard, LogRow, PaneName
+from opsconsole.core.dashboard import PANES, Dashboard, PaneName
 from opsconsole.core.durations import format_duration
-from opsconsole.core.log_buffer import DEFAULT_CAPACITY, LogBuffer
-from opsconsole.core.search_text import line_filter_stage
-from opsconsole.core.silence_blast_radius import DEFAULT_BLAST_RADIUS
+from opsconsole.core.log_buffer import LogBuffer
 from opsconsole.mutations.silences import SilenceService
-from opsconsole.packs.logql_check import check_logql
 from opsconsole.refresh.panes import RefreshSettings
-from opsconsole.refresh.service import RefreshService
 from opsconsole.ui.commands import ConsoleCommands, command_names, run_command
+from opsconsole.ui.console_options import ConsoleOptions
 from opsconsole.ui.drill_flows import PIVOT_LEAD_SECONDS, DrillFlows
 from opsconsole.ui.keys import CONSOLE_BINDINGS, MAIN_SCREEN_ACTIONS, help_sections
+from opsconsole.ui.log_flows import LogFlows
 from opsconsole.ui.log_tails import LogTails
 from opsconsole.ui.log_view import LogView
 from opsconsole.ui.logs_screen import LineFilterChanged
 from opsconsole.ui.main_screen import MainScreen
 from opsconsole.ui.panes import PANE_TYPES, AlertsPane, LogPane, Pane, PaneTable, RowRef
 from opsconsole.ui.prompt import Prompt
-from opsconsole.ui.screens import FieldsScreen, HelpScreen
+from opsconsole.ui.screens import HelpScreen
 from opsconsole.ui.shell import ConsoleShell, clock_text, freshness
 from opsconsole.ui.silence_flows import SilenceFlows
 from opsconsole.ui.silence_screens import SilencesScreen
-from opsconsole.ui.themes import ConsoleTheme
-from opsconsole.ui.trace_screens import TraceScreen, TraceSearchScreen
+from opsconsole.ui.trace_screens import TraceScreen
+from opsconsole.ui.trace_search_screen import TraceSearchScreen
 
 RANGES = (900.0, 3600.0, 6 * 3600.0, 24 * 3600.0)
-
-
-@dataclass
-class ConsoleOptions:
-    """Everything the app needs from the outside world, injected so tests can freeze it."""
-
-    make_service: Callable[[str, str], RefreshService]
-    context: str
-    pack: str
-    contexts: list[str]
-    packs: list[str]
-    themes: dict[str, ConsoleTheme]
-    theme: str = "dark"
-    refresh_interval: float = 5.0
-    clock: Callable[[], float] = time.time
-    auto_refresh: bool = True
-    save_theme: Callable[[str], None] | None = None
-    notices: list[str] = field(default_factory=list)
-    author: str = "opsconsole"
-    ack_duration: str = "15m"
-    silence_blast_radius: float = DEFAULT_BLAST_RADIUS
-    journal_path: Path | None = None
-    log_buffer: int = DEFAULT_CAPACITY
-    live_tail: bool = True
 
 
 class OpsConsoleApp(ConsoleShell):
@@ -97,13 +68,13 @@ class OpsConsoleApp(ConsoleShell):
         self.settings = RefreshSettings(poll_logs=False)
         self.silence_service = self.new_silence_service()
         self._told: set[str] = set()  # board notices already shown
-        self.main_line_filter = ""
         self.messages: list[str] = []
         panes: dict[PaneName, Pane] = {cls.name_: cls() for cls in PANE_TYPES if cls is not LogPane}
         panes["logs"] = LogPane(self.console_theme, LogBuffer(options.log_buffer))
         self.main = MainScreen(panes)
         self.tails = LogTails(self, live=options.live_tail)
         self.drills = DrillFlows(self)
+        self.logs = LogFlows(self)
         self.silences = SilenceFlows(self)
 
     def get_default_screen(self) -> Screen[Any]:
@@ -148,27 +119,8 @@ class OpsConsoleApp(ConsoleShell):
         for notice in self.options.notices:
             self.notify(notice, severity="warning", timeout=10)
         self.start_shell()
-        self.start_main_tail()
+        self.logs.start_main_tail()
         self.set_interval(0.25, self.tails.pump)
-
-    def start_main_tail(self) -> None:
-        """The logs pane's live tail, or a line saying why there is none."""
-        pane = self.main.log_pane
-        request = self.service.tail_request()
-        logs = self.service.pack.logs
-        if request is None and logs is not None and logs.unavailable:
-            # Said where the eye is, not as an empty pane: where the logs are and how to read them,
-            # a sentence a line (a log line does not wrap).
-            stamp = int(self.options.clock() * 1e9)
-            for sentence in re.split(r"(?<=[.:;])\s+", logs.unavailable.strip()):
-                pane.view.buffer.append(LogRow(stamp, "gap", "", sentence, ""))
-            pane.view.refresh()
-            pane.show_tail_status("not in Loki: see the lines above")
-            return
-        if request is None:
-            pane.show_tail_status("this pack has no logs section")
-            return
-        self.tails.start(self.service, pane.view, request, pane.show_tail_status)
 
     def on_resize(self) -> None:
         self.render_header()
@@ -294,10 +246,8 @@ class OpsConsoleApp(ConsoleShell):
             self.notify("showing every alert" if pane.show_all else f"showing the alerts of {self.pack_name}")
 
     def action_pause_logs(self) -> None:
-        """Pause or resume following the log tail (paused lines are counted, not lost)."""
-        view = self.main.log_pane.view
-        view.set_paused(not view.paused)
-        self.tails.pump()
+        """p: pause or resume following the log tail (paused lines are counted, not lost)."""
+        self.logs.toggle_pause()
 
     def _selected_ref(self) -> RowRef | None:
         return self.panes[self.active].selected()
@@ -394,8 +344,7 @@ class OpsConsoleApp(ConsoleShell):
         elif event.mode == "search":
             self.main.log_pane.view.start_search(event.value)
         elif event.mode == "linefilter":
-            self.main_line_filter = event.value
-            self._refilter(self.main.log_pane.view, event.value)
+            self.logs.set_main_line_filter(event.value)
 
     # -- rows, log lines, traces: where Enter and the screens' requests go --------------------
 
@@ -409,31 +358,15 @@ class OpsConsoleApp(ConsoleShell):
 
     @on(LogView.Opened)
     def _log_line_opened(self, event: LogView.Opened) -> None:
-        if event.trace:
-            self.open_trace(event.row.trace_id)
-        else:
-            self.push_screen(FieldsScreen("log line", sorted(event.row.fields.items())))
+        self.logs.opened(event)
 
     @on(LogView.LineFilterRequested)
     def _main_line_filter_requested(self, event: LogView.LineFilterRequested) -> None:
-        if event.view is self.main.log_pane.view:
-            self.main.prompt.open("linefilter", self.main_line_filter)
+        self.logs.line_filter_requested(event.view)
 
     @on(LineFilterChanged)
     def _screen_line_filter(self, event: LineFilterChanged) -> None:
-        self._refilter(event.view, event.text)
-
-    def _refilter(self, view: LogView, text: str) -> None:
-        base = self.tails.base_request(view)
-        if base is None:
-            return
-        stage = line_filter_stage(text)
-        try:
-            check_logql(f"{base.logql} {stage}".strip())
-        except ValueError as exc:
-            self.notify(f"line filter not used: {exc}", severity="error")
-            return
-        self.tails.refilter(self.service, view, stage)
+        self.logs.refilter(event.view, event.text)
 
     @on(TraceSearchScreen.SearchRequested)
     def _trace_search_requested(self, event: TraceSearchScreen.SearchRequested) -> None:

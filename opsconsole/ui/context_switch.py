@@ -39,10 +39,7 @@ def _switch(app: OpsConsoleApp, args: list[str], known: list[str], what: str) ->
         return
     old = app.service
     app.service, app.context_name, app.pack_name = service, context, pack
-    app.tails.stop_all()
-    app.main.log_pane.view.buffer.clear()
-    app.main_line_filter = ""
-    app.start_main_tail()
+    app.logs.restart_main_tail()
     app.silence_service = app.new_silence_service()
     app.run_worker(old.backends.aclose(), group="close")
     app.board = None
