@@ -19,7 +19,8 @@ from opsconsole.ui.logs_screen import LogsScreen
 from opsconsole.ui.panes import RowRef
 from opsconsole.ui.screens import DetailScreen, FieldsScreen
 from opsconsole.ui.slo_screen import SloScreen
-from opsconsole.ui.trace_screens import TraceScreen, TraceSearchScreen
+from opsconsole.ui.trace_screens import TraceScreen
+from opsconsole.ui.trace_search_screen import TraceSearchScreen
 
 if TYPE_CHECKING:
     from opsconsole.ui.app import OpsConsoleApp
