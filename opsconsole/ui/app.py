@@ -33,7 +33,8 @@ from opsconsole.ui.log_tails import LogTails
 from opsconsole.ui.log_view import LogView
 from opsconsole.ui.logs_screen import LineFilterChanged
 from opsconsole.ui.main_screen import MainScreen
-from opsconsole.ui.panes import PANE_TYPES, AlertsPane, LogPane, Pane, PaneTable, RowRef
+from opsconsole.ui.pane_table import PaneTable, RowRef
+from opsconsole.ui.panes import PANE_TYPES, AlertsPane, LogPane, Pane
 from opsconsole.ui.prompt import Prompt
 from opsconsole.ui.screens import HelpScreen
 from opsconsole.ui.shell import ConsoleShell, clock_text, freshness

@@ -16,7 +16,7 @@ from opsconsole.core.log_buffer import LogBuffer
 from opsconsole.core.search_text import TraceQuery, parse_trace_query
 from opsconsole.refresh.pivots import alert_entity
 from opsconsole.ui.logs_screen import LogsScreen
-from opsconsole.ui.panes import RowRef
+from opsconsole.ui.pane_table import RowRef
 from opsconsole.ui.screens import DetailScreen, FieldsScreen
 from opsconsole.ui.slo_screen import SloScreen
 from opsconsole.ui.trace_screens import TraceScreen
