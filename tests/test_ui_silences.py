@@ -12,7 +12,8 @@ from textual.widgets import DataTable, Input, Static
 from opsconsole.core.silence_draft import SilenceDraft
 from opsconsole.demo.stack import DemoStack, DemoUrls
 from opsconsole.ui.app import OpsConsoleApp
-from opsconsole.ui.silence_screens import ConfirmScreen, SilenceFormScreen, SilencesScreen, TypedConfirmScreen
+from opsconsole.ui.confirm_screens import ConfirmScreen, TypedConfirmScreen
+from opsconsole.ui.silence_screens import SilenceFormScreen, SilencesScreen
 from tests.demo_fixtures import frozen_clock, running_demo
 from tests.ui_harness import demo_app, queue_keys, select_alert, settle, static_text, work_done
 

@@ -27,15 +27,9 @@ from opsconsole.core.silence_extension import plan_extension
 from opsconsole.mutations.alert_scope import scope_for_pack
 from opsconsole.mutations.identity import origin
 from opsconsole.mutations.silences import SilenceService, error_hint
-from opsconsole.ui.panes import RowRef
-from opsconsole.ui.silence_screens import (
-    ConfirmScreen,
-    FormDefaults,
-    RadiusRules,
-    SilenceFormScreen,
-    SilencesScreen,
-    TypedConfirmScreen,
-)
+from opsconsole.ui.confirm_screens import ConfirmScreen, TypedConfirmScreen
+from opsconsole.ui.pane_table import RowRef
+from opsconsole.ui.silence_screens import FormDefaults, RadiusRules, SilenceFormScreen, SilencesScreen
 
 if TYPE_CHECKING:
     from opsconsole.ui.app import OpsConsoleApp
