@@ -138,7 +138,7 @@ async def test_i_on_an_alert_and_v_on_a_log_line_show_every_field(frozen_demo: D
     app = demo_app(frozen_demo[1])
     async with app.run_test(size=(160, 45)) as pilot:
         await settle(pilot)
-        await pilot.press("2", "j", "i")
+        await pilot.press("2", "i")  # the first row: AgentUnresponsive, a group of one on one line
         await work_done(app)
         await pilot.pause()
         assert isinstance(app.screen, FieldsScreen)

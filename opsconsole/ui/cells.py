@@ -143,8 +143,8 @@ def alert_group_cells(group: AlertGroupView, theme: ConsoleTheme, now: float) ->
     ]
 
 
-def alert_cells(alert: AlertView, theme: ConsoleTheme, now: float) -> list[Text]:
-    """One alert under its group: severity, name, entity, age, state, summary."""
+def alert_cells(alert: AlertView, theme: ConsoleTheme, now: float, *, indent: str = "  ") -> list[Text]:
+    """One alert (under its group, indented): severity, name, entity, age, state, summary."""
     state, level = ALERT_STATE[alert.state]
     if alert.state == "silenced" and alert.silences:
         ack = alert.ack
@@ -153,7 +153,7 @@ def alert_cells(alert: AlertView, theme: ConsoleTheme, now: float) -> list[Text]
         else:
             state = f"silenced by {alert.silences[0].created_by}"
     return [
-        Text(f"  {alert.severity or '—'}", style=theme.style(severity_level(alert))),
+        Text(f"{indent}{alert.severity or '—'}", style=theme.style(severity_level(alert))),
         plain(alert.alertname, limit=32),
         plain(short_name(alert.entity or alert.labels.get("instance", "") or "—", ENTITY_COLUMN)),
         plain(format_duration(now - alert.starts_at)),

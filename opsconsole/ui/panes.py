@@ -286,6 +286,12 @@ class AlertsPane(Pane):
             if room <= 0:
                 not_built += 1 + len(kept)
                 continue
+            if len(kept) == 1:
+                # A group of one is its alert: one line, not a header over a single row.
+                alert = kept[0]
+                cells_of = cells.alert_cells(alert, theme, board.now, indent="")
+                rows.append((f"a:{alert.fingerprint}", RowRef("alerts", "alert", alert), cells_of))
+                continue
             group = AlertGroupView(full.key, kept)
             rows.append(
                 (
