@@ -12,7 +12,8 @@ from typing import Any
 from rich.text import Text
 from textual.app import App
 
-from opsconsole.ui.panes import Pane, RowRef
+from opsconsole.ui.pane_table import RowRef
+from opsconsole.ui.panes import Pane
 
 
 class TwoColumns(Pane):

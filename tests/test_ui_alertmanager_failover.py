@@ -15,7 +15,7 @@ from opsconsole.commands.console import console_setup
 from opsconsole.core.backend_labels import backend_labels
 from opsconsole.core.dashboard import BackendStatus
 from opsconsole.ui.app import OpsConsoleApp
-from opsconsole.ui.silence_screens import ConfirmScreen
+from opsconsole.ui.confirm_screens import ConfirmScreen
 from tests.demo_fixtures import running_demo
 from tests.real_servers import RunningAlertmanager, wait_until
 from tests.ui_harness import settle, static_text, work_done

@@ -20,7 +20,8 @@ from opsconsole.ui.logs_screen import LogsScreen
 from opsconsole.ui.panes import LogPane
 from opsconsole.ui.screens import FieldsScreen
 from opsconsole.ui.themes import load_themes
-from opsconsole.ui.trace_screens import TraceScreen, TraceSearchScreen, TraceView
+from opsconsole.ui.trace_screens import TraceScreen, TraceView
+from opsconsole.ui.trace_search_screen import TraceSearchScreen
 from tests.ui_harness import demo_app, settle, work_done
 
 Demo = tuple[DemoStack, DemoUrls]

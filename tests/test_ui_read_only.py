@@ -18,7 +18,8 @@ from opsconsole.commands.console import console_setup
 from opsconsole.config import ConsoleConfig, ContextSettings, EndpointSettings, Overrides, resolve_context
 from opsconsole.refresh.backends_set import BackendSet
 from opsconsole.ui.app import OpsConsoleApp
-from opsconsole.ui.silence_screens import ConfirmScreen, SilenceFormScreen, SilencesScreen
+from opsconsole.ui.confirm_screens import ConfirmScreen
+from opsconsole.ui.silence_screens import SilenceFormScreen, SilencesScreen
 from tests.demo_fixtures import frozen_clock, running_demo
 from tests.loopback_http import Reply, scripted_server
 from tests.recording_proxy import recording_proxy

@@ -12,7 +12,8 @@ from textual.widgets import DataTable, Input, Static
 from opsconsole.core.silence_draft import SilenceDraft
 from opsconsole.demo.stack import DemoStack, DemoUrls
 from opsconsole.ui.app import OpsConsoleApp
-from opsconsole.ui.silence_screens import ConfirmScreen, SilenceFormScreen, SilencesScreen, TypedConfirmScreen
+from opsconsole.ui.confirm_screens import ConfirmScreen, TypedConfirmScreen
+from opsconsole.ui.silence_screens import SilenceFormScreen, SilencesScreen
 from tests.demo_fixtures import frozen_clock, running_demo
 from tests.ui_harness import demo_app, queue_keys, select_alert, settle, static_text, work_done
 
@@ -342,7 +343,7 @@ async def test_read_only_disables_ack_and_silence(fresh_demo: Demo) -> None:
     stack, urls = fresh_demo
     app = demo_app(urls)
     app.service.backends.read_only = True
-    app.silence_service = app._silence_service()
+    app.silence_service = app.new_silence_service()
     async with app.run_test(size=(160, 45)) as pilot:
         await settle(pilot)
         await select_alert(pilot, app, "AgentUnresponsive")

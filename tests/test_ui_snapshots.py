@@ -96,7 +96,8 @@ def test_slo_screen(snap_compare: SnapCompare, frozen_demo: Demo) -> None:
 
 def test_alert_logs_pivot(snap_compare: SnapCompare, frozen_demo: Demo) -> None:
     app = demo_app(frozen_demo[1])
-    assert snap_compare(app, terminal_size=(120, 40), run_before=then("2", "j", "enter"))
+    # The first row: AgentUnresponsive, a group of one, on one line.
+    assert snap_compare(app, terminal_size=(120, 40), run_before=then("2", "enter"))
 
 
 def test_log_pane_zoomed_at_80x24(snap_compare: SnapCompare, frozen_demo: Demo) -> None:

@@ -44,7 +44,7 @@ from opsconsole.refresh.service import RefreshService
 from opsconsole.resources import builtin_queries_dir
 from opsconsole.ui import cells
 from opsconsole.ui.themes import load_themes
-from opsconsole.ui.trace_screens import span_details
+from opsconsole.ui.trace_details import span_details
 from opsconsole.ui.wallboard import WallboardApp, WallboardOptions
 
 # What a hostile exporter, log line or proxy might send, in pieces hypothesis recombines.

@@ -14,7 +14,7 @@ from opsconsole.packs.search_path import pack_dirs
 from opsconsole.shared_flags import add_shared
 
 if TYPE_CHECKING:
-    from opsconsole.refresh.pack_doctor import DoctorReport
+    from opsconsole.refresh.doctor_report import DoctorReport
 
 
 def parse_vars(items: list[str]) -> dict[str, str]:

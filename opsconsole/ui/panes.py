@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any
 
 from rich.text import Text
-from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widget import Widget
-from textual.widgets import DataTable
 
 from opsconsole.core.alert_filter import AlertFilter
 from opsconsole.core.dashboard import STATE_RANK, AlertGroupView, Dashboard, PaneName, PaneStatus
+from opsconsole.core.durations import format_duration
 from opsconsole.core.log_buffer import LogBuffer
-from opsconsole.core.value_format import format_duration
 from opsconsole.ui import cells
 from opsconsole.ui.drawn import drawn_signature
 from opsconsole.ui.log_view import LogView
+from opsconsole.ui.pane_table import PaneTable, RowRef, honesty, unique_keys
 from opsconsole.ui.themes import ConsoleTheme
 
 TITLES: dict[PaneName, str] = {
@@ -29,49 +27,8 @@ TITLES: dict[PaneName, str] = {
 }
 
 
-@dataclass(frozen=True)
-class RowRef:
-    """What a table row stands for, so Enter knows what to drill into."""
-
-    pane: PaneName
-    kind: str
-    payload: Any
-
-
 # Where a saturation row sorts among health rows: crit beside unhealthy, warn beside degraded.
 SATURATION_RANK = {"crit": STATE_RANK["unhealthy"], "warn": STATE_RANK["degraded"], "none": 4, "ok": 4}
-
-
-def _honesty(*statuses: PaneStatus) -> str:
-    """`` · 2 of 7 queries empty (…)`` and the first note, for a pane's border."""
-    parts = [s.emptiness() for s in statuses if s.emptiness() and not s.error]
-    notes = [n for s in statuses for n in s.notes]
-    if notes:
-        parts.append(f"⚠ {notes[0]}" + (f" (+{len(notes) - 1} more)" if len(notes) > 1 else ""))
-    return "".join(f" · {p}" for p in parts)
-
-
-def _unique_keys(rows: list[tuple[str, RowRef, list[Text]]]) -> list[tuple[str, RowRef, list[Text]]]:
-    """Rows with keys made unique: two rows may end up with one key (label values that differ only
-    in control characters clean to the same text), and a table refuses a key twice. Both rows stay."""
-    seen: dict[str, int] = {}
-    out = []
-    for key, ref, row in rows:
-        count = seen.get(key, 0)
-        seen[key] = count + 1
-        out.append((key if not count else f"{key}\x1f#{count}", ref, row))
-    return out
-
-
-class PaneTable(DataTable[Text]):
-    """A table with vim keys on top of the arrows."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("j", "cursor_down", "Down", show=False),
-        Binding("k", "cursor_up", "Up", show=False),
-        Binding("g", "scroll_top", "Top", show=False),
-        Binding("G", "scroll_bottom", "Bottom", show=False),
-    ]
 
 
 class Pane(Vertical):
@@ -138,7 +95,7 @@ class Pane(Vertical):
         nothing must write nothing to the terminal. At most ``max_rows`` rows are drawn; ``more``
         (rows the caller did not even build) and any cut here are summed up in a last row.
         """
-        kept = _unique_keys(
+        kept = unique_keys(
             [(key, ref, row) for key, ref, row in rows if self._keep(row) or self._keep_ref(ref)]
         )
         if len(kept) > self.max_rows:
@@ -196,7 +153,7 @@ class Pane(Vertical):
             text = f"{rows} · {format_duration(age) if age is not None else '…'}"
             if status.warnings:
                 text += f" · △ {status.warnings[-1][:90]}"
-        text += _honesty(status, *more)
+        text += honesty(status, *more)
         return f"/{self.filter_text} · {text}" if self.filter_text else text
 
     def show_status(self, status: PaneStatus, now: float, count: int, *more: PaneStatus) -> None:
@@ -328,6 +285,12 @@ class AlertsPane(Pane):
             room = self.max_rows - len(rows)
             if room <= 0:
                 not_built += 1 + len(kept)
+                continue
+            if len(kept) == 1:
+                # A group of one is its alert: one line, not a header over a single row.
+                alert = kept[0]
+                cells_of = cells.alert_cells(alert, theme, board.now, indent="")
+                rows.append((f"a:{alert.fingerprint}", RowRef("alerts", "alert", alert), cells_of))
                 continue
             group = AlertGroupView(full.key, kept)
             rows.append(

@@ -13,8 +13,8 @@ from pathlib import Path
 from textual.pilot import Pilot
 
 from opsconsole.demo.stack import BackgroundStack, DemoStack, DemoUrls
+from opsconsole.launch import demo_options, demo_wallboard_options
 from opsconsole.ui.app import OpsConsoleApp
-from opsconsole.ui.launch import demo_options, demo_wallboard_options
 from opsconsole.ui.wallboard import WallboardApp
 
 FROZEN_NOW = 1795320000.0  # 2026-11-22 04:00:00 UTC, five minutes into the default incident
@@ -28,7 +28,7 @@ SHOTS: list[tuple[str, tuple[int, int], tuple[str, ...], str]] = [
     ("detail-npa-2", (160, 50), ("j", "enter"), "dark"),
     ("help", (120, 40), ("question_mark",), "dark"),
     ("slo-core-availability", (120, 40), ("4", "enter"), "dark"),
-    ("logs-from-alert-npa-2", (120, 40), ("2", "j", "j", "j", "enter"), "dark"),
+    ("logs-from-alert-npa-2", (120, 40), ("2", "j", "enter"), "dark"),
     ("traces-of-npa-2", (120, 40), ("j", "T"), "dark"),
     ("trace-waterfall", (140, 40), ("j", "T", "enter"), "dark"),
     ("high-contrast", (160, 45), (), "high-contrast"),

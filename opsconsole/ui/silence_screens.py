@@ -17,6 +17,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Input, Label, Static
 
 from opsconsole.core.dashboard import AlertGroupView, AlertView, SilenceView
+from opsconsole.core.durations import format_duration
 from opsconsole.core.silence_blast_radius import (
     DEFAULT_BLAST_RADIUS,
     DEFAULT_HEARTBEATS,
@@ -31,97 +32,6 @@ from opsconsole.core.silence_draft import (
     parse_silence_duration,
 )
 from opsconsole.core.silence_extension import parse_end_time
-from opsconsole.core.value_format import format_duration
-
-
-class ConfirmScreen(ModalScreen[bool]):
-    """Shows exactly what will be sent (and what it mutes); ``y``/Enter sends, ``n``/Esc cancels."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("y,enter", "answer(True)", "Send"),
-        Binding("n,escape", "answer(False)", "Cancel"),
-    ]
-    DEFAULT_CSS = """
-    ConfirmScreen { align: center middle; }
-    ConfirmScreen > Vertical { width: 100; max-width: 100%; height: auto; max-height: 90%;
-        border: thick $warning; background: $surface; padding: 0 1; }
-    ConfirmScreen #confirm-request { height: auto; max-height: 30; }
-    """
-
-    def __init__(self, title: str, request: str, note: str = "") -> None:
-        super().__init__()
-        self.title_text = title
-        self.request = request
-        self.note = note
-
-    def compose(self) -> Any:
-        with Vertical():
-            yield Label(Text(self.title_text, style="bold"))
-            if self.note:
-                yield Static(Text(self.note))
-            yield Static(Text("This request will be sent:"))
-            with VerticalScroll(id="confirm-request"):
-                yield Static(Text(self.request))
-            yield Static(Text("y / Enter: send     n / Esc: cancel", style="bold"))
-
-    def action_answer(self, value: bool) -> None:
-        """Close with the answer."""
-        self.dismiss(value)
-
-
-class TypedConfirmScreen(ModalScreen[bool]):
-    """For a silence that mutes too much: says why and what, and sends only once the count is typed.
-
-    ``y`` is not enough here: a reflex keypress must not mute a cluster's pager or its heartbeat.
-    """
-
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
-    DEFAULT_CSS = """
-    TypedConfirmScreen { align: center middle; }
-    TypedConfirmScreen > Vertical { width: 100; max-width: 100%; height: auto; max-height: 95%;
-        border: thick $error; background: $surface; padding: 0 1; }
-    TypedConfirmScreen #typed-reasons { color: $error; height: auto; }
-    TypedConfirmScreen #typed-request { height: auto; max-height: 12; }
-    TypedConfirmScreen #typed-problem { color: $error; height: auto; }
-    """
-
-    def __init__(self, title: str, request: str, radius: BlastRadius) -> None:
-        super().__init__()
-        self.title_text = title
-        self.request = request
-        self.radius = radius
-        self.expected = str(radius.count)
-
-    def compose(self) -> Any:
-        radius = self.radius
-        with Vertical():
-            yield Label(Text(f"Careful: {self.title_text}", style="bold"))
-            yield Static(Text("\n".join(f"⚠ {reason}" for reason in radius.reasons())), id="typed-reasons")
-            yield Static(Text(f"{radius.summary()}: {radius.names()}"), id="typed-names")
-            yield Static(Text("This request will be sent:"))
-            with VerticalScroll(id="typed-request"):
-                yield Static(Text(self.request))
-            yield Label(
-                f"Type {self.expected} (the number of alerts it mutes) and Enter to send; Esc cancels"
-            )
-            yield Input(id="typed-answer", placeholder=self.expected)
-            yield Static(id="typed-problem")
-
-    def on_mount(self) -> None:
-        self.query_one("#typed-answer", Input).focus()
-
-    @on(Input.Submitted, "#typed-answer")
-    def _typed(self, event: Input.Submitted) -> None:
-        if event.value.strip() == self.expected:
-            self.dismiss(True)
-            return
-        self.query_one("#typed-problem", Static).update(
-            Text(f"✖ type {self.expected} exactly to send, or Esc to cancel")
-        )
-
-    def action_cancel(self) -> None:
-        """Esc: nothing is sent."""
-        self.dismiss(False)
 
 
 @dataclass(frozen=True)

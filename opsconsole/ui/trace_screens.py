@@ -1,21 +1,18 @@
 """Traces: a waterfall of one trace (critical path, collapse, span details) and a trace search.
 
-Span names, tags and log fields come from the traced services: untrusted, sanitised, plain text.
+Span names, tags and log fields come from the traced services: the models made them terminal-safe
+(backends/jaeger_models), and they are drawn as plain text, never markup.
 The waterfall draws only the lines on screen, so a 5,000-span trace scrolls like a short one.
 Broken traces are drawn whole: what was repaired is marked ⚠ on the span and said under the title.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from rich.cells import set_cell_size
 from rich.segment import Segment
 from rich.style import Style
-from rich.table import Table
 from rich.text import Text
 from textual import on
 from textual.binding import Binding, BindingType
@@ -25,15 +22,21 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
-from textual.widgets import DataTable, Footer, Input, OptionList, Static
+from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
-from opsconsole.backends.jaeger_models import CHILD_OF, Span, SpanReference, Trace
+from opsconsole.backends.jaeger_models import Span, Trace
 from opsconsole.core.trace_layout import Waterfall, WaterfallRow, build_waterfall
 from opsconsole.core.trace_navigation import WaterfallCursor
-from opsconsole.core.untrusted_text import sanitize
 from opsconsole.core.value_format import format_micros
 from opsconsole.ui.themes import ConsoleTheme
+from opsconsole.ui.trace_details import (
+    ReferenceIndex,
+    ReferenceTarget,
+    span_details,
+    span_references,
+    trace_warnings,
+)
 
 
 class TraceView(ScrollView, can_focus=True):
@@ -136,7 +139,7 @@ class TraceView(ScrollView, can_focus=True):
         marker = ("▸ " if row.index in self.nav.collapsed else "▾ ") if row.has_children else "  "
         flawed = "⚠ " if waterfall.marks.get(row.index) or span.notes else ""
         error = "✖ " if span.is_error else ""
-        name = f"{sanitize(span.service)}: {sanitize(span.operation) or '(no name)'}"
+        name = f"{span.service}: {span.operation or '(no name)'}"
         start_us = waterfall.starts[row.index]
         repaired = any(m.kind == "no_start" for m in waterfall.marks.get(row.index, ()))
         offset = ("≈+" if repaired else "+") + format_micros(start_us - waterfall.start_us)
@@ -219,129 +222,6 @@ class TraceView(ScrollView, can_focus=True):
         self.post_message(self.WarningsWanted())
 
 
-@dataclass(frozen=True)
-class ReferenceTarget:
-    """Where a line of the references list leads: a span of this trace, or another trace."""
-
-    trace_id: str
-    span_id: str
-    index: int | None  # the span in this trace, when it is here
-
-
-@dataclass(frozen=True)
-class ReferenceIndex:
-    """Built once per trace, so moving the cursor over a 10,000-span trace stays cheap: where each
-    span id is, and which spans reference it other than as their parent."""
-
-    first_with: dict[str, int]
-    incoming: dict[str, list[tuple[int, SpanReference]]]
-
-    @classmethod
-    def of(cls, trace: Trace) -> ReferenceIndex:
-        """Index ``trace``."""
-        first_with: dict[str, int] = {}
-        incoming: dict[str, list[tuple[int, SpanReference]]] = {}
-        for index, span in enumerate(trace.spans):
-            first_with.setdefault(span.span_id, index)
-            for ref in span.references:
-                if ref.trace_id != span.trace_id:
-                    continue
-                if ref.span_id == span.parent_id and ref.ref_type == CHILD_OF:
-                    continue  # a plain child: the tree shows it
-                incoming.setdefault(ref.span_id, []).append((index, ref))
-        return cls(first_with, incoming)
-
-
-def span_references(
-    span: Span, trace: Trace, index: ReferenceIndex | None = None
-) -> list[tuple[Text, ReferenceTarget]]:
-    """The span's references (→, as sent) and the spans that reference it other than as their
-    parent (←), each with where Enter leads."""
-    index = index or ReferenceIndex.of(trace)
-
-    def describe(span_id: str) -> str:
-        position = index.first_with.get(span_id)
-        if position is None:
-            return f"span {span_id} (not in this trace)"
-        target = trace.spans[position]
-        return f"{sanitize(target.service)}: {sanitize(target.operation) or '(no name)'} ({span_id})"
-
-    out: list[tuple[Text, ReferenceTarget]] = []
-    for ref in span.references:
-        attributes = ", ".join(f"{sanitize(k)}={sanitize(v)}" for k, v in sorted(ref.attributes.items()))
-        extra = f" {{{attributes}}}" if attributes else ""
-        role = " · parent" if ref.span_id == span.parent_id and ref.trace_id == span.trace_id else ""
-        if ref.trace_id != trace.trace_id:
-            text = f"→ {ref.ref_type} trace {ref.trace_id} span {ref.span_id} (another trace){extra}"
-            out.append((Text(text), ReferenceTarget(ref.trace_id, ref.span_id, None)))
-            continue
-        text = f"→ {ref.ref_type} {describe(ref.span_id)}{role}{extra}"
-        out.append(
-            (Text(text), ReferenceTarget(ref.trace_id, ref.span_id, index.first_with.get(ref.span_id)))
-        )
-    if span.trace_id == trace.trace_id:
-        for position, ref in index.incoming.get(span.span_id, []):
-            other = trace.spans[position]
-            if other is span:
-                continue
-            text = f"← {ref.ref_type} from {describe(other.span_id)}"
-            out.append((Text(text), ReferenceTarget(trace.trace_id, other.span_id, position)))
-    return out
-
-
-def span_details(span: Span, trace: Trace, waterfall: Waterfall, index: int) -> Table:
-    """Everything about span ``index``: timing, ids, what was repaired, tags, events, process."""
-    marks = waterfall.marks.get(index, ())
-    table = Table.grid(padding=(0, 2))
-    table.add_column(style="bold", no_wrap=True)
-    table.add_column(overflow="fold")
-    start = waterfall.starts[index]
-    offset = format_micros(start - waterfall.start_us)
-    if any(m.kind == "no_start" for m in marks):
-        offset = f"≈+{offset} (no start time: estimated)"
-    else:
-        offset = f"+{offset}"
-    table.add_row("span", Text(f"{sanitize(span.service)}: {sanitize(span.operation) or '(no name)'}"))
-    table.add_row("timing", Text(f"{offset}, {format_micros(max(0, span.duration_us))}"))
-    parent = span.parent_id or "—"
-    if any(m.kind == "orphan" for m in marks):
-        parent += " (not in this trace)"
-    elif any(m.kind in ("cycle", "self_parent") for m in marks):
-        parent += " (ignored: a parent cycle)"
-    table.add_row("ids", Text(f"span {span.span_id} · parent {parent}"))
-    for mark in marks:
-        table.add_row(Text("⚠ repaired"), Text(mark.text))
-    for note in span.notes:
-        table.add_row(Text("⚠ data"), Text(sanitize(note)))
-    for warning in span.warnings:
-        table.add_row("warning", Text(sanitize(warning)))
-    for key, value in sorted(span.tags.items()):
-        table.add_row(Text(f"tag {sanitize(key)}"), Text(sanitize(value)))
-    for log in span.logs:
-        stamp = (
-            f"+{format_micros(log.timestamp_us - waterfall.start_us)}"
-            if log.timestamp_us > 0
-            else "(no time)"
-        )
-        fields = " ".join(f"{sanitize(k)}={sanitize(v)}" for k, v in sorted(log.fields.items()))
-        table.add_row(Text(f"event {stamp}"), Text(fields))
-    for key, value in sorted(span.process_tags.items()):
-        table.add_row(Text(f"process {sanitize(key)}"), Text(sanitize(value)))
-    return table
-
-
-def trace_warnings(trace: Trace) -> Table:
-    """Every warning about the trace: Jaeger's own, then what the console read or repaired."""
-    table = Table.grid(padding=(0, 2))
-    table.add_column(style="bold", no_wrap=True)
-    table.add_column(overflow="fold")
-    for problem in trace.problems:
-        table.add_row("⚠", Text(sanitize(problem)))
-    if not trace.problems:
-        table.add_row("", Text("no warnings about this trace"))
-    return table
-
-
 class ReferenceList(OptionList):
     """The selected span's references; Enter follows one, Esc goes back to the waterfall."""
 
@@ -395,13 +275,13 @@ class TraceScreen(Screen[None]):
         root = trace.root
         title = Text(f"trace {trace.trace_id} · ")
         if root is not None:
-            title.append(f"{sanitize(root.service)}: {sanitize(root.operation) or '(no name)'} · ")
+            title.append(f"{root.service}: {root.operation or '(no name)'} · ")
         title.append(f"{format_micros(trace.duration_us)} · {len(trace.spans)} spans · ")
         title.append(
             f"{trace.error_count} errors",
             style=self.console_theme.style("crit" if trace.error_count else "ok"),
         )
-        title.append(f" · {', '.join(sanitize(s) for s in trace.services)}")
+        title.append(f" · {', '.join(s for s in trace.services)}")
         title.append("   █ critical path  ▒ other spans  ✖ error", style=self.console_theme.style("muted"))
         yield Static(title, id="trace-title")
         yield Static(self._problems_line(), id="trace-problems", classes="" if trace.problems else "-none")
@@ -415,7 +295,7 @@ class TraceScreen(Screen[None]):
         """Up to two problems, one line each, and how many more (``w`` lists them all)."""
         problems = self.trace.problems
         shown = problems if len(problems) <= 3 else problems[:2]
-        lines = [f"⚠ {sanitize(problem)}" for problem in shown]
+        lines = [f"⚠ {problem}" for problem in shown]
         if len(problems) > len(shown):
             lines.append(f"⚠ … and {len(problems) - len(shown)} more (w lists them all)")
         return Text(
@@ -468,103 +348,3 @@ class TraceScreen(Screen[None]):
         else:
             view.focus()
             view.show_span(target.index)
-
-
-class TraceSearchScreen(Screen[None]):
-    """Recent traces of one service; the line at the top refines the search."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "app.pop_screen", "Back"),
-        Binding("slash", "edit_search", "Edit search"),  # Tab reaches it too
-    ]
-    DEFAULT_CSS = """
-    TraceSearchScreen #search-help { height: auto; padding: 0 1; color: $text-muted; }
-    TraceSearchScreen #search-status { height: 1; padding: 0 1; }
-    TraceSearchScreen DataTable { height: 1fr; }
-    """
-
-    class SearchRequested(Message):
-        """The search line was submitted."""
-
-        def __init__(self, screen: TraceSearchScreen, text: str) -> None:
-            super().__init__()
-            self.screen = screen
-            self.text = text
-
-    class TraceChosen(Message):
-        """Enter on a result."""
-
-        def __init__(self, trace: Trace) -> None:
-            super().__init__()
-            self.trace = trace
-
-    def __init__(self, search: str, theme: ConsoleTheme) -> None:
-        super().__init__()
-        self.search = search
-        self.console_theme = theme
-        self.traces: list[Trace] = []
-
-    def compose(self) -> Any:
-        with Vertical():
-            yield Static(
-                Text(
-                    "service=NAME op=OPERATION min=200ms errors since=1h  (Enter searches; "
-                    "Enter on a trace opens it)"
-                ),
-                id="search-help",
-            )
-            yield Input(self.search, id="trace-search")
-            yield Static(Text("searching…"), id="search-status")
-            table: DataTable[Text] = DataTable(cursor_type="row", id="trace-results")
-            yield table
-        yield Footer()
-
-    def on_mount(self) -> None:
-        table = self.query_one("#trace-results", DataTable)
-        table.add_columns("Started", "Root", "Duration", "Spans", "Errors", "Services")
-        table.focus()
-
-    def action_edit_search(self) -> None:
-        """/: to the search line, the way / starts a search everywhere else."""
-        self.query_one("#trace-search", Input).focus()
-
-    @on(Input.Submitted, "#trace-search")
-    def _submitted(self, event: Input.Submitted) -> None:
-        self.search = event.value
-        self.query_one("#search-status", Static).update(Text("searching…"))
-        self.post_message(self.SearchRequested(self, event.value))
-        self.query_one("#trace-results", DataTable).focus()
-
-    def show(self, traces: list[Trace], error: str = "", warnings: Sequence[str] = ()) -> None:
-        """Fill the results (or say why there are none, or what Jaeger's answer left out)."""
-        self.traces = traces
-        table = self.query_one("#trace-results", DataTable)
-        table.clear()
-        theme = self.console_theme
-        for index, trace in enumerate(traces):
-            root = trace.root
-            started = datetime.fromtimestamp(trace.start_us / 1e6, UTC).strftime("%H:%M:%S")
-            table.add_row(
-                Text(started),
-                Text(
-                    ("⚠ " if trace.problems else "")
-                    + (f"{sanitize(root.service)}: {sanitize(root.operation)}" if root else "—")
-                ),
-                Text(format_micros(trace.duration_us), justify="right"),
-                Text(str(len(trace.spans)), justify="right"),
-                Text(str(trace.error_count), style=theme.style("crit" if trace.error_count else "ok")),
-                Text(", ".join(sanitize(s) for s in trace.services)),
-                key=str(index),
-            )
-        status = error and Text(f"⚠ {error}", style=theme.style("crit"))
-        if not status:
-            status = Text(f"{len(traces)} traces, newest first · {self.search}")
-            for warning in warnings:
-                status.append(f" · △ Jaeger: {sanitize(warning)}", style=theme.style("warn"))
-        self.query_one("#search-status", Static).update(status)
-
-    @on(DataTable.RowSelected, "#trace-results")
-    def _chosen(self, event: DataTable.RowSelected) -> None:
-        index = int(event.row_key.value or 0)
-        if index < len(self.traces):
-            self.post_message(self.TraceChosen(self.traces[index]))
