@@ -95,7 +95,14 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
     ack = subparsers.add_parser("ack", parents=[common], help="acknowledge an alert: a short ACK silence")
     ack.add_argument("fingerprint", help="the alert's fingerprint (shown in the console and by amtool)")
-    ack.add_argument("--duration", help="default: the config's ack_duration (15m)")
+    how_long = ack.add_mutually_exclusive_group()
+    how_long.add_argument("--duration", help="a timed ack; default: the config's ack_duration (15m)")
+    how_long.add_argument(
+        "--until-resolved",
+        action="store_true",
+        help="ack until the alert resolves (expired by `opsconsole acks reconcile` or a console once "
+        "resolved for ack_resolve_grace), at most ack_cap (24h); the default when ack_until_resolved: true",
+    )
     ack.add_argument("--comment", default="", help="optional note after the ACK line")
     ack.add_argument("--author", help="default: config author, else $USER@host")
     ack.add_argument(
@@ -353,20 +360,30 @@ def run_ack(args: argparse.Namespace) -> int:
             return 1
         now = service.clock()
         who = _author(args, context)
-        duration = parse_silence_duration(args.duration or context.config.ack_duration)
+        config = context.config
+        until_resolved = args.until_resolved or (config.ack_until_resolved and not args.duration)
+        duration = parse_silence_duration(
+            config.ack_cap if until_resolved else (args.duration or config.ack_duration)
+        )
         draft = SilenceDraft(
             matchers_for_alert(alert.labels),
             now,
             now + duration,
             who,
-            ack_comment(who, origin(), args.comment),
+            ack_comment(who, origin(), args.comment, until_resolved=until_resolved),
         )
         draft.check()
         service.check_writable(service.create_request(draft))
         # An ack is a silence: acking a heartbeat silences the heartbeat.
         confirm_blast_radius(await _blast_radius(context, service, draft), force=args.force)
         silence_id = await service.create(draft)
-        _print(args, {"silenceID": silence_id, "fingerprint": args.fingerprint}, silence_id)
+        data = {
+            "silenceID": silence_id,
+            "fingerprint": args.fingerprint,
+            "until_resolved": until_resolved,
+            "endsAt": datetime.fromtimestamp(draft.ends_at, UTC).isoformat(timespec="seconds"),
+        }
+        _print(args, data, silence_id)
         return 0
 
     return _run(args, body)
