@@ -20,12 +20,17 @@ import pytest
 
 from opsconsole.backends.alertmanager import AlertmanagerClient
 from opsconsole.cli import main
+from opsconsole.commands.snapshot import as_json, as_text
 from opsconsole.config import EndpointSettings
 from opsconsole.core.ack_state import AckSilence, plan_reconcile
 from opsconsole.core.alert_matchers import LabelMatcher
+from opsconsole.core.dashboard import AlertGroupView, AlertView, Dashboard, SilenceView
 from opsconsole.core.silence_draft import ack_comment, parse_ack
-from opsconsole.mutations.ack_reconcile import load_state, reconcile_acks
+from opsconsole.core.wallboard_figures import acked
+from opsconsole.mutations.ack_reconcile import AckReconciler, load_state, reconcile_acks
 from opsconsole.mutations.silences import SilenceService
+from opsconsole.ui.cells import alert_cells
+from opsconsole.ui.themes import load_themes
 from tests.real_servers import RunningAlertmanager, start_alertmanager, wait_until
 from tests.recording_proxy import recording_proxy
 
@@ -263,3 +268,74 @@ def test_the_plan_keeps_waits_and_expires_by_the_first_absence() -> None:
 def test_the_marker_is_before_the_note() -> None:
     assert parse_ack(ack_comment("a", "h", "x", until_resolved=True), 0.0).until_resolved  # type: ignore[union-attr]
     assert not parse_ack(ack_comment("a", "h", "until resolved"), 0.0).until_resolved  # type: ignore[union-attr]
+
+
+# -- one text for console, wallboard and --json ------------------------------------------------------
+
+
+def _acked_board(until_resolved: bool) -> Dashboard:
+    now = 100_000.0
+    ack = SilenceView(
+        id="s-1",
+        state="active",
+        matchers='alertname="AgentDown"',
+        created_by="alice",
+        comment=ack_comment("alice", "opsconsole@h", until_resolved=until_resolved),
+        starts_at=now - 12 * 60,
+        ends_at=now + 3 * 60,
+        ack_by="alice",
+        ack_until_resolved=until_resolved,
+    )
+    alert = AlertView(
+        fingerprint="f1",
+        alertname="AgentDown",
+        severity="critical",
+        state="silenced",
+        starts_at=now - 3600,
+        summary="down",
+        labels={"alertname": "AgentDown"},
+        annotations={},
+        entity="npa-3",
+        silenced_by=("s-1",),
+        silences=(ack,),
+    )
+    return Dashboard("c", "p", now, 900, alerts=[AlertGroupView((("alertname", "AgentDown"),), (alert,))])
+
+
+@pytest.mark.parametrize(
+    ("until_resolved", "text"),
+    [(True, "ACK alice 12m · until resolved"), (False, "ACK alice 12m · 3m left")],
+)
+def test_console_wallboard_and_json_say_who_and_for_how_long_alike(until_resolved: bool, text: str) -> None:
+    board = _acked_board(until_resolved)
+    alert = board.alerts[0].alerts[0]
+    console = alert_cells(alert, load_themes()[0]["dark"], board.now)[4].plain
+    [(_, wallboard)] = acked(board)
+    snapshot = as_json(board)["alerts"][0]["alerts"][0]["ack"]
+    assert console == wallboard.text(board.now) == snapshot["text"] == text
+    assert snapshot["by"] == "alice" and snapshot["acked_for_seconds"] == 720
+    assert snapshot["until_resolved"] is until_resolved
+    assert f"[{text}]" in as_text(board)
+
+
+def test_a_console_with_write_access_ends_them_and_a_read_only_one_never_asks(
+    am: RunningAlertmanager, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    fingerprint = _fire(am, "Console")
+    ack = _ack(capsys, am, fingerprint, "--until-resolved")
+    _resolve(am, "Console")
+    clock, journal = Clock(), tmp_path / "mutations.log"
+    reconciler = AckReconciler(grace=0.0, state_path=tmp_path / "acks.json")
+    with recording_proxy(am.url) as proxy:
+        read_only = _service(_proxied(proxy.url), clock, journal, read_only=True)
+        assert asyncio.run(reconciler.run(read_only)) == []
+        assert proxy.seen == []  # a read-only console does not even look
+    assert _state(am, ack) == "active"
+    outcomes = asyncio.run(reconciler.run(_service(am, clock, journal)))
+    assert ack in [i for o in outcomes for i in o.expired]
+    assert _state(am, ack) == "expired"
+
+
+def _proxied(url: str) -> RunningAlertmanager:
+    """Something with a ``url`` for :func:`_service`: the proxy in front of the Alertmanager."""
+    return type("Proxied", (), {"url": url})()  # type: ignore[return-value]

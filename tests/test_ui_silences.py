@@ -60,7 +60,8 @@ async def test_ack_asks_then_silences_and_the_row_says_who(fresh_demo: Demo) -> 
         [ack] = [a.ack for g in app.board.alerts for a in g.alerts if a.alertname == "AgentUnresponsive"]  # type: ignore[union-attr]
         assert ack is not None
         assert ack.ack_by == "alice"
-        assert ack.describe(app.options.clock()) == "acked by alice, 15 min left"
+        # Who, for how long, and what is left: the text every view takes from AckFacts.
+        assert ack.describe(app.options.clock()) == "ACK alice 0s · 15m left"
         # The simulated Alertmanager (what amtool would see) holds exactly that silence.
         assert [s.comment.split(" from ")[0] for s in stack.alertmanager.silences.all()] == ["ACK by alice"]
 

@@ -100,6 +100,11 @@ def as_json(board: Dashboard) -> dict[str, Any]:
     for name, status in board.status.items():
         plain["status"][name]["emptiness"] = status.emptiness()
         plain["status"][name]["all_empty"] = status.all_empty
+    for key in ("alerts", "alerts_outside"):
+        for group, out_group in zip(getattr(board, key), plain[key], strict=True):
+            for alert, out_alert in zip(group.alerts, out_group["alerts"], strict=True):
+                facts = alert.ack.ack_facts() if alert.ack is not None else None
+                out_alert["ack"] = facts.as_json(now) if facts is not None else None
     plain["alerts_summary"] = {
         "firing": board.firing,
         "firing_outside": board.firing_outside,
@@ -157,9 +162,11 @@ def as_text(board: Dashboard) -> str:
             for alert in group.alerts:
                 age = format_duration(now - alert.starts_at)
                 entity = alert.entity or "—"
+                facts = alert.ack.ack_facts() if alert.ack is not None else None
+                ack = f"  [{facts.text(now)}]" if facts is not None else ""
                 out.append(
                     f"  {alert.severity.upper():<9} {alert.state:<10} {alert.alertname:<28} {entity:<10} "
-                    f"{age:>6}  {alert.summary}"
+                    f"{age:>6}  {alert.summary}{ack}"
                 )
 
     alert_lines(board.alerts)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from opsconsole.core.ack_state import AckFacts
 from opsconsole.core.backend_labels import backend_labels
 from opsconsole.core.dashboard import AlertView, Dashboard
 from opsconsole.core.value_format import format_duration
@@ -20,6 +21,17 @@ def firing(board: Dashboard) -> list[AlertView]:
     """Firing alerts (not silenced or inhibited), worst severity first, oldest first."""
     alerts = [a for g in board.alerts for a in g.alerts if a.state == "firing"]
     return sorted(alerts, key=lambda a: (SEVERITY_ORDER.get(a.severity, 9), a.starts_at))
+
+
+def acked(board: Dashboard) -> list[tuple[AlertView, AckFacts]]:
+    """Alerts of the pack held by an ack, with the ack's facts (the console's and ``--json``'s)."""
+    out = []
+    for group in board.alerts:
+        for alert in group.alerts:
+            facts = alert.ack.ack_facts() if alert.ack is not None else None
+            if facts is not None:
+                out.append((alert, facts))
+    return sorted(out, key=lambda pair: (SEVERITY_ORDER.get(pair[0].severity, 9), pair[0].starts_at))
 
 
 def stale_backends(board: Dashboard, now: float, limit_seconds: float, started: float) -> list[str]:

@@ -179,3 +179,27 @@ def _without_named_clusters(service: SilenceService) -> SilenceService:
         service.clock,
         service.journal,
     )
+
+
+@dataclass
+class AckReconciler:
+    """What a running console does: a pass now and then, never in a read-only context, never raising.
+
+    The console calls :meth:`run` from a timer; the outcomes are for a notification (what it ended).
+    """
+
+    grace: float
+    state_path: Path | None = field(default_factory=default_state_path)
+    running: bool = False
+
+    async def run(self, service: SilenceService) -> list[ClusterOutcome]:
+        """One pass (nothing when read-only or a pass is still running)."""
+        if service.read_only or not service.peers or self.running:
+            return []
+        self.running = True
+        try:
+            return await reconcile_acks(service, self.grace, self.state_path)
+        except (BackendError, OSError):
+            return []  # the next pass tries again; the alerts pane already says what is down
+        finally:
+            self.running = False

@@ -19,6 +19,7 @@ from textual.driver import Driver
 from textual.widgets import DataTable, Footer, Input, Static
 
 from opsconsole.backends.errors import BackendError
+from opsconsole.core.ack_state import DEFAULT_GRACE_SECONDS
 from opsconsole.core.alert_matchers import LabelMatcher
 from opsconsole.core.backend_labels import backend_labels
 from opsconsole.core.dashboard import (
@@ -74,6 +75,7 @@ from opsconsole.ui.trace_screens import TraceScreen, TraceSearchScreen, TraceVie
 PIVOT_LEAD_SECONDS = 300.0  # alert → logs starts this long before the alert began
 PIVOT_BACKLOG = 5000
 RANGES = (900.0, 3600.0, 6 * 3600.0, 24 * 3600.0)
+ACK_RECONCILE_SECONDS = 30.0  # how often a console with write access ends resolved acks
 NARROW_WIDTH = 120  # below: one pane at a time, as tabs
 WIDE_WIDTH = 160  # below (and above NARROW_WIDTH): RED gets a full-width row
 PANE_ORDER: tuple[PaneName, ...] = ("health", "alerts", "red", "slo", "logs")
@@ -115,6 +117,9 @@ class ConsoleOptions:
     notices: list[str] = field(default_factory=list)
     author: str = "opsconsole"
     ack_duration: str = "15m"
+    ack_until_resolved: bool = False  # `a` acks until the alert resolves (capped at ack_cap)
+    ack_cap: str = "24h"
+    ack_resolve_grace: str = "5m"  # a console with write access ends such acks (acks reconcile)
     silence_blast_radius: float = DEFAULT_BLAST_RADIUS
     journal_path: Path | None = None
     log_buffer: int = DEFAULT_CAPACITY
@@ -180,6 +185,7 @@ class OpsConsoleApp(App[None]):
         self.active: PaneName = "health"
         self._refreshing = False
         self._refresh_again = False
+        self._ack_reconciler: Any = None  # made on first use (it reads the grace from the options)
         self._told: set[str] = set()  # board notices already shown
         self._prompt_mode = "filter"
         self._main_line_filter = ""
@@ -228,6 +234,8 @@ class OpsConsoleApp(App[None]):
         self.action_refresh()
         if self.options.auto_refresh:
             self.set_interval(self.options.refresh_interval, self.action_refresh)
+            if not self.service.backends.read_only:
+                self.set_interval(ACK_RECONCILE_SECONDS, self._reconcile_acks)
         self._start_main_tail()
         exit_cleanly_on_hangup(self)
         self.set_interval(0.25, self.tails.pump)
@@ -924,10 +932,42 @@ class OpsConsoleApp(App[None]):
             self.notify(f"ack_duration: {exc}", severity="error")
             return
         author = self.options.author
-        draft = SilenceDraft(
-            matchers_for_alert(alert.labels), now, now + duration, author, ack_comment(author, origin())
+        until_resolved = self.options.ack_until_resolved
+        if until_resolved:
+            try:
+                duration = parse_silence_duration(self.options.ack_cap)
+            except SilenceInvalid as exc:
+                self.notify(f"ack_cap: {exc}", severity="error")
+                return
+        comment = ack_comment(author, origin(), until_resolved=until_resolved)
+        draft = SilenceDraft(matchers_for_alert(alert.labels), now, now + duration, author, comment)
+        how_long = (
+            f"until it resolves (at most {format_duration(duration)})"
+            if until_resolved
+            else f"for {format_duration(duration)}"
         )
-        self._confirm_and_send(f"Ack {alert.alertname} for {format_duration(duration)}", draft, alert.cluster)
+        self._confirm_and_send(f"Ack {alert.alertname} {how_long}", draft, alert.cluster)
+
+    def _reconcile_acks(self) -> None:
+        """End until-resolved acks whose alert stayed resolved for the grace (as `acks reconcile`)."""
+        from opsconsole.mutations.ack_reconcile import AckReconciler
+
+        if self._ack_reconciler is None:
+            try:
+                grace = parse_silence_duration(self.options.ack_resolve_grace)
+            except SilenceInvalid:
+                grace = DEFAULT_GRACE_SECONDS
+            self._ack_reconciler = AckReconciler(grace)
+        reconciler = self._ack_reconciler
+
+        async def run() -> None:
+            outcomes = await reconciler.run(self.silence_service)
+            ended = [i for o in outcomes for i in o.expired]
+            if ended:
+                self.notify(f"ended {len(ended)} ack(s) whose alert resolved (see the mutations journal)")
+                self.action_refresh()
+
+        self.run_worker(run(), group="acks")
 
     def _radius_rules(self) -> RadiusRules:
         scope = scope_for_pack(self.service.pack)

@@ -26,7 +26,7 @@ from opsconsole.core.backend_labels import backend_labels
 from opsconsole.core.dashboard import Dashboard
 from opsconsole.core.short_names import short_name
 from opsconsole.core.value_format import format_duration
-from opsconsole.core.wallboard_figures import PAGES, firing, stale_backends, worst_budget
+from opsconsole.core.wallboard_figures import PAGES, acked, firing, stale_backends, worst_budget
 from opsconsole.refresh.service import RefreshService
 from opsconsole.ui.cells import ENTITY_COLUMN
 from opsconsole.ui.collector import settle_after_startup
@@ -300,7 +300,7 @@ class WallboardApp(App[None]):
                 )
             self._update("#wb-overview-list", self._alert_table(firing_now[:8], now=board.now))
         if "alerts" in pages:
-            self._update("#wb-alerts", self._alert_table(firing_now, now=board.now))
+            self._update("#wb-alerts", self._alert_table(firing_now, now=board.now, acks=tuple(acked(board))))
         if "slo" in pages:
             self._update("#wb-slo", self._slo_table(board))
         if "health" in pages:
@@ -315,9 +315,9 @@ class WallboardApp(App[None]):
         if label is not None:
             self._update(f"#label-{key}", Text(label))
 
-    def _alert_table(self, alerts: list[Any], *, now: float) -> Table | Text:
+    def _alert_table(self, alerts: list[Any], *, now: float, acks: tuple[Any, ...] = ()) -> Table | Text:
         theme = self.console_theme
-        if not alerts:
+        if not alerts and not acks:
             return Text("no alerts firing", style=theme.style("ok"))
         # Pod names are long and alike: cut them as the console does, keeping the pod's suffix.
         # The summary alone gives way to the width (wrapping from 120 columns up, cut below, where
@@ -335,6 +335,18 @@ class WallboardApp(App[None]):
                     Text(short_name(alert.entity or "—", entity_width)),
                     Text(format_duration(max(0.0, now - alert.starts_at))),
                     Text(alert.summary),
+                )
+            )
+        # Acked alerts follow the firing ones, muted, with who acked and for how long.
+        muted = theme.style("muted")
+        for alert, facts in acks:
+            rows.append(
+                (
+                    Text("ACKED", style=muted),
+                    Text(alert.alertname, style=muted),
+                    Text(short_name(alert.entity or "—", entity_width), style=muted),
+                    Text(format_duration(max(0.0, now - alert.starts_at)), style=muted),
+                    Text(facts.text(now), style=muted),
                 )
             )
         narrow = self.size.width < 120

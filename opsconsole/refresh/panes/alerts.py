@@ -121,6 +121,7 @@ def silence_view(silence: Silence, source: str, alerts: Iterable[tuple[Alert, st
         starts_at=silence.starts_at.timestamp(),
         ends_at=silence.ends_at.timestamp(),
         ack_by=ack.who if ack else None,
+        ack_until_resolved=bool(ack and ack.until_resolved),
         matching=matching if silence.status.state != "expired" else 0,
         source=source,
     )
