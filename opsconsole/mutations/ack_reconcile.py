@@ -27,6 +27,7 @@ from opsconsole.backends.errors import BackendError, FailureKind
 from opsconsole.core.ack_state import AckDecision, AckSilence, plan_reconcile
 from opsconsole.core.alert_matchers import LabelMatcher
 from opsconsole.core.silence_draft import parse_ack
+from opsconsole.mutations.silence_inventory import cluster_service, clusters_of
 from opsconsole.mutations.silences import SilenceService
 
 
@@ -116,11 +117,6 @@ class ClusterOutcome:
         }
 
 
-def clusters_of(service: SilenceService) -> list[str]:
-    """The context's Alertmanager clusters, in configured order ("" = peers without a cluster name)."""
-    return list(dict.fromkeys(p.endpoint.cluster or "" for p in service.peers))
-
-
 async def reconcile_acks(
     service: SilenceService, grace: float, state_path: Path | None = None
 ) -> list[ClusterOutcome]:
@@ -133,7 +129,7 @@ async def reconcile_acks(
     decided: set[str] = set()
     incomplete = False
     for cluster in clusters_of(service):
-        one = service.for_cluster(cluster) if cluster else _without_named_clusters(service)
+        one = cluster_service(service, cluster)
         outcome = ClusterOutcome(cluster, read_only=service.read_only)
         outcomes.append(outcome)
         try:
@@ -166,19 +162,6 @@ async def reconcile_acks(
     if state_path is not None:
         save_state(state_path, new_state)
     return outcomes
-
-
-def _without_named_clusters(service: SilenceService) -> SilenceService:
-    """The peers with no cluster name, as one cluster."""
-    unnamed = [p for p in service.peers if not p.endpoint.cluster]
-    return SilenceService(
-        unnamed,
-        service.read_only,
-        service.read_only_reason,
-        service.journal_path,
-        service.clock,
-        service.journal,
-    )
 
 
 @dataclass
