@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Literal
 
 from opsconsole.core.ack_state import AckFacts, ack_facts
+from opsconsole.core.silence_hygiene import SilenceHygiene
 from opsconsole.core.slo import BurnRule, SloFigures
 from opsconsole.core.untrusted_text import SanitizedModel
 
@@ -134,6 +135,11 @@ class SilenceView(SanitizedModel):
     matching: int = 0
     source: str = ""
     ack_until_resolved: bool = False
+    mutes: int = 0  # alerts whose silencedBy names it now (Alertmanager's word; ``matching`` is ours)
+
+    def hygiene(self, now: float) -> SilenceHygiene:
+        """What it mutes now and its marks (``mutes nothing``, ``ends within 1h``)."""
+        return SilenceHygiene(self.state, self.mutes, self.ends_at, now)
 
     def ack_facts(self) -> AckFacts | None:
         """The ack this silence records (who, since, until), or None for an ordinary silence."""

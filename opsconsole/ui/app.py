@@ -1086,6 +1086,14 @@ class OpsConsoleApp(App[None]):
 
     @on(SilencesScreen.ChangeRequested)
     def _silence_change(self, event: SilencesScreen.ChangeRequested) -> None:
+        if len(event.silences) > 1:
+            from opsconsole.ui.silence_bulk import bulk_change
+
+            board = self.board
+            alerts = [a for g in (board.alerts + board.alerts_outside) for a in g.alerts] if board else []
+            work = bulk_change(self, event.change, event.silences, alerts, self._service_of)
+            self.run_worker(work, group="mutation")
+            return
         self.run_worker(self._change_silence(event.silence, event.change), group="mutation")
 
     def _view_cluster(self, service: SilenceService) -> str:
