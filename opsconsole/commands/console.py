@@ -36,8 +36,8 @@ def console_setup(args: argparse.Namespace) -> Any:
     from opsconsole.cli import resolve_from_args
     from opsconsole.commands.packs import parse_vars
     from opsconsole.config import save_setting
+    from opsconsole.launch import console_options
     from opsconsole.refresh.session import load_pack_set
-    from opsconsole.ui.launch import console_options
 
     context = resolve_from_args(args)
     if not context.settings.prometheus and not context.settings.alertmanagers:
@@ -67,7 +67,7 @@ def console_setup(args: argparse.Namespace) -> Any:
 
 def run(args: argparse.Namespace) -> int:
     """Open the console on the context in force."""
-    from opsconsole.ui.launch import run_console
+    from opsconsole.launch import run_console
 
     try:
         options = console_setup(args)

@@ -74,8 +74,6 @@ def parse_pages(text: str) -> tuple[str, ...]:
 
 def run(args: argparse.Namespace) -> int:
     """Open the wallboard on the context in force (always read-only) or on the demo stack."""
-    from opsconsole.ui.launch import run_wallboard
-
     try:
         pages = parse_pages(args.pages)
         rotate = 0.0 if args.rotate in ("0", "off") else parse_duration(args.rotate)
@@ -108,4 +106,29 @@ def run(args: argparse.Namespace) -> int:
 
         command = served_command(args)
         return serve_wallboard(command, host=args.host, port=args.port, public_url=args.public_url)
-    return run_wallboard(args, pages=pages, rotate_seconds=rotate)
+    return _run_wallboard(args, pages, rotate)
+
+
+def _run_wallboard(args: argparse.Namespace, pages: tuple[str, ...], rotate: float) -> int:
+    from opsconsole.cli import resolve_from_args
+    from opsconsole.commands.packs import parse_vars
+    from opsconsole.launch import run_demo_wallboard, run_wallboard
+    from opsconsole.refresh.session import load_pack_set
+
+    if args.demo:
+        return run_demo_wallboard(theme=args.theme, pages=pages, rotate_seconds=rotate)
+    try:
+        context = resolve_from_args(args)
+        packs = load_pack_set(context)
+        return run_wallboard(
+            context,
+            packs,
+            pack=args.pack,
+            variables=parse_vars(args.var),
+            theme=args.theme,
+            pages=pages,
+            rotate_seconds=rotate,
+        )
+    except ConfigError as exc:
+        print(f"opsconsole wallboard: {exc}", file=sys.stderr)
+        return 2

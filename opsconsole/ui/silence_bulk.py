@@ -38,6 +38,7 @@ async def bulk_change(
     silences: Sequence[SilenceView],
     alerts: Sequence[AlertView],
     service_of: Callable[[SilenceView], SilenceService],
+    report: Callable[[BackendError | SilenceInvalid, str], None],
 ) -> None:
     """Ask once for every selected silence, then send each; failures are reported one by one."""
     now = app.options.clock()
@@ -55,7 +56,7 @@ async def bulk_change(
             try:
                 current = await service.silence(view.id)
             except BackendError as exc:
-                app._report_failure(exc, f"{view.id}: ")
+                report(exc, f"{view.id}: ")
                 return
             plan = plan_extension(
                 current.ends_at.timestamp(), current.status.state == "expired", now, by="1h"
@@ -81,7 +82,7 @@ async def bulk_change(
                 else:
                     await service.create(draft)
             except (BackendError, SilenceInvalid) as exc:
-                app._report_failure(exc, f"{view.id}: ")
+                report(exc, f"{view.id}: ")
                 continue
             done += 1
         verb = "expired" if change == "expire" else "extended"

@@ -1,4 +1,6 @@
-"""Start the console: on a resolved context, or on the built-in demo stack."""
+"""Start-up wiring: console and wallboard options from a resolved context or the built-in demo
+stack, and the runs of both apps. The commands parse the command line; this module takes what they
+resolved (never argparse) and hands the apps what they need."""
 
 from __future__ import annotations
 
@@ -7,7 +9,6 @@ import sys
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import replace
-from typing import Any
 
 from opsconsole.config import ConfigError, EndpointSettings, Overrides, ResolvedContext, resolve_context
 from opsconsole.core.wallboard_figures import PAGES
@@ -227,39 +228,38 @@ def demo_wallboard_options(
     )
 
 
-def run_wallboard(args: Any, *, pages: tuple[str, ...], rotate_seconds: float) -> int:
-    """``opsconsole wallboard``: on the demo stack (``--demo``) or the context in force, read-only."""
-    from opsconsole.cli import resolve_from_args
-    from opsconsole.commands.packs import parse_vars
-    from opsconsole.refresh.session import load_pack_set
-
-    if args.demo:
-        background = BackgroundStack(DemoStack())
-        try:
-            urls = background.start()
-        except OSError as exc:
-            print(f"opsconsole wallboard: cannot start the simulated stack: {exc}", file=sys.stderr)
-            return 1
-        try:
-            options = demo_wallboard_options(
-                urls, theme=args.theme, pages=pages, rotate_seconds=rotate_seconds
-            )
-            app = WallboardApp(options)
-            app.run()
-        finally:
-            background.stop()
-        return app.return_code or 0
+def run_demo_wallboard(*, theme: str | None, pages: tuple[str, ...], rotate_seconds: float) -> int:
+    """``opsconsole wallboard --demo``: the simulated stack on a background thread, the wallboard in front."""
+    background = BackgroundStack(DemoStack())
     try:
-        context = resolve_from_args(args)
-        if not context.read_only:
-            raise ConfigError("internal: the wallboard context must be read-only")
-        packs = load_pack_set(context)
-        pack_name = choose_pack(context, packs, args.pack)
-        variables = parse_vars(args.var)
-        themes, notices = themes_and_notices()
-    except ConfigError as exc:
-        print(f"opsconsole wallboard: {exc}", file=sys.stderr)
-        return 2
+        urls = background.start()
+    except OSError as exc:
+        print(f"opsconsole wallboard: cannot start the simulated stack: {exc}", file=sys.stderr)
+        return 1
+    try:
+        options = demo_wallboard_options(urls, theme=theme, pages=pages, rotate_seconds=rotate_seconds)
+        app = WallboardApp(options)
+        app.run()
+    finally:
+        background.stop()
+    return app.return_code or 0
+
+
+def run_wallboard(
+    context: ResolvedContext,
+    packs: PackSet,
+    *,
+    pack: str | None,
+    variables: Mapping[str, str],
+    theme: str | None,
+    pages: tuple[str, ...],
+    rotate_seconds: float,
+) -> int:
+    """``opsconsole wallboard`` on a resolved read-only context (raises :class:`ConfigError`)."""
+    if not context.read_only:
+        raise ConfigError("internal: the wallboard context must be read-only")
+    pack_name = choose_pack(context, packs, pack)
+    themes, notices = themes_and_notices()
 
     def make_service() -> RefreshService:
         return build_service(context, packs, pack_name, variables)
@@ -267,7 +267,7 @@ def run_wallboard(args: Any, *, pages: tuple[str, ...], rotate_seconds: float) -
     options = WallboardOptions(
         make_service=make_service,
         themes=themes,
-        theme=pick_theme(themes, args.theme, context.config.theme),
+        theme=pick_theme(themes, theme, context.config.theme),
         pages=pages,
         rotate_seconds=rotate_seconds,
         refresh_interval=context.config.refresh_interval,
