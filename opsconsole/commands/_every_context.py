@@ -9,7 +9,6 @@ import argparse
 from opsconsole.config import ConfigError, Overrides, ResolvedContext, load_config, resolve_context
 
 URL_FLAGS = ("prometheus", "alertmanager", "loki", "jaeger")
-SLACK_SECONDS = 5.0  # on top of a context's slowest endpoint timeout
 
 
 def every_context(args: argparse.Namespace) -> list[ResolvedContext]:
@@ -24,11 +23,3 @@ def every_context(args: argparse.Namespace) -> list[ResolvedContext]:
         resolve_context(config, Overrides(context=name, read_only=read_only), config_path=path)
         for name in names
     ]
-
-
-def context_deadline(context: ResolvedContext, override: float | None = None) -> float:
-    """How long a context may take before it is shown as not answering."""
-    if override:
-        return override
-    slowest = max((endpoint.timeout for _, endpoint in context.endpoints()), default=10.0)
-    return slowest + SLACK_SECONDS

@@ -307,8 +307,9 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def _list_every_context(args: argparse.Namespace) -> int:
-    from opsconsole.commands._every_context import context_deadline, every_context
+    from opsconsole.commands._every_context import every_context
     from opsconsole.mutations.silence_inventory import InventoryGap, inventory
+    from opsconsole.refresh.context_overview import context_deadline
     from opsconsole.refresh.fan_out import fan_out
 
     try:
