@@ -9,6 +9,7 @@ import sys
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import replace
+from typing import Any
 
 from opsconsole.config import ConfigError, EndpointSettings, Overrides, ResolvedContext, resolve_context
 from opsconsole.core.wallboard_figures import PAGES
@@ -167,7 +168,19 @@ def console_options(
         return build_service(target, packs, pack_name, variables)
 
     contexts = sorted(context.config.contexts) or [context.name]
+
+    def make_overview() -> Any:
+        from opsconsole.refresh.context_overview import ContextOverviewService
+
+        every = [context if name == context.name else resolve(name) for name in contexts]
+
+        def service_of(target: ResolvedContext) -> RefreshService:
+            return build_service(target, packs, choose_pack(target, packs), variables)
+
+        return ContextOverviewService(every, service_of)
+
     return ConsoleOptions(
+        make_overview=make_overview,
         make_service=make_service,
         context=context.name,
         pack=pack_name,

@@ -10,8 +10,11 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from textual.pilot import Pilot
+from textual.widgets import DataTable
 
 from opsconsole.cli import main
 from opsconsole.config import Overrides, load_config, resolve_context
@@ -20,6 +23,9 @@ from opsconsole.core.context_overview import ContextRow, filter_merged
 from opsconsole.demo.stack import DemoStack, DemoUrls
 from opsconsole.refresh.context_overview import ContextOverviewService
 from opsconsole.refresh.session import build_service, choose_pack, load_pack_set
+from opsconsole.ui.overview_screen import OverviewApp, OverviewScreen
+from tests.demo_fixtures import frozen_clock
+from tests.ui_harness import demo_app, settle
 
 HANG_TIMEOUT = 3.0  # the hung context's endpoint timeout: its deadline is this plus the slack
 
@@ -145,3 +151,96 @@ def test_snapshot_of_every_context_as_json_agrees_with_the_rows(
 def test_the_filter_knows_only_context_as_an_at_name() -> None:
     assert AlertFilter.parse("@context=prod").matchers[0].value == "prod"
     assert "only @ name is @context" in AlertFilter.parse("@cluster=prod").error
+
+
+# -- the screen ---------------------------------------------------------------------------------------
+
+DEAD = "http://127.0.0.1:9"
+
+
+def _overview(urls: DemoUrls, tmp_path: Path) -> ContextOverviewService:
+    """prod and prod-ro on the frozen demo, and a context whose backends refuse connections."""
+    path = tmp_path / "config.yaml"
+    # The peer is named: its port changes every run, and a snapshot must not.
+    demo = (
+        f"prometheus: {{url: '{urls.prometheus}'}}, "
+        f"alertmanagers: [{{url: '{urls.alertmanager}', name: am}}], loki: {{url: '{urls.loki}'}}"
+    )
+    path.write_text(
+        "contexts:\n"
+        f"  prod: {{{demo}}}\n"
+        f"  prod-ro: {{read_only: true, {demo}}}\n"
+        f"  staging: {{prometheus: {{url: '{DEAD}'}}, alertmanagers: [{{url: '{DEAD}'}}]}}\n"
+    )
+    config, _ = load_config(path)
+    contexts = [resolve_context(config, Overrides(context=n)) for n in sorted(config.contexts)]
+    packs = load_pack_set(contexts[0])
+
+    def make(context: object) -> object:
+        return build_service(context, packs, choose_pack(context, packs), clock=frozen_clock)  # type: ignore[arg-type]
+
+    return ContextOverviewService(contexts, make, clock=frozen_clock)  # type: ignore[arg-type]
+
+
+async def _overview_drawn(pilot: Pilot[Any]) -> None:
+    app = pilot.app
+    assert isinstance(app, OverviewApp)
+    screen = app.overview_screen
+    deadline = time.monotonic() + 60
+    while (screen.refreshing or len(screen.overview.rows) < 3) and time.monotonic() < deadline:
+        await pilot.pause(0.1)
+    assert len(screen.overview.rows) == 3, "the overview never drew every context"
+    await pilot.pause(0.2)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])
+def test_snapshot_overview(
+    snap_compare: Any, frozen_demo: tuple[DemoStack, DemoUrls], tmp_path: Path, size: tuple[int, int]
+) -> None:
+    _, urls = frozen_demo
+    app = OverviewApp(_overview(urls, tmp_path), frozen_clock, auto_refresh=False)
+    assert snap_compare(app, terminal_size=size, run_before=_overview_drawn)
+
+
+async def test_enter_opens_a_context_and_the_filter_knows_context(
+    frozen_demo: tuple[DemoStack, DemoUrls], tmp_path: Path
+) -> None:
+    _, urls = frozen_demo
+    app = OverviewApp(_overview(urls, tmp_path), frozen_clock, auto_refresh=False)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await _overview_drawn(pilot)
+        screen = app.overview_screen
+        rows = screen.overview.rows
+        assert rows["staging"].error and not rows["prod"].error
+        alerts = screen.query_one("#overview-alerts", DataTable)
+        everything = alerts.row_count
+        assert everything > 0
+        await pilot.press("slash", *"@context=staging", "enter")
+        assert alerts.row_count == 0
+        await pilot.press("slash", *"@context=prod", "enter")  # the box selects its text on focus
+        assert screen.filter_text == "@context=prod"
+        assert alerts.row_count == everything
+        await pilot.press("tab", "j", "enter")  # back to the contexts (from the alerts), second row
+    assert app.return_value == "prod-ro"
+
+
+async def test_ctx_star_in_the_console_opens_the_overview_and_enter_switches(
+    frozen_demo: tuple[DemoStack, DemoUrls], tmp_path: Path
+) -> None:
+    _, urls = frozen_demo
+    app = demo_app(urls, contexts=("prod", "prod-ro", "staging"))
+    app.options.make_overview = lambda: _overview(urls, tmp_path)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        await pilot.press(":", *"ctx *", "enter")
+        await pilot.pause(0.2)
+        screen = app.screen
+        assert isinstance(screen, OverviewScreen)
+        deadline = time.monotonic() + 60
+        while (screen.refreshing or len(screen.overview.rows) < 3) and time.monotonic() < deadline:
+            await pilot.pause(0.1)
+        assert isinstance(app.focused, DataTable) and app.focused.id == "overview-contexts"
+        await pilot.press("j", "enter")
+        await pilot.pause(0.2)
+        assert app.context_name == "prod-ro"
+        assert not isinstance(app.screen, OverviewScreen)

@@ -70,17 +70,18 @@ class ContextRow:
             else f"{max(0, round(self.worst_budget[1] * 100))}% {self.worst_budget[0]}"
         )
         age = "never answered" if self.as_of is None else format_duration(max(0.0, now - self.as_of))
-        status = (
-            f"✖ {self.error} (figures {age} old)"
-            if self.error and self.as_of
-            else (f"✖ {self.error}" if self.error else "ok")
-        )
+        down = [b.name for b in self.backends if b.error]
+        if self.error:
+            status = f"✖ {self.error}" + (f" (figures {age} old)" if self.as_of is not None else "")
+        else:
+            status = f"⚠ no answer from {', '.join(down)}" if down else "ok"
         return {
             "context": self.context + (" (ro)" if self.read_only else ""),
             "firing": firing if self.as_of is not None else "—",
             "acked": str(self.acked) if self.as_of is not None else "—",
             "down": f"{self.down}/{self.agents}" if self.as_of is not None else "—",
             "budget": budget if self.as_of is not None else "—",
+            "budget_percent": budget.split(" ", 1)[0] if self.as_of is not None else "—",
             "backends": " ".join(b.text(now) for b in self.backends) or "—",
             "status": status,
             "age": age,
@@ -137,6 +138,19 @@ def context_row(board: Dashboard, *, read_only: bool = False) -> ContextRow:
         backends=backends,
         as_of=board.now,
     )
+
+
+def refreshed_row(board: Dashboard, last_good: ContextRow | None, *, read_only: bool = False) -> ContextRow:
+    """The row for a refresh that came back: when no backend answered, it is a failure (its zeros
+    would read as a quiet context), with the last good figures and their age."""
+    row = context_row(board, read_only=read_only)
+    dead = [b for b in row.backends if b.error]
+    if row.backends and len(dead) == len(row.backends):
+        failed = failed_row(
+            board.context, f"no backend answered ({dead[0].error})", last_good, read_only=read_only
+        )
+        return replace(failed, backends=row.backends, pack=row.pack)
+    return row
 
 
 def failed_row(

@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from opsconsole.config import ConfigError, ResolvedContext
-from opsconsole.core.context_overview import ContextRow, MergedAlert, context_row, failed_row, merged_alerts
+from opsconsole.core.context_overview import ContextRow, MergedAlert, failed_row, merged_alerts, refreshed_row
 from opsconsole.core.dashboard import Dashboard
 from opsconsole.refresh.fan_out import DEFAULT_CONCURRENCY, FanOutResult, fan_out
 from opsconsole.refresh.service import RefreshService
@@ -55,7 +55,7 @@ class ContextOverviewService:
             context = result.key
             if result.value is not None:
                 self.boards[context.name] = result.value
-                row = context_row(result.value, read_only=context.read_only)
+                row = refreshed_row(result.value, self.rows.get(context.name), read_only=context.read_only)
             else:
                 error = result.error
                 text = str(error) if isinstance(error, ConfigError | TimeoutError) else _describe(error)

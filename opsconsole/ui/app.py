@@ -69,6 +69,8 @@ class ConsoleOptions:
     notices: list[str] = field(default_factory=list)
     author: str = "opsconsole"
     ack_duration: str = "15m"
+    # `:ctx *`: every context's refresh (None where there is one context only, as in the demo).
+    make_overview: Callable[[], Any] | None = None
     ack_until_resolved: bool = False  # `a` acks until the alert resolves (capped at ack_cap)
     ack_cap: str = "24h"
     ack_resolve_grace: str = "5m"  # a console with write access ends such acks (acks reconcile)
