@@ -170,9 +170,10 @@ def console_options(
     contexts = sorted(context.config.contexts) or [context.name]
 
     def make_overview() -> Any:
-        from opsconsole.refresh.context_overview import ContextOverviewService
+        from opsconsole.refresh.context_overview import ContextOverviewService, resolve_every_context
 
-        every = [context if name == context.name else resolve(name) for name in contexts]
+        # Not `resolve`: URL flags and variables name this context's backends, not every context's.
+        every = resolve_every_context(context.config, context.config_path, read_only=context.read_only)
 
         def service_of(target: ResolvedContext) -> RefreshService:
             return build_service(target, packs, choose_pack(target, packs), variables)
@@ -277,8 +278,18 @@ def run_wallboard(
     def make_service() -> RefreshService:
         return build_service(context, packs, pack_name, variables)
 
+    def make_overview() -> Any:
+        from opsconsole.refresh.context_overview import ContextOverviewService, resolve_every_context
+
+        # Every context read-only, whatever the config says: the wallboard never writes.
+        every = resolve_every_context(context.config, context.config_path, read_only=True)
+        return ContextOverviewService(
+            every, lambda target: build_service(target, packs, choose_pack(target, packs), variables)
+        )
+
     options = WallboardOptions(
         make_service=make_service,
+        make_overview=make_overview,
         themes=themes,
         theme=pick_theme(themes, theme, context.config.theme),
         pages=pages,

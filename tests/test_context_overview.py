@@ -9,23 +9,26 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Static
 
 from opsconsole.cli import main
 from opsconsole.config import Overrides, load_config, resolve_context
 from opsconsole.core.alert_filter import AlertFilter
 from opsconsole.core.context_overview import ContextRow, filter_merged
 from opsconsole.demo.stack import DemoStack, DemoUrls
+from opsconsole.launch import demo_wallboard_options
 from opsconsole.refresh.context_overview import ContextOverviewService
 from opsconsole.refresh.session import build_service, choose_pack, load_pack_set
 from opsconsole.ui.overview_screen import OverviewApp, OverviewScreen
+from opsconsole.ui.wallboard import WallboardApp
 from tests.demo_fixtures import frozen_clock
-from tests.ui_harness import demo_app, settle
+from tests.ui_harness import demo_app, settle, static_text
 
 HANG_TIMEOUT = 3.0  # the hung context's endpoint timeout: its deadline is this plus the slack
 
@@ -244,3 +247,48 @@ async def test_ctx_star_in_the_console_opens_the_overview_and_enter_switches(
         await pilot.pause(0.2)
         assert app.context_name == "prod-ro"
         assert not isinstance(app.screen, OverviewScreen)
+
+
+def _wallboard(urls: DemoUrls, tmp_path: Path) -> WallboardApp:
+    """The wallboard with only its contexts page, every context read-only as the wallboard makes them."""
+    overview = _overview(urls, tmp_path)
+    overview.contexts = [
+        resolve_context(load_config(tmp_path / "config.yaml")[0], Overrides(context=c.name, read_only=True))
+        for c in overview.contexts
+    ]
+    options = demo_wallboard_options(urls, clock=frozen_clock, auto_refresh=False, pages=("contexts",))
+    return WallboardApp(replace(options, make_overview=lambda: overview))
+
+
+async def _contexts_drawn(pilot: Pilot[Any]) -> None:
+    app = pilot.app
+    assert isinstance(app, WallboardApp) and app.overview is not None
+    deadline = time.monotonic() + 60
+    while (app._overview_running or len(app.overview.rows) < 3) and time.monotonic() < deadline:
+        await pilot.pause(0.1)
+    assert len(app.overview.rows) == 3, "the contexts page never drew every context"
+    await pilot.pause(0.3)
+
+
+def test_snapshot_wallboard_contexts_page(
+    snap_compare: Any, frozen_demo: tuple[DemoStack, DemoUrls], tmp_path: Path
+) -> None:
+    _, urls = frozen_demo
+    assert snap_compare(_wallboard(urls, tmp_path), terminal_size=(160, 48), run_before=_contexts_drawn)
+
+
+async def test_the_wallboard_contexts_page_reads_every_context_read_only(
+    frozen_demo: tuple[DemoStack, DemoUrls], tmp_path: Path
+) -> None:
+    _, urls = frozen_demo
+    app = _wallboard(urls, tmp_path)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await _contexts_drawn(pilot)
+        assert app.overview is not None
+        assert {name: s.backends.read_only for name, s in app.overview.services.items()} == {
+            "prod": True,
+            "prod-ro": True,
+            "staging": True,
+        }
+        page = static_text(app.query_one("#wb-contexts", Static))
+        assert "prod" in page and "✖ no backend answered" in page

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import argparse
 
-from opsconsole.config import ConfigError, Overrides, ResolvedContext, load_config, resolve_context
+from opsconsole.config import ConfigError, ResolvedContext, load_config
+from opsconsole.refresh.context_overview import resolve_every_context
 
 URL_FLAGS = ("prometheus", "alertmanager", "loki", "jaeger")
 
@@ -17,9 +18,4 @@ def every_context(args: argparse.Namespace) -> list[ResolvedContext]:
     if given:
         raise ConfigError(f"{', '.join(given)} name one context's backends: drop them with --all-contexts")
     config, path = load_config(getattr(args, "config", None))
-    read_only = bool(getattr(args, "read_only", False))
-    names: list[str | None] = list(sorted(config.contexts)) or [None]
-    return [
-        resolve_context(config, Overrides(context=name, read_only=read_only), config_path=path)
-        for name in names
-    ]
+    return resolve_every_context(config, path, read_only=bool(getattr(args, "read_only", False)))

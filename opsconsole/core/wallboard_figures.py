@@ -8,6 +8,8 @@ from opsconsole.core.dashboard import AlertView, Dashboard
 from opsconsole.core.value_format import format_duration
 
 PAGES = ("overview", "alerts", "slo", "health")
+# Pages one may ask for with --pages besides the default ones: every context of the config, a row each.
+EXTRA_PAGES = ("contexts",)
 SEVERITY_ORDER = {"critical": 0, "error": 1, "warning": 2, "info": 3}
 
 

@@ -5,17 +5,41 @@ with its own deadline, so a dead or slow context shows its error and age and nev
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from opsconsole.config import ConfigError, ResolvedContext
+from opsconsole.config import ConfigError, ConsoleConfig, Overrides, ResolvedContext, resolve_context
 from opsconsole.core.context_overview import ContextRow, MergedAlert, failed_row, merged_alerts, refreshed_row
 from opsconsole.core.dashboard import Dashboard
 from opsconsole.refresh.fan_out import DEFAULT_CONCURRENCY, FanOutResult, fan_out
 from opsconsole.refresh.service import RefreshService
 
 SLACK_SECONDS = 5.0  # on top of a context's slowest endpoint timeout
+
+
+URL_ENV = (
+    "OPSCONSOLE_PROMETHEUS_URL",
+    "OPSCONSOLE_ALERTMANAGER_URL",
+    "OPSCONSOLE_LOKI_URL",
+    "OPSCONSOLE_JAEGER_URL",
+)
+
+
+def resolve_every_context(
+    config: ConsoleConfig, config_path: Path | None, *, read_only: bool = False
+) -> list[ResolvedContext]:
+    """Each context of the config, in name order (``default`` when there are none). The URL variables
+    (``OPSCONSOLE_PROMETHEUS_URL``…) name one context's backends and are not applied to all; the
+    read-only switch (flag, ``OPSCONSOLE_READ_ONLY``, the context's own) holds for each."""
+    environ = {k: v for k, v in os.environ.items() if k not in URL_ENV and k != "OPSCONSOLE_CONTEXT"}
+    names: list[str | None] = list(sorted(config.contexts)) or [None]
+    return [
+        resolve_context(config, Overrides(context=name, read_only=read_only), environ, config_path)
+        for name in names
+    ]
 
 
 def context_deadline(context: ResolvedContext, override: float | None = None) -> float:

@@ -52,6 +52,8 @@ class WallboardOptions:
     clock: Callable[[], float] = time.time
     auto_refresh: bool = True
     title: str = ""
+    # The ``contexts`` page: every context of the config (read-only), a row each.
+    make_overview: Callable[[], Any] | None = None
     notices: list[str] = field(default_factory=list)
 
 
@@ -107,6 +109,9 @@ class WallboardApp(ConsoleShell):
         self._next_rotation = options.clock() + options.rotate_seconds
         self._started = options.clock()
         self._drawn: dict[str, object] = {}
+        wants = "contexts" in options.pages and options.make_overview is not None
+        self.overview = options.make_overview() if wants and options.make_overview else None
+        self._overview_running = False
 
     # -- layout -------------------------------------------------------------------------------
 
@@ -146,6 +151,57 @@ class WallboardApp(ConsoleShell):
 
     def show_board(self, board: Dashboard) -> None:
         self._render_board()
+        self._refresh_contexts()
+
+    def _refresh_contexts(self) -> None:
+        """The contexts page: every context refreshed on its own deadline, drawn as each answers."""
+        overview = self.overview
+        if overview is None or self._overview_running:
+            return
+        self._overview_running = True
+
+        async def run() -> None:
+            try:
+                await overview.refresh(lambda _: self._render_contexts())
+            finally:
+                self._overview_running = False
+            self._render_contexts()
+
+        self.run_worker(run(), group="contexts")
+
+    async def on_unmount(self) -> None:
+        if self.overview is not None:
+            await self.overview.aclose()
+        await super().on_unmount()
+
+    def _render_contexts(self) -> None:
+        if "contexts" not in self.options.pages or not self.is_running:
+            return
+        overview = self.overview
+        if overview is None:
+            self._update("#wb-contexts", Text("no contexts page here (the demo has one context)"))
+            return
+        now = self.options.clock()
+        table = Table(box=None, pad_edge=False, expand=True, header_style="bold")
+        for column in ("context", "firing c w o", "acked", "down", "worst budget", "status"):
+            table.add_column(column, no_wrap=True, overflow="ellipsis")
+        theme = self.console_theme
+        for context in overview.contexts:
+            row = overview.rows.get(context.name)
+            if row is None:
+                table.add_row(Text(context.name), "…", "…", "…", "…", Text("waiting"))
+                continue
+            texts = row.texts(now)
+            level = "crit" if row.error else "warn" if texts["status"] != "ok" else "ok"
+            table.add_row(
+                Text(texts["context"]),
+                Text(texts["firing"], style=theme.style("crit") if row.firing.get("critical") else ""),
+                Text(texts["acked"]),
+                Text(texts["down"], style=theme.style("crit") if row.down else ""),
+                Text(texts["budget"]),
+                Text(texts["status"], style=theme.style(level)),
+            )
+        self._update("#wb-contexts", table)
 
     def _tick(self) -> None:
         now = self.options.clock()
