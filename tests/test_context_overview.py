@@ -28,6 +28,7 @@ from opsconsole.refresh.session import build_service, choose_pack, load_pack_set
 from opsconsole.ui.overview_screen import OverviewApp, OverviewScreen
 from opsconsole.ui.wallboard import WallboardApp
 from tests.demo_fixtures import frozen_clock
+from tests.pty_session import PtySession
 from tests.ui_harness import demo_app, settle, static_text
 
 HANG_TIMEOUT = 3.0  # the hung context's endpoint timeout: its deadline is this plus the slack
@@ -292,3 +293,22 @@ async def test_the_wallboard_contexts_page_reads_every_context_read_only(
         }
         page = static_text(app.query_one("#wb-contexts", Static))
         assert "prod" in page and "✖ no backend answered" in page
+
+
+def test_the_overview_command_runs_in_a_terminal_and_esc_leaves_it(tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        "contexts:\n"
+        f"  lab: {{prometheus: {{url: '{DEAD}'}}, alertmanagers: [{{url: '{DEAD}'}}]}}\n"
+        f"  dr: {{prometheus: {{url: '{DEAD}'}}}}\n"
+    )
+    session = PtySession(
+        PtySession.python("-m", "opsconsole", "--config", str(config), "overview"), size=(120, 30)
+    )
+    try:
+        session.wait_for(b"Every context (2)", timeout=60)
+        session.wait_for(b"no backend answered", timeout=60)  # both refused: said, not shown as quiet
+        session.send(b"\x1b")
+        assert session.wait_exit(timeout=30) == 0
+    finally:
+        session.close()
