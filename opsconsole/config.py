@@ -106,6 +106,15 @@ class ConsoleConfig(_Strict):
     packs_dir: Path | None = None
     refresh_interval: float = Field(5.0, gt=0)
     ack_duration: str = "15m"
+    ack_until_resolved: bool = Field(
+        False, description="Acks (the console's `a`, `opsconsole ack`) last until the alert resolves."
+    )
+    ack_cap: str = Field(
+        "24h", description="Longest an until-resolved ack lasts if its alert never resolves."
+    )
+    ack_resolve_grace: str = Field(
+        "5m", description="How long an alert must stay resolved before its until-resolved ack is expired."
+    )
     silence_blast_radius: float = Field(
         DEFAULT_BLAST_RADIUS,
         gt=0,

@@ -9,6 +9,7 @@ import sys
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import replace
+from typing import Any
 
 from opsconsole.config import ConfigError, EndpointSettings, Overrides, ResolvedContext, resolve_context
 from opsconsole.core.wallboard_figures import PAGES
@@ -168,7 +169,20 @@ def console_options(
         return build_service(target, packs, pack_name, variables)
 
     contexts = sorted(context.config.contexts) or [context.name]
+
+    def make_overview() -> Any:
+        from opsconsole.refresh.context_overview import ContextOverviewService, resolve_every_context
+
+        # Not `resolve`: URL flags and variables name this context's backends, not every context's.
+        every = resolve_every_context(context.config, context.config_path, read_only=context.read_only)
+
+        def service_of(target: ResolvedContext) -> RefreshService:
+            return build_service(target, packs, choose_pack(target, packs), variables)
+
+        return ContextOverviewService(every, service_of)
+
     return ConsoleOptions(
+        make_overview=make_overview,
         make_service=make_service,
         context=context.name,
         pack=pack_name,
@@ -181,6 +195,9 @@ def console_options(
         notices=notices,
         author=default_author(context.settings.author or context.config.author),
         ack_duration=context.config.ack_duration,
+        ack_until_resolved=context.config.ack_until_resolved,
+        ack_cap=context.config.ack_cap,
+        ack_resolve_grace=context.config.ack_resolve_grace,
         silence_blast_radius=context.config.silence_blast_radius,
         journal_path=default_journal_path(),
         log_buffer=context.config.log_buffer,
@@ -262,8 +279,18 @@ def run_wallboard(
     def make_service() -> RefreshService:
         return build_service(context, packs, pack_name, variables)
 
+    def make_overview() -> Any:
+        from opsconsole.refresh.context_overview import ContextOverviewService, resolve_every_context
+
+        # Every context read-only, whatever the config says: the wallboard never writes.
+        every = resolve_every_context(context.config, context.config_path, read_only=True)
+        return ContextOverviewService(
+            every, lambda target: build_service(target, packs, choose_pack(target, packs), variables)
+        )
+
     options = WallboardOptions(
         make_service=make_service,
+        make_overview=make_overview,
         themes=themes,
         theme=pick_theme(themes, theme, context.config.theme),
         pages=pages,

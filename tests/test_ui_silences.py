@@ -61,7 +61,8 @@ async def test_ack_asks_then_silences_and_the_row_says_who(fresh_demo: Demo) -> 
         [ack] = [a.ack for g in app.board.alerts for a in g.alerts if a.alertname == "AgentUnresponsive"]  # type: ignore[union-attr]
         assert ack is not None
         assert ack.ack_by == "alice"
-        assert ack.describe(app.options.clock()) == "acked by alice, 15 min left"
+        # Who, for how long, and what is left: the text every view takes from AckFacts.
+        assert ack.describe(app.options.clock()) == "ACK alice 0s · 15m left"
         # The simulated Alertmanager (what amtool would see) holds exactly that silence.
         assert [s.comment.split(" from ")[0] for s in stack.alertmanager.silences.all()] == ["ACK by alice"]
 
@@ -417,9 +418,55 @@ def test_snapshot_silences_screen(snap_compare: SnapCompare) -> None:
             start,
         )
 
+        # A typo'd pod name: it mutes nothing, and the screen marks it.
+        typo = _pod_silence(stack, "npa-3", "2026-11-22T03:50:00Z", "2026-11-22T06:00:00Z", "dave", "typo")
+        typo["matchers"][0]["value"] += "-typo"
+        stack.alertmanager.silences.upsert(typo, start)
+
         async def run(pilot: Pilot[Any]) -> None:
             await settle(pilot)
             await pilot.press("S")
             await pilot.pause(0.2)
+            await pilot.press("space")  # one selected, for a bulk expire or extend
+            await pilot.pause(0.2)
 
         assert snap_compare(demo_app(urls), terminal_size=(140, 30), run_before=run)
+
+
+async def test_silences_screen_marks_hygiene_and_expires_a_selection_at_once(fresh_demo: Demo) -> None:
+    stack, urls = fresh_demo
+    app = demo_app(urls, author="carol")
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot)
+        await select_alert(pilot, app, "AgentUnresponsive")
+        await pilot.press("a", "y")
+        await work_done(app)
+        start = app.options.clock()
+        # A silence for a pod that does not exist (a typo): it mutes nothing.
+        typo = _pod_silence(stack, "npa-3", "2026-11-22T03:55:00Z", "2026-11-22T09:00:00Z", "dave", "typo")
+        typo["matchers"][0]["value"] += "-typo"
+        stack.alertmanager.silences.upsert(typo, start)
+        await pilot.press("S")
+        await work_done(app)
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, SilencesScreen)
+        by_author = {v.created_by: v for v in screen.silences}
+        assert by_author["carol"].mutes == 1 and by_author["dave"].mutes == 0
+        assert by_author["dave"].hygiene(start).marks() == ("mutes nothing",)
+        assert "1 mute nothing" in static_text(screen.query_one("#silences-title", Static))
+        table = screen.query_one(DataTable)
+        marks = {str(table.get_row_at(i)[5]): str(table.get_row_at(i)[4]) for i in range(table.row_count)}
+        assert marks == {"carol": "ends within 1h", "dave": "mutes nothing"}  # the ack lasts 15m
+        await pilot.press("space", "j", "space")
+        assert len(screen.chosen) == 2
+        await pilot.press("x")
+        await work_done(app)
+        confirm = app.screen
+        assert isinstance(confirm, ConfirmScreen)
+        assert confirm.title_text == "Expire 2 silences"
+        assert confirm.note == "They mute 1 alerts now: AgentUnresponsive."
+        assert confirm.request.count("DELETE /api/v2/silence/") == 2
+        await pilot.press("y")
+        await work_done(app)
+        assert {s.state(app.options.clock()) for s in stack.alertmanager.silences.all()} == {"expired"}

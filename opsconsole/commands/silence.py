@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import sys
+import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any, TextIO
@@ -58,12 +59,28 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     )
     add.set_defaults(func=run_add)
 
-    listing = sub.add_parser("list", parents=[common], help="list silences")
+    listing = sub.add_parser(
+        "list",
+        parents=[common],
+        help="list silences with what each mutes now",
+        description="Every silence of every Alertmanager cluster of the context (--all-contexts: of every "
+        "context), with how many alerts it mutes now and the marks 'mutes nothing' and 'ends within 1h'.",
+    )
     listing.add_argument("--all", action="store_true", help="include expired silences")
+    listing.add_argument(
+        "--unused", action="store_true", help="only active silences that mute nothing (for scripts)"
+    )
+    listing.add_argument("--all-contexts", action="store_true", help="every context of the config file")
     listing.set_defaults(func=run_list)
 
-    expire = sub.add_parser("expire", parents=[common], help="expire a silence now")
-    expire.add_argument("silence_id")
+    expire = sub.add_parser(
+        "expire",
+        parents=[common],
+        help="expire silences now",
+        description="Several ids expire together after one confirmation that says what they mute now "
+        "(typed at a terminal, --force otherwise).",
+    )
+    expire.add_argument("silence_id", nargs="+")
     expire.set_defaults(func=run_expire)
 
     extend = sub.add_parser(
@@ -74,7 +91,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         "than the current one is refused. A silence that has ended is recreated from now only with "
         "--recreate (or --force).",
     )
-    extend.add_argument("silence_id")
+    extend.add_argument("silence_id", nargs="+")
     how = extend.add_mutually_exclusive_group()
     how.add_argument("--by", metavar="DURATION", help="add this to the current end (default 1h)")
     how.add_argument("--until", metavar="TIME", help="new end: HH:MM (UTC) or e.g. 2026-11-22T16:00Z")
@@ -84,6 +101,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     extend.add_argument("--duration", action=_MovedToByOrUntil, nargs=0, help=argparse.SUPPRESS)
     extend.set_defaults(func=run_extend)
 
+    expire.add_argument("--force", action="store_true", help="expire several ids without asking")
     for parser in (add, extend):
         parser.add_argument(
             "--force",
@@ -95,7 +113,14 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
     ack = subparsers.add_parser("ack", parents=[common], help="acknowledge an alert: a short ACK silence")
     ack.add_argument("fingerprint", help="the alert's fingerprint (shown in the console and by amtool)")
-    ack.add_argument("--duration", help="default: the config's ack_duration (15m)")
+    how_long = ack.add_mutually_exclusive_group()
+    how_long.add_argument("--duration", help="a timed ack; default: the config's ack_duration (15m)")
+    how_long.add_argument(
+        "--until-resolved",
+        action="store_true",
+        help="ack until the alert resolves (expired by `opsconsole acks reconcile` or a console once "
+        "resolved for ack_resolve_grace), at most ack_cap (24h); the default when ack_until_resolved: true",
+    )
     ack.add_argument("--comment", default="", help="optional note after the ACK line")
     ack.add_argument("--author", help="default: config author, else $USER@host")
     ack.add_argument(
@@ -268,77 +293,214 @@ def run_add(args: argparse.Namespace) -> int:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    """``silence list``."""
+    """``silence list``: every cluster's silences with what each mutes now and its marks."""
+    if args.all_contexts:
+        return _list_every_context(args)
 
     async def body(context: ResolvedContext, service: Any) -> int:
-        silences = [s for s in await service.silences() if args.all or s.status.state != "expired"]
-        now = service.clock()
-        lines = []
-        for s in silences:
-            matchers = ", ".join(m.to_filter() for m in s.matchers)
-            left = format_duration(s.ends_at.timestamp() - now) if s.status.state != "expired" else "-"
-            # Comments and authors come from whoever wrote the silence: never print raw escapes.
-            who, comment = sanitize(s.created_by), sanitize(s.comment)
-            row = f"{s.id}  {s.status.state:<8} {left:>6}  {who:<20} {sanitize(matchers)}  # {comment}"
-            lines.append(row)
-        _print(
-            args,
-            [s.model_dump(mode="json", by_alias=True) for s in silences],
-            "\n".join(lines) or "no silences",
-        )
-        return 0
+        from opsconsole.mutations.silence_inventory import inventory
+
+        rows, gaps = await inventory(service, context.name)
+        return _print_inventory(args, rows, gaps, service.clock())
 
     return _run(args, body)
 
 
+def _list_every_context(args: argparse.Namespace) -> int:
+    from opsconsole.commands._every_context import every_context
+    from opsconsole.mutations.silence_inventory import InventoryGap, inventory
+    from opsconsole.refresh.context_overview import context_deadline
+    from opsconsole.refresh.fan_out import fan_out
+
+    try:
+        contexts = [c for c in every_context(args) if c.settings.alertmanagers]
+    except ConfigError as exc:
+        print(f"opsconsole: {exc}", file=sys.stderr)
+        return 2
+
+    async def one(context: ResolvedContext) -> Any:
+        service = _service(context)
+        try:
+            return await inventory(service, context.name)
+        finally:
+            for peer in service.peers:
+                await peer.aclose()
+
+    async def every() -> int:
+        results = await fan_out(contexts, one, deadline=context_deadline)
+        rows, gaps = [], []
+        for result in results:
+            if result.value is None:
+                gaps.append(
+                    InventoryGap(result.key.name, "", str(result.error) or type(result.error).__name__)
+                )
+            else:
+                rows += result.value[0]
+                gaps += result.value[1]
+        return _print_inventory(args, rows, gaps, time.time())
+
+    return asyncio.run(every())
+
+
+def _print_inventory(args: argparse.Namespace, rows: list[Any], gaps: list[Any], now: float) -> int:
+    """The listing (text or --json); 1 when a cluster or context could not be read."""
+    rows = [r for r in rows if args.all or r.silence.status.state != "expired"]
+    if args.unused:
+        rows = [r for r in rows if r.hygiene.mutes_nothing]
+    places = {(r.context, r.cluster) for r in rows} | {(g.context, g.cluster) for g in gaps}
+    several = len(places) > 1
+    lines = []
+    data = []
+    for row in rows:
+        s = row.silence
+        matchers = ", ".join(m.to_filter() for m in s.matchers)
+        left = format_duration(s.ends_at.timestamp() - now) if s.status.state != "expired" else "-"
+        # Comments and authors come from whoever wrote the silence: never print raw escapes.
+        who, comment = sanitize(s.created_by), sanitize(s.comment)
+        where = f"{row.context}/{row.cluster}".rstrip("/") + "  " if several else ""
+        marks = "".join(f"  ⚠ {m}" for m in row.hygiene.marks())
+        mutes = f"mutes {row.hygiene.mutes}" if s.status.state == "active" else ""
+        lines.append(
+            f"{where}{s.id}  {s.status.state:<8} {left:>6}  {mutes:<9} {who:<20} {sanitize(matchers)}"
+            f"  # {comment}{marks}"
+        )
+        item = s.model_dump(mode="json", by_alias=True)
+        item.update({"context": row.context, "cluster": row.cluster, **row.hygiene.as_json()})
+        data.append(item)
+    for gap in gaps:
+        where = f"{gap.context}/{gap.cluster}".rstrip("/")
+        print(f"opsconsole: {where}: silences not read: {gap.error}", file=sys.stderr)
+    empty = "no silences that mute nothing" if args.unused else "no silences"
+    _print(args, data, "\n".join(lines) or empty)
+    return 1 if gaps else 0
+
+
+def confirm_bulk(
+    what: str,
+    count: int,
+    muted: list[str],
+    *,
+    force: bool,
+    stdin: TextIO | None = None,
+    stderr: TextIO | None = None,
+) -> None:
+    """Several silences changed at once: say what they mute now, and have the count typed (or --force)."""
+    stdin = sys.stdin if stdin is None else stdin
+    stderr = sys.stderr if stderr is None else stderr
+    names = ", ".join(sorted(set(muted))) or "no alert"
+    listing = f"{what} {count} silences, which mute {len(muted)} alerts now: {names}."
+    if force:
+        print(f"opsconsole: --force: {listing}", file=stderr)
+        return
+    if stdin.isatty():
+        print(f"opsconsole: {listing}", file=stderr)
+        print(f"Type {count} to go on, anything else cancels: ", end="", file=stderr, flush=True)
+        if stdin.readline().strip() == str(count):
+            return
+        raise BlastRadiusRefused("not confirmed; nothing was sent")
+    raise BlastRadiusRefused(f"refused, nothing was sent: {listing} Pass --force to do it without a terminal")
+
+
+async def _muted_by(service: Any, ids: list[str]) -> list[str]:
+    """The alerts the silences ``ids`` mute now, by name (an alert held by two counts once)."""
+    wanted = set(ids)
+    return [
+        a.labels.get("alertname", "?") for a in await service.alerts() if wanted & set(a.status.silenced_by)
+    ]
+
+
 def run_expire(args: argparse.Namespace) -> int:
-    """``silence expire ID``."""
+    """``silence expire ID [ID ...]``."""
 
     async def body(context: ResolvedContext, service: Any) -> int:
-        await service.expire(args.silence_id)
-        _print(args, {"expired": args.silence_id}, f"expired {args.silence_id}")
-        return 0
+        ids = list(dict.fromkeys(args.silence_id))
+        for silence_id in ids:
+            service.check_writable(service.expire_request(silence_id))
+        if len(ids) > 1:
+            confirm_bulk("Expire", len(ids), await _muted_by(service, ids), force=args.force)
+        done, failed = [], 0
+        for silence_id in ids:
+            try:
+                await service.expire(silence_id)
+            except Exception as exc:
+                if len(ids) == 1:
+                    raise
+                failed += 1
+                print(f"opsconsole: {silence_id}: {getattr(exc, 'message', exc)}", file=sys.stderr)
+                continue
+            done.append(silence_id)
+        if len(ids) == 1:
+            _print(args, {"expired": ids[0]}, f"expired {ids[0]}")
+        else:
+            _print(args, [{"expired": i} for i in done], "\n".join(f"expired {i}" for i in done))
+        return 1 if failed else 0
 
     return _run(args, body)
 
 
 def run_extend(args: argparse.Namespace) -> int:
-    """``silence extend ID --by 1h | --until TIME``: a later end, never an earlier one."""
+    """``silence extend ID [ID ...] --by 1h | --until TIME``: a later end, never an earlier one."""
 
     async def body(context: ResolvedContext, service: Any) -> int:
-        current = await service.silence(args.silence_id)
-        expired = current.status.state == "expired"
-        by = args.by if args.by or args.until else "1h"
-        plan = plan_extension(current.ends_at.timestamp(), expired, service.clock(), by=by, until=args.until)
-        if plan.recreate and not (args.recreate or args.force):
-            print(
-                f"opsconsole: not extended: {plan.describe()}; pass --recreate to do that",
-                file=sys.stderr,
-            )
-            return 2
-        draft = service.extended(current, plan.new_end)
-        service.check_writable(service.create_request(draft))
-        confirm_blast_radius(await _blast_radius(context, service, draft), force=args.force)
-        silence_id = await service.create(draft)
-        ends = datetime.fromtimestamp(plan.new_end, UTC).isoformat(timespec="seconds")
-        if silence_id == args.silence_id:
-            text = f"{silence_id} now ends {ends}"
-        elif plan.recreate:
-            text = f"{silence_id} recreates {args.silence_id}, until {ends}"
-        else:
-            # Alertmanager could not update it in place: it expired the old one and made this one.
-            text = f"{silence_id} replaces {args.silence_id} (Alertmanager made a new silence), until {ends}"
-        data = {
-            "silenceID": silence_id,
-            "previous": args.silence_id,
-            "endsAt": ends,
-            "replaced": silence_id != args.silence_id,
-            "recreated": plan.recreate,
-        }
-        _print(args, data, text)
-        return 0
+        ids = list(dict.fromkeys(args.silence_id))
+        if len(ids) > 1:
+            service.check_writable(service.expire_request(ids[0]))  # read-only refuses before asking
+            confirm_bulk("Extend", len(ids), await _muted_by(service, ids), force=args.force)
+        results, code = [], 0
+        for silence_id in ids:
+            try:
+                results.append(await _extend_one(args, context, service, silence_id))
+            except Exception as exc:
+                if len(ids) == 1:
+                    raise
+                code = 1
+                print(f"opsconsole: {silence_id}: {getattr(exc, 'message', exc)}", file=sys.stderr)
+        done = [r for r in results if r is not None]
+        if len(ids) == 1 and done:
+            _print(args, done[0][0], done[0][1])
+        elif done:
+            _print(args, [d for d, _ in done], "\n".join(t for _, t in done))
+        if code:
+            return code
+        return 0 if len(done) == len(ids) else 2  # an ended one not recreated (said why)
 
     return _run(args, body)
+
+
+async def _extend_one(
+    args: argparse.Namespace, context: ResolvedContext, service: Any, silence_id: str
+) -> tuple[dict[str, Any], str] | None:
+    """Extend one; None when it has ended and --recreate was not given (said on stderr)."""
+    current = await service.silence(silence_id)
+    expired = current.status.state == "expired"
+    by = args.by if args.by or args.until else "1h"
+    plan = plan_extension(current.ends_at.timestamp(), expired, service.clock(), by=by, until=args.until)
+    if plan.recreate and not (args.recreate or args.force):
+        print(
+            f"opsconsole: not extended: {plan.describe()}; pass --recreate to do that",
+            file=sys.stderr,
+        )
+        return None
+    draft = service.extended(current, plan.new_end)
+    service.check_writable(service.create_request(draft))
+    confirm_blast_radius(await _blast_radius(context, service, draft), force=args.force)
+    new_id = await service.create(draft)
+    ends = datetime.fromtimestamp(plan.new_end, UTC).isoformat(timespec="seconds")
+    if new_id == silence_id:
+        text = f"{new_id} now ends {ends}"
+    elif plan.recreate:
+        text = f"{new_id} recreates {silence_id}, until {ends}"
+    else:
+        # Alertmanager could not update it in place: it expired the old one and made this one.
+        text = f"{new_id} replaces {silence_id} (Alertmanager made a new silence), until {ends}"
+    data = {
+        "silenceID": new_id,
+        "previous": silence_id,
+        "endsAt": ends,
+        "replaced": new_id != silence_id,
+        "recreated": plan.recreate,
+    }
+    return data, text
 
 
 def run_ack(args: argparse.Namespace) -> int:
@@ -353,20 +515,30 @@ def run_ack(args: argparse.Namespace) -> int:
             return 1
         now = service.clock()
         who = _author(args, context)
-        duration = parse_silence_duration(args.duration or context.config.ack_duration)
+        config = context.config
+        until_resolved = args.until_resolved or (config.ack_until_resolved and not args.duration)
+        duration = parse_silence_duration(
+            config.ack_cap if until_resolved else (args.duration or config.ack_duration)
+        )
         draft = SilenceDraft(
             matchers_for_alert(alert.labels),
             now,
             now + duration,
             who,
-            ack_comment(who, origin(), args.comment),
+            ack_comment(who, origin(), args.comment, until_resolved=until_resolved),
         )
         draft.check()
         service.check_writable(service.create_request(draft))
         # An ack is a silence: acking a heartbeat silences the heartbeat.
         confirm_blast_radius(await _blast_radius(context, service, draft), force=args.force)
         silence_id = await service.create(draft)
-        _print(args, {"silenceID": silence_id, "fingerprint": args.fingerprint}, silence_id)
+        data = {
+            "silenceID": silence_id,
+            "fingerprint": args.fingerprint,
+            "until_resolved": until_resolved,
+            "endsAt": datetime.fromtimestamp(draft.ends_at, UTC).isoformat(timespec="seconds"),
+        }
+        _print(args, data, silence_id)
         return 0
 
     return _run(args, body)

@@ -46,11 +46,25 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     form.add_argument("--json", action="store_true", help="machine-readable output")
     form.add_argument("--text", action="store_true", help="plain text (the default)")
     parser.add_argument("--logs", type=int, default=10, metavar="N", help="log lines to include (default 10)")
+    parser.add_argument(
+        "--all-contexts",
+        action="store_true",
+        help="every context of the config: a row each (firing by severity, acked, down, worst budget, "
+        "freshness) and their alerts merged; exit 1 when a context failed or did not answer",
+    )
+    parser.add_argument(
+        "--context-timeout",
+        type=float,
+        metavar="SECONDS",
+        help="with --all-contexts: how long a context may take (default: its slowest endpoint timeout + 5s)",
+    )
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Refresh once with the same service the console uses, then print."""
+    if args.all_contexts:
+        return run_all_contexts(args)
     from opsconsole.cli import resolve_from_args
     from opsconsole.commands.packs import parse_vars
     from opsconsole.refresh.session import build_service, choose_pack, load_pack_set
@@ -76,6 +90,46 @@ def run(args: argparse.Namespace) -> int:
     if any(status.error for status in board.status.values()):
         return 1
     return 3 if any(status.all_empty for status in board.status.values()) else 0
+
+
+def run_all_contexts(args: argparse.Namespace) -> int:
+    """``snapshot --all-contexts``: one refresh of every context, concurrently, then print."""
+    import time
+
+    from opsconsole.commands._every_context import every_context
+    from opsconsole.commands._overview_output import overview_json, overview_text
+    from opsconsole.commands.packs import parse_vars
+    from opsconsole.refresh.context_overview import ContextOverviewService
+    from opsconsole.refresh.session import build_service, choose_pack, load_pack_set
+
+    try:
+        contexts = every_context(args)
+        packs = load_pack_set(contexts[0])
+        variables = parse_vars(args.var)
+    except ConfigError as exc:
+        print(f"opsconsole snapshot: {exc}", file=sys.stderr)
+        return 2
+
+    def make(context: Any) -> Any:
+        return build_service(context, packs, choose_pack(context, packs, args.pack), variables)
+
+    overview = ContextOverviewService(contexts, make, deadline=args.context_timeout)
+
+    async def once() -> Any:
+        try:
+            return await overview.refresh()
+        finally:
+            await overview.aclose()
+
+    rows = asyncio.run(once())
+    now = time.time()
+    merged = overview.merged()
+    print(
+        json.dumps(overview_json(rows, merged, now), indent=2)
+        if args.json
+        else overview_text(rows, merged, now)
+    )
+    return 1 if any(row.error for row in rows) else 0
 
 
 def as_json(board: Dashboard) -> dict[str, Any]:
@@ -104,6 +158,11 @@ def as_json(board: Dashboard) -> dict[str, Any]:
     for name, status in board.status.items():
         plain["status"][name]["emptiness"] = status.emptiness()
         plain["status"][name]["all_empty"] = status.all_empty
+    for key in ("alerts", "alerts_outside"):
+        for group, out_group in zip(getattr(board, key), plain[key], strict=True):
+            for alert, out_alert in zip(group.alerts, out_group["alerts"], strict=True):
+                facts = alert.ack.ack_facts() if alert.ack is not None else None
+                out_alert["ack"] = facts.as_json(now) if facts is not None else None
     plain["alerts_summary"] = {
         "firing": board.firing,
         "firing_outside": board.firing_outside,
@@ -167,9 +226,11 @@ def as_text(board: Dashboard) -> str:
             for alert in group.alerts:
                 age = format_duration(now - alert.starts_at)
                 entity = alert.entity or "—"
+                facts = alert.ack.ack_facts() if alert.ack is not None else None
+                ack = f"  [{facts.text(now)}]" if facts is not None else ""
                 out.append(
                     f"  {alert.severity.upper():<9} {alert.state:<10} {alert.alertname:<28} {entity:<10} "
-                    f"{age:>6}  {alert.summary}"
+                    f"{age:>6}  {alert.summary}{ack}"
                 )
 
     alert_lines(board.alerts)

@@ -8,7 +8,7 @@ from typing import Any
 
 from opsconsole.config import ConfigError
 from opsconsole.core.durations import parse_duration
-from opsconsole.core.wallboard_figures import PAGES
+from opsconsole.core.wallboard_figures import EXTRA_PAGES, PAGES
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -24,7 +24,10 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--rotate", default="30s", metavar="DURATION", help="page rotation (0 stops it)")
     parser.add_argument(
-        "--pages", default=",".join(PAGES), metavar="LIST", help=f"pages in order, from {', '.join(PAGES)}"
+        "--pages",
+        default=",".join(PAGES),
+        metavar="LIST",
+        help=f"pages in order, from {', '.join((*PAGES, *EXTRA_PAGES))} (contexts: a row per context)",
     )
     add_view_flags(parser)  # high-contrast suits walls
     parser.add_argument("--demo", action="store_true", help="on the built-in simulated stack")
@@ -64,10 +67,11 @@ def served_command(args: argparse.Namespace) -> list[str]:
 def parse_pages(text: str) -> tuple[str, ...]:
     """``overview,alerts`` → the pages; unknown names are an error that lists the known ones."""
     pages = tuple(p.strip() for p in text.split(",") if p.strip())
-    unknown = [p for p in pages if p not in PAGES]
+    known = (*PAGES, *EXTRA_PAGES)
+    unknown = [p for p in pages if p not in known]
     if unknown or not pages:
         raise ConfigError(
-            f"unknown page(s) {', '.join(unknown) or '(none given)'}: choose from {', '.join(PAGES)}"
+            f"unknown page(s) {', '.join(unknown) or '(none given)'}: choose from {', '.join(known)}"
         )
     return pages
 

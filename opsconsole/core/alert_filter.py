@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from opsconsole.core.alert_matchers import LabelMatcher, MatcherSyntaxError, parse_matchers
 from opsconsole.core.dashboard import AlertView
 
-_MATCHER = re.compile(r'[A-Za-z_][A-Za-z0-9_]*\s*(?:=~|!~|!=|=)\s*(?:"(?:[^"\\]|\\.)*"|[^\s,"]+)')
+_MATCHER = re.compile(r'@?[A-Za-z_][A-Za-z0-9_]*\s*(?:=~|!~|!=|=)\s*(?:"(?:[^"\\]|\\.)*"|[^\s,"]+)')
+# ``@context=prod`` (or any matcher on it) in views that merge contexts: a label no alert can carry.
+CONTEXT_LABEL = "__opsconsole_context__"
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,11 @@ class AlertFilter:
         matchers: list[LabelMatcher] = []
         error = ""
         for found in _MATCHER.findall(text):
+            if found.startswith("@context"):
+                found = CONTEXT_LABEL + found[len("@context") :]
+            elif found.startswith("@"):
+                error = f"unknown {found.split('=')[0].rstrip('!~ ')}: the only @ name is @context"
+                continue
             try:
                 matchers.extend(parse_matchers(found))
             except MatcherSyntaxError as exc:
@@ -45,13 +52,14 @@ class AlertFilter:
         """Whether anything is filtered at all."""
         return bool(self.matchers or self.words) or not (self.show_silenced and self.show_inhibited)
 
-    def keeps(self, alert: AlertView) -> bool:
-        """Whether ``alert`` is shown."""
+    def keeps(self, alert: AlertView, context: str | None = None) -> bool:
+        """Whether ``alert`` is shown; ``context``: the context it came from (for ``@context``)."""
         if alert.state == "silenced" and not self.show_silenced:
             return False
         if alert.state == "inhibited" and not self.show_inhibited:
             return False
-        if not all(m.matches(alert.labels) for m in self.matchers):
+        labels = alert.labels if context is None else {**alert.labels, CONTEXT_LABEL: context}
+        if not all(m.matches(labels) for m in self.matchers):
             return False
         if self.words:
             haystack = " ".join(

@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal
 
+from opsconsole.core.ack_state import AckFacts, ack_facts
 from opsconsole.core.severity import severity as severity_of
+from opsconsole.core.silence_hygiene import SilenceHygiene
 from opsconsole.core.slo import BurnRule, SloFigures
 from opsconsole.core.untrusted_text import SanitizedModel
 
@@ -132,11 +134,22 @@ class SilenceView(SanitizedModel):
     ack_by: str | None = None
     matching: int = 0
     source: str = ""
+    ack_until_resolved: bool = False
+    mutes: int = 0  # alerts whose silencedBy names it now (Alertmanager's word; ``matching`` is ours)
+
+    def hygiene(self, now: float) -> SilenceHygiene:
+        """What it mutes now and its marks (``mutes nothing``, ``ends within 1h``)."""
+        return SilenceHygiene(self.state, self.mutes, self.ends_at, now)
+
+    def ack_facts(self) -> AckFacts | None:
+        """The ack this silence records (who, since, until), or None for an ordinary silence."""
+        return ack_facts(self.ack_by, self.starts_at, self.ends_at, self.ack_until_resolved, self.id)
 
     def describe(self, now: float) -> str:
-        """``acked by alice, 12 min left`` or ``silenced by bob until 14:05 UTC: reason``."""
-        if self.ack_by:
-            return f"acked by {self.ack_by}, {max(0, round((self.ends_at - now) / 60))} min left"
+        """``ACK alice 3m · 12m left`` (:class:`AckFacts`) or ``silenced by bob until 14:05 UTC: why``."""
+        facts = self.ack_facts()
+        if facts is not None:
+            return facts.text(now)
         until = datetime.fromtimestamp(self.ends_at, UTC).strftime("%H:%M UTC")
         return f"silenced by {self.created_by} until {until}: {self.comment}"
 

@@ -15,8 +15,13 @@ from opsconsole.core.alert_matchers import LabelMatcher, MatcherSyntaxError, par
 from opsconsole.core.durations import parse_duration
 
 ACK_PREFIX = "ACK"
-# Who and where end at a space or at the ``: `` that starts the note (a colon is not part of them).
-_ACK = re.compile(r"^ACK by (?P<who>\S+?)(?: from (?P<where>\S+?))?(?=:?(?:\s|$))")
+# The marker of an ack that ends when its alert resolves (``acks reconcile`` expires it then).
+UNTIL_RESOLVED = "until resolved"
+# Who and where end at a space or at the ``: `` that starts the note (a colon is not part of them);
+# the marker, when present, comes before the note, so a note saying "until resolved" is not one.
+_ACK = re.compile(
+    r"^ACK by (?P<who>\S+?)(?: from (?P<where>\S+?))?(?P<resolved> until resolved)?(?=:?(?:\s|$))"
+)
 # Labels that identify an alert; the rest (summary-like or per-evaluation values) would make the
 # silence too narrow to survive the next evaluation.
 VOLATILE_LABELS = frozenset({"__name__", "alertstate", "value"})
@@ -95,10 +100,14 @@ def parse_silence_duration(text: str) -> float:
     return seconds
 
 
-def ack_comment(who: str, where: str, note: str = "") -> str:
-    """``ACK by alice@laptop from opsconsole: note`` — recognisable by :func:`parse_ack`."""
+def ack_comment(who: str, where: str, note: str = "", *, until_resolved: bool = False) -> str:
+    """``ACK by alice@laptop from opsconsole: note`` — recognisable by :func:`parse_ack`.
+
+    With ``until_resolved``: ``ACK by alice from opsconsole@host until resolved: note``.
+    """
     tail = f": {note}" if note else ""
-    return f"{ACK_PREFIX} by {who} from {where}{tail}"
+    marker = f" {UNTIL_RESOLVED}" if until_resolved else ""
+    return f"{ACK_PREFIX} by {who} from {where}{marker}{tail}"
 
 
 @dataclass(frozen=True)
@@ -108,6 +117,7 @@ class Ack:
     who: str
     where: str
     until: float
+    until_resolved: bool = False
 
     def describe(self, now: float) -> str:
         """``acked by alice, 12 min left``."""
@@ -120,4 +130,4 @@ def parse_ack(comment: str, ends_at: float) -> Ack | None:
     found = _ACK.match(comment)
     if not found:
         return None
-    return Ack(found.group("who"), found.group("where") or "", ends_at)
+    return Ack(found.group("who"), found.group("where") or "", ends_at, bool(found.group("resolved")))

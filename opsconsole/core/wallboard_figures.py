@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from opsconsole.core.ack_state import AckFacts
 from opsconsole.core.backend_labels import backend_labels
 from opsconsole.core.dashboard import AlertView, Dashboard
 from opsconsole.core.durations import format_duration
 from opsconsole.core.severity import severity
 
 PAGES = ("overview", "alerts", "slo", "health")
+# Pages one may ask for with --pages besides the default ones: every context of the config, a row each.
+EXTRA_PAGES = ("contexts",)
 
 
 def worst_budget(board: Dashboard) -> tuple[str, float] | None:
@@ -20,6 +23,17 @@ def firing(board: Dashboard) -> list[AlertView]:
     """Firing alerts (not silenced or inhibited), worst severity first, oldest first."""
     alerts = [a for g in board.alerts for a in g.alerts if a.state == "firing"]
     return sorted(alerts, key=lambda a: (severity(a.severity).rank, a.starts_at))
+
+
+def acked(board: Dashboard) -> list[tuple[AlertView, AckFacts]]:
+    """Alerts of the pack held by an ack, with the ack's facts (the console's and ``--json``'s)."""
+    out = []
+    for group in board.alerts:
+        for alert in group.alerts:
+            facts = alert.ack.ack_facts() if alert.ack is not None else None
+            if facts is not None:
+                out.append((alert, facts))
+    return sorted(out, key=lambda pair: (severity(pair[0].severity).rank, pair[0].starts_at))
 
 
 def stale_backends(board: Dashboard, now: float, limit_seconds: float, started: float) -> list[str]:

@@ -107,6 +107,7 @@ class Mutation:
     method: str
     path: str
     body: dict[str, Any] | None
+    reason: str = ""  # why it is sent, when not a person's request (``acks reconcile``)
 
     def describe(self) -> str:
         """Exactly what goes over the wire, for the confirmation dialog and the journal."""
@@ -150,9 +151,9 @@ class SilenceService:
         )
         return Mutation("POST", "api/v2/silences", body)
 
-    def expire_request(self, silence_id: str) -> Mutation:
-        """The request an expire sends."""
-        return Mutation("DELETE", f"api/v2/silence/{silence_id}", None)
+    def expire_request(self, silence_id: str, reason: str = "") -> Mutation:
+        """The request an expire sends (``reason`` goes to the journal with it)."""
+        return Mutation("DELETE", f"api/v2/silence/{silence_id}", None, reason)
 
     # -- sending ------------------------------------------------------------------------------
 
@@ -167,7 +168,7 @@ class SilenceService:
             raise BackendError("alertmanager", FailureKind.NOT_CONFIGURED, "no Alertmanager configured")
 
     def _record(self, mutation: Mutation, peer: str | None, outcome: str) -> None:
-        entry = {
+        entry: dict[str, Any] = {
             "at": datetime.fromtimestamp(self.clock(), UTC).isoformat(timespec="seconds"),
             "peer": peer,
             "method": mutation.method,
@@ -175,6 +176,8 @@ class SilenceService:
             "body": mutation.body,
             "outcome": outcome,
         }
+        if mutation.reason:
+            entry["reason"] = mutation.reason
         self.journal.append(entry)
         if self.journal_path is not None:
             self.journal_path.parent.mkdir(parents=True, exist_ok=True)
@@ -228,13 +231,13 @@ class SilenceService:
 
         return await self._send(mutation, send)
 
-    async def expire(self, silence_id: str) -> None:
-        """Expire now."""
+    async def expire(self, silence_id: str, reason: str = "") -> None:
+        """Expire now; ``reason`` is journalled with the request."""
 
         async def send(peer: AlertmanagerClient) -> None:
             await peer.expire_silence(silence_id)
 
-        await self._send(self.expire_request(silence_id), send)
+        await self._send(self.expire_request(silence_id, reason), send)
 
     # -- reading, through the same failover -----------------------------------------------------
 

@@ -92,6 +92,9 @@ class QueryBatch:
         task = self._tasks.get(key)
         if task is None:
             task = asyncio.ensure_future(self._guarded(make))
+            # A refresh abandoned at a deadline (the overview's) never drains: its failures are
+            # retrieved here, so they are not printed as "exception was never retrieved".
+            task.add_done_callback(_retrieved)
             self._tasks[key] = task
         else:
             make.close()  # type: ignore[attr-defined]
@@ -113,3 +116,8 @@ class QueryBatch:
         """Wait for every request (so none is left running when the refresh ends)."""
         if self._tasks:
             await asyncio.gather(*self._tasks.values(), return_exceptions=True)
+
+
+def _retrieved(task: asyncio.Task[QueryResult]) -> None:
+    if not task.cancelled():
+        task.exception()

@@ -44,6 +44,7 @@ from opsconsole.ui.trace_screens import TraceScreen
 from opsconsole.ui.trace_search_screen import TraceSearchScreen
 
 RANGES = (900.0, 3600.0, 6 * 3600.0, 24 * 3600.0)
+ACK_RECONCILE_SECONDS = 30.0  # how often a console with write access ends resolved acks
 
 
 class OpsConsoleApp(ConsoleShell):
@@ -120,6 +121,8 @@ class OpsConsoleApp(ConsoleShell):
         for notice in self.options.notices:
             self.notify(notice, severity="warning", timeout=10)
         self.start_shell()
+        if self.options.auto_refresh and not self.service.backends.read_only:
+            self.set_interval(ACK_RECONCILE_SECONDS, self.silences.reconcile_acks)
         self.logs.start_main_tail()
         self.set_interval(0.25, self.tails.pump)
 
@@ -383,7 +386,7 @@ class OpsConsoleApp(ConsoleShell):
 
     @on(SilencesScreen.ChangeRequested)
     def _silence_change(self, event: SilencesScreen.ChangeRequested) -> None:
-        self.silences.change(event.silence, event.change)
+        self.silences.change(event.silence, event.change, event.silences)
 
     async def on_unmount(self) -> None:
         self.tails.stop_all()

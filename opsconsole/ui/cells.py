@@ -147,11 +147,8 @@ def alert_cells(alert: AlertView, theme: ConsoleTheme, now: float, *, indent: st
     """One alert (under its group, indented): severity, name, entity, age, state, summary."""
     state, level = ALERT_STATE[alert.state]
     if alert.state == "silenced" and alert.silences:
-        ack = alert.ack
-        if ack is not None:
-            state = f"ACK {ack.ack_by}, {max(0, round((ack.ends_at - now) / 60))}m left"
-        else:
-            state = f"silenced by {alert.silences[0].created_by}"
+        ack = alert.ack.ack_facts() if alert.ack is not None else None
+        state = ack.text(now) if ack is not None else f"silenced by {alert.silences[0].created_by}"
     return [
         Text(f"{indent}{alert.severity or '—'}", style=theme.style(severity_level(alert))),
         plain(alert.alertname, limit=32),

@@ -92,7 +92,12 @@ COMMANDS: tuple[ConsoleCommand, ...] = (
     ConsoleCommand(("red",), "", "the RED pane", partial(_pane, "red")),
     ConsoleCommand(("slo",), "", "the SLO screen: every SLO's budget over its window", _slo),
     ConsoleCommand(("logs",), "", "the live log tail", partial(_pane, "logs")),
-    ConsoleCommand(("ctx", "context"), "NAME", "switch to another context", context_switch.switch_context),
+    ConsoleCommand(
+        ("ctx", "context"),
+        "NAME|*",
+        "switch to another context (*: every context in one view)",
+        context_switch.switch_context,
+    ),
     ConsoleCommand(("pack",), "NAME", "switch to another query pack", context_switch.switch_pack),
     ConsoleCommand(("theme",), "NAME", "switch the theme (saved for next time)", context_switch.switch_theme),
     ConsoleCommand(("range",), "DURATION", "the range of charts and histories", _range),

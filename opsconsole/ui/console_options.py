@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from opsconsole.core.log_buffer import DEFAULT_CAPACITY
 from opsconsole.core.silence_blast_radius import DEFAULT_BLAST_RADIUS
@@ -32,6 +33,11 @@ class ConsoleOptions:
     notices: list[str] = field(default_factory=list)
     author: str = "opsconsole"
     ack_duration: str = "15m"
+    # `:ctx *`: every context's refresh (None where there is one context only, as in the demo).
+    make_overview: Callable[[], Any] | None = None
+    ack_until_resolved: bool = False  # `a` acks until the alert resolves (capped at ack_cap)
+    ack_cap: str = "24h"
+    ack_resolve_grace: str = "5m"  # a console with write access ends such acks (acks reconcile)
     silence_blast_radius: float = DEFAULT_BLAST_RADIUS
     journal_path: Path | None = None
     log_buffer: int = DEFAULT_CAPACITY

@@ -13,8 +13,37 @@ if TYPE_CHECKING:
 
 
 def switch_context(app: OpsConsoleApp, args: list[str]) -> None:
-    """``:ctx NAME`` (no name: the list)."""
+    """``:ctx NAME`` (no name: the list; ``*``: every context in one view, Enter opens one)."""
+    if args == ["*"]:
+        open_overview(app)
+        return
     _switch(app, args, app.options.contexts, "context")
+
+
+def open_overview(app: OpsConsoleApp) -> None:
+    """``:ctx *``: the overview screen; the context chosen there is switched to."""
+    from opsconsole.ui.overview_screen import OverviewScreen
+
+    if app.options.make_overview is None:
+        app.notify("one context only here: `:ctx *` needs contexts in the config file", severity="warning")
+        return
+    try:
+        overview = app.options.make_overview()
+    except ValueError as exc:
+        app.notify(f"cannot open the overview: {exc}", severity="error")
+        return
+
+    def chosen(name: str | None) -> None:
+        if name and name != app.context_name:
+            switch_context(app, [name])
+
+    screen = OverviewScreen(
+        overview,
+        app.options.clock,
+        refresh_interval=app.options.refresh_interval,
+        auto_refresh=app.options.auto_refresh,
+    )
+    app.push_screen(screen, chosen)
 
 
 def switch_pack(app: OpsConsoleApp, args: list[str]) -> None:

@@ -7,11 +7,12 @@ are disabled and the transport refuses anyway.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from opsconsole.backends.errors import BackendError
+from opsconsole.core.ack_state import DEFAULT_GRACE_SECONDS
 from opsconsole.core.alert_matchers import LabelMatcher
 from opsconsole.core.dashboard import AlertGroupView, AlertView, SilenceView
 from opsconsole.core.durations import format_duration
@@ -40,6 +41,7 @@ class SilenceFlows:
 
     def __init__(self, app: OpsConsoleApp) -> None:
         self.app = app
+        self._ack_reconciler: Any = None  # made on first use (it reads the grace from the options)
 
     @property
     def service(self) -> SilenceService:
@@ -59,10 +61,43 @@ class SilenceFlows:
             app.notify(f"ack_duration: {exc}", severity="error")
             return
         author = app.options.author
-        draft = SilenceDraft(
-            matchers_for_alert(alert.labels), now, now + duration, author, ack_comment(author, origin())
+        until_resolved = app.options.ack_until_resolved
+        if until_resolved:
+            try:
+                duration = parse_silence_duration(app.options.ack_cap)
+            except SilenceInvalid as exc:
+                app.notify(f"ack_cap: {exc}", severity="error")
+                return
+        comment = ack_comment(author, origin(), until_resolved=until_resolved)
+        draft = SilenceDraft(matchers_for_alert(alert.labels), now, now + duration, author, comment)
+        how_long = (
+            f"until it resolves (at most {format_duration(duration)})"
+            if until_resolved
+            else f"for {format_duration(duration)}"
         )
-        self._confirm_and_send(f"Ack {alert.alertname} for {format_duration(duration)}", draft, alert.cluster)
+        self._confirm_and_send(f"Ack {alert.alertname} {how_long}", draft, alert.cluster)
+
+    def reconcile_acks(self) -> None:
+        """End until-resolved acks whose alert stayed resolved for the grace (as `acks reconcile`)."""
+        from opsconsole.mutations.ack_reconcile import AckReconciler
+
+        app = self.app
+        if self._ack_reconciler is None:
+            try:
+                grace = parse_silence_duration(app.options.ack_resolve_grace)
+            except SilenceInvalid:
+                grace = DEFAULT_GRACE_SECONDS
+            self._ack_reconciler = AckReconciler(grace)
+        reconciler = self._ack_reconciler
+
+        async def run() -> None:
+            outcomes = await reconciler.run(self.service)
+            ended = [i for o in outcomes for i in o.expired]
+            if ended:
+                app.notify(f"ended {len(ended)} ack(s) whose alert resolved (see the mutations journal)")
+                app.action_refresh()
+
+        app.run_worker(run(), group="acks")
 
     def _radius_rules(self) -> RadiusRules:
         scope = scope_for_pack(self.app.service.pack)
@@ -184,8 +219,17 @@ class SilenceFlows:
         app.push_screen(SilencesScreen(silences, app.options.clock, reason))
         app.action_refresh()
 
-    def change(self, view: SilenceView, change: str) -> None:
-        """e or x on the silences screen: extend by an hour, or expire (each after confirmation)."""
+    def change(self, view: SilenceView, change: str, selected: Sequence[SilenceView] = ()) -> None:
+        """e or x on the silences screen: extend by an hour, or expire (each after confirmation);
+        several selected: one confirmation for all (:mod:`opsconsole.ui.silence_bulk`)."""
+        if len(selected) > 1:
+            from opsconsole.ui.silence_bulk import bulk_change
+
+            board = self.app.board
+            alerts = [a for g in (board.alerts + board.alerts_outside) for a in g.alerts] if board else []
+            work = bulk_change(self.app, change, selected, alerts, self._service_of, self._report_failure)
+            self.app.run_worker(work, group="mutation")
+            return
         self.app.run_worker(self._change(view, change), group="mutation")
 
     def _view_cluster(self, service: SilenceService) -> str:

@@ -238,6 +238,7 @@ class SilencesScreen(Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.pop_screen", "Back"),
+        Binding("space", "select", "Select"),
         Binding("x", "expire", "Expire"),
         Binding("e", "extend", "Extend 1h"),
         Binding("slash", "filter", "Filter"),
@@ -259,6 +260,7 @@ class SilencesScreen(Screen[None]):
         self.clock = clock
         self.read_only = read_only
         self.filter_text = ""
+        self.chosen: set[str] = set()  # ids selected with space, for a bulk expire or extend
 
     def compose(self) -> Any:
         yield Static(id="silences-title")
@@ -268,15 +270,17 @@ class SilencesScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns("State", "Ends", "Matches", "By", "Comment", "Matchers")
+        table.add_columns("", "State", "Ends", "Mutes", "Marks", "By", "Comment", "Matchers")
         self.show(self.silences)
         table.focus()
 
     def show(self, silences: Sequence[SilenceView]) -> None:
         """Render (again) with fresh silences."""
         self.silences = list(silences)
+        self.chosen &= {s.id for s in self.silences if s.state != "expired"}
         table: DataTable[Text] = self.query_one(DataTable)
         now = self.clock()
+        cursor = table.cursor_row
         table.clear()
         needle = self.filter_text.lower()
         shown = 0
@@ -290,21 +294,36 @@ class SilencesScreen(Screen[None]):
             else:
                 ends = f"in {format_duration(s.ends_at - now)}"
             state = "ACK" if s.ack_by and s.state == "active" else s.state
+            hygiene = s.hygiene(now)
+            # Active: what Alertmanager says it mutes; pending: what it would match, in brackets.
+            mutes = (
+                str(s.mutes) if s.state == "active" else f"({s.matching})" if s.state == "pending" else "–"
+            )
             table.add_row(
+                Text("●" if s.id in self.chosen else " ", style="bold"),
                 Text(state, style="bold" if s.state == "active" else "dim"),
                 Text(ends),
-                Text(str(s.matching)),
+                Text(mutes),
+                Text(", ".join(hygiene.marks()), style="bold"),
                 Text(s.created_by),
                 Text(s.comment[:60]),
                 Text(s.matchers),
                 key=s.id,
             )
         title = f"Silences ({shown} of {len(self.silences)})"
+        figures = [s.hygiene(now) for s in self.silences]
+        unused = sum(1 for h in figures if h.mutes_nothing)
+        soon = sum(1 for h in figures if h.ends_soon)
+        title += f" · {unused} mute nothing" if unused else ""
+        title += f" · {soon} end within 1h" if soon else ""
+        title += f" · {len(self.chosen)} selected (x/e act on them)" if self.chosen else ""
         if self.filter_text:
             title += f" · filter /{self.filter_text}"
         if self.read_only:
             title += f" · read-only: {self.read_only}"
         self.query_one("#silences-title", Static).update(Text(title))
+        if table.row_count:
+            table.move_cursor(row=min(cursor, table.row_count - 1))
 
     def selected(self) -> SilenceView | None:
         """The silence under the cursor."""
@@ -313,6 +332,22 @@ class SilencesScreen(Screen[None]):
             return None
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
         return next((s for s in self.silences if s.id == key), None)
+
+    def action_select(self) -> None:
+        """space: select the silence under the cursor (or unselect it) for a bulk expire or extend."""
+        silence = self.selected()
+        if silence is None or silence.state == "expired":
+            return
+        self.chosen ^= {silence.id}
+        self.show(self.silences)
+
+    def targets(self) -> list[SilenceView]:
+        """The selected silences, else the one under the cursor."""
+        chosen = [s for s in self.silences if s.id in self.chosen]
+        if chosen:
+            return chosen
+        silence = self.selected()
+        return [silence] if silence is not None else []
 
     def action_cursor_down(self) -> None:
         """j."""
@@ -348,19 +383,20 @@ class SilencesScreen(Screen[None]):
     class ChangeRequested(Message):
         """The user asked to expire or extend a silence; the app confirms and sends."""
 
-        def __init__(self, silence: SilenceView, change: str) -> None:
+        def __init__(self, silence: SilenceView, change: str, more: Sequence[SilenceView] = ()) -> None:
             super().__init__()
             self.silence = silence
             self.change = change
+            self.silences = [silence, *more]  # a bulk change: every selected silence
 
     def action_expire(self) -> None:
-        """x: expire the selected silence."""
-        silence = self.selected()
-        if silence is not None and silence.state != "expired":
-            self.post_message(self.ChangeRequested(silence, "expire"))
+        """x: expire the selected silences (or the one under the cursor)."""
+        targets = [s for s in self.targets() if s.state != "expired"]
+        if targets:
+            self.post_message(self.ChangeRequested(targets[0], "expire", targets[1:]))
 
     def action_extend(self) -> None:
-        """e: push the selected silence's end one hour past now."""
-        silence = self.selected()
-        if silence is not None:
-            self.post_message(self.ChangeRequested(silence, "extend"))
+        """e: one more hour for the selected silences (or the one under the cursor)."""
+        targets = self.targets()
+        if targets:
+            self.post_message(self.ChangeRequested(targets[0], "extend", targets[1:]))

@@ -24,7 +24,7 @@ from opsconsole.core.dashboard import Dashboard
 from opsconsole.core.durations import format_duration
 from opsconsole.core.present import HEALTH_STATE, SLO_STATUS, is_critical, severity_level, since_text
 from opsconsole.core.short_names import short_name
-from opsconsole.core.wallboard_figures import PAGES, firing, stale_backends, worst_budget
+from opsconsole.core.wallboard_figures import PAGES, acked, firing, stale_backends, worst_budget
 from opsconsole.refresh.panes import RefreshSettings
 from opsconsole.refresh.service import RefreshService
 from opsconsole.ui.cells import ENTITY_COLUMN
@@ -50,6 +50,8 @@ class WallboardOptions:
     clock: Callable[[], float] = time.time
     auto_refresh: bool = True
     title: str = ""
+    # The ``contexts`` page: every context of the config (read-only), a row each.
+    make_overview: Callable[[], Any] | None = None
     notices: list[str] = field(default_factory=list)
 
 
@@ -105,6 +107,9 @@ class WallboardApp(ConsoleShell):
         self._next_rotation = options.clock() + options.rotate_seconds
         self._started = options.clock()
         self._drawn: dict[str, object] = {}
+        wants = "contexts" in options.pages and options.make_overview is not None
+        self.overview = options.make_overview() if wants and options.make_overview else None
+        self._overview_running = False
 
     # -- layout -------------------------------------------------------------------------------
 
@@ -144,6 +149,57 @@ class WallboardApp(ConsoleShell):
 
     def show_board(self, board: Dashboard) -> None:
         self._render_board()
+        self._refresh_contexts()
+
+    def _refresh_contexts(self) -> None:
+        """The contexts page: every context refreshed on its own deadline, drawn as each answers."""
+        overview = self.overview
+        if overview is None or self._overview_running:
+            return
+        self._overview_running = True
+
+        async def run() -> None:
+            try:
+                await overview.refresh(lambda _: self._render_contexts())
+            finally:
+                self._overview_running = False
+            self._render_contexts()
+
+        self.run_worker(run(), group="contexts")
+
+    async def on_unmount(self) -> None:
+        if self.overview is not None:
+            await self.overview.aclose()
+        await super().on_unmount()
+
+    def _render_contexts(self) -> None:
+        if "contexts" not in self.options.pages or not self.is_running:
+            return
+        overview = self.overview
+        if overview is None:
+            self._update("#wb-contexts", Text("no contexts page here (the demo has one context)"))
+            return
+        now = self.options.clock()
+        table = Table(box=None, pad_edge=False, expand=True, header_style="bold")
+        for column in ("context", "firing c w o", "acked", "down", "worst budget", "status"):
+            table.add_column(column, no_wrap=True, overflow="ellipsis")
+        theme = self.console_theme
+        for context in overview.contexts:
+            row = overview.rows.get(context.name)
+            if row is None:
+                table.add_row(Text(context.name), "…", "…", "…", "…", Text("waiting"))
+                continue
+            texts = row.texts(now)
+            level = "crit" if row.error else "warn" if texts["status"] != "ok" else "ok"
+            table.add_row(
+                Text(texts["context"]),
+                Text(texts["firing"], style=theme.style("crit") if row.firing.get("critical") else ""),
+                Text(texts["acked"]),
+                Text(texts["down"], style=theme.style("crit") if row.down else ""),
+                Text(texts["budget"]),
+                Text(texts["status"], style=theme.style(level)),
+            )
+        self._update("#wb-contexts", table)
 
     def _tick(self) -> None:
         now = self.options.clock()
@@ -265,7 +321,7 @@ class WallboardApp(ConsoleShell):
                 )
             self._update("#wb-overview-list", self._alert_table(firing_now[:8], now=board.now))
         if "alerts" in pages:
-            self._update("#wb-alerts", self._alert_table(firing_now, now=board.now))
+            self._update("#wb-alerts", self._alert_table(firing_now, now=board.now, acks=tuple(acked(board))))
         if "slo" in pages:
             self._update("#wb-slo", self._slo_table(board))
         if "health" in pages:
@@ -280,9 +336,9 @@ class WallboardApp(ConsoleShell):
         if label is not None:
             self._update(f"#label-{key}", Text(label))
 
-    def _alert_table(self, alerts: list[Any], *, now: float) -> Table | Text:
+    def _alert_table(self, alerts: list[Any], *, now: float, acks: tuple[Any, ...] = ()) -> Table | Text:
         theme = self.console_theme
-        if not alerts:
+        if not alerts and not acks:
             return Text("no alerts firing", style=theme.style("ok"))
         # Pod names are long and alike: cut them as the console does, keeping the pod's suffix.
         # The summary alone gives way to the width (wrapping from 120 columns up, cut below, where
@@ -298,6 +354,18 @@ class WallboardApp(ConsoleShell):
                     Text(short_name(alert.entity or "—", entity_width)),
                     Text(format_duration(max(0.0, now - alert.starts_at))),
                     Text(alert.summary),
+                )
+            )
+        # Acked alerts follow the firing ones, muted, with who acked and for how long.
+        muted = theme.style("muted")
+        for alert, facts in acks:
+            rows.append(
+                (
+                    Text("ACKED", style=muted),
+                    Text(alert.alertname, style=muted),
+                    Text(short_name(alert.entity or "—", entity_width), style=muted),
+                    Text(format_duration(max(0.0, now - alert.starts_at)), style=muted),
+                    Text(facts.text(now), style=muted),
                 )
             )
         narrow = self.size.width < 120

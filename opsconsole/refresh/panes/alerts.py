@@ -110,7 +110,9 @@ def silence_view(silence: Silence, source: str, alerts: Iterable[tuple[Alert, st
         LabelMatcher(m.name, m.operator, m.value)  # type: ignore[arg-type]
         for m in silence.matchers
     ]
+    alerts = list(alerts)
     matching = sum(1 for alert, _ in alerts if all(m.matches(alert.labels) for m in matchers))
+    mutes = sum(1 for alert, _ in alerts if silence.id in alert.status.silenced_by)
     ack = parse_ack(silence.comment, silence.ends_at.timestamp())
     return SilenceView(
         id=silence.id,
@@ -121,6 +123,8 @@ def silence_view(silence: Silence, source: str, alerts: Iterable[tuple[Alert, st
         starts_at=silence.starts_at.timestamp(),
         ends_at=silence.ends_at.timestamp(),
         ack_by=ack.who if ack else None,
+        ack_until_resolved=bool(ack and ack.until_resolved),
+        mutes=mutes,
         matching=matching if silence.status.state != "expired" else 0,
         source=source,
     )

@@ -1,0 +1,67 @@
+"""``opsconsole overview``: every context of the config in one view; Enter opens the console there.
+
+The same rows as ``snapshot --all-contexts`` (and ``:ctx *`` in the console), refreshed every
+``refresh_interval``; each context is queried on its own deadline, so one that hangs shows its error
+and never holds up the others.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from typing import Any
+
+from opsconsole.config import ConfigError
+
+
+def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
+    """Add the ``overview`` command."""
+    from opsconsole.commands.console import add_view_flags
+
+    parser = subparsers.add_parser(
+        "overview",
+        parents=[common],
+        help="every context in one view (Enter opens the console on one)",
+        description="A row per context of the config file: firing alerts by severity, acked, agents down "
+        "of all, the worst SLO budget left and each backend's freshness; below, every context's alerts "
+        "merged with a context column (`/` filters, `@context=NAME` too). For scripts: "
+        "`opsconsole snapshot --all-contexts --json`.",
+    )
+    add_view_flags(parser)
+    parser.add_argument(
+        "--context-timeout",
+        type=float,
+        metavar="SECONDS",
+        help="how long a context may take (default: its slowest endpoint timeout + 5s)",
+    )
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Show the overview; open the console on the context chosen with Enter."""
+    from opsconsole.commands._every_context import every_context
+    from opsconsole.commands.console import replace_context
+    from opsconsole.commands.console import run as run_console
+    from opsconsole.commands.packs import parse_vars
+    from opsconsole.refresh.context_overview import ContextOverviewService
+    from opsconsole.refresh.session import build_service, choose_pack, load_pack_set
+    from opsconsole.ui.overview_screen import OverviewApp
+
+    try:
+        contexts = every_context(args)
+        packs = load_pack_set(contexts[0])
+        variables = parse_vars(args.var)
+    except ConfigError as exc:
+        print(f"opsconsole: {exc}", file=sys.stderr)
+        return 2
+
+    def make(context: Any) -> Any:
+        return build_service(context, packs, choose_pack(context, packs, args.pack), variables)
+
+    overview = ContextOverviewService(contexts, make, deadline=args.context_timeout)
+    interval = contexts[0].config.refresh_interval
+    chosen = OverviewApp(overview, time.time, refresh_interval=interval).run()
+    if not chosen:
+        return 0
+    return run_console(replace_context(args, chosen))
