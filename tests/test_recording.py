@@ -170,7 +170,10 @@ def test_secrets_are_never_stored(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     board.backends = [
         BackendStatus("loki", "loki", f"https://bob:{userinfo}@loki.example", error=f"401 {header}")
     ]
-    board.notices = ["GET https://prom.example/api/v1/query?access_token=opaque-42&query=up failed"]
+    board.notices = [
+        "GET https://prom.example/api/v1/query?access_token=opaque-42&query=up failed",
+        "federated from https://carol:other-pass-11@thanos.example (not a context endpoint)",
+    ]
     journal = tmp_path / "mutations.log"
     journal.write_text("")
     path = tmp_path / "r.opsrec"
@@ -193,9 +196,10 @@ def test_secrets_are_never_stored(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     session.add(board)
     session.close()
     stored = _every_stored_text(path)
-    for secret in (token, password, header, userinfo, "opaque-42"):
+    for secret in (token, password, header, userinfo, "opaque-42", "other-pass-11", "carol"):
         assert secret not in stored, secret
-    assert "[redacted]" in stored and "loki.example" in stored  # the host stays, only the userinfo goes
+    # The host stays, only the userinfo goes.
+    assert "[redacted]" in stored and "loki.example" in stored and "thanos.example" in stored
     with RecordingReader(path) as reader:
         (event,) = reader.events("mutation")
         assert event[2]["path"] == "/api/v2/silences" and event[0] == 1_764_000_001.0
