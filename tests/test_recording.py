@@ -303,3 +303,18 @@ def _record(urls: DemoUrls, path: Path) -> subprocess.CompletedProcess[str]:
         text=True,
         timeout=120,
     )
+
+
+def test_record_flags_on_the_console_and_wallboard_refuse_a_foreign_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("my notes\n" * 50)
+    flags = ["--prometheus", "http://127.0.0.1:9", "--record", str(notes)]
+    assert main(["console", *flags]) == 2
+    assert "not an opsconsole recording" in capsys.readouterr().err
+    assert main(["wallboard", *flags]) == 2
+    assert "not an opsconsole recording" in capsys.readouterr().err
+    assert notes.read_text() == "my notes\n" * 50  # untouched
+    assert main(["wallboard", "--serve", *flags]) == 2
+    assert "run `opsconsole record` beside" in capsys.readouterr().err

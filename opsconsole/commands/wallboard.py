@@ -27,6 +27,9 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         "--pages", default=",".join(PAGES), metavar="LIST", help=f"pages in order, from {', '.join(PAGES)}"
     )
     add_view_flags(parser)  # high-contrast suits walls
+    from opsconsole.commands.record import add_recording_flags
+
+    add_recording_flags(parser, "--record")
     parser.add_argument("--demo", action="store_true", help="on the built-in simulated stack")
     serve = parser.add_argument_group("serving to browsers (textual-serve)")
     serve.add_argument("--serve", action="store_true", help="serve the wallboard over HTTP instead")
@@ -96,6 +99,13 @@ def run(args: argparse.Namespace) -> int:
             )
             return 2
     args.read_only = True  # whatever the context says
+    if args.serve and args.record_file is not None:
+        print(
+            "opsconsole wallboard: --record records one wallboard, not every browser tab of --serve; "
+            "run `opsconsole record` beside the served wallboard instead",
+            file=sys.stderr,
+        )
+        return 2
     if args.serve:
         if getattr(args, "kube", None) is not None:
             print(

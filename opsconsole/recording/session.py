@@ -3,7 +3,8 @@ they come (shared by ``opsconsole record`` and ``--record`` on the console and t
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from opsconsole.core.dashboard import Dashboard, LogRow
@@ -18,6 +19,9 @@ class RecordingSession:
     writer: RecordingWriter
     journal: JournalFollower | None = None
     frames: int = 0
+    # The console tails Loki itself (its boards carry no lines): what its log pane shows instead.
+    shown_logs: Callable[[], list[LogRow]] | None = field(default=None, repr=False)
+    _told: str = field(default="", repr=False)
 
     @classmethod
     def start(cls, writer: RecordingWriter, journal_path: Path | None) -> RecordingSession:
@@ -32,6 +36,15 @@ class RecordingSession:
         self.record_journal(board.now)
         self.writer.add(board)
         self.frames += 1
+
+    def observe(self, board: Dashboard) -> None:
+        """A refresh service's observer: record ``board`` (with the lines shown), and when the size
+        cap dropped refreshes, say so on screen through the board's notices (once each time)."""
+        self.add(board, self.shown_logs() if self.shown_logs is not None else None)
+        dropped = self.writer.dropped_notice
+        if dropped and dropped != self._told:
+            self._told = dropped
+            board.notices.append(f"recording {self.writer.path}: {dropped}")
 
     def record_journal(self, fallback_at: float) -> None:
         """Every change journaled since the last call, as ``mutation`` events."""

@@ -167,6 +167,8 @@ class OpsConsoleApp(App[None]):
         Binding("A", "all_alerts", "All alerts", show=False),
     ]
 
+    header_badge = ""  # said in reverse video after the clock (a replay says REPLAY)
+
     def __init__(self, options: ConsoleOptions) -> None:
         super().__init__()
         honour_no_color(self)
@@ -324,7 +326,10 @@ class OpsConsoleApp(App[None]):
         text.append(f"│ {'' if short else 'pack '}{self.pack_name} ")
         text.append(f"│ {'' if short else 'range '}{format_duration(self.service.range_seconds)} ")
         text.append(f"│ {datetime.fromtimestamp(now, UTC).strftime('%H:%M:%S')}Z ")
-        if self.service.backends.read_only:
+        if self.header_badge:  # e.g. REPLAY: this is not the present
+            text.append(f" {self.header_badge} ", style="bold reverse")
+            text.append(" ")
+        elif self.service.backends.read_only:
             text.append(" READ-ONLY ", style="bold reverse")
             text.append(" ")
         board = self.board

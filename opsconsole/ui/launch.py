@@ -16,11 +16,13 @@ from opsconsole.demo.world import NAMESPACE
 from opsconsole.mutations.identity import default_author
 from opsconsole.mutations.silences import default_journal_path
 from opsconsole.packs.loader import PackSet, load_packs
+from opsconsole.recording.session import RecordingSession
 from opsconsole.refresh.backends_set import BackendSet
 from opsconsole.refresh.service import RefreshService
 from opsconsole.refresh.session import build_service, choose_pack
 from opsconsole.resources import builtin_queries_dir
 from opsconsole.ui.app import ConsoleOptions, OpsConsoleApp
+from opsconsole.ui.recording_hook import attach_console, record_console, record_wallboard, start_recording
 from opsconsole.ui.themes import ConsoleTheme, load_themes
 from opsconsole.ui.wallboard import WallboardApp, WallboardOptions
 
@@ -185,10 +187,19 @@ def console_options(
     )
 
 
-def run_console(options: ConsoleOptions) -> int:
-    """Run the app until the user quits (or the terminal hangs up: code 129)."""
+def run_console(options: ConsoleOptions, recording: RecordingSession | None = None) -> int:
+    """Run the app until the user quits (or the terminal hangs up: code 129), recording every
+    refresh into ``recording`` when given."""
+    if recording is not None:
+        record_console(options, recording)
     app = OpsConsoleApp(options)
-    app.run()
+    if recording is not None:
+        attach_console(app, recording)
+    try:
+        app.run()
+    finally:
+        if recording is not None:
+            recording.close()
     return app.return_code or 0
 
 
@@ -225,6 +236,29 @@ def demo_wallboard_options(
 
 
 def run_wallboard(args: Any, *, pages: tuple[str, ...], rotate_seconds: float) -> int:
+    """``opsconsole wallboard`` (see :func:`show_wallboard`), recording when ``--record FILE`` says so."""
+    from opsconsole.recording.store import RecordingError
+
+    try:
+        return show_wallboard(args, pages=pages, rotate_seconds=rotate_seconds)
+    except RecordingError as exc:
+        print(f"opsconsole wallboard: {exc}", file=sys.stderr)
+        return 2
+
+
+def _run_wallboard_app(options: WallboardOptions, recording: RecordingSession | None) -> int:
+    if recording is not None:
+        record_wallboard(options, recording)
+    app = WallboardApp(options)
+    try:
+        app.run()
+    finally:
+        if recording is not None:
+            recording.close()
+    return app.return_code or 0
+
+
+def show_wallboard(args: Any, *, pages: tuple[str, ...], rotate_seconds: float) -> int:
     """``opsconsole wallboard``: on the demo stack (``--demo``) or the context in force, read-only."""
     from opsconsole.cli import resolve_from_args
     from opsconsole.commands.packs import parse_vars
@@ -241,11 +275,9 @@ def run_wallboard(args: Any, *, pages: tuple[str, ...], rotate_seconds: float) -
             options = demo_wallboard_options(
                 urls, theme=args.theme, pages=pages, rotate_seconds=rotate_seconds
             )
-            app = WallboardApp(options)
-            app.run()
+            return _run_wallboard_app(options, start_recording(args, None, DEMO_PACK))
         finally:
             background.stop()
-        return app.return_code or 0
     try:
         context = resolve_from_args(args)
         if not context.read_only:
@@ -270,6 +302,4 @@ def run_wallboard(args: Any, *, pages: tuple[str, ...], rotate_seconds: float) -
         refresh_interval=context.config.refresh_interval,
         notices=notices + [f"pack problem: {e}" for e in packs.errors],
     )
-    app = WallboardApp(options)
-    app.run()
-    return app.return_code or 0
+    return _run_wallboard_app(options, start_recording(args, context, pack_name))
