@@ -43,6 +43,7 @@ from opsconsole.core.silence_draft import (
 )
 from opsconsole.core.silence_extension import plan_extension
 from opsconsole.core.value_format import format_duration
+from opsconsole.core.view_markdown import view_markdown
 from opsconsole.mutations.alert_scope import scope_for_pack
 from opsconsole.mutations.identity import origin
 from opsconsole.mutations.silences import SilenceService, error_hint
@@ -51,6 +52,7 @@ from opsconsole.packs.variables import parse_duration
 from opsconsole.refresh.pivots import alert_entity
 from opsconsole.refresh.service import RefreshService
 from opsconsole.ui.collector import settle_after_startup
+from opsconsole.ui.copy_markdown import copy_markdown
 from opsconsole.ui.log_tails import LogTails
 from opsconsole.ui.log_view import LogView
 from opsconsole.ui.logs_screen import LineFilterChanged, LogsScreen
@@ -165,6 +167,7 @@ class OpsConsoleApp(App[None]):
         Binding("5", "pane('logs')", "Logs", show=False),
         Binding("escape", "clear_filter", "Clear filter", show=False),
         Binding("A", "all_alerts", "All alerts", show=False),
+        Binding("y", "copy_markdown", "Copy pane as Markdown", show=False),
     ]
 
     header_badge = ""  # said in reverse video after the clock (a replay says REPLAY)
@@ -460,6 +463,18 @@ class OpsConsoleApp(App[None]):
             pane.show_all = not pane.show_all
             self._render_board()
             self.notify("showing every alert" if pane.show_all else f"showing the alerts of {self.pack_name}")
+
+    def action_copy_markdown(self) -> None:
+        """y: the pane on screen as Markdown, to the clipboard (OSC 52) and a file (see copy_markdown)."""
+        if self.board is None:
+            return
+        pane = self.panes[self.active]
+        logs = self._log_pane().view.visible_rows() if self.active == "logs" else None
+        shown_all = isinstance(pane, AlertsPane) and pane.show_all
+        text = view_markdown(
+            self.board, self.active, filter_text=pane.filter_text, showing_all=shown_all, logs=logs
+        )
+        self.notify(copy_markdown(self, text, f"the {self.active} pane"), timeout=8)
 
     def action_pause_logs(self) -> None:
         """Pause or resume following the log tail (paused lines are counted, not lost)."""
