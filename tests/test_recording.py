@@ -122,7 +122,7 @@ def test_unchanged_panes_and_repeated_log_lines_are_stored_once(frozen_demo: Dem
     # (stored whole, each would cost as much as the first).
     assert (twenty - one) / 19 < 2048, (one, twenty)
     db = sqlite3.connect(path)
-    assert db.execute("SELECT count(*) FROM log_lines").fetchone()[0] == len(board.logs)
+    assert db.execute("SELECT sum(count) FROM log_batches").fetchone()[0] == len(board.logs)
     db.close()
     with RecordingReader(path) as reader:
         assert len(reader.frames) == 20
@@ -209,7 +209,7 @@ def _every_stored_text(path: Path) -> str:
     """The raw bytes of the file plus every compressed blob inflated."""
     texts = [path.read_bytes().decode("latin-1")]
     db = sqlite3.connect(path)
-    for table in ("parts", "log_lines", "events"):
+    for table in ("parts", "log_batches", "events"):
         for (data,) in db.execute(f"SELECT data FROM {table}"):  # noqa: S608 - the test's own names
             texts.append(zlib.decompress(data).decode())
     texts.extend(f"{k}={v}" for k, v in db.execute("SELECT key, value FROM meta"))
@@ -249,14 +249,16 @@ def test_recorded_text_is_sanitised_again_on_replay(tmp_path: Path) -> None:
     with RecordingWriter(path, context="prod", pack="pack") as writer:
         writer.add(small_board(1_764_000_000.0))
     db = sqlite3.connect(path)
-    evil = {
-        "ts_ns": 1,
-        "level": "info",
-        "entity": "npa-1",
-        "message": "\x1b]52;c;cm0gLXJmIH4=\x07[red]x",
-        "trace_id": "",
-    }
-    db.execute("UPDATE log_lines SET data = ?", (zlib.compress(json.dumps(evil).encode()),))
+    evil = [
+        {
+            "ts_ns": 1,
+            "level": "info",
+            "entity": "npa-1",
+            "message": "\x1b]52;c;cm0gLXJmIH4=\x07[red]x",
+            "trace_id": "",
+        }
+    ]
+    db.execute("UPDATE log_batches SET data = ?", (zlib.compress(json.dumps(evil).encode()),))
     db.commit()
     db.close()
     with RecordingReader(path) as reader:

@@ -11,6 +11,7 @@ import dataclasses
 import hashlib
 import json
 import zlib
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -53,28 +54,54 @@ def digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
-def board_parts(board: Dashboard) -> dict[str, Any]:
-    """The board as plain JSON values, one entry per part (the log lines are left to the caller)."""
-    plain = {f.name: _plain(getattr(board, f.name)) for f in dataclasses.fields(board)}
+def _same(text: str) -> str:
+    return text
+
+
+def board_parts(board: Dashboard, text: Callable[[str], str] = _same) -> dict[str, Any]:
+    """The board as plain JSON values, one entry per part (the log lines are left to the caller);
+    every string (keys too) passes through ``text`` on the way (the recording's redaction)."""
+    plain = {
+        name: plain_value(getattr(board, name), text) for name in _field_names(Dashboard) if name != LOGS_PART
+    }
+    plain[LOGS_PART] = []
     parts: dict[str, Any] = {"head": {name: plain.pop(name) for name in HEAD_FIELDS}}
     plain.pop(LOGS_PART)
     parts.update(plain)
     return parts
 
 
-def log_plain(row: LogRow) -> dict[str, Any]:
-    """One log line as plain JSON values."""
-    plain: dict[str, Any] = _plain(row)
+def log_plain(row: LogRow, text: Callable[[str], str] = _same) -> dict[str, Any]:
+    """One log line as plain JSON values (strings through ``text``)."""
+    plain: dict[str, Any] = plain_value(row, text)
     return plain
 
 
-def _plain(value: Any) -> Any:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(kind: type) -> tuple[str, ...]:
+    names = _FIELD_NAMES.get(kind)
+    if names is None:
+        names = _FIELD_NAMES[kind] = tuple(f.name for f in dataclasses.fields(kind))
+    return names
+
+
+def plain_value(value: Any, text: Callable[[str], str] = _same) -> Any:
+    """Dataclasses, dicts, lists and tuples as JSON values (one pass: this runs at every refresh)."""
+    kind = type(value)
+    if kind is str:
+        return text(value)
+    if value is None or kind is float or kind is int or kind is bool:
+        return value
     if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
+        return [plain_value(v, text) for v in value]
+    if isinstance(value, dict):
+        return {text(str(k)): plain_value(v, text) for k, v in value.items()}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {name: plain_value(getattr(value, name), text) for name in _field_names(kind)}
+    if isinstance(value, str):
+        return text(value)
     return value
 
 

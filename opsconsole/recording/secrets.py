@@ -25,6 +25,8 @@ _AUTH_HEADER = re.compile(
     re.IGNORECASE,
 )
 _BEARER = re.compile(r"\b(?P<kind>bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}", re.IGNORECASE)
+# Text without any of these cannot hold a secret the patterns below find (the common case: skip them).
+_MAYBE = re.compile(r"@|auth|bearer|basic|token|cookie|key|pass|pwd|secret", re.IGNORECASE)
 # ?token=..., &password=..., api_key=...
 _SECRET_PARAM = re.compile(
     r"(?P<name>\b(?:access_token|id_token|token|password|passwd|pwd|secret|api_key|apikey|auth)"
@@ -57,6 +59,8 @@ class Redactor:
     """Replaces known secrets and secret-shaped text in every string of a JSON-like value."""
 
     known: set[str] = field(default_factory=set)
+    # Label names and values repeat at every refresh: each distinct string is redacted once.
+    _done: dict[str, str] = field(default_factory=dict, repr=False)
 
     @classmethod
     def for_context(
@@ -72,9 +76,20 @@ class Redactor:
 
     def text(self, value: str) -> str:
         """``value`` with every secret replaced by ``[redacted]``."""
+        done = self._done.get(value)
+        if done is None:
+            done = self._redact(value)
+            if len(self._done) > 100_000:
+                self._done.clear()
+            self._done[value] = done
+        return done
+
+    def _redact(self, value: str) -> str:
         for secret in sorted(self.known, key=len, reverse=True):
             if secret in value:
                 value = value.replace(secret, REDACTED)
+        if not _MAYBE.search(value):
+            return value
         value = _USERINFO.sub(lambda m: m.group("scheme"), value)
         value = _AUTH_HEADER.sub(lambda m: f"{m.group('name')}{m.group('sep')}{REDACTED}", value)
         value = _BEARER.sub(lambda m: f"{m.group('kind')} {REDACTED}", value)

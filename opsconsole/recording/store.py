@@ -3,9 +3,10 @@
 
 Tables: ``meta`` (format, version, context, pack, size cap, what was dropped), ``frames`` (one row a
 refresh: its time), ``frame_parts`` (which stored part each pane of the frame is), ``parts``
-(zlib-compressed JSON, content-addressed: an unchanged pane is stored once), ``log_lines`` (each log
-line once; a frame lists its lines as id ranges) and ``events`` (every change sent: the mutation
-journal's entries). Every string passes :class:`~opsconsole.recording.secrets.Redactor` first.
+(zlib-compressed JSON, content-addressed: an unchanged pane is stored once), ``log_batches`` (each log
+line once, the new lines of a refresh compressed together; a frame lists its lines as id ranges) and
+``events`` (every change sent: the mutation journal's entries). Every string passes
+:class:`~opsconsole.recording.secrets.Redactor` first.
 """
 
 from __future__ import annotations
@@ -50,7 +51,9 @@ CREATE TABLE IF NOT EXISTS frame_parts (
     frame_id INTEGER NOT NULL, part TEXT NOT NULL, hash TEXT NOT NULL, PRIMARY KEY (frame_id, part)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS frame_parts_hash ON frame_parts (hash);
-CREATE TABLE IF NOT EXISTS log_lines (id INTEGER PRIMARY KEY, key TEXT UNIQUE NOT NULL, data BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS log_batches (
+    first_id INTEGER PRIMARY KEY, count INTEGER NOT NULL, data BLOB NOT NULL
+);
 CREATE TABLE IF NOT EXISTS events (
     id INTEGER PRIMARY KEY, at REAL NOT NULL, kind TEXT NOT NULL, data BLOB NOT NULL
 );
@@ -147,7 +150,10 @@ class RecordingWriter:
         self.path = path
         self.redactor = redactor or Redactor()
         self.max_bytes = max_bytes
-        self._line_ids: OrderedDict[str, int] = OrderedDict()  # recent lines' ids: most repeat next frame
+        # Recent lines' ids by content key, and by the row object itself (a refresh hands back the same
+        # LogRow objects for the lines it kept: no need to encode them again).
+        self._line_ids: OrderedDict[str, int] = OrderedDict()
+        self._row_ids: OrderedDict[int, tuple[Any, int]] = OrderedDict()
         path.parent.mkdir(parents=True, exist_ok=True)
         fresh = not path.exists() or path.stat().st_size == 0
         self.db = _connect(path, read_only=False)
@@ -158,6 +164,7 @@ class RecordingWriter:
             else:
                 _check_meta(path, self.db)
             self.db.execute("PRAGMA journal_mode = WAL")
+            self._next_line = 1
             self.db.execute("PRAGMA synchronous = NORMAL")
             with self.db:
                 self.db.executescript(SCHEMA)
@@ -172,6 +179,8 @@ class RecordingWriter:
                 }
                 self.db.executemany("INSERT OR IGNORE INTO meta VALUES (?, ?)", defaults.items())
                 self.db.execute("INSERT OR REPLACE INTO meta VALUES ('max_bytes', ?)", (str(max_bytes),))
+                last = self.db.execute("SELECT max(first_id + count) FROM log_batches").fetchone()[0]
+                self._next_line = int(last or 1)
         except sqlite3.DatabaseError as exc:
             self.db.close()
             raise RecordingError(f"{path}: not an opsconsole recording ({exc})") from None
@@ -185,9 +194,15 @@ class RecordingWriter:
     def add(self, board: Dashboard) -> FrameRef:
         """Record one refresh (its time is the board's). Over the cap, the oldest refreshes go and
         :attr:`dropped_notice` says so."""
-        parts = self.redactor.value(board_parts(board))
+        parts = board_parts(board, self.redactor.text)
         with self.db:
-            line_ids = [self._line_id(line) for line in board.logs]
+            new_lines: list[Any] = []
+            line_ids = [self._line_id(line, new_lines) for line in board.logs]
+            if new_lines:
+                self.db.execute(
+                    "INSERT INTO log_batches VALUES (?, ?, ?)",
+                    (self._next_line - len(new_lines), len(new_lines), encode(new_lines)),
+                )
             cursor = self.db.execute(
                 "INSERT INTO frames (at, first_line) VALUES (?, ?)",
                 (board.now, min(line_ids) if line_ids else None),
@@ -215,22 +230,24 @@ class RecordingWriter:
         self.db.execute("INSERT OR IGNORE INTO parts VALUES (?, ?)", (key, data))
         return key
 
-    def _line_id(self, line: Any) -> int:
-        data = encode(self.redactor.value(log_plain(line)))
-        key = digest(data)
-        known = self._line_ids.get(key)
-        if known is not None:
-            self._line_ids.move_to_end(key)
-            return known
-        row = self.db.execute("SELECT id FROM log_lines WHERE key = ?", (key,)).fetchone()
-        if row is None:
-            cursor = self.db.execute("INSERT INTO log_lines (key, data) VALUES (?, ?)", (key, data))
-            line_id = int(cursor.lastrowid or 0)
-        else:
-            line_id = int(row[0])
-        self._line_ids[key] = line_id
-        while len(self._line_ids) > 20_000:
-            self._line_ids.popitem(last=False)
+    def _line_id(self, line: Any, new_lines: list[Any]) -> int:
+        """The id of ``line``: a line seen before keeps its id, a new one joins this frame's batch."""
+        seen = self._row_ids.get(id(line))
+        if seen is not None and seen[0] is line:
+            return seen[1]
+        plain = log_plain(line, self.redactor.text)
+        key = digest(json.dumps(plain, separators=(",", ":"), default=str).encode("utf-8"))
+        line_id = self._line_ids.get(key)
+        if line_id is None:
+            line_id = self._next_line
+            self._next_line += 1
+            new_lines.append(plain)
+            self._line_ids[key] = line_id
+            while len(self._line_ids) > 20_000:
+                self._line_ids.popitem(last=False)
+        self._row_ids[id(line)] = (line, line_id)  # the row is held, so its id() is not reused
+        while len(self._row_ids) > 20_000:
+            self._row_ids.popitem(last=False)
         return line_id
 
     # -- the cap ------------------------------------------------------------------------------
@@ -259,9 +276,10 @@ class RecordingWriter:
             self.db.execute("DELETE FROM frame_parts WHERE frame_id <= ?", (last_id,))
             self.db.execute("DELETE FROM parts WHERE hash NOT IN (SELECT hash FROM frame_parts)")
             first_line = self.db.execute("SELECT min(first_line) FROM frames").fetchone()[0]
-            if first_line is not None:
-                self.db.execute("DELETE FROM log_lines WHERE id < ?", (first_line,))
+            if first_line is not None:  # batches wholly before the oldest line still shown
+                self.db.execute("DELETE FROM log_batches WHERE first_id + count <= ?", (first_line,))
                 self._line_ids = OrderedDict((k, v) for k, v in self._line_ids.items() if v >= first_line)
+                self._row_ids = OrderedDict((k, v) for k, v in self._row_ids.items() if v[1] >= first_line)
             self.db.execute("DELETE FROM events WHERE at < ?", (last_at,))
             dropped = int(self.db.execute("SELECT value FROM meta WHERE key='dropped_frames'").fetchone()[0])
             self.db.execute("UPDATE meta SET value = ? WHERE key = 'dropped_frames'", (str(dropped + drop),))
@@ -348,10 +366,15 @@ class RecordingReader:
 
     def _lines(self, ranges: list[list[int]]) -> list[Any]:
         found: dict[int, Any] = {}
+        query = (
+            "SELECT first_id, data FROM log_batches WHERE first_id BETWEEN "
+            "coalesce((SELECT max(first_id) FROM log_batches WHERE first_id <= ?), 0) AND ?"
+        )
         for start, end in ranges:
-            query = "SELECT id, data FROM log_lines WHERE id BETWEEN ? AND ?"
-            for line_id, data in self.db.execute(query, (start, end)):
-                found[int(line_id)] = decode(data)
+            for first_id, data in self.db.execute(query, (start, end)):
+                lines = decode(data)
+                if isinstance(lines, list):
+                    found.update((int(first_id) + n, line) for n, line in enumerate(lines))
         return [found[i] for i in expand_ranges(ranges) if i in found]
 
     def boards(self) -> Iterator[Dashboard]:
