@@ -21,7 +21,7 @@ import asyncio, json, sys, time
 start = float(sys.argv[1])
 from opsconsole.demo.stack import BackgroundStack, DemoStack
 from opsconsole.ui.app import OpsConsoleApp
-from opsconsole.ui.launch import demo_options
+from opsconsole.launch import demo_options
 
 async def main():
     background = BackgroundStack(DemoStack())

@@ -125,8 +125,8 @@ def _wait_for_port(port: int) -> None:
 
 
 async def _measure(urls: object, rate: int, seconds: float, buffer: int) -> dict[str, float]:
+    from opsconsole.launch import demo_options
     from opsconsole.ui.app import OpsConsoleApp
-    from opsconsole.ui.launch import demo_options
 
     options = demo_options(urls)  # type: ignore[arg-type]
     options.log_buffer = buffer

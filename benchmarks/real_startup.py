@@ -74,7 +74,7 @@ from pathlib import Path
 from opsconsole.config import ConsoleConfig, Overrides, resolve_context
 from opsconsole.refresh.session import load_pack_set
 from opsconsole.ui.app import OpsConsoleApp
-from opsconsole.ui.launch import console_options
+from opsconsole.launch import console_options
 
 async def main():
     config = ConsoleConfig(packs_dir=Path(sys.argv[2]))

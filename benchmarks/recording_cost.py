@@ -24,9 +24,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from opsconsole.demo.stack import BackgroundStack, DemoStack
+from opsconsole.launch import demo_options
 from opsconsole.recording.session import RecordingSession
 from opsconsole.recording.store import RecordingReader, RecordingWriter
-from opsconsole.ui.launch import demo_options
 
 START = 1_795_000_000.0
 
@@ -56,7 +56,6 @@ def main() -> None:
     try:
         options = demo_options(urls, clock=clock, auto_refresh=False)
         service = options.make_service("demo", options.pack)
-        service.poll_logs = True
         session = RecordingSession.start(RecordingWriter(path, context="demo", pack=options.pack), None)
 
         async def run() -> None:

@@ -33,8 +33,8 @@ sys.path.insert(0, str(ROOT))
 from opsconsole.backends.jaeger_models import Span, Trace  # noqa: E402
 from opsconsole.core.dashboard import AlertGroupView, Dashboard  # noqa: E402
 from opsconsole.demo.stack import BackgroundStack, DemoStack  # noqa: E402
+from opsconsole.launch import demo_options  # noqa: E402
 from opsconsole.ui.app import OpsConsoleApp  # noqa: E402
-from opsconsole.ui.launch import demo_options  # noqa: E402
 from opsconsole.ui.screenshots import FROZEN_NOW, finite_work_done  # noqa: E402
 from opsconsole.ui.trace_screens import TraceScreen  # noqa: E402
 

@@ -35,7 +35,7 @@ import sys, time
 sys.path.insert(0, sys.argv[1])
 from opsconsole.demo.stack import BackgroundStack, DemoStack
 from opsconsole.ui.app import OpsConsoleApp
-from opsconsole.ui.launch import demo_options, demo_wallboard_options
+from opsconsole.launch import demo_options, demo_wallboard_options
 from opsconsole.ui.screenshots import FROZEN_NOW
 
 frozen = sys.argv[3] == "frozen"

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from opsconsole.core.silence_draft import SilenceDraft, ack_comment, matchers_for_alert
+from opsconsole.launch import demo_options
 from opsconsole.mutations.silences import SilenceService
 from opsconsole.recording.session import RecordingSession
 from opsconsole.recording.store import RecordingWriter
-from opsconsole.ui.launch import demo_options
 from tests.demo_fixtures import running_demo
 
 INCIDENT_START = 1_795_000_000.0  # 2026-11-18 11:06:40 UTC: scenario time 0
@@ -34,7 +34,6 @@ def record_demo_incident(path: Path, journal: Path, *, step: float = 15.0, until
     with running_demo(clock=clock, lead_in=0.0) as (stack, urls):
         options = demo_options(urls, clock=clock, auto_refresh=False)
         service = options.make_service("demo", options.pack)
-        service.poll_logs = True
         silences = SilenceService(service.backends.alertmanagers, journal_path=journal, clock=clock)
         npa3 = stack.world.instance("npa-3").pod
         writer = RecordingWriter(path, context="demo", pack=options.pack, clock=clock)

@@ -214,8 +214,8 @@ def test_flags_a_mode_would_ignore_are_refused(
 def test_the_demo_console_is_read_only_when_asked_any_way(
     argv: list[str], env: str, read_only: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from opsconsole import launch
     from opsconsole.demo.stack import DemoUrls
-    from opsconsole.ui import launch
 
     opened: list[bool] = []
 

@@ -10,11 +10,11 @@ import pytest
 from opsconsole.backends.prometheus import PrometheusClient
 from opsconsole.config import EndpointSettings
 from opsconsole.demo.stack import DemoStack, DemoUrls
+from opsconsole.launch import demo_options
 from opsconsole.packs.loader import load_packs
 from opsconsole.refresh.pack_doctor import diagnose
 from opsconsole.resources import builtin_queries_dir
 from opsconsole.ui.app import OpsConsoleApp
-from opsconsole.ui.launch import demo_options
 from opsconsole.ui.panes import LogPane
 from tests.demo_fixtures import frozen_clock
 from tests.ui_harness import settle

@@ -26,12 +26,12 @@ from opsconsole.backends.transport import RetryPolicy
 from opsconsole.config import EndpointSettings
 from opsconsole.core.dashboard import Dashboard
 from opsconsole.demo.stack import DemoUrls
+from opsconsole.launch import demo_options
 from opsconsole.packs.loader import load_packs
 from opsconsole.refresh.backends_set import BackendSet
 from opsconsole.refresh.service import RefreshService
 from opsconsole.resources import builtin_queries_dir
 from opsconsole.ui.app import OpsConsoleApp
-from opsconsole.ui.launch import demo_options
 from tests.fault_proxy import FaultProxy, fault_proxy
 from tests.ui_harness import settle, work_done
 

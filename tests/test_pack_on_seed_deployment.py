@@ -23,6 +23,7 @@ from opsconsole.config import EndpointSettings
 from opsconsole.packs.loader import load_packs
 from opsconsole.refresh.backends_set import BackendSet
 from opsconsole.refresh.pack_doctor import diagnose
+from opsconsole.refresh.panes import RefreshSettings
 from opsconsole.refresh.service import RefreshService
 from opsconsole.resources import builtin_queries_dir
 from tests.real_servers import RunningAlertmanager, RunningServer, start_alertmanager, start_prometheus
@@ -193,7 +194,7 @@ async def test_every_pane_has_data_and_faults_show_as_prometheus_sees_them(
         assert wpa_row.entity_label == "instance"
         # A chart's points sit on a 15 s grid that ends at the last whole step, so it has a point
         # once Prometheus holds a sample older than that step: ask until then (two steps at most).
-        service.range_seconds = 120
+        await service.refresh(RefreshSettings(range_seconds=120))
         deadline = time.monotonic() + 2 * 15 + 5
         while True:
             detail = await service.detail(group=None, labels={"agent_type": "wpa"}, entity=wpa_row.entity)

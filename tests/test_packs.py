@@ -11,10 +11,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from opsconsole.cli import main
+from opsconsole.core.durations import parse_duration, prometheus_duration
 from opsconsole.packs.loader import load_packs
 from opsconsole.packs.logql_check import LogqlError, check_logql
 from opsconsole.packs.render import render_pack
-from opsconsole.packs.variables import UnknownVariable, expand, format_duration, parse_duration, rate_window
+from opsconsole.packs.variables import UnknownVariable, expand, rate_window
 from opsconsole.resources import builtin_queries_dir
 from tests.real_servers import RunningServer
 
@@ -195,7 +196,7 @@ def test_variable_expansion_rules() -> None:
         expand("$y", {"x": "1"})
     assert rate_window(15, 5) == "1m"
     assert rate_window(15, 80) == "1m35s"
-    assert format_duration(86400 * 30) == "30d"
+    assert prometheus_duration(86400 * 30) == "30d"
     assert parse_duration("1h30m") == 5400
     with pytest.raises(ValueError, match="not a duration"):
         parse_duration("30 days")

@@ -27,11 +27,11 @@ from opsconsole.config import (
 from opsconsole.core.dashboard import BackendStatus, Dashboard, HealthRow, LogRow, PaneStatus
 from opsconsole.demo.stack import DemoStack, DemoUrls
 from opsconsole.demo.world import NAMESPACE
+from opsconsole.launch import demo_options
 from opsconsole.recording.moments import parse_moment
 from opsconsole.recording.secrets import Redactor
 from opsconsole.recording.session import RecordingSession
 from opsconsole.recording.store import RecordingError, RecordingReader, RecordingWriter
-from opsconsole.ui.launch import demo_options
 from tests.demo_fixtures import frozen_clock, running_demo
 
 Demo = tuple[DemoStack, DemoUrls]
@@ -41,7 +41,6 @@ def demo_board(urls: DemoUrls) -> Dashboard:
     """One refresh of the frozen demo, logs polled as `record` does."""
     options = demo_options(urls, clock=frozen_clock, auto_refresh=False)
     service = options.make_service("demo", options.pack)
-    service.poll_logs = True
 
     async def once() -> Dashboard:
         try:

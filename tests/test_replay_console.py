@@ -10,10 +10,10 @@ import pytest
 from rich.console import Console
 
 from opsconsole.demo.stack import DemoStack, DemoUrls
+from opsconsole.launch import demo_options
 from opsconsole.recording.session import RecordingSession
 from opsconsole.recording.store import RecordingReader, RecordingWriter
 from opsconsole.ui.app import OpsConsoleApp
-from opsconsole.ui.launch import demo_options
 from opsconsole.ui.recording_hook import attach_console, record_console
 from opsconsole.ui.replay_app import ReplayApp
 from opsconsole.ui.replay_launch import replay_app

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import pytest
 
+from opsconsole.core.durations import parse_duration
 from opsconsole.core.slo import BURN_WINDOWS
 from opsconsole.demo.stack import DemoStack, DemoUrls
-from opsconsole.packs.variables import parse_duration
 from tests.demo_fixtures import frozen_clock
 from tests.test_refresh_service import _demo_service
 

@@ -20,11 +20,11 @@ import tracemalloc
 
 from opsconsole.config import ConsoleConfig
 from opsconsole.core.log_buffer import LogBuffer
+from opsconsole.launch import demo_backends
 from opsconsole.packs.loader import load_packs
 from opsconsole.refresh.panes.logs import LOG_KEEP
 from opsconsole.refresh.service import RefreshService
 from opsconsole.resources import builtin_queries_dir
-from opsconsole.ui.launch import demo_backends
 from opsconsole.ui.screenshots import FROZEN_NOW
 from tests.demo_fixtures import demo_in_another_process
 

@@ -233,7 +233,7 @@ _FROZEN_CONSOLE = """
 import json, sys
 from opsconsole.demo.stack import DemoUrls
 from opsconsole.ui.app import OpsConsoleApp
-from opsconsole.ui.launch import demo_options
+from opsconsole.launch import demo_options
 from opsconsole.ui.screenshots import FROZEN_NOW
 
 urls = DemoUrls(**json.loads(sys.argv[1]))

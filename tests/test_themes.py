@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from opsconsole.config import load_config, save_setting
+from opsconsole.launch import pick_theme
 from opsconsole.resources import builtin_themes_dir
-from opsconsole.ui.launch import pick_theme
 from opsconsole.ui.themes import load_themes, parse_theme
 
 

@@ -13,7 +13,7 @@ _CHILD = textwrap.dedent(
     import asyncio, gc
     from opsconsole.demo.stack import BackgroundStack, DemoStack
     from opsconsole.ui.app import OpsConsoleApp
-    from opsconsole.ui.launch import demo_options
+    from opsconsole.launch import demo_options
 
     async def main(urls):
         app = OpsConsoleApp(demo_options(urls))

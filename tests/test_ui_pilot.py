@@ -7,6 +7,7 @@ from textual.widgets import Input
 
 from opsconsole.demo.stack import DemoStack, DemoUrls
 from opsconsole.ui.app import OpsConsoleApp
+from opsconsole.ui.commands import COMMANDS, ConsoleCommands
 from opsconsole.ui.panes import LogPane
 from opsconsole.ui.screens import DetailScreen, FieldsScreen, HelpScreen
 from opsconsole.ui.slo_screen import SloScreen
@@ -158,11 +159,11 @@ async def test_t_cycles_the_range_and_refreshes(frozen_demo: Demo) -> None:
         await settle(pilot)
         await pilot.press("t")
         await settle(pilot)
-        assert app.service.range_seconds == 3600
+        assert app.settings.range_seconds == 3600
         assert app.board is not None
         assert app.board.range_seconds == 3600
         await pilot.press("t", "t", "t")
-        assert app.service.range_seconds == 900
+        assert app.settings.range_seconds == 900
 
 
 async def test_command_mode_range_theme_pane_and_errors(frozen_demo: Demo) -> None:
@@ -170,7 +171,7 @@ async def test_command_mode_range_theme_pane_and_errors(frozen_demo: Demo) -> No
     async with app.run_test(size=(160, 45)) as pilot:
         await settle(pilot)
         app.run_command(":range 6h")
-        assert app.service.range_seconds == 6 * 3600
+        assert app.settings.range_seconds == 6 * 3600
         app.run_command("theme light")
         assert app.theme == "opsconsole-light"
         app.run_command("red")
@@ -180,8 +181,27 @@ async def test_command_mode_range_theme_pane_and_errors(frozen_demo: Demo) -> No
         assert "progressive-framework" in app.messages[-1]  # says which packs exist
         app.run_command("frobnicate")
         assert app.messages[-1].startswith("unknown command 'frobnicate'")
+        app.run_command("range")
+        assert app.messages[-1].startswith("usage: :range DURATION")
+        assert app.settings.range_seconds == 6 * 3600
         await pilot.press("colon", *"alerts", "enter")
         assert app.active == "alerts"
+
+
+async def test_the_command_palette_lists_the_colon_commands(frozen_demo: Demo) -> None:
+    """ctrl+p offers the ``:`` commands: one that takes nothing runs, one that takes a name opens
+    the prompt with the command typed."""
+    app = demo_app(frozen_demo[1])
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot)
+        provider = ConsoleCommands(app.screen)
+        found = {hit.text: hit for hit in [h async for h in provider.discover()]}
+        assert set(found) == {c.usage for c in COMMANDS}
+        found[":red"].command()
+        assert app.active == "red"
+        found[":range DURATION"].command()
+        prompt = app.query_one("#prompt", Input)
+        assert prompt.has_class("-visible") and prompt.value == "range "
 
 
 async def test_context_switch_rebuilds_the_service(frozen_demo: Demo) -> None:
@@ -222,6 +242,10 @@ async def test_help_lists_every_binding_of_the_app(frozen_demo: Demo) -> None:
         listed = {description for _, rows in app.screen.sections for _, description in rows}
         for binding in OpsConsoleApp.BINDINGS:
             assert binding.description in listed  # type: ignore[union-attr]
+        # The ``:`` commands, from the same table the prompt runs them from.
+        commands = dict(app.screen.sections)["Commands (after :)"]
+        assert [usage for usage, _ in commands] == [c.usage for c in COMMANDS]
+        assert ":range DURATION" in dict(commands)
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpScreen)
 

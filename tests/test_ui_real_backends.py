@@ -7,9 +7,9 @@ import sys
 from pathlib import Path
 
 from opsconsole.cli import build_parser, resolve_from_args
+from opsconsole.launch import console_options
 from opsconsole.refresh.session import load_pack_set
 from opsconsole.ui.app import OpsConsoleApp
-from opsconsole.ui.launch import console_options
 from tests.real_servers import RunningAlertmanager, RunningServer
 from tests.test_refresh_service import TEST_PACK
 from tests.ui_harness import work_done

@@ -342,7 +342,7 @@ async def test_read_only_disables_ack_and_silence(fresh_demo: Demo) -> None:
     stack, urls = fresh_demo
     app = demo_app(urls)
     app.service.backends.read_only = True
-    app.silence_service = app._silence_service()
+    app.silence_service = app.new_silence_service()
     async with app.run_test(size=(160, 45)) as pilot:
         await settle(pilot)
         await select_alert(pilot, app, "AgentUnresponsive")

@@ -22,8 +22,8 @@ from textual.widgets import Static
 from opsconsole.core.dashboard import BudgetHistory, SloRow
 from opsconsole.core.slo import WORKBOOK_RULES, evaluate
 from opsconsole.demo.stack import DemoStack, DemoUrls
+from opsconsole.launch import demo_wallboard_options
 from opsconsole.ui.app import OpsConsoleApp
-from opsconsole.ui.launch import demo_wallboard_options
 from opsconsole.ui.slo_screen import SloScreen
 from opsconsole.ui.themes import load_themes
 from opsconsole.ui.wallboard import WallboardApp

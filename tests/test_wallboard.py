@@ -19,8 +19,8 @@ from opsconsole.backends.errors import BackendError, FailureKind
 from opsconsole.core.silence_draft import SilenceDraft
 from opsconsole.core.wallboard_figures import PAGES
 from opsconsole.demo.stack import DemoStack, DemoUrls
+from opsconsole.launch import demo_wallboard_options
 from opsconsole.ui.app import OpsConsoleApp
-from opsconsole.ui.launch import demo_wallboard_options
 from opsconsole.ui.wallboard import WallboardApp
 from tests.demo_fixtures import FROZEN_NOW, frozen_clock
 from tests.loopback_http import Received, Reply, ScriptedServer, scripted_server

@@ -12,8 +12,8 @@ from textual.pilot import Pilot
 from textual.widgets import Static
 
 from opsconsole.demo.stack import DemoUrls
+from opsconsole.launch import demo_options
 from opsconsole.ui.app import OpsConsoleApp
-from opsconsole.ui.launch import demo_options
 from opsconsole.ui.screenshots import finite_work_done
 from opsconsole.ui.screenshots import settle as settle_console
 from tests.demo_fixtures import frozen_clock

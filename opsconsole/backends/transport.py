@@ -47,8 +47,8 @@ from opsconsole import __version__
 from opsconsole.backends.errors import BackendError, FailureKind, ReadOnlyViolation
 from opsconsole.backends.token_file import TokenFile, TokenFileHttpxAuth, TokenFileRequestsAuth
 from opsconsole.config import EndpointSettings, resolve_credentials, token_file_in_force
+from opsconsole.core.durations import format_duration
 from opsconsole.core.untrusted_text import excerpt
-from opsconsole.core.value_format import format_duration
 
 USER_AGENT = f"opsconsole/{__version__}"
 # The only requests besides GET that a read-only context sends: the query endpoints that take a

@@ -39,8 +39,8 @@ def console_setup(args: argparse.Namespace) -> Any:
     from opsconsole.cli import resolve_from_args
     from opsconsole.commands.packs import parse_vars
     from opsconsole.config import save_setting
+    from opsconsole.launch import console_options
     from opsconsole.refresh.session import load_pack_set
-    from opsconsole.ui.launch import console_options
 
     context = resolve_from_args(args)
     if not context.settings.prometheus and not context.settings.alertmanagers:
@@ -71,8 +71,8 @@ def console_setup(args: argparse.Namespace) -> Any:
 def run(args: argparse.Namespace) -> int:
     """Open the console on the context in force."""
     from opsconsole.cli import resolve_from_args
+    from opsconsole.launch import run_console
     from opsconsole.recording.store import RecordingError
-    from opsconsole.ui.launch import run_console
     from opsconsole.ui.recording_hook import start_recording
 
     try:

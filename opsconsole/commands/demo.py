@@ -88,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
             return 1
         return 0
     from opsconsole.commands.packs import parse_vars
-    from opsconsole.ui.launch import run_demo_console
+    from opsconsole.launch import run_demo_console
 
     try:
         read_only = args.read_only or env_read_only()

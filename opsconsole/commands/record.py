@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from opsconsole.config import ConfigError
-from opsconsole.packs.variables import parse_duration
+from opsconsole.core.durations import parse_duration
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -87,7 +87,6 @@ def run(args: argparse.Namespace) -> int:
     except (ConfigError, ValueError) as exc:
         print(f"opsconsole record: {exc}", file=sys.stderr)
         return 2
-    service.poll_logs = True  # no console tails Loki here: the refresh asks for the lines
     interval = args.interval or context.config.refresh_interval
     path = args.record_file or default_file(context.name)
     try:

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any, TextIO
 
 from opsconsole.config import ConfigError, ResolvedContext
+from opsconsole.core.durations import format_duration
 from opsconsole.core.silence_blast_radius import BlastRadius
 from opsconsole.core.silence_draft import (
     SilenceDraft,
@@ -22,7 +23,6 @@ from opsconsole.core.silence_draft import (
 )
 from opsconsole.core.silence_extension import plan_extension
 from opsconsole.core.untrusted_text import sanitize
-from opsconsole.core.value_format import format_duration
 from opsconsole.mutations.alert_scope import AlertScope, scope_for_pack
 
 

@@ -13,11 +13,22 @@ from typing import Any
 
 from opsconsole.config import ConfigError
 from opsconsole.core.dashboard import AlertGroupView, Dashboard
-from opsconsole.core.slo import budget_text, coverage_note, exhaustion_text
-from opsconsole.core.value_format import format_duration
+from opsconsole.core.present import (
+    HEALTH_STATE,
+    LEVEL_MARK,
+    budget_text,
+    coverage_note,
+    entity_fallback,
+    exhaustion_text,
+    format_duration,
+    since_text,
+)
 
-STATE_WORD = {"down": "✖ DOWN", "unhealthy": "▲ UNHEALTHY", "degraded": "◆ degraded", "unknown": "? unknown"}
-MARK = {"crit": " !!", "warn": " !", "ok": "", "none": ""}
+
+def _mark(level: str) -> str:
+    """The console's threshold marker, after the value in text (``12% !!``)."""
+    mark = LEVEL_MARK.get(level, "").strip()
+    return f" {mark}" if mark else ""
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -97,13 +108,6 @@ def _print(board: Dashboard, args: argparse.Namespace) -> int:
     return 3 if any(status.all_empty for status in board.status.values()) else 0
 
 
-def _since_text(now: float, since: float | None, exact: bool) -> str:
-    if since is None:
-        return "—"
-    age = format_duration(now - since)
-    return age if exact else f">{age}"
-
-
 def as_json(board: Dashboard) -> dict[str, Any]:
     """The dashboard as plain JSON types (timestamps as unix seconds), with every figure the
     screen shows under the screen's words beside the raw ones (``budget_remaining`` next to
@@ -112,9 +116,9 @@ def as_json(board: Dashboard) -> dict[str, Any]:
     now = board.now
     for row, out in zip(board.health, plain["health"], strict=True):
         out["display"] = row.display
-        out["state_text"] = STATE_WORD.get(row.state, "● ok")
-        out["since_text"] = _since_text(now, row.since, row.since_exact)
-        out["entity_fallback"] = bool(board.entity_labels) and row.entity_label != board.entity_labels[0]
+        out["state_text"] = HEALTH_STATE[row.state][0]
+        out["since_text"] = since_text(now, row.since, row.since_exact)
+        out["entity_fallback"] = entity_fallback(row.entity_label, board.entity_labels)
     for slo, out in zip(board.slos, plain["slos"], strict=True):
         figures = slo.figures
         worst = figures.worst_burn
@@ -156,17 +160,23 @@ def as_text(board: Dashboard) -> str:
 
     section("HEALTH", "health", len(board.health))
     for row in board.health:
-        since = _since_text(now, row.since, row.since_exact)
-        signals = "  ".join(f"{name} {cell.text}{MARK[cell.level]}" for name, cell in row.signals.items())
-        health = f"health {row.health.text}{MARK[row.health.level]}  " if row.health else ""
+        since = since_text(now, row.since, row.since_exact)
+        signals = "  ".join(f"{name} {cell.text}{_mark(cell.level)}" for name, cell in row.signals.items())
+        health = f"health {row.health.text}{_mark(row.health.level)}  " if row.health else ""
         alerts = f"alerts {row.alerts}  " if row.alerts else ""
-        state = STATE_WORD.get(row.state, "● ok")
-        out.append(f"  {state:<12} {row.display:<14} since {since:<6} {alerts}{health}{signals}".rstrip())
+        state = HEALTH_STATE[row.state][0]
+        # Named by a later identity label than the pack's first: say which, as the JSON does.
+        name = (
+            f"{row.display} (by {row.entity_label})"
+            if entity_fallback(row.entity_label, board.entity_labels)
+            else row.display
+        )
+        out.append(f"  {state:<12} {name:<14} since {since:<6} {alerts}{health}{signals}".rstrip())
 
     section("SATURATION", "saturation", len(board.saturation))
     for res in board.saturation:
         name = f"{res.display} {res.series}".strip()
-        out.append(f"  {name:<40} {res.value.text}{MARK[res.value.level]}")
+        out.append(f"  {name:<40} {res.value.text}{_mark(res.value.level)}")
 
     section("RED", "red", len(board.red))
     for red in board.red:
@@ -177,7 +187,7 @@ def as_text(board: Dashboard) -> str:
             ("p95", red.p95),
             ("p99", red.p99),
         ]
-        text = "  ".join(f"{name} {c.text}{MARK[c.level]}" for name, c in cells)
+        text = "  ".join(f"{name} {c.text}{_mark(c.level)}" for name, c in cells)
         out.append(f"  {red.group_display:<10} {red.key:<16} {text}")
 
     section(f"ALERTS, {board.alerts_title()}", "alerts", sum(len(g.alerts) for g in board.alerts))

@@ -7,8 +7,8 @@ import sys
 from typing import Any
 
 from opsconsole.config import ConfigError
+from opsconsole.core.durations import parse_duration
 from opsconsole.core.wallboard_figures import PAGES
-from opsconsole.packs.variables import parse_duration
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -77,8 +77,6 @@ def parse_pages(text: str) -> tuple[str, ...]:
 
 def run(args: argparse.Namespace) -> int:
     """Open the wallboard on the context in force (always read-only) or on the demo stack."""
-    from opsconsole.ui.launch import run_wallboard
-
     try:
         pages = parse_pages(args.pages)
         rotate = 0.0 if args.rotate in ("0", "off") else parse_duration(args.rotate)
@@ -118,4 +116,38 @@ def run(args: argparse.Namespace) -> int:
 
         command = served_command(args)
         return serve_wallboard(command, host=args.host, port=args.port, public_url=args.public_url)
-    return run_wallboard(args, pages=pages, rotate_seconds=rotate)
+    return _run_wallboard(args, pages, rotate)
+
+
+def _run_wallboard(args: argparse.Namespace, pages: tuple[str, ...], rotate: float) -> int:
+    from opsconsole.cli import resolve_from_args
+    from opsconsole.commands.packs import parse_vars
+    from opsconsole.launch import DEMO_PACK, run_demo_wallboard, run_wallboard
+    from opsconsole.recording.store import RecordingError
+    from opsconsole.refresh.session import choose_pack, load_pack_set
+    from opsconsole.ui.recording_hook import start_recording
+
+    if args.demo:
+        try:
+            recording = start_recording(args, None, DEMO_PACK)
+        except RecordingError as exc:
+            print(f"opsconsole wallboard: {exc}", file=sys.stderr)
+            return 2
+        return run_demo_wallboard(theme=args.theme, pages=pages, rotate_seconds=rotate, recording=recording)
+    try:
+        context = resolve_from_args(args)
+        packs = load_pack_set(context)
+        recording = start_recording(args, context, choose_pack(context, packs, args.pack))
+        return run_wallboard(
+            context,
+            packs,
+            pack=args.pack,
+            variables=parse_vars(args.var),
+            theme=args.theme,
+            pages=pages,
+            rotate_seconds=rotate,
+            recording=recording,
+        )
+    except (ConfigError, RecordingError) as exc:
+        print(f"opsconsole wallboard: {exc}", file=sys.stderr)
+        return 2

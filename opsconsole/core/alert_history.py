@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from opsconsole.core.value_format import format_duration
+from opsconsole.core.durations import format_duration
 
 
 @dataclass(frozen=True)

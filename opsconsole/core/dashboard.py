@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal
 
+from opsconsole.core.severity import severity as severity_of
 from opsconsole.core.slo import BurnRule, SloFigures
 from opsconsole.core.untrusted_text import SanitizedModel
 
@@ -24,12 +25,11 @@ PANES: tuple[PaneName, ...] = ("health", "red", "alerts", "slo", "logs")
 
 LEVEL_RANK: dict[Level, int] = {"crit": 0, "warn": 1, "ok": 2, "none": 3}
 STATE_RANK: dict[HealthState, int] = {"down": 0, "unhealthy": 1, "degraded": 2, "unknown": 3, "ok": 4}
-SEVERITY_RANK = {"critical": 0, "page": 0, "error": 1, "high": 1, "warning": 2, "warn": 2, "info": 3}
 
 
 def severity_rank(severity: str) -> int:
     """Sort key: critical first, unknown severities after info."""
-    return SEVERITY_RANK.get(severity.lower(), 4)
+    return severity_of(severity).rank
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import quote
 
 from opsconsole.core.dashboard import AlertView, Dashboard, HealthRow, SilenceView, SloRow
-from opsconsole.core.value_format import format_duration
+from opsconsole.core.durations import format_duration
 
 SLO_RANK = {"ok": 0, "no data": 0, "ticket": 1, "page": 2, "exhausted": 3}
 

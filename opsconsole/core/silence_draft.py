@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from opsconsole.core.alert_matchers import LabelMatcher, MatcherSyntaxError, parse_matchers
-from opsconsole.packs.variables import parse_duration
+from opsconsole.core.durations import parse_duration
 
 ACK_PREFIX = "ACK"
 # Who and where end at a space or at the ``: `` that starts the note (a colon is not part of them).

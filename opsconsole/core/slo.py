@@ -18,8 +18,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from opsconsole.core.durations import format_duration
 from opsconsole.core.untrusted_text import SanitizedModel
-from opsconsole.core.value_format import format_duration
 
 BURN_WINDOWS = ("5m", "30m", "1h", "2h", "6h", "1d", "3d")
 Status = Literal["ok", "ticket", "page", "exhausted", "no data"]

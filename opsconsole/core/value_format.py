@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+from opsconsole.core.durations import format_duration
+
 _BYTES = ("B", "KiB", "MiB", "GiB", "TiB")
 
 
@@ -63,21 +65,6 @@ def format_value(value: float | None, unit: str = "") -> str:
         return f"{_plain(value)}/s"
     text = _plain(value)
     return f"{text} {unit}" if unit and unit not in ("", "none") else text
-
-
-def format_duration(seconds: float) -> str:
-    """A short age: ``45s``, ``12m``, ``3h20m``, ``2d4h``."""
-    seconds = max(0, int(seconds))
-    if seconds < 60:
-        return f"{seconds}s"
-    minutes = seconds // 60
-    if minutes < 60:
-        return f"{minutes}m"
-    hours, minutes = divmod(minutes, 60)
-    if hours < 24:
-        return f"{hours}h{minutes:02d}m" if minutes else f"{hours}h"
-    days, hours = divmod(hours, 24)
-    return f"{days}d{hours}h" if hours else f"{days}d"
 
 
 def format_micros(us: float) -> str:

@@ -9,8 +9,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from opsconsole.core.dashboard import AlertGroupView, Dashboard, LogRow
+from opsconsole.core.durations import format_duration
 from opsconsole.core.slo import budget_text
-from opsconsole.core.value_format import format_duration
 
 STATE = {"down": "✖ DOWN", "unhealthy": "▲ UNHEALTHY", "degraded": "◆ degraded", "unknown": "? unknown"}
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from opsconsole.core.backend_labels import backend_labels
 from opsconsole.core.dashboard import AlertView, Dashboard
-from opsconsole.core.value_format import format_duration
+from opsconsole.core.durations import format_duration
+from opsconsole.core.severity import severity
 
 PAGES = ("overview", "alerts", "slo", "health")
-SEVERITY_ORDER = {"critical": 0, "error": 1, "warning": 2, "info": 3}
 
 
 def worst_budget(board: Dashboard) -> tuple[str, float] | None:
@@ -19,7 +19,7 @@ def worst_budget(board: Dashboard) -> tuple[str, float] | None:
 def firing(board: Dashboard) -> list[AlertView]:
     """Firing alerts (not silenced or inhibited), worst severity first, oldest first."""
     alerts = [a for g in board.alerts for a in g.alerts if a.state == "firing"]
-    return sorted(alerts, key=lambda a: (SEVERITY_ORDER.get(a.severity, 9), a.starts_at))
+    return sorted(alerts, key=lambda a: (severity(a.severity).rank, a.starts_at))
 
 
 def stale_backends(board: Dashboard, now: float, limit_seconds: float, started: float) -> list[str]:

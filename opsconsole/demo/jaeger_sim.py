@@ -15,9 +15,9 @@ from typing import Any
 
 from aiohttp import web
 
+from opsconsole.core.durations import parse_duration
 from opsconsole.demo.otlp_json import resource_spans
 from opsconsole.demo.telemetry import US, Request, Telemetry
-from opsconsole.packs.variables import parse_duration
 
 SEARCH_SPAN_LIMIT = 6 * 3600  # seconds scanned at most per search
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
+from opsconsole.core.durations import parse_duration, prometheus_duration
 from opsconsole.demo.alert_rules import RuleEvaluator
 from opsconsole.demo.http_common import build_info, request_params
 from opsconsole.demo.promql.engine import Engine, parse
@@ -17,7 +18,6 @@ from opsconsole.demo.promql.stored_labels import as_stored
 from opsconsole.demo.promql.values import PromqlError, RangeSeries, Sample, Scalar, String, Value
 from opsconsole.demo.standard_exporters import HONOR_LABELS, StandardExporters
 from opsconsole.demo.world import SCRAPE_INTERVAL, Series, World
-from opsconsole.packs.variables import format_duration, parse_duration
 
 # The release whose behaviour the simulator follows (left-open ranges, le in float form).
 VERSION = "3.16.0-opsconsole-demo"
@@ -154,7 +154,7 @@ class SimulatedPrometheus:
     def config_yaml(self) -> str:
         """The config ``/api/v1/status/config`` serves: every scrape job with its interval, the way
         Prometheus prints its loaded config (defaults filled in)."""
-        interval = format_duration(self.scrape_interval)
+        interval = prometheus_duration(self.scrape_interval)
         lines = [
             "global:",
             f"  scrape_interval: {interval}",
@@ -166,7 +166,7 @@ class SimulatedPrometheus:
             lines += [
                 f"- job_name: {job}",
                 f"  honor_labels: {'true' if job in HONOR_LABELS else 'false'}",
-                f"  scrape_interval: {format_duration(own) if own else interval}",
+                f"  scrape_interval: {prometheus_duration(own) if own else interval}",
                 "  scrape_timeout: 10s",
                 "  metrics_path: /metrics",
                 "  scheme: http",
@@ -378,7 +378,7 @@ def prometheus_app(sim: SimulatedPrometheus) -> web.Application:
                     "lastError": "",
                     "lastScrape": datetime.fromtimestamp(now).astimezone().isoformat(),
                     "lastScrapeDuration": 0.004,
-                    "scrapeInterval": format_duration(own),
+                    "scrapeInterval": prometheus_duration(own),
                 }
             )
         return web.json_response(

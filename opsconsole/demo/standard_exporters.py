@@ -15,12 +15,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from opsconsole.core.durations import parse_duration
 from opsconsole.demo.kube_cluster import KubernetesCluster
 from opsconsole.demo.otel_services import OtelHttpServices
 from opsconsole.demo.scraped import ScrapedSeries
 from opsconsole.demo.stack_metrics import StackSelfMetrics
 from opsconsole.demo.world import World
-from opsconsole.packs.variables import parse_duration
 
 # Jobs scraped with honor_labels: true (their series carry the labels of what they describe).
 HONOR_LABELS = ("kube-state-metrics", "otel-collector")

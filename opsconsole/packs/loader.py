@@ -18,6 +18,7 @@ import promql_parser
 from pydantic import ValidationError
 
 from opsconsole.core.alert_matchers import MatcherSyntaxError, parse_matchers
+from opsconsole.core.durations import parse_duration
 from opsconsole.core.located_yaml import LocatedDocument, YamlSyntaxError, load_yaml
 from opsconsole.packs.logql_check import LogqlError, check_logql
 from opsconsole.packs.render import (
@@ -30,7 +31,7 @@ from opsconsole.packs.render import (
     required_placeholders,
 )
 from opsconsole.packs.schema import QueryPack
-from opsconsole.packs.variables import UnknownVariable, expand, parse_duration
+from opsconsole.packs.variables import UnknownVariable, expand
 
 PACK_SUFFIXES = (".yaml", ".yml")
 

@@ -25,9 +25,9 @@ import promql_parser
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
+from opsconsole.core.durations import parse_duration, prometheus_duration
 from opsconsole.core.promql_text import walk
 from opsconsole.core.query_step import rate_window as window_seconds
-from opsconsole.packs.variables import format_duration, parse_duration
 
 # Prometheus' default when a config sets no global scrape_interval; also what is assumed when
 # the server does not serve its config.
@@ -210,10 +210,10 @@ def choose_window(
         more = " …" if len(slowest) > 3 else ""
         who = f"the scrape interval of job {', '.join(slowest[:3])}{more}"
     seconds = window_seconds(step, scrape)
-    shown = format_duration(scrape)
-    basis = f"4 × {shown}" if seconds == 4 * scrape else f"{format_duration(step)} step + {shown}"
+    shown = prometheus_duration(scrape)
+    basis = f"4 × {shown}" if seconds == 4 * scrape else f"{prometheus_duration(step)} step + {shown}"
     reason = f"{basis}, {who} ({intervals.where})"
-    return RateWindow(format_duration(seconds), seconds, scrape, reason)
+    return RateWindow(prometheus_duration(seconds), seconds, scrape, reason)
 
 
 def fixed_window(text: str) -> RateWindow:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from opsconsole.core.durations import prometheus_duration
+
 _VARIABLE = re.compile(r"\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)")
 
 
@@ -44,29 +46,9 @@ def expand(text: str, values: Mapping[str, str]) -> str:
     return _VARIABLE.sub(replace, text)
 
 
-def format_duration(seconds: float) -> str:
-    """A Prometheus duration: ``90s`` → ``1m30s``, ``3600`` → ``1h``, ``86400`` → ``1d``."""
-    remaining = max(round(seconds), 1)
-    parts = []
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
-        if remaining >= size:
-            count, remaining = divmod(remaining, size)
-            parts.append(f"{count}{unit}")
-    return "".join(parts)
-
-
-def parse_duration(text: str) -> float:
-    """Seconds in a Prometheus-style duration (``1h30m``, ``30d``, ``250ms``, ``2w``)."""
-    units = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
-    pieces = re.findall(r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w|y)", text.strip())
-    if not pieces or "".join(n + u for n, u in pieces) != text.strip():
-        raise ValueError(f"not a duration: {text!r} (expected e.g. 30s, 5m, 1h30m, 30d)")
-    return sum(float(n) * units[u] for n, u in pieces)
-
-
 def rate_window(scrape_interval: float, refresh_interval: float) -> str:
     """The range for ``rate()``: at least four scrapes, and one refresh plus one scrape."""
-    return format_duration(max(4 * scrape_interval, refresh_interval + scrape_interval))
+    return prometheus_duration(max(4 * scrape_interval, refresh_interval + scrape_interval))
 
 
 def builtin_values(
@@ -75,7 +57,7 @@ def builtin_values(
     """Variables every pack can use without defining them."""
     return {
         "rate_window": rate_window(scrape_interval, refresh_interval),
-        "refresh_interval": format_duration(refresh_interval),
-        "scrape_interval": format_duration(scrape_interval),
+        "refresh_interval": prometheus_duration(refresh_interval),
+        "scrape_interval": prometheus_duration(scrape_interval),
         "range": time_range,
     }

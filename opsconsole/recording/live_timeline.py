@@ -13,10 +13,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from opsconsole.backends.errors import BackendError
+from opsconsole.core.durations import format_duration, parse_duration
 from opsconsole.core.incident_timeline import Links, TimelineBuilder, clock_text, md, short_matchers
 from opsconsole.core.silence_draft import parse_ack
-from opsconsole.core.value_format import format_duration
-from opsconsole.packs.variables import parse_duration
 
 MAX_POINTS = 600  # a range query's points per series: a step of 12 s over 2 h
 ENTITY_LABELS = ("kubernetes_pod_name", "pod", "instance", "job")

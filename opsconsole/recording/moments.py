@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time
 
-from opsconsole.packs.variables import parse_duration
+from opsconsole.core.durations import parse_duration
 
 
 def parse_moment(text: str, first: float, last: float) -> float:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from opsconsole.core.dashboard import Dashboard
 from opsconsole.recording.store import FrameRef, RecordingReader
 from opsconsole.refresh.backends_set import BackendSet
+from opsconsole.refresh.panes import RefreshSettings
 from opsconsole.refresh.service import RefreshService
 
 
@@ -77,9 +78,11 @@ class ReplayService(RefreshService):
 
     recorded: RecordedBoards | None = None
 
-    async def refresh(self) -> Dashboard:
+    async def refresh(self, settings: RefreshSettings | None = None) -> Dashboard:
         """The recorded board under the cursor (the backends are never asked: there are none)."""
         assert self.recorded is not None
+        if settings is not None:
+            self.settings = settings
         board = self.recorded.board()
         self._last = board
         return board

@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from opsconsole.backends.errors import BackendError
 from opsconsole.core.alert_history import AlertHistory, alert_history
 from opsconsole.core.dashboard import BudgetHistory, Dashboard, Detail, LogRow
+from opsconsole.core.durations import parse_duration, prometheus_duration
 from opsconsole.core.query_step import align, choose_step
 from opsconsole.core.row_keys import first_label
 from opsconsole.core.slo import budget_burndown
 from opsconsole.packs.links import pack_links
 from opsconsole.packs.schema import HistogramDuration
-from opsconsole.packs.variables import format_duration, parse_duration
 from opsconsole.refresh.backend_health import error_text
 from opsconsole.refresh.backends_set import BackendSet
 from opsconsole.refresh.log_tail import entry_row
@@ -168,7 +168,7 @@ class DrillDown:
                 budget = 1.0 - plan.objective
                 remaining = tuple(None if r is None else 1.0 - r / budget for r in ratios)
                 return BudgetHistory(times, remaining, "rolling")
-            texts = plan.texts(format_duration(step))
+            texts = plan.texts(prometheus_duration(step))
             parts = dict(
                 zip(
                     texts,

@@ -18,9 +18,9 @@ from opsconsole.backends.loki import LokiClient, keep_warnings
 from opsconsole.backends.loki_models import LogEntry
 from opsconsole.backends.loki_tail import LokiTailStream, TailStatus
 from opsconsole.core.dashboard import LogRow
+from opsconsole.core.durations import format_duration
 from opsconsole.core.log_buffer import LogBuffer
 from opsconsole.core.log_parse import log_row
-from opsconsole.core.value_format import format_duration
 from opsconsole.packs.schema import LogFields
 
 NS = 1_000_000_000

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 
 from opsconsole.backends.errors import BackendError
 from opsconsole.backends.prometheus_models import QueryResult
+from opsconsole.core.durations import parse_duration, prometheus_duration
 from opsconsole.packs.exported_labels import matched_labels, notice, probe_queries
 from opsconsole.packs.rate_window import (
     RateWindow,
@@ -25,7 +26,7 @@ from opsconsole.packs.rate_window import (
 )
 from opsconsole.packs.render import missing_variables, pack_queries, pack_values
 from opsconsole.packs.schema import QueryPack
-from opsconsole.packs.variables import expand, format_duration, parse_duration, variables_in
+from opsconsole.packs.variables import expand, variables_in
 from opsconsole.refresh.backends_set import BackendSet
 from opsconsole.refresh.scrape_intervals import ScrapeIntervalCache
 
@@ -157,4 +158,4 @@ class PackQueries:
 
 
 def _window_values(window: RateWindow) -> dict[str, str]:
-    return {"rate_window": window.text, "scrape_interval": format_duration(window.scrape_interval)}
+    return {"rate_window": window.text, "scrape_interval": prometheus_duration(window.scrape_interval)}

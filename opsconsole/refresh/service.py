@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
 from opsconsole.backends.jaeger_models import Trace, TraceSearchPage
@@ -55,10 +55,10 @@ class RefreshService:
     backends: BackendSet
     overrides: Mapping[str, str] = field(default_factory=dict)
     clock: Callable[[], float] = time.time
-    range_seconds: float = 900.0
-    group_by: Sequence[str] | None = None
+    # What the screen chose (range, alert grouping, log polling): passed to refresh(), kept for
+    # the drill-downs that follow it. Snapshots keep the defaults (15 min, the pack's grouping, polling).
+    settings: RefreshSettings = field(default_factory=RefreshSettings)
     stats: RefreshStats = field(default_factory=RefreshStats)
-    poll_logs: bool = True  # the console tails Loki itself (LogTail); snapshots poll
     refresh_interval: float = 5.0  # instant queries' rate windows cover one refresh plus a scrape
     scrape_intervals: ScrapeIntervalCache = field(default_factory=ScrapeIntervalCache)
     # Called with every board before it is returned (a recording, see opsconsole.recording).
@@ -82,9 +82,14 @@ class RefreshService:
         self.missing = self.queries.missing
 
     @property
-    def settings(self) -> RefreshSettings:
-        """What the screen chose for the next refresh: range, alert grouping, log polling."""
-        return RefreshSettings(self.range_seconds, self.group_by, self.poll_logs)
+    def range_seconds(self) -> float:
+        """The range of the last refresh (and of the drill-downs opened after it)."""
+        return self.settings.range_seconds
+
+    @property
+    def poll_logs(self) -> bool:
+        """Whether the refresh asks Loki (off in the console, which tails Loki itself)."""
+        return self.settings.poll_logs
 
     # -- queries ------------------------------------------------------------------------------
 
@@ -178,8 +183,11 @@ class RefreshService:
 
     # -- the refresh --------------------------------------------------------------------------
 
-    async def refresh(self) -> Dashboard:
-        """One refresh of every pane; never raises for backend trouble."""
+    async def refresh(self, settings: RefreshSettings | None = None) -> Dashboard:
+        """One refresh of every pane with ``settings`` (the last ones when None); never raises for
+        backend trouble."""
+        if settings is not None:
+            self.settings = settings
         started = time.perf_counter()
         now = self.clock()
         if self.missing is not None:

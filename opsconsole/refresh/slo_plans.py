@@ -14,10 +14,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from opsconsole.backends.prometheus_models import QueryResult, RuleGroup
+from opsconsole.core.durations import parse_duration, prometheus_duration
 from opsconsole.core.slo import BURN_WINDOWS, WORKBOOK_RULES, BurnRule
 from opsconsole.packs.derived import latency_sli_queries
 from opsconsole.packs.schema import LatencySli, QueryPack
-from opsconsole.packs.variables import expand, format_duration, parse_duration
+from opsconsole.packs.variables import expand
 
 # Sloth and Pyrra label values end up inside PromQL strings: only plain names are used.
 _SAFE_VALUE = re.compile(r"^[A-Za-z0-9_.:/-]{1,200}$")
@@ -127,7 +128,7 @@ def pyrra_plans(objectives: QueryResult, windows: QueryResult, rules: Sequence[R
     for slo, (_, objective) in sorted(_by_label(objectives, "slo").items()):
         if not 0 < objective < 1 or slo not in seconds:
             continue
-        window = format_duration(seconds[slo])
+        window = prometheus_duration(seconds[slo])
         per_window = {w: {"error_ratio": q} for w, q in burns.get(slo, {}).items()}
         per_window[window] = {"error_ratio": f'1 - max(pyrra_availability{{slo="{slo}"}})'}
         burn_windows = tuple(sorted((w for w in per_window if w != window), key=_seconds))

@@ -16,40 +16,30 @@ from opsconsole.core.dashboard import (
     AlertView,
     Cell,
     HealthRow,
-    HealthState,
     LogRow,
     RedRow,
     SaturationRow,
     SloRow,
 )
+from opsconsole.core.durations import format_duration
+from opsconsole.core.present import (
+    ALERT_STATE,
+    HEALTH_STATE,
+    LEVEL_MARK,
+    SLO_STATUS,
+    budget_text,
+    data_span,
+    exhaustion_text,
+    severity_level,
+    since_text,
+)
+from opsconsole.core.present import (
+    severity as severity_of,
+)
 from opsconsole.core.short_names import short_name
-from opsconsole.core.slo import budget_text, data_span, exhaustion_text
 from opsconsole.core.trend import ARROWS, sparkline, trend
-from opsconsole.core.value_format import format_duration
 from opsconsole.ui.themes import ConsoleTheme
 
-STATE_LABEL: dict[HealthState, tuple[str, str]] = {
-    "down": ("✖ DOWN", "crit"),
-    "unhealthy": ("▲ UNHEALTHY", "crit"),
-    "degraded": ("◆ degraded", "warn"),
-    "unknown": ("? unknown", "none"),
-    "ok": ("● ok", "ok"),
-}
-LEVEL_MARK = {"crit": "!! ", "warn": "! ", "ok": "", "none": ""}
-SEVERITY_LEVEL = {"critical": "crit", "page": "crit", "error": "crit", "warning": "warn", "info": "info"}
-ALERT_STATE = {
-    "firing": ("FIRING", "crit"),
-    "silenced": ("silenced", "muted"),
-    "inhibited": ("inhibited", "muted"),
-    "unprocessed": ("pending", "warn"),
-}
-SLO_STATUS = {
-    "ok": ("● ok", "ok"),
-    "ticket": ("◆ TICKET", "warn"),
-    "page": ("▲ PAGE", "crit"),
-    "exhausted": ("✖ EXHAUSTED", "crit"),
-    "no data": ("? no data", "none"),
-}
 LOG_LEVEL = {"error": "crit", "fatal": "crit", "critical": "crit", "warn": "warn", "warning": "warn"}
 
 
@@ -65,14 +55,6 @@ def cell(value: Cell, theme: ConsoleTheme) -> Text:
     return Text(LEVEL_MARK[value.level] + value.text, style=theme.style(value.level), no_wrap=True)
 
 
-def since_text(row: HealthRow, now: float) -> str:
-    """``12m`` for an exact start, ``>15m`` when the state held for the whole range."""
-    if row.since is None:
-        return "—"
-    age = format_duration(now - row.since)
-    return age if row.since_exact else f">{age}"
-
-
 ENTITY_COLUMN = 24  # wide enough for "npa-deployment-…-x2k4p"; at 80 columns the signals still show
 
 
@@ -85,12 +67,12 @@ def _entity_text(row: HealthRow) -> str:
 
 def health_cells(row: HealthRow, signals: list[str], theme: ConsoleTheme, now: float) -> list[Text]:
     """State, instance, alerts, since, health, signals…, type (what matters most first)."""
-    label, level = STATE_LABEL[row.state]
+    label, level = HEALTH_STATE[row.state]
     out = [
         Text(label, style=theme.style(level)),
         plain(_entity_text(row), "bold" if row.state != "ok" else ""),
         Text(f"🔔{row.alerts}" if row.alerts else "·", style=theme.style("crit" if row.alerts else "muted")),
-        plain(since_text(row, now)),
+        plain(since_text(now, row.since, row.since_exact)),
         cell(row.health, theme) if row.health else plain("—"),
     ]
     out += [cell(row.signals[s], theme) if s in row.signals else plain("—") for s in signals]
@@ -150,7 +132,7 @@ def alert_group_cells(group: AlertGroupView, theme: ConsoleTheme, now: float) ->
     total = len(group.alerts)
     key = " ".join(v for _, v in group.key if v) or "(no group labels)"
     counts = f"{firing} firing" + (f", {total - firing} suppressed" if total - firing else "")
-    level = SEVERITY_LEVEL.get(severity, "none") if firing else "muted"
+    level = severity_of(severity).level if firing else "muted"
     return [
         Text(f"▼ {severity.upper()}", style=theme.style(level)),
         plain(key, "bold", limit=32),
@@ -170,9 +152,8 @@ def alert_cells(alert: AlertView, theme: ConsoleTheme, now: float) -> list[Text]
             state = f"ACK {ack.ack_by}, {max(0, round((ack.ends_at - now) / 60))}m left"
         else:
             state = f"silenced by {alert.silences[0].created_by}"
-    severity_level = SEVERITY_LEVEL.get(alert.severity, "none") if alert.state == "firing" else "muted"
     return [
-        Text(f"  {alert.severity or '—'}", style=theme.style(severity_level)),
+        Text(f"  {alert.severity or '—'}", style=theme.style(severity_level(alert))),
         plain(alert.alertname, limit=32),
         plain(short_name(alert.entity or alert.labels.get("instance", "") or "—", ENTITY_COLUMN)),
         plain(format_duration(now - alert.starts_at)),

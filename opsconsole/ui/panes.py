@@ -13,8 +13,8 @@ from textual.widgets import DataTable
 
 from opsconsole.core.alert_filter import AlertFilter
 from opsconsole.core.dashboard import STATE_RANK, AlertGroupView, Dashboard, PaneName, PaneStatus
+from opsconsole.core.durations import format_duration
 from opsconsole.core.log_buffer import LogBuffer
-from opsconsole.core.value_format import format_duration
 from opsconsole.ui import cells
 from opsconsole.ui.drawn import drawn_signature
 from opsconsole.ui.log_view import LogView

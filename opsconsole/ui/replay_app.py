@@ -8,14 +8,13 @@ the position and the recorded time (the clock is the cursor's).
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from textual.binding import Binding, BindingType
 
 from opsconsole.recording.moments import parse_moment
 from opsconsole.recording.replay_service import TimeCursor
 from opsconsole.ui.app import ConsoleOptions, OpsConsoleApp
-from opsconsole.ui.panes import LogPane
 
 PLAY_TICK = 0.5  # seconds between steps while playing
 SPEEDS = (0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 120.0)
@@ -51,26 +50,33 @@ class ReplayApp(OpsConsoleApp):
         super().on_mount()
         self.set_interval(PLAY_TICK, self._play_tick)
 
-    def _start_main_tail(self) -> None:
-        pane = self.panes["logs"]
-        if isinstance(pane, LogPane):
-            pane.show_tail_status("recorded: the lines shown at each refresh")
+    def start_shell(self) -> None:
+        """After the first layout: a recorded refresh answers at once, before the panes have mounted
+        their columns (a live refresh waits on the network long enough)."""
+        self.call_after_refresh(super().start_shell)
 
-    def _render_board(self) -> None:
+    def start_main_tail(self) -> None:
+        """No live tail: the log pane shows the lines recorded with each refresh."""
+        self.main.log_pane.show_tail_status("recorded: the lines shown at each refresh")
+
+    def render_board(self) -> None:
+        """The recorded board, its log lines in the log pane as the live tail had them."""
         board = self.board
-        pane = self.panes["logs"]
-        if board is not None and isinstance(pane, LogPane):
+        pane = self.main.log_pane
+        if board is not None:
             pane.view.buffer.clear()
             pane.view.buffer.extend(board.logs)
             pane.view.sync()  # as the live tail does after new lines: following, at the newest
             pane.show_tail_status(f"recorded · {len(board.logs):,} lines")
-        super()._render_board()
+        super().render_board()
+
+    _render_board = render_board
 
     # -- the cursor ---------------------------------------------------------------------------
 
     def _moved(self) -> None:
         self.action_refresh()
-        self._render_header()
+        self.render_header()
 
     def action_step(self, delta: int) -> None:
         """One recorded refresh back or on."""
@@ -94,7 +100,7 @@ class ReplayApp(OpsConsoleApp):
     def action_play(self) -> None:
         """Play or pause at the current speed (recorded seconds per second)."""
         self.cursor.playing = not self.cursor.playing
-        self._render_header()
+        self.render_header()
 
     def action_speed(self, direction: int) -> None:
         """The next speed up or down."""
@@ -105,14 +111,11 @@ class ReplayApp(OpsConsoleApp):
         elif direction < 0 and slower:
             self.cursor.speed = slower[-1]
         self.notify(f"replay speed {self.cursor.speed:g}x")
-        self._render_header()
+        self.render_header()
 
     def action_goto(self) -> None:
         """Ask for a time (``:goto 14:05``, ``+5m``, ``-30s``)."""
-        self._open_prompt("command")
-        prompt: Any = self.query_one("#prompt")
-        prompt.value = "goto "
-        prompt.cursor_position = len(prompt.value)
+        self.open_command_prompt("goto ")
 
     def run_command(self, line: str) -> None:
         """``:goto TIME`` moves the cursor; everything else is the console's."""

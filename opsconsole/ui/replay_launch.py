@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from opsconsole.config import load_config
+from opsconsole.launch import pick_theme, themes_and_notices
 from opsconsole.packs.loader import load_packs
 from opsconsole.packs.search_path import pack_dirs
 from opsconsole.recording.replay_service import RecordedBoards, ReplayService, no_backends
@@ -10,7 +11,6 @@ from opsconsole.recording.store import RecordingReader
 from opsconsole.refresh.service import RefreshService
 from opsconsole.refresh.session import DEFAULT_PACK
 from opsconsole.ui.app import ConsoleOptions
-from opsconsole.ui.launch import pick_theme, themes_and_notices
 from opsconsole.ui.replay_app import ReplayApp
 
 

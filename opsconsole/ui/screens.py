@@ -14,7 +14,7 @@ from textual.widgets import Footer, Static, TextArea
 from textual_plotext import PlotextPlot
 
 from opsconsole.core.dashboard import Detail
-from opsconsole.core.value_format import format_duration
+from opsconsole.core.durations import format_duration
 from opsconsole.ui import cells
 from opsconsole.ui.themes import ConsoleTheme
 

@@ -13,8 +13,8 @@ from pathlib import Path
 from textual.pilot import Pilot
 
 from opsconsole.demo.stack import BackgroundStack, DemoStack, DemoUrls
+from opsconsole.launch import demo_options, demo_wallboard_options
 from opsconsole.ui.app import OpsConsoleApp
-from opsconsole.ui.launch import demo_options, demo_wallboard_options
 from opsconsole.ui.wallboard import WallboardApp
 
 FROZEN_NOW = 1795320000.0  # 2026-11-22 04:00:00 UTC, five minutes into the default incident

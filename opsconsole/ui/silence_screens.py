@@ -17,6 +17,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Input, Label, Static
 
 from opsconsole.core.dashboard import AlertGroupView, AlertView, SilenceView
+from opsconsole.core.durations import format_duration
 from opsconsole.core.silence_blast_radius import (
     DEFAULT_BLAST_RADIUS,
     DEFAULT_HEARTBEATS,
@@ -31,7 +32,6 @@ from opsconsole.core.silence_draft import (
     parse_silence_duration,
 )
 from opsconsole.core.silence_extension import parse_end_time
-from opsconsole.core.value_format import format_duration
 
 
 class ConfirmScreen(ModalScreen[bool]):

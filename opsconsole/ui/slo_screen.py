@@ -13,9 +13,9 @@ from textual.widgets import Footer, Static
 from textual_plotext import PlotextPlot
 
 from opsconsole.core.dashboard import BudgetHistory, SloRow
+from opsconsole.core.durations import format_duration
+from opsconsole.core.present import SLO_STATUS
 from opsconsole.core.slo import coverage_note
-from opsconsole.core.value_format import format_duration
-from opsconsole.ui import cells
 from opsconsole.ui.themes import ConsoleTheme
 
 SOURCES = {"pack": "from the pack", "sloth": "discovered: Sloth rules", "pyrra": "discovered: Pyrra rules"}
@@ -89,7 +89,7 @@ class SloScreen(Screen[None]):
     def _slo_table(self, row: SloRow) -> Table:
         figures = row.figures
         theme = self.console_theme
-        status, level = cells.SLO_STATUS[figures.status]
+        status, level = SLO_STATUS[figures.status]
         outer = Table.grid(padding=(0, 1))
         title = Text(f"{row.display} — {row.objective * 100:g}% over {row.window}  ", style="bold")
         title.append(status, style=theme.style(level))

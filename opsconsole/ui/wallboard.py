@@ -16,31 +16,24 @@ from typing import Any, ClassVar
 
 from rich.table import Table
 from rich.text import Text
-from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.driver import Driver
 from textual.widgets import Digits, Static
 
-from opsconsole.core.backend_labels import backend_labels
 from opsconsole.core.dashboard import Dashboard
+from opsconsole.core.durations import format_duration
+from opsconsole.core.present import HEALTH_STATE, SLO_STATUS, is_critical, severity_level, since_text
 from opsconsole.core.short_names import short_name
-from opsconsole.core.value_format import format_duration
 from opsconsole.core.wallboard_figures import PAGES, firing, stale_backends, worst_budget
+from opsconsole.refresh.panes import RefreshSettings
 from opsconsole.refresh.service import RefreshService
 from opsconsole.ui.cells import ENTITY_COLUMN
-from opsconsole.ui.collector import settle_after_startup
 from opsconsole.ui.drawn import drawn_signature
-from opsconsole.ui.no_color import honour_no_color
-from opsconsole.ui.terminal_output import hang_up_tolerant_driver
-from opsconsole.ui.terminal_signals import exit_cleanly_on_hangup
+from opsconsole.ui.shell import ConsoleShell, clock_text, freshness
 from opsconsole.ui.themes import ConsoleTheme
 
 DRIFT = (0, 1, 2, 1)  # left padding per rotation: nothing static burns in
 LOW_BUDGET = 0.25  # below this share of budget left the figure turns red
-SEVERITY_LEVEL = {"critical": "crit", "warning": "warn"}
-STATE_LEVEL = {"down": "crit", "unhealthy": "crit", "degraded": "warn", "ok": "ok"}
-STATUS_LEVEL = {"page": "crit", "exhausted": "crit", "ticket": "warn", "ok": "ok"}
 
 
 @dataclass
@@ -60,7 +53,7 @@ class WallboardOptions:
     notices: list[str] = field(default_factory=list)
 
 
-class WallboardApp(App[None]):
+class WallboardApp(ConsoleShell):
     """The wallboard. Keys: next/previous page, a page by number, pause rotation, quit."""
 
     TITLE = "opsconsole wallboard"
@@ -95,21 +88,22 @@ class WallboardApp(App[None]):
     ]
 
     def __init__(self, options: WallboardOptions) -> None:
-        super().__init__()
-        honour_no_color(self)
+        super().__init__(
+            options.themes,
+            options.theme,
+            clock=options.clock,
+            refresh_interval=options.refresh_interval,
+            auto_refresh=options.auto_refresh,
+        )
         self.options = options
-        self.console_theme = options.themes.get(options.theme) or next(iter(options.themes.values()))
         self.service = options.make_service()
         if not self.service.backends.read_only:
             raise ValueError("the wallboard needs a read-only backend set")
-        self.service.poll_logs = False
-        self.board: Dashboard | None = None
         self.page = 0
         self.rotating = options.rotate_seconds > 0
         self.rotations = 0
         self._next_rotation = options.clock() + options.rotate_seconds
         self._started = options.clock()
-        self._refreshing = False
         self._drawn: dict[str, object] = {}
 
     # -- layout -------------------------------------------------------------------------------
@@ -135,38 +129,21 @@ class WallboardApp(App[None]):
                         yield Static(id=f"wb-{name}")
         yield Static(id="wb-footer")
 
-    def get_driver_class(self) -> type[Driver]:
-        """Textual's choice, with terminal output that survives a hang-up (see terminal_output)."""
-        return hang_up_tolerant_driver(super().get_driver_class())
-
     def on_mount(self) -> None:
-        for theme in self.options.themes.values():
-            self.register_theme(theme.textual)
-        self.theme = self.console_theme.textual.name
         self._show_page()
         self._render_chrome()
-        self.action_refresh()
+        self.start_shell()
         if self.options.auto_refresh:
-            self.set_interval(self.options.refresh_interval, self.action_refresh)
             self.set_interval(1.0, self._tick)
-        exit_cleanly_on_hangup(self)
 
     # -- refresh ------------------------------------------------------------------------------
 
-    def action_refresh(self) -> None:
-        """Refresh now unless one is running (a slow backend never piles up work)."""
-        if self._refreshing:
-            return
-        self._refreshing = True
-        self.run_worker(self._refresh(), group="refresh")
+    def refresh_settings(self) -> RefreshSettings:
+        """The service's defaults, without asking Loki (the wallboard shows no logs)."""
+        return RefreshSettings(poll_logs=False)
 
-    async def _refresh(self) -> None:
-        try:
-            self.board = await self.service.refresh()
-        finally:
-            self._refreshing = False
+    def show_board(self, board: Dashboard) -> None:
         self._render_board()
-        self.call_after_refresh(settle_after_startup)
 
     def _tick(self) -> None:
         now = self.options.clock()
@@ -212,16 +189,9 @@ class WallboardApp(App[None]):
         header.append(" WALLBOARD ", style="bold")
         header.append(f"│ {self.service.context_name} │ {self.service.pack.name} ")
         header.append(f"│ {self.page + 1}/{len(self.options.pages)} {name} ")
-        header.append(f"│ {datetime.fromtimestamp(now, UTC).strftime('%H:%M:%S')}Z ", style="bold")
+        header.append(f"│ {clock_text(now)} ", style="bold")
         header.append("│ READ-ONLY ", style=theme.style("muted"))
-        board = self.board
-        if board is not None:
-            for backend, label in zip(board.backends, backend_labels(board.backends), strict=True):
-                if backend.error:
-                    header.append(f"│ {label} ✖ ", style=theme.style("crit"))
-                elif backend.last_success is not None:
-                    age = format_duration(max(0.0, now - backend.last_success))
-                    header.append(f"│ {label} ● {age} ", style=theme.style("ok"))
+        header.append_text(freshness(self.board, now, theme))
         self._update("#wb-header", header)
         footer = Text(" ← → page · 1-4 · p ", style=theme.style("muted"))
         if self.rotating:
@@ -264,16 +234,11 @@ class WallboardApp(App[None]):
             return
         pages = self.options.pages
         firing_now = firing(board)
-        critical = [a for a in firing_now if a.severity == "critical"]
+        critical = [a for a in firing_now if is_critical(a)]
         down = [h for h in board.health if h.state == "down"]
         worst = worst_budget(board)
         if "overview" in pages:
-            outside = sum(
-                1
-                for g in board.alerts_outside
-                for a in g.alerts
-                if a.state == "firing" and a.severity == "critical"
-            )
+            outside = sum(1 for g in board.alerts_outside for a in g.alerts if is_critical(a))
             # Never a reassuring 0 while Alertmanager holds critical alerts the pack leaves out.
             label = f"firing critical · {outside} more outside this pack" if outside else "firing critical"
             self._figure("critical", str(len(critical)), bad=bool(critical), label=label)
@@ -325,9 +290,7 @@ class WallboardApp(App[None]):
         entity_width = max(ENTITY_COLUMN, self.size.width // 4)
         rows = []
         for alert in alerts:
-            level = (
-                "crit" if alert.severity == "critical" else "warn" if alert.severity == "warning" else "info"
-            )
+            level = severity_level(alert)
             rows.append(
                 (
                     Text(alert.severity.upper(), style=theme.style(level)),
@@ -362,7 +325,7 @@ class WallboardApp(App[None]):
             left = "no data" if remaining is None else f"{remaining * 100:.1f}%"
             worst = figures.worst_burn
             status = figures.status
-            level = STATUS_LEVEL.get(status, "muted")
+            level = SLO_STATUS[status][1] if status in SLO_STATUS else "muted"
             table.add_row(
                 Text(slo.display),
                 Text(f"{slo.objective * 100:g}% / {slo.window}"),
@@ -382,10 +345,8 @@ class WallboardApp(App[None]):
         for column in ("state", "agent", "alerts", "since"):
             table.add_column(column, no_wrap=True)
         for row in board.health:
-            level = {"down": "crit", "unhealthy": "crit", "degraded": "warn", "ok": "ok"}.get(
-                row.state, "muted"
-            )
-            since = format_duration(max(0.0, board.now - row.since)) if row.since is not None else "—"
+            level = HEALTH_STATE[row.state][1]
+            since = since_text(board.now, row.since, row.since_exact)
             table.add_row(
                 Text(row.state.upper(), style=theme.style(level)),
                 Text(row.entity),
@@ -393,6 +354,3 @@ class WallboardApp(App[None]):
                 Text(since),
             )
         return table
-
-    async def on_unmount(self) -> None:
-        await self.service.backends.aclose()

@@ -8,10 +8,11 @@ import math
 
 from opsconsole.backends.errors import BackendError
 from opsconsole.core.dashboard import SloRow
+from opsconsole.core.durations import parse_duration
 from opsconsole.core.promql_text import vector_selectors
 from opsconsole.core.slo import data_start, error_ratio, evaluate
 from opsconsole.packs.schema import LatencySli
-from opsconsole.packs.variables import expand, parse_duration
+from opsconsole.packs.variables import expand
 from opsconsole.refresh.pane_output import PaneOutput
 from opsconsole.refresh.panes.run import PaneRun
 from opsconsole.refresh.panes.samples import scalar

@@ -1,4 +1,6 @@
-"""Start the console: on a resolved context, or on the built-in demo stack."""
+"""Start-up wiring: console and wallboard options from a resolved context or the built-in demo
+stack, and the runs of both apps. The commands parse the command line; this module takes what they
+resolved (never argparse) and hands the apps what they need."""
 
 from __future__ import annotations
 
@@ -7,7 +9,6 @@ import sys
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import replace
-from typing import Any
 
 from opsconsole.config import ConfigError, EndpointSettings, Overrides, ResolvedContext, resolve_context
 from opsconsole.core.wallboard_figures import PAGES
@@ -22,7 +23,7 @@ from opsconsole.refresh.service import RefreshService
 from opsconsole.refresh.session import build_service, choose_pack
 from opsconsole.resources import builtin_queries_dir
 from opsconsole.ui.app import ConsoleOptions, OpsConsoleApp
-from opsconsole.ui.recording_hook import attach_console, record_console, record_wallboard, start_recording
+from opsconsole.ui.recording_hook import attach_console, record_console, record_wallboard
 from opsconsole.ui.themes import ConsoleTheme, load_themes
 from opsconsole.ui.wallboard import WallboardApp, WallboardOptions
 
@@ -203,6 +204,19 @@ def run_console(options: ConsoleOptions, recording: RecordingSession | None = No
     return app.return_code or 0
 
 
+def _show_wallboard(options: WallboardOptions, recording: RecordingSession | None) -> int:
+    """Run the wallboard, recording every refresh into ``recording`` when given."""
+    if recording is not None:
+        record_wallboard(options, recording)
+    app = WallboardApp(options)
+    try:
+        app.run()
+    finally:
+        if recording is not None:
+            recording.close()
+    return app.return_code or 0
+
+
 def demo_wallboard_options(
     urls: DemoUrls,
     *,
@@ -235,60 +249,43 @@ def demo_wallboard_options(
     )
 
 
-def run_wallboard(args: Any, *, pages: tuple[str, ...], rotate_seconds: float) -> int:
-    """``opsconsole wallboard`` (see :func:`show_wallboard`), recording when ``--record FILE`` says so."""
-    from opsconsole.recording.store import RecordingError
-
+def run_demo_wallboard(
+    *,
+    theme: str | None,
+    pages: tuple[str, ...],
+    rotate_seconds: float,
+    recording: RecordingSession | None = None,
+) -> int:
+    """``opsconsole wallboard --demo``: the simulated stack on a background thread, the wallboard in front."""
+    background = BackgroundStack(DemoStack())
     try:
-        return show_wallboard(args, pages=pages, rotate_seconds=rotate_seconds)
-    except RecordingError as exc:
-        print(f"opsconsole wallboard: {exc}", file=sys.stderr)
-        return 2
-
-
-def _run_wallboard_app(options: WallboardOptions, recording: RecordingSession | None) -> int:
-    if recording is not None:
-        record_wallboard(options, recording)
-    app = WallboardApp(options)
+        urls = background.start()
+    except OSError as exc:
+        print(f"opsconsole wallboard: cannot start the simulated stack: {exc}", file=sys.stderr)
+        return 1
     try:
-        app.run()
+        options = demo_wallboard_options(urls, theme=theme, pages=pages, rotate_seconds=rotate_seconds)
+        return _show_wallboard(options, recording)
     finally:
-        if recording is not None:
-            recording.close()
-    return app.return_code or 0
+        background.stop()
 
 
-def show_wallboard(args: Any, *, pages: tuple[str, ...], rotate_seconds: float) -> int:
-    """``opsconsole wallboard``: on the demo stack (``--demo``) or the context in force, read-only."""
-    from opsconsole.cli import resolve_from_args
-    from opsconsole.commands.packs import parse_vars
-    from opsconsole.refresh.session import load_pack_set
-
-    if args.demo:
-        background = BackgroundStack(DemoStack())
-        try:
-            urls = background.start()
-        except OSError as exc:
-            print(f"opsconsole wallboard: cannot start the simulated stack: {exc}", file=sys.stderr)
-            return 1
-        try:
-            options = demo_wallboard_options(
-                urls, theme=args.theme, pages=pages, rotate_seconds=rotate_seconds
-            )
-            return _run_wallboard_app(options, start_recording(args, None, DEMO_PACK))
-        finally:
-            background.stop()
-    try:
-        context = resolve_from_args(args)
-        if not context.read_only:
-            raise ConfigError("internal: the wallboard context must be read-only")
-        packs = load_pack_set(context)
-        pack_name = choose_pack(context, packs, args.pack)
-        variables = parse_vars(args.var)
-        themes, notices = themes_and_notices()
-    except ConfigError as exc:
-        print(f"opsconsole wallboard: {exc}", file=sys.stderr)
-        return 2
+def run_wallboard(
+    context: ResolvedContext,
+    packs: PackSet,
+    *,
+    pack: str | None,
+    variables: Mapping[str, str],
+    theme: str | None,
+    pages: tuple[str, ...],
+    rotate_seconds: float,
+    recording: RecordingSession | None = None,
+) -> int:
+    """``opsconsole wallboard`` on a resolved read-only context (raises :class:`ConfigError`)."""
+    if not context.read_only:
+        raise ConfigError("internal: the wallboard context must be read-only")
+    pack_name = choose_pack(context, packs, pack)
+    themes, notices = themes_and_notices()
 
     def make_service() -> RefreshService:
         return build_service(context, packs, pack_name, variables)
@@ -296,10 +293,10 @@ def show_wallboard(args: Any, *, pages: tuple[str, ...], rotate_seconds: float) 
     options = WallboardOptions(
         make_service=make_service,
         themes=themes,
-        theme=pick_theme(themes, args.theme, context.config.theme),
+        theme=pick_theme(themes, theme, context.config.theme),
         pages=pages,
         rotate_seconds=rotate_seconds,
         refresh_interval=context.config.refresh_interval,
         notices=notices + [f"pack problem: {e}" for e in packs.errors],
     )
-    return _run_wallboard_app(options, start_recording(args, context, pack_name))
+    return _show_wallboard(options, recording)

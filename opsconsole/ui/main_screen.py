@@ -1,0 +1,152 @@
+"""The main screen: the header, the five panes (a grid, or tabs when narrow), the prompt, the footer.
+
+It owns the panes and which one is active, the layout by size and the header's drawing; the app
+decides what the header says and what a row, a key or a prompt line does.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.containers import Container
+from textual.events import DescendantFocus, Resize
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from opsconsole.core.dashboard import Dashboard, PaneName
+from opsconsole.ui.panes import LogPane, Pane
+from opsconsole.ui.prompt import Prompt
+
+NARROW_WIDTH = 120  # below: one pane at a time, as tabs
+WIDE_WIDTH = 160  # below (and above NARROW_WIDTH): RED gets a full-width row
+PANE_ORDER: tuple[PaneName, ...] = ("health", "alerts", "red", "slo", "logs")
+
+
+class MainScreen(Screen[None]):
+    """Header, panes, prompt, footer."""
+
+    DEFAULT_CSS = """
+    MainScreen { layout: vertical; }
+    #topbar { height: 1; background: $panel; color: $foreground; }
+    #tabs { height: 1; display: none; }
+    #panes { layout: grid; grid-size: 2 3; grid-rows: 1fr 1fr 1fr; grid-columns: 1fr 1fr; height: 1fr; }
+    #pane-logs { column-span: 2; }
+    #panes.-medium #pane-red { column-span: 2; }
+    #panes.-medium #pane-logs { column-span: 1; }
+    #panes.-narrow { layout: vertical; }
+    #panes.-narrow > .pane { display: none; height: 1fr; }
+    #panes.-narrow > .pane.-active { display: block; }
+    MainScreen.-narrow #tabs { display: block; }
+    #prompt { display: none; height: 1; border: none; padding: 0 1; }
+    #prompt.-visible { display: block; }
+    """
+
+    def __init__(self, panes: dict[PaneName, Pane]) -> None:
+        super().__init__()
+        self.panes = panes
+        self.active: PaneName = "health"
+        self._header_drawn = Text()
+        self._tabs_drawn = Text()
+        self._tabs_board: Dashboard | None = None
+
+    def compose(self) -> Any:
+        yield Static(id="topbar")
+        yield Static(id="tabs")
+        with Container(id="panes"):
+            for name in PANE_ORDER:
+                yield self.panes[name]
+        yield Prompt(id="prompt")
+        yield Footer()
+
+    @property
+    def prompt(self) -> Prompt:
+        """The one prompt of ``/`` and ``:``."""
+        return self.query_one("#prompt", Prompt)
+
+    @property
+    def log_pane(self) -> LogPane:
+        """The live tail's pane."""
+        pane = self.panes["logs"]
+        assert isinstance(pane, LogPane)
+        return pane
+
+    @property
+    def narrow(self) -> bool:
+        """Below 120 columns the panes become tabs: one at a time, full size."""
+        return self.app.size.width < NARROW_WIDTH
+
+    # -- layout -------------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        # What the app drew before the screen was mounted (its on_mount runs first).
+        header, self._header_drawn = self._header_drawn, Text()
+        self.show_header(header)
+        self.apply_layout()
+        self.focus_pane(self.active)
+
+    def on_resize(self, event: Resize) -> None:
+        self.apply_layout()
+
+    def apply_layout(self) -> None:
+        """Grid, grid with a full-width RED row, or tabs, by the terminal's width."""
+        width = self.app.size.width
+        self.set_class(self.narrow, "-narrow")
+        panes = self.query_one("#panes")
+        panes.set_class(self.narrow, "-narrow")
+        panes.set_class(NARROW_WIDTH <= width < WIDE_WIDTH, "-medium")
+        for name, pane in self.panes.items():
+            pane.set_class(name == self.active, "-active")
+        self.show_tabs(self._tabs_board)
+
+    def show_header(self, text: Text) -> None:
+        """The header line, repainted only when it changed (an identical update still repaints)."""
+        if text != self._header_drawn:
+            self._header_drawn = text
+            if not self.is_mounted:
+                return
+            # One row whatever it says: a layout pass would repaint every scrollbar on screen.
+            self.query_one("#topbar", Static).update(text, layout=False)
+
+    def show_tabs(self, board: Dashboard | None) -> None:
+        """The tab line of the narrow layout: a ⚠ on panes whose refresh failed."""
+        self._tabs_board = board
+        if not self.is_mounted:
+            return
+        text = Text()
+        for index, name in enumerate(PANE_ORDER, start=1):
+            label = self.panes[name].border_title or name
+            if board is not None and board.pane_status(name).error:
+                label = f"⚠ {label}"
+            style = "bold reverse" if name == self.active else ""
+            text.append(f" {index} {label} ", style=style)
+        if text != self._tabs_drawn:
+            self._tabs_drawn = text
+            self.query_one("#tabs", Static).update(text, layout=False)
+
+    # -- navigation ---------------------------------------------------------------------------
+
+    def focus_pane(self, name: PaneName) -> None:
+        """Make ``name`` the active pane and focus its table."""
+        self.active = name
+        self.apply_layout()
+        self.panes[name].focus_target.focus()
+
+    def step_pane(self, delta: int) -> None:
+        """Tab and Shift+Tab: the next or previous pane (never while typing in the prompt)."""
+        if self.prompt.has_focus:
+            return
+        index = PANE_ORDER.index(self.active)
+        self.focus_pane(PANE_ORDER[(index + delta) % len(PANE_ORDER)])
+
+    def on_descendant_focus(self, event: DescendantFocus) -> None:
+        """A pane focused by mouse (or any other way) becomes the active one."""
+        for name, pane in self.panes.items():
+            if event.widget is pane.focus_target and name != self.active:
+                self.active = name
+                self.apply_layout()
+
+    def close_prompt(self) -> None:
+        """Hide the prompt, the focus back on the active pane."""
+        self.prompt.close()
+        self.panes[self.active].focus_target.focus()

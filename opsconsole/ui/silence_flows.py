@@ -1,0 +1,255 @@
+"""Ack, silence, expire and extend, from the key to Alertmanager's answer.
+
+Every flow counts what the change would mute in the whole cluster, asks (typed when it mutes too
+much), and only a yes sends; nothing waits on an open dialog. Read-only never gets here: the keys
+are disabled and the transport refuses anyway.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from opsconsole.backends.errors import BackendError
+from opsconsole.core.alert_matchers import LabelMatcher
+from opsconsole.core.dashboard import AlertGroupView, AlertView, SilenceView
+from opsconsole.core.durations import format_duration
+from opsconsole.core.silence_blast_radius import ClusterAlert
+from opsconsole.core.silence_draft import (
+    SilenceDraft,
+    SilenceInvalid,
+    ack_comment,
+    matchers_for_alert,
+    parse_silence_duration,
+)
+from opsconsole.core.silence_extension import plan_extension
+from opsconsole.mutations.alert_scope import scope_for_pack
+from opsconsole.mutations.identity import origin
+from opsconsole.mutations.silences import SilenceService, error_hint
+from opsconsole.ui.panes import RowRef
+from opsconsole.ui.silence_screens import (
+    ConfirmScreen,
+    FormDefaults,
+    RadiusRules,
+    SilenceFormScreen,
+    SilencesScreen,
+    TypedConfirmScreen,
+)
+
+if TYPE_CHECKING:
+    from opsconsole.ui.app import OpsConsoleApp
+
+
+class SilenceFlows:
+    """The silence and ack flows of one console app (its current context's Alertmanagers)."""
+
+    def __init__(self, app: OpsConsoleApp) -> None:
+        self.app = app
+
+    @property
+    def service(self) -> SilenceService:
+        return self.app.silence_service
+
+    def ack(self, ref: RowRef | None) -> None:
+        """a: a short ACK silence pinned to the selected alert (after confirmation)."""
+        app = self.app
+        if ref is None or ref.kind != "alert":
+            app.notify("select an alert (not a group header) to ack", severity="warning")
+            return
+        alert: AlertView = ref.payload
+        now = app.options.clock()
+        try:
+            duration = parse_silence_duration(app.options.ack_duration)
+        except SilenceInvalid as exc:
+            app.notify(f"ack_duration: {exc}", severity="error")
+            return
+        author = app.options.author
+        draft = SilenceDraft(
+            matchers_for_alert(alert.labels), now, now + duration, author, ack_comment(author, origin())
+        )
+        self._confirm_and_send(f"Ack {alert.alertname} for {format_duration(duration)}", draft, alert.cluster)
+
+    def _radius_rules(self) -> RadiusRules:
+        scope = scope_for_pack(self.app.service.pack)
+        return RadiusRules(scope.heartbeats, self.app.options.silence_blast_radius, scope.entity_labels)
+
+    def _alerts_in_view(self, cluster: str) -> list[AlertGroupView]:
+        """The alert groups this view shows, limited to one cluster's alerts."""
+        board = self.app.board
+        groups = board.alerts if board else []
+        out = [replace(g, alerts=tuple(a for a in g.alerts if a.cluster == cluster)) for g in groups]
+        return [g for g in out if g.alerts]
+
+    def silence(self, ref: RowRef | None) -> None:
+        """s: the silence form, prefilled from the selected alert or group."""
+        app = self.app
+        if ref is None:
+            return
+        if ref.kind == "alert":
+            matchers = matchers_for_alert(ref.payload.labels)
+            cluster = ref.payload.cluster
+        else:
+            matchers = tuple(LabelMatcher(k, "=", v) for k, v in ref.payload.key if v)
+            cluster = next((a.cluster for a in ref.payload.alerts), "")
+        defaults = FormDefaults(", ".join(str(m) for m in matchers), app.options.author)
+        form = SilenceFormScreen(
+            defaults, self._alerts_in_view(cluster), app.options.clock, self._radius_rules()
+        )
+
+        def chosen(draft: SilenceDraft | None) -> None:
+            if draft is not None:
+                self._confirm_and_send(
+                    "Create silence" + (f" on {cluster}" if cluster else ""), draft, cluster
+                )
+
+        app.push_screen(form, chosen)
+
+        async def count_cluster() -> None:
+            try:
+                alerts = await self.service.for_cluster(cluster).alerts()
+            except BackendError as exc:
+                form.show_cluster_alerts(None, exc.message)
+                return
+            form.show_cluster_alerts([ClusterAlert(a.fingerprint, a.labels) for a in alerts])
+
+        app.run_worker(count_cluster(), group="detail")
+
+    def _confirm_and_send(self, title: str, draft: SilenceDraft, cluster: str = "") -> None:
+        try:
+            draft.check()
+        except SilenceInvalid as exc:
+            self.app.notify(f"not sent: {exc}", severity="error")
+            return
+        service = self.service.for_cluster(cluster)
+        self.app.run_worker(
+            self._review(service, title, draft, cluster, lambda: self._send_create(service, draft)),
+            group="mutation",
+        )
+
+    async def _review(
+        self,
+        service: SilenceService,
+        title: str,
+        draft: SilenceDraft,
+        cluster: str,
+        send: Callable[[], Awaitable[None]],
+        note: str = "",
+    ) -> None:
+        """Count what it mutes in the whole cluster, then ask (typed when it mutes too much); a yes
+        starts ``send``. Nothing waits on the answer, so no worker hangs on an open dialog."""
+        app = self.app
+        rules = self._radius_rules()
+        in_view = {a.fingerprint for g in self._alerts_in_view(cluster) for a in g.alerts}
+        try:
+            radius = await service.blast_radius(
+                draft,
+                in_view=in_view,
+                heartbeats=rules.heartbeats,
+                limit=rules.limit,
+                entity_labels=rules.entity_labels,
+            )
+        except BackendError as exc:
+            self._report_failure(exc, prefix="not sent: could not count what it would mute: ")
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                app.run_worker(send(), group="mutation")
+
+        request = service.create_request(draft).describe()
+        if radius.needs_confirmation:
+            app.push_screen(TypedConfirmScreen(title, request, radius), answered)
+        else:
+            summary = radius.summary() + (f"\n{note}" if note else "")
+            app.push_screen(ConfirmScreen(title, request, summary), answered)
+
+    async def _send_create(self, service: SilenceService, draft: SilenceDraft) -> None:
+        try:
+            silence_id = await service.create(draft)
+        except (BackendError, SilenceInvalid) as exc:
+            self._report_failure(exc)
+            return
+        self.app.notify(f"silence {silence_id} created: {draft.matchers_text()}")
+        self.app.action_refresh()
+
+    def _report_failure(self, exc: BackendError | SilenceInvalid, prefix: str = "") -> None:
+        if isinstance(exc, SilenceInvalid):
+            self.app.notify(f"not sent: {exc}", severity="error", timeout=15)
+            return
+        hint = error_hint(exc)
+        self.app.notify(
+            prefix + exc.message + (f"\nhint: {hint}" if hint else ""), severity="error", timeout=15
+        )
+
+    def silences(self) -> None:
+        """S: the silences screen (as last refreshed, and refreshed now)."""
+        app = self.app
+        reason = "this context is read-only" if app.service.backends.read_only else ""
+        silences = app.board.silences if app.board else []
+        app.push_screen(SilencesScreen(silences, app.options.clock, reason))
+        app.action_refresh()
+
+    def change(self, view: SilenceView, change: str) -> None:
+        """e or x on the silences screen: extend by an hour, or expire (each after confirmation)."""
+        self.app.run_worker(self._change(view, change), group="mutation")
+
+    def _view_cluster(self, service: SilenceService) -> str:
+        """The cluster name alerts of ``service``'s peers carry in this view ("" with one cluster)."""
+        clusters = {p.endpoint.cluster or "" for p in self.service.peers}
+        return (service.peers[0].endpoint.cluster or "") if len(clusters) > 1 and service.peers else ""
+
+    def _service_of(self, silence: SilenceView) -> SilenceService:
+        """The silence's own cluster: a change must go to the peers that hold it."""
+        peer = next((p for p in self.service.peers if p.name == silence.source), None)
+        return self.service.for_cluster(peer.endpoint.cluster or "" if peer else "")
+
+    async def _change(self, view: SilenceView, change: str) -> None:
+        service = self._service_of(view)
+        if change == "expire":
+
+            def answered(yes: bool | None) -> None:
+                if yes:
+                    self.app.run_worker(self._expire(service, view.id), group="mutation")
+
+            request = service.expire_request(view.id).describe()
+            self.app.push_screen(ConfirmScreen("Expire silence", request), answered)
+            return
+        try:
+            await self._extend(service, view.id)
+        except (BackendError, SilenceInvalid) as exc:
+            self._report_failure(exc)
+
+    async def _expire(self, service: SilenceService, silence_id: str) -> None:
+        try:
+            await service.expire(silence_id)
+        except BackendError as exc:
+            self._report_failure(exc)
+            return
+        self.app.notify(f"silence {silence_id} expired")
+        self.app.action_refresh()
+
+    async def _extend(self, service: SilenceService, silence_id: str) -> None:
+        """e: one more hour after its current end (an ended one is recreated, and the title says so)."""
+        app = self.app
+        current = await service.silence(silence_id)
+        now = app.options.clock()
+        expired = current.status.state == "expired"
+        plan = plan_extension(current.ends_at.timestamp(), expired, now, by="1h")
+        draft = service.extended(current, plan.new_end)
+        title = "Recreate ended silence" if plan.recreate else "Extend silence by 1h"
+
+        async def send() -> None:
+            try:
+                new_id = await service.create(draft)
+            except (BackendError, SilenceInvalid) as exc:
+                self._report_failure(exc)
+                return
+            if new_id == silence_id:
+                app.notify(f"silence {silence_id}: {plan.describe()}")
+            else:
+                # Alertmanager could not update it in place (or it had ended): it made a new silence.
+                app.notify(f"silence {silence_id} is now {new_id}: {plan.describe()}")
+            app.action_refresh()
+
+        await self._review(service, title, draft, self._view_cluster(service), send, note=plan.describe())
