@@ -107,6 +107,7 @@ def main() -> None:
         f"(the refresh itself: median {statistics.median(refresh_seconds) * 1000:.0f} ms)"
     )
     path.unlink()
+    folder.rmdir()
 
 
 if __name__ == "__main__":
