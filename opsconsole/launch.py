@@ -18,12 +18,14 @@ from opsconsole.demo.world import NAMESPACE
 from opsconsole.mutations.identity import default_author
 from opsconsole.mutations.silences import default_journal_path
 from opsconsole.packs.loader import PackSet, load_packs
+from opsconsole.recording.session import RecordingSession
 from opsconsole.refresh.backends_set import BackendSet
 from opsconsole.refresh.service import RefreshService
 from opsconsole.refresh.session import build_service, choose_pack
 from opsconsole.resources import builtin_queries_dir
 from opsconsole.ui.app import OpsConsoleApp
 from opsconsole.ui.console_options import ConsoleOptions
+from opsconsole.ui.recording_hook import attach_console, record_console, record_wallboard
 from opsconsole.ui.themes import ConsoleTheme, load_themes
 from opsconsole.ui.wallboard import WallboardApp, WallboardOptions
 
@@ -204,10 +206,32 @@ def console_options(
     )
 
 
-def run_console(options: ConsoleOptions) -> int:
-    """Run the app until the user quits (or the terminal hangs up: code 129)."""
+def run_console(options: ConsoleOptions, recording: RecordingSession | None = None) -> int:
+    """Run the app until the user quits (or the terminal hangs up: code 129), recording every
+    refresh into ``recording`` when given."""
+    if recording is not None:
+        record_console(options, recording)
     app = OpsConsoleApp(options)
-    app.run()
+    if recording is not None:
+        attach_console(app, recording)
+    try:
+        app.run()
+    finally:
+        if recording is not None:
+            recording.close()
+    return app.return_code or 0
+
+
+def _show_wallboard(options: WallboardOptions, recording: RecordingSession | None) -> int:
+    """Run the wallboard, recording every refresh into ``recording`` when given."""
+    if recording is not None:
+        record_wallboard(options, recording)
+    app = WallboardApp(options)
+    try:
+        app.run()
+    finally:
+        if recording is not None:
+            recording.close()
     return app.return_code or 0
 
 
@@ -243,7 +267,13 @@ def demo_wallboard_options(
     )
 
 
-def run_demo_wallboard(*, theme: str | None, pages: tuple[str, ...], rotate_seconds: float) -> int:
+def run_demo_wallboard(
+    *,
+    theme: str | None,
+    pages: tuple[str, ...],
+    rotate_seconds: float,
+    recording: RecordingSession | None = None,
+) -> int:
     """``opsconsole wallboard --demo``: the simulated stack on a background thread, the wallboard in front."""
     background = BackgroundStack(DemoStack())
     try:
@@ -253,11 +283,9 @@ def run_demo_wallboard(*, theme: str | None, pages: tuple[str, ...], rotate_seco
         return 1
     try:
         options = demo_wallboard_options(urls, theme=theme, pages=pages, rotate_seconds=rotate_seconds)
-        app = WallboardApp(options)
-        app.run()
+        return _show_wallboard(options, recording)
     finally:
         background.stop()
-    return app.return_code or 0
 
 
 def run_wallboard(
@@ -269,6 +297,7 @@ def run_wallboard(
     theme: str | None,
     pages: tuple[str, ...],
     rotate_seconds: float,
+    recording: RecordingSession | None = None,
 ) -> int:
     """``opsconsole wallboard`` on a resolved read-only context (raises :class:`ConfigError`)."""
     if not context.read_only:
@@ -298,6 +327,4 @@ def run_wallboard(
         refresh_interval=context.config.refresh_interval,
         notices=notices + [f"pack problem: {e}" for e in packs.errors],
     )
-    app = WallboardApp(options)
-    app.run()
-    return app.return_code or 0
+    return _show_wallboard(options, recording)

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "opsconsole"
-HEADLESS = ("core", "packs", "backends", "demo", "kube", "refresh", "mutations")
+HEADLESS = ("core", "packs", "backends", "demo", "kube", "refresh", "mutations", "recording")
 
 
 def _imports(path: Path) -> set[str]:

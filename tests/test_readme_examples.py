@@ -161,12 +161,14 @@ def _placeholder(name: str, urls: DemoUrls, argv: list[str]) -> str:
     raise AssertionError(f"the README uses a placeholder this test does not know: {name}")
 
 
-def _argv(example: Example, urls: DemoUrls) -> list[str]:
+def _argv(example: Example, urls: DemoUrls, recordings: Path) -> list[str]:
     words = example.argv
     out: list[str] = []
     for index, word in enumerate(words):
         previous = words[index - 1] if index else ""
-        if previous in URL_FLAGS:
+        if word.endswith(".opsrec"):  # a recording: in the test's folder, not the checkout
+            out.append(str(recordings / word))
+        elif previous in URL_FLAGS:
             out.append(getattr(urls, URL_FLAGS[previous]))
         elif PLACEHOLDER.match(word):
             out.append(_placeholder(word, urls, words))
@@ -182,7 +184,41 @@ def _interactive(argv: list[str]) -> bool:
         return not args.serve
     if args.command == "demo":
         return not args.serve_only
-    return bool(args.command == "console")
+    return bool(args.command in ("console", "replay"))
+
+
+def _record_until_interrupted(argv: list[str], path: Path) -> None:
+    """``opsconsole record`` runs until Ctrl-C: stopped so once its first refresh is in the file."""
+    from opsconsole.recording.store import RecordingError, RecordingReader
+
+    with subprocess.Popen(
+        [sys.executable, "-m", "opsconsole", *argv], stderr=subprocess.PIPE, text=True
+    ) as proc:
+        try:
+            deadline = time.monotonic() + 60
+            frames = 0
+            while frames == 0 and time.monotonic() < deadline and proc.poll() is None:
+                time.sleep(0.5)
+                try:
+                    with RecordingReader(path) as reader:
+                        frames = len(reader.frames)
+                except RecordingError:
+                    frames = 0
+            assert frames > 0, "no refresh recorded within a minute"
+            proc.send_signal(signal.SIGINT)
+            assert proc.wait(timeout=30) == 0
+        finally:
+            proc.kill()
+
+
+def _ensure_recording(path: Path) -> None:
+    """The examples that read a recording get one, made the way the README makes it."""
+    if not path.exists():
+        argv = ["record", "--output", str(path), "--count", "2", "--interval", "0.5"]
+        done = subprocess.run(
+            [sys.executable, "-m", "opsconsole", *argv], capture_output=True, text=True, timeout=120
+        )
+        assert done.returncode == 0, done.stderr
 
 
 def _run_in_terminal(argv: list[str]) -> None:
@@ -216,9 +252,19 @@ def _serve_only(argv: list[str]) -> None:
             server.kill()
 
 
+@pytest.fixture(scope="module")
+def recordings(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the examples' recording files go (shared: a later example reads what record wrote)."""
+    return tmp_path_factory.mktemp("recordings")
+
+
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda e: e.line)
 def test_readme_example_works_as_written(
-    example: Example, demo: tuple[DemoStack, DemoUrls], isolated_home: Path, monkeypatch: pytest.MonkeyPatch
+    example: Example,
+    demo: tuple[DemoStack, DemoUrls],
+    isolated_home: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    recordings: Path,
 ) -> None:
     _, urls = demo
     if example.section != NO_CONFIG_SECTION:
@@ -227,7 +273,13 @@ def test_readme_example_works_as_written(
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("w", encoding="utf-8") as handle:
             YAML().dump(config, handle)
-    argv = _argv(example, urls)
+    argv = _argv(example, urls, recordings)
+    files = [Path(word) for word in argv if word.endswith(".opsrec")]
+    if argv[0] == "record":
+        _record_until_interrupted(argv, files[0])
+        return
+    for path in files:
+        _ensure_recording(path)
     if "--serve-only" in argv:
         _serve_only(argv)
     elif _interactive(argv):

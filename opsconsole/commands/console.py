@@ -16,6 +16,9 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         "console", parents=[common], help="open the interactive console (the default command)"
     )
     add_view_flags(parser)
+    from opsconsole.commands.record import add_recording_flags
+
+    add_recording_flags(parser, "--record")
     parser.set_defaults(func=run)
 
 
@@ -67,14 +70,18 @@ def console_setup(args: argparse.Namespace) -> Any:
 
 def run(args: argparse.Namespace) -> int:
     """Open the console on the context in force."""
+    from opsconsole.cli import resolve_from_args
     from opsconsole.launch import run_console
+    from opsconsole.recording.store import RecordingError
+    from opsconsole.ui.recording_hook import start_recording
 
     try:
         options = console_setup(args)
-    except ConfigError as exc:
+        recording = start_recording(args, resolve_from_args(args), options.pack)
+    except (ConfigError, RecordingError) as exc:
         print(f"opsconsole: {exc}", file=sys.stderr)
         return 2
-    return run_console(options)
+    return run_console(options, recording)
 
 
 def replace_context(args: argparse.Namespace, name: str) -> argparse.Namespace:

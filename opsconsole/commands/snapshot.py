@@ -8,6 +8,7 @@ import dataclasses
 import json
 import sys
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from opsconsole.config import ConfigError
@@ -58,13 +59,39 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help="with --all-contexts: how long a context may take (default: its slowest endpoint timeout + 5s)",
     )
+    parser.add_argument(
+        "--replay",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="print a recorded refresh (see `opsconsole record`) instead of asking the backends",
+    )
+    parser.add_argument(
+        "--at",
+        default=None,
+        metavar="TIME",
+        help="with --replay: the refresh at or before TIME (14:05, 2026-11-29T14:05:30Z, +5m, -30s; "
+        "default the last)",
+    )
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    """Refresh once with the same service the console uses, then print."""
+    """Refresh once with the same service the console uses (or read a recorded one), then print."""
     if args.all_contexts:
         return run_all_contexts(args)
+    if args.replay is not None:
+        from opsconsole.recording.replayed import recorded_board
+
+        try:
+            board = recorded_board(args.replay, args.at)
+        except ValueError as exc:
+            print(f"opsconsole snapshot: {exc}", file=sys.stderr)
+            return 2
+        return _print(board, args)
+    if args.at is not None:
+        print("opsconsole snapshot: --at needs --replay FILE", file=sys.stderr)
+        return 2
     from opsconsole.cli import resolve_from_args
     from opsconsole.commands.packs import parse_vars
     from opsconsole.refresh.session import build_service, choose_pack, load_pack_set
@@ -84,7 +111,10 @@ def run(args: argparse.Namespace) -> int:
         finally:
             await service.backends.aclose()
 
-    board = asyncio.run(once())
+    return _print(asyncio.run(once()), args)
+
+
+def _print(board: Dashboard, args: argparse.Namespace) -> int:
     board.logs = board.logs[-args.logs :] if args.logs > 0 else []
     print(json.dumps(as_json(board), indent=2) if args.json else as_text(board))
     if any(status.error for status in board.status.values()):

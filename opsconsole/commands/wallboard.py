@@ -30,6 +30,9 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         help=f"pages in order, from {', '.join((*PAGES, *EXTRA_PAGES))} (contexts: a row per context)",
     )
     add_view_flags(parser)  # high-contrast suits walls
+    from opsconsole.commands.record import add_recording_flags
+
+    add_recording_flags(parser, "--record")
     parser.add_argument("--demo", action="store_true", help="on the built-in simulated stack")
     serve = parser.add_argument_group("serving to browsers (textual-serve)")
     serve.add_argument("--serve", action="store_true", help="serve the wallboard over HTTP instead")
@@ -98,6 +101,13 @@ def run(args: argparse.Namespace) -> int:
             )
             return 2
     args.read_only = True  # whatever the context says
+    if args.serve and args.record_file is not None:
+        print(
+            "opsconsole wallboard: --record records one wallboard, not every browser tab of --serve; "
+            "run `opsconsole record` beside the served wallboard instead",
+            file=sys.stderr,
+        )
+        return 2
     if args.serve:
         if getattr(args, "kube", None) is not None:
             print(
@@ -116,14 +126,22 @@ def run(args: argparse.Namespace) -> int:
 def _run_wallboard(args: argparse.Namespace, pages: tuple[str, ...], rotate: float) -> int:
     from opsconsole.cli import resolve_from_args
     from opsconsole.commands.packs import parse_vars
-    from opsconsole.launch import run_demo_wallboard, run_wallboard
-    from opsconsole.refresh.session import load_pack_set
+    from opsconsole.launch import DEMO_PACK, run_demo_wallboard, run_wallboard
+    from opsconsole.recording.store import RecordingError
+    from opsconsole.refresh.session import choose_pack, load_pack_set
+    from opsconsole.ui.recording_hook import start_recording
 
     if args.demo:
-        return run_demo_wallboard(theme=args.theme, pages=pages, rotate_seconds=rotate)
+        try:
+            recording = start_recording(args, None, DEMO_PACK)
+        except RecordingError as exc:
+            print(f"opsconsole wallboard: {exc}", file=sys.stderr)
+            return 2
+        return run_demo_wallboard(theme=args.theme, pages=pages, rotate_seconds=rotate, recording=recording)
     try:
         context = resolve_from_args(args)
         packs = load_pack_set(context)
+        recording = start_recording(args, context, choose_pack(context, packs, args.pack))
         return run_wallboard(
             context,
             packs,
@@ -132,7 +150,8 @@ def _run_wallboard(args: argparse.Namespace, pages: tuple[str, ...], rotate: flo
             theme=args.theme,
             pages=pages,
             rotate_seconds=rotate,
+            recording=recording,
         )
-    except ConfigError as exc:
+    except (ConfigError, RecordingError) as exc:
         print(f"opsconsole wallboard: {exc}", file=sys.stderr)
         return 2

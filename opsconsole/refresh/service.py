@@ -61,6 +61,8 @@ class RefreshService:
     stats: RefreshStats = field(default_factory=RefreshStats)
     refresh_interval: float = 5.0  # instant queries' rate windows cover one refresh plus a scrape
     scrape_intervals: ScrapeIntervalCache = field(default_factory=ScrapeIntervalCache)
+    # Called with every board before it is returned (a recording, see opsconsole.recording).
+    observers: list[Callable[[Dashboard], None]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.queries = PackQueries(
@@ -249,6 +251,8 @@ class RefreshService:
         board.health = [replace(row, alerts=pinned.get(row.entity, 0)) for row in board.health]
         board.backends = self.backend_health.statuses(self.backends, loki_asked=self.poll_logs)
         self._last = board
+        for observe in self.observers:
+            observe(board)
         return board
 
     def note_log_tail(self, ok_at: float | None, error: str | None) -> None:
@@ -279,6 +283,8 @@ class RefreshService:
         board.notices.append(problem)
         board.backends = self.backend_health.statuses(self.backends, loki_asked=self.poll_logs)
         self._last = board
+        for observe in self.observers:
+            observe(board)
         return board
 
     # -- drill-downs --------------------------------------------------------------------------

@@ -22,10 +22,12 @@ from textual.widgets import DataTable, Input
 from opsconsole.core.dashboard import PANES, Dashboard, PaneName
 from opsconsole.core.durations import format_duration
 from opsconsole.core.log_buffer import LogBuffer
+from opsconsole.core.view_markdown import view_markdown
 from opsconsole.mutations.silences import SilenceService
 from opsconsole.refresh.panes import RefreshSettings
 from opsconsole.ui.commands import ConsoleCommands, command_names, run_command
 from opsconsole.ui.console_options import ConsoleOptions
+from opsconsole.ui.copy_markdown import copy_markdown
 from opsconsole.ui.drill_flows import PIVOT_LEAD_SECONDS, DrillFlows
 from opsconsole.ui.keys import CONSOLE_BINDINGS, MAIN_SCREEN_ACTIONS, help_sections
 from opsconsole.ui.log_flows import LogFlows
@@ -53,6 +55,8 @@ class OpsConsoleApp(ConsoleShell):
     TITLE = "opsconsole"
     COMMANDS: ClassVar = App.COMMANDS | {ConsoleCommands}
     BINDINGS: ClassVar[list[BindingType]] = CONSOLE_BINDINGS
+
+    header_badge = ""  # said in reverse video after the clock (a replay says REPLAY)
 
     def __init__(self, options: ConsoleOptions) -> None:
         super().__init__(
@@ -164,7 +168,10 @@ class OpsConsoleApp(ConsoleShell):
         text.append(f"│ {'' if short else 'pack '}{self.pack_name} ")
         text.append(f"│ {'' if short else 'range '}{format_duration(self.settings.range_seconds)} ")
         text.append(f"│ {clock_text(self.options.clock())} ")
-        if self.service.backends.read_only:
+        if self.header_badge:  # e.g. REPLAY: this is not the present
+            text.append(f" {self.header_badge} ", style="bold reverse")
+            text.append(" ")
+        elif self.service.backends.read_only:
             text.append(" READ-ONLY ", style="bold reverse")
             text.append(" ")
         text.append_text(freshness(self.board, self.options.clock(), self.console_theme, short=short))
@@ -248,6 +255,18 @@ class OpsConsoleApp(ConsoleShell):
             pane.show_all = not pane.show_all
             self.render_board()
             self.notify("showing every alert" if pane.show_all else f"showing the alerts of {self.pack_name}")
+
+    def action_copy_markdown(self) -> None:
+        """y: the pane on screen as Markdown, to the clipboard (OSC 52) and a file (see copy_markdown)."""
+        if self.board is None:
+            return
+        pane = self.panes[self.active]
+        logs = self.main.log_pane.view.visible_rows() if self.active == "logs" else None
+        shown_all = isinstance(pane, AlertsPane) and pane.show_all
+        text = view_markdown(
+            self.board, self.active, filter_text=pane.filter_text, showing_all=shown_all, logs=logs
+        )
+        self.notify(copy_markdown(self, text, f"the {self.active} pane"), timeout=8)
 
     def action_pause_logs(self) -> None:
         """p: pause or resume following the log tail (paused lines are counted, not lost)."""

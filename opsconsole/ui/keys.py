@@ -26,6 +26,7 @@ MAIN_SCREEN_ACTIONS = frozenset(
         "entity_logs",
         "entity_traces",
         "clear_filter",
+        "copy_markdown",
     }
 )
 
@@ -54,6 +55,7 @@ CONSOLE_BINDINGS: list[BindingType] = [
     Binding("5", "pane('logs')", "Logs", show=False),
     Binding("escape", "clear_filter", "Clear filter", show=False),
     Binding("A", "all_alerts", "All alerts", show=False),
+    Binding("y", "copy_markdown", "Copy pane as Markdown", show=False),
 ]
 
 

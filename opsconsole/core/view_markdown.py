@@ -1,0 +1,115 @@
+"""The pane on screen as Markdown for a chat or an incident doc (``y`` in the console).
+
+Every value is the board's (already terminal-safe); table cells are made Markdown-safe here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from opsconsole.core.dashboard import AlertGroupView, Dashboard, LogRow
+from opsconsole.core.durations import format_duration
+from opsconsole.core.slo import budget_text
+
+STATE = {"down": "✖ DOWN", "unhealthy": "▲ UNHEALTHY", "degraded": "◆ degraded", "unknown": "? unknown"}
+
+
+def cell(text: object) -> str:
+    """A table cell: no pipe ends it, no newline ends the row."""
+    return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").strip() or "—"
+
+
+def _table(header: list[str], rows: list[list[object]]) -> list[str]:
+    out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    out += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
+    return out
+
+
+def view_markdown(
+    board: Dashboard,
+    pane: str,
+    *,
+    filter_text: str = "",
+    showing_all: bool = False,
+    logs: Sequence[LogRow] | None = None,
+) -> str:
+    """``pane`` of ``board`` as a titled Markdown table (what the pane shows, filter said);
+    ``logs``: the lines the log pane shows when they are not the board's (the console's tail)."""
+    stamp = datetime.fromtimestamp(board.now, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    title = f"**{cell(pane.upper())}** · context {cell(board.context)} · pack {cell(board.pack)} · {stamp}"
+    out = [title]
+    if filter_text:
+        out.append(f"_filtered: {cell(filter_text)}_")
+    status = board.pane_status(pane)
+    if status.error:
+        out.append(
+            f"> ⚠ {cell(status.error)} "
+            f"(data from {format_duration(board.now - (status.updated_at or board.now))} ago)"
+        )
+    out.append("")
+    now = board.now
+    if pane == "health":
+        names = list(dict.fromkeys(n for r in board.health for n in r.signals))
+        out += _table(
+            [board.entity_display, "state", "since", "alerts", *names],
+            [
+                [
+                    r.display,
+                    STATE.get(r.state, "● ok"),
+                    "—" if r.since is None else format_duration(now - r.since),
+                    r.alerts or "",
+                    *(r.signals[n].text if n in r.signals else "" for n in names),
+                ]
+                for r in board.health
+            ],
+        )
+    elif pane == "alerts":
+        groups: list[AlertGroupView] = [*board.alerts, *(board.alerts_outside if showing_all else [])]
+        out.append(board.alerts_title(showing_all))
+        out.append("")
+        out += _table(
+            ["severity", "state", "alert", "on", "for", "summary"],
+            [
+                [
+                    a.severity,
+                    a.state,
+                    a.alertname,
+                    a.entity or "",
+                    format_duration(now - a.starts_at),
+                    a.summary,
+                ]
+                for g in groups
+                for a in g.alerts
+            ],
+        )
+    elif pane == "red":
+        out += _table(
+            ["group", "key", "rate", "errors", "p50", "p95", "p99"],
+            [
+                [r.group_display, r.key, r.rate.text, r.errors.text, r.p50.text, r.p95.text, r.p99.text]
+                for r in board.red
+            ],
+        )
+    elif pane == "slo":
+        out += _table(
+            ["SLO", "objective", "budget left", "status"],
+            [
+                [s.display, f"{s.objective * 100:g}% / {s.window}", budget_text(s.figures), s.status]
+                for s in board.slos
+            ],
+        )
+    else:
+        out += _table(
+            ["time", "level", "entity", "message"],
+            [
+                [
+                    datetime.fromtimestamp(r.ts_ns / 1e9, UTC).strftime("%H:%M:%S"),
+                    r.level,
+                    r.entity,
+                    r.message,
+                ]
+                for r in (board.logs if logs is None else logs)
+            ],
+        )
+    return "\n".join(out) + "\n"

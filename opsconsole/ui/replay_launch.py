@@ -1,0 +1,58 @@
+"""Building the replay console from a recording (the pack named in it, the built-in themes)."""
+
+from __future__ import annotations
+
+from opsconsole.config import load_config
+from opsconsole.launch import pick_theme, themes_and_notices
+from opsconsole.packs.loader import load_packs
+from opsconsole.packs.search_path import pack_dirs
+from opsconsole.recording.replay_service import RecordedBoards, ReplayService, no_backends
+from opsconsole.recording.store import RecordingReader
+from opsconsole.refresh.service import RefreshService
+from opsconsole.refresh.session import DEFAULT_PACK
+from opsconsole.ui.app import ConsoleOptions
+from opsconsole.ui.replay_app import ReplayApp
+
+
+def replay_app(reader: RecordingReader, *, theme: str | None = None, speed: float = 10.0) -> ReplayApp:
+    """The console on ``reader``'s recording, the cursor on its first refresh."""
+    recorded = RecordedBoards(reader)
+    recorded.cursor.speed = speed
+    info = reader.info
+    config, _path = load_config(None)
+    packs = load_packs(pack_dirs(config))  # built-in packs and the user's, as the console finds them
+    notices = []
+    pack_name = info.pack
+    if pack_name not in packs.packs:
+        notices.append(
+            f"the recording's pack {info.pack!r} is not installed here: shown with {DEFAULT_PACK}'s layout "
+            "(the recorded figures are the recording's)"
+        )
+        pack_name = DEFAULT_PACK
+    if info.dropped_frames:
+        notices.append(f"this recording is partial: {info.dropped_text()}")
+    themes, theme_notices = themes_and_notices()
+
+    def make_service(context: str, pack: str) -> RefreshService:
+        return ReplayService(
+            context_name=context,
+            pack=packs.packs[pack_name].pack,
+            backends=no_backends(),
+            clock=lambda: recorded.cursor.frame.at,
+            recorded=recorded,
+        )
+
+    options = ConsoleOptions(
+        make_service=make_service,
+        context=info.context,
+        pack=pack_name,
+        contexts=[info.context],
+        packs=[pack_name],
+        themes=themes,
+        theme=pick_theme(themes, theme, "dark"),
+        clock=lambda: recorded.cursor.frame.at,
+        auto_refresh=False,
+        notices=theme_notices + notices,
+        live_tail=False,
+    )
+    return ReplayApp(options, recorded.cursor)
