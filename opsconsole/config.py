@@ -21,8 +21,9 @@ from urllib.parse import urlsplit, urlunsplit
 import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
-from opsconsole.core.located_yaml import YamlSyntaxError, describe_validation_error, load_yaml
+from opsconsole.core.located_yaml import YamlSyntaxError, describe_validation_error
 from opsconsole.core.silence_blast_radius import DEFAULT_BLAST_RADIUS
+from opsconsole.yaml_cache import load_yaml_cached
 
 BackendKind = Literal["prometheus", "alertmanager", "loki", "jaeger"]
 BACKEND_KINDS: tuple[BackendKind, ...] = ("prometheus", "alertmanager", "loki", "jaeger")
@@ -180,7 +181,7 @@ def default_themes_dir() -> Path:
 def parse_config(text: str, source: str) -> ConsoleConfig:
     """Validate config text; errors name ``source``, line and field."""
     try:
-        doc = load_yaml(text, source)
+        doc = load_yaml_cached(text, source)
     except YamlSyntaxError as exc:
         raise ConfigError(str(exc)) from None
     data = doc.data if doc.data is not None else {}

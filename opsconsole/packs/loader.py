@@ -18,7 +18,7 @@ import promql_parser
 from pydantic import ValidationError
 
 from opsconsole.core.alert_matchers import MatcherSyntaxError, parse_matchers
-from opsconsole.core.located_yaml import LocatedDocument, YamlSyntaxError, load_yaml
+from opsconsole.core.located_yaml import LocatedDocument, YamlSyntaxError
 from opsconsole.packs.logql_check import LogqlError, check_logql
 from opsconsole.packs.render import (
     ENTITY_PLACEHOLDERS,
@@ -31,6 +31,7 @@ from opsconsole.packs.render import (
 )
 from opsconsole.packs.schema import QueryPack
 from opsconsole.packs.variables import UnknownVariable, expand, parse_duration
+from opsconsole.yaml_cache import load_yaml_cached
 
 PACK_SUFFIXES = (".yaml", ".yml")
 
@@ -121,7 +122,7 @@ def _read(source: PackSource, errors: list[PackError]) -> LocatedDocument | None
         errors.append(PackError(str(source.path), 1, "(file)", f"cannot read: {exc.strerror or exc}"))
         return None
     try:
-        doc = load_yaml(text, str(source.path))
+        doc = load_yaml_cached(text, str(source.path))
     except YamlSyntaxError as exc:
         errors.append(PackError(str(source.path), exc.line or 1, "(yaml)", f"invalid YAML: {exc.problem}"))
         return None
