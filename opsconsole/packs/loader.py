@@ -145,9 +145,18 @@ def _read(source: PackSource, errors: list[PackError]) -> LocatedDocument | None
 
 
 def load_packs(
-    dirs: Iterable[tuple[Path, str]], files: Iterable[Path] = (), overrides: Mapping[str, str] | None = None
+    dirs: Iterable[tuple[Path, str]],
+    files: Iterable[Path] = (),
+    overrides: Mapping[str, str] | None = None,
+    *,
+    only: str | None = None,
 ) -> PackSet:
-    """Load and validate every pack on the search path."""
+    """Load and validate every pack on the search path.
+
+    ``only``: validate just the pack of that name (with what it extends) and leave the others out,
+    errors included; when no pack has that name, every pack is validated as usual, so the caller
+    can list the packs there are and the errors of the files that may have meant it.
+    """
     result = PackSet()
     raw: dict[str, tuple[PackSource, LocatedDocument]] = {}
     for source in discover(dirs, files):
@@ -164,6 +173,8 @@ def load_packs(
         raw[name] = (source, doc)
 
     for name, (source, doc) in raw.items():
+        if only in raw and name != only:
+            continue
         chain = _chain(name, raw, result.errors)
         if chain is None:
             continue
