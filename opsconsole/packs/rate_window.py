@@ -16,6 +16,7 @@ context's ``variables``) override all of this.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ from typing import Any
 import promql_parser
 import yaml
 
-from opsconsole.core.promql_text import walk
+from opsconsole.core.promql_text import PARSE_CACHE_SIZE, walk
 from opsconsole.core.query_step import rate_window as window_seconds
 from opsconsole.packs.variables import format_duration, parse_duration
 
@@ -131,11 +132,18 @@ class RateWindow:
 def ranged_selectors(promql: str) -> list[tuple[str, list[tuple[str, str]]]] | None:
     """For every selector read over a range (``x[5m]``, a subquery): its metric name ("" when it
     has none) and its ``job`` matchers as ``(operator, value)``; None when the text does not parse."""
+    found = _ranged_selectors(promql)
+    return None if found is None else [(name, list(matchers)) for name, matchers in found]
+
+
+# Every refresh asks this of the same queries (the parse is the cost); see promql_text.PARSE_CACHE_SIZE.
+@functools.lru_cache(maxsize=PARSE_CACHE_SIZE)
+def _ranged_selectors(promql: str) -> tuple[tuple[str, tuple[tuple[str, str], ...]], ...] | None:
     try:
         tree = promql_parser.parse(promql)
     except (ValueError, TypeError):
         return None
-    found: list[tuple[str, list[tuple[str, str]]]] = []
+    found: list[tuple[str, tuple[tuple[str, str], ...]]] = []
     for node in walk(tree):
         kind = type(node).__name__
         if kind == "MatrixSelector":
@@ -145,13 +153,13 @@ def ranged_selectors(promql: str) -> list[tuple[str, list[tuple[str, str]]]] | N
         else:
             continue
         for selector in selectors:
-            matchers = [
+            matchers = tuple(
                 (str(m.op).rsplit(".", 1)[-1], str(m.value))
                 for m in selector.matchers.matchers
                 if m.name == "job"
-            ]
+            )
             found.append((str(selector.name or ""), matchers))
-    return found
+    return tuple(found)
 
 
 def ranged_metrics(promql: str) -> set[str]:
