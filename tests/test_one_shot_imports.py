@@ -48,3 +48,19 @@ def test_one_shot_commands_import_nothing_they_do_not_use(
         code, modules = _run(*argv)
         assert code in (0, 3), argv  # 3: a pane had no data on these test servers
         assert sorted(modules.intersection(NOT_FOR_ONE_SHOT)) == [], argv
+
+
+def test_the_console_starts_without_the_demo_stack_or_the_chart_library() -> None:
+    """The console's first frame waits for its imports: the demo's simulated servers (aiohttp) and
+    the charts' library (plotext) are loaded when a demo starts or a chart is first shown."""
+    code = (
+        "import json, sys\n"
+        "import opsconsole.ui.launch, opsconsole.ui.app, opsconsole.commands.console\n"
+        "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    modules = set(json.loads(done.stdout))
+    assert "textual" in modules  # the console itself is there
+    assert sorted(modules & {"aiohttp", "plotext", "textual_plotext", "yaml", "ruamel"}) == []

@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import promql_parser
-import yaml
 
 from opsconsole.core.promql_text import PARSE_CACHE_SIZE, walk
 from opsconsole.core.query_step import rate_window as window_seconds
@@ -88,6 +87,8 @@ def parse_scrape_config(text: str) -> ScrapeIntervals:
     """
     # Machine-written YAML that can run to thousands of lines and needs no line numbers: PyYAML's
     # libyaml loader reads it in milliseconds where a pure-Python parser takes a good part of a second.
+    import yaml  # here: the first refresh needs it, the first frame does not
+
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
         doc = yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader, chosen above

@@ -7,12 +7,10 @@ import sys
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from opsconsole.config import ConfigError, EndpointSettings, Overrides, ResolvedContext, resolve_context
 from opsconsole.core.wallboard_figures import PAGES
-from opsconsole.demo.stack import BackgroundStack, DemoStack, DemoUrls
-from opsconsole.demo.world import NAMESPACE
 from opsconsole.mutations.identity import default_author
 from opsconsole.mutations.silences import default_journal_path
 from opsconsole.packs.loader import PackSet, load_packs
@@ -23,6 +21,11 @@ from opsconsole.resources import builtin_queries_dir
 from opsconsole.ui.app import ConsoleOptions, OpsConsoleApp
 from opsconsole.ui.themes import ConsoleTheme, load_themes
 from opsconsole.ui.wallboard import WallboardApp, WallboardOptions
+
+if TYPE_CHECKING:
+    # The demo's simulated stack (aiohttp servers and all) is imported when a demo starts: a
+    # console on real backends never needs it, and it was a good part of the start-up's imports.
+    from opsconsole.demo.urls import DemoUrls
 
 DEMO_PACK = "progressive-framework"
 
@@ -85,6 +88,8 @@ def demo_options(
     context = replace(demo_context(), name="demo")
     if pack not in packs.packs:
         raise ConfigError(f"unknown pack {pack!r} (the demo serves: {', '.join(sorted(packs.packs))})")
+    from opsconsole.demo.world import NAMESPACE
+
     # The demo's context says what the simulated world is, so every built-in pack opens on live data.
     variables = {"namespace": NAMESPACE, **(variables or {})}
 
@@ -122,6 +127,8 @@ def run_demo_console(
     """``opsconsole demo``: the simulated stack on a background thread, the console in front.
 
     ``variables`` (``--var``) win over what the demo's context sets."""
+    from opsconsole.demo.stack import BackgroundStack, DemoStack
+
     background = BackgroundStack(DemoStack(seed=seed, scenario=scenario, speed=speed))
     try:
         urls = background.start()
@@ -231,6 +238,8 @@ def run_wallboard(args: Any, *, pages: tuple[str, ...], rotate_seconds: float) -
     from opsconsole.refresh.session import load_pack_set
 
     if args.demo:
+        from opsconsole.demo.stack import BackgroundStack, DemoStack
+
         background = BackgroundStack(DemoStack())
         try:
             urls = background.start()
