@@ -96,11 +96,13 @@ def curl_script(
     ).replace("amtool", shlex.quote(amtool), 1)
 
 
-def timed(command: list[str], env: dict[str, str], ok: tuple[int, ...]) -> tuple[float, float]:
+def timed(
+    command: list[str], env: dict[str, str], ok: tuple[int, ...], cwd: Path | None = None
+) -> tuple[float, float]:
     """Wall and CPU seconds (user + system, the command and its children) of one run."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, cwd=cwd)
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode not in ok:
@@ -114,6 +116,13 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--pack", default="progressive-framework")
     parser.add_argument("--show-requests", action="store_true", help="print what the snapshot sent")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        metavar="CHECKOUT",
+        help="also time the snapshot of another checkout (e.g. `git archive main | tar -x -C DIR`), "
+        "interleaved with this one's, so both see the same machine",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="opsconsole-bench-") as tmp_name:
         tmp = Path(tmp_name)
@@ -163,10 +172,15 @@ def main() -> int:
             shell = ["sh", str(script)]
             timed(shell, env, (0,))  # warm both once: the first run pays for the disk cache
             timed(snapshot(prometheus.url), env, ok)
-            ours, theirs = [], []
+            baseline_env = {**env, "PYTHONPATH": str(args.baseline)} if args.baseline else env
+            if args.baseline:
+                timed(snapshot(prometheus.url), baseline_env, ok, cwd=args.baseline)
+            ours, theirs, base = [], [], []
             for _ in range(args.runs):
                 ours.append(timed(snapshot(prometheus.url), env, ok))
                 theirs.append(timed(shell, env, (0,)))
+                if args.baseline:
+                    base.append(timed(snapshot(prometheus.url), baseline_env, ok, cwd=args.baseline))
         finally:
             prometheus.stop()
             alertmanager.stop()
@@ -181,6 +195,12 @@ def main() -> int:
         f"curl+amtool_wall_median={shell_wall:.3f}s cpu={shell_cpu:.3f}s "
         f"ratio={wall / shell_wall:.1f}x load={os.getloadavg()[0]:.2f} machine: {machine()}"
     )
+    if base:
+        base_wall = statistics.median(w for w, _ in base)
+        print(
+            f"  baseline {args.baseline}: snapshot_wall_median={base_wall:.3f}s "
+            f"cpu={statistics.median(c for _, c in base):.3f}s ratio={base_wall / shell_wall:.1f}x"
+        )
     return 0
 
 
