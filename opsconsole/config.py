@@ -21,9 +21,8 @@ from urllib.parse import urlsplit, urlunsplit
 import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
-from opsconsole.core.located_yaml import YamlSyntaxError, describe_validation_error
+from opsconsole.core.located_yaml import YamlSyntaxError, describe_validation_error, load_yaml
 from opsconsole.core.silence_blast_radius import DEFAULT_BLAST_RADIUS
-from opsconsole.yaml_cache import load_yaml_cached
 
 BackendKind = Literal["prometheus", "alertmanager", "loki", "jaeger"]
 BACKEND_KINDS: tuple[BackendKind, ...] = ("prometheus", "alertmanager", "loki", "jaeger")
@@ -181,7 +180,9 @@ def default_themes_dir() -> Path:
 def parse_config(text: str, source: str) -> ConsoleConfig:
     """Validate config text; errors name ``source``, line and field."""
     try:
-        doc = load_yaml_cached(text, source)
+        # Not through opsconsole.yaml_cache: a config can hold passwords and tokens, which must not
+        # be copied anywhere else on disk (and the file is small).
+        doc = load_yaml(text, source)
     except YamlSyntaxError as exc:
         raise ConfigError(str(exc)) from None
     data = doc.data if doc.data is not None else {}

@@ -1,4 +1,4 @@
-"""Parsed YAML kept between runs, so packs, themes and the config are not scanned on every start.
+"""Parsed YAML kept between runs, so packs and themes are not scanned on every start.
 
 Errors in these files must name file, line and field, so they are parsed with ruamel's
 round-trip parser (:mod:`opsconsole.core.located_yaml`), which keeps every field's line but is
@@ -9,7 +9,8 @@ format, opsconsole's version, the Python version that wrote it). An edited file 
 digest and is parsed again; a syntax error is never cached, so its message always comes from
 the parser. Only plain data (mappings, lists, strings, numbers, booleans, null) is cached;
 anything else (a YAML timestamp) is parsed each time. The cache is an optimisation: when it
-cannot be read or written, the file is parsed as before.
+cannot be read or written, the file is parsed as before. The config file is never cached: it can
+hold passwords and tokens, which are not copied anywhere else on disk.
 """
 
 from __future__ import annotations

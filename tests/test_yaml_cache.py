@@ -10,7 +10,7 @@ import pytest
 
 from opsconsole import yaml_cache
 from opsconsole.config import parse_config
-from opsconsole.core.located_yaml import load_yaml
+from opsconsole.core.located_yaml import YamlSyntaxError, load_yaml
 from opsconsole.packs.loader import load_packs
 from opsconsole.resources import builtin_queries_dir, builtin_themes_dir
 from opsconsole.yaml_cache import cache_dir, load_yaml_cached
@@ -96,8 +96,18 @@ def test_an_edit_of_the_same_size_is_parsed_again(tmp_path: Path) -> None:
 def test_a_syntax_error_is_reported_by_the_parser_every_time(tmp_path: Path) -> None:
     bad = "a: 1\nb: [\n"
     for _ in range(2):
-        with pytest.raises(Exception, match=r"cfg.yaml:2: invalid YAML"):
-            parse_config(bad, "cfg.yaml")
+        with pytest.raises(YamlSyntaxError, match=r"p.yaml:2: invalid YAML"):
+            load_yaml_cached(bad, "p.yaml")
+    assert list(cache_dir().glob("*.json")) == []
+
+
+def test_the_config_file_and_its_secrets_are_never_copied_to_the_cache() -> None:
+    config = parse_config(
+        "contexts:\n  prod:\n    prometheus:\n      url: https://prom.example\n"
+        "      auth: {bearer_token: s3cret-token}\n",
+        "config.yaml",
+    )
+    assert "prod" in config.contexts
     assert list(cache_dir().glob("*.json")) == []
 
 
