@@ -30,6 +30,8 @@ from opsconsole import __version__
 from opsconsole.core.located_yaml import LocatedDocument, load_yaml
 
 FORMAT = 1
+# Each edit of a pack leaves one entry behind; past this many, the oldest written go.
+MAX_ENTRIES = 256
 PLAIN_SCALARS = (str, int, float, bool, type(None))
 
 
@@ -74,6 +76,15 @@ def _write(path: Path, doc: LocatedDocument) -> None:
         except OSError:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
+        _prune(path.parent)
+
+
+def _prune(folder: Path) -> None:
+    """Drop the oldest entries beyond :data:`MAX_ENTRIES` (one is parsed again if still needed)."""
+    with contextlib.suppress(OSError):
+        entries = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime_ns)
+        for old in entries[: max(0, len(entries) - MAX_ENTRIES)]:
+            old.unlink(missing_ok=True)
 
 
 def load_yaml_cached(text: str, source: str) -> LocatedDocument:

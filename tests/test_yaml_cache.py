@@ -132,3 +132,15 @@ def test_an_unwritable_cache_dir_only_costs_time(tmp_path: Path, monkeypatch: py
     blocker.write_text("")
     monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
     assert load_yaml_cached(PACK, "p.yaml") == load_yaml(PACK, "p.yaml")
+
+
+def test_the_cache_keeps_the_newest_entries_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(yaml_cache, "MAX_ENTRIES", 3)
+    for n in range(5):
+        load_yaml_cached(f"n: {n}\n", "p.yaml")
+        entry = cache_dir() / f"{yaml_cache._key(f'n: {n}' + chr(10))}.json"
+        os.utime(entry, ns=(n * 10**9, n * 10**9))  # written in this order, whatever the clock's grain
+    kept = {yaml_cache._key(f"n: {n}\n") for n in (2, 3, 4)}
+    load_yaml_cached("n: 5\n", "p.yaml")
+    names = {p.stem for p in cache_dir().glob("*.json")}
+    assert names == kept - {yaml_cache._key("n: 2\n")} | {yaml_cache._key("n: 5\n")}
