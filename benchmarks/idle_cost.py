@@ -29,7 +29,7 @@ PAGE = os.sysconf("SC_PAGE_SIZE")
 
 CHILD = r"""
 import sys, json
-from opsconsole.demo.stack import DemoUrls
+from opsconsole.demo.urls import DemoUrls
 from opsconsole.launch import demo_options, demo_wallboard_options
 urls = DemoUrls(**json.loads(sys.argv[2]))
 refresh = float(sys.argv[3])

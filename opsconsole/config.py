@@ -189,6 +189,8 @@ def default_themes_dir() -> Path:
 def parse_config(text: str, source: str) -> ConsoleConfig:
     """Validate config text; errors name ``source``, line and field."""
     try:
+        # Not through opsconsole.yaml_cache: a config can hold passwords and tokens, which must not
+        # be copied anywhere else on disk (and the file is small).
         doc = load_yaml(text, source)
     except YamlSyntaxError as exc:
         raise ConfigError(str(exc)) from None

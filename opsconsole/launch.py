@@ -9,12 +9,10 @@ import sys
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from opsconsole.config import ConfigError, EndpointSettings, Overrides, ResolvedContext, resolve_context
 from opsconsole.core.wallboard_figures import PAGES
-from opsconsole.demo.stack import BackgroundStack, DemoStack, DemoUrls
-from opsconsole.demo.world import NAMESPACE
 from opsconsole.mutations.identity import default_author
 from opsconsole.mutations.silences import default_journal_path
 from opsconsole.packs.loader import PackSet, load_packs
@@ -28,6 +26,11 @@ from opsconsole.ui.console_options import ConsoleOptions
 from opsconsole.ui.recording_hook import attach_console, record_console, record_wallboard
 from opsconsole.ui.themes import ConsoleTheme, load_themes
 from opsconsole.ui.wallboard import WallboardApp, WallboardOptions
+
+if TYPE_CHECKING:
+    # The demo's simulated stack (aiohttp servers and all) is imported when a demo starts: a
+    # console on real backends never needs it, and it was a good part of the start-up's imports.
+    from opsconsole.demo.urls import DemoUrls
 
 DEMO_PACK = "progressive-framework"
 
@@ -90,6 +93,8 @@ def demo_options(
     context = replace(demo_context(), name="demo")
     if pack not in packs.packs:
         raise ConfigError(f"unknown pack {pack!r} (the demo serves: {', '.join(sorted(packs.packs))})")
+    from opsconsole.demo.world import NAMESPACE
+
     # The demo's context says what the simulated world is, so every built-in pack opens on live data.
     variables = {"namespace": NAMESPACE, **(variables or {})}
 
@@ -127,6 +132,8 @@ def run_demo_console(
     """``opsconsole demo``: the simulated stack on a background thread, the console in front.
 
     ``variables`` (``--var``) win over what the demo's context sets."""
+    from opsconsole.demo.stack import BackgroundStack, DemoStack
+
     background = BackgroundStack(DemoStack(seed=seed, scenario=scenario, speed=speed))
     try:
         urls = background.start()
@@ -275,6 +282,8 @@ def run_demo_wallboard(
     recording: RecordingSession | None = None,
 ) -> int:
     """``opsconsole wallboard --demo``: the simulated stack on a background thread, the wallboard in front."""
+    from opsconsole.demo.stack import BackgroundStack, DemoStack
+
     background = BackgroundStack(DemoStack())
     try:
         urls = background.start()

@@ -134,7 +134,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         # The same contract against each real release and once against the demo's simulator.
         sides = [pytest.param("demo", DEFAULT_RELEASE, id="demo")]
         sides += [pytest.param("real", r, id=f"real-{r.test_id}") for r in releases]
-        metafunc.parametrize(("contract_side", "server_release"), sides, indirect=True)
+        # Session scope: tests are grouped by side and release, so each release's servers start once
+        # (parametrized per test, the order alternated releases and restarted them around most tests).
+        metafunc.parametrize(("contract_side", "server_release"), sides, indirect=True, scope="session")
         return
     metafunc.parametrize("server_release", releases, indirect=True, ids=[r.test_id for r in releases])
 

@@ -147,10 +147,10 @@ async def pack_summary(resolved: ResolvedContext) -> dict[str, Any] | None:
     is ``opsconsole packs doctor``). None when the pack cannot be loaded."""
     from opsconsole.refresh.backends_set import BackendSet
     from opsconsole.refresh.pack_doctor import diagnose
-    from opsconsole.refresh.session import choose_pack, load_pack_set
+    from opsconsole.refresh.session import choose_pack, load_pack_set, wanted_pack
 
     try:
-        packs = load_pack_set(resolved)
+        packs = load_pack_set(resolved, only=wanted_pack(resolved))
         name = choose_pack(resolved, packs)
     except ConfigError:
         return None

@@ -7,8 +7,6 @@ import io
 import json
 from typing import Any
 
-from ruamel.yaml import YAML
-
 from opsconsole.config import load_config, redacted_dump
 
 
@@ -41,6 +39,8 @@ def run_view(args: argparse.Namespace) -> int:
         print(json.dumps(doc, indent=2))
     else:
         out = io.StringIO()
+        from ruamel.yaml import YAML  # imported here: the other commands need none of it
+
         yaml = YAML(typ="safe", pure=True)
         yaml.default_flow_style = False
         yaml.dump(doc, out)

@@ -8,8 +8,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
-
 from opsconsole.core.located_yaml import YamlSyntaxError
 from opsconsole.packs.openslo import OpenSloError, import_openslo
 from opsconsole.packs.schema import Slo
@@ -49,6 +47,8 @@ def run_import(args: argparse.Namespace) -> int:
         section[slo.name] = slo.section
     out = io.StringIO()
     out.write(f"# Imported from {path.name} by `opsconsole slo import`: paste under a pack's top level.\n")
+    from ruamel.yaml import YAML  # imported here: the other commands need none of it
+
     yaml = YAML()
     yaml.width = 4096  # keep each query on one line
     yaml.dump({"slos": section}, out)

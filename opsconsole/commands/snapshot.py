@@ -94,11 +94,11 @@ def run(args: argparse.Namespace) -> int:
         return 2
     from opsconsole.cli import resolve_from_args
     from opsconsole.commands.packs import parse_vars
-    from opsconsole.refresh.session import build_service, choose_pack, load_pack_set
+    from opsconsole.refresh.session import build_service, choose_pack, load_pack_set, wanted_pack
 
     try:
         context = resolve_from_args(args)
-        packs = load_pack_set(context)
+        packs = load_pack_set(context, only=wanted_pack(context, args.pack))
         pack = choose_pack(context, packs, args.pack)
         service = build_service(context, packs, pack, parse_vars(args.var))
     except ConfigError as exc:

@@ -12,12 +12,16 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+if TYPE_CHECKING:
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+# ruamel is imported when a text is parsed, not with this module: most starts read every
+# document from opsconsole.yaml_cache and never need it (its import is a sizeable part of a start).
 
 FieldPath = tuple[str | int, ...]
 
@@ -53,34 +57,48 @@ class LocatedDocument:
 
 
 def _plain(node: Any, path: FieldPath, lines: dict[FieldPath, int]) -> Any:
-    if isinstance(node, CommentedMap):
+    # ruamel's CommentedMap and CommentedSeq are a dict and a list that know their lines (``lc``).
+    located: Any = node
+    if isinstance(node, dict):
         out: dict[Any, Any] = {}
         for key, value in node.items():
             child = (*path, str(key))
             with contextlib.suppress(KeyError, TypeError, AttributeError):
-                lines[child] = node.lc.key(key)[0] + 1
-            out[str(key) if not isinstance(key, str) else key] = _plain(value, child, lines)
+                lines[child] = located.lc.key(key)[0] + 1
+            out[str(key)] = _plain(value, child, lines)
         return out
-    if isinstance(node, CommentedSeq):
+    if isinstance(node, list):
         items: list[Any] = []
         for index, value in enumerate(node):
             child = (*path, index)
             with contextlib.suppress(KeyError, TypeError, AttributeError, IndexError):
-                lines[child] = node.lc.item(index)[0] + 1
+                lines[child] = located.lc.item(index)[0] + 1
             items.append(_plain(value, child, lines))
         return items
     if isinstance(node, str):
         return str(node)
+    # ruamel's own scalar types (a float that remembers how it was written) become the builtins, so
+    # the data is the same whether it was parsed now or read back from the cache (yaml_cache).
+    if isinstance(node, bool):
+        return bool(node)
+    if isinstance(node, int):
+        return int(node)
+    if isinstance(node, float):
+        return float(node)
     return node
 
 
 def _loader() -> YAML:
+    from ruamel.yaml import YAML
+
     yaml = YAML(typ="rt")
     yaml.allow_duplicate_keys = False
     return yaml
 
 
 def _syntax_error(source: str, exc: YAMLError, text: str = "") -> YamlSyntaxError:
+    from ruamel.yaml.error import MarkedYAMLError
+
     line = None
     problem = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     if isinstance(exc, MarkedYAMLError):
@@ -99,6 +117,8 @@ def _syntax_error(source: str, exc: YAMLError, text: str = "") -> YamlSyntaxErro
 
 def load_yaml(text: str, source: str) -> LocatedDocument:
     """Parse one YAML document; raises :class:`YamlSyntaxError` with the line."""
+    from ruamel.yaml.error import YAMLError
+
     try:
         node = _loader().load(text)
     except YAMLError as exc:
@@ -109,6 +129,9 @@ def load_yaml(text: str, source: str) -> LocatedDocument:
 
 def load_yaml_documents(text: str, source: str) -> Iterator[LocatedDocument]:
     """Parse a multi-document YAML stream (``---`` separated)."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+    from ruamel.yaml.error import YAMLError
+
     try:
         nodes = list(_loader().load_all(text))
     except YAMLError as exc:

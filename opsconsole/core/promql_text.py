@@ -6,6 +6,7 @@ have one canonical form, so a pack query can be matched to a recording rule that
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,7 +16,12 @@ import promql_parser
 
 _CHILDREN = ("expr", "lhs", "rhs", "param", "vector_selector")
 
+# A refresh asks these of the same pack queries every few seconds; a parse costs far more than
+# the lookup, and idle CPU is mostly what each refresh repeats. Bounded: texts are pack queries.
+PARSE_CACHE_SIZE = 2048
 
+
+@functools.lru_cache(maxsize=PARSE_CACHE_SIZE)
 def canonical(text: str) -> str | None:
     """The expression as the parser prints it; None when it does not parse."""
     try:
@@ -37,18 +43,23 @@ def walk(node: Any) -> Iterator[Any]:
 
 def vector_selectors(text: str) -> list[str]:
     """Every series selector in ``text`` (``metric{label="v"}``), without ranges, in order."""
+    return list(_vector_selectors(text))
+
+
+@functools.lru_cache(maxsize=PARSE_CACHE_SIZE)
+def _vector_selectors(text: str) -> tuple[str, ...]:
     try:
         tree = promql_parser.parse(text)
     except (ValueError, TypeError):
-        return []
-    found = []
+        return ()
+    found: list[str] = []
     for node in walk(tree):
         if type(node).__name__ == "VectorSelector":
             # Offsets and @ modifiers are dropped: callers ask about the series, not a shifted view.
             shown = f"{node.name or ''}{node.matchers}".strip()
             if shown not in found:
                 found.append(shown)
-    return found
+    return tuple(found)
 
 
 _OPERATORS = {"Equal": "=", "NotEqual": "!=", "Re": "=~", "NotRe": "!~"}

@@ -15,19 +15,10 @@ from opsconsole.demo.jaeger_sim import SimulatedJaeger, jaeger_app
 from opsconsole.demo.loki_sim import SimulatedLoki, loki_app
 from opsconsole.demo.prometheus_sim import SimulatedPrometheus, prometheus_app
 from opsconsole.demo.telemetry import Telemetry
+from opsconsole.demo.urls import DemoUrls as DemoUrls  # also imported from here (tests, tools)
 from opsconsole.demo.world import World
 
 HOST = "127.0.0.1"
-
-
-@dataclass
-class DemoUrls:
-    """Where each simulated backend listens."""
-
-    prometheus: str
-    alertmanager: str
-    loki: str
-    jaeger: str
 
 
 @dataclass

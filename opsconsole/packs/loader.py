@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from opsconsole.core.alert_matchers import MatcherSyntaxError, parse_matchers
 from opsconsole.core.durations import parse_duration
-from opsconsole.core.located_yaml import LocatedDocument, YamlSyntaxError, load_yaml
+from opsconsole.core.located_yaml import LocatedDocument, YamlSyntaxError
 from opsconsole.packs.logql_check import LogqlError, check_logql
 from opsconsole.packs.render import (
     ENTITY_PLACEHOLDERS,
@@ -32,6 +32,7 @@ from opsconsole.packs.render import (
 )
 from opsconsole.packs.schema import QueryPack
 from opsconsole.packs.variables import UnknownVariable, expand
+from opsconsole.yaml_cache import load_yaml_cached
 
 PACK_SUFFIXES = (".yaml", ".yml")
 
@@ -122,7 +123,7 @@ def _read(source: PackSource, errors: list[PackError]) -> LocatedDocument | None
         errors.append(PackError(str(source.path), 1, "(file)", f"cannot read: {exc.strerror or exc}"))
         return None
     try:
-        doc = load_yaml(text, str(source.path))
+        doc = load_yaml_cached(text, str(source.path))
     except YamlSyntaxError as exc:
         errors.append(PackError(str(source.path), exc.line or 1, "(yaml)", f"invalid YAML: {exc.problem}"))
         return None
@@ -145,9 +146,18 @@ def _read(source: PackSource, errors: list[PackError]) -> LocatedDocument | None
 
 
 def load_packs(
-    dirs: Iterable[tuple[Path, str]], files: Iterable[Path] = (), overrides: Mapping[str, str] | None = None
+    dirs: Iterable[tuple[Path, str]],
+    files: Iterable[Path] = (),
+    overrides: Mapping[str, str] | None = None,
+    *,
+    only: str | None = None,
 ) -> PackSet:
-    """Load and validate every pack on the search path."""
+    """Load and validate every pack on the search path.
+
+    ``only``: validate just the pack of that name (with what it extends) and leave the others out,
+    errors included; when no pack has that name, every pack is validated as usual, so the caller
+    can list the packs there are and the errors of the files that may have meant it.
+    """
     result = PackSet()
     raw: dict[str, tuple[PackSource, LocatedDocument]] = {}
     for source in discover(dirs, files):
@@ -164,6 +174,8 @@ def load_packs(
         raw[name] = (source, doc)
 
     for name, (source, doc) in raw.items():
+        if only in raw and name != only:
+            continue
         chain = _chain(name, raw, result.errors)
         if chain is None:
             continue

@@ -16,17 +16,16 @@ context's ``variables``) override all of this.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import promql_parser
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
 
 from opsconsole.core.durations import parse_duration, prometheus_duration
-from opsconsole.core.promql_text import walk
+from opsconsole.core.promql_text import PARSE_CACHE_SIZE, walk
 from opsconsole.core.query_step import rate_window as window_seconds
 
 # Prometheus' default when a config sets no global scrape_interval; also what is assumed when
@@ -86,9 +85,14 @@ def parse_scrape_config(text: str) -> ScrapeIntervals:
     Prometheus serves its config with every default filled in, but a hand-written config (or a
     compatible engine) may leave ``global.scrape_interval`` out: then it is Prometheus' default.
     """
+    # Machine-written YAML that can run to thousands of lines and needs no line numbers: PyYAML's
+    # libyaml loader reads it in milliseconds where a pure-Python parser takes a good part of a second.
+    import yaml  # here: the first refresh needs it, the first frame does not
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        doc = YAML(typ="safe").load(text)
-    except YAMLError as exc:
+        doc = yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader, chosen above
+    except yaml.YAMLError as exc:
         raise ConfigUnreadable(f"not YAML: {str(exc).splitlines()[0]}") from None
     if doc is None:
         doc = {}
@@ -129,11 +133,18 @@ class RateWindow:
 def ranged_selectors(promql: str) -> list[tuple[str, list[tuple[str, str]]]] | None:
     """For every selector read over a range (``x[5m]``, a subquery): its metric name ("" when it
     has none) and its ``job`` matchers as ``(operator, value)``; None when the text does not parse."""
+    found = _ranged_selectors(promql)
+    return None if found is None else [(name, list(matchers)) for name, matchers in found]
+
+
+# Every refresh asks this of the same queries (the parse is the cost); see promql_text.PARSE_CACHE_SIZE.
+@functools.lru_cache(maxsize=PARSE_CACHE_SIZE)
+def _ranged_selectors(promql: str) -> tuple[tuple[str, tuple[tuple[str, str], ...]], ...] | None:
     try:
         tree = promql_parser.parse(promql)
     except (ValueError, TypeError):
         return None
-    found: list[tuple[str, list[tuple[str, str]]]] = []
+    found: list[tuple[str, tuple[tuple[str, str], ...]]] = []
     for node in walk(tree):
         kind = type(node).__name__
         if kind == "MatrixSelector":
@@ -143,13 +154,13 @@ def ranged_selectors(promql: str) -> list[tuple[str, list[tuple[str, str]]]] | N
         else:
             continue
         for selector in selectors:
-            matchers = [
+            matchers = tuple(
                 (str(m.op).rsplit(".", 1)[-1], str(m.value))
                 for m in selector.matchers.matchers
                 if m.name == "job"
-            ]
+            )
             found.append((str(selector.name or ""), matchers))
-    return found
+    return tuple(found)
 
 
 def ranged_metrics(promql: str) -> set[str]:

@@ -8,14 +8,14 @@ every signal, so an agent degraded for a minute does not read ">15m".
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from opsconsole.backends.prometheus_models import QueryResult
-from opsconsole.core.dashboard import Cell, HealthRow, HealthState
+from opsconsole.core.dashboard import Cell, HealthRow, HealthState, Level
 from opsconsole.core.row_keys import RowKey, RowKeys, first_label, worse
 from opsconsole.core.state_since import state_began
 from opsconsole.packs.schema import HealthSection, Query
-from opsconsole.refresh.pane_output import PaneOutput, cell, has_data, high_is_bad, samples_by
+from opsconsole.refresh.pane_output import PaneOutput, cell, has_data, high_is_bad, level_of, samples_by
 
 
 def health_queries(health: HealthSection) -> dict[str, Query]:
@@ -29,15 +29,18 @@ def health_queries(health: HealthSection) -> dict[str, Query]:
 
 def health_state(up: float | None, health: Cell | None, signals: Mapping[str, Cell]) -> HealthState:
     """down (scrape fails), unhealthy (health crit), degraded (any warn), ok, or unknown (no up)."""
+    return state_of(up, None if health is None else health.level, [c.level for c in signals.values()])
+
+
+def state_of(up: float | None, health: Level | None, signals: Iterable[Level]) -> HealthState:
+    """:func:`health_state` from the levels alone (what a point of the history needs)."""
     if up is None:
         return "unknown"
     if up == 0:
         return "down"
-    if health is not None and health.level == "crit":
+    if health == "crit":
         return "unhealthy"
-    if (health is not None and health.level == "warn") or any(
-        c.level in ("warn", "crit") for c in signals.values()
-    ):
+    if health == "warn" or any(level in ("warn", "crit") for level in signals):
         return "degraded"
     return "ok"
 
@@ -99,13 +102,11 @@ def health_rows(
         if qid in ranged
     }
 
-    def cells_at(key: RowKey, at: float | None) -> tuple[float | None, Cell | None, dict[str, Cell]]:
-        """The row's values now (``at`` None) or at one point of the range."""
+    def cells_now(key: RowKey) -> tuple[float | None, Cell | None, dict[str, Cell]]:
+        """The row's values now, as the pane shows them."""
 
         def value(qid: str) -> float | None:
-            if at is None:
-                return values[qid].get(key)
-            return histories.get(qid, {}).get(key, {}).get(at)
+            return values[qid].get(key)
 
         up = value("health.up")
         health_cell = (
@@ -119,16 +120,34 @@ def health_rows(
         }
         return up, health_cell, signals
 
-    rows = []
-    for key in set(values["health.up"]) | set(values.get("health.health", {})):
-        up, health_cell, signals = cells_at(key, None)
-        state = health_state(up, health_cell, signals)
-        timeline = []
+    def timeline_of(key: RowKey) -> list[tuple[float, HealthState]]:
+        """The row's state at each point of the range that has an ``up`` sample: levels only, no
+        cells, each series looked up once per row (every row at every point of the range made
+        most of what an idle refresh cost)."""
+        up_points = histories.get("health.up", {}).get(key, {})
+        health_points = histories.get("health.health", {}).get(key, {})
+        signal_points = [
+            (histories.get(f"health.signals.{name}", {}).get(key, {}), q.thresholds)
+            for name, q in health.signals.items()
+        ]
+        health_thresholds = health.health.thresholds if health.health is not None else None
+        timeline: list[tuple[float, HealthState]] = []
         for at in grid:
             stamp = round(at, 3)
-            if stamp not in histories.get("health.up", {}).get(key, {}):
+            if stamp not in up_points:
                 continue
-            timeline.append((at, health_state(*cells_at(key, stamp))))
+            health_level = (
+                level_of(health_points.get(stamp), health_thresholds) if health.health is not None else None
+            )
+            signal_levels = [level_of(points.get(stamp), limits) for points, limits in signal_points]
+            timeline.append((at, state_of(up_points[stamp], health_level, signal_levels)))
+        return timeline
+
+    rows = []
+    for key in set(values["health.up"]) | set(values.get("health.health", {})):
+        up, health_cell, signals = cells_now(key)
+        state = health_state(up, health_cell, signals)
+        timeline = timeline_of(key)
         since, exact = state_began(timeline, state)
         rows.append(
             HealthRow(

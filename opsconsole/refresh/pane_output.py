@@ -30,8 +30,12 @@ class PaneOutput:
 
 def cell(value: float | None, unit: str, thresholds: Thresholds | None, query_id: str) -> Cell:
     """A value with its text and threshold level."""
-    level: Level = thresholds.level(value) if thresholds else "none"
-    return Cell(value, format_value(value, unit), level, query_id)
+    return Cell(value, format_value(value, unit), level_of(value, thresholds), query_id)
+
+
+def level_of(value: float | None, thresholds: Thresholds | None) -> Level:
+    """The threshold level of a value (``none`` without thresholds)."""
+    return thresholds.level(value) if thresholds else "none"
 
 
 def high_is_bad(thresholds: Thresholds | None) -> bool:

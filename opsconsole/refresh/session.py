@@ -17,14 +17,23 @@ from opsconsole.refresh.service import RefreshService
 DEFAULT_PACK = "progressive-framework"
 
 
-def load_pack_set(context: ResolvedContext) -> PackSet:
-    """Built-in packs and the user's folder for this configuration."""
-    return load_packs(pack_dirs(context.config))
+def load_pack_set(context: ResolvedContext, only: str | None = None) -> PackSet:
+    """Built-in packs and the user's folder for this configuration.
+
+    ``only``: a one-shot command that uses one pack validates that one alone (every pack's
+    queries parsed is a sizeable part of its start); see :func:`~opsconsole.packs.loader.load_packs`.
+    """
+    return load_packs(pack_dirs(context.config), only=only)
+
+
+def wanted_pack(context: ResolvedContext, requested: str | None = None) -> str:
+    """The pack's name: ``--pack`` > the context's ``pack`` > the first built-in pack."""
+    return requested or context.settings.pack or DEFAULT_PACK
 
 
 def choose_pack(context: ResolvedContext, packs: PackSet, requested: str | None = None) -> str:
     """``--pack`` > the context's ``pack`` > the first built-in pack; ``ConfigError`` if unknown."""
-    name = requested or context.settings.pack or DEFAULT_PACK
+    name = wanted_pack(context, requested)
     if name not in packs.packs:
         problems = [f"{e.file}:{e.line}: {e.field}: {e.message}" for e in packs.errors if name in str(e.file)]
         detail = ("; " + "; ".join(problems[:3])) if problems else ""

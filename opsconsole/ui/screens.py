@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.table import Table
 from rich.text import Text
@@ -11,12 +11,14 @@ from textual.binding import Binding, BindingType
 from textual.containers import Grid, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Static, TextArea
-from textual_plotext import PlotextPlot
 
 from opsconsole.core.dashboard import Detail
 from opsconsole.core.durations import format_duration
 from opsconsole.ui import cells
 from opsconsole.ui.themes import ConsoleTheme
+
+if TYPE_CHECKING:
+    pass
 
 COMMANDS = (
     (":ctx NAME", "switch context"),
@@ -96,6 +98,8 @@ class DetailScreen(Screen[None]):
         self.detail: Detail | None = None
 
     def compose(self) -> Any:
+        from textual_plotext import PlotextPlot  # loaded when a chart is first shown, not at start-up
+
         with VerticalScroll():
             yield Static(Text(f"{self.title_text} — loading…"), id="detail-title")
             with Grid():
@@ -116,6 +120,8 @@ class DetailScreen(Screen[None]):
 
     def show(self, detail: Detail) -> None:
         """Render a loaded detail."""
+        from textual_plotext import PlotextPlot  # loaded when a chart is first shown, not at start-up
+
         self.detail = detail
         theme = self.console_theme
         span = format_duration(detail.range_seconds)
@@ -145,6 +151,8 @@ class DetailScreen(Screen[None]):
             self._chart(name, detail)
 
     def _chart(self, name: str, detail: Detail) -> None:
+        from textual_plotext import PlotextPlot  # loaded when a chart is first shown, not at start-up
+
         widget = self.query_one(f"#chart-{_chart_id(name)}", PlotextPlot)
         plt = widget.plt
         plt.clear_data()

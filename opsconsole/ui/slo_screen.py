@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.table import Table
 from rich.text import Text
@@ -10,7 +10,9 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
-from textual_plotext import PlotextPlot
+
+if TYPE_CHECKING:
+    from textual_plotext import PlotextPlot
 
 from opsconsole.core.dashboard import BudgetHistory, SloRow
 from opsconsole.core.durations import format_duration
@@ -38,6 +40,8 @@ class SloScreen(Screen[None]):
         self.histories: dict[str, BudgetHistory] = {}
 
     def compose(self) -> Any:
+        from textual_plotext import PlotextPlot  # loaded when a chart is first shown, not at start-up
+
         with VerticalScroll():
             for index, row in enumerate(self.slos):
                 yield Static(self._slo_table(row))
@@ -49,12 +53,16 @@ class SloScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        from textual_plotext import PlotextPlot  # loaded when a chart is first shown, not at start-up
+
         for index in range(len(self.slos)):
             plt = self.query_one(f"#budget-{index}", PlotextPlot).plt
             plt.title("budget left over the window: loading…")
 
     def show_history(self, name: str, history: BudgetHistory) -> None:
         """Draw the budget chart of SLO ``name``."""
+        from textual_plotext import PlotextPlot  # loaded when a chart is first shown, not at start-up
+
         self.histories[name] = history
         for index, row in enumerate(self.slos):
             if row.name == name:

@@ -10,8 +10,9 @@ from rich.style import Style
 from textual.theme import Theme
 
 from opsconsole.config import default_themes_dir
-from opsconsole.core.located_yaml import YamlSyntaxError, describe_validation_error, load_yaml
+from opsconsole.core.located_yaml import YamlSyntaxError, describe_validation_error
 from opsconsole.resources import builtin_themes_dir
+from opsconsole.yaml_cache import load_yaml_cached
 
 STATE_NAMES = ("crit", "warn", "ok", "none", "info", "muted", "bar")
 
@@ -72,7 +73,7 @@ class ConsoleTheme:
 def parse_theme(text: str, source: str) -> ConsoleTheme:
     """Validate one theme file; ``ValueError`` names the file, line and field on a problem."""
     try:
-        doc = load_yaml(text, source)
+        doc = load_yaml_cached(text, source)
     except YamlSyntaxError as exc:
         raise ValueError(str(exc)) from None
     try:

@@ -1,0 +1,66 @@
+"""One-shot commands start without the console's libraries: what a process imports is most of
+what ``opsconsole snapshot`` costs before its first request (benchmarks/snapshot_vs_curl.py)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.real_servers import RunningServer
+
+# Drawing (Textual and what it brings), httpx's own command-line client, the kubectl plugin's
+# client, and ruamel, which parses packs only when the parsed-YAML cache does not have them.
+NOT_FOR_ONE_SHOT = ("textual", "rich", "click", "pygments", "plotext", "kubernetes", "ruamel")
+
+PROBE = """
+import json, sys
+from opsconsole.cli import main
+code = main(sys.argv[1:])
+print(json.dumps([code, sorted({m.split(".")[0] for m in sys.modules})]), file=sys.stderr)
+"""
+
+
+def _run(*argv: str) -> tuple[int, set[str]]:
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, *argv], capture_output=True, text=True, timeout=60, env=os.environ
+    )
+    code, modules = json.loads(done.stderr.strip().splitlines()[-1])
+    return code, set(modules)
+
+
+@pytest.mark.real_backend
+def test_one_shot_commands_import_nothing_they_do_not_use(
+    real_prometheus: RunningServer, real_alertmanager: RunningServer
+) -> None:
+    code, first = _run("packs", "list")  # the first run of a fresh cache parses the packs
+    assert code == 0
+    assert "ruamel" in first, "a fresh cache parses with ruamel (else this test proves nothing)"
+    backends = ("--prometheus", real_prometheus.url, "--alertmanager", real_alertmanager.url)
+    for argv in (
+        ("packs", "list"),
+        ("snapshot", "--json", "--pack", "meta", *backends),
+        ("silence", "list", *backends),
+    ):
+        code, modules = _run(*argv)
+        assert code in (0, 3), argv  # 3: a pane had no data on these test servers
+        assert sorted(modules.intersection(NOT_FOR_ONE_SHOT)) == [], argv
+
+
+def test_the_console_starts_without_the_demo_stack_or_the_chart_library() -> None:
+    """The console's first frame waits for its imports: the demo's simulated servers (aiohttp) and
+    the charts' library (plotext) are loaded when a demo starts or a chart is first shown."""
+    code = (
+        "import json, sys\n"
+        "import opsconsole.launch, opsconsole.ui.app, opsconsole.commands.console\n"
+        "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    modules = set(json.loads(done.stdout))
+    assert "textual" in modules  # the console itself is there
+    assert sorted(modules & {"aiohttp", "plotext", "textual_plotext", "yaml", "ruamel"}) == []
