@@ -44,6 +44,7 @@ AREAS: dict[str, tuple[list[str], list[str]]] = {
             "tests/test_silence_rules.py",
             "tests/test_mutation_helpers.py",
             "tests/test_value_format.py",
+            "tests/test_matcher_text.py",
         ],
     ),
     "transport": (
