@@ -45,6 +45,7 @@ AREAS: dict[str, tuple[list[str], list[str]]] = {
             "tests/test_mutation_helpers.py",
             "tests/test_value_format.py",
             "tests/test_matcher_text.py",
+            "tests/test_slo_figures.py",
         ],
     ),
     "transport": (
