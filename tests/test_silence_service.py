@@ -17,12 +17,17 @@ from typing import Any
 import pytest
 
 from opsconsole.backends.alertmanager import AlertmanagerClient
-from opsconsole.backends.alertmanager_models import Matcher, Silence
+from opsconsole.backends.alertmanager_models import Alert, Matcher, Silence
 from opsconsole.backends.errors import BackendError, FailureKind
 from opsconsole.config import EndpointSettings
 from opsconsole.core.alert_matchers import LabelMatcher
 from opsconsole.core.silence_draft import SilenceDraft
-from opsconsole.mutations.silences import SilenceService, draft_from_silence, wire_matchers
+from opsconsole.mutations.silences import (
+    SilenceService,
+    default_journal_path,
+    draft_from_silence,
+    wire_matchers,
+)
 
 NOW = 1_800_000_000.0  # 2027-01-15T08:00:00Z
 
@@ -67,12 +72,24 @@ class ScriptedPeer(AlertmanagerClient):
         silences: list[Silence] | None = None,
         post: Callable[[dict[str, Any]], str] | None = None,
         expire_error: BackendError | None = None,
+        cluster: str | None = None,
+        alerts: list[Alert] | None = None,
     ) -> None:
-        super().__init__(EndpointSettings(url="http://127.0.0.1:9", name=name))
+        super().__init__(EndpointSettings(url="http://127.0.0.1:9", name=name, cluster=cluster))
         self._silences = silences or []
         self._post = post or (lambda body: f"id-from-{name}")
         self._expire_error = expire_error
+        self._alerts = alerts or []
         self.calls: list[str] = []
+        self.posted: list[dict[str, Any]] = []
+
+    async def alerts(self, *args: Any, **kwargs: Any) -> list[Alert]:
+        self.calls.append("alerts")
+        return list(self._alerts)
+
+    async def silence(self, silence_id: str) -> Silence:
+        self.calls.append(f"silence {silence_id}")
+        return next(s for s in self._silences if s.id == silence_id)
 
     async def silences(self, filters: Any = ()) -> list[Silence]:
         self.calls.append("silences")
@@ -80,6 +97,7 @@ class ScriptedPeer(AlertmanagerClient):
 
     async def post_silence(self, body: dict[str, Any]) -> str:
         self.calls.append("post")
+        self.posted.append(body)
         return self._post(body)
 
     async def expire_silence(self, silence_id: str) -> None:
@@ -333,3 +351,119 @@ def test_extending_an_expired_silence_makes_a_new_one_from_now() -> None:
         (LabelMatcher("alertname", "=", "Down"),), NOW + 5, NOW + 3600, "bob", "why", None
     )
     draft.check()  # a valid draft: it starts now, not in the past it expired in
+
+
+def test_an_update_is_sent_with_the_id_it_updates_and_a_create_without_one() -> None:
+    service = SilenceService([], clock=lambda: NOW)
+    extend = service.extended(_silence("s-1"), NOW + 7200)
+    assert service.create_request(extend).body == {
+        "matchers": [{"name": "alertname", "value": "Down", "isRegex": False, "isEqual": True}],
+        "startsAt": "2027-01-15T07:59:00Z",
+        "endsAt": "2027-01-15T10:00:00Z",
+        "createdBy": "alice",
+        "comment": "deploy",
+        "id": "s-1",
+    }
+    assert "id" not in (service.create_request(_draft()).body or {})
+
+
+async def test_the_body_sent_is_the_one_the_confirmation_showed() -> None:
+    peer = ScriptedPeer("am")
+    service = SilenceService([peer], clock=lambda: NOW)
+    draft = _draft()
+    await service.create(draft)
+    assert peer.posted == [service.create_request(draft).body]
+
+
+async def test_after_a_lost_answer_an_expired_twin_does_not_hide_a_live_one() -> None:
+    draft = _draft()
+    listed = [_as_sent(draft, "expired-twin", "expired"), _as_sent(draft, "live-twin")]
+    second = ScriptedPeer("second", silences=listed)
+    assert await _lost_then(second).create(draft) == "live-twin"
+
+
+def test_refusals_name_alertmanager_the_method_and_the_path() -> None:
+    service = SilenceService([], read_only=True, clock=lambda: NOW)
+    with pytest.raises(BackendError) as refused:
+        service.check_writable(service.expire_request("abc"))
+    assert refused.value.backend == "alertmanager"
+    assert refused.value.message == (
+        "read-only mode: refused DELETE /api/v2/silence/abc (nothing was sent): this context is read-only"
+    )
+    writable = SilenceService([])
+    with pytest.raises(BackendError) as missing:
+        writable.check_writable(writable.expire_request("abc"))
+    assert (missing.value.backend, missing.value.message) == ("alertmanager", "no Alertmanager configured")
+
+
+def test_the_journal_lives_in_the_xdg_state_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    assert default_journal_path() == tmp_path / "state" / "opsconsole" / "mutations.log"
+
+
+def _alert(fingerprint: str, **labels: str) -> Alert:
+    """An alert as Alertmanager 0.2x answers GET /api/v2/alerts."""
+    return Alert.model_validate(
+        {
+            "fingerprint": fingerprint,
+            "labels": labels,
+            "annotations": {},
+            "startsAt": _iso(NOW - 600),
+            "endsAt": _iso(NOW + 600),
+            "updatedAt": _iso(NOW - 60),
+            "receivers": [{"name": "team"}],
+            "status": {"state": "active", "silencedBy": [], "inhibitedBy": [], "mutedBy": []},
+        }
+    )
+
+
+def test_a_service_for_one_cluster_keeps_only_its_peers_and_everything_else() -> None:
+    eu = [ScriptedPeer("eu-a", cluster="eu"), ScriptedPeer("eu-b", cluster="eu")]
+    us = ScriptedPeer("us-a", cluster="us")
+    loose = ScriptedPeer("loose")
+    journal: list[dict[str, Any]] = []
+    service = SilenceService(
+        [eu[0], us, eu[1], loose],
+        read_only=True,
+        read_only_reason="ctx prod is read-only",
+        journal_path=Path("/nonexistent/journal"),
+        clock=lambda: NOW,
+        journal=journal,
+    )
+    narrowed = service.for_cluster("eu")
+    assert list(narrowed.peers) == eu
+    assert (narrowed.read_only, narrowed.read_only_reason) == (True, "ctx prod is read-only")
+    assert (narrowed.journal_path, narrowed.clock(), narrowed.journal) == (
+        Path("/nonexistent/journal"),
+        NOW,
+        [],
+    )
+    assert narrowed.journal is journal  # one journal for the whole context
+    assert service.for_cluster("") is service
+    assert list(service.for_cluster("ap").peers) == []
+
+
+async def test_the_blast_radius_counts_among_every_alert_of_the_cluster() -> None:
+    alerts = [
+        _alert("1", alertname="Down", pod="a"),
+        _alert("2", alertname="Down", pod="b"),
+        _alert("3", alertname="Watchdog"),
+        _alert("4", alertname="Slow", pod="c"),
+    ]
+    peer = ScriptedPeer("am", alerts=alerts)
+    service = SilenceService([peer], clock=lambda: NOW)
+    radius = await service.blast_radius(
+        _draft(), in_view=["1"], heartbeats=("Watchdog",), limit=0.3, entity_labels=("pod",)
+    )
+    assert [a.fingerprint for a in radius.muted] == ["1", "2"]
+    assert (radius.total, radius.in_view, radius.heartbeats, radius.limit) == (4, 1, (), 0.3)
+    assert radius.entity_labels == ("pod",)
+    everything = SilenceDraft((LabelMatcher("alertname", "=~", ".+"),), NOW, NOW + 60, "a", "b")
+    wide = await service.blast_radius(everything, heartbeats=("Watchdog",))
+    assert (wide.count, wide.in_view, wide.heartbeats) == (4, None, ("Watchdog",))
+
+
+async def test_one_silence_is_read_by_its_id() -> None:
+    peer = ScriptedPeer("am", silences=[_silence("a"), _silence("b")])
+    assert (await SilenceService([peer]).silence("b")).id == "b"
+    assert peer.calls == ["silence b"]
