@@ -73,7 +73,7 @@ IGNORED = shutil.ignore_patterns(
 def scratch_copy(area: str, mutate: list[str], tests: list[str]) -> Path:
     """The checkout copied to a temporary folder, with a mutmut configuration for ``area``."""
     target = Path(tempfile.mkdtemp(prefix=f"mutation-{area}-"))
-    for name in ("opsconsole", "tests", "queries", "themes"):
+    for name in ("opsconsole", "tests", "queries", "themes", "docs"):  # tests read docs' examples
         shutil.copytree(ROOT / name, target / name, ignore=IGNORED)
     config = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
     present = [t for t in tests if (ROOT / t).exists()]
@@ -83,7 +83,7 @@ def scratch_copy(area: str, mutate: list[str], tests: list[str]) -> Path:
         f"only_mutate = {json.dumps(mutate)}\n"
         f"pytest_add_cli_args_test_selection = {json.dumps(present)}\n"
         'pytest_add_cli_args = ["-m", "not real_backend", "-p", "no:cacheprovider", "-q"]\n'
-        'also_copy = ["queries", "themes", "tests"]\n'
+        'also_copy = ["queries", "themes", "tests", "docs"]\n'
     )
     (target / "pyproject.toml").write_text(config, encoding="utf-8")
     return target
@@ -102,7 +102,12 @@ def run_area(area: str, max_children: int, modules: list[str]) -> dict[str, int 
     started = time.monotonic()
     subprocess.run([*mutmut, "run", "--max-children", str(max_children)], cwd=work, check=False)
     subprocess.run([*mutmut, "export-cicd-stats"], cwd=work, check=False, capture_output=True)
-    stats = json.loads((work / "mutants" / "mutmut-cicd-stats.json").read_text())
+    exported = work / "mutants" / "mutmut-cicd-stats.json"
+    if not exported.exists():  # e.g. the tests failed before any mutant ran: say so, never "0 of 0"
+        raise SystemExit(f"{area}: mutmut did not finish; see its output above ({work})")
+    stats = json.loads(exported.read_text())
+    if not any(int(stats.get(k, 0)) for k in ("killed", "timeout", "survived", "no_tests")):
+        raise SystemExit(f"{area}: no mutant was run; see mutmut's output above ({work})")
     listed = subprocess.run([*mutmut, "results"], cwd=work, capture_output=True, text=True, check=False)
     survivors = [
         line.split(":")[0].strip()
