@@ -46,6 +46,10 @@ AREAS: dict[str, tuple[list[str], list[str]]] = {
             "tests/test_value_format.py",
             "tests/test_matcher_text.py",
             "tests/test_slo_figures.py",
+            "tests/test_sparklines.py",
+            "tests/test_state_since.py",
+            "tests/test_short_names.py",
+            "tests/test_query_step.py",
         ],
     ),
     "transport": (
