@@ -50,6 +50,8 @@ AREAS: dict[str, tuple[list[str], list[str]]] = {
             "tests/test_state_since.py",
             "tests/test_short_names.py",
             "tests/test_query_step.py",
+            "tests/test_backend_labels.py",
+            "tests/test_packs.py",  # the YAML loader with line numbers (core/located_yaml)
         ],
     ),
     "transport": (
