@@ -51,6 +51,9 @@ AREAS: dict[str, tuple[list[str], list[str]]] = {
             "tests/test_short_names.py",
             "tests/test_query_step.py",
             "tests/test_backend_labels.py",
+            "tests/test_silence_extension_edges.py",
+            "tests/test_alert_history_edges.py",
+            "tests/test_alert_filter_edges.py",
             "tests/test_packs.py",  # the YAML loader with line numbers (core/located_yaml)
         ],
     ),
