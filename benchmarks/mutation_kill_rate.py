@@ -54,6 +54,7 @@ AREAS: dict[str, tuple[list[str], list[str]]] = {
             "tests/test_silence_extension_edges.py",
             "tests/test_alert_history_edges.py",
             "tests/test_alert_filter_edges.py",
+            "tests/test_trace_search_edges.py",
             "tests/test_packs.py",  # the YAML loader with line numbers (core/located_yaml)
         ],
     ),

@@ -38,6 +38,16 @@ def test_an_empty_buffer_and_clear() -> None:
     assert (len(buffer), buffer.received, buffer.dropped, buffer.evicted) == (0, 0, 0, 0)
 
 
+def test_a_cleared_buffer_fills_again_without_the_old_rows() -> None:
+    buffer = LogBuffer(2)
+    buffer.extend([_row(1, key="old"), _row(2, key="old")])
+    buffer.clear()
+    assert list(buffer.rows()) == [] and buffer.get(1) is None
+    assert buffer.append(_row(7)) == 1
+    assert list(buffer.rows()) == [_row(7)]
+    assert buffer.get(1) == _row(7)  # not the old row's fields either
+
+
 def test_a_full_buffer_gives_the_cycle_collector_almost_nothing_to_scan() -> None:
     # Every full collection walks every tracked object: 10,000 held rows must not be 10,000 more
     # (at 5,000 lines/s that walk paused the UI for 150-200 ms every second or two).
