@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -99,6 +100,31 @@ def scratch_copy(area: str, mutate: list[str], tests: list[str]) -> Path:
     return target
 
 
+def per_module(work: Path) -> list[str]:
+    """One line per mutated module of a finished run: killed of all, and the rate."""
+    listed = subprocess.run(
+        [sys.executable, "-m", "mutmut", "results", "--all", "True"],
+        cwd=work,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    counts: dict[str, list[int]] = {}
+    for line in listed.stdout.splitlines():
+        name, _, status = line.strip().rpartition(": ")
+        # opsconsole.core.slo.x_evaluate__mutmut_3 / opsconsole.core.slo.xǁSloFiguresǁremaining__mutmut_1
+        module = re.split(r"\.x(?:_|ǁ)", name, maxsplit=1)[0]
+        if not module or status == "not checked":
+            continue
+        done = counts.setdefault(module, [0, 0])
+        done[0] += status in ("killed", "timeout")
+        done[1] += 1
+    return [
+        f"  {module.removeprefix('opsconsole.'):<32} {k:>4} of {n:>4} killed  {100 * k / n:5.1f}%"
+        for module, (k, n) in sorted(counts.items())
+    ]
+
+
 def run_area(area: str, max_children: int, modules: list[str]) -> dict[str, int | list[str]]:
     mutate, tests = AREAS[area]
     if modules:
@@ -125,6 +151,7 @@ def run_area(area: str, max_children: int, modules: list[str]) -> dict[str, int 
         if "survived" in line or "no tests" in line
     ]
     stats["survivors"] = survivors
+    stats["modules"] = per_module(work)
     stats["seconds"] = round(time.monotonic() - started)
     stats["work"] = str(work)
     print(f"{area}: scratch copy in {work}", file=sys.stderr)
@@ -158,7 +185,8 @@ def main(argv: list[str]) -> int:
             f"{area:<10} {killed:>5} of {total:>5} killed  {rate:5.1f}%  "
             f"({untested} not reached by any test, {stats['seconds']} s)"
         )
-        print(lines[-1], flush=True)
+        lines += stats.get("modules", [])  # type: ignore[arg-type]
+        print("\n".join(lines[-1 - len(stats.get("modules", [])) :]), flush=True)
         survivors += list(stats["survivors"])  # type: ignore[arg-type]
         if args.survivors:  # kept current after each area, so an interrupted run still leaves them
             args.survivors.write_text("\n".join(survivors) + "\n", encoding="utf-8")
