@@ -23,6 +23,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 # Area -> (what is mutated, the fast tests that concern it).
@@ -125,7 +126,7 @@ def per_module(work: Path) -> list[str]:
     ]
 
 
-def run_area(area: str, max_children: int, modules: list[str]) -> dict[str, int | list[str]]:
+def run_area(area: str, max_children: int, modules: list[str]) -> dict[str, Any]:
     mutate, tests = AREAS[area]
     if modules:
         # Only these modules of the area (file names without .py), for an area too big for one sitting.
@@ -185,9 +186,10 @@ def main(argv: list[str]) -> int:
             f"{area:<10} {killed:>5} of {total:>5} killed  {rate:5.1f}%  "
             f"({untested} not reached by any test, {stats['seconds']} s)"
         )
-        lines += stats.get("modules", [])  # type: ignore[arg-type]
-        print("\n".join(lines[-1 - len(stats.get("modules", [])) :]), flush=True)
-        survivors += list(stats["survivors"])  # type: ignore[arg-type]
+        modules: list[str] = stats.get("modules", [])
+        lines += modules
+        print("\n".join(lines[-1 - len(modules) :]), flush=True)
+        survivors += stats["survivors"]
         if args.survivors:  # kept current after each area, so an interrupted run still leaves them
             args.survivors.write_text("\n".join(survivors) + "\n", encoding="utf-8")
     for line in lines:
