@@ -142,7 +142,7 @@ def run_area(area: str, max_children: int, modules: list[str]) -> dict[str, Any]
     exported = work / "mutants" / "mutmut-cicd-stats.json"
     if not exported.exists():  # e.g. the tests failed before any mutant ran: say so, never "0 of 0"
         raise SystemExit(f"{area}: mutmut did not finish; see its output above ({work})")
-    stats = json.loads(exported.read_text())
+    stats: dict[str, Any] = json.loads(exported.read_text())
     if not any(int(stats.get(k, 0)) for k in ("killed", "timeout", "survived", "no_tests")):
         raise SystemExit(f"{area}: no mutant was run; see mutmut's output above ({work})")
     listed = subprocess.run([*mutmut, "results"], cwd=work, capture_output=True, text=True, check=False)
