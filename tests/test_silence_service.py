@@ -447,20 +447,20 @@ async def test_the_blast_radius_counts_among_every_alert_of_the_cluster() -> Non
     alerts = [
         _alert("1", alertname="Down", pod="a"),
         _alert("2", alertname="Down", pod="b"),
-        _alert("3", alertname="Watchdog"),
+        _alert("3", alertname="Heartbeat"),
         _alert("4", alertname="Slow", pod="c"),
     ]
     peer = ScriptedPeer("am", alerts=alerts)
     service = SilenceService([peer], clock=lambda: NOW)
     radius = await service.blast_radius(
-        _draft(), in_view=["1"], heartbeats=("Watchdog",), limit=0.3, entity_labels=("pod",)
+        _draft(), in_view=["1"], heartbeats=("Heartbeat",), limit=0.3, entity_labels=("pod",)
     )
     assert [a.fingerprint for a in radius.muted] == ["1", "2"]
     assert (radius.total, radius.in_view, radius.heartbeats, radius.limit) == (4, 1, (), 0.3)
     assert radius.entity_labels == ("pod",)
     everything = SilenceDraft((LabelMatcher("alertname", "=~", ".+"),), NOW, NOW + 60, "a", "b")
-    wide = await service.blast_radius(everything, heartbeats=("Watchdog",))
-    assert (wide.count, wide.in_view, wide.heartbeats) == (4, None, ("Watchdog",))
+    wide = await service.blast_radius(everything, heartbeats=("Heartbeat",))
+    assert (wide.count, wide.in_view, wide.heartbeats) == (4, None, ("Heartbeat",))  # given, not the defaults
 
 
 async def test_one_silence_is_read_by_its_id() -> None:
