@@ -60,6 +60,7 @@ AREAS: dict[str, tuple[list[str], list[str]]] = {
             "tests/test_row_keys.py",
             "tests/test_promql_selectors.py",
             "tests/test_log_fields.py",
+            "tests/test_core_edges_more.py",
             "tests/test_packs.py",  # the YAML loader with line numbers (core/located_yaml)
         ],
     ),
