@@ -61,6 +61,7 @@ AREAS: dict[str, tuple[list[str], list[str]]] = {
             "tests/test_promql_selectors.py",
             "tests/test_log_fields.py",
             "tests/test_core_edges_more.py",
+            "tests/test_yaml_locations.py",
             "tests/test_packs.py",  # the YAML loader with line numbers (core/located_yaml)
         ],
     ),
