@@ -8,12 +8,15 @@ import pytest
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from opsconsole.core.alert_filter import AlertFilter
+from opsconsole.core.alert_matchers import LabelMatcher
 from opsconsole.core.dashboard import AlertView, Dashboard, SloRow
 from opsconsole.core.located_yaml import describe_validation_error, load_yaml_documents
 from opsconsole.core.promql_text import selector_parts
 from opsconsole.core.query_step import choose_step, points
 from opsconsole.core.row_keys import RowKeys
-from opsconsole.core.silence_blast_radius import NAMES_SHOWN, BlastRadius, ClusterAlert
+from opsconsole.core.search_text import parse_trace_query
+from opsconsole.core.silence_blast_radius import NAMES_SHOWN, BlastRadius, ClusterAlert, blast_radius
+from opsconsole.core.silence_draft import SilenceDraft
 from opsconsole.core.slo import evaluate
 from opsconsole.core.state_since import state_began, state_since
 from opsconsole.core.trend import trend
@@ -112,3 +115,17 @@ def test_every_yaml_document_keeps_its_lines_and_errors_name_them() -> None:
     assert describe_validation_error(missing.value, first, ("packs", 0)) == [
         "packs.yaml:1: packs.0.size: required field is missing"
     ]
+
+
+def test_the_blast_radius_keeps_the_entity_labels_it_names_alerts_by() -> None:
+    draft = SilenceDraft((LabelMatcher("alertname", "=", "Down"),), 0.0, 60.0, "a", "b")
+    alerts = [ClusterAlert("1", {"alertname": "Down", "pod": "p-1", "instance": "h:9"})]
+    radius = blast_radius(draft, alerts, entity_labels=("pod",))
+    assert radius.entity_labels == ("pod",)
+    assert radius.names() == "Down (p-1)"
+
+
+def test_a_trace_search_without_a_service_asks_for_one() -> None:
+    with pytest.raises(ValueError) as missing:
+        parse_trace_query("errors since=1h")
+    assert str(missing.value) == "which service? add service=NAME"

@@ -33,7 +33,7 @@ def _plain(value: float) -> str:
     if value == 0:
         return "0"
     size = abs(value)
-    if size >= 1e6 or round(size / 1e3, 1) >= 1000:  # 999,999 reads 1.0M, not 1000.0k
+    if round(size / 1e3, 1) >= 1000:  # from 999,950 on: 999,999 reads 1.0M, not 1000.0k
         return f"{value / 1e6:.1f}M"
     if size >= 1e4:
         return f"{value / 1e3:.1f}k"
