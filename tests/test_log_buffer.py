@@ -27,6 +27,7 @@ def test_eviction_keeps_sequence_numbers_stable() -> None:
     assert buffer.get(6) is None  # not yet received
     assert [r.ts_ns for r in buffer.rows()] == [3, 4, 5]
     assert buffer.get(4) == _row(4)
+    assert list(buffer.seqs()) == [3, 4, 5]  # the numbers still held, no more
 
 
 def test_an_empty_buffer_and_clear() -> None:
