@@ -17,7 +17,8 @@ from opsconsole.core.row_keys import RowKeys
 from opsconsole.core.search_text import parse_trace_query
 from opsconsole.core.silence_blast_radius import NAMES_SHOWN, BlastRadius, ClusterAlert, blast_radius
 from opsconsole.core.silence_draft import SilenceDraft
-from opsconsole.core.slo import evaluate
+from opsconsole.core.log_buffer import LogBuffer
+from opsconsole.core.slo import error_budget, evaluate
 from opsconsole.core.state_since import state_began, state_since
 from opsconsole.core.trend import trend
 from opsconsole.core.wallboard_figures import worst_budget
@@ -129,3 +130,15 @@ def test_a_trace_search_without_a_service_asks_for_one() -> None:
     with pytest.raises(ValueError) as missing:
         parse_trace_query("errors since=1h")
     assert str(missing.value) == "which service? add service=NAME"
+
+
+@pytest.mark.parametrize("objective", [0.0, 1.0, -0.5, 99.9])
+def test_an_objective_must_be_strictly_between_0_and_1(objective: float) -> None:
+    with pytest.raises(ValueError, match="objective must be between 0 and 1"):
+        error_budget(objective)
+
+
+def test_a_new_log_buffer_has_dropped_nothing_and_needs_room_for_a_row() -> None:
+    assert (LogBuffer(3).dropped, LogBuffer(3).received) == (0, 0)
+    with pytest.raises(ValueError, match="^capacity must be at least 1$"):
+        LogBuffer(0)

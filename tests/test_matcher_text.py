@@ -50,7 +50,7 @@ def test_not_equal_compares_text_not_a_pattern() -> None:
     assert LabelMatcher("v", "!=", "(").matches({"v": "x"})  # not compiled as a regex
 
 
-@pytest.mark.parametrize("text", ['a="1"}', '{a="1"', '{a="1"}}'])
+@pytest.mark.parametrize("text", ['a="1"}', '{a="1"', '{a="1"}}', '{a="1",'])
 def test_unbalanced_braces_are_refused(text: str) -> None:
     with pytest.raises(MatcherSyntaxError):
         parse_matchers(text)

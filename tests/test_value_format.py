@@ -111,6 +111,7 @@ def test_seconds_take_the_unit_that_reads_best(value: float, text: str) -> None:
         (10_000, "10.0k"),
         (123_456, "123.5k"),
         (999_949, "999.9k"),
+        (999_960, "1.0M"),  # 999.96k rounds to 1000.0k: said as 1.0M
         (999_999, "1.0M"),
         (1_000_000, "1.0M"),
         (1_050_000, "1.1M"),
