@@ -11,13 +11,13 @@ from opsconsole.core.alert_filter import AlertFilter
 from opsconsole.core.alert_matchers import LabelMatcher
 from opsconsole.core.dashboard import AlertView, Dashboard, SloRow
 from opsconsole.core.located_yaml import describe_validation_error, load_yaml_documents
+from opsconsole.core.log_buffer import LogBuffer
 from opsconsole.core.promql_text import selector_parts
 from opsconsole.core.query_step import choose_step, points
 from opsconsole.core.row_keys import RowKeys
 from opsconsole.core.search_text import parse_trace_query
 from opsconsole.core.silence_blast_radius import NAMES_SHOWN, BlastRadius, ClusterAlert, blast_radius
 from opsconsole.core.silence_draft import SilenceDraft
-from opsconsole.core.log_buffer import LogBuffer
 from opsconsole.core.slo import error_budget, evaluate
 from opsconsole.core.state_since import state_began, state_since
 from opsconsole.core.trend import trend
@@ -140,5 +140,5 @@ def test_an_objective_must_be_strictly_between_0_and_1(objective: float) -> None
 
 def test_a_new_log_buffer_has_dropped_nothing_and_needs_room_for_a_row() -> None:
     assert (LogBuffer(3).dropped, LogBuffer(3).received) == (0, 0)
-    with pytest.raises(ValueError, match="^capacity must be at least 1$"):
+    with pytest.raises(ValueError, match=r"^capacity must be at least 1$"):
         LogBuffer(0)
