@@ -88,6 +88,7 @@ AREAS: dict[str, tuple[list[str], list[str]]] = {
             "tests/test_exported_labels.py",
             "tests/test_rate_window.py",
             "tests/test_search_text.py",  # the LogQL check
+            "tests/test_pack_thresholds_links.py",
             # Not tests/test_pack_links.py: its console tests load packs, so every loader mutant ran them.
         ],
     ),

@@ -1,0 +1,85 @@
+"""Two pack decisions the fast suites left untested (found by the packs mutation run): the colour a
+threshold gives a value, and the drill-down link a pack template makes from untrusted labels."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from pydantic import ValidationError
+
+from opsconsole.packs.links import expand_link
+from opsconsole.packs.schema import Thresholds
+
+
+@pytest.mark.parametrize(
+    ("value", "level"),
+    [
+        (None, "none"),
+        (math.nan, "none"),
+        (0.5, "ok"),
+        (0.8, "warn"),
+        (0.85, "warn"),
+        (0.9, "crit"),
+        (5, "crit"),
+    ],
+)
+def test_high_is_bad_levels_reach_each_threshold_at_it(value: float | None, level: str) -> None:
+    assert Thresholds(warn=0.8, crit=0.9).level(value) == level
+
+
+@pytest.mark.parametrize(
+    ("value", "level"), [(100, "ok"), (50, "warn"), (20, "warn"), (10, "crit"), (-1, "crit")]
+)
+def test_low_is_bad_levels_mirror_them(value: float, level: str) -> None:
+    assert Thresholds(warn=50, crit=10, direction="below").level(value) == level
+
+
+def test_one_threshold_alone_and_none_at_all() -> None:
+    assert Thresholds(crit=3).level(2.9) == "ok"
+    assert Thresholds(crit=3).level(3) == "crit"
+    assert Thresholds(warn=3).level(4) == "warn"
+    assert Thresholds().level(1e9) == "none"
+
+
+@pytest.mark.parametrize(
+    ("thresholds", "words"),
+    [
+        ({"warn": 0.9, "crit": 0.8}, "with direction 'above', warn (0.9) must not exceed crit (0.8)"),
+        (
+            {"warn": 10, "crit": 50, "direction": "below"},
+            "with direction 'below', warn (10.0) must not be below crit",
+        ),
+    ],
+)
+def test_thresholds_in_the_wrong_order_are_refused(thresholds: dict[str, object], words: str) -> None:
+    with pytest.raises(ValidationError, match=words.replace("(", r"\(").replace(")", r"\)")):
+        Thresholds.model_validate(thresholds)
+
+
+def test_label_values_are_percent_encoded_and_trusted_variables_are_not() -> None:
+    link = expand_link(
+        "https://grafana/d/x?pod=${pod}&ns=$namespace&team=${team:lower}&q=$$1",
+        {"pod": "npa-1 &x=1/..", "team": "SRE"},
+        {"namespace": "shop/eu"},
+    )
+    assert link == "https://grafana/d/x?pod=npa-1%20%26x%3D1%2F..&ns=shop/eu&team=sre&q=$1"
+    assert expand_link("https://h/${env:lower}", {}, {"env": "PROD"}) == "https://h/prod"
+
+
+@pytest.mark.parametrize(
+    ("template", "labels"),
+    [
+        ("https://h/$nosuch", {}),  # an unknown variable: no link rather than a wrong one
+        ("javascript:alert($pod)", {"pod": "x"}),
+        ("file:///etc/$pod", {"pod": "passwd"}),
+        ("https://h/ x", {}),
+    ],
+)
+def test_no_link_rather_than_a_wrong_or_unsafe_one(template: str, labels: dict[str, str]) -> None:
+    assert expand_link(template, labels, {}) is None
+
+
+def test_a_label_cannot_smuggle_terminal_escapes_into_a_link() -> None:
+    link = expand_link("https://h/${pod}", {"pod": "a\x1b]52;c;eA==\x07b"}, {})
+    assert link is not None and "\x1b" not in link and "%1B" not in link
