@@ -9,7 +9,11 @@ import pytest
 from pydantic import ValidationError
 
 from opsconsole.packs.links import expand_link
-from opsconsole.packs.schema import Thresholds
+from opsconsole.packs.loader import load_packs
+from opsconsole.packs.render import missing_variables
+from opsconsole.packs.schema import QueryPack, Thresholds, Variable
+from opsconsole.packs.variables import UnknownVariable, expand
+from opsconsole.resources import builtin_queries_dir
 
 
 @pytest.mark.parametrize(
@@ -83,3 +87,28 @@ def test_no_link_rather_than_a_wrong_or_unsafe_one(template: str, labels: dict[s
 def test_a_label_cannot_smuggle_terminal_escapes_into_a_link() -> None:
     link = expand_link("https://h/${pod}", {"pod": "a\x1b]52;c;eA==\x07b"}, {})
     assert link is not None and "\x1b" not in link and "%1B" not in link
+
+
+def _pack_needing(**variables: Variable) -> QueryPack:
+    pack = load_packs([(builtin_queries_dir(), "builtin")]).packs["progressive-framework"].pack
+    return pack.model_copy(update={"variables": {**pack.variables, **variables}})
+
+
+def test_a_missing_required_variable_says_how_to_set_it() -> None:
+    pack = _pack_needing(
+        namespace=Variable(description="where the pods run", example="shop"), cell=Variable()
+    )
+    missing = missing_variables(pack, {"other": "x"})
+    assert missing is not None and missing.names == ["namespace", "cell"]
+    assert str(missing) == (
+        f"pack {pack.name} needs $namespace, $cell: run with --var namespace=shop (where the pods run); "
+        "--var cell=VALUE, or set it under the context's variables in the config file"
+    )
+    assert missing_variables(pack, {"namespace": "a", "cell": "b"}) is None
+
+
+def test_an_unknown_variable_names_the_ones_that_exist() -> None:
+    with pytest.raises(UnknownVariable) as unknown:
+        expand('rate(x{ns="$nope"}[5m])', {"ns": "a", "cell": "b"})
+    assert str(unknown.value) == "unknown variable $nope (defined: $cell, $ns)"
+    assert str(UnknownVariable("x", set())) == "unknown variable $x (defined: none)"
