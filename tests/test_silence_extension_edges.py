@@ -23,7 +23,7 @@ def far_from_utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("TZ", "Asia/Kolkata")
     time.tzset()
     yield
-    monkeypatch.delenv("TZ")
+    monkeypatch.undo()  # the machine's own TZ (set or not) back, then read again
     time.tzset()
 
 

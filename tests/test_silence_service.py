@@ -200,7 +200,7 @@ def test_the_journal_time_is_utc_in_any_local_zone(monkeypatch: pytest.MonkeyPat
             service.check_writable(service.expire_request("x"))
         assert service.journal[0]["at"] == "2027-01-15T08:00:00+00:00"
     finally:
-        monkeypatch.delenv("TZ")
+        monkeypatch.undo()  # the machine's own TZ (set or not) back, then read again
         time.tzset()
 
 
