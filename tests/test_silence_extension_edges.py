@@ -18,13 +18,13 @@ NOW = datetime(2026, 11, 22, 14, 0, tzinfo=UTC).timestamp()
 
 
 @pytest.fixture
-def far_from_utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def far_from_utc() -> Iterator[None]:
     """A local zone 5h30 from UTC: every time here is UTC whatever the machine's zone."""
-    monkeypatch.setenv("TZ", "Asia/Kolkata")
-    time.tzset()
-    yield
-    monkeypatch.undo()  # the machine's own TZ (set or not) back, then read again
-    time.tzset()
+    with pytest.MonkeyPatch.context() as zone:
+        zone.setenv("TZ", "Asia/Kolkata")
+        time.tzset()
+        yield
+    time.tzset()  # the machine's own TZ (set or not) is back: read it again
 
 
 @pytest.mark.usefixtures("far_from_utc")
