@@ -8,11 +8,11 @@ import math
 import pytest
 from pydantic import ValidationError
 
-from opsconsole.packs.links import expand_link
+from opsconsole.packs.links import expand_link, pack_links
 from opsconsole.packs.loader import load_packs
 from opsconsole.packs.render import missing_variables
 from opsconsole.packs.schema import QueryPack, Thresholds, Variable
-from opsconsole.packs.variables import UnknownVariable, expand
+from opsconsole.packs.variables import UnknownVariable, expand, parse_duration, variables_in
 from opsconsole.resources import builtin_queries_dir
 
 
@@ -112,3 +112,37 @@ def test_an_unknown_variable_names_the_ones_that_exist() -> None:
         expand('rate(x{ns="$nope"}[5m])', {"ns": "a", "cell": "b"})
     assert str(unknown.value) == "unknown variable $nope (defined: $cell, $ns)"
     assert str(UnknownVariable("x", set())) == "unknown variable $x (defined: none)"
+
+
+def test_only_the_lower_modifier_lowers_and_plain_http_is_a_link_too() -> None:
+    link = expand_link("http://h/${pod}/$env/${team:lower}", {"pod": "NPA-1", "team": "SRE"}, {"env": "Prod"})
+    assert link == "http://h/NPA-1/Prod/sre"
+
+
+def test_a_packs_links_take_the_row_entity_and_its_type_as_untrusted_labels() -> None:
+    pack = _pack_needing()
+    links = pack.links.model_copy(
+        update={"runbook": "https://rb/${entity_type}/${entity}?c=$cluster", "dashboard": "https://d/$nosuch"}
+    )
+    pack = pack.model_copy(update={"links": links})
+    found = pack_links(pack, {"cluster": "eu-1"}, {"job": "x"}, entity="npa 1", entity_type="agent")
+    assert found == [("runbook", "https://rb/agent/npa%201?c=eu-1")]  # the dashboard's variable is unknown
+    assert pack_links(pack, {"cluster": "eu-1"}, {"job": "x"}) == []  # no entity: no runbook link
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("250ms", 0.25), ("1h30m", 5400), ("2w", 1_209_600), ("1y", 31_536_000), ("1d", 86400), ("1.5s", 1.5)],
+)
+def test_pack_durations(text: str, seconds: float) -> None:
+    assert parse_duration(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["", "5", "5m x", "m5"])
+def test_pack_durations_that_are_not(text: str) -> None:
+    with pytest.raises(ValueError, match="not a duration"):
+        parse_duration(text)
+
+
+def test_the_variables_a_template_uses() -> None:
+    assert variables_in("${a} $b $$c ${a}") == {"a", "b"}
