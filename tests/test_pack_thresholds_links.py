@@ -8,10 +8,11 @@ import math
 import pytest
 from pydantic import ValidationError
 
+from opsconsole.packs.derived import latency_sli_queries
 from opsconsole.packs.links import expand_link, pack_links
 from opsconsole.packs.loader import load_packs
 from opsconsole.packs.render import missing_variables
-from opsconsole.packs.schema import QueryPack, Thresholds, Variable
+from opsconsole.packs.schema import LatencySli, QueryPack, Thresholds, Variable
 from opsconsole.packs.variables import UnknownVariable, expand, parse_duration, variables_in
 from opsconsole.resources import builtin_queries_dir
 
@@ -146,3 +147,15 @@ def test_pack_durations_that_are_not(text: str) -> None:
 
 def test_the_variables_a_template_uses() -> None:
     assert variables_in("${a} $b $$c ${a}") == {"a", "b"}
+
+
+def test_a_latency_sli_matches_both_spellings_of_its_bucket_boundary() -> None:
+    good, total = latency_sli_queries(
+        LatencySli(histogram="http_duration_seconds", selector='{job="api"}', threshold=1)
+    )
+    assert good == (
+        'sum(rate(http_duration_seconds_bucket{job="api", le=~"1|1\\\\.0"}[$window]))'  # "1" or "1.0"
+    )
+    assert total == 'sum(rate(http_duration_seconds_count{job="api"}[$window]))'
+    half, _ = latency_sli_queries(LatencySli(histogram="h", threshold=0.5))
+    assert half == 'sum(rate(h_bucket{le=~"0\\\\.5"}[$window]))'  # one spelling, its dot escaped
