@@ -2,6 +2,7 @@
 
     python benchmarks/mutation_kill_rate.py                  # every area, 2 test processes
     python benchmarks/mutation_kill_rate.py --areas transport,mutations --max-children 1
+    python benchmarks/mutation_kill_rate.py --areas core --modules alert_matchers,slo   # module by module
 
 Runs mutmut (from the test extras) on a scratch copy of the checkout, one area at a time, each with
 only the fast unit tests that concern it (no real servers, no terminal sessions), so it is fair on
@@ -15,12 +16,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 # Area -> (what is mutated, the fast tests that concern it).
@@ -40,6 +43,26 @@ AREAS: dict[str, tuple[list[str], list[str]]] = {
             "tests/test_search_text.py",
             "tests/test_trace_layout.py",
             "tests/test_untrusted_boundary.py",
+            "tests/test_silence_rules.py",
+            "tests/test_mutation_helpers.py",
+            "tests/test_value_format.py",
+            "tests/test_matcher_text.py",
+            "tests/test_slo_figures.py",
+            "tests/test_sparklines.py",
+            "tests/test_state_since.py",
+            "tests/test_short_names.py",
+            "tests/test_query_step.py",
+            "tests/test_backend_labels.py",
+            "tests/test_silence_extension_edges.py",
+            "tests/test_alert_history_edges.py",
+            "tests/test_alert_filter_edges.py",
+            "tests/test_trace_search_edges.py",
+            "tests/test_row_keys.py",
+            "tests/test_promql_selectors.py",
+            "tests/test_log_fields.py",
+            "tests/test_core_edges_more.py",
+            "tests/test_yaml_locations.py",
+            "tests/test_packs.py",  # the YAML loader with line numbers (core/located_yaml)
         ],
     ),
     "transport": (
@@ -49,14 +72,26 @@ AREAS: dict[str, tuple[list[str], list[str]]] = {
     "mutations": (
         ["opsconsole/mutations/*"],
         [
-            "tests/test_silences.py",
+            # Not tests/test_silences.py: it starts a real Alertmanager for every mutant.
+            "tests/test_silence_service.py",
             "tests/test_mutation_helpers.py",
             "tests/test_silence_drafts.py",
             "tests/test_silence_rules.py",
             "tests/test_isolation.py",
         ],
     ),
-    "packs": (["opsconsole/packs/*"], ["tests/test_packs.py", "tests/test_openslo_import.py"]),
+    "packs": (
+        ["opsconsole/packs/*"],
+        [
+            "tests/test_packs.py",
+            "tests/test_openslo_import.py",
+            "tests/test_exported_labels.py",
+            "tests/test_rate_window.py",
+            "tests/test_search_text.py",  # the LogQL check
+            "tests/test_pack_thresholds_links.py",
+            # Not tests/test_pack_links.py: its console tests load packs, so every loader mutant ran them.
+        ],
+    ),
 }
 IGNORED = shutil.ignore_patterns(
     ".venv", ".git", "mutants", "__pycache__", ".pytest_cache", ".mypy_cache", "*.pyc"
@@ -66,7 +101,7 @@ IGNORED = shutil.ignore_patterns(
 def scratch_copy(area: str, mutate: list[str], tests: list[str]) -> Path:
     """The checkout copied to a temporary folder, with a mutmut configuration for ``area``."""
     target = Path(tempfile.mkdtemp(prefix=f"mutation-{area}-"))
-    for name in ("opsconsole", "tests", "queries", "themes"):
+    for name in ("opsconsole", "tests", "queries", "themes", "docs"):  # tests read docs' examples
         shutil.copytree(ROOT / name, target / name, ignore=IGNORED)
     config = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
     present = [t for t in tests if (ROOT / t).exists()]
@@ -76,20 +111,56 @@ def scratch_copy(area: str, mutate: list[str], tests: list[str]) -> Path:
         f"only_mutate = {json.dumps(mutate)}\n"
         f"pytest_add_cli_args_test_selection = {json.dumps(present)}\n"
         'pytest_add_cli_args = ["-m", "not real_backend", "-p", "no:cacheprovider", "-q"]\n'
-        'also_copy = ["queries", "themes", "tests"]\n'
+        'also_copy = ["queries", "themes", "tests", "docs"]\n'
     )
     (target / "pyproject.toml").write_text(config, encoding="utf-8")
     return target
 
 
-def run_area(area: str, max_children: int) -> dict[str, int | list[str]]:
+def per_module(work: Path) -> list[str]:
+    """One line per mutated module of a finished run: killed of all, and the rate."""
+    listed = subprocess.run(
+        [sys.executable, "-m", "mutmut", "results", "--all", "True"],
+        cwd=work,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    counts: dict[str, list[int]] = {}
+    for line in listed.stdout.splitlines():
+        name, _, status = line.strip().rpartition(": ")
+        # opsconsole.core.slo.x_evaluate__mutmut_3 / opsconsole.core.slo.xǁSloFiguresǁremaining__mutmut_1
+        module = re.split(r"\.x(?:_|ǁ)", name, maxsplit=1)[0]
+        if not module or status == "not checked":
+            continue
+        done = counts.setdefault(module, [0, 0])
+        done[0] += status in ("killed", "timeout")
+        done[1] += 1
+    return [
+        f"  {module.removeprefix('opsconsole.'):<32} {k:>4} of {n:>4} killed  {100 * k / n:5.1f}%"
+        for module, (k, n) in sorted(counts.items())
+    ]
+
+
+def run_area(area: str, max_children: int, modules: list[str]) -> dict[str, Any]:
     mutate, tests = AREAS[area]
+    if modules:
+        # Only these modules of the area (file names without .py), for an area too big for one sitting.
+        folder = mutate[0].rsplit("/", 1)[0]
+        mutate = [f"{folder}/{name}.py" for name in modules if (ROOT / folder / f"{name}.py").exists()]
+        if not mutate:
+            return {"survivors": [], "seconds": 0}
     work = scratch_copy(area, mutate, tests)
     mutmut = [sys.executable, "-m", "mutmut"]
     started = time.monotonic()
     subprocess.run([*mutmut, "run", "--max-children", str(max_children)], cwd=work, check=False)
     subprocess.run([*mutmut, "export-cicd-stats"], cwd=work, check=False, capture_output=True)
-    stats = json.loads((work / "mutants" / "mutmut-cicd-stats.json").read_text())
+    exported = work / "mutants" / "mutmut-cicd-stats.json"
+    if not exported.exists():  # e.g. the tests failed before any mutant ran: say so, never "0 of 0"
+        raise SystemExit(f"{area}: mutmut did not finish; see its output above ({work})")
+    stats: dict[str, Any] = json.loads(exported.read_text())
+    if not any(int(stats.get(k, 0)) for k in ("killed", "timeout", "survived", "no_tests")):
+        raise SystemExit(f"{area}: no mutant was run; see mutmut's output above ({work})")
     listed = subprocess.run([*mutmut, "results"], cwd=work, capture_output=True, text=True, check=False)
     survivors = [
         line.split(":")[0].strip()
@@ -97,6 +168,7 @@ def run_area(area: str, max_children: int) -> dict[str, int | list[str]]:
         if "survived" in line or "no tests" in line
     ]
     stats["survivors"] = survivors
+    stats["modules"] = per_module(work)
     stats["seconds"] = round(time.monotonic() - started)
     stats["work"] = str(work)
     print(f"{area}: scratch copy in {work}", file=sys.stderr)
@@ -110,12 +182,15 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--areas", default=",".join(AREAS), help=f"comma-separated, from {', '.join(AREAS)}")
     parser.add_argument("--max-children", type=int, default=2, help="test processes at once (default 2)")
     parser.add_argument("--survivors", type=Path, help="write the surviving mutants' names here")
+    parser.add_argument(
+        "--modules", default="", help="only these modules, comma-separated (e.g. slo,alert_filter)"
+    )
     args = parser.parse_args(argv)
     killed_all = total_all = 0
     lines = []
     survivors: list[str] = []
     for area in args.areas.split(","):
-        stats = run_area(area, args.max_children)
+        stats = run_area(area, args.max_children, [m for m in args.modules.split(",") if m])
         killed = int(stats.get("killed", 0)) + int(stats.get("timeout", 0))
         # A mutant no selected test even runs is a bug nothing would catch: it counts as survived.
         untested = int(stats.get("no_tests", 0))
@@ -127,7 +202,12 @@ def main(argv: list[str]) -> int:
             f"{area:<10} {killed:>5} of {total:>5} killed  {rate:5.1f}%  "
             f"({untested} not reached by any test, {stats['seconds']} s)"
         )
-        survivors += list(stats["survivors"])  # type: ignore[arg-type]
+        modules: list[str] = stats.get("modules", [])
+        lines += modules
+        print("\n".join(lines[-1 - len(modules) :]), flush=True)
+        survivors += stats["survivors"]
+        if args.survivors:  # kept current after each area, so an interrupted run still leaves them
+            args.survivors.write_text("\n".join(survivors) + "\n", encoding="utf-8")
     for line in lines:
         print(line)
     overall = 100 * killed_all / total_all if total_all else 0.0

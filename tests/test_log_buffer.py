@@ -27,6 +27,7 @@ def test_eviction_keeps_sequence_numbers_stable() -> None:
     assert buffer.get(6) is None  # not yet received
     assert [r.ts_ns for r in buffer.rows()] == [3, 4, 5]
     assert buffer.get(4) == _row(4)
+    assert list(buffer.seqs()) == [3, 4, 5]  # the numbers still held, no more
 
 
 def test_an_empty_buffer_and_clear() -> None:
@@ -36,6 +37,16 @@ def test_an_empty_buffer_and_clear() -> None:
     buffer.dropped = 4
     buffer.clear()
     assert (len(buffer), buffer.received, buffer.dropped, buffer.evicted) == (0, 0, 0, 0)
+
+
+def test_a_cleared_buffer_fills_again_without_the_old_rows() -> None:
+    buffer = LogBuffer(2)
+    buffer.extend([_row(1, key="old"), _row(2, key="old")])
+    buffer.clear()
+    assert list(buffer.rows()) == [] and buffer.get(1) is None
+    assert buffer.append(_row(7)) == 1
+    assert list(buffer.rows()) == [_row(7)]
+    assert buffer.get(1) == _row(7)  # not the old row's fields either
 
 
 def test_a_full_buffer_gives_the_cycle_collector_almost_nothing_to_scan() -> None:

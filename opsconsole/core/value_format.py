@@ -20,6 +20,8 @@ def _bytes(value: float) -> str:
 
 
 def _seconds(value: float) -> str:
+    if value < 0:  # a skew or a deadline passed: scaled like the positive one, not as µs
+        return f"-{_seconds(-value)}"
     if value < 1e-3:
         return f"{value * 1e6:.0f}µs"
     if value < 1:
@@ -33,7 +35,7 @@ def _plain(value: float) -> str:
     if value == 0:
         return "0"
     size = abs(value)
-    if size >= 1e6:
+    if round(size / 1e3, 1) >= 1000:  # from 999,950 on: 999,999 reads 1.0M, not 1000.0k
         return f"{value / 1e6:.1f}M"
     if size >= 1e4:
         return f"{value / 1e3:.1f}k"
