@@ -281,6 +281,15 @@ async def test_alert_filter_takes_matchers_words_and_suppressed_toggles(frozen_d
         assert "⚠ filter:" in str(app.panes["alerts"].border_subtitle)
         await pilot.press("escape")
         assert shown() == everything
+        # @context names the context the alerts come from, here as in the merged view of every context.
+        context = app.options.context
+        app.panes["alerts"].filter_text = f"@context={context}"
+        app._render_board()
+        assert shown() == everything
+        app.panes["alerts"].filter_text = f"@context!={context}"
+        app._render_board()
+        assert shown() == []
+        await pilot.press("escape")
         app.run_command("silenced off")
         assert "hiding silenced" in str(app.panes["alerts"].border_subtitle)
         app.run_command("silenced on")

@@ -278,7 +278,7 @@ class AlertsPane(Pane):
         not_built = 0  # rows past max_rows: counted, never turned into cells
         groups = board.alerts + (board.alerts_outside if self.show_all else [])
         for index, full in enumerate(groups):
-            kept = tuple(a for a in full.alerts if wanted.keeps(a))
+            kept = tuple(a for a in full.alerts if wanted.keeps(a, board.context))
             if not kept:
                 continue
             shown += len(kept)
