@@ -8,12 +8,13 @@ import math
 import pytest
 from pydantic import ValidationError
 
+from opsconsole.core.durations import parse_duration
 from opsconsole.packs.derived import latency_sli_queries
 from opsconsole.packs.links import expand_link, pack_links
 from opsconsole.packs.loader import load_packs
 from opsconsole.packs.render import missing_variables
 from opsconsole.packs.schema import LatencySli, QueryPack, Thresholds, Variable
-from opsconsole.packs.variables import UnknownVariable, expand, parse_duration, variables_in
+from opsconsole.packs.variables import UnknownVariable, expand, variables_in
 from opsconsole.resources import builtin_queries_dir
 
 

@@ -10,7 +10,8 @@ import math
 
 import pytest
 
-from opsconsole.core.value_format import format_duration, format_micros, format_value
+from opsconsole.core.durations import format_duration
+from opsconsole.core.value_format import format_micros, format_value
 
 
 @pytest.mark.parametrize(
