@@ -38,14 +38,10 @@ from opsconsole.core.log_buffer import LogBuffer
 from opsconsole.core.slo import BurnRule, SloFigures
 from opsconsole.core.trace_layout import build_waterfall
 from opsconsole.core.untrusted_text import MAX_FIELD_CHARS, CleanDict, CleanList, clean, sanitize
-from opsconsole.packs.loader import load_packs
-from opsconsole.refresh.backends_set import BackendSet
-from opsconsole.refresh.service import RefreshService
-from opsconsole.resources import builtin_queries_dir
 from opsconsole.ui import cells
 from opsconsole.ui.themes import load_themes
 from opsconsole.ui.trace_details import span_details
-from opsconsole.ui.wallboard import WallboardApp, WallboardOptions
+from opsconsole.ui.wallboard_tables import alert_table, health_table, slo_table
 
 # What a hostile exporter, log line or proxy might send, in pieces hypothesis recombines.
 HOSTILE_PIECES = [
@@ -220,17 +216,14 @@ def cells_of(board: models.Dashboard) -> list[Text]:
 
 def wallboard_tables(board: models.Dashboard) -> list[Table | Text]:
     """The wallboard's pages for this board."""
-    app = WallboardApp(WallboardOptions(make_service=idle_service, themes={"dark": THEME}))
     alerts = [a for g in board.alerts for a in g.alerts]
-    return [app._alert_table(alerts, now=board.now), app._slo_table(board), app._health_table(board)]
+    return [
+        alert_table(alerts, THEME, now=board.now, width=160),
+        slo_table(board, THEME),
+        health_table(board, THEME),
+    ]
 
 
-def idle_service() -> RefreshService:
-    """A read-only service with no backends: the wallboard's tables are drawn from given boards."""
-    return RefreshService("hostile", PACK, BackendSet(read_only=True))
-
-
-PACK = load_packs([(builtin_queries_dir(), "builtin")]).packs["progressive-framework"].pack
 # No shrinking: a failure is reported as found (shrinking boards of hostile text takes minutes).
 PROFILE = settings(
     max_examples=40,

@@ -20,17 +20,15 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Digits, Static
 
-from opsconsole.core.dashboard import Dashboard
-from opsconsole.core.durations import format_duration
-from opsconsole.core.present import HEALTH_STATE, SLO_STATUS, is_critical, severity_level, since_text
-from opsconsole.core.short_names import short_name
+from opsconsole.core.dashboard import AlertView, Dashboard
+from opsconsole.core.present import is_critical
 from opsconsole.core.wallboard_figures import PAGES, acked, firing, stale_backends, worst_budget
 from opsconsole.refresh.panes import RefreshSettings
 from opsconsole.refresh.service import RefreshService
-from opsconsole.ui.cells import ENTITY_COLUMN
 from opsconsole.ui.drawn import drawn_signature
 from opsconsole.ui.shell import ConsoleShell, clock_text, freshness
 from opsconsole.ui.themes import ConsoleTheme
+from opsconsole.ui.wallboard_tables import alert_table, health_table, slo_table
 
 DRIFT = (0, 1, 2, 1)  # left padding per rotation: nothing static burns in
 LOW_BUDGET = 0.25  # below this share of budget left the figure turns red
@@ -319,13 +317,13 @@ class WallboardApp(ConsoleShell):
                     bad=remaining < LOW_BUDGET,
                     label=f"% budget left · {name}",
                 )
-            self._update("#wb-overview-list", self._alert_table(firing_now[:8], now=board.now))
+            self._update("#wb-overview-list", self._alerts(firing_now[:8], now=board.now))
         if "alerts" in pages:
-            self._update("#wb-alerts", self._alert_table(firing_now, now=board.now, acks=tuple(acked(board))))
+            self._update("#wb-alerts", self._alerts(firing_now, now=board.now, acks=tuple(acked(board))))
         if "slo" in pages:
-            self._update("#wb-slo", self._slo_table(board))
+            self._update("#wb-slo", slo_table(board, self.console_theme))
         if "health" in pages:
-            self._update("#wb-health", self._health_table(board))
+            self._update("#wb-health", health_table(board, self.console_theme))
         self._render_chrome()
 
     def _figure(self, key: str, value: str, *, bad: bool, label: str | None = None) -> None:
@@ -336,89 +334,5 @@ class WallboardApp(ConsoleShell):
         if label is not None:
             self._update(f"#label-{key}", Text(label))
 
-    def _alert_table(self, alerts: list[Any], *, now: float, acks: tuple[Any, ...] = ()) -> Table | Text:
-        theme = self.console_theme
-        if not alerts and not acks:
-            return Text("no alerts firing", style=theme.style("ok"))
-        # Pod names are long and alike: cut them as the console does, keeping the pod's suffix.
-        # The summary alone gives way to the width (wrapping from 120 columns up, cut below, where
-        # it would wrap a word a line); the other columns keep what they hold.
-        entity_width = max(ENTITY_COLUMN, self.size.width // 4)
-        rows = []
-        for alert in alerts:
-            level = severity_level(alert)
-            rows.append(
-                (
-                    Text(alert.severity.upper(), style=theme.style(level)),
-                    Text(alert.alertname),
-                    Text(short_name(alert.entity or "—", entity_width)),
-                    Text(format_duration(max(0.0, now - alert.starts_at))),
-                    Text(alert.summary),
-                )
-            )
-        # Acked alerts follow the firing ones, muted, with who acked and for how long.
-        muted = theme.style("muted")
-        for alert, facts in acks:
-            rows.append(
-                (
-                    Text("ACKED", style=muted),
-                    Text(alert.alertname, style=muted),
-                    Text(short_name(alert.entity or "—", entity_width), style=muted),
-                    Text(format_duration(max(0.0, now - alert.starts_at)), style=muted),
-                    Text(facts.text(now), style=muted),
-                )
-            )
-        narrow = self.size.width < 120
-        table = Table(box=None, pad_edge=False, expand=True, header_style="bold")
-        for index, column in enumerate(("severity", "alert", "entity", "for", "summary")):
-            if column == "summary":
-                table.add_column(column, no_wrap=narrow, overflow="ellipsis", ratio=1)
-            else:
-                width = max(len(column), *(row[index].cell_len for row in rows))
-                table.add_column(column, no_wrap=True, overflow="ellipsis", min_width=width)
-        for row in rows:
-            table.add_row(*row)
-        return table
-
-    def _slo_table(self, board: Dashboard) -> Table | Text:
-        theme = self.console_theme
-        if not board.slos:
-            return Text("no SLOs in this pack", style=theme.style("muted"))
-        table = Table(box=None, pad_edge=False, expand=True, header_style="bold")
-        for column in ("SLO", "objective", "budget left", "worst burn", "status"):
-            table.add_column(column, no_wrap=True)
-        for slo in board.slos:
-            figures = slo.figures
-            remaining = figures.remaining
-            left = "no data" if remaining is None else f"{remaining * 100:.1f}%"
-            worst = figures.worst_burn
-            status = figures.status
-            level = SLO_STATUS[status][1] if status in SLO_STATUS else "muted"
-            table.add_row(
-                Text(slo.display),
-                Text(f"{slo.objective * 100:g}% / {slo.window}"),
-                Text(
-                    left, style=theme.style("crit" if remaining is not None and remaining < 0.25 else "none")
-                ),
-                Text(f"{worst[1]:.1f}x over {worst[0]}" if worst else "—"),
-                Text(status.upper(), style=theme.style(level)),
-            )
-        return table
-
-    def _health_table(self, board: Dashboard) -> Table | Text:
-        theme = self.console_theme
-        if not board.health:
-            return Text("no agents in this pack", style=theme.style("muted"))
-        table = Table(box=None, pad_edge=False, expand=True, header_style="bold")
-        for column in ("state", "agent", "alerts", "since"):
-            table.add_column(column, no_wrap=True)
-        for row in board.health:
-            level = HEALTH_STATE[row.state][1]
-            since = since_text(board.now, row.since, row.since_exact)
-            table.add_row(
-                Text(row.state.upper(), style=theme.style(level)),
-                Text(row.entity),
-                Text(str(row.alerts) if row.alerts else "·"),
-                Text(since),
-            )
-        return table
+    def _alerts(self, alerts: list[AlertView], *, now: float, acks: tuple[Any, ...] = ()) -> Table | Text:
+        return alert_table(alerts, self.console_theme, now=now, width=self.size.width, acks=acks)

@@ -1,0 +1,110 @@
+"""The wallboard's page tables (alerts, SLOs, health), drawn from a dashboard with the one vocabulary
+of core/present.py; pure functions of the board, the theme and the width."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+
+from opsconsole.core.ack_state import AckFacts
+from opsconsole.core.dashboard import AlertView, Dashboard
+from opsconsole.core.durations import format_duration
+from opsconsole.core.present import HEALTH_STATE, SLO_STATUS, severity_level, since_text
+from opsconsole.core.short_names import short_name
+from opsconsole.ui.cells import ENTITY_COLUMN
+from opsconsole.ui.themes import ConsoleTheme
+
+
+def alert_table(
+    alerts: list[AlertView],
+    theme: ConsoleTheme,
+    *,
+    now: float,
+    width: int,
+    acks: tuple[tuple[AlertView, AckFacts], ...] = (),
+) -> Table | Text:
+    """Firing alerts, then the acked ones muted with who acked and for how long."""
+    if not alerts and not acks:
+        return Text("no alerts firing", style=theme.style("ok"))
+    # Pod names are long and alike: cut them as the console does, keeping the pod's suffix.
+    # The summary alone gives way to the width (wrapping from 120 columns up, cut below, where
+    # it would wrap a word a line); the other columns keep what they hold.
+    entity_width = max(ENTITY_COLUMN, width // 4)
+    rows = []
+    for alert in alerts:
+        level = severity_level(alert)
+        rows.append(
+            (
+                Text(alert.severity.upper(), style=theme.style(level)),
+                Text(alert.alertname),
+                Text(short_name(alert.entity or "—", entity_width)),
+                Text(format_duration(max(0.0, now - alert.starts_at))),
+                Text(alert.summary),
+            )
+        )
+    # Acked alerts follow the firing ones, muted, with who acked and for how long.
+    muted = theme.style("muted")
+    for alert, facts in acks:
+        rows.append(
+            (
+                Text("ACKED", style=muted),
+                Text(alert.alertname, style=muted),
+                Text(short_name(alert.entity or "—", entity_width), style=muted),
+                Text(format_duration(max(0.0, now - alert.starts_at)), style=muted),
+                Text(facts.text(now), style=muted),
+            )
+        )
+    narrow = width < 120
+    table = Table(box=None, pad_edge=False, expand=True, header_style="bold")
+    for index, column in enumerate(("severity", "alert", "entity", "for", "summary")):
+        if column == "summary":
+            table.add_column(column, no_wrap=narrow, overflow="ellipsis", ratio=1)
+        else:
+            width = max(len(column), *(row[index].cell_len for row in rows))
+            table.add_column(column, no_wrap=True, overflow="ellipsis", min_width=width)
+    for row in rows:
+        table.add_row(*row)
+    return table
+
+
+def slo_table(board: Dashboard, theme: ConsoleTheme) -> Table | Text:
+    """Each SLO's objective, budget left, worst burn and status."""
+    if not board.slos:
+        return Text("no SLOs in this pack", style=theme.style("muted"))
+    table = Table(box=None, pad_edge=False, expand=True, header_style="bold")
+    for column in ("SLO", "objective", "budget left", "worst burn", "status"):
+        table.add_column(column, no_wrap=True)
+    for slo in board.slos:
+        figures = slo.figures
+        remaining = figures.remaining
+        left = "no data" if remaining is None else f"{remaining * 100:.1f}%"
+        worst = figures.worst_burn
+        status = figures.status
+        level = SLO_STATUS[status][1] if status in SLO_STATUS else "muted"
+        table.add_row(
+            Text(slo.display),
+            Text(f"{slo.objective * 100:g}% / {slo.window}"),
+            Text(left, style=theme.style("crit" if remaining is not None and remaining < 0.25 else "none")),
+            Text(f"{worst[1]:.1f}x over {worst[0]}" if worst else "—"),
+            Text(status.upper(), style=theme.style(level)),
+        )
+    return table
+
+
+def health_table(board: Dashboard, theme: ConsoleTheme) -> Table | Text:
+    """Each agent's state, alerts and since."""
+    if not board.health:
+        return Text("no agents in this pack", style=theme.style("muted"))
+    table = Table(box=None, pad_edge=False, expand=True, header_style="bold")
+    for column in ("state", "agent", "alerts", "since"):
+        table.add_column(column, no_wrap=True)
+    for row in board.health:
+        level = HEALTH_STATE[row.state][1]
+        since = since_text(board.now, row.since, row.since_exact)
+        table.add_row(
+            Text(row.state.upper(), style=theme.style(level)),
+            Text(row.entity),
+            Text(str(row.alerts) if row.alerts else "·"),
+            Text(since),
+        )
+    return table
