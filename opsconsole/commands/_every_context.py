@@ -5,9 +5,10 @@ backends, so they are refused here rather than applied to every context."""
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from opsconsole.config import ConfigError, ResolvedContext, load_config
-from opsconsole.refresh.context_overview import resolve_every_context
+from opsconsole.refresh.context_overview import ContextOverviewService, resolve_every_context
 
 URL_FLAGS = ("prometheus", "alertmanager", "loki", "jaeger")
 
@@ -19,3 +20,19 @@ def every_context(args: argparse.Namespace) -> list[ResolvedContext]:
         raise ConfigError(f"{', '.join(given)} name one context's backends: drop them with --all-contexts")
     config, path = load_config(getattr(args, "config", None))
     return resolve_every_context(config, path, read_only=bool(getattr(args, "read_only", False)))
+
+
+def overview_service(args: argparse.Namespace) -> tuple[list[ResolvedContext], ContextOverviewService]:
+    """Every context and a refresh service per context, each on the pack and variables given
+    (``--pack``, ``--var``), bounded by ``--context-timeout``; raises ConfigError."""
+    from opsconsole.commands.packs import parse_vars
+    from opsconsole.refresh.session import build_service, choose_pack, load_pack_set
+
+    contexts = every_context(args)
+    packs = load_pack_set(contexts[0])
+    variables = parse_vars(args.var)
+
+    def make(context: Any) -> Any:
+        return build_service(context, packs, choose_pack(context, packs, args.pack), variables)
+
+    return contexts, ContextOverviewService(contexts, make, deadline=args.context_timeout)

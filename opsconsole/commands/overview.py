@@ -40,26 +40,16 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Show the overview; open the console on the context chosen with Enter."""
-    from opsconsole.commands._every_context import every_context
+    from opsconsole.commands._every_context import overview_service
     from opsconsole.commands.console import replace_context
     from opsconsole.commands.console import run as run_console
-    from opsconsole.commands.packs import parse_vars
-    from opsconsole.refresh.context_overview import ContextOverviewService
-    from opsconsole.refresh.session import build_service, choose_pack, load_pack_set
     from opsconsole.ui.overview_screen import OverviewApp
 
     try:
-        contexts = every_context(args)
-        packs = load_pack_set(contexts[0])
-        variables = parse_vars(args.var)
+        contexts, overview = overview_service(args)
     except ConfigError as exc:
         print(f"opsconsole: {exc}", file=sys.stderr)
         return 2
-
-    def make(context: Any) -> Any:
-        return build_service(context, packs, choose_pack(context, packs, args.pack), variables)
-
-    overview = ContextOverviewService(contexts, make, deadline=args.context_timeout)
     interval = contexts[0].config.refresh_interval
     chosen = OverviewApp(overview, time.time, refresh_interval=interval).run()
     if not chosen:

@@ -126,24 +126,14 @@ def run_all_contexts(args: argparse.Namespace) -> int:
     """``snapshot --all-contexts``: one refresh of every context, concurrently, then print."""
     import time
 
-    from opsconsole.commands._every_context import every_context
+    from opsconsole.commands._every_context import overview_service
     from opsconsole.commands._overview_output import overview_json, overview_text
-    from opsconsole.commands.packs import parse_vars
-    from opsconsole.refresh.context_overview import ContextOverviewService
-    from opsconsole.refresh.session import build_service, choose_pack, load_pack_set
 
     try:
-        contexts = every_context(args)
-        packs = load_pack_set(contexts[0])
-        variables = parse_vars(args.var)
+        _, overview = overview_service(args)
     except ConfigError as exc:
         print(f"opsconsole snapshot: {exc}", file=sys.stderr)
         return 2
-
-    def make(context: Any) -> Any:
-        return build_service(context, packs, choose_pack(context, packs, args.pack), variables)
-
-    overview = ContextOverviewService(contexts, make, deadline=args.context_timeout)
 
     async def once() -> Any:
         try:
