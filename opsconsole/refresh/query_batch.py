@@ -76,16 +76,20 @@ class QueryBatch:
 
     async def _guarded(self, make: Awaitable[QueryResult]) -> QueryResult:
         """Run one query, unless the server already proved unreachable in this refresh."""
-        async with self._gate:
-            if self.unreachable is not None:
-                make.close()  # type: ignore[attr-defined]
-                raise self.unreachable
-            try:
-                return await make
-            except BackendError as exc:
-                if exc.kind in UNREACHABLE and self.unreachable is None:
-                    self.unreachable = exc
-                raise
+        try:
+            async with self._gate:
+                if self.unreachable is not None:
+                    raise self.unreachable
+                try:
+                    return await make
+                except BackendError as exc:
+                    if exc.kind in UNREACHABLE and self.unreachable is None:
+                        self.unreachable = exc
+                    raise
+        finally:
+            # A refresh abandoned at a deadline cancels queries still waiting for the gate: their
+            # request was never started, and closing it says so instead of "never awaited".
+            make.close()  # type: ignore[attr-defined]
 
     def _shared(self, key: tuple[object, ...], make: Awaitable[QueryResult]) -> Awaitable[QueryResult]:
         self.asked += 1
