@@ -29,10 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.real_servers import (  # noqa: E402 - the repository's own launcher, after the path is set
-    TEST_RULES,
-    prometheus_config,
-    start_alertmanager,
-    start_prometheus,
+    start_self_watching_stack,
     wait_until,
 )
 
@@ -106,16 +103,7 @@ def main() -> int:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="opsconsole-bench-") as tmp_name:
         tmp = Path(tmp_name)
-        alertmanager = start_alertmanager(tmp / "alertmanager")
-        host = alertmanager.url.removeprefix("http://")
-        targets = tmp / "prometheus-self.json"
-        targets.write_text("[]")
-        config = prometheus_config([host], alertmanager.url, Path("{rules}"))
-        # Prometheus scrapes itself too; its port is known only once it runs, hence a file_sd job.
-        config += f"  - job_name: prometheus\n    file_sd_configs:\n      - files: ['{targets}']\n"
-        config += "        refresh_interval: 1s\n"
-        prometheus = start_prometheus(tmp / "prometheus", config, rules=TEST_RULES)
-        targets.write_text(json.dumps([{"targets": [prometheus.url.removeprefix("http://")]}]))
+        prometheus, alertmanager = start_self_watching_stack(tmp)
         try:
             packs = tmp / "packs"
             packs.mkdir()

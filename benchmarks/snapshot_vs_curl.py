@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import http.server
-import json
 import os
 import resource
 import shlex
@@ -35,10 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.real_servers import (  # noqa: E402 - the repository's own launcher, after the path is set
     CURRENT,
-    TEST_RULES,
-    prometheus_config,
-    start_alertmanager,
-    start_prometheus,
+    start_self_watching_stack,
     wait_until,
 )
 
@@ -126,15 +122,7 @@ def main() -> int:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="opsconsole-bench-") as tmp_name:
         tmp = Path(tmp_name)
-        alertmanager = start_alertmanager(tmp / "alertmanager")
-        host = alertmanager.url.removeprefix("http://")
-        targets = tmp / "prometheus-self.json"
-        targets.write_text("[]")
-        config = prometheus_config([host], alertmanager.url, Path("{rules}"))
-        config += f"  - job_name: prometheus\n    file_sd_configs:\n      - files: ['{targets}']\n"
-        config += "        refresh_interval: 1s\n"
-        prometheus = start_prometheus(tmp / "prometheus", config, rules=TEST_RULES)
-        targets.write_text(json.dumps([{"targets": [prometheus.url.removeprefix("http://")]}]))
+        prometheus, alertmanager = start_self_watching_stack(tmp)
         seen: list[tuple[str, str, bytes]] = []
         proxy = recording_proxy(prometheus.url, seen)
         threading.Thread(target=proxy.serve_forever, daemon=True).start()

@@ -296,6 +296,27 @@ def start_prometheus(
     return server
 
 
+def start_self_watching_stack(tmp: Path) -> tuple[RunningServer, RunningServer]:
+    """Alertmanager and a Prometheus that scrapes it and itself, with the test rules (the stack the
+    benchmarks watch). Prometheus' own port is known only once it runs, hence a file_sd job whose
+    file is written then. Returns (prometheus, alertmanager); the caller stops both."""
+    import json
+
+    alertmanager = start_alertmanager(tmp / "alertmanager")
+    targets = tmp / "prometheus-self.json"
+    targets.write_text("[]")
+    config = prometheus_config([alertmanager.url.removeprefix("http://")], alertmanager.url, Path("{rules}"))
+    config += f"  - job_name: prometheus\n    file_sd_configs:\n      - files: ['{targets}']\n"
+    config += "        refresh_interval: 1s\n"
+    try:
+        prometheus = start_prometheus(tmp / "prometheus", config, rules=TEST_RULES)
+    except BaseException:
+        alertmanager.stop()
+        raise
+    targets.write_text(json.dumps([{"targets": [prometheus.url.removeprefix("http://")]}]))
+    return prometheus, alertmanager
+
+
 @contextlib.contextmanager
 def running(server: RunningServer) -> Iterator[RunningServer]:
     """Stop ``server`` when the block ends."""
