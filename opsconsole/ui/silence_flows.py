@@ -8,11 +8,12 @@ are disabled and the transport refuses anyway.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from opsconsole.backends.errors import BackendError
 from opsconsole.core.ack_state import DEFAULT_GRACE_SECONDS
+from opsconsole.core.ack_summary import draft_summary
 from opsconsole.core.alert_matchers import LabelMatcher
 from opsconsole.core.dashboard import AlertGroupView, AlertView, SilenceView
 from opsconsole.core.durations import format_duration
@@ -37,6 +38,14 @@ from opsconsole.ui.silence_screens import SilencesScreen
 
 if TYPE_CHECKING:
     from opsconsole.ui.app import OpsConsoleApp
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What a confirmation summarises (see :func:`opsconsole.core.ack_summary.draft_summary`)."""
+
+    what: str = ""  # the alert acked; "" for a silence: the alerts it mutes, by name
+    until_resolved: bool = False
 
 
 class SilenceFlows:
@@ -78,7 +87,9 @@ class SilenceFlows:
             if until_resolved
             else f"for {format_duration(duration)}"
         )
-        self._confirm_and_send(f"Ack {alert.alertname} {how_long}", draft, alert.cluster)
+        what = " · ".join(x for x in (alert.alertname, alert.entity, alert.severity, alert.cluster) if x)
+        summary = Summary(what, until_resolved)
+        self._confirm_and_send(f"Ack {alert.alertname} {how_long}", draft, alert.cluster, summary)
 
     def reconcile_acks(self) -> None:
         """End until-resolved acks whose alert stayed resolved for the grace (as `acks reconcile`)."""
@@ -132,7 +143,7 @@ class SilenceFlows:
         def chosen(draft: SilenceDraft | None) -> None:
             if draft is not None:
                 self._confirm_and_send(
-                    "Create silence" + (f" on {cluster}" if cluster else ""), draft, cluster
+                    "Create silence" + (f" on {cluster}" if cluster else ""), draft, cluster, Summary()
                 )
 
         app.push_screen(form, chosen)
@@ -147,16 +158,21 @@ class SilenceFlows:
 
         app.run_worker(count_cluster(), group="detail")
 
-    def _confirm_and_send(self, title: str, draft: SilenceDraft, cluster: str = "") -> None:
+    def _confirm_and_send(
+        self, title: str, draft: SilenceDraft, cluster: str = "", summary: Summary | None = None
+    ) -> None:
         try:
             draft.check()
         except SilenceInvalid as exc:
             self.app.notify(f"not sent: {exc}", severity="error")
             return
         service = self.service.for_cluster(cluster)
+
+        def send() -> Awaitable[None]:
+            return self._send_create(service, draft)
+
         self.app.run_worker(
-            self._review(service, title, draft, cluster, lambda: self._send_create(service, draft)),
-            group="mutation",
+            self._review(service, title, draft, cluster, send, summary=summary), group="mutation"
         )
 
     async def _review(
@@ -167,6 +183,7 @@ class SilenceFlows:
         cluster: str | None,
         send: Callable[[], Awaitable[None]],
         note: str = "",
+        summary: Summary | None = None,
     ) -> None:
         """Count what it mutes in the whole cluster, then ask (typed when it mutes too much); a yes
         starts ``send``. Nothing waits on the answer, so no worker hangs on an open dialog.
@@ -198,8 +215,18 @@ class SilenceFlows:
         if radius.needs_confirmation:
             app.push_screen(TypedConfirmScreen(title, request, radius), answered)
         else:
-            summary = radius.summary() + (f"\n{note}" if note else "")
-            app.push_screen(ConfirmScreen(title, request, summary), answered)
+            said = radius.summary() + (f"\n{note}" if note else "")
+            lines = (
+                draft_summary(
+                    draft,
+                    what=summary.what or radius.names() or "no alert now",
+                    until_resolved=summary.until_resolved,
+                    mutes=said,
+                )
+                if summary is not None
+                else ()
+            )
+            app.push_screen(ConfirmScreen(title, request, said, summary=lines), answered)
 
     async def _send_create(self, service: SilenceService, draft: SilenceDraft) -> None:
         try:
