@@ -14,27 +14,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from opsconsole.backends.alertmanager import AlertmanagerClient
 from opsconsole.backends.errors import BackendError
 from opsconsole.config import ResolvedContext
 from opsconsole.core.dashboard import SilenceView
 from opsconsole.core.silence_rows import ContextReadState, ContextSilences, SilenceRow, merge_silences
 from opsconsole.mutations.silence_inventory import cluster_service, clusters_of
-from opsconsole.mutations.silences import SilenceService
+from opsconsole.mutations.silences import SilenceService, context_service
 from opsconsole.refresh.context_overview import context_deadline
 from opsconsole.refresh.fan_out import DEFAULT_CONCURRENCY, FanOutResult, fan_out
 from opsconsole.refresh.panes.alerts import silence_view
 
 READ_ONLY_REASON = "{context} is read-only: its silences cannot be expired or extended here"
-
-
-def silence_service_for(
-    context: ResolvedContext, journal_path: Path | None = None, clock: Callable[[], float] = time.time
-) -> SilenceService:
-    """A context's silences: its Alertmanager peers, read-only when the context is."""
-    peers = [AlertmanagerClient(am, read_only=context.read_only) for am in context.settings.alertmanagers]
-    reason = f"context {context.name} is read-only"
-    return SilenceService(peers, context.read_only, reason, journal_path, clock)
 
 
 async def read_context(
@@ -87,7 +77,7 @@ class EveryContextSilences:
         """The context's silence service (its read-only setting holds)."""
         if context_name not in self.services:
             context = next(c for c in self.contexts if c.name == context_name)
-            self.services[context_name] = silence_service_for(context, self.journal_path, self.clock)
+            self.services[context_name] = context_service(context, self.journal_path, self.clock)
         return self.services[context_name]
 
     def service_of(self, row: SilenceRow) -> SilenceService:
