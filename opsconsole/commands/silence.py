@@ -6,13 +6,12 @@ import argparse
 import asyncio
 import json
 import sys
-import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any, TextIO
+from typing import Any
 
+from opsconsole.commands._silence_confirm import BlastRadiusRefused, confirm_blast_radius, confirm_bulk
 from opsconsole.config import ConfigError, ResolvedContext
-from opsconsole.core.durations import format_duration
 from opsconsole.core.silence_blast_radius import BlastRadius
 from opsconsole.core.silence_draft import (
     SilenceDraft,
@@ -22,8 +21,6 @@ from opsconsole.core.silence_draft import (
     parse_draft_matchers,
     parse_silence_duration,
 )
-from opsconsole.core.silence_extension import plan_extension
-from opsconsole.core.untrusted_text import sanitize
 from opsconsole.mutations.alert_scope import AlertScope, scope_for_pack
 
 
@@ -71,6 +68,8 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         "--unused", action="store_true", help="only active silences that mute nothing (for scripts)"
     )
     listing.add_argument("--all-contexts", action="store_true", help="every context of the config file")
+    from opsconsole.commands._silence_list import run_list
+
     listing.set_defaults(func=run_list)
 
     expire = sub.add_parser(
@@ -99,6 +98,8 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         "--recreate", action="store_true", help="if it has ended, create it again from now (a new id)"
     )
     extend.add_argument("--duration", action=_MovedToByOrUntil, nargs=0, help=argparse.SUPPRESS)
+    from opsconsole.commands._silence_extend import run_extend
+
     extend.set_defaults(func=run_extend)
 
     expire.add_argument("--force", action="store_true", help="expire several ids without asking")
@@ -128,10 +129,6 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     )
     ack.add_argument("--json", action="store_true", help="machine-readable output")
     ack.set_defaults(func=run_ack)
-
-
-class BlastRadiusRefused(Exception):
-    """Nothing was sent: the silence mutes too much and nobody confirmed it."""
 
 
 def _scope(context: ResolvedContext) -> AlertScope:
@@ -172,43 +169,12 @@ def _radius_text(radius: BlastRadius) -> str:
     return "\n".join(lines)
 
 
-def confirm_blast_radius(
-    radius: BlastRadius, *, force: bool, stdin: TextIO | None = None, stderr: TextIO | None = None
-) -> None:
-    """Return when sending is confirmed; :class:`BlastRadiusRefused` when it is not.
-
-    ``--force`` confirms. At a terminal, typing the number of alerts it mutes confirms. With no
-    terminal (a script, a pipe) and no ``--force``, it is refused: nobody is there to ask.
-    """
-    if not radius.needs_confirmation:
-        return
-    stdin = sys.stdin if stdin is None else stdin
-    stderr = sys.stderr if stderr is None else stderr
-    why = "; ".join(radius.reasons())
-    if force:
-        print(f"opsconsole: --force: sending although {why}", file=stderr)
-        return
-    listing = f"It mutes {radius.count} of {radius.total} alerts: {radius.names()}."
-    if stdin.isatty():
-        print(f"opsconsole: careful: {why}.\n{listing}", file=stderr)
-        print(f"Type {radius.count} to send it, anything else cancels: ", end="", file=stderr, flush=True)
-        if stdin.readline().strip() == str(radius.count):
-            return
-        raise BlastRadiusRefused("not confirmed; nothing was sent")
-    raise BlastRadiusRefused(
-        f"refused, nothing was sent: {why}. {listing} Narrow the matchers, or pass --force to send it "
-        "anyway (at a terminal you would be asked to type the count)"
-    )
-
-
 def _service(context: ResolvedContext) -> Any:
-    from opsconsole.backends.alertmanager import AlertmanagerClient
-    from opsconsole.mutations.silences import SilenceService, default_journal_path
+    from opsconsole.mutations.silences import context_service, default_journal_path
 
-    peers = [AlertmanagerClient(am, read_only=context.read_only) for am in context.settings.alertmanagers]
-    if not peers:
+    if not context.settings.alertmanagers:
         raise ConfigError("no Alertmanager configured (--alertmanager URL or a context's alertmanagers)")
-    return SilenceService(peers, read_only=context.read_only, journal_path=default_journal_path())
+    return context_service(context, default_journal_path())
 
 
 def _author(args: argparse.Namespace, context: ResolvedContext) -> str:
@@ -292,115 +258,6 @@ def run_add(args: argparse.Namespace) -> int:
     return _run(args, body)
 
 
-def run_list(args: argparse.Namespace) -> int:
-    """``silence list``: every cluster's silences with what each mutes now and its marks."""
-    if args.all_contexts:
-        return _list_every_context(args)
-
-    async def body(context: ResolvedContext, service: Any) -> int:
-        from opsconsole.mutations.silence_inventory import inventory
-
-        rows, gaps = await inventory(service, context.name)
-        return _print_inventory(args, rows, gaps, service.clock())
-
-    return _run(args, body)
-
-
-def _list_every_context(args: argparse.Namespace) -> int:
-    from opsconsole.commands._every_context import every_context
-    from opsconsole.mutations.silence_inventory import InventoryGap, inventory
-    from opsconsole.refresh.context_overview import context_deadline
-    from opsconsole.refresh.fan_out import fan_out
-
-    try:
-        contexts = [c for c in every_context(args) if c.settings.alertmanagers]
-    except ConfigError as exc:
-        print(f"opsconsole: {exc}", file=sys.stderr)
-        return 2
-
-    async def one(context: ResolvedContext) -> Any:
-        service = _service(context)
-        try:
-            return await inventory(service, context.name)
-        finally:
-            for peer in service.peers:
-                await peer.aclose()
-
-    async def every() -> int:
-        results = await fan_out(contexts, one, deadline=context_deadline)
-        rows, gaps = [], []
-        for result in results:
-            if result.value is None:
-                gaps.append(
-                    InventoryGap(result.key.name, "", str(result.error) or type(result.error).__name__)
-                )
-            else:
-                rows += result.value[0]
-                gaps += result.value[1]
-        return _print_inventory(args, rows, gaps, time.time())
-
-    return asyncio.run(every())
-
-
-def _print_inventory(args: argparse.Namespace, rows: list[Any], gaps: list[Any], now: float) -> int:
-    """The listing (text or --json); 1 when a cluster or context could not be read."""
-    rows = [r for r in rows if args.all or r.silence.status.state != "expired"]
-    if args.unused:
-        rows = [r for r in rows if r.hygiene.mutes_nothing]
-    places = {(r.context, r.cluster) for r in rows} | {(g.context, g.cluster) for g in gaps}
-    several = len(places) > 1
-    lines = []
-    data = []
-    for row in rows:
-        s = row.silence
-        matchers = ", ".join(m.to_filter() for m in s.matchers)
-        left = format_duration(s.ends_at.timestamp() - now) if s.status.state != "expired" else "-"
-        # Comments and authors come from whoever wrote the silence: never print raw escapes.
-        who, comment = sanitize(s.created_by), sanitize(s.comment)
-        where = f"{row.context}/{row.cluster}".rstrip("/") + "  " if several else ""
-        marks = "".join(f"  ⚠ {m}" for m in row.hygiene.marks())
-        mutes = f"mutes {row.hygiene.mutes}" if s.status.state == "active" else ""
-        lines.append(
-            f"{where}{s.id}  {s.status.state:<8} {left:>6}  {mutes:<9} {who:<20} {sanitize(matchers)}"
-            f"  # {comment}{marks}"
-        )
-        item = s.model_dump(mode="json", by_alias=True)
-        item.update({"context": row.context, "cluster": row.cluster, **row.hygiene.as_json()})
-        data.append(item)
-    for gap in gaps:
-        where = f"{gap.context}/{gap.cluster}".rstrip("/")
-        print(f"opsconsole: {where}: silences not read: {gap.error}", file=sys.stderr)
-    empty = "no silences that mute nothing" if args.unused else "no silences"
-    _print(args, data, "\n".join(lines) or empty)
-    return 1 if gaps else 0
-
-
-def confirm_bulk(
-    what: str,
-    count: int,
-    muted: list[str],
-    *,
-    force: bool,
-    stdin: TextIO | None = None,
-    stderr: TextIO | None = None,
-) -> None:
-    """Several silences changed at once: say what they mute now, and have the count typed (or --force)."""
-    stdin = sys.stdin if stdin is None else stdin
-    stderr = sys.stderr if stderr is None else stderr
-    names = ", ".join(sorted(set(muted))) or "no alert"
-    listing = f"{what} {count} silences, which mute {len(muted)} alerts now: {names}."
-    if force:
-        print(f"opsconsole: --force: {listing}", file=stderr)
-        return
-    if stdin.isatty():
-        print(f"opsconsole: {listing}", file=stderr)
-        print(f"Type {count} to go on, anything else cancels: ", end="", file=stderr, flush=True)
-        if stdin.readline().strip() == str(count):
-            return
-        raise BlastRadiusRefused("not confirmed; nothing was sent")
-    raise BlastRadiusRefused(f"refused, nothing was sent: {listing} Pass --force to do it without a terminal")
-
-
 async def _muted_by(service: Any, ids: list[str]) -> list[str]:
     """The alerts the silences ``ids`` mute now, by name (an alert held by two counts once)."""
     wanted = set(ids)
@@ -436,71 +293,6 @@ def run_expire(args: argparse.Namespace) -> int:
         return 1 if failed else 0
 
     return _run(args, body)
-
-
-def run_extend(args: argparse.Namespace) -> int:
-    """``silence extend ID [ID ...] --by 1h | --until TIME``: a later end, never an earlier one."""
-
-    async def body(context: ResolvedContext, service: Any) -> int:
-        ids = list(dict.fromkeys(args.silence_id))
-        if len(ids) > 1:
-            service.check_writable(service.expire_request(ids[0]))  # read-only refuses before asking
-            confirm_bulk("Extend", len(ids), await _muted_by(service, ids), force=args.force)
-        results, code = [], 0
-        for silence_id in ids:
-            try:
-                results.append(await _extend_one(args, context, service, silence_id))
-            except Exception as exc:
-                if len(ids) == 1:
-                    raise
-                code = 1
-                print(f"opsconsole: {silence_id}: {getattr(exc, 'message', exc)}", file=sys.stderr)
-        done = [r for r in results if r is not None]
-        if len(ids) == 1 and done:
-            _print(args, done[0][0], done[0][1])
-        elif done:
-            _print(args, [d for d, _ in done], "\n".join(t for _, t in done))
-        if code:
-            return code
-        return 0 if len(done) == len(ids) else 2  # an ended one not recreated (said why)
-
-    return _run(args, body)
-
-
-async def _extend_one(
-    args: argparse.Namespace, context: ResolvedContext, service: Any, silence_id: str
-) -> tuple[dict[str, Any], str] | None:
-    """Extend one; None when it has ended and --recreate was not given (said on stderr)."""
-    current = await service.silence(silence_id)
-    expired = current.status.state == "expired"
-    by = args.by if args.by or args.until else "1h"
-    plan = plan_extension(current.ends_at.timestamp(), expired, service.clock(), by=by, until=args.until)
-    if plan.recreate and not (args.recreate or args.force):
-        print(
-            f"opsconsole: not extended: {plan.describe()}; pass --recreate to do that",
-            file=sys.stderr,
-        )
-        return None
-    draft = service.extended(current, plan.new_end)
-    service.check_writable(service.create_request(draft))
-    confirm_blast_radius(await _blast_radius(context, service, draft), force=args.force)
-    new_id = await service.create(draft)
-    ends = datetime.fromtimestamp(plan.new_end, UTC).isoformat(timespec="seconds")
-    if new_id == silence_id:
-        text = f"{new_id} now ends {ends}"
-    elif plan.recreate:
-        text = f"{new_id} recreates {silence_id}, until {ends}"
-    else:
-        # Alertmanager could not update it in place: it expired the old one and made this one.
-        text = f"{new_id} replaces {silence_id} (Alertmanager made a new silence), until {ends}"
-    data = {
-        "silenceID": new_id,
-        "previous": silence_id,
-        "endsAt": ends,
-        "replaced": new_id != silence_id,
-        "recreated": plan.recreate,
-    }
-    return data, text
 
 
 def run_ack(args: argparse.Namespace) -> int:
@@ -542,3 +334,6 @@ def run_ack(args: argparse.Namespace) -> int:
         return 0
 
     return _run(args, body)
+
+
+__all__ = ["BlastRadiusRefused", "confirm_blast_radius", "confirm_bulk", "register"]

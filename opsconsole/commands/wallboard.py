@@ -25,9 +25,10 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     parser.add_argument("--rotate", default="30s", metavar="DURATION", help="page rotation (0 stops it)")
     parser.add_argument(
         "--pages",
-        default=",".join(PAGES),
+        default=None,
         metavar="LIST",
-        help=f"pages in order, from {', '.join((*PAGES, *EXTRA_PAGES))} (contexts: a row per context)",
+        help=f"pages in order, from {', '.join((*PAGES, *EXTRA_PAGES))} (contexts: a row per context); "
+        f"default {','.join(PAGES)}, and contexts after them when the config has several contexts",
     )
     add_view_flags(parser)  # high-contrast suits walls
     from opsconsole.commands.record import add_recording_flags
@@ -79,10 +80,16 @@ def parse_pages(text: str) -> tuple[str, ...]:
     return pages
 
 
+def default_pages(contexts: int) -> tuple[str, ...]:
+    """The rotation when ``--pages`` is not given: the contexts page joins it when the config has more
+    than one context (``--pages overview,alerts,slo,health`` leaves it out)."""
+    return (*PAGES, *EXTRA_PAGES) if contexts > 1 else PAGES
+
+
 def run(args: argparse.Namespace) -> int:
     """Open the wallboard on the context in force (always read-only) or on the demo stack."""
     try:
-        pages = parse_pages(args.pages)
+        pages = parse_pages(args.pages) if args.pages is not None else None
         rotate = 0.0 if args.rotate in ("0", "off") else parse_duration(args.rotate)
     except (ConfigError, ValueError) as exc:
         print(f"opsconsole wallboard: {exc}", file=sys.stderr)
@@ -123,7 +130,7 @@ def run(args: argparse.Namespace) -> int:
     return _run_wallboard(args, pages, rotate)
 
 
-def _run_wallboard(args: argparse.Namespace, pages: tuple[str, ...], rotate: float) -> int:
+def _run_wallboard(args: argparse.Namespace, pages: tuple[str, ...] | None, rotate: float) -> int:
     from opsconsole.cli import resolve_from_args
     from opsconsole.commands.packs import parse_vars
     from opsconsole.launch import DEMO_PACK, run_demo_wallboard, run_wallboard
@@ -137,9 +144,13 @@ def _run_wallboard(args: argparse.Namespace, pages: tuple[str, ...], rotate: flo
         except RecordingError as exc:
             print(f"opsconsole wallboard: {exc}", file=sys.stderr)
             return 2
-        return run_demo_wallboard(theme=args.theme, pages=pages, rotate_seconds=rotate, recording=recording)
+        return run_demo_wallboard(
+            theme=args.theme, pages=pages or default_pages(1), rotate_seconds=rotate, recording=recording
+        )
     try:
         context = resolve_from_args(args)
+        if pages is None:
+            pages = default_pages(len(context.config.contexts))
         packs = load_pack_set(context)
         recording = start_recording(args, context, choose_pack(context, packs, args.pack))
         return run_wallboard(

@@ -27,6 +27,7 @@ from opsconsole.backends.alertmanager import AlertmanagerClient, peer_label, sil
 from opsconsole.backends.alertmanager_models import Alert, Matcher, Silence
 from opsconsole.backends.alertmanager_peers import MAYBE_DONE, AlertmanagerPeers
 from opsconsole.backends.errors import BackendError, FailureKind, ReadOnlyViolation
+from opsconsole.config import ResolvedContext
 from opsconsole.core.alert_matchers import LabelMatcher
 from opsconsole.core.silence_blast_radius import (
     DEFAULT_BLAST_RADIUS,
@@ -280,6 +281,16 @@ class SilenceService:
         if silence.status.state == "expired":
             return replace(draft, starts_at=self.clock(), ends_at=new_end, silence_id=None)
         return replace(draft, ends_at=new_end)
+
+
+def context_service(
+    context: ResolvedContext, journal_path: Path | None = None, clock: Callable[[], float] = time.time
+) -> SilenceService:
+    """A context's silences: its Alertmanager peers, read-only (in the service and at the transport)
+    when the context is."""
+    peers = [AlertmanagerClient(am, read_only=context.read_only) for am in context.settings.alertmanagers]
+    reason = f"context {context.name} is read-only"
+    return SilenceService(peers, context.read_only, reason, journal_path, clock)
 
 
 async def _same_silence(peer: AlertmanagerClient, body: dict[str, Any]) -> str | None:

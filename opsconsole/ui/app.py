@@ -286,9 +286,9 @@ class OpsConsoleApp(ConsoleShell):
         """s: the silence form, prefilled from the selected alert or group."""
         self.silences.silence(self._selected_alert_ref())
 
-    def action_silences(self) -> None:
-        """S: the silences screen (as last refreshed, and refreshed now)."""
-        self.silences.silences()
+    def action_silences(self, every: bool = False) -> None:
+        """S: the silences screen (as last refreshed, and refreshed now); every context's with ``every``."""
+        self.silences.silences(every)
 
     def action_info(self) -> None:
         """i: every field of the selected alert (who silenced it, inhibitors, history)."""
@@ -405,7 +405,7 @@ class OpsConsoleApp(ConsoleShell):
 
     @on(SilencesScreen.ChangeRequested)
     def _silence_change(self, event: SilencesScreen.ChangeRequested) -> None:
-        self.silences.change(event.silence, event.change, event.silences)
+        self.silences.change_requested(event)
 
     async def on_unmount(self) -> None:
         self.tails.stop_all()

@@ -103,7 +103,12 @@ COMMANDS: tuple[ConsoleCommand, ...] = (
     ConsoleCommand(("range",), "DURATION", "the range of charts and histories", _range),
     ConsoleCommand(("group",), "LABELS", "group alerts by these labels", _group),
     ConsoleCommand(("trace",), "TRACE_ID", "one trace's waterfall", _trace),
-    ConsoleCommand(("silences",), "", "the silences screen", lambda app, args: app.action_silences()),
+    ConsoleCommand(
+        ("silences",),
+        "[*]",
+        "the silences screen (*: every context's)",
+        lambda app, args: app.action_silences(args == ["*"]),
+    ),
     ConsoleCommand(("silenced",), "on|off", "show silenced alerts", partial(_shown, "silenced")),
     ConsoleCommand(("inhibited",), "on|off", "show inhibited alerts", partial(_shown, "inhibited")),
     ConsoleCommand(("help",), "", "every key and command", lambda app, args: app.action_help()),

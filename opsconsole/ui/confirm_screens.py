@@ -3,8 +3,10 @@ mute, and a typed confirmation when it mutes more than the blast-radius limit.""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
+from rich.table import Table
 from rich.text import Text
 from textual import on
 from textual.binding import Binding, BindingType
@@ -18,34 +20,70 @@ from opsconsole.core.silence_blast_radius import (
 
 
 class ConfirmScreen(ModalScreen[bool]):
-    """Shows exactly what will be sent (and what it mutes); ``y``/Enter sends, ``n``/Esc cancels."""
+    """Shows what will be sent (and what it mutes); ``y``/Enter sends, ``n``/Esc cancels.
+
+    With a ``summary`` (an ack, a new silence) it reads in five lines (who, which alert, until when,
+    the matchers, what it mutes) and ``r`` shows the exact request instead; without one, the request.
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y,enter", "answer(True)", "Send"),
         Binding("n,escape", "answer(False)", "Cancel"),
+        Binding("r", "toggle_request", "Exact request"),
     ]
     DEFAULT_CSS = """
     ConfirmScreen { align: center middle; }
     ConfirmScreen > Vertical { width: 100; max-width: 100%; height: auto; max-height: 90%;
         border: thick $warning; background: $surface; padding: 0 1; }
     ConfirmScreen #confirm-request { height: auto; max-height: 30; }
+    ConfirmScreen.-summary #confirm-request, ConfirmScreen.-summary #confirm-request-label { display: none; }
+    ConfirmScreen.-summary.-request #confirm-request { display: block; }
+    ConfirmScreen.-summary.-request #confirm-request-label { display: block; }
+    ConfirmScreen.-summary.-request #confirm-summary { display: none; }
     """
 
-    def __init__(self, title: str, request: str, note: str = "") -> None:
+    def __init__(
+        self, title: str, request: str, note: str = "", summary: Sequence[tuple[str, str]] = ()
+    ) -> None:
         super().__init__()
         self.title_text = title
         self.request = request
         self.note = note
+        self.summary = list(summary)
+        self.set_class(bool(self.summary), "-summary")
 
     def compose(self) -> Any:
         with Vertical():
             yield Label(Text(self.title_text, style="bold"))
-            if self.note:
+            if self.summary:
+                grid = Table.grid(padding=(0, 2))
+                widest = max(len(label) for label, _ in self.summary)
+                grid.add_column(style="bold", no_wrap=True, min_width=widest)
+                grid.add_column(no_wrap=True, overflow="ellipsis")  # one line each; r shows it all
+                for label, text in self.summary:
+                    grid.add_row(label, Text(text))  # labels and comments are untrusted: never markup
+                yield Static(grid, id="confirm-summary")
+            elif self.note:
                 yield Static(Text(self.note))
-            yield Static(Text("This request will be sent:"))
+            yield Static(Text("This request will be sent:"), id="confirm-request-label")
             with VerticalScroll(id="confirm-request"):
                 yield Static(Text(self.request))
-            yield Static(Text("y / Enter: send     n / Esc: cancel", style="bold"))
+            keys = "y / Enter: send     n / Esc: cancel"
+            if self.summary:
+                keys += "     r: the exact request"
+            yield Static(Text(keys, style="bold"), id="confirm-keys")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """``r`` only where there is a summary to switch from."""
+        return bool(self.summary) if action == "toggle_request" else True
+
+    def action_toggle_request(self) -> None:
+        """r: the exact request (method, path, JSON body), or back to the summary."""
+        self.toggle_class("-request")
+        keys = "y / Enter: send     n / Esc: cancel     r: " + (
+            "back to the summary" if self.has_class("-request") else "the exact request"
+        )
+        self.query_one("#confirm-keys", Static).update(Text(keys, style="bold"))
 
     def action_answer(self, value: bool) -> None:
         """Close with the answer."""

@@ -12,47 +12,44 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from opsconsole.backends.errors import BackendError
-from opsconsole.core.dashboard import AlertView, SilenceView
+from opsconsole.core.dashboard import SilenceView
 from opsconsole.core.silence_draft import SilenceDraft, SilenceInvalid
 from opsconsole.core.silence_extension import plan_extension
+from opsconsole.core.silence_rows import SilenceRow
 from opsconsole.mutations.silences import SilenceService
 from opsconsole.ui.confirm_screens import ConfirmScreen
 
 
-def muted_now(silences: Sequence[SilenceView], alerts: Sequence[AlertView]) -> list[AlertView]:
-    """The alerts any of ``silences`` mutes now."""
-    ids = {s.id for s in silences}
-    return [a for a in alerts if ids & set(a.silenced_by)]
-
-
-def muted_note(silences: Sequence[SilenceView], alerts: Sequence[AlertView]) -> str:
+def muted_note(muted: Sequence[str]) -> str:
     """``They mute 3 alerts now: AgentDown, HighLatency`` (what notifies again without them)."""
-    muted = muted_now(silences, alerts)
-    names = ", ".join(sorted({a.alertname for a in muted})) or "nothing"
+    names = ", ".join(sorted(set(muted))) or "nothing"
     return f"They mute {len(muted)} alerts now: {names}."
 
 
 async def bulk_change(
     app: Any,
     change: str,
-    silences: Sequence[SilenceView],
-    alerts: Sequence[AlertView],
-    service_of: Callable[[SilenceView], SilenceService],
+    rows: Sequence[SilenceRow],
+    muted: Sequence[str],
+    service_of: Callable[[SilenceRow], SilenceService],
     report: Callable[[BackendError | SilenceInvalid, str], None],
 ) -> None:
-    """Ask once for every selected silence, then send each; failures are reported one by one."""
+    """Ask once for every selected silence, then send each (to its own context's Alertmanager, on
+    the every-context screen); failures are reported one by one. ``muted``: the names of the alerts
+    they mute now (an alert two of them hold, once)."""
     now = app.options.clock()
-    note = muted_note(silences, alerts)
+    note = muted_note(muted)
+    silences = [r.silence for r in rows]
+    services = [service_of(r) for r in rows]
     if change == "expire":
         plans: list[tuple[SilenceView, SilenceService, SilenceDraft | None]] = [
-            (s, service_of(s), None) for s in silences
+            (s, service, None) for s, service in zip(silences, services, strict=True)
         ]
         requests = [service.expire_request(s.id).describe() for s, service, _ in plans]
         title = f"Expire {len(silences)} silences"
     else:
         plans = []
-        for view in silences:
-            service = service_of(view)
+        for view, service in zip(silences, services, strict=True):
             try:
                 current = await service.silence(view.id)
             except BackendError as exc:

@@ -8,11 +8,12 @@ are disabled and the transport refuses anyway.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from opsconsole.backends.errors import BackendError
 from opsconsole.core.ack_state import DEFAULT_GRACE_SECONDS
+from opsconsole.core.ack_summary import draft_summary
 from opsconsole.core.alert_matchers import LabelMatcher
 from opsconsole.core.dashboard import AlertGroupView, AlertView, SilenceView
 from opsconsole.core.durations import format_duration
@@ -25,15 +26,26 @@ from opsconsole.core.silence_draft import (
     parse_silence_duration,
 )
 from opsconsole.core.silence_extension import plan_extension
+from opsconsole.core.silence_rows import SilenceRow, muted_by
 from opsconsole.mutations.alert_scope import scope_for_pack
 from opsconsole.mutations.identity import origin
 from opsconsole.mutations.silences import SilenceService, error_hint
+from opsconsole.refresh.context_silences import EveryContextSilences
 from opsconsole.ui.confirm_screens import ConfirmScreen, TypedConfirmScreen
 from opsconsole.ui.pane_table import RowRef
-from opsconsole.ui.silence_screens import FormDefaults, RadiusRules, SilenceFormScreen, SilencesScreen
+from opsconsole.ui.silence_form import FormDefaults, RadiusRules, SilenceFormScreen
+from opsconsole.ui.silence_screens import SilencesScreen
 
 if TYPE_CHECKING:
     from opsconsole.ui.app import OpsConsoleApp
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What a confirmation summarises (see :func:`opsconsole.core.ack_summary.draft_summary`)."""
+
+    what: str = ""  # the alert acked; "" for a silence: the alerts it mutes, by name
+    until_resolved: bool = False
 
 
 class SilenceFlows:
@@ -75,7 +87,9 @@ class SilenceFlows:
             if until_resolved
             else f"for {format_duration(duration)}"
         )
-        self._confirm_and_send(f"Ack {alert.alertname} {how_long}", draft, alert.cluster)
+        what = " · ".join(x for x in (alert.alertname, alert.entity, alert.severity, alert.cluster) if x)
+        summary = Summary(what, until_resolved)
+        self._confirm_and_send(f"Ack {alert.alertname} {how_long}", draft, alert.cluster, summary)
 
     def reconcile_acks(self) -> None:
         """End until-resolved acks whose alert stayed resolved for the grace (as `acks reconcile`)."""
@@ -129,7 +143,7 @@ class SilenceFlows:
         def chosen(draft: SilenceDraft | None) -> None:
             if draft is not None:
                 self._confirm_and_send(
-                    "Create silence" + (f" on {cluster}" if cluster else ""), draft, cluster
+                    "Create silence" + (f" on {cluster}" if cluster else ""), draft, cluster, Summary()
                 )
 
         app.push_screen(form, chosen)
@@ -144,16 +158,21 @@ class SilenceFlows:
 
         app.run_worker(count_cluster(), group="detail")
 
-    def _confirm_and_send(self, title: str, draft: SilenceDraft, cluster: str = "") -> None:
+    def _confirm_and_send(
+        self, title: str, draft: SilenceDraft, cluster: str = "", summary: Summary | None = None
+    ) -> None:
         try:
             draft.check()
         except SilenceInvalid as exc:
             self.app.notify(f"not sent: {exc}", severity="error")
             return
         service = self.service.for_cluster(cluster)
+
+        def send() -> Awaitable[None]:
+            return self._send_create(service, draft)
+
         self.app.run_worker(
-            self._review(service, title, draft, cluster, lambda: self._send_create(service, draft)),
-            group="mutation",
+            self._review(service, title, draft, cluster, send, summary=summary), group="mutation"
         )
 
     async def _review(
@@ -161,15 +180,21 @@ class SilenceFlows:
         service: SilenceService,
         title: str,
         draft: SilenceDraft,
-        cluster: str,
+        cluster: str | None,
         send: Callable[[], Awaitable[None]],
         note: str = "",
+        summary: Summary | None = None,
     ) -> None:
         """Count what it mutes in the whole cluster, then ask (typed when it mutes too much); a yes
-        starts ``send``. Nothing waits on the answer, so no worker hangs on an open dialog."""
+        starts ``send``. Nothing waits on the answer, so no worker hangs on an open dialog.
+        ``cluster`` None: another context's, which this view does not show (no "in this view")."""
         app = self.app
         rules = self._radius_rules()
-        in_view = {a.fingerprint for g in self._alerts_in_view(cluster) for a in g.alerts}
+        in_view = (
+            None
+            if cluster is None
+            else {a.fingerprint for g in self._alerts_in_view(cluster) for a in g.alerts}
+        )
         try:
             radius = await service.blast_radius(
                 draft,
@@ -190,8 +215,18 @@ class SilenceFlows:
         if radius.needs_confirmation:
             app.push_screen(TypedConfirmScreen(title, request, radius), answered)
         else:
-            summary = radius.summary() + (f"\n{note}" if note else "")
-            app.push_screen(ConfirmScreen(title, request, summary), answered)
+            said = radius.summary() + (f"\n{note}" if note else "")
+            lines = (
+                draft_summary(
+                    draft,
+                    what=summary.what or radius.names() or "no alert now",
+                    until_resolved=summary.until_resolved,
+                    mutes=said,
+                )
+                if summary is not None
+                else ()
+            )
+            app.push_screen(ConfirmScreen(title, request, said, summary=lines), answered)
 
     async def _send_create(self, service: SilenceService, draft: SilenceDraft) -> None:
         try:
@@ -211,26 +246,56 @@ class SilenceFlows:
             prefix + exc.message + (f"\nhint: {hint}" if hint else ""), severity="error", timeout=15
         )
 
-    def silences(self) -> None:
-        """S: the silences screen (as last refreshed, and refreshed now)."""
+    def silences(self, every: bool = False) -> None:
+        """S: the silences screen (as last refreshed, and refreshed now); ``every``: every context's
+        (``:silences *``, or ``*`` on the screen)."""
         app = self.app
         reason = "this context is read-only" if app.service.backends.read_only else ""
         silences = app.board.silences if app.board else []
-        app.push_screen(SilencesScreen(silences, app.options.clock, reason))
+        screen = SilencesScreen(
+            silences,
+            app.options.clock,
+            reason,
+            make_every=self._make_every if app.options.make_overview is not None else None,
+            every_first=every,
+            refresh_interval=app.options.refresh_interval,
+            auto_refresh=app.options.auto_refresh,
+        )
+        app.push_screen(screen)
         app.action_refresh()
 
-    def change(self, view: SilenceView, change: str, selected: Sequence[SilenceView] = ()) -> None:
+    def _make_every(self) -> EveryContextSilences:
+        """Every context's silences: the contexts `:ctx *` knows, each with its own read-only setting."""
+        make_overview = self.app.options.make_overview
+        if make_overview is None:
+            raise ValueError("one context only here")
+        contexts = make_overview().contexts
+        return EveryContextSilences(contexts, self.app.options.journal_path, self.app.options.clock)
+
+    def change_requested(self, event: SilencesScreen.ChangeRequested) -> None:
         """e or x on the silences screen: extend by an hour, or expire (each after confirmation);
-        several selected: one confirmation for all (:mod:`opsconsole.ui.silence_bulk`)."""
-        if len(selected) > 1:
+        several selected: one confirmation for all (:mod:`opsconsole.ui.silence_bulk`). On every
+        context's screen each row's change goes to its own context's Alertmanager."""
+        rows, every = event.rows, event.every
+
+        def service_of(row: SilenceRow) -> SilenceService:
+            return every.service_of(row) if every is not None else self._service_of(row.silence)
+
+        if len(rows) > 1:
             from opsconsole.ui.silence_bulk import bulk_change
 
-            board = self.app.board
-            alerts = [a for g in (board.alerts + board.alerts_outside) for a in g.alerts] if board else []
-            work = bulk_change(self.app, change, selected, alerts, self._service_of, self._report_failure)
+            if every is not None:
+                muted = muted_by(rows)
+            else:
+                board = self.app.board
+                groups = (board.alerts + board.alerts_outside) if board else []
+                muted = muted_by([replace(r, muted=_muted_in(r, groups)) for r in rows])
+            work = bulk_change(self.app, event.change, rows, muted, service_of, self._report_failure)
             self.app.run_worker(work, group="mutation")
             return
-        self.app.run_worker(self._change(view, change), group="mutation")
+        row = rows[0]
+        here = every is None  # this context's row: its alerts are in this view
+        self.app.run_worker(self._change(row.silence, event.change, service_of(row), here), group="mutation")
 
     def _view_cluster(self, service: SilenceService) -> str:
         """The cluster name alerts of ``service``'s peers carry in this view ("" with one cluster)."""
@@ -242,8 +307,7 @@ class SilenceFlows:
         peer = next((p for p in self.service.peers if p.name == silence.source), None)
         return self.service.for_cluster(peer.endpoint.cluster or "" if peer else "")
 
-    async def _change(self, view: SilenceView, change: str) -> None:
-        service = self._service_of(view)
+    async def _change(self, view: SilenceView, change: str, service: SilenceService, here: bool) -> None:
         if change == "expire":
 
             def answered(yes: bool | None) -> None:
@@ -254,7 +318,7 @@ class SilenceFlows:
             self.app.push_screen(ConfirmScreen("Expire silence", request), answered)
             return
         try:
-            await self._extend(service, view.id)
+            await self._extend(service, view.id, here)
         except (BackendError, SilenceInvalid) as exc:
             self._report_failure(exc)
 
@@ -267,7 +331,7 @@ class SilenceFlows:
         self.app.notify(f"silence {silence_id} expired")
         self.app.action_refresh()
 
-    async def _extend(self, service: SilenceService, silence_id: str) -> None:
+    async def _extend(self, service: SilenceService, silence_id: str, here: bool = True) -> None:
         """e: one more hour after its current end (an ended one is recreated, and the title says so)."""
         app = self.app
         current = await service.silence(silence_id)
@@ -290,4 +354,11 @@ class SilenceFlows:
                 app.notify(f"silence {silence_id} is now {new_id}: {plan.describe()}")
             app.action_refresh()
 
-        await self._review(service, title, draft, self._view_cluster(service), send, note=plan.describe())
+        in_view = self._view_cluster(service) if here else None
+        await self._review(service, title, draft, in_view, send, note=plan.describe())
+
+
+def _muted_in(row: SilenceRow, groups: Sequence[AlertGroupView]) -> tuple[tuple[str, str], ...]:
+    """The board's alerts ``row``'s silence mutes now, as (fingerprint, alertname)."""
+    ident = row.silence.id
+    return tuple((a.fingerprint, a.alertname) for g in groups for a in g.alerts if ident in a.silenced_by)

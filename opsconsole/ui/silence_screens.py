@@ -1,317 +1,140 @@
-"""Silence form with live preview, confirmation of exactly what is sent, and the silences screen."""
+"""The silences screen: this context's silences, or every context's (``*``, ``:silences *``), with what
+each mutes now, its marks, and x/e for expiring and extending (the app confirms and sends)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from rich.table import Table
 from rich.text import Text
 from textual import on
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
-from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Footer, Input, Label, Static
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Static
 
-from opsconsole.core.dashboard import AlertGroupView, AlertView, SilenceView
+from opsconsole.core.dashboard import SilenceView
 from opsconsole.core.durations import format_duration
-from opsconsole.core.silence_blast_radius import (
-    DEFAULT_BLAST_RADIUS,
-    DEFAULT_HEARTBEATS,
-    BlastRadius,
-    ClusterAlert,
-    blast_radius,
-)
-from opsconsole.core.silence_draft import (
-    SilenceDraft,
-    SilenceInvalid,
-    parse_draft_matchers,
-    parse_silence_duration,
-)
-from opsconsole.core.silence_extension import parse_end_time
+from opsconsole.core.silence_rows import SilenceRow
+from opsconsole.refresh.context_silences import EveryContextSilences
+from opsconsole.ui.silence_form import FormDefaults, RadiusRules, SilenceFormScreen
 
-
-@dataclass(frozen=True)
-class FormDefaults:
-    """What the form starts with."""
-
-    matchers: str
-    author: str
-    duration: str = "1h"
-    comment: str = ""
-
-
-@dataclass(frozen=True)
-class RadiusRules:
-    """What makes a silence need a typed confirmation (see ``core.silence_blast_radius``)."""
-
-    heartbeats: tuple[str, ...] = DEFAULT_HEARTBEATS
-    limit: float = DEFAULT_BLAST_RADIUS
-    entity_labels: tuple[str, ...] = ()
-
-
-class SilenceFormScreen(ModalScreen[SilenceDraft | None]):
-    """Matchers, duration, author and a required comment, with a live preview of what it mutes.
-
-    The preview counts among every alert of the cluster once the app has fetched them
-    (:meth:`show_cluster_alerts`); until then, among the alerts this view shows.
-    """
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "submit", "Review and send", priority=True),
-        Binding("escape", "cancel", "Cancel"),
-    ]
-    DEFAULT_CSS = """
-    SilenceFormScreen { align: center middle; }
-    SilenceFormScreen > Vertical { width: 110; max-width: 100%; height: auto; max-height: 95%;
-        border: thick $primary; background: $surface; padding: 0 1; }
-    SilenceFormScreen Input { margin: 0 0 0 0; }
-    SilenceFormScreen #silence-problems { color: $error; height: auto; }
-    SilenceFormScreen #silence-preview { height: auto; max-height: 12; }
-    """
-
-    def __init__(
-        self,
-        defaults: FormDefaults,
-        groups: Sequence[AlertGroupView],
-        clock: Callable[[], float],
-        rules: RadiusRules | None = None,
-    ) -> None:
-        super().__init__()
-        self.defaults = defaults
-        self.groups = list(groups)
-        self.clock = clock
-        self.rules = rules or RadiusRules()
-        self.draft: SilenceDraft | None = None
-        self.radius: BlastRadius | None = None
-        self.cluster_alerts: list[ClusterAlert] | None = None
-        self.cluster_error = ""
-
-    @property
-    def view_alerts(self) -> dict[str, AlertView]:
-        """The alerts this view shows, by fingerprint."""
-        return {a.fingerprint: a for group in self.groups for a in group.alerts}
-
-    def compose(self) -> Any:
-        d = self.defaults
-        with Vertical():
-            yield Label(Text("New silence", style="bold"))
-            yield Label("Matchers (amtool syntax: =, !=, =~, !~)")
-            yield Input(d.matchers, id="silence-matchers")
-            yield Label("Duration: 15m, 1h, 4h, 1d, or any like 90m; or an end time HH:MM (UTC)")
-            yield Input(d.duration, id="silence-duration")
-            yield Label("Author")
-            yield Input(d.author, id="silence-author")
-            yield Label("Comment (required: why, so the next person on call knows)")
-            yield Input(
-                d.comment, id="silence-comment", placeholder="e.g. npa-2 rollback in progress, INC-1234"
-            )
-            yield Static(id="silence-problems")
-            with VerticalScroll(id="silence-preview"):
-                yield Static(id="silence-preview-text")
-            yield Static(Text("tab: next field     ctrl+s: review and send     Esc: cancel", style="bold"))
-
-    def on_mount(self) -> None:
-        self._update()
-        self.query_one("#silence-comment", Input).focus()
-
-    def show_cluster_alerts(self, alerts: Sequence[ClusterAlert] | None, error: str = "") -> None:
-        """Every current alert of the cluster (or why they could not be had); the preview recounts."""
-        self.cluster_alerts = None if alerts is None else list(alerts)
-        self.cluster_error = error
-        if self.is_attached:
-            self._update()
-
-    @on(Input.Changed)
-    def _changed(self, _: Input.Changed) -> None:
-        self._update()
-
-    @on(Input.Submitted)
-    def _submitted(self, _: Input.Submitted) -> None:
-        self.action_submit()
-
-    def _value(self, name: str) -> str:
-        return self.query_one(f"#silence-{name}", Input).value
-
-    def _end(self, now: float) -> float:
-        text = self._value("duration").strip()
-        if len(text) == 5 and text[2] == ":":
-            return parse_end_time(text, now)
-        return now + parse_silence_duration(text)
-
-    def _build(self) -> SilenceDraft:
-        now = self.clock()
-        return SilenceDraft(
-            parse_draft_matchers(self._value("matchers")),
-            now,
-            self._end(now),
-            self._value("author"),
-            self._value("comment"),
-        )
-
-    def _radius(self, draft: SilenceDraft) -> BlastRadius:
-        shown = self.view_alerts
-        if self.cluster_alerts is not None:
-            alerts, in_view = self.cluster_alerts, set(shown)
-        else:
-            alerts = [ClusterAlert(a.fingerprint, a.labels) for a in shown.values()]
-            in_view = None
-        rules = self.rules
-        return blast_radius(
-            draft,
-            alerts,
-            in_view=in_view,
-            heartbeats=rules.heartbeats,
-            limit=rules.limit,
-            entity_labels=rules.entity_labels,
-        )
-
-    def _update(self) -> None:
-        problems = self.query_one("#silence-problems", Static)
-        text = self.query_one("#silence-preview-text", Static)
-        try:
-            draft = self._build()
-        except SilenceInvalid as exc:
-            self.draft = None
-            problems.update(Text(f"✖ {exc}"))
-            text.update(Text(""))
-            return
-        issues = draft.problems()
-        radius = self._radius(draft)
-        self.radius = radius
-        problems.update(Text("\n".join(f"✖ {p}" for p in issues)))
-        self.draft = None if issues else draft
-        table = Table.grid(padding=(0, 2))
-        until = datetime.fromtimestamp(draft.ends_at, UTC).strftime("%Y-%m-%d %H:%M UTC")
-        if self.cluster_alerts is not None:
-            head = radius.summary()
-        else:
-            noun = "alert" if radius.count == 1 else "alerts"
-            why = (
-                f"could not count the rest of the cluster: {self.cluster_error}"
-                if self.cluster_error
-                else ("counting every alert of the cluster…")
-            )
-            head = f"matches {radius.count} {noun} in this view ({why})"
-        table.add_row(Text(f"{head} · until {until}", style="bold"), "")
-        for reason in radius.reasons():
-            table.add_row(Text(f"⚠ typed confirmation needed: {reason}", style="bold"), "")
-        shown = self.view_alerts
-        for alert in sorted(radius.muted, key=lambda a: (a.fingerprint not in shown, a.describe())):
-            view = shown.get(alert.fingerprint)
-            if view is not None:
-                table.add_row(Text(f"  {view.alertname}"), Text(view.entity or view.summary))
-            else:
-                described = alert.describe(self.rules.entity_labels)
-                table.add_row(Text(f"  {described}"), Text("outside this pack"))
-        text.update(table)
-
-    def action_submit(self) -> None:
-        """Close with the draft when it is valid (the caller asks for confirmation).
-
-        Keys typed just before ctrl+s may still wait in the focused field's queue (fast typing, a
-        paste without bracketed paste): the fields are read only after that field has taken them.
-        """
-        field = self.focused
-        if field is None:
-            self._submit_now()
-        else:
-            field.call_later(self._submit_now)
-
-    def _submit_now(self) -> None:
-        if not self.is_attached:
-            return
-        self._update()
-        if self.draft is not None:
-            self.dismiss(self.draft)
-
-    def action_cancel(self) -> None:
-        """Close without a draft."""
-        self.dismiss(None)
+COLUMNS = ("", "State", "Ends", "Mutes", "Marks", "By", "Comment", "Matchers")
 
 
 class SilencesScreen(Screen[None]):
-    """Active, pending and expired silences: who, until when, why, how many alerts each mutes."""
+    """Active, pending and expired silences: who, until when, why, how many alerts each mutes.
+
+    ``*`` switches to every context's silences (when the console knows several contexts): a context
+    column, each context read on its own deadline (a dead or slow one says so with the age of its
+    rows), and read-only contexts' rows locked with the reason.
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.pop_screen", "Back"),
         Binding("space", "select", "Select"),
         Binding("x", "expire", "Expire"),
         Binding("e", "extend", "Extend 1h"),
+        Binding("asterisk", "scope", "Every context"),
+        Binding("r", "refresh", "Refresh"),
         Binding("slash", "filter", "Filter"),
         Binding("j", "cursor_down", "Down", show=False),
         Binding("k", "cursor_up", "Up", show=False),
     ]
     DEFAULT_CSS = """
     SilencesScreen #silences-title { height: 1; text-style: bold; }
+    SilencesScreen #silences-contexts { height: auto; display: none; }
+    SilencesScreen #silences-contexts.-visible { display: block; }
     SilencesScreen DataTable { height: 1fr; }
     SilencesScreen Input { display: none; height: 1; border: none; }
     SilencesScreen Input.-visible { display: block; }
     """
 
     def __init__(
-        self, silences: Sequence[SilenceView], clock: Callable[[], float], read_only: str = ""
+        self,
+        silences: Sequence[SilenceView],
+        clock: Callable[[], float],
+        read_only: str = "",
+        *,
+        make_every: Callable[[], EveryContextSilences] | None = None,
+        every_first: bool = False,
+        refresh_interval: float = 5.0,
+        auto_refresh: bool = True,
     ) -> None:
         super().__init__()
-        self.silences = list(silences)
+        self.silences = list(silences)  # this context's, as the last board had them
         self.clock = clock
         self.read_only = read_only
+        self.make_every = make_every
+        self.every: EveryContextSilences | None = None  # every context's, once asked for
+        self.every_shown = every_first
+        self.every_refreshing = False
+        self.refresh_interval = refresh_interval
+        self.refresh_on_timer = auto_refresh
         self.filter_text = ""
-        self.chosen: set[str] = set()  # ids selected with space, for a bulk expire or extend
+        self.chosen: set[str] = set()  # row keys selected with space, for a bulk expire or extend
 
     def compose(self) -> Any:
         yield Static(id="silences-title")
+        yield Static(id="silences-contexts")
         yield DataTable(cursor_type="row", id="silences-table")
-        yield Input(placeholder="filter: text in matchers, author or comment", id="silences-filter")
+        yield Input(placeholder="filter: text in matchers, author, comment or context", id="silences-filter")
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        table.add_columns("", "State", "Ends", "Mutes", "Marks", "By", "Comment", "Matchers")
-        self.show(self.silences)
-        table.focus()
+        if self.every_shown:
+            self.every_shown = False
+            self.action_scope()
+        else:
+            self.render_rows()
+        self.query_one(DataTable).focus()
+        if self.refresh_on_timer:
+            self.set_interval(self.refresh_interval, self._timer)
+
+    async def on_unmount(self) -> None:
+        if self.every is not None:
+            await self.every.aclose()
+
+    # -- rows ---------------------------------------------------------------------------------
 
     def show(self, silences: Sequence[SilenceView]) -> None:
-        """Render (again) with fresh silences."""
+        """This context's fresh silences (every board); drawn unless every context's are shown."""
         self.silences = list(silences)
-        self.chosen &= {s.id for s in self.silences if s.state != "expired"}
+        if not self.every_shown:
+            self.render_rows()
+
+    def rows(self) -> list[SilenceRow]:
+        """What the screen lists now."""
+        if self.every_shown and self.every is not None:
+            return self.every.rows()
+        return [SilenceRow(s, locked=self.read_only) for s in self.silences]
+
+    def render_rows(self) -> None:
+        """Draw the rows (the cursor stays where it was)."""
+        rows = self.rows()
+        self.chosen &= {r.key for r in rows if r.silence.state != "expired" and not r.locked}
         table: DataTable[Text] = self.query_one(DataTable)
         now = self.clock()
         cursor = table.cursor_row
-        table.clear()
+        every = self.every_shown
+        table.clear(columns=True)
+        table.add_columns(*((*COLUMNS[:1], "Context", *COLUMNS[1:]) if every else COLUMNS))
         needle = self.filter_text.lower()
-        shown = 0
-        for s in self.silences:
-            haystack = f"{s.matchers} {s.created_by} {s.comment}".lower()
-            if needle and needle not in haystack:
-                continue
-            shown += 1
-            if s.state == "expired":
-                ends = f"ended {format_duration(now - s.ends_at)} ago"
-            else:
-                ends = f"in {format_duration(s.ends_at - now)}"
-            state = "ACK" if s.ack_by and s.state == "active" else s.state
-            hygiene = s.hygiene(now)
-            # Active: what Alertmanager says it mutes; pending: what it would match, in brackets.
-            mutes = (
-                str(s.mutes) if s.state == "active" else f"({s.matching})" if s.state == "pending" else "–"
-            )
-            table.add_row(
-                Text("●" if s.id in self.chosen else " ", style="bold"),
-                Text(state, style="bold" if s.state == "active" else "dim"),
-                Text(ends),
-                Text(mutes),
-                Text(", ".join(hygiene.marks()), style="bold"),
-                Text(s.created_by),
-                Text(s.comment[:60]),
-                Text(s.matchers),
-                key=s.id,
-            )
-        title = f"Silences ({shown} of {len(self.silences)})"
-        figures = [s.hygiene(now) for s in self.silences]
+        shown = [r for r in rows if not needle or needle in _haystack(r)]
+        for row in shown:
+            cells = _cells(row, now, row.key in self.chosen)
+            if every:
+                where = row.where + (" RO" if row.locked else "")
+                cells.insert(1, Text(where, style="dim" if row.locked else ""))
+            table.add_row(*cells, key=row.key)
+        self._title(rows, len(shown), now)
+        if table.row_count:
+            table.move_cursor(row=min(cursor, table.row_count - 1))
+
+    def _title(self, rows: list[SilenceRow], shown: int, now: float) -> None:
+        where = "every context" if self.every_shown else "this context"
+        title = f"Silences of {where} ({shown} of {len(rows)})"
+        figures = [r.silence.hygiene(now) for r in rows]
         unused = sum(1 for h in figures if h.mutes_nothing)
         soon = sum(1 for h in figures if h.ends_soon)
         title += f" · {unused} mute nothing" if unused else ""
@@ -319,35 +142,99 @@ class SilencesScreen(Screen[None]):
         title += f" · {len(self.chosen)} selected (x/e act on them)" if self.chosen else ""
         if self.filter_text:
             title += f" · filter /{self.filter_text}"
-        if self.read_only:
+        if self.read_only and not self.every_shown:
             title += f" · read-only: {self.read_only}"
         self.query_one("#silences-title", Static).update(Text(title))
-        if table.row_count:
-            table.move_cursor(row=min(cursor, table.row_count - 1))
+        box = self.query_one("#silences-contexts", Static)
+        box.set_class(self.every_shown, "-visible")
+        if self.every_shown and self.every is not None:
+            states = self.every.read_states()
+            lines = [s.text(now) for s in states if not s.ok]
+            locked = [s.context for s in states if s.read_only]
+            if locked:
+                lines.append(f"read-only (RO rows cannot be expired or extended here): {', '.join(locked)}")
+            fine = [s.context for s in states if s.ok]
+            lines.insert(
+                0, f"{len(fine)} of {len(states)} contexts read" + (f": {', '.join(fine)}" if fine else "")
+            )
+            box.update(Text("\n".join(lines)))
 
-    def selected(self) -> SilenceView | None:
-        """The silence under the cursor."""
+    def selected(self) -> SilenceRow | None:
+        """The row under the cursor."""
         table: DataTable[Text] = self.query_one(DataTable)
         if not table.row_count:
             return None
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        return next((s for s in self.silences if s.id == key), None)
+        return next((r for r in self.rows() if r.key == key), None)
 
-    def action_select(self) -> None:
-        """space: select the silence under the cursor (or unselect it) for a bulk expire or extend."""
-        silence = self.selected()
-        if silence is None or silence.state == "expired":
-            return
-        self.chosen ^= {silence.id}
-        self.show(self.silences)
-
-    def targets(self) -> list[SilenceView]:
-        """The selected silences, else the one under the cursor."""
-        chosen = [s for s in self.silences if s.id in self.chosen]
+    def targets(self) -> list[SilenceRow]:
+        """The selected rows, else the one under the cursor."""
+        chosen = [r for r in self.rows() if r.key in self.chosen]
         if chosen:
             return chosen
-        silence = self.selected()
-        return [silence] if silence is not None else []
+        row = self.selected()
+        return [row] if row is not None else []
+
+    # -- keys ---------------------------------------------------------------------------------
+
+    def action_select(self) -> None:
+        """space: select the row under the cursor (or unselect it) for a bulk expire or extend."""
+        row = self.selected()
+        if row is None or row.silence.state == "expired":
+            return
+        if row.locked:
+            self.notify(row.locked, severity="warning", markup=False)
+            return
+        self.chosen ^= {row.key}
+        self.render_rows()
+
+    def action_scope(self) -> None:
+        """*: every context's silences, or back to this context's."""
+        if self.every_shown:
+            self.every_shown = False
+            self.chosen.clear()
+            self.render_rows()
+            return
+        if self.every is None:
+            if self.make_every is None:
+                self.notify("one context only here: every context needs contexts in the config file")
+                return
+            try:
+                self.every = self.make_every()
+            except ValueError as exc:
+                self.notify(f"cannot read every context: {exc}", severity="error", markup=False)
+                return
+        self.every_shown = True
+        self.chosen.clear()
+        self.render_rows()
+        self._refresh_every()
+
+    def action_refresh(self) -> None:
+        """r: read again (every context's, or this context's through the app's refresh)."""
+        if self.every_shown:
+            self._refresh_every()
+        else:
+            self.run_worker(self.app.run_action("refresh"))
+
+    def _timer(self) -> None:
+        if self.every_shown:
+            self._refresh_every()
+
+    def _refresh_every(self) -> None:
+        every = self.every
+        if every is None or self.every_refreshing:
+            return
+        self.every_refreshing = True
+
+        async def run() -> None:
+            try:
+                await every.refresh(lambda _: self.render_rows() if self.is_attached else None)
+            finally:
+                self.every_refreshing = False
+            if self.is_attached:
+                self.render_rows()
+
+        self.run_worker(run(), group="every-silences")
 
     def action_cursor_down(self) -> None:
         """j."""
@@ -358,7 +245,7 @@ class SilencesScreen(Screen[None]):
         self.query_one(DataTable).action_cursor_up()
 
     def action_filter(self) -> None:
-        """/: filter by text in matchers, author or comment."""
+        """/: filter by text in matchers, author, comment or context."""
         box = self.query_one("#silences-filter", Input)
         box.add_class("-visible")
         box.value = self.filter_text
@@ -367,7 +254,7 @@ class SilencesScreen(Screen[None]):
     @on(Input.Changed, "#silences-filter")
     def _filter_changed(self, event: Input.Changed) -> None:
         self.filter_text = event.value
-        self.show(self.silences)
+        self.render_rows()
 
     @on(Input.Submitted, "#silences-filter")
     def _filter_done(self, _: Input.Submitted) -> None:
@@ -375,28 +262,76 @@ class SilencesScreen(Screen[None]):
         self.query_one(DataTable).focus()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Mutating keys are shown disabled in read-only mode."""
-        if action in ("expire", "extend") and self.read_only:
+        """Mutating keys are shown disabled when no row shown may be changed."""
+        if action in ("expire", "extend") and self.read_only and not self.every_shown:
             return None
         return True
 
     class ChangeRequested(Message):
-        """The user asked to expire or extend a silence; the app confirms and sends."""
+        """The user asked to expire or extend silences; the app confirms and sends."""
 
-        def __init__(self, silence: SilenceView, change: str, more: Sequence[SilenceView] = ()) -> None:
+        def __init__(
+            self, rows: Sequence[SilenceRow], change: str, every: EveryContextSilences | None
+        ) -> None:
             super().__init__()
-            self.silence = silence
+            self.rows = list(rows)
             self.change = change
-            self.silences = [silence, *more]  # a bulk change: every selected silence
+            self.every = every  # where each row's change goes (None: this context)
+
+        @property
+        def silence(self) -> SilenceView:
+            """The first (or only) silence."""
+            return self.rows[0].silence
+
+        @property
+        def silences(self) -> list[SilenceView]:
+            """Every silence asked for."""
+            return [r.silence for r in self.rows]
+
+    def _request(self, change: str, rows: list[SilenceRow]) -> None:
+        locked = [r for r in rows if r.locked]
+        if locked:
+            # Nothing is sent for a read-only context; the service and its transport refuse anyway.
+            self.notify(locked[0].locked, severity="warning", markup=False)
+            return
+        if rows:
+            every = self.every if self.every_shown else None
+            self.post_message(self.ChangeRequested(rows, change, every))
 
     def action_expire(self) -> None:
         """x: expire the selected silences (or the one under the cursor)."""
-        targets = [s for s in self.targets() if s.state != "expired"]
-        if targets:
-            self.post_message(self.ChangeRequested(targets[0], "expire", targets[1:]))
+        self._request("expire", [r for r in self.targets() if r.silence.state != "expired"])
 
     def action_extend(self) -> None:
         """e: one more hour for the selected silences (or the one under the cursor)."""
-        targets = self.targets()
-        if targets:
-            self.post_message(self.ChangeRequested(targets[0], "extend", targets[1:]))
+        self._request("extend", self.targets())
+
+
+def _haystack(row: SilenceRow) -> str:
+    s = row.silence
+    return f"{s.matchers} {s.created_by} {s.comment} {row.where}".lower()
+
+
+def _cells(row: SilenceRow, now: float, chosen: bool) -> list[Text]:
+    s = row.silence
+    ends = (
+        f"ended {format_duration(now - s.ends_at)} ago"
+        if s.state == "expired"
+        else f"in {format_duration(s.ends_at - now)}"
+    )
+    state = "ACK" if s.ack_by and s.state == "active" else s.state
+    # Active: what Alertmanager says it mutes; pending: what it would match, in brackets.
+    mutes = str(s.mutes) if s.state == "active" else f"({s.matching})" if s.state == "pending" else "–"
+    return [
+        Text("●" if chosen else " ", style="bold"),
+        Text(state, style="bold" if s.state == "active" else "dim"),
+        Text(ends),
+        Text(mutes),
+        Text(", ".join(s.hygiene(now).marks()), style="bold"),
+        Text(s.created_by),
+        Text(s.comment[:60]),
+        Text(s.matchers),
+    ]
+
+
+__all__ = ["FormDefaults", "RadiusRules", "SilenceFormScreen", "SilencesScreen"]

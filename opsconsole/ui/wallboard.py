@@ -85,6 +85,7 @@ class WallboardApp(ConsoleShell):
         Binding("2", "page(1)", "Page 2", show=False),
         Binding("3", "page(2)", "Page 3", show=False),
         Binding("4", "page(3)", "Page 4", show=False),
+        Binding("5", "page(4)", "Page 5", show=False),  # contexts, with several in the config
     ]
 
     def __init__(self, options: WallboardOptions) -> None:
@@ -247,7 +248,8 @@ class WallboardApp(ConsoleShell):
         header.append("│ READ-ONLY ", style=theme.style("muted"))
         header.append_text(freshness(self.board, now, theme))
         self._update("#wb-header", header)
-        footer = Text(" ← → page · 1-4 · p ", style=theme.style("muted"))
+        count = len(self.options.pages)
+        footer = Text(f" ← → page · {f'1-{count} · ' if count > 1 else ''}p ", style=theme.style("muted"))
         if self.rotating:
             left = max(0, round(self._next_rotation - now))
             footer.append(f"rotation: next in {left}s", style=theme.style("muted"))
