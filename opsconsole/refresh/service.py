@@ -31,6 +31,7 @@ from opsconsole.refresh.panes import AlertsPane, LogsPane, Pane, PaneRun, Refres
 from opsconsole.refresh.pivots import entity_logql, entity_service
 from opsconsole.refresh.queries import PackQueries
 from opsconsole.refresh.query_batch import QueryBatch
+from opsconsole.refresh.range_memory import RangeMemory
 from opsconsole.refresh.scrape_intervals import ScrapeIntervalCache
 
 NS = 1_000_000_000
@@ -44,6 +45,7 @@ class RefreshStats:
     sent: int = 0
     duration: float = 0.0
     reused: int = 0  # queries answered by an existing recording rule
+    kept: int = 0  # range answers reused from an earlier refresh (their window had not moved)
 
 
 @dataclass
@@ -78,6 +80,8 @@ class RefreshService:
         self.panes: tuple[Pane, ...] = pane_table(self.slo_pane, self.alerts_pane, self.logs_pane)
         self.drill = DrillDown(self.queries, self.backends, self.clock)
         self._last: Dashboard | None = None
+        self._asked_alone: set[str] = set()  # values a union request cannot answer exactly (QueryBatch)
+        self._ranges = RangeMemory()  # range answers reused while their window has not moved
         # A required variable nobody set: no query is sent, every pane says what to set.
         self.missing = self.queries.missing
 
@@ -196,7 +200,18 @@ class RefreshService:
         prom = self.backends.prometheus
         await self.queries.update_intervals(self.backends, now)
         await self.queries.check_renamed_labels(self.backends, now)
-        batch = QueryBatch(prom, self.slo_pane.recorded) if prom else None
+        batch = (
+            QueryBatch(
+                prom,
+                self.slo_pane.recorded,
+                self._asked_alone,
+                ranges=self._ranges,
+                asked_at=now,
+                settle=self.queries.longest_scrape_interval(),
+            )
+            if prom
+            else None
+        )
         run = PaneRun(now, self.settings, self.queries, self.backends, batch)
         answers: list[PaneOutput | BaseException] = await asyncio.gather(
             *(pane.build(run) for pane in self.panes), return_exceptions=True
@@ -204,7 +219,7 @@ class RefreshService:
         if batch:
             await batch.drain()
             self.stats = RefreshStats(
-                batch.asked, batch.sent, time.perf_counter() - started, len(batch.reused)
+                batch.asked, batch.sent, time.perf_counter() - started, len(batch.reused), batch.kept
             )
         board = Dashboard(
             context=self.context_name,

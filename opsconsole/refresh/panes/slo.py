@@ -15,7 +15,6 @@ from opsconsole.packs.schema import LatencySli
 from opsconsole.packs.variables import expand
 from opsconsole.refresh.pane_output import PaneOutput
 from opsconsole.refresh.panes.run import PaneRun
-from opsconsole.refresh.panes.samples import scalar
 from opsconsole.refresh.panes.slo_cache import COVERAGE_TTL, SLOW_WINDOW, SloCache
 from opsconsole.refresh.queries import PackQueries
 from opsconsole.refresh.query_batch import QueryBatch, recorded_expressions
@@ -97,7 +96,9 @@ class SloPane:
             if fresh:
                 return kept
         texts = plan.texts(window)
-        values = {part: scalar(await batch.instant(text, now)) for part, text in texts.items()}
+        # Every part asked before any is awaited: they go out in one union request (QueryBatch).
+        asked = {part: batch.instant_value(text, now) for part, text in texts.items()}
+        values = {part: await value for part, value in asked.items()}
         value: float | None
         total = values.get("total")
         # A part with no series while there is traffic counted nothing: a 5xx counter appears with
