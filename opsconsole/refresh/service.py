@@ -199,7 +199,6 @@ class RefreshService:
         last = self._last
         prom = self.backends.prometheus
         await self.queries.update_intervals(self.backends, now)
-        await self.queries.check_renamed_labels(self.backends, now)
         batch = (
             QueryBatch(
                 prom,
@@ -213,8 +212,11 @@ class RefreshService:
             else None
         )
         run = PaneRun(now, self.settings, self.queries, self.backends, batch)
-        answers: list[PaneOutput | BaseException] = await asyncio.gather(
-            *(pane.build(run) for pane in self.panes), return_exceptions=True
+        # The exported_* check (every few minutes) only adds notices: it runs beside the panes.
+        answers: list[PaneOutput | BaseException]
+        answers, _ = await asyncio.gather(
+            asyncio.gather(*(pane.build(run) for pane in self.panes), return_exceptions=True),
+            self.queries.check_renamed_labels(self.backends, now),
         )
         if batch:
             await batch.drain()

@@ -7,6 +7,7 @@ import asyncio
 import math
 
 from opsconsole.backends.errors import BackendError
+from opsconsole.backends.prometheus_models import RuleGroup
 from opsconsole.core.dashboard import SloRow
 from opsconsole.core.durations import parse_duration
 from opsconsole.core.promql_text import vector_selectors
@@ -171,8 +172,9 @@ class SloPane:
         self.cache.discovered_at = now
         prom = run.backends.prometheus
         try:
-            groups = await prom.rules("record") if prom else []
-            sloth_obj, sloth_days, pyrra_obj, pyrra_win = await asyncio.gather(
+            # One round trip: the rules and the SLO series are asked at once.
+            groups, sloth_obj, sloth_days, pyrra_obj, pyrra_win = await asyncio.gather(
+                prom.rules("record") if prom else _no_rule_groups(),
                 batch.instant('slo:objective:ratio{sloth_id!=""}', now),
                 batch.instant('slo:time_period:days{sloth_id!=""}', now),
                 batch.instant('pyrra_objective{slo!=""}', now),
@@ -203,3 +205,7 @@ class SloPane:
                 f"(le: {shown}); a share under it cannot be computed exactly"
             )
         return ""
+
+
+async def _no_rule_groups() -> list[RuleGroup]:
+    return []
