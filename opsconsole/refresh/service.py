@@ -12,8 +12,8 @@ import asyncio
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
-from opsconsole.backends.jaeger_models import Trace, TraceSearchPage
 from opsconsole.backends.loki_models import LogEntry
 from opsconsole.core.alert_grouping import alerts_per_entity
 from opsconsole.core.alert_history import AlertHistory
@@ -21,7 +21,6 @@ from opsconsole.core.dashboard import PANES, BudgetHistory, Dashboard, Detail, L
 from opsconsole.core.log_buffer import LogBuffer
 from opsconsole.packs.rate_window import RateWindow
 from opsconsole.packs.schema import QueryPack
-from opsconsole.refresh import traces
 from opsconsole.refresh.backend_health import BackendHealth, error_text
 from opsconsole.refresh.backends_set import BackendSet
 from opsconsole.refresh.drill import DrillContext, DrillDown
@@ -33,6 +32,9 @@ from opsconsole.refresh.queries import PackQueries
 from opsconsole.refresh.query_batch import QueryBatch
 from opsconsole.refresh.range_memory import RangeMemory
 from opsconsole.refresh.scrape_intervals import ScrapeIntervalCache
+
+if TYPE_CHECKING:  # traces are fetched on demand: a snapshot never imports Jaeger's models
+    from opsconsole.backends.jaeger_models import Trace, TraceSearchPage
 
 NS = 1_000_000_000
 
@@ -160,6 +162,8 @@ class RefreshService:
 
     async def trace(self, trace_id: str) -> Trace:
         """One trace by id (raises :class:`BackendError`, e.g. not found)."""
+        from opsconsole.refresh import traces
+
         return await traces.trace(self.backends, trace_id)
 
     async def find_traces(
@@ -174,6 +178,8 @@ class RefreshService:
     ) -> TraceSearchPage:
         """Recent traces of ``service``, newest first, with what Jaeger's answer said was wrong
         (raises :class:`BackendError`)."""
+        from opsconsole.refresh import traces
+
         return await traces.find_traces(
             self.backends,
             service,
