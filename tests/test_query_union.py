@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import re
 import time
 from typing import Any
 
@@ -20,7 +21,7 @@ from opsconsole.backends.errors import BackendError, FailureKind
 from opsconsole.backends.prometheus import PrometheusClient
 from opsconsole.backends.prometheus_models import QueryResult
 from opsconsole.config import EndpointSettings
-from opsconsole.refresh.query_batch import QueryBatch
+from opsconsole.refresh.query_batch import UNION_PARTS, QueryBatch
 from opsconsole.refresh.query_union import PART_LABEL, lone_value, union_text
 from tests.real_servers import RunningServer, wait_until
 
@@ -179,3 +180,41 @@ def test_a_refused_union_sends_its_parts_alone_and_blames_only_the_refused_part(
     fake.asked.clear()
     assert asyncio.run(refresh(["sum(a)", "broken(", "sum(b)"])) == [1.0, bad, 2.0]
     assert sorted(fake.asked) == sorted(["broken(", union_text(["sum(a)", "sum(b)"])])
+
+
+def test_values_go_out_in_unions_of_a_few_parts_each() -> None:
+    """Prometheus evaluates a query's parts one after another: 20 values are three unions that run
+    side by side, not one that takes as long as all of them."""
+    texts = [f"sum(x{{n='{n}'}})" for n in range(20)]
+
+    def answer(promql: str) -> QueryResult:
+        marks = [int(m) for m in re.findall(rf'"{PART_LABEL}", "(\d+)"', promql)]
+        parts = [texts.index(t) for t in texts if f"\n{t}\n" in promql]
+        return _vector(*(({PART_LABEL: str(i)}, float(n)) for i, n in zip(marks, parts, strict=True)))
+
+    fake = FakePrometheus(answer)
+
+    async def run() -> list[Any]:
+        batch = QueryBatch(fake)  # type: ignore[arg-type]
+        return await _united(batch, texts, 1.0)
+
+    assert asyncio.run(run()) == [float(n) for n in range(20)]
+    assert sorted(promql.count(PART_LABEL) for promql in fake.asked) == [4, UNION_PARTS, UNION_PARTS]
+
+
+def test_a_union_that_times_out_is_asked_part_by_part_and_the_refresh_goes_on() -> None:
+    slow = BackendError("prometheus", FailureKind.TIMEOUT, "timeout: no answer within 10s")
+
+    def answer(promql: str) -> QueryResult | BaseException:
+        return slow if PART_LABEL in promql else _vector(({}, {"sum(a)": 1.0, "sum(b)": 2.0}[promql]))
+
+    fake = FakePrometheus(answer)
+    alone: set[str] = set()
+
+    async def run() -> tuple[list[Any], BackendError | None]:
+        batch = QueryBatch(fake, alone=alone)  # type: ignore[arg-type]
+        values = await _united(batch, ["sum(a)", "sum(b)"], 1.0)
+        return values, batch.unreachable
+
+    assert asyncio.run(run()) == ([1.0, 2.0], None)
+    assert alone == {"sum(a)", "sum(b)"}  # too slow together: asked alone from now on

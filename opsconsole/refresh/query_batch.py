@@ -27,6 +27,7 @@ UNREACHABLE = frozenset(
 
 
 GATE = 4  # the Prometheus client's own concurrency
+UNION_PARTS = 8  # values asked in one union request at most
 
 
 def recorded_expressions(groups: Iterable[RuleGroup]) -> dict[str, str]:
@@ -100,8 +101,9 @@ class QueryBatch:
         """Distinct requests made (a union is one)."""
         return len(self._tasks) + len(self._unions)
 
-    async def _guarded(self, make: Awaitable[QueryResult]) -> QueryResult:
-        """Run one query, unless the server already proved unreachable in this refresh."""
+    async def _guarded(self, make: Awaitable[QueryResult], *, union: bool = False) -> QueryResult:
+        """Run one query, unless the server already proved unreachable in this refresh (a union
+        that times out proves only that it is slow: its parts are then asked alone)."""
         try:
             async with self._gate:
                 if self.unreachable is not None:
@@ -109,7 +111,8 @@ class QueryBatch:
                 try:
                     return await make
                 except BackendError as exc:
-                    if exc.kind in UNREACHABLE and self.unreachable is None:
+                    slow_union = union and exc.kind == FailureKind.TIMEOUT
+                    if exc.kind in UNREACHABLE and self.unreachable is None and not slow_union:
                         self.unreachable = exc
                     raise
         finally:
@@ -164,24 +167,27 @@ class QueryBatch:
         return lone_value(result)
 
     def _send_union(self, at: float) -> None:
-        parts = self._pending.pop(at)
-        task = asyncio.ensure_future(self._union(at, parts))
-        task.add_done_callback(_retrieved)
-        self._unions.append(task)
+        # Prometheus evaluates one query's parts one after another: unions of a few parts each
+        # keep the gate's concurrency, and none takes much longer than its slowest parts.
+        pending = list(self._pending.pop(at).items())
+        for first in range(0, len(pending), UNION_PARTS):
+            task = asyncio.ensure_future(self._union(at, dict(pending[first : first + UNION_PARTS])))
+            task.add_done_callback(_retrieved)
+            self._unions.append(task)
 
     async def _union(self, at: float, parts: dict[str, asyncio.Future[float | None]]) -> None:
         texts = list(parts)
         answer: tuple[list[float | None], set[int]] | None = None
         try:
             if len(texts) > 1:
-                result = await self._guarded(self._prometheus.query(union_text(texts), at))
+                result = await self._guarded(self._prometheus.query(union_text(texts), at), union=True)
                 answer = split_union(result, len(texts))
         except asyncio.CancelledError:
             for future in parts.values():
                 future.cancel()
             raise
         except BackendError as exc:
-            if exc.kind in UNREACHABLE:  # each part alone would fail the same way, at once
+            if exc.kind in UNREACHABLE - {FailureKind.TIMEOUT}:  # each part alone would fail so, at once
                 _settle(parts.values(), [exc] * len(texts))
                 return
         except Exception as exc:  # never leave a pane waiting
@@ -195,7 +201,8 @@ class QueryBatch:
         unreachable = any(isinstance(got, BackendError) and got.kind in UNREACHABLE for got in found)
         if answer is None and len(texts) > 1 and not unreachable:
             # The server refused the union: the parts to blame (refused alone too, or not one
-            # series) go alone from now on; when none is to blame, the union is (a sample limit).
+            # series) go alone from now on; when none is to blame, the union is (a sample limit,
+            # or too slow as one query).
             blamed = {texts[i] for i, got in zip(alone, found, strict=True) if isinstance(got, BaseException)}
             blamed |= self.alone & set(texts)
             self.alone.update(blamed or texts)
