@@ -20,11 +20,18 @@ PROBE = """
 import json, sys
 from opsconsole.cli import main
 code = main(sys.argv[1:])
-print(json.dumps([code, sorted({m.split(".")[0] for m in sys.modules})]), file=sys.stderr)
+print(json.dumps([code, sorted(sys.modules)]), file=sys.stderr)
 """
 
 
 def _run(*argv: str) -> tuple[int, set[str]]:
+    """The exit code and the top-level packages imported."""
+    code, modules = _run_full(*argv)
+    return code, {m.split(".")[0] for m in modules}
+
+
+def _run_full(*argv: str) -> tuple[int, set[str]]:
+    """The exit code and every module imported."""
     done = subprocess.run(
         [sys.executable, "-c", PROBE, *argv], capture_output=True, text=True, timeout=60, env=os.environ
     )
@@ -48,6 +55,12 @@ def test_one_shot_commands_import_nothing_they_do_not_use(
         code, modules = _run(*argv)
         assert code in (0, 3), argv  # 3: a pane had no data on these test servers
         assert sorted(modules.intersection(NOT_FOR_ONE_SHOT)) == [], argv
+    # Every command registers its flags at start; the trace command's Jaeger client and models
+    # are imported only when a trace is asked for.
+    code, modules = _run_full("snapshot", "--json", "--pack", "meta", *backends)
+    assert code in (0, 3)
+    assert "opsconsole.backends.prometheus" in modules  # the probe sees opsconsole's own modules
+    assert sorted(m for m in modules if "jaeger" in m or "trace_layout" in m) == []
 
 
 def test_the_console_starts_without_the_demo_stack_or_the_chart_library() -> None:

@@ -8,6 +8,7 @@ expressions so every figure has a closed-form answer; the real Prometheus evalua
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from opsconsole.core.dashboard import Dashboard
 from opsconsole.core.promql_text import canonical
 from opsconsole.packs.loader import load_packs
 from opsconsole.refresh.backends_set import BackendSet
+from opsconsole.refresh.query_union import PART_LABEL
 from opsconsole.refresh.service import RefreshService
 from tests.real_servers import RunningServer, start_prometheus, wait_until
 
@@ -200,8 +202,11 @@ async def test_a_pack_query_a_recording_rule_computes_is_sent_as_the_rule(
 
     def queries() -> list[str]:
         entries = [json.loads(line) for line in log.read_text().splitlines()[logged_before:]]
-        # Only what came over the API: Prometheus 3 also logs its own rule evaluations.
-        return [e["params"]["query"] for e in entries if "httpRequest" in e]
+        # Only what came over the API: Prometheus 3 also logs its own rule evaluations. The SLO
+        # pane's values arrive in union requests (see query_union): each part counts as sent.
+        texts = [e["params"]["query"] for e in entries if "httpRequest" in e]
+        union_part = re.compile(rf'label_replace\(\n(.*?)\n, "{PART_LABEL}", "\d+", "", ""\)', re.S)
+        return [part for text in texts for part in (union_part.findall(text) or [text])]
 
     wait_until(lambda: "prometheus:http_requests:rate5m" in queries(), timeout=10, what="query log")
     sent = queries()

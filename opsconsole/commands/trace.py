@@ -12,15 +12,19 @@ import argparse
 import asyncio
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from opsconsole.backends.errors import BackendError
-from opsconsole.backends.jaeger import JaegerClient
-from opsconsole.backends.jaeger_models import Trace
 from opsconsole.config import ConfigError
-from opsconsole.core.trace_layout import Waterfall, build_waterfall
 from opsconsole.core.untrusted_text import sanitize
 from opsconsole.core.value_format import format_micros
+
+if TYPE_CHECKING:
+    from opsconsole.backends.jaeger_models import Trace
+    from opsconsole.core.trace_layout import Waterfall
+
+# Jaeger's client, models and the waterfall are imported when a trace is asked for: every command
+# registers its flags at start, and `snapshot` or `check` should not pay for them.
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -53,6 +57,8 @@ def run(args: argparse.Namespace) -> int:
         return 2
 
     async def fetch() -> Trace:
+        from opsconsole.backends.jaeger import JaegerClient
+
         client = JaegerClient(endpoint, read_only=context.read_only)
         try:
             return await client.trace(args.trace_id)
@@ -70,6 +76,8 @@ def run(args: argparse.Namespace) -> int:
 
 def as_json(trace: Trace) -> dict[str, Any]:
     """The trace as plain JSON types: spans in tree order with depth, repaired start (µs), marks."""
+    from opsconsole.core.trace_layout import build_waterfall
+
     waterfall = build_waterfall(trace.spans, trace.forest)
     ids = {s.span_id for s in trace.spans}
     root = trace.root
@@ -125,6 +133,8 @@ def as_json(trace: Trace) -> dict[str, Any]:
 
 def as_text(trace: Trace) -> str:
     """The trace as plain text lines (no colour, no escape sequences from the traced services)."""
+    from opsconsole.core.trace_layout import build_waterfall
+
     waterfall = build_waterfall(trace.spans, trace.forest)
     root = trace.root
     head = f"trace {trace.trace_id}"

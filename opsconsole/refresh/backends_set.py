@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from opsconsole.backends.alertmanager import AlertmanagerClient
-from opsconsole.backends.jaeger import JaegerClient
 from opsconsole.backends.loki import LokiClient
 from opsconsole.backends.prometheus import PrometheusClient
 from opsconsole.config import ResolvedContext
+
+if TYPE_CHECKING:  # Jaeger's client is imported only for a context that names a Jaeger
+    from opsconsole.backends.jaeger import JaegerClient
 
 
 @dataclass
@@ -27,13 +30,18 @@ class BackendSet:
         """Build clients honouring the context's auth, TLS and read-only setting."""
         settings = context.settings
         read_only = context.read_only
+        jaeger: JaegerClient | None = None
+        if settings.jaeger:
+            from opsconsole.backends.jaeger import JaegerClient
+
+            jaeger = JaegerClient(settings.jaeger, read_only=read_only)
         return cls(
             prometheus=PrometheusClient(settings.prometheus, read_only=read_only)
             if settings.prometheus
             else None,
             alertmanagers=[AlertmanagerClient(am, read_only=read_only) for am in settings.alertmanagers],
             loki=LokiClient(settings.loki, read_only=read_only) if settings.loki else None,
-            jaeger=JaegerClient(settings.jaeger, read_only=read_only) if settings.jaeger else None,
+            jaeger=jaeger,
             read_only=read_only,
         )
 

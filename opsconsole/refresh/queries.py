@@ -99,6 +99,19 @@ class PackQueries:
             out[qid] = self.text(qid, None, **extra)
         return out
 
+    def longest_scrape_interval(self) -> float:
+        """The longest scrape interval of the server (or the one set, or Prometheus' default):
+        every sample is written within that long after its timestamp (see range_memory)."""
+        return self._scrape_intervals().largest()
+
+    def settle_seconds(self, query_id: str, step: float) -> float:
+        """How long after an instant every sample a query reads at that instant is written: the
+        scrape interval of the jobs it reads over a range, else the longest (a scrape's samples
+        are written when it ends, within its timeout, which is at most its interval)."""
+        if "rate_window" in self.overrides:  # the window says nothing of the scrape interval
+            return self.longest_scrape_interval()
+        return self.rate_window(query_id, step).scrape_interval
+
     def _scrape_intervals(self) -> ScrapeIntervals:
         if "scrape_interval" in self.overrides:
             return overridden(parse_duration(self.overrides["scrape_interval"]))

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Iterable, Mapping
+from typing import Any
 
 from opsconsole.backends.errors import BackendError, FailureKind
 from opsconsole.backends.prometheus import PrometheusClient
 from opsconsole.backends.prometheus_models import QueryResult, RuleGroup
 from opsconsole.core.promql_text import canonical
+from opsconsole.refresh.query_union import lone_value, split_union, union_text, unites_exactly
+from opsconsole.refresh.range_memory import RangeMemory
 
 # Failures that say the server cannot be reached at all: every other query of this refresh would
 # fail the same way, each after its own retries and backoff.
@@ -24,6 +27,7 @@ UNREACHABLE = frozenset(
 
 
 GATE = 4  # the Prometheus client's own concurrency
+UNION_PARTS = 8  # values asked in one union request at most
 
 
 def recorded_expressions(groups: Iterable[RuleGroup]) -> dict[str, str]:
@@ -47,11 +51,34 @@ class QueryBatch:
     that a recording rule already computes (``recorded``: canonical expression → rule name) is sent
     as the rule's name, which Prometheus answers from stored samples instead of raw series;
     ``reused`` counts those.
+
+    Single values (:meth:`instant_value`) asked at one instant in the same turn of the event loop
+    go out as one union request (see :mod:`opsconsole.refresh.query_union`); ``alone`` (kept by
+    the caller across refreshes) holds the texts the union cannot answer exactly, which are asked
+    alone from then on.
     """
 
-    def __init__(self, prometheus: PrometheusClient, recorded: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        prometheus: PrometheusClient,
+        recorded: Mapping[str, str] | None = None,
+        alone: set[str] | None = None,
+        *,
+        ranges: RangeMemory | None = None,
+        asked_at: float = 0.0,
+        settle: float = 0.0,
+    ) -> None:
         self._prometheus = prometheus
+        # Range answers kept across refreshes (see range_memory): reused when final, else asked
+        # and kept as asked at ``asked_at`` (the refresh's instant, before any request leaves).
+        self._ranges = ranges
+        self._asked_at = asked_at
+        self._settle = settle
+        self.kept = 0  # range answers reused from an earlier refresh
         self._tasks: dict[tuple[object, ...], asyncio.Task[QueryResult]] = {}
+        self._unions: list[asyncio.Task[None]] = []
+        self._pending: dict[float, dict[str, asyncio.Future[float | None]]] = {}
+        self.alone: set[str] = alone if alone is not None else set()
         self.asked = 0
         self.recorded: Mapping[str, str] = recorded or {}
         self.reused: set[str] = set()
@@ -71,11 +98,12 @@ class QueryBatch:
 
     @property
     def sent(self) -> int:
-        """Distinct requests made."""
-        return len(self._tasks)
+        """Distinct requests made (a union is one)."""
+        return len(self._tasks) + len(self._unions)
 
-    async def _guarded(self, make: Awaitable[QueryResult]) -> QueryResult:
-        """Run one query, unless the server already proved unreachable in this refresh."""
+    async def _guarded(self, make: Awaitable[QueryResult], *, union: bool = False) -> QueryResult:
+        """Run one query, unless the server already proved unreachable in this refresh (a union
+        that times out proves only that it is slow: its parts are then asked alone)."""
         try:
             async with self._gate:
                 if self.unreachable is not None:
@@ -83,7 +111,8 @@ class QueryBatch:
                 try:
                     return await make
                 except BackendError as exc:
-                    if exc.kind in UNREACHABLE and self.unreachable is None:
+                    slow_union = union and exc.kind == FailureKind.TIMEOUT
+                    if exc.kind in UNREACHABLE and self.unreachable is None and not slow_union:
                         self.unreachable = exc
                     raise
         finally:
@@ -93,6 +122,9 @@ class QueryBatch:
 
     def _shared(self, key: tuple[object, ...], make: Awaitable[QueryResult]) -> Awaitable[QueryResult]:
         self.asked += 1
+        return self._task(key, make)
+
+    def _task(self, key: tuple[object, ...], make: Awaitable[QueryResult]) -> asyncio.Task[QueryResult]:
         task = self._tasks.get(key)
         if task is None:
             task = asyncio.ensure_future(self._guarded(make))
@@ -111,17 +143,120 @@ class QueryBatch:
         promql = self._reuse(promql)
         return self._shared(("instant", promql, round(at, 3)), self._prometheus.query(promql, at))
 
-    def range(self, promql: str, start: float, end: float, step: float) -> Awaitable[QueryResult]:
-        """Range query (never swapped for a recording rule: its history may start later than the range)."""
+    def instant_value(self, promql: str, at: float) -> Awaitable[float | None]:
+        """The one number an instant query at ``at`` answers (:func:`lone_value`), asked within one
+        union request with the other values asked at ``at`` in this turn of the event loop."""
+        self.asked += 1
+        promql = self._reuse(promql)
+        if promql in self.alone or ("instant", promql, round(at, 3)) in self._tasks:
+            return self._value_alone(promql, at)
+        pending = self._pending.get(at)
+        if pending is None:
+            pending = self._pending[at] = {}
+            asyncio.get_running_loop().call_soon(self._send_union, at)
+        future = pending.get(promql)
+        if future is None:
+            future = pending[promql] = asyncio.get_running_loop().create_future()
+            future.add_done_callback(_retrieved)
+        return future
+
+    async def _value_alone(self, promql: str, at: float) -> float | None:
+        result = await self._task(("instant", promql, round(at, 3)), self._prometheus.query(promql, at))
+        if not unites_exactly(result):
+            self.alone.add(promql)
+        return lone_value(result)
+
+    def _send_union(self, at: float) -> None:
+        # Prometheus evaluates one query's parts one after another: unions of a few parts each
+        # keep the gate's concurrency, and none takes much longer than its slowest parts.
+        pending = list(self._pending.pop(at).items())
+        for first in range(0, len(pending), UNION_PARTS):
+            task = asyncio.ensure_future(self._union(at, dict(pending[first : first + UNION_PARTS])))
+            task.add_done_callback(_retrieved)
+            self._unions.append(task)
+
+    async def _union(self, at: float, parts: dict[str, asyncio.Future[float | None]]) -> None:
+        texts = list(parts)
+        answer: tuple[list[float | None], set[int]] | None = None
+        try:
+            if len(texts) > 1:
+                result = await self._guarded(self._prometheus.query(union_text(texts), at), union=True)
+                answer = split_union(result, len(texts))
+        except asyncio.CancelledError:
+            for future in parts.values():
+                future.cancel()
+            raise
+        except BackendError as exc:
+            if exc.kind in UNREACHABLE - {FailureKind.TIMEOUT}:  # each part alone would fail so, at once
+                _settle(parts.values(), [exc] * len(texts))
+                return
+        except Exception as exc:  # never leave a pane waiting
+            _settle(parts.values(), [exc] * len(texts))
+            raise
+        values, several = answer if answer is not None else ([None] * len(texts), set(range(len(texts))))
+        alone = sorted(several)
+        found = await asyncio.gather(
+            *(self._value_alone(texts[i], at) for i in alone), return_exceptions=True
+        )
+        unreachable = any(isinstance(got, BackendError) and got.kind in UNREACHABLE for got in found)
+        if answer is None and len(texts) > 1 and not unreachable:
+            # The server refused the union: the parts to blame (refused alone too, or not one
+            # series) go alone from now on; when none is to blame, the union is (a sample limit,
+            # or too slow as one query).
+            blamed = {texts[i] for i, got in zip(alone, found, strict=True) if isinstance(got, BaseException)}
+            blamed |= self.alone & set(texts)
+            self.alone.update(blamed or texts)
+        answers: list[float | BaseException | None] = list(values)
+        for i, got in zip(alone, found, strict=True):
+            answers[i] = got
+        _settle(parts.values(), answers)
+
+    def range(
+        self, promql: str, start: float, end: float, step: float, settle: float | None = None
+    ) -> Awaitable[QueryResult]:
+        """Range query (never swapped for a recording rule: its history may start later than the
+        range). An answer kept from an earlier refresh for this very window is reused when it was
+        asked ``settle`` seconds (the scrape interval of what it reads; the longest one when None)
+        or more after the window's end (see :mod:`opsconsole.refresh.range_memory`)."""
         key = ("range", promql, round(start, 3), round(end, 3), step)
-        return self._shared(key, self._prometheus.query_range(promql, start, end, step))
+        memory = self._ranges
+        if memory is not None and key not in self._tasks:
+            final = memory.final(promql, start, end, step, self._settle if settle is None else settle)
+            if final is not None:
+                self.asked += 1
+                self.kept += 1
+                answered = asyncio.get_running_loop().create_future()
+                answered.set_result(final)
+                return answered
+        task = self._shared(key, self._prometheus.query_range(promql, start, end, step))
+        if memory is not None:
+            asked_at = self._asked_at
+
+            def keep(done: asyncio.Task[QueryResult]) -> None:
+                if not done.cancelled() and done.exception() is None:
+                    memory.keep(promql, start, end, step, asked_at, done.result())
+
+            task.add_done_callback(keep)  # type: ignore[attr-defined]
+        return task
 
     async def drain(self) -> None:
         """Wait for every request (so none is left running when the refresh ends)."""
-        if self._tasks:
-            await asyncio.gather(*self._tasks.values(), return_exceptions=True)
+        if self._tasks or self._unions:
+            await asyncio.gather(*self._unions, *self._tasks.values(), return_exceptions=True)
 
 
-def _retrieved(task: asyncio.Task[QueryResult]) -> None:
+def _retrieved(task: asyncio.Future[Any]) -> None:
     if not task.cancelled():
         task.exception()
+
+
+def _settle(
+    futures: Iterable[asyncio.Future[float | None]], answers: Iterable[float | BaseException | None]
+) -> None:
+    for future, answer in zip(futures, answers, strict=True):
+        if future.done():
+            continue
+        if isinstance(answer, BaseException):
+            future.set_exception(answer)
+        else:
+            future.set_result(answer)

@@ -12,8 +12,8 @@ import asyncio
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
-from opsconsole.backends.jaeger_models import Trace, TraceSearchPage
 from opsconsole.backends.loki_models import LogEntry
 from opsconsole.core.alert_grouping import alerts_per_entity
 from opsconsole.core.alert_history import AlertHistory
@@ -21,7 +21,6 @@ from opsconsole.core.dashboard import PANES, BudgetHistory, Dashboard, Detail, L
 from opsconsole.core.log_buffer import LogBuffer
 from opsconsole.packs.rate_window import RateWindow
 from opsconsole.packs.schema import QueryPack
-from opsconsole.refresh import traces
 from opsconsole.refresh.backend_health import BackendHealth, error_text
 from opsconsole.refresh.backends_set import BackendSet
 from opsconsole.refresh.drill import DrillContext, DrillDown
@@ -31,7 +30,11 @@ from opsconsole.refresh.panes import AlertsPane, LogsPane, Pane, PaneRun, Refres
 from opsconsole.refresh.pivots import entity_logql, entity_service
 from opsconsole.refresh.queries import PackQueries
 from opsconsole.refresh.query_batch import QueryBatch
+from opsconsole.refresh.range_memory import RangeMemory
 from opsconsole.refresh.scrape_intervals import ScrapeIntervalCache
+
+if TYPE_CHECKING:  # traces are fetched on demand: a snapshot never imports Jaeger's models
+    from opsconsole.backends.jaeger_models import Trace, TraceSearchPage
 
 NS = 1_000_000_000
 
@@ -44,6 +47,7 @@ class RefreshStats:
     sent: int = 0
     duration: float = 0.0
     reused: int = 0  # queries answered by an existing recording rule
+    kept: int = 0  # range answers reused from an earlier refresh (their window had not moved)
 
 
 @dataclass
@@ -78,6 +82,8 @@ class RefreshService:
         self.panes: tuple[Pane, ...] = pane_table(self.slo_pane, self.alerts_pane, self.logs_pane)
         self.drill = DrillDown(self.queries, self.backends, self.clock)
         self._last: Dashboard | None = None
+        self._asked_alone: set[str] = set()  # values a union request cannot answer exactly (QueryBatch)
+        self._ranges = RangeMemory()  # range answers reused while their window has not moved
         # A required variable nobody set: no query is sent, every pane says what to set.
         self.missing = self.queries.missing
 
@@ -156,6 +162,8 @@ class RefreshService:
 
     async def trace(self, trace_id: str) -> Trace:
         """One trace by id (raises :class:`BackendError`, e.g. not found)."""
+        from opsconsole.refresh import traces
+
         return await traces.trace(self.backends, trace_id)
 
     async def find_traces(
@@ -170,6 +178,8 @@ class RefreshService:
     ) -> TraceSearchPage:
         """Recent traces of ``service``, newest first, with what Jaeger's answer said was wrong
         (raises :class:`BackendError`)."""
+        from opsconsole.refresh import traces
+
         return await traces.find_traces(
             self.backends,
             service,
@@ -195,16 +205,29 @@ class RefreshService:
         last = self._last
         prom = self.backends.prometheus
         await self.queries.update_intervals(self.backends, now)
-        await self.queries.check_renamed_labels(self.backends, now)
-        batch = QueryBatch(prom, self.slo_pane.recorded) if prom else None
+        batch = (
+            QueryBatch(
+                prom,
+                self.slo_pane.recorded,
+                self._asked_alone,
+                ranges=self._ranges,
+                asked_at=now,
+                settle=self.queries.longest_scrape_interval(),
+            )
+            if prom
+            else None
+        )
         run = PaneRun(now, self.settings, self.queries, self.backends, batch)
-        answers: list[PaneOutput | BaseException] = await asyncio.gather(
-            *(pane.build(run) for pane in self.panes), return_exceptions=True
+        # The exported_* check (every few minutes) only adds notices: it runs beside the panes.
+        answers: list[PaneOutput | BaseException]
+        answers, _ = await asyncio.gather(
+            asyncio.gather(*(pane.build(run) for pane in self.panes), return_exceptions=True),
+            self.queries.check_renamed_labels(self.backends, now),
         )
         if batch:
             await batch.drain()
             self.stats = RefreshStats(
-                batch.asked, batch.sent, time.perf_counter() - started, len(batch.reused)
+                batch.asked, batch.sent, time.perf_counter() - started, len(batch.reused), batch.kept
             )
         board = Dashboard(
             context=self.context_name,

@@ -19,7 +19,10 @@ async def health_pane(run: PaneRun) -> PaneOutput:
     start, end = align(now - run.range_seconds, now, step)
     specs = health_queries(health)
     instant_q = {qid: batch.instant(run.queries.text(qid), now) for qid in specs}
-    ranged_q = {qid: batch.range(run.queries.text(qid, step), start, end, step) for qid in specs}
+    ranged_q = {
+        qid: batch.range(run.queries.text(qid, step), start, end, step, run.queries.settle_seconds(qid, step))
+        for qid in specs
+    }
     instant = {qid: await q for qid, q in instant_q.items()}
     ranged = {qid: await q for qid, q in ranged_q.items()}
     grid = [start + i * step for i in range(int((end - start) // step) + 1)]

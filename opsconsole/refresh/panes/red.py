@@ -21,8 +21,10 @@ async def red_pane(run: PaneRun) -> PaneOutput:
     for name, group in red.groups.items():
         ids = {part: f"red.{name}.{part}" for part in RED_PARTS}
         instant_q = {part: batch.instant(text(ids[part]), now) for part in RED_PARTS}
+        settle = run.queries.settle_seconds
         ranged_q = {
-            part: batch.range(text(ids[part], step), start, end, step) for part in ("rate", "errors", "p99")
+            part: batch.range(text(ids[part], step), start, end, step, settle(ids[part], step))
+            for part in ("rate", "errors", "p99")
         }
         instant = {part: await q for part, q in instant_q.items()}
         ranged = {part: await q for part, q in ranged_q.items()}

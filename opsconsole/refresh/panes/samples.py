@@ -1,23 +1,10 @@
-"""Instant and range answers read as plain numbers."""
+"""Range answers read as plain numbers (an instant answer's one number: query_union.lone_value)."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 from opsconsole.backends.prometheus_models import QueryResult
-
-
-def scalar(result: QueryResult) -> float | None:
-    """The value of an instant answer: its scalar, else its last sample with a value (NaN is no
-    data); None when it has neither."""
-    value: float | None = None
-    for sample in result.vector:
-        if sample.value is not None and not math.isnan(sample.value):
-            value = sample.value
-    if result.scalar is not None:
-        value = result.scalar[1]
-    return value
 
 
 def points(result: QueryResult, times: Sequence[float]) -> list[float | None]:

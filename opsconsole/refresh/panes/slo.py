@@ -7,6 +7,7 @@ import asyncio
 import math
 
 from opsconsole.backends.errors import BackendError
+from opsconsole.backends.prometheus_models import RuleGroup
 from opsconsole.core.dashboard import SloRow
 from opsconsole.core.durations import parse_duration
 from opsconsole.core.promql_text import vector_selectors
@@ -15,7 +16,6 @@ from opsconsole.packs.schema import LatencySli
 from opsconsole.packs.variables import expand
 from opsconsole.refresh.pane_output import PaneOutput
 from opsconsole.refresh.panes.run import PaneRun
-from opsconsole.refresh.panes.samples import scalar
 from opsconsole.refresh.panes.slo_cache import COVERAGE_TTL, SLOW_WINDOW, SloCache
 from opsconsole.refresh.queries import PackQueries
 from opsconsole.refresh.query_batch import QueryBatch, recorded_expressions
@@ -97,7 +97,9 @@ class SloPane:
             if fresh:
                 return kept
         texts = plan.texts(window)
-        values = {part: scalar(await batch.instant(text, now)) for part, text in texts.items()}
+        # Every part asked before any is awaited: they go out in one union request (QueryBatch).
+        asked = {part: batch.instant_value(text, now) for part, text in texts.items()}
+        values = {part: await value for part, value in asked.items()}
         value: float | None
         total = values.get("total")
         # A part with no series while there is traffic counted nothing: a 5xx counter appears with
@@ -170,8 +172,9 @@ class SloPane:
         self.cache.discovered_at = now
         prom = run.backends.prometheus
         try:
-            groups = await prom.rules("record") if prom else []
-            sloth_obj, sloth_days, pyrra_obj, pyrra_win = await asyncio.gather(
+            # One round trip: the rules and the SLO series are asked at once.
+            groups, sloth_obj, sloth_days, pyrra_obj, pyrra_win = await asyncio.gather(
+                prom.rules("record") if prom else _no_rule_groups(),
                 batch.instant('slo:objective:ratio{sloth_id!=""}', now),
                 batch.instant('slo:time_period:days{sloth_id!=""}', now),
                 batch.instant('pyrra_objective{slo!=""}', now),
@@ -202,3 +205,7 @@ class SloPane:
                 f"(le: {shown}); a share under it cannot be computed exactly"
             )
         return ""
+
+
+async def _no_rule_groups() -> list[RuleGroup]:
+    return []

@@ -1,0 +1,220 @@
+"""Single values asked in one union request answer exactly what each query answers alone.
+
+Against a real Prometheus: every part's value from the union equals the same query asked alone at
+the same instant; a part with several series, and a union the server refuses (a scalar part), are
+asked alone. Without a server: an unreachable Prometheus fails every part at once, a refused union
+is not sent again for the parts to blame.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import re
+import time
+from typing import Any
+
+import httpx
+import pytest
+
+from opsconsole.backends.errors import BackendError, FailureKind
+from opsconsole.backends.prometheus import PrometheusClient
+from opsconsole.backends.prometheus_models import QueryResult
+from opsconsole.config import EndpointSettings
+from opsconsole.refresh.query_batch import UNION_PARTS, QueryBatch
+from opsconsole.refresh.query_union import PART_LABEL, lone_value, union_text
+from tests.real_servers import RunningServer, wait_until
+
+ONE_SERIES = [
+    "sum(rate(opsconsole_test_requests_total[1m]))",
+    'sum(opsconsole_test_requests_total{status="error"}) / sum(opsconsole_test_requests_total)',
+    'sum(opsconsole_test_requests_total{status="no such status"})',  # no series: None
+    "sum(opsconsole_test_in_flight) # a comment to the end of the text",
+    "0 * sum(opsconsole_test_in_flight) / 0",  # NaN: no data
+    "opsconsole_test_in_flight",  # keeps its metric name
+    "histogram_quantile(0.5, sum by (le) (rate(opsconsole_test_latency_seconds_bucket[1m]))) or vector(0)",
+]
+SEVERAL_SERIES = "opsconsole_test_requests_total"  # one series per status
+SCALAR = "scalar(sum(opsconsole_test_in_flight))"  # label_replace refuses a scalar
+
+
+async def _alone(prometheus: PrometheusClient, texts: list[str], at: float) -> list[float | None]:
+    return [lone_value(await prometheus.query(text, at)) for text in texts]
+
+
+async def _united(batch: QueryBatch, texts: list[str], at: float) -> list[float | None]:
+    asked = [batch.instant_value(text, at) for text in texts]
+    values = [await value for value in asked]
+    await batch.drain()
+    return values
+
+
+@pytest.mark.real_backend
+async def test_union_answers_equal_each_query_asked_alone_on_real_prometheus(
+    real_prometheus: RunningServer,
+) -> None:
+    def rated() -> bool:
+        settled = f"{time.time() - 3:.3f}"
+        params = {"query": ONE_SERIES[0], "time": settled}
+        body = httpx.get(f"{real_prometheus.url}/api/v1/query", params=params).json()
+        return bool(body["data"]["result"])
+
+    wait_until(rated, timeout=30, what="two scrapes of the test target, 3 s ago")
+    prometheus = PrometheusClient(EndpointSettings(url=real_prometheus.url))
+    at = round(time.time() - 3, 3)  # every sample up to `at` is in: the target is scraped every 1s
+    try:
+        texts = [*ONE_SERIES, SEVERAL_SERIES]
+        expected = await _alone(prometheus, texts, at)
+        assert expected[0] is not None
+        assert expected[1] == pytest.approx(5 / 105)
+        assert expected[2] is None and expected[4] is None and expected[5] == 3.0
+        assert expected[7] is not None  # the last of the two statuses' series
+        alone: set[str] = set()
+        batch = QueryBatch(prometheus, alone=alone)
+        assert await _united(batch, texts, at) == expected
+        assert batch.asked == len(texts)
+        assert batch.sent == 2  # the union, and the part with two series alone
+        assert alone == {SEVERAL_SERIES}
+
+        # A scalar part makes the server refuse the union: every part is then asked alone, the
+        # scalar goes alone from then on, and the next refresh unites the others again.
+        texts = [*ONE_SERIES, SCALAR]
+        expected = await _alone(prometheus, texts, at)
+        assert expected[-1] == 3.0
+        batch = QueryBatch(prometheus, alone=alone)
+        assert await _united(batch, texts, at) == expected
+        assert batch.sent == 1 + len(texts)
+        assert alone == {SEVERAL_SERIES, SCALAR}
+        batch = QueryBatch(prometheus, alone=alone)
+        assert await _united(batch, texts, at) == expected
+        assert batch.sent == 2
+    finally:
+        await prometheus.aclose()
+
+
+class FakePrometheus:
+    """Answers instant queries from ``answer(promql)``; records every query text."""
+
+    def __init__(self, answer: Any) -> None:
+        self.answer = answer
+        self.asked: list[str] = []
+
+    async def query(self, promql: str, at: float) -> QueryResult:
+        self.asked.append(promql)
+        got = self.answer(promql)
+        if isinstance(got, BaseException):
+            raise got
+        return got
+
+
+def _vector(*samples: tuple[dict[str, str], float]) -> QueryResult:
+    return QueryResult.model_validate(
+        {
+            "result_type": "vector",
+            "vector": [{"metric": m, "timestamp": 1.0, "value": v} for m, v in samples],
+        }
+    )
+
+
+def test_an_unreachable_prometheus_fails_every_part_with_one_request() -> None:
+    refused = BackendError("prometheus", FailureKind.CONNECTION_REFUSED, "connection refused")
+    fake = FakePrometheus(lambda promql: refused)
+
+    async def run() -> list[Any]:
+        batch = QueryBatch(fake)  # type: ignore[arg-type]
+        asked = [batch.instant_value(f"sum(x{{n='{n}'}})", 1.0) for n in range(5)]
+        return await asyncio.gather(*asked, return_exceptions=True)
+
+    assert asyncio.run(run()) == [refused] * 5
+    assert len(fake.asked) == 1 and PART_LABEL in fake.asked[0]
+
+
+def test_a_union_answer_is_split_by_part_and_a_part_with_several_series_is_asked_alone() -> None:
+    texts = ["sum(a)", "sum(b)", "c", "sum(d)"]
+
+    def answer(promql: str) -> QueryResult | BaseException:
+        if promql == union_text(texts):
+            return _vector(
+                ({PART_LABEL: "1"}, 2.0),
+                ({PART_LABEL: "0"}, 1.0),
+                ({PART_LABEL: "2", "x": "1"}, 30.0),
+                ({PART_LABEL: "2", "x": "2"}, 31.0),
+                ({PART_LABEL: "3"}, math.nan),
+            )
+        if promql == "c":
+            return _vector(({"x": "2"}, 31.0), ({"x": "1"}, 30.0))  # alone, in its own order
+        return BackendError("prometheus", FailureKind.BAD_REQUEST, f"unexpected {promql!r}")
+
+    fake = FakePrometheus(answer)
+    alone: set[str] = set()
+
+    async def run() -> list[Any]:
+        batch = QueryBatch(fake, alone=alone)  # type: ignore[arg-type]
+        return await _united(batch, texts, 1.0)
+
+    assert asyncio.run(run()) == [1.0, 2.0, 30.0, None]
+    assert fake.asked == [union_text(texts), "c"]
+    assert alone == {"c"}
+
+
+def test_a_refused_union_sends_its_parts_alone_and_blames_only_the_refused_part() -> None:
+    bad = BackendError("prometheus", FailureKind.BAD_REQUEST, "parse error")
+
+    def answer(promql: str) -> QueryResult | BaseException:
+        if PART_LABEL in promql:
+            return bad if "broken" in promql else _vector(({PART_LABEL: "0"}, 1.0), ({PART_LABEL: "1"}, 2.0))
+        return bad if promql == "broken(" else _vector(({}, {"sum(a)": 1.0, "sum(b)": 2.0}[promql]))
+
+    fake = FakePrometheus(answer)
+    alone: set[str] = set()
+
+    async def refresh(texts: list[str]) -> list[Any]:
+        batch = QueryBatch(fake, alone=alone)  # type: ignore[arg-type]
+        asked = [batch.instant_value(text, 1.0) for text in texts]
+        out = await asyncio.gather(*asked, return_exceptions=True)
+        await batch.drain()
+        return out
+
+    assert asyncio.run(refresh(["sum(a)", "broken(", "sum(b)"])) == [1.0, bad, 2.0]
+    assert alone == {"broken("}
+    fake.asked.clear()
+    assert asyncio.run(refresh(["sum(a)", "broken(", "sum(b)"])) == [1.0, bad, 2.0]
+    assert sorted(fake.asked) == sorted(["broken(", union_text(["sum(a)", "sum(b)"])])
+
+
+def test_values_go_out_in_unions_of_a_few_parts_each() -> None:
+    """Prometheus evaluates a query's parts one after another: 20 values are three unions that run
+    side by side, not one that takes as long as all of them."""
+    texts = [f"sum(x{{n='{n}'}})" for n in range(20)]
+
+    def answer(promql: str) -> QueryResult:
+        marks = [int(m) for m in re.findall(rf'"{PART_LABEL}", "(\d+)"', promql)]
+        parts = [texts.index(t) for t in texts if f"\n{t}\n" in promql]
+        return _vector(*(({PART_LABEL: str(i)}, float(n)) for i, n in zip(marks, parts, strict=True)))
+
+    fake = FakePrometheus(answer)
+
+    async def run() -> list[Any]:
+        batch = QueryBatch(fake)  # type: ignore[arg-type]
+        return await _united(batch, texts, 1.0)
+
+    assert asyncio.run(run()) == [float(n) for n in range(20)]
+    assert sorted(promql.count(PART_LABEL) for promql in fake.asked) == [4, UNION_PARTS, UNION_PARTS]
+
+
+def test_a_union_that_times_out_is_asked_part_by_part_and_the_refresh_goes_on() -> None:
+    slow = BackendError("prometheus", FailureKind.TIMEOUT, "timeout: no answer within 10s")
+
+    def answer(promql: str) -> QueryResult | BaseException:
+        return slow if PART_LABEL in promql else _vector(({}, {"sum(a)": 1.0, "sum(b)": 2.0}[promql]))
+
+    fake = FakePrometheus(answer)
+    alone: set[str] = set()
+
+    async def run() -> tuple[list[Any], BackendError | None]:
+        batch = QueryBatch(fake, alone=alone)  # type: ignore[arg-type]
+        values = await _united(batch, ["sum(a)", "sum(b)"], 1.0)
+        return values, batch.unreachable
+
+    assert asyncio.run(run()) == ([1.0, 2.0], None)
+    assert alone == {"sum(a)", "sum(b)"}  # too slow together: asked alone from now on
