@@ -109,6 +109,7 @@ AREAS: dict[str, tuple[list[str], list[str]]] = {
             "tests/test_rate_window.py",
             "tests/test_search_text.py",  # the LogQL check
             "tests/test_pack_thresholds_links.py",
+            "tests/test_pack_slo_errors.py",
             # Not tests/test_pack_links.py: its console tests load packs, so every loader mutant ran them.
         ],
     ),
