@@ -3,7 +3,10 @@ alerts pane's title, pane emptiness and silence descriptions (pure data, no scre
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
+
+import pytest
 
 from opsconsole.core import dashboard as models
 from opsconsole.core.dashboard import (
@@ -118,6 +121,16 @@ def test_an_ordinary_silence_says_who_until_when_and_why() -> None:
     assert until == "12:30"
 
 
+def test_a_silences_end_is_in_utc_whatever_the_machines_zone(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TZ", "Asia/Kolkata")  # UTC+05:30: a local time would read 18:00
+    time.tzset()
+    try:
+        assert silence().describe(NOW).startswith("silenced by bob until 12:30 UTC")
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
 def test_an_ack_silence_says_who_acked_and_for_how_long() -> None:
     ack = silence(ack_by="alice", id="s9")
     facts = ack.ack_facts()
@@ -183,6 +196,7 @@ def test_a_pane_says_how_many_queries_came_back_empty() -> None:
     some = PaneStatus(queries=7, empty=("health.npa.up", "health.wpa.errors"))
     assert not some.all_empty
     assert some.emptiness() == "2 of 7 queries empty (up, errors)"
+    assert PaneStatus(queries=3, empty=("up",)).emptiness() == "1 of 3 queries empty (up)"
     every = PaneStatus(queries=2, empty=("a.b", "c"))
     assert every.all_empty
     assert every.emptiness() == "0 of 2 queries returned data: run `opsconsole packs doctor`"

@@ -246,3 +246,20 @@ def test_the_waterfall_carries_the_forests_repairs() -> None:
     assert waterfall.parent_of == forest.parent_of
     assert waterfall.root == forest.root
     assert build_waterfall(broken, forest) == waterfall
+
+
+def test_collapse_all_with_several_roots_goes_to_the_first() -> None:
+    spans = [S("a", None, 0, 10), S("a1", "a", 1, 2), S("b", None, 20, 10), S("b1", "b", 21, 2)]
+    cursor = WaterfallCursor(build_waterfall(spans))
+    cursor.move(3)
+    cursor.collapse_all()
+    assert [spans[r.index].span_id for r in cursor.rows] == ["a", "b"]
+    assert cursor.cursor == 0
+
+
+def test_expand_all_on_the_first_row_stays_there() -> None:
+    cursor = WaterfallCursor(build_waterfall(SPANS))
+    cursor.collapse_all()
+    cursor.expand_all()
+    assert cursor.cursor == 0
+    assert at(cursor) == "api"
