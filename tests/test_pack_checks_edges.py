@@ -7,7 +7,16 @@ import pytest
 
 from opsconsole.packs.exported_labels import notice, renamed_in_series
 from opsconsole.packs.logql_check import LogqlError, check_logql
-from opsconsole.packs.rate_window import PROMETHEUS_DEFAULT_INTERVAL, assumed
+from opsconsole.packs.rate_window import (
+    PROMETHEUS_DEFAULT_INTERVAL,
+    ConfigUnreadable,
+    assumed,
+    choose_window,
+    fixed_window,
+    overridden,
+    parse_scrape_config,
+    ranged_metrics,
+)
 
 
 @pytest.mark.parametrize(
@@ -105,3 +114,109 @@ def test_an_assumed_interval_is_prometheus_default_and_says_why() -> None:
         "Prometheus' default, assumed: 404: not found; set --var scrape_interval=… if yours differs"
     )
     assert assumed("x", 15).default == 15
+
+
+CONFIG = """\
+global:
+  scrape_interval: 15s
+scrape_configs:
+- job_name: kube-state-metrics
+  scrape_interval: 1m
+- job_name: node-exporter
+- job_name: blackbox
+  scrape_interval: 2m
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("global: [", "not YAML: while parsing a flow node"),
+        ("- a\n", "not a mapping"),
+        ("global: [1]\n", "global: not a mapping"),
+        ("global:\n  scrape_interval: soon\n", "global.scrape_interval: not a duration: 'soon'"),
+        ("scrape_configs: {a: 1}\n", "scrape_configs: not a list"),
+        ("scrape_configs:\n- scrape_interval: 1m\n", "scrape_configs[0]: no job_name"),
+        ("scrape_configs:\n- job_name: a\n- 5\n", "scrape_configs[1]: no job_name"),
+        ("scrape_configs:\n- job_name: web\n  scrape_interval: x\n", "web: not a duration: 'x'"),
+    ],
+)
+def test_an_unreadable_scrape_config_says_exactly_why(text: str, message: str) -> None:
+    with pytest.raises(ConfigUnreadable) as caught:
+        parse_scrape_config(text)
+    assert str(caught.value).startswith(message), str(caught.value)
+    assert "\n" not in str(caught.value)  # one line, for the drill-down
+
+
+@pytest.mark.parametrize("text", ["", "global:\n", "global: null\nscrape_configs: null\n", "{}"])
+def test_an_empty_config_means_prometheus_default_and_no_jobs(text: str) -> None:
+    intervals = parse_scrape_config(text)
+    assert (intervals.default, dict(intervals.jobs)) == (60.0, {})
+    assert intervals.where == "from /api/v1/status/config"
+
+
+def test_jobs_without_their_own_interval_take_the_global_one() -> None:
+    intervals = parse_scrape_config(CONFIG)
+    assert intervals.default == 15
+    assert dict(intervals.jobs) == {"kube-state-metrics": 60, "node-exporter": 15, "blackbox": 120}
+
+
+@pytest.mark.parametrize(
+    ("query", "window", "because"),
+    [
+        ('rate(x{job!="blackbox"}[1m])', "4m", "of job kube-state-metrics"),
+        ('rate(x{job!="kube-state-metrics", job!="blackbox"}[1m])', "1m", "of job node-exporter"),
+        ('rate(x{job!~"kube.*|black.*"}[1m])', "1m", "of job node-exporter"),
+        ('rate(x{job=~"node.*"}[1m])', "1m", "of job node-exporter"),
+        ('rate(x{job=~"nothing"}[1m])', "8m", "the largest scrape interval on the server"),
+    ],
+)
+def test_job_matchers_of_every_kind_pick_the_jobs_they_select(query: str, window: str, because: str) -> None:
+    chosen = choose_window(query, parse_scrape_config(CONFIG), 5)
+    assert (chosen.text, because in chosen.reason) == (window, True), chosen.reason
+
+
+def test_a_job_regex_python_cannot_read_does_not_narrow_the_jobs() -> None:
+    # RE2 accepts \z; Python's re does not: every job is kept rather than none.
+    chosen = choose_window('rate(x{job=~"node-exporter\\\\z|blackbox"}[1m])', parse_scrape_config(CONFIG), 5)
+    assert chosen.text == "8m"
+    assert "of job blackbox" in chosen.reason
+
+
+def test_ranged_metrics_are_named_selectors_read_over_a_range() -> None:
+    assert ranged_metrics('rate(a[5m]) + b + max_over_time(c{job="x"}[1m:]) + rate({__name__="d"}[1m])') == {
+        "a",
+        "c",
+    }
+    assert ranged_metrics("rate(a[5m]") == set()
+
+
+def test_a_window_set_by_hand_keeps_its_text_and_reason() -> None:
+    window = fixed_window("2m")
+    assert (window.text, window.seconds, window.scrape_interval) == ("2m", 120, 30)
+    assert window.describe() == "$rate_window = 2m: set by the rate_window variable"
+    chosen = choose_window("rate(x[1m])", overridden(20), 5)
+    assert chosen.text == "1m20s"
+    assert chosen.reason == "4 × 20s, the scrape interval (set by the scrape_interval variable)"
+
+
+def test_one_missing_variable_is_named_alone() -> None:
+    from opsconsole.packs.render import missing_variables
+    from opsconsole.packs.schema import QueryPack
+
+    pack = QueryPack.model_validate(
+        {
+            "apiVersion": "opsconsole.dev/v1",
+            "kind": "QueryPack",
+            "metadata": {"name": "p"},
+            "variables": {"ns": {"description": "", "example": ""}},
+            "health": {"entity": {"type_label": "job", "instance_label": "instance"}, "up": "up"},
+        }
+    )
+    missing = missing_variables(pack, {})
+    assert missing is not None
+    assert (missing.name, missing.known, missing.names) == ("ns", set(), ["ns"])
+    assert str(missing) == (
+        "pack p needs $ns: run with --var ns=VALUE, "
+        "or set it under the context's variables in the config file"
+    )
