@@ -107,6 +107,7 @@ AREAS: dict[str, tuple[list[str], list[str]]] = {
             "tests/test_openslo_import.py",
             "tests/test_openslo_edges.py",
             "tests/test_pack_checks_edges.py",
+            "tests/test_logql_check_edges.py",
             "tests/test_exported_labels.py",
             "tests/test_rate_window.py",
             "tests/test_search_text.py",  # the LogQL check

@@ -1,12 +1,12 @@
-"""Small pack checks pinned exactly: LogQL line-filter regexes and non-ASCII selector values, the
-renamed-label notice's words, and the scrape interval assumed when the server does not say."""
+"""Small pack checks pinned exactly: the renamed-label notice's words, the scrape intervals read from
+the server's config (or assumed when it does not say) and the rate window they give, and a missing
+variable's message."""
 
 from __future__ import annotations
 
 import pytest
 
 from opsconsole.packs.exported_labels import notice, renamed_in_series
-from opsconsole.packs.logql_check import LogqlError, check_logql
 from opsconsole.packs.rate_window import (
     PROMETHEUS_DEFAULT_INTERVAL,
     ConfigUnreadable,
@@ -17,65 +17,6 @@ from opsconsole.packs.rate_window import (
     parse_scrape_config,
     ranged_metrics,
 )
-
-
-@pytest.mark.parametrize(
-    "query",
-    [
-        '{app="a"} |~ "err(or)?"',
-        '{app="a"} !~ `\\d+ ms`',
-        '{app="a"} |~ "5\\\\d\\\\d"',
-        '{app="a"} |~ ""',
-        '{app="café"} |= "naïve"',
-        '{app=~"(é)+"}',
-        '{app=~"caf."}',
-    ],
-)
-def test_good_line_filters_and_non_ascii_values_are_accepted(query: str) -> None:
-    check_logql(query)
-
-
-@pytest.mark.parametrize(
-    ("query", "message"),
-    [
-        ('{app="a"} |~ "(?=x)"', "Loki's regexes (RE2) have no lookaround or backreferences"),
-        ('{app="a"} |~ "(?!x)"', "Loki's regexes (RE2) have no lookaround or backreferences"),
-        ('{app="a"} |~ "(?<=x)y"', "Loki's regexes (RE2) have no lookaround or backreferences"),
-        ('{app="a"} !~ `(a)\\1`', "Loki's regexes (RE2) have no lookaround or backreferences"),
-        ('{app="a"} |~ "(a)\\\\9"', "Loki's regexes (RE2) have no lookaround or backreferences"),
-        ('{app="a"} |~ "a("', "bad regex 'a(': missing ), unterminated subpattern at position 1"),
-        ('{app="a"} |~ `[z-a]`', "bad regex '[z-a]': bad character range z-a at position 1"),
-        ('{app="a"} |~ "a\\q"', 'cannot read the string "a\\q"'),
-        ('{app="a"} |~ `abc', "unterminated string starting at column 14"),
-        ('{app="a"} |~ x', "line filter |~ needs a quoted string"),
-        ('{app="a"} |~', "line filter |~ needs a quoted string"),
-    ],
-)
-def test_bad_line_filter_regexes_say_why(query: str, message: str) -> None:
-    with pytest.raises(LogqlError) as caught:
-        check_logql(query)
-    assert str(caught.value) == message
-
-
-def test_a_long_bad_regex_is_quoted_in_part() -> None:
-    pattern = "(" + "x" * 60
-    with pytest.raises(LogqlError) as caught:
-        check_logql(f'{{app="a"}} |~ "{pattern}"')
-    assert str(caught.value).startswith(f"bad regex {pattern[:40]!r}: missing )")
-
-
-def test_a_non_ascii_regex_that_matches_nothing_is_refused_as_the_only_matcher() -> None:
-    # Read as "cafÃ©?" (the old unicode_escape decoding) it would never match the empty string.
-    with pytest.raises(LogqlError, match="every matcher can match the empty string"):
-        check_logql('{app=~"é?"}')
-    with pytest.raises(LogqlError, match="every matcher can match the empty string"):
-        check_logql('{app=~"(日本)*"}')
-
-
-def test_escapes_in_selector_values_are_read_as_loki_reads_them() -> None:
-    with pytest.raises(LogqlError, match="every matcher can match the empty string"):
-        check_logql('{app=~"\\u0041?"}')  # \u0041 is "A": "A?" matches the empty string
-    check_logql('{app="\\u00e9"}')
 
 
 def test_the_notice_names_up_to_three_metrics_the_source_and_the_fix() -> None:
