@@ -87,7 +87,12 @@ AREAS: dict[str, tuple[list[str], list[str]]] = {
     ),
     "transport": (
         ["opsconsole/backends/transport.py"],
-        ["tests/test_transport.py", "tests/test_transport_retries.py", "tests/test_read_only_transport.py"],
+        [
+            "tests/test_transport_policy.py",
+            "tests/test_transport.py",
+            "tests/test_transport_retries.py",
+            "tests/test_read_only_transport.py",
+        ],
     ),
     "mutations": (
         ["opsconsole/mutations/*"],
