@@ -89,6 +89,7 @@ AREAS: dict[str, tuple[list[str], list[str]]] = {
         ["opsconsole/backends/transport.py"],
         [
             "tests/test_transport_policy.py",
+            "tests/test_backend_http_mock.py",
             "tests/test_transport.py",
             "tests/test_transport_retries.py",
             "tests/test_read_only_transport.py",
