@@ -285,3 +285,36 @@ def test_a_frozen_model_cannot_be_changed_after_it_is_made() -> None:
     with pytest.raises(AttributeError):
         row.name = "b\x1b[2J"  # type: ignore[misc]
     assert row.name == "a"
+
+
+def test_a_model_class_made_now_is_cleaned_on_first_use() -> None:
+    # A class never instantiated before: its field names are looked up for the first time here.
+    @dataclass(frozen=True)
+    class Fresh(SanitizedModel):
+        first: str
+        second: str = "b\x1b[2J"
+
+    assert (Fresh("a\x07").first, Fresh("a\x07").second) == ("a\\x07", "b")
+
+
+@dataclass(frozen=True)
+class Tagged(SanitizedModel):
+    name: str
+    tags: tuple[str, ...]
+
+
+def test_a_model_of_strings_and_a_tuple_cleans_inside_the_tuple() -> None:
+    # No number among the fields: the fast scan must give up on the tuple, not skip it.
+    assert Tagged("n", ("t\x1b[2J", "u\u202e")).tags == ("t", "u\\u202e")
+
+
+@dataclass(frozen=True)
+class Labelled(SanitizedModel):
+    name: str
+    labels: dict[str, object]
+    count: int = 0
+
+
+def test_a_dict_holding_a_number_does_not_let_the_other_fields_through() -> None:
+    row = Labelled("x\x1b[2J", {"k\x07": 1})
+    assert (row.name, row.labels) == ("x", {"k\\x07": 1})
