@@ -3,6 +3,7 @@
     python benchmarks/mutation_kill_rate.py                  # every area, 2 test processes
     python benchmarks/mutation_kill_rate.py --areas transport,mutations --max-children 1
     python benchmarks/mutation_kill_rate.py --areas core --modules alert_matchers,slo   # module by module
+    python benchmarks/mutation_kill_rate.py --areas packs --mutants survivors.txt   # re-check survivors
 
 Runs mutmut (from the test extras) on a scratch copy of the checkout, one area at a time, each with
 only the fast unit tests that concern it (no real servers, no terminal sessions), so it is fair on
@@ -175,7 +176,9 @@ def per_module(work: Path) -> list[str]:
     ]
 
 
-def run_area(area: str, max_children: int, modules: list[str]) -> dict[str, Any]:
+def run_area(
+    area: str, max_children: int, modules: list[str], only: list[str] | None = None
+) -> dict[str, Any]:
     mutate, tests = AREAS[area]
     if modules:
         # Only these modules of the area (file names without .py), for an area too big for one sitting.
@@ -186,7 +189,16 @@ def run_area(area: str, max_children: int, modules: list[str]) -> dict[str, Any]
     work = scratch_copy(area, mutate, tests, NOT_MUTATED.get(area, []))
     mutmut = [sys.executable, "-m", "mutmut"]
     started = time.monotonic()
-    subprocess.run([*mutmut, "run", "--max-children", str(max_children)], cwd=work, check=False)
+    # ``only``: mutant names (e.g. the survivors of an earlier run, re-checked after new tests);
+    # the figures are then over those mutants alone.
+    named = [
+        name
+        for name in only or []
+        if name.startswith(tuple(m.removesuffix("*").replace("/", ".").removesuffix(".py") for m in mutate))
+    ]
+    if only is not None and not named:
+        return {"survivors": [], "seconds": 0}
+    subprocess.run([*mutmut, "run", "--max-children", str(max_children), *named], cwd=work, check=False)
     subprocess.run([*mutmut, "export-cicd-stats"], cwd=work, check=False, capture_output=True)
     exported = work / "mutants" / "mutmut-cicd-stats.json"
     if not exported.exists():  # e.g. the tests failed before any mutant ran: say so, never "0 of 0"
@@ -218,12 +230,20 @@ def main(argv: list[str]) -> int:
     parser.add_argument(
         "--modules", default="", help="only these modules, comma-separated (e.g. slo,alert_filter)"
     )
+    parser.add_argument(
+        "--mutants",
+        type=Path,
+        help="only the mutants named in this file, one a line (e.g. an earlier run's --survivors)",
+    )
     args = parser.parse_args(argv)
     killed_all = total_all = 0
     lines = []
     survivors: list[str] = []
     for area in args.areas.split(","):
-        stats = run_area(area, args.max_children, [m for m in args.modules.split(",") if m])
+        only = args.mutants.read_text(encoding="utf-8").split() if args.mutants else None
+        stats = run_area(area, args.max_children, [m for m in args.modules.split(",") if m], only)
+        if not stats["survivors"] and not stats["seconds"]:
+            continue  # nothing of this area was asked for
         killed = int(stats.get("killed", 0)) + int(stats.get("timeout", 0))
         # A mutant no selected test even runs is a bug nothing would catch: it counts as survived.
         untested = int(stats.get("no_tests", 0))
