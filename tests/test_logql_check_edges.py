@@ -65,3 +65,23 @@ def test_escapes_in_selector_values_are_read_as_loki_reads_them() -> None:
     with pytest.raises(LogqlError, match="every matcher can match the empty string"):
         check_logql('{app=~"\\u0041?"}')  # \u0041 is "A": "A?" matches the empty string
     check_logql('{app="\\u00e9"}')
+
+
+def test_text_after_a_filters_string_is_refused_whole() -> None:
+    with pytest.raises(LogqlError) as caught:
+        check_logql('{app="a"} |~ `abc` x')
+    assert str(caught.value) == "cannot read the string `abc` x"
+    with pytest.raises(LogqlError) as quoted:
+        check_logql('{app="a"} |~ "abc" x')
+    assert str(quoted.value) == 'cannot read the string "abc" x'
+
+
+def test_an_unreadable_string_is_quoted_in_part() -> None:
+    long = '"' + "a" * 50 + '" tail'
+    with pytest.raises(LogqlError) as caught:
+        check_logql('{app="a"} |~ ' + long)
+    assert str(caught.value) == f"cannot read the string {long[:40]}"
+    backtick = "`" + "b" * 50 + "` tail"
+    with pytest.raises(LogqlError) as other:
+        check_logql('{app="a"} |~ ' + backtick)
+    assert str(other.value) == f"cannot read the string {backtick[:40]}"
