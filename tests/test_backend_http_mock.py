@@ -382,7 +382,7 @@ async def test_an_answer_that_never_comes_ends_at_the_deadline() -> None:
         FailureKind.TIMEOUT,
         "timeout: no answer within 0.2s",
     )
-    assert caught.value.url == "http://h/x"
+    assert (caught.value.url, caught.value.backend) == ("http://h/x", "loki")
 
 
 async def test_the_client_is_built_once_and_closed() -> None:

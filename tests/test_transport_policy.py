@@ -6,6 +6,7 @@ typed errors, and the server's own words taken from an error body."""
 from __future__ import annotations
 
 import ssl
+import time
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from pathlib import Path
@@ -13,6 +14,8 @@ from pathlib import Path
 import httpx
 import pytest
 import requests
+import trustme
+import urllib3
 
 from opsconsole.backends.errors import BackendError, FailureKind
 from opsconsole.backends.transport import (
@@ -23,6 +26,7 @@ from opsconsole.backends.transport import (
     Deadline,
     InsecureTLSWarning,
     RetryPolicy,
+    _connect_failed,
     classify_exception,
     error_for_status,
     generic_error_message,
@@ -391,3 +395,82 @@ def test_a_missing_ca_file_is_an_error_not_a_silent_default(tmp_path: Path) -> N
     )
     with pytest.raises(OSError):
         ssl_context_for(endpoint)
+
+
+def test_a_retry_after_date_without_a_zone_is_utc_whatever_the_machines_zone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        assert retry_after_seconds("Mon, 30 Nov 2026 12:02:00", NOW) == 120.0
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
+def test_the_insecure_warning_names_the_risk_and_points_at_the_caller() -> None:
+    endpoint = EndpointSettings.model_validate({"url": "https://h", "tls": {"insecure_skip_verify": True}})
+    with pytest.warns(InsecureTLSWarning) as caught:
+        ssl_context_for(endpoint)
+    [warning] = caught.list
+    assert str(warning.message) == (
+        "TLS verification is OFF for https://h (insecure_skip_verify): "
+        "anyone on the path can read and change this traffic"
+    )
+    assert warning.filename == __file__  # the code that asked for the context, not transport.py
+
+
+def test_a_client_certificate_is_loaded_with_or_without_a_separate_key(tmp_path: Path) -> None:
+    ca = trustme.CA()
+    leaf = ca.issue_cert("client.example")
+    both = tmp_path / "both.pem"
+    leaf.private_key_and_cert_chain_pem.write_to_path(both)
+    cert = tmp_path / "cert.pem"
+    leaf.cert_chain_pems[0].write_to_path(cert)
+    key = tmp_path / "key.pem"
+    leaf.private_key_pem.write_to_path(key)
+    ssl_context_for(EndpointSettings.model_validate({"url": "https://h", "tls": {"cert_file": str(both)}}))
+    ssl_context_for(
+        EndpointSettings.model_validate(
+            {"url": "https://h", "tls": {"cert_file": str(cert), "key_file": str(key)}}
+        )
+    )
+    with pytest.raises(ssl.SSLError):  # a certificate without its key is refused, not ignored
+        ssl_context_for(
+            EndpointSettings.model_validate({"url": "https://h", "tls": {"cert_file": str(cert)}})
+        )
+
+
+@pytest.mark.parametrize(
+    ("exc", "connect_failed"),
+    [
+        (requests.ConnectTimeout("slow connect"), True),
+        (
+            requests.ConnectionError(
+                urllib3.exceptions.MaxRetryError(
+                    None, "/x", urllib3.exceptions.NewConnectionError(None, "refused")
+                )  # type: ignore[arg-type]
+            ),
+            True,
+        ),
+        (
+            requests.ConnectionError(
+                urllib3.exceptions.MaxRetryError(None, "/x", urllib3.exceptions.ConnectTimeoutError("slow"))  # type: ignore[arg-type]
+            ),
+            True,
+        ),
+        (
+            requests.ConnectionError(
+                urllib3.exceptions.MaxRetryError(None, "/x", urllib3.exceptions.ProtocolError("reset"))  # type: ignore[arg-type]
+            ),
+            False,
+        ),
+        (requests.ConnectionError(OSError("reset mid-response")), False),
+        (requests.ConnectionError(), False),
+    ],
+)
+def test_only_a_failure_to_connect_is_safe_to_retry(
+    exc: requests.ConnectionError, connect_failed: bool
+) -> None:
+    assert _connect_failed(exc) is connect_failed
