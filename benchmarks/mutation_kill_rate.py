@@ -91,6 +91,7 @@ AREAS: dict[str, tuple[list[str], list[str]]] = {
         [
             "tests/test_transport_policy.py",
             "tests/test_backend_http_mock.py",
+            "tests/test_policy_session_mock.py",
             "tests/test_transport.py",
             "tests/test_read_only_transport.py",
             # Not tests/test_transport_retries.py: its assertions are about wall time (a call ends
