@@ -433,3 +433,36 @@ def test_malformed_json_says_where_and_shows_the_start() -> None:
         reply("x" * 500).json("loki")
     assert long.value.detail == "x" * 119 + "…"
     assert reply("[1]", "").json("loki") == [1]
+
+
+async def test_get_json_sends_its_parameters_and_names_the_backend_in_errors() -> None:
+    server = answers(httpx.Response(200, json={"ok": 1}))
+    assert await backend(server).get_json("api/v1/labels", params={"start": "1"}) == {"ok": 1}
+    assert str(server.requests[0].url) == "http://h/prefix/api/v1/labels?start=1"
+    html = answers(httpx.Response(200, text="<html/>", headers={"Content-Type": "text/html"}))
+    with pytest.raises(BackendError) as caught:
+        await backend(html, backend_name="alertmanager").get_json("api/v2/alerts")
+    assert "is this an Alertmanager URL?" in caught.value.diagnosis
+    assert (caught.value.backend, caught.value.url) == ("alertmanager", "http://h/prefix/api/v2/alerts")
+
+
+async def test_a_too_large_body_names_its_backend_and_url() -> None:
+    server = answers(httpx.Response(200, content=b"x", headers={"Content-Length": str(2 * 1024 * 1024)}))
+    with pytest.raises(BackendError) as caught:
+        await backend(server, max_body_bytes=1024 * 1024).request("GET", "big")
+    assert (caught.value.backend, caught.value.url) == ("loki", "http://h/prefix/big")
+
+
+def test_json_errors_keep_backend_url_and_status() -> None:
+    no_type = HttpReply(502, {}, "not json", "http://h/y", 0.0)
+    with pytest.raises(BackendError) as malformed:
+        no_type.json("jaeger")
+    assert (malformed.value.backend, malformed.value.url, malformed.value.status) == (
+        "jaeger",
+        "http://h/y",
+        502,
+    )
+    assert HttpReply(200, {}, "[2]", "http://h/y", 0.0).json("jaeger") == [2]
+    with pytest.raises(BackendError) as html:
+        HttpReply(401, {"content-type": "text/html"}, "<p>", "http://h/z", 0.0).json("jaeger")
+    assert (html.value.backend, html.value.url, html.value.status) == ("jaeger", "http://h/z", 401)
