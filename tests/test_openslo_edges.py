@@ -307,3 +307,11 @@ def test_counters_are_rated_gauges_summed_and_selectors_trimmed() -> None:
     unsaid = gauge.replace("counter: false, ", "")
     [three] = import_openslo(slo(ratio=unsaid), "x.yaml")
     assert three.section["ratio"]["total"] == "sum(rate(all[$window]))"
+
+
+@pytest.mark.parametrize("spec", ["5", "just text", "[1, 2]"])
+def test_a_spec_that_is_not_a_mapping_is_reported_not_a_crash(spec: str) -> None:
+    text = f"apiVersion: openslo/v1\nkind: SLO\nmetadata: {{name: api}}\nspec: {spec}\n"
+    found = problems(text)
+    assert "x.yaml:4: spec.timeWindow: exactly one time window is required" in found
+    assert "x.yaml:4: spec.objectives: at least one objective is required" in found
