@@ -85,3 +85,21 @@ def test_an_unreadable_string_is_quoted_in_part() -> None:
     with pytest.raises(LogqlError) as other:
         check_logql('{app="a"} |~ ' + backtick)
     assert str(other.value) == f"cannot read the string {backtick[:40]}"
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ('{app="a"} |', "unknown pipeline stage ''"),
+        ('{app="a"} !', "expected '|' before '!'"),
+        ('{app="a"} |= "x" | bogus', "unknown pipeline stage 'bogus'"),
+    ],
+)
+def test_a_pipeline_ending_early_or_after_a_string_is_still_checked(query: str, message: str) -> None:
+    with pytest.raises(LogqlError) as caught:
+        check_logql(query)
+    assert str(caught.value) == message
+
+
+def test_letters_outside_strings_are_not_quotes() -> None:
+    check_logql('{app="a"} | json | X_LEVEL="1"')

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import pytest
 
-from opsconsole.packs.exported_labels import notice, renamed_in_series
+from opsconsole.packs.exported_labels import matched_labels, notice, probe_queries, renamed_in_series
 from opsconsole.packs.rate_window import (
     PROMETHEUS_DEFAULT_INTERVAL,
     ConfigUnreadable,
+    ScrapeIntervals,
     assumed,
     choose_window,
     fixed_window,
@@ -160,4 +161,49 @@ def test_one_missing_variable_is_named_alone() -> None:
     assert str(missing) == (
         "pack p needs $ns: run with --var ns=VALUE, "
         "or set it under the context's variables in the config file"
+    )
+
+
+def test_every_selector_of_every_query_is_read_for_target_labels() -> None:
+    found = matched_labels(
+        ['sum(rate(a_total{job="x"}[5m])) / sum(b{namespace="n"})', 'up{pod="p"} + 1', "oops("]
+    )
+    assert found == {"job": {"a_total"}, "namespace": {"b"}, "pod": {"up"}}
+
+
+def test_one_probe_per_label_over_its_metrics_escaped() -> None:
+    assert probe_queries({"job": {"b", "a.c"}, "pod": {"up"}}) == {
+        "job": 'count by (__name__) ({__name__=~"a\\.c|b", exported_job!=""})',
+        "pod": 'count by (__name__) ({__name__=~"up", exported_pod!=""})',
+    }
+
+
+def test_a_job_matcher_is_compared_literally_or_as_a_regex_by_its_operator() -> None:
+    # "black.ox" names no job literally (so every job counts, blackbox the slowest), but as a
+    # regex it would match blackbox.
+    chosen = choose_window('rate(x{job!="black.ox"}[1m])', parse_scrape_config(CONFIG), 5)
+    assert (chosen.text, "of job blackbox" in chosen.reason) == ("8m", True)
+
+
+def test_the_jobs_serving_a_metric_narrow_a_selector_without_a_job() -> None:
+    intervals = parse_scrape_config(CONFIG)
+    chosen = choose_window("rate(x[1m])", intervals, 5, {"x": {"node-exporter"}})
+    assert chosen.text == "1m"
+    assert chosen.reason.startswith("4 × 15s, the scrape interval of job node-exporter (")
+    other = choose_window("rate(x[1m])", intervals, 5, {"y": {"node-exporter"}})
+    assert other.text == "8m"
+    named = choose_window('rate(x{job="blackbox"}[1m])', intervals, 5, {"x": {"node-exporter"}})
+    assert named.text == "8m"  # a job named in the query wins over what serves the metric
+
+
+def test_the_reason_names_up_to_three_slowest_jobs() -> None:
+    four = ScrapeIntervals(15.0, {"a": 60.0, "b": 60.0, "c": 60.0, "d": 60.0, "e": 15.0})
+    assert "of job a, b, c … (" in choose_window('rate(x{job=~".+"}[1m])', four, 5).reason
+    three = ScrapeIntervals(15.0, {"a": 60.0, "b": 60.0, "c": 60.0})
+    assert "of job a, b, c (" in choose_window('rate(x{job=~".+"}[1m])', three, 5).reason
+    assert choose_window("rate(x[1m])", ScrapeIntervals(15.0), 5).reason.startswith(
+        "4 × 15s, the scrape interval ("
+    )
+    assert choose_window("rate(x[1m])", ScrapeIntervals(15.0, {"a": 30.0}), 5).reason.startswith(
+        "4 × 30s, the largest scrape interval on the server ("
     )
