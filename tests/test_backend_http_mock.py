@@ -466,3 +466,14 @@ def test_json_errors_keep_backend_url_and_status() -> None:
     with pytest.raises(BackendError) as html:
         HttpReply(401, {"content-type": "text/html"}, "<p>", "http://h/z", 0.0).json("jaeger")
     assert (html.value.backend, html.value.url, html.value.status) == ("jaeger", "http://h/z", 401)
+
+
+async def test_a_body_in_several_chunks_is_joined_as_sent() -> None:
+    async def chunks() -> object:
+        for part in (b"[1, ", b"2]"):
+            yield part
+
+    def streamed(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=chunks())  # type: ignore[arg-type]
+
+    assert (await backend(Recorder(streamed)).request("GET", "x")).text == "[1, 2]"
