@@ -109,3 +109,31 @@ def test_a_wide_5000_span_trace_marks_one_path() -> None:
 def test_an_empty_trace() -> None:
     waterfall = build_waterfall([])
     assert waterfall.rows == () and waterfall.duration_us == 0
+
+
+def _critical(spans: list[S]) -> set[str]:
+    return {spans[r.index].span_id for r in build_waterfall(spans).rows if r.critical}
+
+
+def test_a_child_starting_after_the_cursor_is_skipped_but_earlier_ones_still_count() -> None:
+    # late (50..100) is critical; mid (60..90) starts after the cursor it leaves (50): skipped;
+    # early (10..40), which ends before that, still counts.
+    spans = [
+        S("root", None, 0, 100),
+        S("late", "root", 50, 50),
+        S("mid", "root", 60, 30),
+        S("early", "root", 10, 30),
+    ]
+    assert _critical(spans) == {"root", "late", "early"}
+
+
+def test_a_child_starting_exactly_at_the_cursor_adds_nothing() -> None:
+    spans = [S("root", None, 0, 30), S("b", "root", 20, 10), S("zero", "root", 20, 0), S("a", "root", 5, 10)]
+    assert _critical(spans) == {"root", "b", "a"}
+
+
+def test_the_walk_stops_at_the_parents_start() -> None:
+    # whole covers its parent exactly: the cursor reaches the parent's start, and a child that
+    # (clock skew) starts before its parent is not on the path.
+    spans = [S("root", None, 10, 40), S("whole", "root", 10, 40), S("skewed", "root", 0, 5)]
+    assert _critical(spans) == {"root", "whole"}

@@ -246,6 +246,12 @@ DISPLAY_NAMES = {
 }
 
 
+def _named(backend: str) -> str:
+    """``a Prometheus``, ``an Alertmanager``: the backend's display name with its article."""
+    name = DISPLAY_NAMES.get(backend, backend)
+    return f"{'an' if name[:1].lower() in 'aeiou' else 'a'} {name}"
+
+
 def generic_error_message(body: str) -> str:
     """The server's own error text from a JSON or plain-text error body."""
     try:
@@ -283,8 +289,6 @@ def error_for_status(
     known ("429: rate limited, the server asks for a pause of 1h").
     """
     detail = server_message if server_message is not None else generic_error_message(body)
-    name = DISPLAY_NAMES.get(backend, backend)
-    article = "an" if name[:1].lower() in "aeiou" else "a"
     if status == 401:
         diagnosis = (
             "401: token rejected" if has_credentials else "401: authentication required (no credentials set)"
@@ -303,7 +307,7 @@ def error_for_status(
         return BackendError(
             backend,
             FailureKind.NOT_FOUND,
-            f"404: is this {article} {name} URL?",
+            f"404: is this {_named(backend)} URL?",
             url=url,
             status=status,
             detail=detail,
@@ -353,11 +357,10 @@ class HttpReply:
         """The body as JSON, or a typed error naming what came back instead."""
         ctype = self.headers.get("content-type", "")
         if "html" in ctype.lower():
-            name = DISPLAY_NAMES.get(backend, backend)
             raise BackendError(
                 backend,
                 FailureKind.WRONG_SHAPE,
-                f"got an HTML page, not JSON (a login page or proxy? is this a {name} URL?)",
+                f"got an HTML page, not JSON (a login page or proxy? is this {_named(backend)} URL?)",
                 url=self.url,
                 status=self.status,
             )

@@ -64,7 +64,9 @@ def _selector_end(text: str, start: int) -> int:
 def _unquote(literal: str) -> str:
     if literal.startswith("`"):
         return literal[1:-1]
-    return bytes(literal[1:-1], "utf-8").decode("unicode_escape")
+    # Escapes are read as Loki reads them (\n, \u00e9, \\); other text is kept as written: non-ASCII
+    # is turned into escapes first, so "café" is never re-decoded as bytes ("cafÃ©").
+    return literal[1:-1].encode("ascii", "backslashreplace").decode("unicode_escape")
 
 
 def check_selector(selector_body: str) -> None:
@@ -97,10 +99,11 @@ def check_selector(selector_body: str) -> None:
         raise LogqlError('every matcher can match the empty string; Loki needs one like app="x" or app=~".+"')
 
 
-def _pipeline_stages(text: str) -> list[str]:
+def _pipeline_stages(text: str, start: int) -> list[str]:
+    """The stages of ``text[start:]`` (``start``: so that columns in errors count from the query's start)."""
     stages: list[str] = []
     current: list[str] = []
-    i = 0
+    i = start
     while i < len(text):
         ch = text[i]
         if ch in '"`':
@@ -156,7 +159,7 @@ def check_logql(text: str) -> None:
         raise LogqlError("a log query must start with a stream selector {...}")
     end = _selector_end(stripped, start)
     check_selector(stripped[start + 1 : end])
-    for stage in _pipeline_stages(stripped[end + 1 :]):
+    for stage in _pipeline_stages(stripped, end + 1):
         if stage.startswith(_LINE_FILTER_OPS):
             argument = stage[2:].strip()
             if not argument or argument[0] not in '"`':
