@@ -76,6 +76,35 @@ def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
     return home
 
 
+# Files that take a minute or more, longest first (``--durations`` of a whole run): collected first, so
+# that the test command's processes (pytest-xdist, files kept whole) start them early and none runs
+# one alone at the end (by name, the soaks came among the last).
+LONG_FILES = (
+    "test_fault_matrix.py",
+    "test_readme_examples.py",
+    "test_ui_silences.py",
+    "test_ui_state_snapshots.py",
+    "test_ui_snapshots.py",
+    "test_ui_pilot.py",
+    "test_terminal_session.py",
+    "test_soak.py",
+    "test_soak_sees_a_leak.py",
+    "test_builtin_packs_real.py",
+    "test_screenshots_current.py",
+    "test_context_overview.py",
+    "test_ui_logs_traces.py",
+    "test_wallboard.py",
+    "test_parser_fuzzing.py",
+    "test_hostile_sources.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The long files first, longest first; every other test keeps its place."""
+    rank = {name: i for i, name in enumerate(LONG_FILES)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(LONG_FILES)))
+
+
 class _QuietHandler(WSGIRequestHandler):
     def log_message(self, format: str, *args: object) -> None:
         pass
