@@ -1,7 +1,7 @@
 """Shared fixtures: real Prometheus and Alertmanager on loopback, and a scrape target we control.
 
 The real servers come in releases (Debian's packages and the current ones, see
-``tests/real_servers.py``); a test runs against ``DEFAULT_RELEASE`` unless it is marked
+``tests/support/real_servers.py``); a test runs against ``DEFAULT_RELEASE`` unless it is marked
 ``every_release``, and the release is in its id (``[prom3.16.0-am0.35.0]``).
 """
 
@@ -20,9 +20,9 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, make
 
 from opsconsole import server_builds
 from opsconsole.demo.stack import DemoStack, DemoUrls
-from tests.demo_fixtures import demo_in_another_process, running_demo
-from tests.real_jaeger import RunningJaeger, start_jaeger
-from tests.real_servers import (
+from tests.support.demo_fixtures import demo_in_another_process, running_demo
+from tests.support.real_jaeger import RunningJaeger, start_jaeger
+from tests.support.real_servers import (
     DEFAULT_RELEASE,
     RELEASES,
     TEST_RULES,

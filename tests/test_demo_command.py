@@ -11,8 +11,8 @@ import time
 
 import httpx
 
-from tests.ctrl_c import sigint_as_in_a_terminal
-from tests.real_servers import require_binary
+from tests.support.ctrl_c import sigint_as_in_a_terminal
+from tests.support.real_servers import require_binary
 
 
 def test_serve_only_prints_urls_that_curl_and_amtool_can_use() -> None:

@@ -17,7 +17,7 @@ from opsconsole.config import EndpointSettings
 from opsconsole.core.log_buffer import LogBuffer
 from opsconsole.packs.schema import LogFields
 from opsconsole.refresh.log_tail import LogTail, TailRequest
-from tests.demo_fixtures import running_demo
+from tests.support.demo_fixtures import running_demo
 
 NS = 1_000_000_000
 QUERY = '{namespace="progressive-framework-prod"}'

@@ -30,9 +30,9 @@ from ruamel.yaml import YAML
 
 from opsconsole.cli import build_parser
 from opsconsole.demo.stack import DemoStack, DemoUrls
-from tests.ctrl_c import sigint_as_in_a_terminal
-from tests.demo_fixtures import running_demo
-from tests.pty_session import PtySession
+from tests.support.ctrl_c import sigint_as_in_a_terminal
+from tests.support.demo_fixtures import running_demo
+from tests.support.pty_session import PtySession
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"

@@ -1,6 +1,6 @@
 """Soak: refreshes back to back, each at the real refresh's cost, leave the console's memory flat.
 
-The procedure is in ``tests/memory_soak.py``: a demo stack in its own process on a simulated clock,
+The procedure is in ``tests/support/memory_soak.py``: a demo stack in its own process on a simulated clock,
 the bounded buffers filled first (a simulated minute per refresh), then refreshes at the real 5 s
 interval with the console's traced memory sampled after each. The figure checked is the growth per
 refresh (a least-squares slope over the measured refreshes), not the growth of the whole run, so a
@@ -11,7 +11,7 @@ of 20 KiB per refresh does fail it.
 
 from __future__ import annotations
 
-from tests.memory_soak import LEAK_LIMIT_KIB, MEASURED, soak
+from tests.support.memory_soak import LEAK_LIMIT_KIB, MEASURED, soak
 
 
 def test_memory_is_flat_once_the_buffers_are_full() -> None:

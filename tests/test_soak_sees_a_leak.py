@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from opsconsole.core.dashboard import Dashboard
-from tests.memory_soak import LEAK_LIMIT_KIB, soak
+from tests.support.memory_soak import LEAK_LIMIT_KIB, soak
 
 LEAK_KIB = 20
 

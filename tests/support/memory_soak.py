@@ -31,7 +31,7 @@ from opsconsole.refresh.panes.logs import LOG_KEEP
 from opsconsole.refresh.service import RefreshService
 from opsconsole.resources import builtin_queries_dir
 from opsconsole.ui.screenshots import FROZEN_NOW
-from tests.demo_fixtures import demo_in_another_process
+from tests.support.demo_fixtures import demo_in_another_process
 
 REFRESH_INTERVAL = float(ConsoleConfig.model_fields["refresh_interval"].default)  # simulated s per refresh
 FILL_STEP = 12 * REFRESH_INTERVAL  # simulated seconds per warm-up refresh: the buffers fill 12x faster
