@@ -30,7 +30,7 @@ from startup_figures import machine  # next to this script, on the path when run
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.real_servers import prometheus_config, start_prometheus  # noqa: E402 - after the path is set
+from tests.support.real_servers import prometheus_config, start_prometheus  # noqa: E402 - after the path is set
 
 QUERY = "sum by (handler) (rate(prometheus_http_requests_total[1m]))"
 AT_ONCE = 8

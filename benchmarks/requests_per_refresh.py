@@ -35,7 +35,7 @@ from opsconsole.packs.loader import load_packs  # noqa: E402
 from opsconsole.refresh.backends_set import BackendSet  # noqa: E402
 from opsconsole.refresh.service import RefreshService  # noqa: E402
 from opsconsole.resources import builtin_queries_dir  # noqa: E402
-from tests.fault_proxy import fault_proxy  # noqa: E402 - a counting proxy when left "ok"
+from tests.support.fault_proxy import fault_proxy  # noqa: E402 - a counting proxy when left "ok"
 
 KINDS = ("prometheus", "alertmanager", "loki")
 

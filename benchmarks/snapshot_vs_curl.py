@@ -32,7 +32,7 @@ from startup_figures import machine  # next to this script, on the path when run
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.real_servers import (  # noqa: E402 - the repository's own launcher, after the path is set
+from tests.support.real_servers import (  # noqa: E402 - the repository's own launcher, after the path is set
     CURRENT,
     start_self_watching_stack,
     wait_until,

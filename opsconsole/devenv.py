@@ -3,7 +3,7 @@
 Run with a bare interpreter, before anything is installed::
 
     python3 -m opsconsole.devenv demo     # the console on the simulated stack
-    python3 -m opsconsole.devenv test     # lint, type-check and the whole test suite
+    python3 -m opsconsole.devenv test     # lint, type-check and the whole test suite (a process per core)
     python3 -m opsconsole.devenv test --under-load  # the same with all cores but one kept busy
     python3 -m opsconsole.devenv servers  # only build the Go test servers (see server_builds.py)
 
@@ -120,8 +120,24 @@ def ensure_servers() -> None:
         _apt_install(sorted({TEST_BINARIES[b] for b in missing}))
 
 
+# Arguments that say how (or whether) pytest-xdist spreads the tests: the caller's choice is kept.
+_XDIST_CHOICES = ("-n", "--numprocesses", "--dist", "no:xdist", "-pno:xdist")
+
+
+def parallel_args(pytest_args: list[str]) -> list[str]:
+    """``pytest_args`` with one test process per core added, unless the caller chose already.
+
+    Files are kept whole (``--dist loadfile``): a file's module fixtures (a real deployment, a
+    demo stack) start once, in the one process that runs its tests. Much of the suite waits on
+    servers and deadlines rather than on the CPU, so two processes on two cores overlap the waits.
+    """
+    if any(arg.split("=")[0] in _XDIST_CHOICES or arg.startswith("-n") for arg in pytest_args):
+        return pytest_args
+    return ["-n", "auto", "--dist", "loadfile", *pytest_args]
+
+
 def run_tests(pytest_args: list[str]) -> int:
-    """Lint, type-check, then the whole pytest suite; non-zero if any step fails."""
+    """Lint, type-check, then the whole pytest suite (one process per core); non-zero if any step fails."""
     env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
     failures = []
     for name, cmd in (
@@ -131,7 +147,7 @@ def run_tests(pytest_args: list[str]) -> int:
     ):
         if _run(cmd, cwd=ROOT, env=env) != 0:
             failures.append(name)
-    code = _run([str(BIN / "python"), "-m", "pytest", *pytest_args], cwd=ROOT, env=env)
+    code = _run([str(BIN / "python"), "-m", "pytest", *parallel_args(pytest_args)], cwd=ROOT, env=env)
     if failures:
         _say(f"FAILED: {', '.join(failures)}")
         return code or 1

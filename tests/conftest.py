@@ -1,7 +1,7 @@
 """Shared fixtures: real Prometheus and Alertmanager on loopback, and a scrape target we control.
 
 The real servers come in releases (Debian's packages and the current ones, see
-``tests/real_servers.py``); a test runs against ``DEFAULT_RELEASE`` unless it is marked
+``tests/support/real_servers.py``); a test runs against ``DEFAULT_RELEASE`` unless it is marked
 ``every_release``, and the release is in its id (``[prom3.16.0-am0.35.0]``).
 """
 
@@ -20,9 +20,9 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, make
 
 from opsconsole import server_builds
 from opsconsole.demo.stack import DemoStack, DemoUrls
-from tests.demo_fixtures import demo_in_another_process, running_demo
-from tests.real_jaeger import RunningJaeger, start_jaeger
-from tests.real_servers import (
+from tests.support.demo_fixtures import demo_in_another_process, running_demo
+from tests.support.real_jaeger import RunningJaeger, start_jaeger
+from tests.support.real_servers import (
     DEFAULT_RELEASE,
     RELEASES,
     TEST_RULES,
@@ -74,6 +74,35 @@ def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
         if name.startswith("OPSCONSOLE_") or name == "NO_COLOR":
             monkeypatch.delenv(name)
     return home
+
+
+# Files that take a minute or more, longest first (``--durations`` of a whole run): collected first, so
+# that the test command's processes (pytest-xdist, files kept whole) start them early and none runs
+# one alone at the end (by name, the soaks came among the last).
+LONG_FILES = (
+    "test_fault_matrix.py",
+    "test_readme_examples.py",
+    "test_ui_silences.py",
+    "test_ui_state_snapshots.py",
+    "test_ui_snapshots.py",
+    "test_ui_pilot.py",
+    "test_terminal_session.py",
+    "test_soak.py",
+    "test_soak_sees_a_leak.py",
+    "test_builtin_packs_real.py",
+    "test_screenshots_current.py",
+    "test_context_overview.py",
+    "test_ui_logs_traces.py",
+    "test_wallboard.py",
+    "test_parser_fuzzing.py",
+    "test_hostile_sources.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The long files first, longest first; every other test keeps its place."""
+    rank = {name: i for i, name in enumerate(LONG_FILES)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(LONG_FILES)))
 
 
 class _QuietHandler(WSGIRequestHandler):

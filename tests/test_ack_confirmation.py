@@ -14,7 +14,7 @@ from opsconsole.core.silence_draft import SilenceDraft, parse_draft_matchers
 from opsconsole.demo.stack import DemoStack, DemoUrls
 from opsconsole.ui.app import OpsConsoleApp
 from opsconsole.ui.confirm_screens import ConfirmScreen
-from tests.ui_harness import demo_app, select_alert, settle, static_text, work_done
+from tests.support.ui_harness import demo_app, select_alert, settle, static_text, work_done
 
 Demo = tuple[DemoStack, DemoUrls]
 NOW = 1_795_000_000.0  # 2026-11-18 11:06:40 UTC

@@ -31,8 +31,8 @@ from opsconsole.mutations.ack_reconcile import AckReconciler, load_state, reconc
 from opsconsole.mutations.silences import SilenceService
 from opsconsole.ui.cells import alert_cells
 from opsconsole.ui.themes import load_themes
-from tests.real_servers import RunningAlertmanager, start_alertmanager, wait_until
-from tests.recording_proxy import recording_proxy
+from tests.support.real_servers import RunningAlertmanager, start_alertmanager, wait_until
+from tests.support.recording_proxy import recording_proxy
 
 GRACE = 300.0
 

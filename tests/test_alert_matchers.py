@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from opsconsole.core.alert_matchers import LabelMatcher, MatcherSyntaxError, parse_matchers
 from opsconsole.mutations.silences import wire_matchers
-from tests.real_servers import RunningAlertmanager
+from tests.support.real_servers import RunningAlertmanager
 
 
 @pytest.mark.parametrize(

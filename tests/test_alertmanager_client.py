@@ -14,7 +14,7 @@ from opsconsole.backends.alertmanager import AlertmanagerClient
 from opsconsole.backends.alertmanager_models import Alert, Matcher
 from opsconsole.backends.errors import BackendError, FailureKind, ReadOnlyViolation
 from opsconsole.config import EndpointSettings
-from tests.real_servers import RunningAlertmanager, RunningServer, ServerRelease, start_alertmanager
+from tests.support.real_servers import RunningAlertmanager, RunningServer, ServerRelease, start_alertmanager
 
 pytestmark = [pytest.mark.real_backend, pytest.mark.every_release]
 

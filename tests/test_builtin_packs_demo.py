@@ -21,7 +21,7 @@ from opsconsole.packs.loader import load_packs
 from opsconsole.refresh.backends_set import BackendSet
 from opsconsole.refresh.service import RefreshService
 from opsconsole.resources import builtin_queries_dir
-from tests.demo_fixtures import FROZEN_NOW, INCIDENT_LEAD_IN, frozen_clock, running_demo
+from tests.support.demo_fixtures import FROZEN_NOW, INCIDENT_LEAD_IN, frozen_clock, running_demo
 
 Demo = tuple[DemoStack, DemoUrls]
 

@@ -3,7 +3,7 @@ deployment exposes, at a 15s and at a 1m scrape interval.
 
 Two real Prometheus servers (one per interval) scrape: kube-state-metrics, cAdvisor, the
 OpenTelemetry Collector's exporter and Loki as exporters of the tests' own that emit the standard
-names (tests/standard_exporters.py); two services instrumented by the real OpenTelemetry SDK, one
+names (tests/support/standard_exporters.py); two services instrumented by the real OpenTelemetry SDK, one
 on the stable and one on the older HTTP conventions; Debian's node-exporter; a real Alertmanager;
 and themselves. History is written with promtool before each starts, so rate() over four one-minute
 scrapes has its samples at once; the test still waits for one live scrape of every target.
@@ -30,7 +30,7 @@ from opsconsole.packs.loader import load_packs
 from opsconsole.refresh.backends_set import BackendSet
 from opsconsole.refresh.service import RefreshService
 from opsconsole.resources import builtin_queries_dir
-from tests.real_servers import (
+from tests.support.real_servers import (
     RunningAlertmanager,
     RunningServer,
     free_port,
@@ -38,7 +38,7 @@ from tests.real_servers import (
     start_prometheus,
     wait_until,
 )
-from tests.standard_exporters import (
+from tests.support.standard_exporters import (
     NAMESPACE,
     OOM_POD,
     RULES,
@@ -99,7 +99,8 @@ def _sdk_service(name: str, stable: bool) -> tuple[list[str], dict[str, str], st
     env["PYTHONPATH"] = str(ROOT)
     if stable:
         env["OTEL_SEMCONV_STABILITY_OPT_IN"] = "http"
-    return [sys.executable, "-m", "tests.otel_http_service", name, str(port)], env, f"127.0.0.1:{port}"
+    command = [sys.executable, "-m", "tests.support.otel_http_service", name, str(port)]
+    return command, env, f"127.0.0.1:{port}"
 
 
 def _self_snapshot_job(tmp: Path, port: int, config: str) -> ScrapeJob:

@@ -7,8 +7,8 @@ import json
 import pytest
 
 from opsconsole.cli import main
-from tests.loopback_http import Received, Reply, scripted_server
-from tests.real_servers import RunningAlertmanager, RunningServer, free_port
+from tests.support.loopback_http import Received, Reply, scripted_server
+from tests.support.real_servers import RunningAlertmanager, RunningServer, free_port
 
 
 @pytest.mark.real_backend

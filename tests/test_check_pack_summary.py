@@ -9,7 +9,7 @@ import pytest
 
 from opsconsole.cli import main
 from opsconsole.demo.stack import DemoUrls
-from tests.real_servers import RunningServer
+from tests.support.real_servers import RunningServer
 
 
 def test_on_the_demo_every_query_of_the_pack_returns_data(

@@ -27,9 +27,9 @@ from opsconsole.refresh.context_overview import ContextOverviewService
 from opsconsole.refresh.session import build_service, choose_pack, load_pack_set
 from opsconsole.ui.overview_screen import OverviewApp, OverviewScreen
 from opsconsole.ui.wallboard import WallboardApp
-from tests.demo_fixtures import frozen_clock
-from tests.pty_session import PtySession
-from tests.ui_harness import demo_app, settle, static_text
+from tests.support.demo_fixtures import frozen_clock
+from tests.support.pty_session import PtySession
+from tests.support.ui_harness import demo_app, settle, static_text
 
 HANG_TIMEOUT = 3.0  # the hung context's endpoint timeout: its deadline is this plus the slack
 

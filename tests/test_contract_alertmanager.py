@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.real_servers import RunningAlertmanager, RunningServer, wait_until
+from tests.support.real_servers import RunningAlertmanager, RunningServer, wait_until
 
 
 @dataclass

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from opsconsole.packs.rate_window import parse_scrape_config
-from tests.real_servers import RunningServer, ServerRelease
+from tests.support.real_servers import RunningServer, ServerRelease
 
 pytestmark = pytest.mark.every_release
 

@@ -8,7 +8,7 @@ from opsconsole.core.dashboard import AlertGroupView, AlertView, Dashboard, Heal
 from opsconsole.core.view_markdown import view_markdown
 from opsconsole.demo.stack import DemoStack, DemoUrls
 from opsconsole.ui.copy_markdown import copy_file, osc52_likely
-from tests.ui_harness import demo_app, settle
+from tests.support.ui_harness import demo_app, settle
 
 Demo = tuple[DemoStack, DemoUrls]
 

@@ -11,7 +11,8 @@ import time
 
 import httpx
 
-from tests.real_servers import require_binary
+from tests.support.ctrl_c import sigint_as_in_a_terminal
+from tests.support.real_servers import require_binary
 
 
 def test_serve_only_prints_urls_that_curl_and_amtool_can_use() -> None:
@@ -20,6 +21,7 @@ def test_serve_only_prints_urls_that_curl_and_amtool_can_use() -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=sigint_as_in_a_terminal,
     )
     try:
         urls: dict[str, str] = {}
@@ -56,7 +58,11 @@ def test_serve_only_prints_urls_that_curl_and_amtool_can_use() -> None:
         assert ready.status_code == 200
     finally:
         process.send_signal(signal.SIGINT)
-        process.wait(timeout=20)
+        try:
+            process.wait(timeout=20)
+        finally:
+            process.kill()  # nothing left serving if it did not stop
+            process.wait()
     assert process.returncode == 0
 
 

@@ -17,7 +17,7 @@ from opsconsole.backends.loki_tail import LokiTailStream
 from opsconsole.config import EndpointSettings
 from opsconsole.core.trace_layout import build_waterfall
 from opsconsole.demo.stack import DemoStack, DemoUrls
-from tests.demo_fixtures import FROZEN_NOW
+from tests.support.demo_fixtures import FROZEN_NOW
 
 NS = 1_000_000_000
 END_NS = int(FROZEN_NOW * NS)

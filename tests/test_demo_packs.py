@@ -16,8 +16,8 @@ from opsconsole.refresh.pack_doctor import diagnose
 from opsconsole.resources import builtin_queries_dir
 from opsconsole.ui.app import OpsConsoleApp
 from opsconsole.ui.panes import LogPane
-from tests.demo_fixtures import frozen_clock
-from tests.ui_harness import settle
+from tests.support.demo_fixtures import frozen_clock
+from tests.support.ui_harness import settle
 
 PACKS = load_packs([(builtin_queries_dir(), "builtin")]).packs
 Demo = tuple[DemoStack, DemoUrls]

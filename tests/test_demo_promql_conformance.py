@@ -23,8 +23,8 @@ from opsconsole.config import EndpointSettings
 from opsconsole.demo.exporter import exporter_app
 from opsconsole.demo.prometheus_sim import SimulatedPrometheus, prometheus_app
 from opsconsole.demo.world import World
-from tests.demo_fixtures import serving
-from tests.real_servers import CURRENT, start_prometheus, wait_until
+from tests.support.demo_fixtures import serving
+from tests.support.real_servers import CURRENT, start_prometheus, wait_until
 
 NS = 'kubernetes_namespace="progressive-framework-prod"'
 AGENTS = f'{{{NS}, job="progressive-agents"}}'

@@ -15,8 +15,8 @@ from opsconsole.packs.loader import load_packs
 from opsconsole.refresh.backends_set import BackendSet
 from opsconsole.refresh.service import RefreshService
 from opsconsole.resources import builtin_queries_dir
-from tests.real_servers import start_prometheus, wait_until
-from tests.standard_exporters import (
+from tests.support.real_servers import start_prometheus, wait_until
+from tests.support.standard_exporters import (
     NAMESPACE,
     ScrapeJob,
     cluster_pods,

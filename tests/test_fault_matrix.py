@@ -32,8 +32,8 @@ from opsconsole.refresh.backends_set import BackendSet
 from opsconsole.refresh.service import RefreshService
 from opsconsole.resources import builtin_queries_dir
 from opsconsole.ui.app import OpsConsoleApp
-from tests.fault_proxy import FaultProxy, fault_proxy
-from tests.ui_harness import settle, work_done
+from tests.support.fault_proxy import FaultProxy, fault_proxy
+from tests.support.ui_harness import settle, work_done
 
 # Timeouts follow from the fault under test, not from the machine's speed. A healthy backend (and a
 # faulted one whose fault answers at once) gets a generous deadline that a loaded machine never

@@ -1,6 +1,6 @@
 """Hostile text from every source, end to end, as a terminal receives it.
 
-A loopback stack (tests/hostile_stack.py) answers as Prometheus, Alertmanager, Loki and Jaeger with
+A loopback stack (tests/support/hostile_stack.py) answers as Prometheus, Alertmanager, Loki and Jaeger with
 escape sequences, C1 controls, bidi overrides and Rich markup in every label, value, annotation,
 silence author and comment, log line and label, span name, tag, log and process field, version and
 error body; the pack's display names and a user theme file are hostile too. The real console and
@@ -22,8 +22,8 @@ import pytest
 from opsconsole.backends.errors import BackendError, FailureKind
 from opsconsole.packs.schema import QueryPack
 from opsconsole.resources import builtin_queries_dir
-from tests.hostile_stack import FORBIDDEN, TRACE_ID, HostileStack, hostile_stack
-from tests.pty_session import SGR, PtySession
+from tests.support.hostile_stack import FORBIDDEN, TRACE_ID, HostileStack, hostile_stack
+from tests.support.pty_session import SGR, PtySession
 
 PACK_SOURCE = builtin_queries_dir() / "progressive-framework.yaml"
 # Shown as text: every C0 control but newline, DEL, C1, bidi and zero-width characters.

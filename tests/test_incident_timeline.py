@@ -16,8 +16,8 @@ from opsconsole.cli import main
 from opsconsole.core.dashboard import AlertGroupView, AlertView, Dashboard, SilenceView
 from opsconsole.core.incident_timeline import TimelineBuilder
 from opsconsole.recording.store import RecordingReader
-from tests.demo_fixtures import running_demo
-from tests.recorded_incident import ACK_AT, INCIDENT_START, record_demo_incident
+from tests.support.demo_fixtures import running_demo
+from tests.support.recorded_incident import ACK_AT, INCIDENT_START, record_demo_incident
 
 STEP = 30.0
 

@@ -10,7 +10,7 @@ import pytest
 from opsconsole.backends.errors import BackendError, FailureKind
 from opsconsole.backends.jaeger import JaegerClient
 from opsconsole.config import EndpointSettings
-from tests.loopback_http import Received, Reply, scripted_server
+from tests.support.loopback_http import Received, Reply, scripted_server
 
 TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
 V1_TRACE = {

@@ -20,7 +20,7 @@ from opsconsole.backends.jaeger import JaegerClient, parse_otlp_traces, parse_v1
 from opsconsole.backends.jaeger_models import Trace
 from opsconsole.config import EndpointSettings
 from opsconsole.core.trace_layout import build_waterfall
-from tests.loopback_http import Received, Reply, scripted_server
+from tests.support.loopback_http import Received, Reply, scripted_server
 
 FIXTURES = Path(__file__).parent / "fixtures" / "jaeger"
 TID = "7c3d9a1e5b2f48a0b1c2d3e4f5061728"

@@ -28,10 +28,10 @@ from opsconsole.config import EndpointSettings
 from opsconsole.demo.stack import DemoStack, DemoUrls
 from opsconsole.ui.logs_screen import LogsScreen
 from opsconsole.ui.trace_screens import TraceScreen, TraceView
-from tests.loopback_http import Received, Reply, scripted_server
-from tests.real_jaeger import RunningJaeger, SpanSpec, jaeger_has_trace, otlp_sender, start_jaeger
-from tests.real_servers import wait_until
-from tests.ui_harness import demo_app, settle, work_done
+from tests.support.loopback_http import Received, Reply, scripted_server
+from tests.support.real_jaeger import RunningJaeger, SpanSpec, jaeger_has_trace, otlp_sender, start_jaeger
+from tests.support.real_servers import wait_until
+from tests.support.ui_harness import demo_app, settle, work_done
 
 pytestmark = pytest.mark.real_backend
 

@@ -23,7 +23,7 @@ from opsconsole.kube.choices import ChoiceStore
 from opsconsole.kube.connect import discover
 from opsconsole.kube.credentials import KubeConfigError, KubeSession
 from opsconsole.kube.discovery import ServiceInfo, find_candidates, parse_service_list
-from tests.fake_apiserver import (
+from tests.support.fake_apiserver import (
     CLIENT_CERT_USER,
     FakeApiServer,
     FakeService,

@@ -22,7 +22,7 @@ from opsconsole.demo.loki_sim import TailFaults
 from opsconsole.demo.stack import DemoStack, DemoUrls
 from opsconsole.packs.schema import LogFields
 from opsconsole.refresh.log_tail import GAP_LEVEL, LogTail, TailRequest, entry_row
-from tests.demo_fixtures import running_demo
+from tests.support.demo_fixtures import running_demo
 
 NS = 1_000_000_000
 # Every stream of the platform: about ten lines a second in the demo world.

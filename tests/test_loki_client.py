@@ -16,7 +16,7 @@ from opsconsole.backends.loki import LokiClient
 from opsconsole.backends.loki_models import LogEntry
 from opsconsole.backends.loki_tail import LokiTailStream, parse_tail_frame
 from opsconsole.config import EndpointSettings
-from tests.loopback_http import Received, Reply, scripted_server
+from tests.support.loopback_http import Received, Reply, scripted_server
 
 T0 = 1795385633228000001  # a nanosecond timestamp that does not survive a trip through float
 

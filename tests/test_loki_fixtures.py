@@ -26,7 +26,7 @@ from opsconsole.refresh.backends_set import BackendSet
 from opsconsole.refresh.log_tail import LogTail, TailRequest
 from opsconsole.refresh.service import RefreshService
 from opsconsole.resources import builtin_queries_dir
-from tests.loopback_http import Received, Reply, scripted_server
+from tests.support.loopback_http import Received, Reply, scripted_server
 
 FIXTURES = Path(__file__).parent / "fixtures" / "loki"
 WARNING = (

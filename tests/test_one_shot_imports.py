@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from tests.real_servers import RunningServer
+from tests.support.real_servers import RunningServer
 
 # Drawing (Textual and what it brings), httpx's own command-line client, the kubectl plugin's
 # client, and ruamel, which parses packs only when the parsed-YAML cache does not have them.

@@ -8,7 +8,7 @@ from opsconsole.demo.stack import DemoStack, DemoUrls
 from opsconsole.packs.links import expand_link
 from opsconsole.ui.panes import HealthPane
 from opsconsole.ui.screens import DetailScreen, FieldsScreen, link_lines
-from tests.ui_harness import demo_app, settle, work_done
+from tests.support.ui_harness import demo_app, settle, work_done
 
 Demo = tuple[DemoStack, DemoUrls]
 KUBE_RUNBOOK = "https://runbooks.prometheus-operator.dev/runbooks/kubernetes/${alertname:lower}"

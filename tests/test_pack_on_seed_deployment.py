@@ -1,5 +1,5 @@
 """The built-in progressive-framework pack, unedited and with its defaults, on real Prometheus and
-Alertmanager watching a deployment built from the seeds' facts (``tests/seed_deployment.py``):
+Alertmanager watching a deployment built from the seeds' facts (``tests/support/seed_deployment.py``):
 every pane has data, no two agents are merged, a killed agent is DOWN within one refresh of
 Prometheus noticing, and the alert count is Alertmanager's. ``packs doctor`` on a deployment whose
 relabelling differs says exactly what to set.
@@ -26,8 +26,13 @@ from opsconsole.refresh.pack_doctor import diagnose
 from opsconsole.refresh.panes import RefreshSettings
 from opsconsole.refresh.service import RefreshService
 from opsconsole.resources import builtin_queries_dir
-from tests.real_servers import RunningAlertmanager, RunningServer, start_alertmanager, start_prometheus
-from tests.seed_deployment import STAGING, SeedDeployment, seed_deployment, wait_for
+from tests.support.real_servers import (
+    RunningAlertmanager,
+    RunningServer,
+    start_alertmanager,
+    start_prometheus,
+)
+from tests.support.seed_deployment import STAGING, SeedDeployment, seed_deployment, wait_for
 
 PACK = load_packs([(builtin_queries_dir(), "builtin")]).packs["progressive-framework"].pack
 

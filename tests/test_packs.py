@@ -17,7 +17,7 @@ from opsconsole.packs.logql_check import LogqlError, check_logql
 from opsconsole.packs.render import render_pack
 from opsconsole.packs.variables import UnknownVariable, expand, rate_window
 from opsconsole.resources import builtin_queries_dir
-from tests.real_servers import RunningServer
+from tests.support.real_servers import RunningServer
 
 BUILTIN = [(builtin_queries_dir(), "builtin")]
 BUILTIN_NAMES = {"progressive-framework", "freeagentics", "kubernetes", "otel-http", "meta"}

@@ -11,7 +11,7 @@ from opsconsole.backends.errors import BackendError, FailureKind
 from opsconsole.backends.prometheus import PrometheusClient
 from opsconsole.config import EndpointSettings
 from opsconsole.core.query_step import align, choose_step, points
-from tests.real_servers import RunningServer
+from tests.support.real_servers import RunningServer
 
 pytestmark = [pytest.mark.real_backend, pytest.mark.every_release]
 
@@ -132,7 +132,7 @@ async def test_buildinfo_and_probe_report_the_server_version(
 
 
 async def test_dead_port_is_connection_refused() -> None:
-    from tests.real_servers import free_port
+    from tests.support.real_servers import free_port
 
     dead = PrometheusClient(EndpointSettings(url=f"http://127.0.0.1:{free_port()}", timeout=2))
     with pytest.raises(BackendError) as err:

@@ -23,7 +23,7 @@ from opsconsole.backends.prometheus_models import QueryResult
 from opsconsole.config import EndpointSettings
 from opsconsole.refresh.query_batch import UNION_PARTS, QueryBatch
 from opsconsole.refresh.query_union import PART_LABEL, lone_value, union_text
-from tests.real_servers import RunningServer, wait_until
+from tests.support.real_servers import RunningServer, wait_until
 
 ONE_SERIES = [
     "sum(rate(opsconsole_test_requests_total[1m]))",

@@ -21,7 +21,7 @@ from opsconsole.config import EndpointSettings
 from opsconsole.refresh.query_batch import QueryBatch
 from opsconsole.refresh.range_memory import RangeMemory
 from tests.conftest import ScrapeTarget
-from tests.real_servers import RunningServer
+from tests.support.real_servers import RunningServer
 
 SCRAPE = 1.0  # the test Prometheus scrapes every second
 STEP = 2.0

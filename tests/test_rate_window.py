@@ -23,7 +23,7 @@ from opsconsole.packs.rate_window import (
 from opsconsole.refresh.backends_set import BackendSet
 from opsconsole.refresh.scrape_intervals import RETRY_AFTER, ScrapeIntervalCache
 from opsconsole.refresh.service import RefreshService
-from tests.demo_fixtures import frozen_clock, serving
+from tests.support.demo_fixtures import frozen_clock, serving
 
 Demo = tuple[DemoStack, DemoUrls]
 

@@ -21,8 +21,8 @@ from opsconsole.backends.transport import (
     is_read,
 )
 from opsconsole.config import EndpointSettings
-from tests.loopback_http import Reply, ScriptedServer, scripted_server
-from tests.real_servers import RunningServer
+from tests.support.loopback_http import Reply, ScriptedServer, scripted_server
+from tests.support.real_servers import RunningServer
 
 PROM_OK = '{"status":"success","data":{"resultType":"vector","result":[]}}'
 NO_RETRY = RetryPolicy(attempts=1)

@@ -30,8 +30,9 @@ from ruamel.yaml import YAML
 
 from opsconsole.cli import build_parser
 from opsconsole.demo.stack import DemoStack, DemoUrls
-from tests.demo_fixtures import running_demo
-from tests.pty_session import PtySession
+from tests.support.ctrl_c import sigint_as_in_a_terminal
+from tests.support.demo_fixtures import running_demo
+from tests.support.pty_session import PtySession
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
@@ -192,7 +193,10 @@ def _record_until_interrupted(argv: list[str], path: Path) -> None:
     from opsconsole.recording.store import RecordingError, RecordingReader
 
     with subprocess.Popen(
-        [sys.executable, "-m", "opsconsole", *argv], stderr=subprocess.PIPE, text=True
+        [sys.executable, "-m", "opsconsole", *argv],
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=sigint_as_in_a_terminal,
     ) as proc:
         try:
             deadline = time.monotonic() + 60
@@ -234,7 +238,11 @@ def _run_in_terminal(argv: list[str]) -> None:
 
 def _serve_only(argv: list[str]) -> None:
     with subprocess.Popen(
-        [sys.executable, "-m", "opsconsole", *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [sys.executable, "-m", "opsconsole", *argv],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=sigint_as_in_a_terminal,
     ) as server:
         try:
             assert server.stdout is not None

@@ -32,7 +32,7 @@ from opsconsole.recording.moments import parse_moment
 from opsconsole.recording.secrets import Redactor
 from opsconsole.recording.session import RecordingSession
 from opsconsole.recording.store import RecordingError, RecordingReader, RecordingWriter
-from tests.demo_fixtures import frozen_clock, running_demo
+from tests.support.demo_fixtures import frozen_clock, running_demo
 
 Demo = tuple[DemoStack, DemoUrls]
 

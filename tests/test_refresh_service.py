@@ -20,9 +20,9 @@ from opsconsole.refresh.service import RefreshService
 from opsconsole.resources import builtin_queries_dir
 from opsconsole.ui.cells import log_cells
 from opsconsole.ui.themes import load_themes
-from tests.demo_fixtures import FROZEN_NOW, frozen_clock
-from tests.real_servers import RunningAlertmanager, RunningServer, wait_until
-from tests.ui_harness import DEAD_URL
+from tests.support.demo_fixtures import FROZEN_NOW, frozen_clock
+from tests.support.real_servers import RunningAlertmanager, RunningServer, wait_until
+from tests.support.ui_harness import DEAD_URL
 
 Demo = tuple[DemoStack, DemoUrls]
 NO_RETRY = RetryPolicy(attempts=1)

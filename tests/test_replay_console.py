@@ -17,8 +17,8 @@ from opsconsole.ui.app import OpsConsoleApp
 from opsconsole.ui.recording_hook import attach_console, record_console
 from opsconsole.ui.replay_app import ReplayApp
 from opsconsole.ui.replay_launch import replay_app
-from tests.demo_fixtures import frozen_clock
-from tests.ui_harness import settle
+from tests.support.demo_fixtures import frozen_clock
+from tests.support.ui_harness import settle
 
 Demo = tuple[DemoStack, DemoUrls]
 SIZE = (160, 45)

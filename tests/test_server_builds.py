@@ -17,7 +17,7 @@ import pytest
 
 from opsconsole import server_builds
 from opsconsole.server_builds import BuildError, GoServer
-from tests.loopback_http import Received, Reply, scripted_server
+from tests.support.loopback_http import Received, Reply, scripted_server
 
 SERVER = GoServer(
     name="fakeserver",

@@ -22,8 +22,8 @@ from opsconsole.cli import main
 from opsconsole.commands.silence import BlastRadiusRefused, confirm_blast_radius
 from opsconsole.core.silence_blast_radius import BlastRadius, ClusterAlert, blast_radius
 from opsconsole.core.silence_draft import SilenceDraft, parse_draft_matchers
-from tests.real_servers import RunningAlertmanager, wait_until
-from tests.recording_proxy import recording_proxy
+from tests.support.real_servers import RunningAlertmanager, wait_until
+from tests.support.recording_proxy import recording_proxy
 
 Pair = tuple[RunningAlertmanager, RunningAlertmanager]
 DEAD = "http://127.0.0.1:9"

@@ -17,8 +17,8 @@ from opsconsole.cli import main
 from opsconsole.commands.silence import BlastRadiusRefused, confirm_bulk
 from opsconsole.core.silence_hygiene import SilenceHygiene, mutes_by_silence
 from opsconsole.mutations.silences import default_journal_path
-from tests.real_servers import RunningAlertmanager, start_alertmanager, wait_until
-from tests.recording_proxy import recording_proxy
+from tests.support.real_servers import RunningAlertmanager, start_alertmanager, wait_until
+from tests.support.recording_proxy import recording_proxy
 
 DEAD = "http://127.0.0.1:9"
 

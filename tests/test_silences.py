@@ -26,8 +26,8 @@ from opsconsole.core.silence_draft import (
     parse_silence_duration,
 )
 from opsconsole.mutations.silences import SilenceService
-from tests.loopback_http import Received, Reply, scripted_server
-from tests.real_servers import RunningAlertmanager, RunningServer, wait_until
+from tests.support.loopback_http import Received, Reply, scripted_server
+from tests.support.real_servers import RunningAlertmanager, RunningServer, wait_until
 
 ALWAYS = 'alertname="OpsconsoleTestAlwaysFiring"'
 DEAD = "http://127.0.0.1:9"

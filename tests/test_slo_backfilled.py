@@ -20,7 +20,7 @@ from opsconsole.core.slo import coverage_note
 from opsconsole.packs.loader import load_packs
 from opsconsole.refresh.backends_set import BackendSet
 from opsconsole.refresh.service import RefreshService
-from tests.real_servers import RELEASES, RunningServer, ServerRelease, start_prometheus
+from tests.support.real_servers import RELEASES, RunningServer, ServerRelease, start_prometheus
 
 STEP = 60
 DAYS = 3

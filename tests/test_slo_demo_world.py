@@ -12,7 +12,7 @@ import pytest
 from opsconsole.core.durations import parse_duration
 from opsconsole.core.slo import BURN_WINDOWS
 from opsconsole.demo.stack import DemoStack, DemoUrls
-from tests.demo_fixtures import frozen_clock
+from tests.support.demo_fixtures import frozen_clock
 from tests.test_refresh_service import _demo_service
 
 Demo = tuple[DemoStack, DemoUrls]

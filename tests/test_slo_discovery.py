@@ -23,7 +23,7 @@ from opsconsole.packs.loader import load_packs
 from opsconsole.refresh.backends_set import BackendSet
 from opsconsole.refresh.query_union import PART_LABEL
 from opsconsole.refresh.service import RefreshService
-from tests.real_servers import RunningServer, start_prometheus, wait_until
+from tests.support.real_servers import RunningServer, start_prometheus, wait_until
 
 SLOTH_ERROR_RATIOS = {
     "5m": 0.02,

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from tests.demo_fixtures import running_demo
+from tests.support.demo_fixtures import running_demo
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:

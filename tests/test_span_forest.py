@@ -13,7 +13,7 @@ from hypothesis import given, settings
 
 from opsconsole.core.span_forest import plan_forest
 from opsconsole.core.trace_layout import build_waterfall
-from tests.span_strategies import T0, S, broken_traces
+from tests.support.span_strategies import T0, S, broken_traces
 
 
 def kinds(forest: object, index: int) -> set[str]:

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from opsconsole.demo.stack import DemoUrls
-from tests.fake_apiserver import FakeApiServer, fake_apiserver, write_kubeconfig
-from tests.pty_session import ROOT, PtySession, sgr_parameters, sgr_sequences
+from tests.support.fake_apiserver import FakeApiServer, fake_apiserver, write_kubeconfig
+from tests.support.pty_session import ROOT, PtySession, sgr_parameters, sgr_sequences
 from tests.test_kube_plugin import cluster_services
 
 ENTER_ALT_SCREEN = b"\x1b[?1049h"
@@ -244,8 +244,8 @@ OpsConsoleApp(demo_options(urls, clock=lambda: FROZEN_NOW)).run()
 def test_refreshes_with_unchanged_data_write_nothing_to_the_terminal() -> None:
     from dataclasses import asdict
 
-    from tests.demo_fixtures import running_demo
-    from tests.fault_proxy import fault_proxy
+    from tests.support.demo_fixtures import running_demo
+    from tests.support.fault_proxy import fault_proxy
 
     with running_demo() as (_, urls), fault_proxy(urls.alertmanager) as alertmanager:
         seen = {**asdict(urls), "alertmanager": alertmanager.url}

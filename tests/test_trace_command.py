@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from tests.loopback_http import Received, Reply, scripted_server
+from tests.support.loopback_http import Received, Reply, scripted_server
 
 FIXTURES = Path(__file__).parent / "fixtures" / "jaeger"
 TID = "7c3d9a1e5b2f48a0b1c2d3e4f5061728"

@@ -22,7 +22,7 @@ from opsconsole.core.trace_layout import build_waterfall
 from opsconsole.core.trace_navigation import WaterfallCursor
 from opsconsole.ui.themes import load_themes
 from opsconsole.ui.trace_screens import TraceScreen, TraceView
-from tests.span_strategies import T0, S, broken_traces
+from tests.support.span_strategies import T0, S, broken_traces
 
 # A key press on a 14-span trace takes microseconds; a second means it is looping.
 KEY_BUDGET_S = 5.0

@@ -16,8 +16,8 @@ import pytest
 from opsconsole.backends.errors import BackendError, FailureKind, ReadOnlyViolation
 from opsconsole.backends.transport import BackendHttp, RetryPolicy, build_requests_session
 from opsconsole.config import EndpointSettings
-from tests.loopback_http import Received, Reply, ScriptedServer, scripted_server
-from tests.real_servers import free_port
+from tests.support.loopback_http import Received, Reply, ScriptedServer, scripted_server
+from tests.support.real_servers import free_port
 
 FAST = RetryPolicy(attempts=3, backoff_factor=0.01, max_backoff=0.05, jitter=0.0)
 

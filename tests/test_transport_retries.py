@@ -29,8 +29,8 @@ from opsconsole.packs.loader import load_packs
 from opsconsole.refresh.backends_set import BackendSet
 from opsconsole.refresh.service import RefreshService
 from opsconsole.resources import builtin_queries_dir
-from tests.loopback_http import Reply, scripted_server
-from tests.real_servers import free_port
+from tests.support.loopback_http import Reply, scripted_server
+from tests.support.real_servers import free_port
 
 PROM_OK = '{"status":"success","data":{"resultType":"vector","result":[]}}'
 # Far longer than any deadline below, yet short enough that a client ignoring the cap (the bug

@@ -16,9 +16,9 @@ from opsconsole.core.backend_labels import backend_labels
 from opsconsole.core.dashboard import BackendStatus
 from opsconsole.ui.app import OpsConsoleApp
 from opsconsole.ui.confirm_screens import ConfirmScreen
-from tests.demo_fixtures import running_demo
-from tests.real_servers import RunningAlertmanager, wait_until
-from tests.ui_harness import settle, static_text, work_done
+from tests.support.demo_fixtures import running_demo
+from tests.support.real_servers import RunningAlertmanager, wait_until
+from tests.support.ui_harness import settle, static_text, work_done
 
 DEAD = "http://127.0.0.1:9"
 

@@ -8,7 +8,7 @@ from textual.widgets import Input
 from opsconsole.demo.stack import DemoStack, DemoUrls
 from opsconsole.ui.silence_screens import SilenceFormScreen
 from opsconsole.ui.trace_search_screen import TraceSearchScreen
-from tests.ui_harness import demo_app, select_alert, settle, work_done
+from tests.support.ui_harness import demo_app, select_alert, settle, work_done
 
 Demo = tuple[DemoStack, DemoUrls]
 

@@ -22,7 +22,7 @@ from opsconsole.ui.screens import FieldsScreen
 from opsconsole.ui.themes import load_themes
 from opsconsole.ui.trace_screens import TraceScreen, TraceView
 from opsconsole.ui.trace_search_screen import TraceSearchScreen
-from tests.ui_harness import demo_app, settle, work_done
+from tests.support.ui_harness import demo_app, settle, work_done
 
 Demo = tuple[DemoStack, DemoUrls]
 NS = 1_000_000_000

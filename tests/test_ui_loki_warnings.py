@@ -15,8 +15,8 @@ from textual.pilot import Pilot
 
 from opsconsole.demo.stack import DemoStack, DemoUrls
 from opsconsole.ui.logs_screen import LogsScreen
-from tests.demo_fixtures import running_demo
-from tests.ui_harness import demo_app, settle, work_done
+from tests.support.demo_fixtures import running_demo
+from tests.support.ui_harness import demo_app, settle, work_done
 
 WARNING = "query was split at the max_query_length limit: lines before 06:00 were not searched"
 SnapCompare = Callable[..., bool]

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from opsconsole.core.dashboard import AlertGroupView, Dashboard
 from opsconsole.demo.stack import DemoStack, DemoUrls
-from tests.ui_harness import demo_app, settle
+from tests.support.ui_harness import demo_app, settle
 
 Demo = tuple[DemoStack, DemoUrls]
 

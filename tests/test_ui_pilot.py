@@ -11,8 +11,8 @@ from opsconsole.ui.commands import COMMANDS, ConsoleCommands
 from opsconsole.ui.panes import LogPane
 from opsconsole.ui.screens import DetailScreen, FieldsScreen, HelpScreen
 from opsconsole.ui.slo_screen import SloScreen
-from tests.demo_fixtures import running_demo
-from tests.ui_harness import demo_app, settle, work_done
+from tests.support.demo_fixtures import running_demo
+from tests.support.ui_harness import demo_app, settle, work_done
 
 Demo = tuple[DemoStack, DemoUrls]
 

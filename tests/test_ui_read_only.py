@@ -20,10 +20,10 @@ from opsconsole.refresh.backends_set import BackendSet
 from opsconsole.ui.app import OpsConsoleApp
 from opsconsole.ui.confirm_screens import ConfirmScreen
 from opsconsole.ui.silence_screens import SilenceFormScreen, SilencesScreen
-from tests.demo_fixtures import frozen_clock, running_demo
-from tests.loopback_http import Reply, scripted_server
-from tests.recording_proxy import recording_proxy
-from tests.ui_harness import settle, static_text, work_done
+from tests.support.demo_fixtures import frozen_clock, running_demo
+from tests.support.loopback_http import Reply, scripted_server
+from tests.support.recording_proxy import recording_proxy
+from tests.support.ui_harness import settle, static_text, work_done
 
 SILENCE = {
     "matchers": [{"name": "agent_id", "value": "wpa-2", "isRegex": False, "isEqual": True}],

@@ -10,9 +10,9 @@ from opsconsole.cli import build_parser, resolve_from_args
 from opsconsole.launch import console_options
 from opsconsole.refresh.session import load_pack_set
 from opsconsole.ui.app import OpsConsoleApp
-from tests.real_servers import RunningAlertmanager, RunningServer
+from tests.support.real_servers import RunningAlertmanager, RunningServer
+from tests.support.ui_harness import work_done
 from tests.test_refresh_service import TEST_PACK
-from tests.ui_harness import work_done
 
 
 async def test_console_on_real_backends_shows_their_alert_and_target(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from opsconsole.demo.stack import DemoStack, DemoUrls
 from opsconsole.ui.app import OpsConsoleApp
-from tests.ui_harness import demo_app, settle
+from tests.support.ui_harness import demo_app, settle
 
 Demo = tuple[DemoStack, DemoUrls]
 

@@ -14,8 +14,8 @@ from opsconsole.demo.stack import DemoStack, DemoUrls
 from opsconsole.ui.app import OpsConsoleApp
 from opsconsole.ui.confirm_screens import ConfirmScreen, TypedConfirmScreen
 from opsconsole.ui.silence_screens import SilenceFormScreen, SilencesScreen
-from tests.demo_fixtures import frozen_clock, running_demo
-from tests.ui_harness import demo_app, queue_keys, select_alert, settle, static_text, work_done
+from tests.support.demo_fixtures import frozen_clock, running_demo
+from tests.support.ui_harness import demo_app, queue_keys, select_alert, settle, static_text, work_done
 
 Demo = tuple[DemoStack, DemoUrls]
 SnapCompare = Callable[..., bool]

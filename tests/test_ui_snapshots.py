@@ -15,7 +15,7 @@ from textual.pilot import Pilot
 from opsconsole.demo.stack import DemoStack, DemoUrls
 from opsconsole.ui.app import OpsConsoleApp
 from opsconsole.ui.log_view import LogView
-from tests.ui_harness import demo_app, settle, with_dead_prometheus, work_done
+from tests.support.ui_harness import demo_app, settle, with_dead_prometheus, work_done
 
 Demo = tuple[DemoStack, DemoUrls]
 SnapCompare = Callable[..., bool]

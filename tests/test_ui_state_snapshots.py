@@ -27,8 +27,8 @@ from opsconsole.ui.app import OpsConsoleApp
 from opsconsole.ui.slo_screen import SloScreen
 from opsconsole.ui.themes import load_themes
 from opsconsole.ui.wallboard import WallboardApp
-from tests.demo_fixtures import FROZEN_NOW
-from tests.ui_harness import DEAD_URL, demo_app, settle, static_text
+from tests.support.demo_fixtures import FROZEN_NOW
+from tests.support.ui_harness import DEAD_URL, demo_app, settle, static_text
 
 Demo = tuple[DemoStack, DemoUrls]
 SnapCompare = Callable[..., bool]

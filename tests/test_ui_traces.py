@@ -21,7 +21,7 @@ from opsconsole.backends.jaeger_models import Trace
 from opsconsole.ui.themes import load_themes
 from opsconsole.ui.trace_screens import ReferenceList, TraceScreen, TraceView
 from opsconsole.ui.trace_search_screen import TraceSearchScreen
-from tests.ui_harness import demo_app, settle
+from tests.support.ui_harness import demo_app, settle
 
 FIXTURES = Path(__file__).parent / "fixtures" / "jaeger"
 SnapCompare = Callable[..., bool]

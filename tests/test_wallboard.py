@@ -22,9 +22,9 @@ from opsconsole.demo.stack import DemoStack, DemoUrls
 from opsconsole.launch import demo_wallboard_options
 from opsconsole.ui.app import OpsConsoleApp
 from opsconsole.ui.wallboard import WallboardApp
-from tests.demo_fixtures import FROZEN_NOW, frozen_clock
-from tests.loopback_http import Received, Reply, ScriptedServer, scripted_server
-from tests.ui_harness import DEAD_URL
+from tests.support.demo_fixtures import FROZEN_NOW, frozen_clock
+from tests.support.loopback_http import Received, Reply, ScriptedServer, scripted_server
+from tests.support.ui_harness import DEAD_URL
 
 Demo = tuple[DemoStack, DemoUrls]
 SnapCompare = Callable[..., bool]

@@ -24,8 +24,8 @@ from opsconsole.refresh.context_overview import ContextOverviewService, resolve_
 from opsconsole.refresh.session import build_service, choose_pack, load_pack_set
 from opsconsole.ui.overview_screen import OverviewApp
 from opsconsole.ui.wallboard import WallboardApp
+from tests.support.ui_harness import static_text
 from tests.test_context_overview import _contexts_drawn, _overview_drawn
-from tests.ui_harness import static_text
 
 FIGURES = ("firing", "acked", "down", "budget")
 

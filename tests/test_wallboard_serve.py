@@ -19,9 +19,9 @@ from textual.renderables.digits import Digits
 from opsconsole.cli import build_parser
 from opsconsole.commands.wallboard import served_command
 from opsconsole.demo.stack import DemoUrls
-from tests.chromium_cdp import headless_chromium
-from tests.demo_fixtures import running_demo
-from tests.real_servers import free_port
+from tests.support.chromium_cdp import headless_chromium
+from tests.support.demo_fixtures import running_demo
+from tests.support.real_servers import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 SCREENSHOT = ROOT / "screenshots" / "wallboard-browser.png"

@@ -22,7 +22,7 @@ import websockets
 from opsconsole.backends.jaeger import JaegerClient
 from opsconsole.config import EndpointSettings
 from opsconsole.demo.stack import DemoStack, DemoUrls
-from tests.demo_fixtures import FROZEN_NOW, running_demo
+from tests.support.demo_fixtures import FROZEN_NOW, running_demo
 
 FIXTURES = Path(__file__).parent / "fixtures"
 NS = 1_000_000_000

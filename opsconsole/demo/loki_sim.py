@@ -21,6 +21,7 @@ VERSION = "3.1.0-opsconsole-demo"
 MAX_LIMIT = 5000
 CHUNK_SECONDS = 60
 TAIL_BATCH_LIMIT = 10_000
+TAIL_HEARTBEAT = 20.0  # seconds between the tail websocket's pings (the websockets client's own keepalive)
 
 
 def parse_ns(text: str | None, default: int) -> int:
@@ -269,7 +270,9 @@ def loki_app(sim: SimulatedLoki) -> web.Application:
         faults.connections += 1
         if faults.accept_delay:
             await asyncio.sleep(faults.accept_delay)
-        ws = web.WebSocketResponse(heartbeat=1.0)
+        # A ping every 20 s, the pong due within 10 (aiohttp allows half the interval): a console busy
+        # for a second on a loaded machine keeps its tail (1 s dropped it after half a second).
+        ws = web.WebSocketResponse(heartbeat=TAIL_HEARTBEAT)
         await ws.prepare(request)
         closed = asyncio.Event()
         frames = 0

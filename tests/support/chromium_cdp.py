@@ -22,7 +22,7 @@ from typing import Any
 
 import websockets
 
-from tests.real_servers import free_port
+from tests.support.real_servers import free_port
 
 CATCH_TERMINAL = """
 Object.defineProperty(Object.prototype, "fitAddon", {

@@ -1,7 +1,7 @@
 """A WSGI service instrumented by the real OpenTelemetry SDK, exposing its metrics with the SDK's own
 Prometheus exporter, for the real-server tests of the ``otel-http`` pack.
 
-    python -m tests.otel_http_service SERVICE_NAME METRICS_PORT
+    python -m tests.support.otel_http_service SERVICE_NAME METRICS_PORT
 
 ``OTEL_SEMCONV_STABILITY_OPT_IN=http`` gives the stable HTTP conventions
 (``http.server.request.duration`` in seconds); without it the SDK keeps the older ones

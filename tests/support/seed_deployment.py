@@ -33,7 +33,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 import yaml
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, make_wsgi_app
 
-FACTS: dict[str, Any] = yaml.safe_load((Path(__file__).parent / "seed_facts.yaml").read_text())
+FACTS: dict[str, Any] = yaml.safe_load((Path(__file__).parents[1] / "seed_facts.yaml").read_text())
 PF = FACTS["progressive_framework"]
 PROD, STAGING, V5 = "progressive-framework-prod", "progressive-framework-staging", "progressive-framework-v5"
 TEST_FOR = "2s"  # the seeds' `for` durations are minutes; the expressions are kept as written

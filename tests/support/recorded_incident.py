@@ -12,7 +12,7 @@ from opsconsole.launch import demo_options
 from opsconsole.mutations.silences import SilenceService
 from opsconsole.recording.session import RecordingSession
 from opsconsole.recording.store import RecordingWriter
-from tests.demo_fixtures import running_demo
+from tests.support.demo_fixtures import running_demo
 
 INCIDENT_START = 1_795_000_000.0  # 2026-11-18 11:06:40 UTC: scenario time 0
 ACK_AT = 300.0  # seconds into the scenario: alice acks npa-3's AgentUnresponsive (firing from ~275 s)

@@ -16,7 +16,7 @@ from opsconsole.launch import demo_options
 from opsconsole.ui.app import OpsConsoleApp
 from opsconsole.ui.screenshots import finite_work_done
 from opsconsole.ui.screenshots import settle as settle_console
-from tests.demo_fixtures import frozen_clock
+from tests.support.demo_fixtures import frozen_clock
 
 # Nothing listens on the discard port on loopback: connection refused, at once.
 DEAD_URL = "http://127.0.0.1:9"

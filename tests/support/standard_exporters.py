@@ -6,7 +6,7 @@ Written from the exporters' own documentation and source, not from the demo: kub
 Collector's ``prometheus`` exporter (``exporter/prometheusexporter/collector.go``: job and instance
 from service.name and service.instance.id, ``otel_scope_*`` labels, ``target_info`` without the
 service attributes) and Loki's request histogram. The OpenTelemetry SDK services are the real SDK
-(``tests/otel_http_service.py``), node-exporter is Debian's, Prometheus and Alertmanager are real.
+(``tests/support/otel_http_service.py``), node-exporter is Debian's, Prometheus and Alertmanager are real.
 
 Each exporter of our own is a function of time, so Prometheus' history can be written for it with
 ``promtool tsdb create-blocks-from openmetrics`` before the server starts: a rate() over four
@@ -27,7 +27,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.real_servers import require_binary
+from tests.support.real_servers import require_binary
 
 Sample = tuple[str, dict[str, str], float]
 Exposition = Callable[[float], list[Sample]]

@@ -24,7 +24,7 @@ from opentelemetry.sdk.trace.id_generator import IdGenerator
 from opentelemetry.trace import NonRecordingSpan, SpanContext, SpanKind, Status, StatusCode, TraceFlags
 
 from opsconsole import server_builds
-from tests.real_servers import RunningServer, free_port, wait_ready
+from tests.support.real_servers import RunningServer, free_port, wait_ready
 
 JAEGER_CONFIG = """\
 service:

@@ -1,0 +1,30 @@
+"""The soak's own check: a leak of 20 KiB per refresh in the console's process fails its limit.
+
+Without this, a soak that stopped seeing the console's memory (tracing started too late, the
+refreshes run in another process, samples taken before the refresh keeps anything) would pass
+whatever the console leaked. Its own file so that the two soaks can run side by side.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from opsconsole.core.dashboard import Dashboard
+from tests.support.memory_soak import LEAK_LIMIT_KIB, soak
+
+LEAK_KIB = 20
+
+
+def test_a_leak_of_twenty_kib_per_refresh_fails_the_soak() -> None:
+    kept: list[bytearray] = []
+
+    def leak(board: Dashboard) -> None:
+        del board
+        kept.append(bytearray(LEAK_KIB * 1024))
+
+    result = soak(leak)
+    growth = result.growth_kib
+    print(f"growth {growth:.2f} KiB per refresh with {LEAK_KIB} KiB leaked by each")
+    assert growth >= LEAK_LIMIT_KIB
+    # What it measures is the leak, not noise that happened to cross the limit.
+    assert growth == pytest.approx(LEAK_KIB, abs=2)
