@@ -77,6 +77,8 @@ class OpsConsoleApp(ConsoleShell):
         self.messages: list[str] = []
         panes: dict[PaneName, Pane] = {cls.name_: cls() for cls in PANE_TYPES if cls is not LogPane}
         panes["logs"] = LogPane(self.console_theme, LogBuffer(options.log_buffer))
+        for pane in panes.values():
+            pane.symbols = options.symbols
         self.main = MainScreen(panes)
         self.tails = LogTails(self, live=options.live_tail)
         self.drills = DrillFlows(self)

@@ -19,6 +19,7 @@ from opsconsole.ui.column_fit import ColumnFit, ColumnSpec, fit_columns
 from opsconsole.ui.drawn import drawn_signature
 from opsconsole.ui.log_view import LogView
 from opsconsole.ui.pane_table import PaneTable, RowRef, honesty, unique_keys
+from opsconsole.ui.symbols import UNICODE, Symbols
 from opsconsole.ui.themes import ConsoleTheme
 
 TITLES: dict[PaneName, str] = {
@@ -51,6 +52,7 @@ class Pane(Vertical):
     priorities: ClassVar[dict[str, tuple[int, int | None]]] = {}
     other_priority = (3, None)  # columns a pack adds (health signals): after the named ones
     name_columns: ClassVar[frozenset[str]] = frozenset()  # cut in the middle: a pod's suffix tells it apart
+    symbols: Symbols = UNICODE  # the console's choice (ASCII for a terminal that is not UTF-8)
     ALLOW_MAXIMIZE = True
     # Nobody reads ten thousand rows at 3 a.m.; drawing them costs a second per keystroke.
     # The worst rows come first, the rest are counted in a last row and reached by filtering.
@@ -276,7 +278,7 @@ class HealthPane(Pane):
                 (STATE_RANK[r.state], i),
                 f"h:{r.row_id}",
                 RowRef("health", "entity", r),
-                cells.health_cells(r, signals, theme, board.now),
+                cells.health_cells(r, signals, theme, board.now, self.symbols),
             )
             for i, r in enumerate(board.health)
         ]
