@@ -35,7 +35,7 @@ from opsconsole.ui.log_tails import LogTails
 from opsconsole.ui.log_view import LogView
 from opsconsole.ui.logs_screen import LineFilterChanged
 from opsconsole.ui.main_screen import MainScreen
-from opsconsole.ui.pane_table import PaneTable, RowRef
+from opsconsole.ui.pane_table import AlertRowKey, PaneTable, RowTarget
 from opsconsole.ui.panes import PANE_TYPES, AlertsPane, LogPane, Pane
 from opsconsole.ui.prompt import Prompt
 from opsconsole.ui.screens import HelpScreen
@@ -274,10 +274,10 @@ class OpsConsoleApp(ConsoleShell):
         """p: pause or resume following the log tail (paused lines are counted, not lost)."""
         self.logs.toggle_pause()
 
-    def _selected_ref(self) -> RowRef | None:
+    def _selected_ref(self) -> RowTarget | None:
         return self.panes[self.active].selected()
 
-    def _selected_alert_ref(self) -> RowRef | None:
+    def _selected_alert_ref(self) -> RowTarget | None:
         return self.panes["alerts"].selected() if self.active == "alerts" else None
 
     def action_ack(self) -> None:
@@ -295,10 +295,10 @@ class OpsConsoleApp(ConsoleShell):
     def action_info(self) -> None:
         """i: every field of the selected alert (who silenced it, inhibitors, history)."""
         ref = self._selected_alert_ref()
-        if ref is None or ref.kind != "alert":
+        if not isinstance(ref, AlertRowKey):
             self.notify("select an alert to see its details", severity="warning")
             return
-        self.run_worker(self.drills.show_alert(ref.payload), group="detail")
+        self.run_worker(self.drills.show_alert(ref.alert), group="detail")
 
     def action_entity_logs(self) -> None:
         """l: logs of the selected agent, service row or alert."""

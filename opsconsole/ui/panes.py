@@ -18,7 +18,21 @@ from opsconsole.ui import cells
 from opsconsole.ui.column_fit import ColumnFit, ColumnSpec, fit_columns
 from opsconsole.ui.drawn import drawn_signature
 from opsconsole.ui.log_view import LogView
-from opsconsole.ui.pane_table import PaneTable, RowRef, honesty, unique_keys
+from opsconsole.ui.pane_table import (
+    AgentRowKey,
+    AlertGroupRowKey,
+    AlertRowKey,
+    LogLineKey,
+    MoreRowsKey,
+    NoticeRowKey,
+    PaneTable,
+    RedRowKey,
+    ResourceRowKey,
+    RowTarget,
+    SloRowKey,
+    honesty,
+    unique_keys,
+)
 from opsconsole.ui.symbols import UNICODE, Symbols
 from opsconsole.ui.themes import ConsoleTheme
 
@@ -63,8 +77,8 @@ class Pane(Vertical):
         self.border_title = TITLES[self.name_]
         self._border_texts: tuple[str, str | None] = (TITLES[self.name_], None)
         self.filter_text = ""
-        self.refs: dict[str, RowRef] = {}
-        self._rows: list[tuple[str, RowRef, list[Text]]] = []
+        self.refs: dict[str, RowTarget] = {}
+        self._rows: list[tuple[str, RowTarget, list[Text]]] = []
         self._drawn: tuple[tuple[str, ...], ColumnFit, list[tuple[str, list[object]]]] | None = None
         self._subtitle = ""  # the status part of the border's subtitle; hidden columns follow
         self.fit = ColumnFit(tuple(range(len(self.columns))), (), ())
@@ -102,11 +116,11 @@ class Pane(Vertical):
         needle = self.filter_text.lower()
         return any(needle in c.plain.lower() for c in row)
 
-    def _keep_ref(self, ref: RowRef) -> bool:
+    def _keep_ref(self, ref: RowTarget) -> bool:
         """Whether the filter matches what the row stands for beyond what its cells show."""
         return False
 
-    def fill(self, rows: list[tuple[str, RowRef, list[Text]]], more: int = 0) -> None:
+    def fill(self, rows: list[tuple[str, RowTarget, list[Text]]], more: int = 0) -> None:
         """Replace the rows, keeping the cursor on the same row key when it still exists.
 
         Rows that look exactly as drawn already are left alone: over SSH, a refresh that changes
@@ -120,7 +134,7 @@ class Pane(Vertical):
             more += len(kept) - self.max_rows
             kept = kept[: self.max_rows]
         if more:
-            kept.append(("more", RowRef(self.name_, "more", None), [self._more_cell(more)]))
+            kept.append(("more", MoreRowsKey(more), [self._more_cell(more)]))
         self._rows = kept
         self._draw()
 
@@ -178,14 +192,14 @@ class Pane(Vertical):
         if current in self.refs:
             table.move_cursor(row=table.get_row_index(current), animate=False)
 
-    def selected(self) -> RowRef | None:
+    def selected(self) -> RowTarget | None:
         """The row under the cursor."""
         table = self.table
         if not table.row_count:
             return None
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
         ref = self.refs.get(key or "")
-        return None if ref is None or ref.kind == "more" else ref
+        return None if ref is None or isinstance(ref, MoreRowsKey) else ref
 
     def column_index(self, label: str) -> int | None:
         """Where the column ``label`` is in the table as drawn (None: hidden at this width)."""
@@ -232,13 +246,13 @@ class Pane(Vertical):
         self.set_class(bool(status.error), "-error")
         self.set_border(subtitle=self.status_text(status, now, count, *more))
 
-    def _notice_row(self, status: PaneStatus, theme: ConsoleTheme) -> list[tuple[str, RowRef, list[Text]]]:
+    def _notice_row(self, status: PaneStatus, theme: ConsoleTheme) -> list[tuple[str, RowTarget, list[Text]]]:
         """A pane with nothing to show says why in its body too, where the eye is."""
         text = status.emptiness() if status.all_empty else ""
         if not text or status.error:
             return []
         cell = Text(f"⚠ {text}", style=theme.style("warn"), no_wrap=True, overflow="ellipsis")
-        return [("notice", RowRef(self.name_, "notice", text), [cell, *(Text("") for _ in self.columns[1:])])]
+        return [("notice", NoticeRowKey(text), [cell, *(Text("") for _ in self.columns[1:])])]
 
     def render_dashboard(self, board: Dashboard, theme: ConsoleTheme) -> None:
         """Show ``board``'s slice for this pane."""
@@ -260,12 +274,12 @@ class HealthPane(Pane):
     }
     name_columns = frozenset({"Agent"})
 
-    def _keep_ref(self, ref: RowRef) -> bool:
+    def _keep_ref(self, ref: RowTarget) -> bool:
         # Names are shortened on screen; the filter still finds the whole pod name.
         return (
             bool(self.filter_text)
-            and ref.kind == "entity"
-            and self.filter_text.lower() in ref.payload.display.lower()
+            and isinstance(ref, AgentRowKey)
+            and self.filter_text.lower() in ref.row.display.lower()
         )
 
     def render_dashboard(self, board: Dashboard, theme: ConsoleTheme) -> None:
@@ -273,11 +287,11 @@ class HealthPane(Pane):
         self.set_columns(
             ("State", "Agent", "Alerts", "Since", "Health", *(_title(s) for s in signals), "Type")
         )
-        ranked: list[tuple[tuple[int, int], str, RowRef, list[Text]]] = [
+        ranked: list[tuple[tuple[int, int], str, RowTarget, list[Text]]] = [
             (
                 (STATE_RANK[r.state], i),
                 f"h:{r.row_id}",
-                RowRef("health", "entity", r),
+                AgentRowKey(r),
                 cells.health_cells(r, signals, theme, board.now, self.symbols),
             )
             for i, r in enumerate(board.health)
@@ -287,7 +301,7 @@ class HealthPane(Pane):
             (
                 (SATURATION_RANK[s.value.level], len(board.health) + i),
                 f"s:{s.row_id}",
-                RowRef("health", "resource", s),
+                ResourceRowKey(s),
                 cells.saturation_cells(s, signals, theme),
             )
             for i, s in enumerate(board.saturation)
@@ -327,10 +341,10 @@ class RedPane(Pane):
     }
 
     def render_dashboard(self, board: Dashboard, theme: ConsoleTheme) -> None:
-        rows = [
+        rows: list[tuple[str, RowTarget, list[Text]]] = [
             (
                 f"r:{r.row_id}",
-                RowRef("red", "row", r),
+                RedRowKey(r),
                 cells.red_cells(r, theme, i == 0 or board.red[i - 1].group != r.group),
             )
             for i, r in enumerate(board.red)
@@ -372,7 +386,7 @@ class AlertsPane(Pane):
 
     def render_dashboard(self, board: Dashboard, theme: ConsoleTheme) -> None:
         wanted = self.current_filter()
-        rows: list[tuple[str, RowRef, list[Text]]] = []
+        rows: list[tuple[str, RowTarget, list[Text]]] = []
         shown = 0
         not_built = 0  # rows past max_rows: counted, never turned into cells
         groups = board.alerts + (board.alerts_outside if self.show_all else [])
@@ -389,18 +403,18 @@ class AlertsPane(Pane):
                 # A group of one is its alert: one line, not a header over a single row.
                 alert = kept[0]
                 cells_of = cells.alert_cells(alert, theme, board.now, indent="")
-                rows.append((f"a:{alert.fingerprint}", RowRef("alerts", "alert", alert), cells_of))
+                rows.append((f"a:{alert.fingerprint}", AlertRowKey(alert), cells_of))
                 continue
             group = AlertGroupView(full.key, kept)
             rows.append(
                 (
                     f"g:{index}",
-                    RowRef("alerts", "group", group),
+                    AlertGroupRowKey(group),
                     cells.alert_group_cells(group, theme, board.now),
                 )
             )
             rows += [
-                (f"a:{a.fingerprint}", RowRef("alerts", "alert", a), cells.alert_cells(a, theme, board.now))
+                (f"a:{a.fingerprint}", AlertRowKey(a), cells.alert_cells(a, theme, board.now))
                 for a in group.alerts[: room - 1]
             ]
             not_built += max(0, len(group.alerts) - (room - 1))
@@ -433,7 +447,9 @@ class SloPane(Pane):
     }
 
     def render_dashboard(self, board: Dashboard, theme: ConsoleTheme) -> None:
-        rows = [(f"s:{r.name}", RowRef("slo", "slo", r), cells.slo_cells(r, theme)) for r in board.slos]
+        rows: list[tuple[str, RowTarget, list[Text]]] = [
+            (f"s:{r.name}", SloRowKey(r), cells.slo_cells(r, theme)) for r in board.slos
+        ]
         status = board.pane_status("slo")
         self.fill(rows or self._notice_row(status, theme))
         self.show_status(status, board.now, len(board.slos))
@@ -471,10 +487,10 @@ class LogPane(Pane):
         """Whether the view is paused."""
         return self.view.paused
 
-    def selected(self) -> RowRef | None:
+    def selected(self) -> RowTarget | None:
         """The line under the cursor."""
         row = self.view.selected()
-        return RowRef("logs", "line", row) if row is not None else None
+        return LogLineKey(row) if row is not None else None
 
     def show_tail_status(self, text: str) -> None:
         """The tail's state, counts and filters."""
