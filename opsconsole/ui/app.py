@@ -29,7 +29,7 @@ from opsconsole.ui.commands import ConsoleCommands, command_names, run_command
 from opsconsole.ui.console_options import ConsoleOptions
 from opsconsole.ui.copy_markdown import copy_markdown
 from opsconsole.ui.drill_flows import PIVOT_LEAD_SECONDS, DrillFlows
-from opsconsole.ui.keys import CONSOLE_BINDINGS, MAIN_SCREEN_ACTIONS, help_sections
+from opsconsole.ui.keys import CONSOLE_BINDINGS, help_sections
 from opsconsole.ui.log_flows import LogFlows
 from opsconsole.ui.log_tails import LogTails
 from opsconsole.ui.log_view import LogView
@@ -205,15 +205,11 @@ class OpsConsoleApp(ConsoleShell):
     # -- keys ---------------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Which app keys work now.
+        """Which keys work now (the main screen's keys are its own bindings: see ui/keys.py).
 
-        Keys that act on the main screen's panes do nothing on any other screen, so the key goes
-        to that screen instead (Tab moves between a form's fields; ``s`` on a trace search is not a
-        silence of the alert selected under it). In a text field, Tab is the field's. Ack and
-        silence work on the alerts pane; read-only shows them disabled, and never sends.
+        In a text field, Tab is the field's. Ack and silence work on the alerts pane; read-only
+        shows them disabled, and never sends.
         """
-        if action in MAIN_SCREEN_ACTIONS and self.screen is not self.main:
-            return False
         if action in ("next_pane", "previous_pane") and isinstance(self.focused, Input):
             return False
         if action in ("ack", "silence"):
@@ -241,7 +237,7 @@ class OpsConsoleApp(ConsoleShell):
 
     def help_sections(self) -> list[tuple[str, list[tuple[str, str]]]]:
         """Keys grouped by where they work, and the ``:`` commands (see :mod:`opsconsole.ui.keys`)."""
-        return help_sections(self.BINDINGS)
+        return help_sections(self.BINDINGS, MainScreen.BINDINGS)
 
     def action_zoom(self) -> None:
         """z: the focused pane full size, or back to all panes."""

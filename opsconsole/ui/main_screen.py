@@ -11,15 +11,17 @@ so each pane fits its columns itself (see :mod:`opsconsole.ui.column_fit`).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.text import Text
+from textual.binding import BindingType
 from textual.containers import Container
 from textual.events import DescendantFocus, Resize
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from opsconsole.core.dashboard import Dashboard, PaneName
+from opsconsole.ui.keys import MAIN_SCREEN_BINDINGS
 from opsconsole.ui.panes import LogPane, Pane
 from opsconsole.ui.prompt import Prompt
 
@@ -36,6 +38,7 @@ class MainScreen(Screen[None]):
     """Header, panes, prompt, footer."""
 
     HORIZONTAL_BREAKPOINTS = LAYOUT_BREAKPOINTS
+    BINDINGS: ClassVar[list[BindingType]] = MAIN_SCREEN_BINDINGS
 
     DEFAULT_CSS = """
     MainScreen { layout: vertical; }
