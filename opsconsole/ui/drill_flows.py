@@ -7,11 +7,12 @@ is a toast or a line on that screen, never a crash.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, assert_never
 
 from opsconsole.backends.errors import BackendError
-from opsconsole.core.dashboard import AlertView, SloRow
+from opsconsole.core.dashboard import AlertView, Detail, SloRow
 from opsconsole.core.log_buffer import LogBuffer
 from opsconsole.core.search_text import TraceQuery, parse_trace_query
 from opsconsole.refresh.pivots import alert_entity
@@ -106,30 +107,17 @@ class DrillFlows:
     def open_slos(self, slos: list[SloRow]) -> None:
         """The SLO screen, each SLO's budget history loaded after it opens."""
         app = self.app
-        screen = SloScreen(slos, app.console_theme)
-        app.push_screen(screen)
-
-        async def load() -> None:
-            for row in slos:
-                history = await app.service.slo_history(row.name)
-                if not screen.is_attached:
-                    return
-                screen.show_history(row.name, history)
-
-        app.run_worker(load(), group="detail")
+        app.push_screen(SloScreen(slos, app.console_theme, app.service.slo_history))
 
     def open_detail(self, title: str, group: str | None, labels: dict[str, str], entity: str | None) -> None:
         """The detail screen of a RED row or an entity."""
         app = self.app
-        screen = DetailScreen(title, app.console_theme)
-        app.push_screen(screen)
+        service = app.service
 
-        async def load() -> None:
-            detail = await app.service.detail(group=group, labels=labels, entity=entity)
-            if screen.is_attached:
-                screen.show(detail)
+        def load() -> Awaitable[Detail]:
+            return service.detail(group=group, labels=labels, entity=entity)
 
-        app.run_worker(load(), group="detail")
+        app.push_screen(DetailScreen(title, app.console_theme, load))
 
     # -- pivots: logs and traces ----------------------------------------------------------------
 
