@@ -58,3 +58,12 @@ def test_never_wider_than_the_room() -> None:
         assert 3 in fit.shown
         assert sum(w + CELL_PADDING for w in fit.widths) <= max(room, len(fit.shown) * (1 + CELL_PADDING))
         assert len(fit.shown) + len(fit.hidden) == len(SPECS)
+
+
+def test_a_name_already_cut_loses_more_of_its_head_and_keeps_one_ellipsis() -> None:
+    from opsconsole.ui.panes import _middle_cut
+
+    assert _middle_cut("npa-deployment-…-zjt4w", 14) == "npa-dep…-zjt4w"
+    assert _middle_cut("npa-deployment-7c9d8b6f54-x2k4p", 14) == "npa-dep…-x2k4p"
+    assert _middle_cut("redis-exporter.prod.svc:9121", 14).count("…") == 1
+    assert all(len(_middle_cut("npa-deployment-…-zjt4w", w)) <= w for w in range(3, 30))

@@ -362,7 +362,7 @@ class AlertsPane(Pane):
     priorities: ClassVar[dict[str, tuple[int, int | None]]] = {
         "State": (0, 12),
         "Severity": (1, 10),
-        "Alert": (1, 16),
+        "Alert": (1, 24),  # most alert names whole: the summary goes before the name is cut
         "Age": (2, None),
         "Entity": (3, 12),
         "Summary": (4, 16),
@@ -515,11 +515,20 @@ def _all(specs: list[ColumnSpec]) -> ColumnFit:
     return ColumnFit(tuple(range(len(specs))), (), ())
 
 
+def _middle_cut(name: str, width: int) -> str:
+    """A name cut to ``width`` in the middle; one already cut (``npa-deployment-…-x2k4p``) loses
+    more of its head, keeping its one ellipsis and the tail that tells it apart."""
+    head, mark, tail = name.partition("…")
+    if mark and len(tail) + 2 <= width:
+        return head[: width - len(tail) - 1] + mark + tail
+    return short_name(name, width)
+
+
 def _cut(cell: Text, width: int | None, middle: bool) -> Text:
     """A cell that ends in an ellipsis where its column is narrower (a name: cut in the middle,
     keeping the tail that tells pods apart); never wrapped."""
     if middle and width is not None and cell.cell_len > width:
-        cell = Text(short_name(cell.plain, width), style=cell.style)
+        cell = Text(_middle_cut(cell.plain, width), style=cell.style)
     else:
         cell = cell.copy()  # the row as built stays as it was measured and compared
     cell.no_wrap = True
