@@ -124,6 +124,11 @@ class ConsoleConfig(_Strict):
     )
     author: str | None = None
     log_buffer: int = Field(50_000, ge=100, le=5_000_000, description="Log lines kept by the tail.")
+    symbols: Literal["auto", "unicode", "ascii"] = Field(
+        "auto",
+        description="Marks like the health pane's alert flag: auto (ASCII when the locale is not UTF-8), "
+        "unicode or ascii; OPSCONSOLE_SYMBOLS overrides.",
+    )
 
 
 @dataclass(frozen=True)

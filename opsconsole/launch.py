@@ -24,6 +24,7 @@ from opsconsole.resources import builtin_queries_dir
 from opsconsole.ui.app import OpsConsoleApp
 from opsconsole.ui.console_options import ConsoleOptions
 from opsconsole.ui.recording_hook import attach_console, record_console, record_wallboard
+from opsconsole.ui.symbols import pick_symbols
 from opsconsole.ui.themes import ConsoleTheme, load_themes
 from opsconsole.ui.wallboard import WallboardApp, WallboardOptions
 
@@ -116,6 +117,7 @@ def demo_options(
         auto_refresh=auto_refresh,
         notices=notices,
         author=author or default_author(),
+        symbols=pick_symbols(),
     )
 
 
@@ -210,6 +212,7 @@ def console_options(
         silence_blast_radius=context.config.silence_blast_radius,
         journal_path=default_journal_path(),
         log_buffer=context.config.log_buffer,
+        symbols=pick_symbols(context.config.symbols),
     )
 
 

@@ -73,6 +73,10 @@ def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
             continue
         if name.startswith("OPSCONSOLE_") or name == "NO_COLOR":
             monkeypatch.delenv(name)
+    # A UTF-8 locale whatever the developer's: the console picks its symbols by it (ui/symbols.py).
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    for name in ("LC_ALL", "LC_CTYPE"):
+        monkeypatch.delenv(name, raising=False)
     return home
 
 

@@ -27,6 +27,7 @@ from opsconsole.backends.jaeger_models import Span, Trace
 from opsconsole.config import EndpointSettings
 from opsconsole.demo.stack import DemoStack, DemoUrls
 from opsconsole.ui.logs_screen import LogsScreen
+from opsconsole.ui.pane_table import AlertRowKey
 from opsconsole.ui.trace_screens import TraceScreen, TraceView
 from tests.support.loopback_http import Received, Reply, scripted_server
 from tests.support.real_jaeger import RunningJaeger, SpanSpec, jaeger_has_trace, otlp_sender, start_jaeger
@@ -272,7 +273,7 @@ async def test_alert_to_logs_to_a_trace_from_a_real_jaeger(
     async with app.run_test(size=(160, 45)) as pilot:
         await settle(pilot)
         pane = app.panes["alerts"]
-        key = next(k for k, r in pane.refs.items() if r.kind == "alert" and r.payload.entity == npa2)
+        key = next(k for k, r in pane.refs.items() if isinstance(r, AlertRowKey) and r.alert.entity == npa2)
         await pilot.press("2")
         pane.table.move_cursor(row=list(pane.refs).index(key))
         await pilot.press("enter")

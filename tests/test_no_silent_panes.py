@@ -289,12 +289,12 @@ def test_saturation_series_the_legend_cannot_tell_apart_are_named_by_every_label
 def test_a_pane_keeps_both_rows_when_their_keys_clean_to_the_same_text() -> None:
     from rich.text import Text
 
-    from opsconsole.ui.pane_table import RowRef, unique_keys
+    from opsconsole.ui.pane_table import NoticeRowKey, RowTarget, unique_keys
 
-    rows = [
-        ("h:npa", RowRef("health", "entity", 1), [Text("a")]),
-        ("h:npa", RowRef("health", "entity", 2), [Text("b")]),
+    rows: list[tuple[str, RowTarget, list[Text]]] = [
+        ("h:npa", NoticeRowKey("1"), [Text("a")]),
+        ("h:npa", NoticeRowKey("2"), [Text("b")]),
     ]
     kept = unique_keys(rows)
-    assert [ref.payload for _, ref, _ in kept] == [1, 2]
+    assert [ref for _, ref, _ in kept] == [NoticeRowKey("1"), NoticeRowKey("2")]
     assert len({key for key, _, _ in kept}) == 2

@@ -6,6 +6,7 @@ import pytest
 
 from opsconsole.demo.stack import DemoStack, DemoUrls
 from opsconsole.packs.links import expand_link
+from opsconsole.ui.pane_table import AgentRowKey
 from opsconsole.ui.panes import HealthPane
 from opsconsole.ui.screens import DetailScreen, FieldsScreen, link_lines
 from tests.support.ui_harness import demo_app, settle, work_done
@@ -74,8 +75,8 @@ async def test_the_drill_down_shows_the_pack_dashboard_for_the_entity(frozen_dem
         await settle(pilot)
         await pilot.press("j")
         ref = app.query_one(HealthPane).selected()
-        assert ref is not None and ref.kind == "entity"
-        entity = ref.payload.entity
+        assert isinstance(ref, AgentRowKey)
+        entity = ref.row.entity
         await pilot.press("enter")
         await settle(pilot)
         screen = app.screen

@@ -12,7 +12,7 @@ from typing import Any
 from rich.text import Text
 from textual.app import App
 
-from opsconsole.ui.pane_table import RowRef
+from opsconsole.ui.pane_table import NoticeRowKey, RowTarget
 from opsconsole.ui.panes import Pane
 
 
@@ -26,11 +26,9 @@ class PaneApp(App[None]):
         yield TwoColumns()
 
 
-def rows(*cells: tuple[str, str, str]) -> list[tuple[str, RowRef, list[Text]]]:
+def rows(*cells: tuple[str, str, str]) -> list[tuple[str, RowTarget, list[Text]]]:
     """``(key, value, style)`` rows."""
-    return [
-        (key, RowRef("red", "row", key), [Text(key), Text(value, style=style)]) for key, value, style in cells
-    ]
+    return [(key, NoticeRowKey(key), [Text(key), Text(value, style=style)]) for key, value, style in cells]
 
 
 def drawn(pane: Pane) -> list[tuple[str, str, str]]:

@@ -16,6 +16,7 @@ from opsconsole.core.backend_labels import backend_labels
 from opsconsole.core.dashboard import BackendStatus
 from opsconsole.ui.app import OpsConsoleApp
 from opsconsole.ui.confirm_screens import ConfirmScreen
+from opsconsole.ui.pane_table import AlertRowKey
 from tests.support.demo_fixtures import running_demo
 from tests.support.real_servers import RunningAlertmanager, wait_until
 from tests.support.ui_harness import settle, static_text, work_done
@@ -61,7 +62,9 @@ async def test_header_names_each_peer_and_an_ack_fails_over(
             pane = app.panes["alerts"]
             refs = list(pane.refs.values())
             row = next(
-                i for i, r in enumerate(refs) if r.kind == "alert" and r.payload.alertname.endswith("Drill")
+                i
+                for i, r in enumerate(refs)
+                if isinstance(r, AlertRowKey) and r.alert.alertname.endswith("Drill")
             )
             pane.table.move_cursor(row=row)
             await pilot.pause()

@@ -17,6 +17,7 @@ from opsconsole.demo.stack import DemoStack, DemoUrls
 from opsconsole.ui.app import PIVOT_LEAD_SECONDS, OpsConsoleApp
 from opsconsole.ui.log_view import LogView
 from opsconsole.ui.logs_screen import LogsScreen
+from opsconsole.ui.pane_table import AlertRowKey, RedRowKey
 from opsconsole.ui.panes import LogPane
 from opsconsole.ui.screens import FieldsScreen
 from opsconsole.ui.themes import load_themes
@@ -180,8 +181,11 @@ async def test_enter_on_an_alert_opens_its_entity_logs_from_before_it_began(froz
         await settle(pilot)
         pane = app.panes["alerts"]
         npa3, npa2 = (frozen_demo[0].world.instance(i).pod for i in ("npa-3", "npa-2"))
-        key = next(k for k, r in pane.refs.items() if r.kind == "alert" and r.payload.entity == npa3)
-        alert = pane.refs[key].payload
+        key, alert = next(
+            (k, r.alert)
+            for k, r in pane.refs.items()
+            if isinstance(r, AlertRowKey) and r.alert.entity == npa3
+        )
         await pilot.press("2")
         pane.table.move_cursor(row=list(pane.refs).index(key))
         await pilot.press("enter")
@@ -204,8 +208,11 @@ async def test_enter_on_an_alert_opens_its_entity_logs_from_before_it_began(froz
         assert id(screen.view) not in app.tails.bindings  # its tail stopped with it
 
         # npa-2 keeps logging: the cursor waits at its alert's start, the lead-up above it.
-        key = next(k for k, r in pane.refs.items() if r.kind == "alert" and r.payload.entity == npa2)
-        alert = pane.refs[key].payload
+        key, alert = next(
+            (k, r.alert)
+            for k, r in pane.refs.items()
+            if isinstance(r, AlertRowKey) and r.alert.entity == npa2
+        )
         pane.table.move_cursor(row=list(pane.refs).index(key))
         await pilot.press("enter")
         await settle(pilot)
@@ -261,7 +268,7 @@ async def test_T_on_a_red_row_of_an_agent_type_searches_that_service(frozen_demo
     async with app.run_test(size=(160, 45)) as pilot:
         await settle(pilot)
         pane = app.panes["red"]
-        key = next(k for k, r in pane.refs.items() if r.kind == "row" and r.payload.key == "wpa")
+        key = next(k for k, r in pane.refs.items() if isinstance(r, RedRowKey) and r.row.key == "wpa")
         await pilot.press("3")
         pane.table.move_cursor(row=list(pane.refs).index(key))
         await pilot.press("T")

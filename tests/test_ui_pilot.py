@@ -8,6 +8,7 @@ from textual.widgets import Input
 from opsconsole.demo.stack import DemoStack, DemoUrls
 from opsconsole.ui.app import OpsConsoleApp
 from opsconsole.ui.commands import COMMANDS, ConsoleCommands
+from opsconsole.ui.pane_table import AgentRowKey, AlertRowKey
 from opsconsole.ui.panes import LogPane
 from opsconsole.ui.screens import DetailScreen, FieldsScreen, HelpScreen
 from opsconsole.ui.slo_screen import SloScreen
@@ -19,7 +20,7 @@ Demo = tuple[DemoStack, DemoUrls]
 
 def _entities(app: OpsConsoleApp) -> list[str]:
     pane = app.panes["health"]
-    return [ref.payload.entity for ref in pane.refs.values() if ref.kind == "entity"]
+    return [ref.row.entity for ref in pane.refs.values() if isinstance(ref, AgentRowKey)]
 
 
 def _pod(demo: Demo, entity_id: str) -> str:
@@ -60,7 +61,7 @@ async def test_down_and_unhealthy_float_to_the_top_with_pinned_alerts(frozen_dem
     app = demo_app(frozen_demo[1])
     async with app.run_test(size=(160, 45)) as pilot:
         await settle(pilot)
-        rows = [ref.payload for ref in app.panes["health"].refs.values() if ref.kind == "entity"]
+        rows = [ref.row for ref in app.panes["health"].refs.values() if isinstance(ref, AgentRowKey)]
         assert [(r.entity, r.state) for r in rows[:3]] == [
             (_pod(frozen_demo, "npa-3"), "down"),
             (_pod(frozen_demo, "npa-2"), "unhealthy"),
@@ -267,7 +268,9 @@ async def test_alert_filter_takes_matchers_words_and_suppressed_toggles(frozen_d
         await settle(pilot)
 
         def shown() -> list[str]:
-            return [r.payload.alertname for r in app.panes["alerts"].refs.values() if r.kind == "alert"]
+            return [
+                r.alert.alertname for r in app.panes["alerts"].refs.values() if isinstance(r, AlertRowKey)
+            ]
 
         everything = shown()
         await pilot.press("2", "slash", *'severity="critical"')

@@ -19,6 +19,7 @@ from opsconsole.config import ConsoleConfig, ContextSettings, EndpointSettings, 
 from opsconsole.refresh.backends_set import BackendSet
 from opsconsole.ui.app import OpsConsoleApp
 from opsconsole.ui.confirm_screens import ConfirmScreen
+from opsconsole.ui.pane_table import AlertRowKey
 from opsconsole.ui.silence_screens import SilenceFormScreen, SilencesScreen
 from tests.support.demo_fixtures import frozen_clock, running_demo
 from tests.support.loopback_http import Reply, scripted_server
@@ -62,7 +63,7 @@ async def test_a_read_only_console_sends_no_write(
             assert "READ-ONLY" in static_text(app.query_one("#topbar", Static))
             await pilot.press("2")
             pane = app.panes["alerts"]
-            assert any(r.kind == "alert" for r in pane.refs.values())
+            assert any(isinstance(r, AlertRowKey) for r in pane.refs.values())
             assert app.check_action("ack", ()) is None  # shown, disabled
             await pilot.press("a", "s")
             await work_done(app)
@@ -77,7 +78,7 @@ async def test_a_read_only_console_sends_no_write(
             await pilot.press("escape")
             # Even a change that got past the keys stops inside the process, before the network.
             refs = list(pane.refs.items())
-            pane.table.move_cursor(row=next(i for i, (_, r) in enumerate(refs) if r.kind == "alert"))
+            pane.table.move_cursor(row=next(i for i, (_, r) in enumerate(refs) if isinstance(r, AlertRowKey)))
             await pilot.pause()
             app.action_ack()
             await work_done(app)

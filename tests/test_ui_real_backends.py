@@ -10,6 +10,7 @@ from opsconsole.cli import build_parser, resolve_from_args
 from opsconsole.launch import console_options
 from opsconsole.refresh.session import load_pack_set
 from opsconsole.ui.app import OpsConsoleApp
+from opsconsole.ui.pane_table import AgentRowKey, AlertRowKey
 from tests.support.real_servers import RunningAlertmanager, RunningServer
 from tests.support.ui_harness import work_done
 from tests.test_refresh_service import TEST_PACK
@@ -41,9 +42,13 @@ async def test_console_on_real_backends_shows_their_alert_and_target(
                 break
         await work_done(app)
         assert app.board is not None
-        alerts = [ref.payload.alertname for ref in app.panes["alerts"].refs.values() if ref.kind == "alert"]
+        alerts = [
+            ref.alert.alertname for ref in app.panes["alerts"].refs.values() if isinstance(ref, AlertRowKey)
+        ]
         assert alerts == ["OpsconsoleTestAlwaysFiring"]
-        health = [ref.payload.entity_type for ref in app.panes["health"].refs.values()]
+        health = [
+            ref.row.entity_type for ref in app.panes["health"].refs.values() if isinstance(ref, AgentRowKey)
+        ]
         assert health == ["test-target"]
         assert "lab" in str(app.query_one("#topbar").render())
 

@@ -29,13 +29,13 @@ from opsconsole.ui.commands import ConsoleCommands, command_names, run_command
 from opsconsole.ui.console_options import ConsoleOptions
 from opsconsole.ui.copy_markdown import copy_markdown
 from opsconsole.ui.drill_flows import PIVOT_LEAD_SECONDS, DrillFlows
-from opsconsole.ui.keys import CONSOLE_BINDINGS, MAIN_SCREEN_ACTIONS, help_sections
+from opsconsole.ui.keys import CONSOLE_BINDINGS, help_sections
 from opsconsole.ui.log_flows import LogFlows
 from opsconsole.ui.log_tails import LogTails
 from opsconsole.ui.log_view import LogView
 from opsconsole.ui.logs_screen import LineFilterChanged
 from opsconsole.ui.main_screen import MainScreen
-from opsconsole.ui.pane_table import PaneTable, RowRef
+from opsconsole.ui.pane_table import AlertRowKey, PaneTable, RowTarget
 from opsconsole.ui.panes import PANE_TYPES, AlertsPane, LogPane, Pane
 from opsconsole.ui.prompt import Prompt
 from opsconsole.ui.screens import HelpScreen
@@ -77,6 +77,8 @@ class OpsConsoleApp(ConsoleShell):
         self.messages: list[str] = []
         panes: dict[PaneName, Pane] = {cls.name_: cls() for cls in PANE_TYPES if cls is not LogPane}
         panes["logs"] = LogPane(self.console_theme, LogBuffer(options.log_buffer))
+        for pane in panes.values():
+            pane.symbols = options.symbols
         self.main = MainScreen(panes)
         self.tails = LogTails(self, live=options.live_tail)
         self.drills = DrillFlows(self)
@@ -203,15 +205,11 @@ class OpsConsoleApp(ConsoleShell):
     # -- keys ---------------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Which app keys work now.
+        """Which keys work now (the main screen's keys are its own bindings: see ui/keys.py).
 
-        Keys that act on the main screen's panes do nothing on any other screen, so the key goes
-        to that screen instead (Tab moves between a form's fields; ``s`` on a trace search is not a
-        silence of the alert selected under it). In a text field, Tab is the field's. Ack and
-        silence work on the alerts pane; read-only shows them disabled, and never sends.
+        In a text field, Tab is the field's. Ack and silence work on the alerts pane; read-only
+        shows them disabled, and never sends.
         """
-        if action in MAIN_SCREEN_ACTIONS and self.screen is not self.main:
-            return False
         if action in ("next_pane", "previous_pane") and isinstance(self.focused, Input):
             return False
         if action in ("ack", "silence"):
@@ -239,7 +237,7 @@ class OpsConsoleApp(ConsoleShell):
 
     def help_sections(self) -> list[tuple[str, list[tuple[str, str]]]]:
         """Keys grouped by where they work, and the ``:`` commands (see :mod:`opsconsole.ui.keys`)."""
-        return help_sections(self.BINDINGS)
+        return help_sections(self.BINDINGS, MainScreen.BINDINGS)
 
     def action_zoom(self) -> None:
         """z: the focused pane full size, or back to all panes."""
@@ -272,10 +270,10 @@ class OpsConsoleApp(ConsoleShell):
         """p: pause or resume following the log tail (paused lines are counted, not lost)."""
         self.logs.toggle_pause()
 
-    def _selected_ref(self) -> RowRef | None:
+    def _selected_ref(self) -> RowTarget | None:
         return self.panes[self.active].selected()
 
-    def _selected_alert_ref(self) -> RowRef | None:
+    def _selected_alert_ref(self) -> RowTarget | None:
         return self.panes["alerts"].selected() if self.active == "alerts" else None
 
     def action_ack(self) -> None:
@@ -293,10 +291,10 @@ class OpsConsoleApp(ConsoleShell):
     def action_info(self) -> None:
         """i: every field of the selected alert (who silenced it, inhibitors, history)."""
         ref = self._selected_alert_ref()
-        if ref is None or ref.kind != "alert":
+        if not isinstance(ref, AlertRowKey):
             self.notify("select an alert to see its details", severity="warning")
             return
-        self.run_worker(self.drills.show_alert(ref.payload), group="detail")
+        self.run_worker(self.drills.show_alert(ref.alert), group="detail")
 
     def action_entity_logs(self) -> None:
         """l: logs of the selected agent, service row or alert."""

@@ -38,6 +38,7 @@ from opsconsole.core.present import (
 )
 from opsconsole.core.short_names import short_name
 from opsconsole.core.trend import ARROWS, sparkline, trend
+from opsconsole.ui.symbols import UNICODE, Symbols
 from opsconsole.ui.themes import ConsoleTheme
 
 LOG_LEVEL = {"error": "crit", "fatal": "crit", "critical": "crit", "warn": "warn", "warning": "warn"}
@@ -65,13 +66,18 @@ def _entity_text(row: HealthRow) -> str:
     return name
 
 
-def health_cells(row: HealthRow, signals: list[str], theme: ConsoleTheme, now: float) -> list[Text]:
+def health_cells(
+    row: HealthRow, signals: list[str], theme: ConsoleTheme, now: float, symbols: Symbols = UNICODE
+) -> list[Text]:
     """State, instance, alerts, since, health, signals…, type (what matters most first)."""
     label, level = HEALTH_STATE[row.state]
     out = [
         Text(label, style=theme.style(level)),
         plain(_entity_text(row), "bold" if row.state != "ok" else ""),
-        Text(f"🔔{row.alerts}" if row.alerts else "·", style=theme.style("crit" if row.alerts else "muted")),
+        Text(
+            f"{symbols.alerts}{row.alerts}" if row.alerts else "·",
+            style=theme.style("crit" if row.alerts else "muted"),
+        ),
         plain(since_text(now, row.since, row.since_exact)),
         cell(row.health, theme) if row.health else plain("—"),
     ]

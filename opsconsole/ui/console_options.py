@@ -12,6 +12,7 @@ from typing import Any
 from opsconsole.core.log_buffer import DEFAULT_CAPACITY
 from opsconsole.core.silence_blast_radius import DEFAULT_BLAST_RADIUS
 from opsconsole.refresh.service import RefreshService
+from opsconsole.ui.symbols import UNICODE, Symbols
 from opsconsole.ui.themes import ConsoleTheme
 
 
@@ -42,3 +43,4 @@ class ConsoleOptions:
     journal_path: Path | None = None
     log_buffer: int = DEFAULT_CAPACITY
     live_tail: bool = True
+    symbols: Symbols = UNICODE  # see ui/symbols.pick_symbols: ASCII when the locale is not UTF-8

@@ -7,16 +7,28 @@ is a toast or a line on that screen, never a crash.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, assert_never
 
 from opsconsole.backends.errors import BackendError
-from opsconsole.core.dashboard import AlertView, SloRow
+from opsconsole.core.dashboard import AlertView, Detail, SloRow
 from opsconsole.core.log_buffer import LogBuffer
 from opsconsole.core.search_text import TraceQuery, parse_trace_query
 from opsconsole.refresh.pivots import alert_entity
 from opsconsole.ui.logs_screen import LogsScreen
-from opsconsole.ui.pane_table import RowRef
+from opsconsole.ui.pane_table import (
+    AgentRowKey,
+    AlertGroupRowKey,
+    AlertRowKey,
+    LogLineKey,
+    MoreRowsKey,
+    NoticeRowKey,
+    RedRowKey,
+    ResourceRowKey,
+    RowTarget,
+    SloRowKey,
+)
 from opsconsole.ui.screens import DetailScreen, FieldsScreen
 from opsconsole.ui.slo_screen import SloScreen
 from opsconsole.ui.trace_screens import TraceScreen
@@ -35,26 +47,28 @@ class DrillFlows:
     def __init__(self, app: OpsConsoleApp) -> None:
         self.app = app
 
-    def drill(self, ref: RowRef) -> None:
+    def drill(self, ref: RowTarget) -> None:
         """Enter on a row: detail screen for agents and services, all fields for the rest."""
         app = self.app
-        if ref.kind == "entity":
-            row = ref.payload
-            health = app.service.pack.health
-            labels = {health.entity.type_labels[0]: row.entity_type} if health else {}
-            self.open_detail(f"{row.entity_type} {row.display}", None, labels, row.entity)
-        elif ref.kind == "row":
-            row = ref.payload
-            self.open_detail(f"{row.group_display} {row.key}", row.group, row.labels, None)
-        elif ref.kind == "alert":
-            self.alert_logs(ref.payload)
-        elif ref.kind == "slo":
-            self.open_slos([ref.payload])
-        elif ref.kind == "line":
-            line = ref.payload
-            app.push_screen(FieldsScreen("log line", sorted(line.fields.items())))
-        elif ref.kind == "more":
-            app.action_filter()  # the rows not drawn are reached by narrowing
+        match ref:
+            case AgentRowKey(row=row):
+                health = app.service.pack.health
+                labels = {health.entity.type_labels[0]: row.entity_type} if health else {}
+                self.open_detail(f"{row.entity_type} {row.display}", None, labels, row.entity)
+            case RedRowKey(row=red):
+                self.open_detail(f"{red.group_display} {red.key}", red.group, red.labels, None)
+            case AlertRowKey(alert=alert):
+                self.alert_logs(alert)
+            case SloRowKey(slo=slo):
+                self.open_slos([slo])
+            case LogLineKey(line=line):
+                app.push_screen(FieldsScreen("log line", sorted(line.fields.items())))
+            case MoreRowsKey():
+                app.action_filter()  # the rows not drawn are reached by narrowing
+            case ResourceRowKey() | AlertGroupRowKey() | NoticeRowKey():
+                pass  # nothing behind them to open
+            case _:
+                assert_never(ref)
 
     async def show_alert(self, alert: AlertView) -> None:
         """Every field of one alert: state, history, silences, inhibitors, labels, links."""
@@ -93,48 +107,31 @@ class DrillFlows:
     def open_slos(self, slos: list[SloRow]) -> None:
         """The SLO screen, each SLO's budget history loaded after it opens."""
         app = self.app
-        screen = SloScreen(slos, app.console_theme)
-        app.push_screen(screen)
-
-        async def load() -> None:
-            for row in slos:
-                history = await app.service.slo_history(row.name)
-                if not screen.is_attached:
-                    return
-                screen.show_history(row.name, history)
-
-        app.run_worker(load(), group="detail")
+        app.push_screen(SloScreen(slos, app.console_theme, app.service.slo_history))
 
     def open_detail(self, title: str, group: str | None, labels: dict[str, str], entity: str | None) -> None:
         """The detail screen of a RED row or an entity."""
         app = self.app
-        screen = DetailScreen(title, app.console_theme)
-        app.push_screen(screen)
+        service = app.service
 
-        async def load() -> None:
-            detail = await app.service.detail(group=group, labels=labels, entity=entity)
-            if screen.is_attached:
-                screen.show(detail)
+        def load() -> Awaitable[Detail]:
+            return service.detail(group=group, labels=labels, entity=entity)
 
-        app.run_worker(load(), group="detail")
+        app.push_screen(DetailScreen(title, app.console_theme, load))
 
     # -- pivots: logs and traces ----------------------------------------------------------------
 
-    def row_entity(self, ref: RowRef | None) -> tuple[str | None, str | None]:
+    def row_entity(self, ref: RowTarget | None) -> tuple[str | None, str | None]:
         """(entity type, entity) of a health row, RED row or alert."""
-        if ref is None:
-            return None, None
         pack = self.app.service.pack
-        if ref.kind == "entity":
-            return ref.payload.entity_type, ref.payload.entity
-        if ref.kind == "row" and pack.health is not None:
-            kind = next(
-                (ref.payload.labels[k] for k in pack.health.entity.type_labels if k in ref.payload.labels),
-                None,
-            )
-            return kind, None
-        if ref.kind == "alert":
-            return alert_entity(pack, ref.payload.labels)
+        match ref:
+            case AgentRowKey(row=row):
+                return row.entity_type, row.entity
+            case RedRowKey(row=red) if pack.health is not None:
+                kind = next((red.labels[k] for k in pack.health.entity.type_labels if k in red.labels), None)
+                return kind, None
+            case AlertRowKey(alert=alert):
+                return alert_entity(pack, alert.labels)
         return None, None
 
     def alert_logs(self, alert: AlertView) -> None:
@@ -152,7 +149,7 @@ class DrillFlows:
             kind, entity, start=alert.starts_at - PIVOT_LEAD_SECONDS, why=f"{alert.alertname} began"
         )
 
-    def entity_logs(self, ref: RowRef | None) -> None:
+    def entity_logs(self, ref: RowTarget | None) -> None:
         """l: logs of the selected agent, service row or alert."""
         kind, entity = self.row_entity(ref)
         if kind is None:
@@ -160,7 +157,7 @@ class DrillFlows:
             return
         self.open_logs(kind, entity)
 
-    def entity_traces(self, ref: RowRef | None) -> None:
+    def entity_traces(self, ref: RowTarget | None) -> None:
         """T: trace search for the selected agent, service row or alert."""
         kind, entity = self.row_entity(ref)
         service = self.app.service.trace_service(kind, entity) if kind else None

@@ -1,4 +1,4 @@
-"""The console's keys: the app's binding table, the keys that only work on the main screen, and
+"""The console's keys: the app's binding table, the main screen's (keys that only work there), and
 the help screen's sections, taken from the binding and command tables themselves."""
 
 from __future__ import annotations
@@ -10,56 +10,55 @@ from opsconsole.ui.log_view import LogView
 from opsconsole.ui.screens import DetailScreen
 from opsconsole.ui.trace_screens import TraceView
 
-# App keys that act on the main screen's panes (see OpsConsoleApp.check_action).
-MAIN_SCREEN_ACTIONS = frozenset(
-    {
-        "next_pane",
-        "previous_pane",
-        "pane",
-        "filter",
-        "command",
-        "zoom",
-        "pause_logs",
-        "ack",
-        "silence",
-        "info",
-        "entity_logs",
-        "entity_traces",
-        "clear_filter",
-        "copy_markdown",
-    }
-)
-
+# Keys that work on every screen (the app's).
 CONSOLE_BINDINGS: list[BindingType] = [
     Binding("q", "quit", "Quit"),
     Binding("ctrl+z", "suspend_process", "Suspend", show=False),
     Binding("question_mark", "help", "Help"),
-    Binding("tab", "next_pane", "Next pane", priority=True),
-    Binding("shift+tab", "previous_pane", "Prev pane", show=False, priority=True),
     Binding("r", "refresh", "Refresh"),
     Binding("t", "cycle_range", "Range"),
-    Binding("slash", "filter", "Filter"),
-    Binding("colon", "command", "Command"),
-    Binding("p", "pause_logs", "Pause logs"),
-    Binding("z", "zoom", "Zoom pane"),
-    Binding("a", "ack", "Ack"),
-    Binding("i", "info", "Alert info", show=False),
-    Binding("l", "entity_logs", "Logs of row"),
-    Binding("T", "entity_traces", "Traces of row"),
-    Binding("s", "silence", "Silence"),
     Binding("S", "silences", "Silences"),
-    Binding("1", "pane('health')", "Health", show=False),
-    Binding("2", "pane('alerts')", "Alerts", show=False),
-    Binding("3", "pane('red')", "RED", show=False),
-    Binding("4", "pane('slo')", "SLO", show=False),
-    Binding("5", "pane('logs')", "Logs", show=False),
-    Binding("escape", "clear_filter", "Clear filter", show=False),
-    Binding("A", "all_alerts", "All alerts", show=False),
-    Binding("y", "copy_markdown", "Copy pane as Markdown", show=False),
+]
+
+# Keys that act on the main screen's panes: the main screen's own bindings, so a pushed screen
+# never inherits them (Tab moves between a form's fields; `s` on a trace search is not a silence
+# of the alert selected under it). The actions are the app's (``app.``): they start its flows.
+# The footer lists the screen's keys before the app's: Quit, Help, Refresh and Range are repeated
+# here, right after Tab, so they stay in view at 80 columns (help lists them once, as the app's).
+_FOOTER_FIRST: list[BindingType] = [
+    Binding("q", "app.quit", "Quit"),
+    Binding("question_mark", "app.help", "Help"),
+    Binding("r", "app.refresh", "Refresh"),
+    Binding("t", "app.cycle_range", "Range"),
+]
+
+MAIN_SCREEN_BINDINGS: list[BindingType] = [
+    Binding("tab", "app.next_pane", "Next pane", priority=True),
+    Binding("shift+tab", "app.previous_pane", "Prev pane", show=False, priority=True),
+    *_FOOTER_FIRST,
+    Binding("slash", "app.filter", "Filter"),
+    Binding("colon", "app.command", "Command"),
+    Binding("p", "app.pause_logs", "Pause logs"),
+    Binding("z", "app.zoom", "Zoom pane"),
+    Binding("a", "app.ack", "Ack"),
+    Binding("i", "app.info", "Alert info", show=False),
+    Binding("l", "app.entity_logs", "Logs of row"),
+    Binding("T", "app.entity_traces", "Traces of row"),
+    Binding("s", "app.silence", "Silence"),
+    Binding("1", "app.pane('health')", "Health", show=False),
+    Binding("2", "app.pane('alerts')", "Alerts", show=False),
+    Binding("3", "app.pane('red')", "RED", show=False),
+    Binding("4", "app.pane('slo')", "SLO", show=False),
+    Binding("5", "app.pane('logs')", "Logs", show=False),
+    Binding("escape", "app.clear_filter", "Clear filter", show=False),
+    Binding("A", "app.all_alerts", "All alerts", show=False),
+    Binding("y", "app.copy_markdown", "Copy pane as Markdown", show=False),
 ]
 
 
-def help_sections(bindings: list[BindingType]) -> list[tuple[str, list[tuple[str, str]]]]:
+def help_sections(
+    bindings: list[BindingType], main_screen: list[BindingType]
+) -> list[tuple[str, list[tuple[str, str]]]]:
     """Bindings grouped by where they work, taken from the binding tables themselves."""
 
     def rows(bindings: list[BindingType]) -> list[tuple[str, str]]:
@@ -72,6 +71,7 @@ def help_sections(bindings: list[BindingType]) -> list[tuple[str, list[tuple[str
 
     return [
         ("Everywhere", rows(bindings)),
+        ("Main screen", [row for row in rows(main_screen) if row not in rows(bindings)]),
         (
             "In a pane",
             [

@@ -2,19 +2,26 @@
 
 It owns the panes and which one is active, the layout by size and the header's drawing; the app
 decides what the header says and what a row, a key or a prompt line does.
+
+The layout follows the terminal's width through Textual's breakpoints (``HORIZONTAL_BREAKPOINTS``
+set ``-narrow``, ``-medium`` or ``-wide`` on the screen, and the CSS does the rest). Which columns
+a pane shows is not a breakpoint: it depends on the pane's own width and on what its cells hold,
+so each pane fits its columns itself (see :mod:`opsconsole.ui.column_fit`).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.text import Text
+from textual.binding import BindingType
 from textual.containers import Container
 from textual.events import DescendantFocus, Resize
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from opsconsole.core.dashboard import Dashboard, PaneName
+from opsconsole.ui.keys import MAIN_SCREEN_BINDINGS
 from opsconsole.ui.panes import LogPane, Pane
 from opsconsole.ui.prompt import Prompt
 
@@ -23,8 +30,15 @@ WIDE_WIDTH = 160  # below (and above NARROW_WIDTH): RED gets a full-width row
 PANE_ORDER: tuple[PaneName, ...] = ("health", "alerts", "red", "slo", "logs")
 
 
+# Below 120 columns: one pane at a time, as tabs; below 160: RED gets a full-width row.
+LAYOUT_BREAKPOINTS = [(0, "-narrow"), (NARROW_WIDTH, "-medium"), (WIDE_WIDTH, "-wide")]
+
+
 class MainScreen(Screen[None]):
     """Header, panes, prompt, footer."""
+
+    HORIZONTAL_BREAKPOINTS = LAYOUT_BREAKPOINTS
+    BINDINGS: ClassVar[list[BindingType]] = MAIN_SCREEN_BINDINGS
 
     DEFAULT_CSS = """
     MainScreen { layout: vertical; }
@@ -32,11 +46,11 @@ class MainScreen(Screen[None]):
     #tabs { height: 1; display: none; }
     #panes { layout: grid; grid-size: 2 3; grid-rows: 1fr 1fr 1fr; grid-columns: 1fr 1fr; height: 1fr; }
     #pane-logs { column-span: 2; }
-    #panes.-medium #pane-red { column-span: 2; }
-    #panes.-medium #pane-logs { column-span: 1; }
-    #panes.-narrow { layout: vertical; }
-    #panes.-narrow > .pane { display: none; height: 1fr; }
-    #panes.-narrow > .pane.-active { display: block; }
+    MainScreen.-medium #pane-red { column-span: 2; }
+    MainScreen.-medium #pane-logs { column-span: 1; }
+    MainScreen.-narrow #panes { layout: vertical; }
+    MainScreen.-narrow #panes > .pane { display: none; height: 1fr; }
+    MainScreen.-narrow #panes > .pane.-active { display: block; }
     MainScreen.-narrow #tabs { display: block; }
     #prompt { display: none; height: 1; border: none; padding: 0 1; }
     #prompt.-visible { display: block; }
@@ -74,7 +88,7 @@ class MainScreen(Screen[None]):
     @property
     def narrow(self) -> bool:
         """Below 120 columns the panes become tabs: one at a time, full size."""
-        return self.app.size.width < NARROW_WIDTH
+        return self.app.size.width < NARROW_WIDTH  # the "-narrow" breakpoint
 
     # -- layout -------------------------------------------------------------------------------
 
@@ -89,12 +103,8 @@ class MainScreen(Screen[None]):
         self.apply_layout()
 
     def apply_layout(self) -> None:
-        """Grid, grid with a full-width RED row, or tabs, by the terminal's width."""
-        width = self.app.size.width
-        self.set_class(self.narrow, "-narrow")
-        panes = self.query_one("#panes")
-        panes.set_class(self.narrow, "-narrow")
-        panes.set_class(NARROW_WIDTH <= width < WIDE_WIDTH, "-medium")
+        """The active pane (the one tab shown when narrow) and the tab line; the grid, the grid
+        with a full-width RED row and the tabs are the breakpoints' CSS."""
         for name, pane in self.panes.items():
             pane.set_class(name == self.active, "-active")
         self.show_tabs(self._tabs_board)

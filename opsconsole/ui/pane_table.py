@@ -1,25 +1,108 @@
-"""A pane's table and its rows: what a row stands for (:class:`RowRef`), keys kept unique, the
-border's note on empty queries."""
+"""A pane's table and its rows: what a row stands for (one small frozen class per kind of row, so
+the flows dispatch on its type and mypy checks each field), keys kept unique, the border's note on
+empty queries."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable
 
-from opsconsole.core.dashboard import PaneName, PaneStatus
+from opsconsole.core.dashboard import (
+    AlertGroupView,
+    AlertView,
+    HealthRow,
+    LogRow,
+    PaneStatus,
+    RedRow,
+    SaturationRow,
+    SloRow,
+)
 
 
 @dataclass(frozen=True)
-class RowRef:
-    """What a table row stands for, so Enter knows what to drill into."""
+class PaneRow:
+    """What a table row stands for, so Enter and the row keys know what they act on."""
 
-    pane: PaneName
-    kind: str
-    payload: Any
+
+@dataclass(frozen=True)
+class AgentRowKey(PaneRow):
+    """A health row: one agent instance (or entity)."""
+
+    row: HealthRow
+
+
+@dataclass(frozen=True)
+class ResourceRowKey(PaneRow):
+    """A shared resource's saturation among the health rows."""
+
+    row: SaturationRow
+
+
+@dataclass(frozen=True)
+class RedRowKey(PaneRow):
+    """A RED row: one service or route of a group."""
+
+    row: RedRow
+
+
+@dataclass(frozen=True)
+class AlertRowKey(PaneRow):
+    """One alert."""
+
+    alert: AlertView
+
+
+@dataclass(frozen=True)
+class AlertGroupRowKey(PaneRow):
+    """The header row of a group of two or more alerts."""
+
+    group: AlertGroupView
+
+
+@dataclass(frozen=True)
+class SloRowKey(PaneRow):
+    """One SLO."""
+
+    slo: SloRow
+
+
+@dataclass(frozen=True)
+class LogLineKey(PaneRow):
+    """A line of the live tail."""
+
+    line: LogRow
+
+
+@dataclass(frozen=True)
+class NoticeRowKey(PaneRow):
+    """The row that says why a pane is empty."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class MoreRowsKey(PaneRow):
+    """The last row, counting the rows not drawn."""
+
+    count: int
+
+
+RowTarget = (
+    AgentRowKey
+    | ResourceRowKey
+    | RedRowKey
+    | AlertRowKey
+    | AlertGroupRowKey
+    | SloRowKey
+    | LogLineKey
+    | NoticeRowKey
+    | MoreRowsKey
+)
+"""Every kind of row a pane draws: ``match`` on it (mypy checks the cases)."""
 
 
 def honesty(*statuses: PaneStatus) -> str:
@@ -31,7 +114,9 @@ def honesty(*statuses: PaneStatus) -> str:
     return "".join(f" · {p}" for p in parts)
 
 
-def unique_keys(rows: list[tuple[str, RowRef, list[Text]]]) -> list[tuple[str, RowRef, list[Text]]]:
+def unique_keys(
+    rows: list[tuple[str, RowTarget, list[Text]]],
+) -> list[tuple[str, RowTarget, list[Text]]]:
     """Rows with keys made unique: two rows may end up with one key (label values that differ only
     in control characters clean to the same text), and a table refuses a key twice. Both rows stay."""
     seen: dict[str, int] = {}

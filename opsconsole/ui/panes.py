@@ -2,20 +2,38 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.containers import Vertical
+from textual.events import Resize
 from textual.widget import Widget
 
 from opsconsole.core.alert_filter import AlertFilter
 from opsconsole.core.dashboard import STATE_RANK, AlertGroupView, Dashboard, PaneName, PaneStatus
 from opsconsole.core.durations import format_duration
 from opsconsole.core.log_buffer import LogBuffer
+from opsconsole.core.short_names import short_name
 from opsconsole.ui import cells
+from opsconsole.ui.column_fit import ColumnFit, ColumnSpec, fit_columns
 from opsconsole.ui.drawn import drawn_signature
 from opsconsole.ui.log_view import LogView
-from opsconsole.ui.pane_table import PaneTable, RowRef, honesty, unique_keys
+from opsconsole.ui.pane_table import (
+    AgentRowKey,
+    AlertGroupRowKey,
+    AlertRowKey,
+    LogLineKey,
+    MoreRowsKey,
+    NoticeRowKey,
+    PaneTable,
+    RedRowKey,
+    ResourceRowKey,
+    RowTarget,
+    SloRowKey,
+    honesty,
+    unique_keys,
+)
+from opsconsole.ui.symbols import UNICODE, Symbols
 from opsconsole.ui.themes import ConsoleTheme
 
 TITLES: dict[PaneName, str] = {
@@ -43,6 +61,12 @@ class Pane(Vertical):
 
     name_: PaneName = "health"
     columns: tuple[str, ...] = ()
+    # Column header -> (priority, shrink_to) for :func:`fit_columns`: priority 0 is never hidden,
+    # higher goes first; shrink_to is how far long text may be cut with an ellipsis instead.
+    priorities: ClassVar[dict[str, tuple[int, int | None]]] = {}
+    other_priority = (3, None)  # columns a pack adds (health signals): after the named ones
+    name_columns: ClassVar[frozenset[str]] = frozenset()  # cut in the middle: a pod's suffix tells it apart
+    symbols: Symbols = UNICODE  # the console's choice (ASCII for a terminal that is not UTF-8)
     ALLOW_MAXIMIZE = True
     # Nobody reads ten thousand rows at 3 a.m.; drawing them costs a second per keystroke.
     # The worst rows come first, the rest are counted in a last row and reached by filtering.
@@ -53,15 +77,22 @@ class Pane(Vertical):
         self.border_title = TITLES[self.name_]
         self._border_texts: tuple[str, str | None] = (TITLES[self.name_], None)
         self.filter_text = ""
-        self.refs: dict[str, RowRef] = {}
-        self._drawn: list[tuple[str, list[object]]] = []
+        self.refs: dict[str, RowTarget] = {}
+        self._rows: list[tuple[str, RowTarget, list[Text]]] = []
+        self._drawn: tuple[tuple[str, ...], ColumnFit, list[tuple[str, list[object]]]] | None = None
+        self._subtitle = ""  # the status part of the border's subtitle; hidden columns follow
+        self.fit = ColumnFit(tuple(range(len(self.columns))), (), ())
         self.table = PaneTable(cursor_type="row", zebra_stripes=False, id=f"table-{self.name_}")
 
     def compose(self) -> Any:
         yield self.table
 
     def on_mount(self) -> None:
-        self.table.add_columns(*self.columns)
+        self._draw()
+
+    def on_resize(self, event: Resize) -> None:
+        """A new width may fit more or fewer columns."""
+        self._draw()
 
     @property
     def focus_target(self) -> Widget:
@@ -70,10 +101,11 @@ class Pane(Vertical):
 
     def set_columns(self, columns: tuple[str, ...]) -> None:
         """Replace the columns (packs differ in their health signals)."""
-        if columns != self.columns:
-            self.columns = columns
-            self.table.clear(columns=True)
-            self.table.add_columns(*columns)
+        self.columns = columns
+
+    def column_specs(self) -> list[ColumnSpec]:
+        """Every column with its priority (see :attr:`priorities`)."""
+        return [ColumnSpec(label, *self.priorities.get(label, self.other_priority)) for label in self.columns]
 
     def _more_cell(self, more: int) -> Text:
         return Text(f"… {more:,} more rows not drawn: / to filter", style="italic")
@@ -84,11 +116,11 @@ class Pane(Vertical):
         needle = self.filter_text.lower()
         return any(needle in c.plain.lower() for c in row)
 
-    def _keep_ref(self, ref: RowRef) -> bool:
+    def _keep_ref(self, ref: RowTarget) -> bool:
         """Whether the filter matches what the row stands for beyond what its cells show."""
         return False
 
-    def fill(self, rows: list[tuple[str, RowRef, list[Text]]], more: int = 0) -> None:
+    def fill(self, rows: list[tuple[str, RowTarget, list[Text]]], more: int = 0) -> None:
         """Replace the rows, keeping the cursor on the same row key when it still exists.
 
         Rows that look exactly as drawn already are left alone: over SSH, a refresh that changes
@@ -102,32 +134,77 @@ class Pane(Vertical):
             more += len(kept) - self.max_rows
             kept = kept[: self.max_rows]
         if more:
-            kept.append(("more", RowRef(self.name_, "more", None), [self._more_cell(more)]))
-        drawn = [(key, [drawn_signature(cell) for cell in row]) for key, _, row in kept]
-        if drawn == self._drawn and self.table.row_count == len(drawn):
-            self.refs = {key: ref for key, ref, _ in kept}
+            kept.append(("more", MoreRowsKey(more), [self._more_cell(more)]))
+        self._rows = kept
+        self._draw()
+
+    def _room(self) -> int | None:
+        """Cells across for the table's columns, or None before the pane has a size (hidden tab)."""
+        width, height = self.content_size
+        if width <= 0 or height <= 0:
+            return None
+        if len(self._rows) + 1 > height:  # the header row and the rows: a vertical scrollbar
+            width -= self.table.styles.scrollbar_size_vertical
+        return width
+
+    def _fit(self) -> ColumnFit:
+        specs = self.column_specs()
+        room = self._room()
+        if room is None:  # not on screen: keep the last fit, the next resize decides
+            return self.fit if len(self.fit.shown) + len(self.fit.hidden) == len(specs) else _all(specs)
+        # A message row (a notice, "… more rows") speaks across the row: it does not size a column.
+        measured = [row for key, _, row in self._rows if key not in ("more", "notice")]
+        natural = [
+            max([len(spec.label), *(row[i].cell_len for row in measured if i < len(row))])
+            for i, spec in enumerate(specs)
+        ]
+        return fit_columns(specs, natural, room)
+
+    def _draw(self) -> None:
+        """Put the rows into the table with the columns that fit, unless it shows them already."""
+        fit = self._fit()
+        drawn = (
+            self.columns,
+            fit,
+            [(key, [drawn_signature(cell) for cell in row]) for key, _, row in self._rows],
+        )
+        self.refs = {key: ref for key, ref, _ in self._rows}
+        if drawn == self._drawn and self.table.row_count == len(self._rows):
             return
-        self._drawn = drawn
         table = self.table
         current = None
         if table.row_count and table.cursor_row < table.row_count:
             current = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        table.clear()
-        self.refs = {}
-        for key, ref, row in kept:
-            table.add_row(*row, key=key)
-            self.refs[key] = ref
+        if self._drawn is None or drawn[:2] != self._drawn[:2]:
+            self.fit = fit
+            table.clear(columns=True)
+            for index, width in zip(fit.shown, fit.widths or [None] * len(fit.shown), strict=True):
+                table.add_column(self.columns[index], width=width)
+            self._show_subtitle()
+        else:
+            table.clear()
+        self._drawn = drawn
+        widths = dict(zip(fit.shown, fit.widths, strict=False))
+        middle = [self.columns[i] in self.name_columns for i in range(len(self.columns))]
+        for key, _, row in self._rows:
+            cut = [_cut(row[i], widths.get(i), middle[i]) for i in fit.shown if i < len(row)]
+            table.add_row(*cut, key=key)
         if current in self.refs:
             table.move_cursor(row=table.get_row_index(current), animate=False)
 
-    def selected(self) -> RowRef | None:
+    def selected(self) -> RowTarget | None:
         """The row under the cursor."""
         table = self.table
         if not table.row_count:
             return None
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
         ref = self.refs.get(key or "")
-        return None if ref is None or ref.kind == "more" else ref
+        return None if ref is None or isinstance(ref, MoreRowsKey) else ref
+
+    def column_index(self, label: str) -> int | None:
+        """Where the column ``label`` is in the table as drawn (None: hidden at this width)."""
+        shown = [self.columns[i] for i in self.fit.shown]
+        return shown.index(label) if label in shown else None
 
     def set_border(self, *, title: str | None = None, subtitle: str | None = None) -> None:
         """Change the border texts only when they differ (each change repaints the border).
@@ -137,7 +214,15 @@ class Pane(Vertical):
         if title is not None and title != self._border_texts[0]:
             self._border_texts = (title, self._border_texts[1])
             self.border_title = Text(title)
-        if subtitle is not None and subtitle != self._border_texts[1]:
+        if subtitle is not None:
+            self._subtitle = subtitle
+            self._show_subtitle()
+
+    def _show_subtitle(self) -> None:
+        """The status, then the columns this width hides: hidden, never silently."""
+        note = self.fit.hidden_note()
+        subtitle = f"{self._subtitle} · {note}" if note and self._subtitle else note or self._subtitle
+        if subtitle != self._border_texts[1]:
             self._border_texts = (self._border_texts[0], subtitle)
             self.border_subtitle = Text(subtitle)
 
@@ -161,13 +246,13 @@ class Pane(Vertical):
         self.set_class(bool(status.error), "-error")
         self.set_border(subtitle=self.status_text(status, now, count, *more))
 
-    def _notice_row(self, status: PaneStatus, theme: ConsoleTheme) -> list[tuple[str, RowRef, list[Text]]]:
+    def _notice_row(self, status: PaneStatus, theme: ConsoleTheme) -> list[tuple[str, RowTarget, list[Text]]]:
         """A pane with nothing to show says why in its body too, where the eye is."""
         text = status.emptiness() if status.all_empty else ""
         if not text or status.error:
             return []
         cell = Text(f"⚠ {text}", style=theme.style("warn"), no_wrap=True, overflow="ellipsis")
-        return [("notice", RowRef(self.name_, "notice", text), [cell, *(Text("") for _ in self.columns[1:])])]
+        return [("notice", NoticeRowKey(text), [cell, *(Text("") for _ in self.columns[1:])])]
 
     def render_dashboard(self, board: Dashboard, theme: ConsoleTheme) -> None:
         """Show ``board``'s slice for this pane."""
@@ -179,13 +264,22 @@ class HealthPane(Pane):
 
     name_ = "health"
     columns = ("State", "Agent", "Alerts", "Since", "Health", "Type")
+    priorities: ClassVar[dict[str, tuple[int, int | None]]] = {
+        "State": (0, None),
+        "Agent": (1, 14),
+        "Health": (1, None),
+        "Alerts": (2, None),
+        "Since": (2, None),
+        "Type": (5, 10),
+    }
+    name_columns = frozenset({"Agent"})
 
-    def _keep_ref(self, ref: RowRef) -> bool:
+    def _keep_ref(self, ref: RowTarget) -> bool:
         # Names are shortened on screen; the filter still finds the whole pod name.
         return (
             bool(self.filter_text)
-            and ref.kind == "entity"
-            and self.filter_text.lower() in ref.payload.display.lower()
+            and isinstance(ref, AgentRowKey)
+            and self.filter_text.lower() in ref.row.display.lower()
         )
 
     def render_dashboard(self, board: Dashboard, theme: ConsoleTheme) -> None:
@@ -193,12 +287,12 @@ class HealthPane(Pane):
         self.set_columns(
             ("State", "Agent", "Alerts", "Since", "Health", *(_title(s) for s in signals), "Type")
         )
-        ranked: list[tuple[tuple[int, int], str, RowRef, list[Text]]] = [
+        ranked: list[tuple[tuple[int, int], str, RowTarget, list[Text]]] = [
             (
                 (STATE_RANK[r.state], i),
                 f"h:{r.row_id}",
-                RowRef("health", "entity", r),
-                cells.health_cells(r, signals, theme, board.now),
+                AgentRowKey(r),
+                cells.health_cells(r, signals, theme, board.now, self.symbols),
             )
             for i, r in enumerate(board.health)
         ]
@@ -207,7 +301,7 @@ class HealthPane(Pane):
             (
                 (SATURATION_RANK[s.value.level], len(board.health) + i),
                 f"s:{s.row_id}",
-                RowRef("health", "resource", s),
+                ResourceRowKey(s),
                 cells.saturation_cells(s, signals, theme),
             )
             for i, s in enumerate(board.saturation)
@@ -235,12 +329,22 @@ class RedPane(Pane):
 
     name_ = "red"
     columns = ("Group", "Row", "Rate", "Errors", "p50", "p95", "p99")
+    # No state column: the errors are what says a row is in trouble.
+    priorities: ClassVar[dict[str, tuple[int, int | None]]] = {
+        "Errors": (0, 12),
+        "Row": (1, 12),
+        "Rate": (1, 12),
+        "p99": (2, 12),
+        "Group": (3, 10),
+        "p95": (3, None),
+        "p50": (4, None),
+    }
 
     def render_dashboard(self, board: Dashboard, theme: ConsoleTheme) -> None:
-        rows = [
+        rows: list[tuple[str, RowTarget, list[Text]]] = [
             (
                 f"r:{r.row_id}",
-                RowRef("red", "row", r),
+                RedRowKey(r),
                 cells.red_cells(r, theme, i == 0 or board.red[i - 1].group != r.group),
             )
             for i, r in enumerate(board.red)
@@ -255,6 +359,15 @@ class AlertsPane(Pane):
 
     name_ = "alerts"
     columns = ("Severity", "Alert", "Entity", "Age", "State", "Summary")
+    priorities: ClassVar[dict[str, tuple[int, int | None]]] = {
+        "State": (0, 12),
+        "Severity": (1, 10),
+        "Alert": (1, 24),  # most alert names whole: the summary goes before the name is cut
+        "Age": (2, None),
+        "Entity": (3, 12),
+        "Summary": (4, 16),
+    }
+    name_columns = frozenset({"Entity"})
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -273,7 +386,7 @@ class AlertsPane(Pane):
 
     def render_dashboard(self, board: Dashboard, theme: ConsoleTheme) -> None:
         wanted = self.current_filter()
-        rows: list[tuple[str, RowRef, list[Text]]] = []
+        rows: list[tuple[str, RowTarget, list[Text]]] = []
         shown = 0
         not_built = 0  # rows past max_rows: counted, never turned into cells
         groups = board.alerts + (board.alerts_outside if self.show_all else [])
@@ -290,18 +403,18 @@ class AlertsPane(Pane):
                 # A group of one is its alert: one line, not a header over a single row.
                 alert = kept[0]
                 cells_of = cells.alert_cells(alert, theme, board.now, indent="")
-                rows.append((f"a:{alert.fingerprint}", RowRef("alerts", "alert", alert), cells_of))
+                rows.append((f"a:{alert.fingerprint}", AlertRowKey(alert), cells_of))
                 continue
             group = AlertGroupView(full.key, kept)
             rows.append(
                 (
                     f"g:{index}",
-                    RowRef("alerts", "group", group),
+                    AlertGroupRowKey(group),
                     cells.alert_group_cells(group, theme, board.now),
                 )
             )
             rows += [
-                (f"a:{a.fingerprint}", RowRef("alerts", "alert", a), cells.alert_cells(a, theme, board.now))
+                (f"a:{a.fingerprint}", AlertRowKey(a), cells.alert_cells(a, theme, board.now))
                 for a in group.alerts[: room - 1]
             ]
             not_built += max(0, len(group.alerts) - (room - 1))
@@ -324,9 +437,19 @@ class SloPane(Pane):
 
     name_ = "slo"
     columns = ("SLO", "Budget left", "Status", "Worst burn", "Empty in (1h)", "Target")
+    priorities: ClassVar[dict[str, tuple[int, int | None]]] = {
+        "Status": (0, None),
+        "SLO": (1, 14),
+        "Budget left": (1, 20),
+        "Worst burn": (2, None),
+        "Empty in (1h)": (3, 10),
+        "Target": (4, 10),
+    }
 
     def render_dashboard(self, board: Dashboard, theme: ConsoleTheme) -> None:
-        rows = [(f"s:{r.name}", RowRef("slo", "slo", r), cells.slo_cells(r, theme)) for r in board.slos]
+        rows: list[tuple[str, RowTarget, list[Text]]] = [
+            (f"s:{r.name}", SloRowKey(r), cells.slo_cells(r, theme)) for r in board.slos
+        ]
         status = board.pane_status("slo")
         self.fill(rows or self._notice_row(status, theme))
         self.show_status(status, board.now, len(board.slos))
@@ -351,6 +474,9 @@ class LogPane(Pane):
     def on_mount(self) -> None:
         """No table columns: the view draws its own."""
 
+    def on_resize(self, event: Resize) -> None:
+        """The view lays out its own lines."""
+
     @property
     def focus_target(self) -> Widget:
         """The log view takes the keys."""
@@ -361,10 +487,10 @@ class LogPane(Pane):
         """Whether the view is paused."""
         return self.view.paused
 
-    def selected(self) -> RowRef | None:
+    def selected(self) -> RowTarget | None:
         """The line under the cursor."""
         row = self.view.selected()
-        return RowRef("logs", "line", row) if row is not None else None
+        return LogLineKey(row) if row is not None else None
 
     def show_tail_status(self, text: str) -> None:
         """The tail's state, counts and filters."""
@@ -382,6 +508,32 @@ class LogPane(Pane):
             self.view.refresh()
         if not self.tail_status:
             self.show_status(board.pane_status("logs"), board.now, len(self.view.buffer))
+
+
+def _all(specs: list[ColumnSpec]) -> ColumnFit:
+    """Every column at its natural width (before the pane has been given a size)."""
+    return ColumnFit(tuple(range(len(specs))), (), ())
+
+
+def _middle_cut(name: str, width: int) -> str:
+    """A name cut to ``width`` in the middle; one already cut (``npa-deployment-…-x2k4p``) loses
+    more of its head, keeping its one ellipsis and the tail that tells it apart."""
+    head, mark, tail = name.partition("…")
+    if mark and len(tail) + 2 <= width:
+        return head[: width - len(tail) - 1] + mark + tail
+    return short_name(name, width)
+
+
+def _cut(cell: Text, width: int | None, middle: bool) -> Text:
+    """A cell that ends in an ellipsis where its column is narrower (a name: cut in the middle,
+    keeping the tail that tells pods apart); never wrapped."""
+    if middle and width is not None and cell.cell_len > width:
+        cell = Text(_middle_cut(cell.plain, width), style=cell.style)
+    else:
+        cell = cell.copy()  # the row as built stays as it was measured and compared
+    cell.no_wrap = True
+    cell.overflow = "ellipsis"
+    return cell
 
 
 PANE_TYPES: tuple[type[Pane], ...] = (HealthPane, AlertsPane, RedPane, SloPane, LogPane)

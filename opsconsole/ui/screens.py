@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -74,12 +75,21 @@ class HelpScreen(ModalScreen[None]):
         return super().action_dismiss(result)
 
 
+DetailLoader = Callable[[], Awaitable[Detail]]
+"""The refresh service's drill-down for one row (``lambda: service.detail(...)``)."""
+
+
 class DetailScreen(Screen[None]):
-    """Drill-down on an agent or service: charts, its alerts, recent logs and the exact queries."""
+    """Drill-down on an agent or service: charts, its alerts, recent logs and the exact queries.
+
+    It loads its own data: a worker calls ``load`` (the refresh service's drill-down) when the
+    screen mounts and again on ``r``; the title says loading, or what failed and what to do.
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.pop_screen", "Back"),
         Binding("c", "copy_queries", "Copy queries"),
+        Binding("r", "reload", "Reload"),
     ]
     DEFAULT_CSS = """
     DetailScreen > VerticalScroll { padding: 0 1; }
@@ -91,11 +101,37 @@ class DetailScreen(Screen[None]):
     DetailScreen TextArea { height: 12; }
     """
 
-    def __init__(self, title: str, theme: ConsoleTheme) -> None:
+    def __init__(self, title: str, theme: ConsoleTheme, load: DetailLoader | None = None) -> None:
         super().__init__()
         self.title_text = title
         self.console_theme = theme
+        self.load = load
         self.detail: Detail | None = None
+        self.load_error: str | None = None
+
+    def on_mount(self) -> None:
+        self.action_reload()
+
+    def action_reload(self) -> None:
+        """Load (again) through the refresh service, in a worker: the screen stays responsive."""
+        if self.load is None:
+            return
+        self.query_one("#detail-title", Static).update(Text(f"{self.title_text} — loading…"))
+        self.run_worker(self._load(self.load), group="detail", exclusive=True)
+
+    async def _load(self, load: DetailLoader) -> None:
+        try:
+            detail = await load()
+        except Exception as exc:  # a backend's failure is shown, never raised into the app
+            self.load_error = str(exc) or type(exc).__name__
+            text = Text(
+                f"{self.title_text} — ⚠ not loaded: {self.load_error}", style=self.console_theme.style("crit")
+            )
+            text.append(" · r tries again, esc goes back", style="")
+            self.query_one("#detail-title", Static).update(text)
+            return
+        self.load_error = None
+        self.show(detail)
 
     def compose(self) -> Any:
         from textual_plotext import PlotextPlot  # loaded when a chart is first shown, not at start-up

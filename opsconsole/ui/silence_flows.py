@@ -32,7 +32,7 @@ from opsconsole.mutations.identity import origin
 from opsconsole.mutations.silences import SilenceService, error_hint
 from opsconsole.refresh.context_silences import EveryContextSilences
 from opsconsole.ui.confirm_screens import ConfirmScreen, TypedConfirmScreen
-from opsconsole.ui.pane_table import RowRef
+from opsconsole.ui.pane_table import AlertGroupRowKey, AlertRowKey, PaneRow
 from opsconsole.ui.silence_form import FormDefaults, RadiusRules, SilenceFormScreen
 from opsconsole.ui.silence_screens import SilencesScreen
 
@@ -59,13 +59,13 @@ class SilenceFlows:
     def service(self) -> SilenceService:
         return self.app.silence_service
 
-    def ack(self, ref: RowRef | None) -> None:
+    def ack(self, ref: PaneRow | None) -> None:
         """a: a short ACK silence pinned to the selected alert (after confirmation)."""
         app = self.app
-        if ref is None or ref.kind != "alert":
+        if not isinstance(ref, AlertRowKey):
             app.notify("select an alert (not a group header) to ack", severity="warning")
             return
-        alert: AlertView = ref.payload
+        alert: AlertView = ref.alert
         now = app.options.clock()
         try:
             duration = parse_silence_duration(app.options.ack_duration)
@@ -124,17 +124,17 @@ class SilenceFlows:
         out = [replace(g, alerts=tuple(a for a in g.alerts if a.cluster == cluster)) for g in groups]
         return [g for g in out if g.alerts]
 
-    def silence(self, ref: RowRef | None) -> None:
+    def silence(self, ref: PaneRow | None) -> None:
         """s: the silence form, prefilled from the selected alert or group."""
         app = self.app
-        if ref is None:
-            return
-        if ref.kind == "alert":
-            matchers = matchers_for_alert(ref.payload.labels)
-            cluster = ref.payload.cluster
+        if isinstance(ref, AlertRowKey):
+            matchers = matchers_for_alert(ref.alert.labels)
+            cluster = ref.alert.cluster
+        elif isinstance(ref, AlertGroupRowKey):
+            matchers = tuple(LabelMatcher(k, "=", v) for k, v in ref.group.key if v)
+            cluster = next((a.cluster for a in ref.group.alerts), "")
         else:
-            matchers = tuple(LabelMatcher(k, "=", v) for k, v in ref.payload.key if v)
-            cluster = next((a.cluster for a in ref.payload.alerts), "")
+            return
         defaults = FormDefaults(", ".join(str(m) for m in matchers), app.options.author)
         form = SilenceFormScreen(
             defaults, self._alerts_in_view(cluster), app.options.clock, self._radius_rules()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.table import Table
@@ -20,12 +21,19 @@ from opsconsole.core.present import SLO_STATUS
 from opsconsole.core.slo import coverage_note
 from opsconsole.ui.themes import ConsoleTheme
 
+HistoryLoader = Callable[[str], Awaitable[BudgetHistory]]
+"""The refresh service's budget history of one SLO by name (``service.slo_history``)."""
+
 SOURCES = {"pack": "from the pack", "sloth": "discovered: Sloth rules", "pyrra": "discovered: Pyrra rules"}
 
 
 class SloScreen(Screen[None]):
     """Budget as share and time, burn rate per window against the multiwindow rules, time to
-    exhaustion, a chart of the budget over the window and the queries behind each figure."""
+    exhaustion, a chart of the budget over the window and the queries behind each figure.
+
+    It loads the budget histories itself: a worker calls ``load_history`` (the refresh service's)
+    once mounted; each chart says loading, then the history or what failed.
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "app.pop_screen", "Back")]
     DEFAULT_CSS = """
@@ -33,10 +41,13 @@ class SloScreen(Screen[None]):
     SloScreen PlotextPlot { height: 12; margin-bottom: 1; }
     """
 
-    def __init__(self, slos: list[SloRow], theme: ConsoleTheme) -> None:
+    def __init__(
+        self, slos: list[SloRow], theme: ConsoleTheme, load_history: HistoryLoader | None = None
+    ) -> None:
         super().__init__()
         self.slos = slos
         self.console_theme = theme
+        self.load_history = load_history
         self.histories: dict[str, BudgetHistory] = {}
 
     def compose(self) -> Any:
@@ -58,6 +69,19 @@ class SloScreen(Screen[None]):
         for index in range(len(self.slos)):
             plt = self.query_one(f"#budget-{index}", PlotextPlot).plt
             plt.title("budget left over the window: loading…")
+        if self.load_history is not None:
+            self.run_worker(self._load(self.load_history), group="detail")
+
+    async def _load(self, load: HistoryLoader) -> None:
+        for row in self.slos:
+            try:
+                history = await load(row.name)
+            except Exception as exc:  # a backend's failure is shown, never raised into the app
+                why = str(exc) or type(exc).__name__
+                history = BudgetHistory(
+                    (), (), "burndown", error=f"not loaded ({why}): esc, then Enter again"
+                )
+            self.show_history(row.name, history)
 
     def show_history(self, name: str, history: BudgetHistory) -> None:
         """Draw the budget chart of SLO ``name``."""

@@ -14,6 +14,7 @@ from textual.widgets import Static
 from opsconsole.demo.stack import DemoUrls
 from opsconsole.launch import demo_options
 from opsconsole.ui.app import OpsConsoleApp
+from opsconsole.ui.pane_table import AlertRowKey
 from opsconsole.ui.screenshots import finite_work_done
 from opsconsole.ui.screenshots import settle as settle_console
 from tests.support.demo_fixtures import frozen_clock
@@ -71,6 +72,8 @@ async def select_alert(pilot: Pilot[Any], app: OpsConsoleApp, name: str) -> None
     await pilot.press("2")
     pane = app.panes["alerts"]
     keys = list(pane.refs)
-    target = next(k for k, ref in pane.refs.items() if ref.kind == "alert" and ref.payload.alertname == name)
+    target = next(
+        k for k, ref in pane.refs.items() if isinstance(ref, AlertRowKey) and ref.alert.alertname == name
+    )
     pane.table.move_cursor(row=keys.index(target))
     await pilot.pause()
