@@ -61,7 +61,7 @@ def test_never_wider_than_the_room() -> None:
 
 
 def test_a_name_already_cut_loses_more_of_its_head_and_keeps_one_ellipsis() -> None:
-    from opsconsole.ui.panes import _middle_cut
+    from opsconsole.ui.pane import _middle_cut
 
     assert _middle_cut("npa-deployment-…-zjt4w", 14) == "npa-dep…-zjt4w"
     assert _middle_cut("npa-deployment-7c9d8b6f54-x2k4p", 14) == "npa-dep…-x2k4p"

@@ -12,8 +12,8 @@ from typing import Any
 from rich.text import Text
 from textual.app import App
 
+from opsconsole.ui.pane import Pane
 from opsconsole.ui.pane_table import NoticeRowKey, RowTarget
-from opsconsole.ui.panes import Pane
 
 
 class TwoColumns(Pane):

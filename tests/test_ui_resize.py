@@ -11,7 +11,7 @@ import pytest
 
 from opsconsole.demo.stack import DemoStack, DemoUrls
 from opsconsole.ui.app import OpsConsoleApp
-from opsconsole.ui.panes import Pane
+from opsconsole.ui.pane import Pane
 from opsconsole.ui.screens import HelpScreen
 from tests.support.ui_harness import demo_app, settle
 

@@ -2,8 +2,9 @@
 
 The screens live in their own modules: :mod:`opsconsole.ui.main_screen` (header, panes, prompt),
 :mod:`opsconsole.ui.commands` (the ``:`` commands), :mod:`opsconsole.ui.drill_flows` (Enter and the
-pivots), :mod:`opsconsole.ui.silence_flows` (ack and silences), :mod:`opsconsole.ui.context_switch`;
-what the console shares with the wallboard is in :mod:`opsconsole.ui.shell`.
+pivots), :mod:`opsconsole.ui.silence_flows` (ack and silences), :mod:`opsconsole.ui.prompt_flows`
+(``/``, ``:`` and Esc), :mod:`opsconsole.ui.context_switch`; what the console shares with the
+wallboard is in :mod:`opsconsole.ui.shell`.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from opsconsole.core.log_buffer import LogBuffer
 from opsconsole.core.view_markdown import view_markdown
 from opsconsole.mutations.silences import SilenceService
 from opsconsole.refresh.panes import RefreshSettings
-from opsconsole.ui.commands import ConsoleCommands, command_names, run_command
+from opsconsole.ui.commands import ConsoleCommands, run_command
 from opsconsole.ui.console_options import ConsoleOptions
 from opsconsole.ui.copy_markdown import copy_markdown
 from opsconsole.ui.drill_flows import PIVOT_LEAD_SECONDS, DrillFlows
@@ -35,9 +36,11 @@ from opsconsole.ui.log_tails import LogTails
 from opsconsole.ui.log_view import LogView
 from opsconsole.ui.logs_screen import LineFilterChanged
 from opsconsole.ui.main_screen import MainScreen
+from opsconsole.ui.pane import Pane
 from opsconsole.ui.pane_table import AlertRowKey, PaneTable, RowTarget
-from opsconsole.ui.panes import PANE_TYPES, AlertsPane, LogPane, Pane
+from opsconsole.ui.panes import PANE_TYPES, AlertsPane, LogPane
 from opsconsole.ui.prompt import Prompt
+from opsconsole.ui.prompt_flows import PromptFlows
 from opsconsole.ui.screens import HelpScreen
 from opsconsole.ui.shell import ConsoleShell, clock_text, freshness
 from opsconsole.ui.silence_flows import SilenceFlows
@@ -84,6 +87,7 @@ class OpsConsoleApp(ConsoleShell):
         self.drills = DrillFlows(self)
         self.logs = LogFlows(self)
         self.silences = SilenceFlows(self)
+        self.prompts = PromptFlows(self)
 
     def get_default_screen(self) -> Screen[Any]:
         return self.main
@@ -312,18 +316,15 @@ class OpsConsoleApp(ConsoleShell):
 
     def action_filter(self) -> None:
         """/: filter the focused pane's rows (in the log pane: search the lines held)."""
-        if self.active == "logs":
-            self.main.prompt.open("search", self.main.log_pane.view.search)
-        else:
-            self.main.prompt.open("filter", self.panes[self.active].filter_text, pane=self.active)
+        self.prompts.open_filter()
 
     def action_command(self) -> None:
         """:: command mode."""
-        self.open_command_prompt()
+        self.prompts.open_command()
 
     def open_command_prompt(self, text: str = "") -> None:
         """The ``:`` prompt, holding ``text``."""
-        self.main.prompt.open("command", text, commands=command_names())
+        self.prompts.open_command(text)
 
     def run_command(self, line: str) -> None:
         """Execute one ``:`` command; problems are reported, never raised."""
@@ -331,41 +332,15 @@ class OpsConsoleApp(ConsoleShell):
 
     def action_clear_filter(self) -> None:
         """Esc: close the prompt, else clear the pane's filter, else leave a zoomed pane."""
-        pane = self.panes[self.active]
-        prompt = self.main.prompt
-        view = self.main.log_pane.view
-        if prompt.showing:
-            self.main.close_prompt()
-            if prompt.mode == "filter":
-                self._set_filter(pane, "")
-            elif prompt.mode == "search":
-                view.start_search("")
-        elif self.active == "logs" and view.search:
-            view.start_search("")
-        elif pane.filter_text:
-            self._set_filter(pane, "")
-        elif self.main.maximized is not None:
-            self.main.minimize()
-
-    def _set_filter(self, pane: Pane, text: str) -> None:
-        pane.filter_text = text
-        if self.board is not None:
-            pane.render_dashboard(self.board, self.console_theme)
+        self.prompts.clear()
 
     @on(Prompt.Edited)
     def _prompt_edited(self, event: Prompt.Edited) -> None:
-        if event.mode == "filter":
-            self._set_filter(self.panes[self.active], event.value)
+        self.prompts.edited(event)
 
     @on(Prompt.Entered)
     def _prompt_entered(self, event: Prompt.Entered) -> None:
-        self.panes[self.active].focus_target.focus()
-        if event.mode == "command":
-            self.run_command(event.value)
-        elif event.mode == "search":
-            self.main.log_pane.view.start_search(event.value)
-        elif event.mode == "linefilter":
-            self.logs.set_main_line_filter(event.value)
+        self.prompts.entered(event)
 
     # -- rows, log lines, traces: where Enter and the screens' requests go --------------------
 

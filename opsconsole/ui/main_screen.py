@@ -22,7 +22,8 @@ from textual.widgets import Footer, Static
 
 from opsconsole.core.dashboard import Dashboard, PaneName
 from opsconsole.ui.keys import MAIN_SCREEN_BINDINGS
-from opsconsole.ui.panes import LogPane, Pane
+from opsconsole.ui.pane import Pane
+from opsconsole.ui.panes import LogPane
 from opsconsole.ui.prompt import Prompt
 
 NARROW_WIDTH = 120  # below: one pane at a time, as tabs
