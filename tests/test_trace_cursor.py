@@ -3,42 +3,10 @@ random key sequences over broken traces; these pin what each key does on a known
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from opsconsole.core.trace_layout import Waterfall, build_waterfall
 from opsconsole.core.trace_navigation import WaterfallCursor
+from tests.support.known_trace import SPANS, S
 
-T0 = 1_795_385_633_228_000
-
-
-@dataclass(frozen=True)
-class S:
-    span_id: str
-    parent_id: str | None
-    at: int
-    duration_us: int
-
-    @property
-    def start_us(self) -> int:
-        return T0 + self.at
-
-
-# api            0..100
-#   plan         5..40
-#     solve      10..30
-#   disp         45..95
-#     wpa        50..90
-#     db         55..70
-#       lock     56..60
-SPANS = [
-    S("db", "disp", 55, 15),
-    S("api", None, 0, 100),
-    S("plan", "api", 5, 35),
-    S("wpa", "disp", 50, 40),
-    S("solve", "plan", 10, 20),
-    S("disp", "api", 45, 50),
-    S("lock", "db", 56, 4),
-]
 INDEX = {s.span_id: i for i, s in enumerate(SPANS)}
 
 
