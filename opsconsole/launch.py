@@ -80,6 +80,7 @@ def demo_options(
     *,
     clock: Callable[[], float] = time.time,
     theme: str | None = None,
+    symbols: str | None = None,
     auto_refresh: bool = True,
     refresh_interval: float = 2.0,
     variables: Mapping[str, str] | None = None,
@@ -117,7 +118,7 @@ def demo_options(
         auto_refresh=auto_refresh,
         notices=notices,
         author=author or default_author(),
-        symbols=pick_symbols(),
+        symbols=pick_symbols(requested=symbols),
     )
 
 
@@ -127,6 +128,7 @@ def run_demo_console(
     scenario: str,
     speed: float,
     theme: str | None = None,
+    symbols: str | None = None,
     read_only: bool = False,
     pack: str | None = None,
     variables: Mapping[str, str] | None = None,
@@ -144,7 +146,12 @@ def run_demo_console(
         return 1
     try:
         options = demo_options(
-            urls, theme=theme, read_only=read_only, pack=pack or DEMO_PACK, variables=variables
+            urls,
+            theme=theme,
+            symbols=symbols,
+            read_only=read_only,
+            pack=pack or DEMO_PACK,
+            variables=variables,
         )
     except ConfigError:
         background.stop()
@@ -166,6 +173,7 @@ def console_options(
     theme: str | None,
     resolve: Callable[[str], ResolvedContext],
     save_theme: Callable[[str], None] | None = None,
+    symbols: str | None = None,
 ) -> ConsoleOptions:
     """Console options for real backends; ``resolve`` re-resolves another context by name."""
     pack_name = choose_pack(context, packs, pack)
@@ -212,7 +220,7 @@ def console_options(
         silence_blast_radius=context.config.silence_blast_radius,
         journal_path=default_journal_path(),
         log_buffer=context.config.log_buffer,
-        symbols=pick_symbols(context.config.symbols),
+        symbols=pick_symbols(context.config.symbols, requested=symbols),
     )
 
 

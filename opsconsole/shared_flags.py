@@ -69,6 +69,14 @@ class SharedFlag:
         return action
 
 
+def symbol_set(text: str) -> str:
+    """``--symbols``' value: ``auto``, ``unicode`` or ``ascii``; anything else is refused."""
+    value = text.strip().lower()
+    if value not in ("auto", "unicode", "ascii"):
+        raise argparse.ArgumentTypeError(f"{text!r}: expected auto, unicode or ascii")
+    return value
+
+
 SHARED_FLAGS: tuple[SharedFlag, ...] = (
     SharedFlag(
         "--config",
@@ -101,6 +109,14 @@ SHARED_FLAGS: tuple[SharedFlag, ...] = (
         "--var", "var", "override a pack variable, repeatable", "NAME=VALUE", action="append", group="view"
     ),
     SharedFlag("--theme", "theme", "dark, light, high-contrast, monochrome, or yours", "NAME", group="view"),
+    SharedFlag(
+        "--symbols",
+        "symbols",
+        "auto (by the locale), unicode or ascii marks (env OPSCONSOLE_SYMBOLS; config symbols:)",
+        "SET",
+        type=symbol_set,
+        group="view",
+    ),
 )
 BY_DEST = {flag.dest: flag for flag in SHARED_FLAGS}
 BACKEND_DESTS = tuple(f.dest for f in SHARED_FLAGS if f.group == "backends")

@@ -26,10 +26,11 @@ SAMPLE = {
     "pack": "freeagentics",
     "var": "namespace=prod",
     "theme": "light",
+    "symbols": "ascii",
 }
 OTHER = {**SAMPLE, "config": "other.yaml", "context": "staging", "prometheus": "http://other:9090"}
 OTHER |= {"alertmanager": "http://other:9093", "loki": "http://other:3100", "jaeger": "http://other:1"}
-OTHER |= {"pack": "meta", "var": "namespace=dev", "theme": "dark"}
+OTHER |= {"pack": "meta", "var": "namespace=dev", "theme": "dark", "symbols": "unicode"}
 
 
 def _words(flag: SharedFlag, sample: dict[str, str] = SAMPLE) -> list[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from rich.cells import cell_len
 
+from opsconsole.cli import build_parser
 from opsconsole.demo.stack import DemoStack, DemoUrls
 from opsconsole.launch import demo_options
 from opsconsole.ui.symbols import ASCII, UNICODE, pick_symbols, utf8_locale
@@ -48,6 +49,33 @@ def test_the_unicode_mark_is_one_cell_and_the_ascii_one_is_ascii() -> None:
     assert cell_len(UNICODE.alerts) == len(UNICODE.alerts) == 1
     assert not UNICODE.ascii
     assert ASCII.ascii and cell_len(ASCII.alerts) == 1
+
+
+def test_the_flag_wins_over_the_environment_and_the_config(
+    monkeypatch: pytest.MonkeyPatch, frozen_demo: Demo
+) -> None:
+    utf8 = {"LANG": "C.UTF-8", "OPSCONSOLE_SYMBOLS": "unicode"}
+    assert pick_symbols("unicode", utf8, requested="ascii") is ASCII
+    assert pick_symbols("ascii", {"LANG": "C", "OPSCONSOLE_SYMBOLS": "ascii"}, requested="Unicode") is UNICODE
+    assert pick_symbols("ascii", utf8, requested=None) is UNICODE  # not given: the environment decides
+    monkeypatch.setenv("OPSCONSOLE_SYMBOLS", "unicode")
+    assert demo_options(frozen_demo[1], symbols="ascii").symbols is ASCII
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["--symbols", "ascii", "demo"], ["demo", "--symbols", "ASCII"], ["--symbols", "ascii"]],
+    ids=["before", "after", "plain-console"],
+)
+def test_the_symbols_flag_reaches_the_console_in_any_position(argv: list[str]) -> None:
+    assert build_parser().parse_args(argv).symbols == "ascii"
+
+
+def test_an_unknown_symbol_set_is_refused_with_the_choices(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        build_parser().parse_args(["demo", "--symbols", "emoji"])
+    assert exited.value.code == 2
+    assert "'emoji': expected auto, unicode or ascii" in capsys.readouterr().err
 
 
 def test_the_demo_follows_the_environment(monkeypatch: pytest.MonkeyPatch, frozen_demo: Demo) -> None:

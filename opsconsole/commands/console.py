@@ -16,6 +16,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         "console", parents=[common], help="open the interactive console (the default command)"
     )
     add_view_flags(parser)
+    add_shared(parser, "symbols")
     from opsconsole.commands.record import add_recording_flags
 
     add_recording_flags(parser, "--record")
@@ -63,6 +64,7 @@ def console_setup(args: argparse.Namespace) -> Any:
         pack=args.pack,
         variables=parse_vars(args.var),
         theme=args.theme,
+        symbols=args.symbols,
         resolve=resolve,
         save_theme=save_theme,
     )

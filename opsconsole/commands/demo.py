@@ -29,7 +29,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--serve-only", action="store_true", help="only serve the four APIs and print URLs")
     parser.add_argument("--port", type=int, default=0, help="first port for --serve-only (default: any free)")
-    add_shared(parser, "theme", "read_only", "pack", "var")
+    add_shared(parser, "theme", "symbols", "read_only", "pack", "var")
     parser.set_defaults(func=run)
 
 
@@ -67,6 +67,7 @@ def run(args: argparse.Namespace) -> int:
     if args.serve_only:
         console_only = (
             ("--theme", args.theme),
+            ("--symbols", args.symbols),
             ("--read-only", args.read_only),
             ("--pack", args.pack),
             ("--var", args.var),
@@ -100,6 +101,7 @@ def run(args: argparse.Namespace) -> int:
         scenario=args.scenario,
         speed=args.speed,
         theme=args.theme,
+        symbols=args.symbols,
         read_only=read_only,
         pack=args.pack,
         variables=parse_vars(args.var or []),

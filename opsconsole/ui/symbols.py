@@ -4,7 +4,8 @@ The health pane marks an agent with firing alerts. The bell emoji (U+1F514) is t
 some terminals, one in others, and a missing glyph in many fonts: the table's columns shift under
 it. ``⚑`` (U+2691, Miscellaneous Symbols, the block ``⚠`` comes from) is one cell everywhere and
 present in the usual monospace fonts. A terminal whose locale is not UTF-8 gets ASCII, as does
-anyone who asks for it (``symbols: ascii`` in the config, ``OPSCONSOLE_SYMBOLS=ascii``).
+anyone who asks for it (``--symbols ascii``, ``OPSCONSOLE_SYMBOLS=ascii``, ``symbols: ascii`` in
+the config).
 """
 
 from __future__ import annotations
@@ -47,13 +48,19 @@ def utf8_locale(environ: Mapping[str, str]) -> bool:
     return False
 
 
-def pick_symbols(configured: str = "auto", environ: Mapping[str, str] | None = None) -> Symbols:
-    """``OPSCONSOLE_SYMBOLS`` > config (``auto``, ``unicode``, ``ascii``); ``auto`` follows the locale.
+def pick_symbols(
+    configured: str = "auto", environ: Mapping[str, str] | None = None, requested: str | None = None
+) -> Symbols:
+    """``--symbols`` > ``OPSCONSOLE_SYMBOLS`` > config (``auto``, ``unicode``, ``ascii``); ``auto``
+    follows the locale.
 
-    An unknown value is treated as ``auto``: a typo in a cosmetic setting must not stop the console.
+    An unknown value in the environment or the config is treated as ``auto``: a typo in a cosmetic
+    setting must not stop the console (the flag refuses one).
     """
     env = os.environ if environ is None else environ
-    setting = env.get("OPSCONSOLE_SYMBOLS", "").strip().lower() or configured
+    setting = (
+        (requested or "").strip().lower() or env.get("OPSCONSOLE_SYMBOLS", "").strip().lower() or configured
+    )
     if setting == "ascii":
         return ASCII
     if setting == "unicode":
