@@ -1,13 +1,19 @@
-"""Output to a terminal that may hang up under us (a dropped SSH connection).
+"""Output to a terminal that may hang up under us (a dropped SSH connection), sized by the terminal.
 
 Textual writes to the terminal from one output thread fed by a bounded queue. Once the connection
 drops, a write raises EIO and that thread dies; the next 30 writes fill its queue, and the exit that
 SIGHUP asked for blocks forever on one more. The process then never runs its clean-up (the kube
 token file stays on disk). Here a terminal that has gone away swallows what is written to it.
+
+Textual sizes the screen with ``shutil.get_terminal_size()``, which believes ``COLUMNS`` and ``LINES``
+before the terminal. Those are exported by ``eval $(resize)`` (a habit on serial consoles and some SSH
+set-ups) and by pytest-xdist's workers; the console then drew 80 columns in a 160-column terminal and
+never followed a resize (each SIGWINCH read the same variables). Here the terminal is asked first.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import IO, Any
 
@@ -66,4 +72,17 @@ def hang_up_tolerant_driver(chosen: type[Driver]) -> type[Driver]:
             if stream is not None and hasattr(stream, "write"):
                 self._file = HungUpTolerantOutput(stream)  # type: ignore[assignment]
 
+        def _get_terminal_size(self) -> tuple[int, int]:
+            return terminal_size(getattr(self, "_file", None)) or super()._get_terminal_size()
+
     return HangUpTolerantLinuxDriver
+
+
+def terminal_size(stream: Any) -> tuple[int, int] | None:
+    """The size the terminal behind ``stream`` reports (never ``COLUMNS``/``LINES``), or None when
+    it cannot tell (not a terminal, gone, or a size of zero)."""
+    try:
+        size = os.get_terminal_size(stream.fileno())
+    except (AttributeError, ValueError, OSError):
+        return None
+    return (size.columns, size.lines) if size.columns and size.lines else None
