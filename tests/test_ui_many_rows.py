@@ -6,6 +6,7 @@ from dataclasses import replace
 
 from opsconsole.core.dashboard import AlertGroupView, Dashboard
 from opsconsole.demo.stack import DemoStack, DemoUrls
+from opsconsole.ui.pane_table import AlertRowKey
 from tests.support.ui_harness import demo_app, settle
 
 Demo = tuple[DemoStack, DemoUrls]
@@ -56,4 +57,4 @@ async def test_the_alerts_pane_draws_the_first_thousand_rows_and_counts_the_rest
         assert pane.filter_text == "npa-2999", pane.filter_text
         assert table.row_count == 1
         assert "npa-2999" in str(table.get_row_at(0)[2])
-        assert pane.selected() is not None and pane.selected().kind == "alert"  # type: ignore[union-attr]
+        assert isinstance(pane.selected(), AlertRowKey)

@@ -360,10 +360,12 @@ async def test_i_on_an_inhibited_alert_names_the_alert_that_mutes_it() -> None:
         async with app.run_test(size=(160, 45)) as pilot:
             await settle(pilot)
             pane = app.panes["alerts"]
-            inhibited = next(
-                k for k, r in pane.refs.items() if r.kind == "alert" and r.payload.state == "inhibited"
+            inhibited, alert = next(
+                (k, r.alert)
+                for k, r in pane.refs.items()
+                if isinstance(r, AlertRowKey) and r.alert.state == "inhibited"
             )
-            assert pane.refs[inhibited].payload.alertname == "AgentUnresponsive"
+            assert alert.alertname == "AgentUnresponsive"
             await pilot.press("2")
             pane.table.move_cursor(row=list(pane.refs).index(inhibited))
             await pilot.press("i")
