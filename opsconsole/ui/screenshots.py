@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import time
 from pathlib import Path
 
 from textual.pilot import Pilot
@@ -48,15 +49,22 @@ async def finite_work_done(app: OpsConsoleApp) -> None:
         await app.workers.wait_for_complete(finite)
 
 
+SETTLE_SECONDS = 60.0  # the most a settle waits for each step: far beyond a loaded refresh
+
+
 async def settle(app: OpsConsoleApp, pilot: Pilot[None]) -> None:
     """Wait until the first refresh has landed, every finite worker (detail loads too) is done and
     each log tail has its backlog in and is connected (or has said why not)."""
-    for _ in range(300):
+    # Deadlines in seconds, not a count of pauses: a pause lasts longer on a loaded machine, and a
+    # count ran out there before the log tail had connected (the header then lacked "loki ●").
+    deadline = time.monotonic() + SETTLE_SECONDS
+    while time.monotonic() < deadline:
         await pilot.pause(0.05)
         if app.board is not None and not app._refreshing:
             break
     await finite_work_done(app)
-    for _ in range(200):
+    deadline = time.monotonic() + SETTLE_SECONDS
+    while time.monotonic() < deadline:
         bindings = list(app.tails.bindings.values())
         if all(b.tail.settled for b in bindings):
             break
