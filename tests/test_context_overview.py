@@ -29,6 +29,7 @@ from opsconsole.ui.overview_screen import OverviewApp, OverviewScreen
 from opsconsole.ui.wallboard import WallboardApp
 from tests.support.demo_fixtures import frozen_clock
 from tests.support.pty_session import PtySession
+from tests.support.three_contexts import DEAD, write_three_contexts
 from tests.support.ui_harness import demo_app, settle, static_text
 
 HANG_TIMEOUT = 3.0  # the hung context's endpoint timeout: its deadline is this plus the slack
@@ -159,23 +160,10 @@ def test_the_filter_knows_only_context_as_an_at_name() -> None:
 
 # -- the screen ---------------------------------------------------------------------------------------
 
-DEAD = "http://127.0.0.1:9"
-
 
 def _overview(urls: DemoUrls, tmp_path: Path) -> ContextOverviewService:
     """prod and prod-ro on the frozen demo, and a context whose backends refuse connections."""
-    path = tmp_path / "config.yaml"
-    # The peer is named: its port changes every run, and a snapshot must not.
-    demo = (
-        f"prometheus: {{url: '{urls.prometheus}'}}, "
-        f"alertmanagers: [{{url: '{urls.alertmanager}', name: am}}], loki: {{url: '{urls.loki}'}}"
-    )
-    path.write_text(
-        "contexts:\n"
-        f"  prod: {{{demo}}}\n"
-        f"  prod-ro: {{read_only: true, {demo}}}\n"
-        f"  staging: {{prometheus: {{url: '{DEAD}'}}, alertmanagers: [{{url: '{DEAD}'}}]}}\n"
-    )
+    path = write_three_contexts(urls, tmp_path)
     config, _ = load_config(path)
     contexts = [resolve_context(config, Overrides(context=n)) for n in sorted(config.contexts)]
     packs = load_pack_set(contexts[0])

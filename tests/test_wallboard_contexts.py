@@ -24,6 +24,7 @@ from opsconsole.refresh.context_overview import ContextOverviewService, resolve_
 from opsconsole.refresh.session import build_service, choose_pack, load_pack_set
 from opsconsole.ui.overview_screen import OverviewApp
 from opsconsole.ui.wallboard import WallboardApp
+from tests.support.three_contexts import write_three_contexts
 from tests.support.ui_harness import static_text
 from tests.test_context_overview import _contexts_drawn, _overview_drawn
 
@@ -64,17 +65,7 @@ def test_the_contexts_page_joins_the_rotation_when_there_are_several_contexts(
 
 def _every_context(urls: DemoUrls, tmp_path: Path, *, read_only: bool = False) -> ContextOverviewService:
     """prod and prod-ro on the demo, staging refusing connections (the config the snapshot reads)."""
-    path = tmp_path / "config.yaml"
-    demo = (
-        f"prometheus: {{url: '{urls.prometheus}'}}, "
-        f"alertmanagers: [{{url: '{urls.alertmanager}', name: am}}], loki: {{url: '{urls.loki}'}}"
-    )
-    path.write_text(
-        "contexts:\n"
-        f"  prod: {{{demo}}}\n"
-        f"  prod-ro: {{read_only: true, {demo}}}\n"
-        "  staging: {prometheus: {url: 'http://127.0.0.1:9'}, alertmanagers: [{url: 'http://127.0.0.1:9'}]}\n"
-    )
+    path = write_three_contexts(urls, tmp_path)
     config, _ = load_config(path)
     return ContextOverviewService(
         resolve_every_context(config, path, read_only=read_only),
