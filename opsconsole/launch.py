@@ -57,20 +57,26 @@ def demo_context() -> ResolvedContext:
     return resolve_context(ConsoleConfig(), Overrides(), environ={})
 
 
-def demo_backends(urls: DemoUrls, *, read_only: bool = False) -> BackendSet:
-    """Clients for the demo stack's four servers."""
+def demo_backends(urls: DemoUrls, *, read_only: bool = False, timeout: float = 10.0) -> BackendSet:
+    """Clients for the demo stack's four servers, each request abandoned after ``timeout`` seconds."""
     from opsconsole.backends.alertmanager import AlertmanagerClient
     from opsconsole.backends.jaeger import JaegerClient
     from opsconsole.backends.loki import LokiClient
     from opsconsole.backends.prometheus import PrometheusClient
 
     return BackendSet(
-        prometheus=PrometheusClient(EndpointSettings(url=urls.prometheus, name="demo"), read_only=read_only),
+        prometheus=PrometheusClient(
+            EndpointSettings(url=urls.prometheus, name="demo", timeout=timeout), read_only=read_only
+        ),
         alertmanagers=[
-            AlertmanagerClient(EndpointSettings(url=urls.alertmanager, name="demo"), read_only=read_only)
+            AlertmanagerClient(
+                EndpointSettings(url=urls.alertmanager, name="demo", timeout=timeout), read_only=read_only
+            )
         ],
-        loki=LokiClient(EndpointSettings(url=urls.loki, name="demo"), read_only=read_only),
-        jaeger=JaegerClient(EndpointSettings(url=urls.jaeger, name="demo"), read_only=read_only),
+        loki=LokiClient(EndpointSettings(url=urls.loki, name="demo", timeout=timeout), read_only=read_only),
+        jaeger=JaegerClient(
+            EndpointSettings(url=urls.jaeger, name="demo", timeout=timeout), read_only=read_only
+        ),
         read_only=read_only,
     )
 
@@ -88,8 +94,12 @@ def demo_options(
     author: str | None = None,
     read_only: bool = False,
     pack: str = DEMO_PACK,
+    timeout: float = 10.0,
 ) -> ConsoleOptions:
-    """Console options wired to a running demo stack (every context name points at it)."""
+    """Console options wired to a running demo stack (every context name points at it).
+
+    ``timeout`` is each request's; tests of a healthy stack raise it, since no timeout is under test there.
+    """
     packs = load_packs([(builtin_queries_dir(), "builtin")])
     themes, notices = themes_and_notices()
     context = replace(demo_context(), name="demo")
@@ -102,7 +112,7 @@ def demo_options(
 
     def make_service(context_name: str, pack: str) -> RefreshService:
         named = replace(context, name=context_name)
-        backends = demo_backends(urls, read_only=read_only)
+        backends = demo_backends(urls, read_only=read_only, timeout=timeout)
         return build_service(named, packs, pack, variables, backends=backends, clock=clock)
 
     return ConsoleOptions(
@@ -262,14 +272,16 @@ def demo_wallboard_options(
     rotate_seconds: float = 30.0,
     auto_refresh: bool = True,
     refresh_interval: float = 2.0,
+    timeout: float = 10.0,
 ) -> WallboardOptions:
-    """Wallboard options on a running demo stack, read-only like every wallboard."""
+    """Wallboard options on a running demo stack, read-only like every wallboard (``timeout`` as in
+    :func:`demo_options`)."""
     packs = load_packs([(builtin_queries_dir(), "builtin")])
     themes, notices = themes_and_notices()
     context = replace(demo_context(), name="demo")
 
     def make_service() -> RefreshService:
-        backends = demo_backends(urls, read_only=True)
+        backends = demo_backends(urls, read_only=True, timeout=timeout)
         return build_service(context, packs, DEMO_PACK, backends=backends, clock=clock)
 
     return WallboardOptions(

@@ -22,6 +22,7 @@ from opsconsole.refresh.backends_set import BackendSet
 from opsconsole.refresh.service import RefreshService
 from opsconsole.resources import builtin_queries_dir
 from tests.support.demo_fixtures import FROZEN_NOW, INCIDENT_LEAD_IN, frozen_clock, running_demo
+from tests.support.ui_harness import HEALTHY_STACK_TIMEOUT
 
 Demo = tuple[DemoStack, DemoUrls]
 
@@ -33,9 +34,11 @@ DEMO_VARIABLES = {"namespace": NAMESPACE}
 def _service(urls: DemoUrls, pack: str, variables: dict[str, str] | None = None) -> RefreshService:
     loaded = load_packs([(builtin_queries_dir(), "builtin")]).packs[pack].pack
     backends = BackendSet(
-        prometheus=PrometheusClient(EndpointSettings(url=urls.prometheus)),
-        alertmanagers=[AlertmanagerClient(EndpointSettings(url=urls.alertmanager))],
-        loki=LokiClient(EndpointSettings(url=urls.loki)),
+        prometheus=PrometheusClient(EndpointSettings(url=urls.prometheus, timeout=HEALTHY_STACK_TIMEOUT)),
+        alertmanagers=[
+            AlertmanagerClient(EndpointSettings(url=urls.alertmanager, timeout=HEALTHY_STACK_TIMEOUT))
+        ],
+        loki=LokiClient(EndpointSettings(url=urls.loki, timeout=HEALTHY_STACK_TIMEOUT)),
     )
     overrides = {**DEMO_VARIABLES, **(variables or {})}
     return RefreshService("demo", loaded, backends, overrides=overrides, clock=frozen_clock)

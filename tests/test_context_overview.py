@@ -30,7 +30,7 @@ from opsconsole.ui.wallboard import WallboardApp
 from tests.support.demo_fixtures import frozen_clock
 from tests.support.pty_session import PtySession
 from tests.support.three_contexts import DEAD, write_three_contexts
-from tests.support.ui_harness import demo_app, settle, static_text
+from tests.support.ui_harness import HEALTHY_STACK_TIMEOUT, demo_app, settle, static_text
 
 HANG_TIMEOUT = 3.0  # the hung context's endpoint timeout: its deadline is this plus the slack
 
@@ -245,7 +245,9 @@ def _wallboard(urls: DemoUrls, tmp_path: Path) -> WallboardApp:
         resolve_context(load_config(tmp_path / "config.yaml")[0], Overrides(context=c.name, read_only=True))
         for c in overview.contexts
     ]
-    options = demo_wallboard_options(urls, clock=frozen_clock, auto_refresh=False, pages=("contexts",))
+    options = demo_wallboard_options(
+        urls, clock=frozen_clock, auto_refresh=False, pages=("contexts",), timeout=HEALTHY_STACK_TIMEOUT
+    )
     return WallboardApp(replace(options, make_overview=lambda: overview))
 
 

@@ -24,7 +24,7 @@ from opsconsole.ui.app import OpsConsoleApp
 from opsconsole.ui.wallboard import WallboardApp
 from tests.support.demo_fixtures import FROZEN_NOW, frozen_clock
 from tests.support.loopback_http import Received, Reply, ScriptedServer, scripted_server
-from tests.support.ui_harness import DEAD_URL
+from tests.support.ui_harness import DEAD_URL, HEALTHY_STACK_TIMEOUT
 
 Demo = tuple[DemoStack, DemoUrls]
 SnapCompare = Callable[..., bool]
@@ -32,7 +32,11 @@ SnapCompare = Callable[..., bool]
 
 def wallboard(urls: DemoUrls, **options: Any) -> WallboardApp:
     """The wallboard on ``urls`` with the frozen clock and no timers."""
-    return WallboardApp(demo_wallboard_options(urls, clock=frozen_clock, auto_refresh=False, **options))
+    return WallboardApp(
+        demo_wallboard_options(
+            urls, clock=frozen_clock, auto_refresh=False, timeout=HEALTHY_STACK_TIMEOUT, **options
+        )
+    )
 
 
 async def settle(pilot: Pilot[Any]) -> None:
@@ -115,7 +119,11 @@ async def test_at_80_columns_each_alert_keeps_one_line_and_its_pod_suffix(frozen
 async def test_pages_rotate_and_p_pauses_the_rotation(frozen_demo: Demo) -> None:
     now = [FROZEN_NOW]
     options = demo_wallboard_options(
-        frozen_demo[1], clock=lambda: now[0], auto_refresh=False, rotate_seconds=30
+        frozen_demo[1],
+        clock=lambda: now[0],
+        auto_refresh=False,
+        rotate_seconds=30,
+        timeout=HEALTHY_STACK_TIMEOUT,
     )
     app = WallboardApp(options)
     async with app.run_test(size=(120, 40)) as pilot:

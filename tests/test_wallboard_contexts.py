@@ -25,7 +25,7 @@ from opsconsole.refresh.session import build_service, choose_pack, load_pack_set
 from opsconsole.ui.overview_screen import OverviewApp
 from opsconsole.ui.wallboard import WallboardApp
 from tests.support.three_contexts import write_three_contexts
-from tests.support.ui_harness import static_text
+from tests.support.ui_harness import HEALTHY_STACK_TIMEOUT, static_text
 from tests.test_context_overview import _contexts_drawn, _overview_drawn
 
 FIGURES = ("firing", "acked", "down", "budget")
@@ -80,7 +80,9 @@ def test_the_contexts_page_overview_and_snapshot_json_show_the_same_figures(
     # All three read the demo at the same (real) time: the snapshot command has no frozen clock.
     overview = OverviewApp(_every_context(urls, tmp_path), time.time, auto_refresh=False)
     board = _every_context(urls, tmp_path, read_only=True)  # the wallboard reads every context read-only
-    options = demo_wallboard_options(urls, auto_refresh=False, pages=("contexts",))
+    options = demo_wallboard_options(
+        urls, auto_refresh=False, pages=("contexts",), timeout=HEALTHY_STACK_TIMEOUT
+    )
     wallboard = WallboardApp(replace(options, make_overview=lambda: board))
 
     async def drawn() -> tuple[list[str], dict[str, Any]]:

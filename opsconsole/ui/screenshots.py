@@ -50,6 +50,9 @@ async def finite_work_done(app: OpsConsoleApp) -> None:
 
 
 SETTLE_SECONDS = 60.0  # the most a settle waits for each step: far beyond a loaded refresh
+# Each request's timeout on the pictured stack. The stack is healthy and no timeout is pictured, so a
+# loaded machine answering slowly must show the same picture, not a pane saying "no answer within 10s".
+SHOT_TIMEOUT = 120.0
 
 
 async def settle(app: OpsConsoleApp, pilot: Pilot[None]) -> None:
@@ -92,10 +95,11 @@ async def settle(app: OpsConsoleApp, pilot: Pilot[None]) -> None:
 
 
 async def _shoot_wallboard(urls: DemoUrls, out: Path, name: str, size: tuple[int, int], page: int) -> None:
-    options = demo_wallboard_options(urls, clock=lambda: FROZEN_NOW, auto_refresh=False)
+    options = demo_wallboard_options(urls, clock=lambda: FROZEN_NOW, auto_refresh=False, timeout=SHOT_TIMEOUT)
     app = WallboardApp(options)
     async with app.run_test(size=size) as pilot:
-        for _ in range(300):
+        deadline = time.monotonic() + SETTLE_SECONDS  # by the clock, as in settle()
+        while time.monotonic() < deadline:
             await pilot.pause(0.05)
             if app.board is not None and not app._refreshing:
                 break
@@ -107,7 +111,9 @@ async def _shoot_wallboard(urls: DemoUrls, out: Path, name: str, size: tuple[int
 async def _shoot(
     urls: DemoUrls, out: Path, name: str, size: tuple[int, int], keys: tuple[str, ...], theme: str
 ) -> None:
-    app = OpsConsoleApp(demo_options(urls, clock=lambda: FROZEN_NOW, auto_refresh=False, theme=theme))
+    app = OpsConsoleApp(
+        demo_options(urls, clock=lambda: FROZEN_NOW, auto_refresh=False, theme=theme, timeout=SHOT_TIMEOUT)
+    )
     async with app.run_test(size=size) as pilot:
         await settle(app, pilot)
         for key in keys:

@@ -15,16 +15,21 @@ from opsconsole.demo.stack import DemoUrls
 from opsconsole.launch import demo_options
 from opsconsole.ui.app import OpsConsoleApp
 from opsconsole.ui.pane_table import AlertRowKey
-from opsconsole.ui.screenshots import finite_work_done
+from opsconsole.ui.screenshots import SHOT_TIMEOUT, finite_work_done
 from opsconsole.ui.screenshots import settle as settle_console
 from tests.support.demo_fixtures import frozen_clock
 
 # Nothing listens on the discard port on loopback: connection refused, at once.
 DEAD_URL = "http://127.0.0.1:9"
+# A request's timeout in tests of a healthy stack: no timeout is under test there, so it only has to
+# outlast the slowest answer of a loaded machine (at load 20 the demo's Prometheus took over 10 s).
+# Tests of a slow backend set their own, from the fault they inject.
+HEALTHY_STACK_TIMEOUT = SHOT_TIMEOUT
 
 
 def demo_app(urls: DemoUrls, **options: Any) -> OpsConsoleApp:
-    """The console on ``urls`` with the frozen clock and no timer-driven refresh."""
+    """The console on ``urls``: frozen clock, no timer-driven refresh, a healthy stack's timeout."""
+    options.setdefault("timeout", HEALTHY_STACK_TIMEOUT)
     return OpsConsoleApp(demo_options(urls, clock=frozen_clock, auto_refresh=False, **options))
 
 
