@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 
 from opsconsole.demo.stack import DemoUrls
+from tests.support.demo_cluster import cluster_services
 from tests.support.fake_apiserver import FakeApiServer, fake_apiserver, write_kubeconfig
 from tests.support.pty_session import ROOT, PtySession, sgr_parameters, sgr_sequences
-from tests.test_kube_plugin import cluster_services
 
 ENTER_ALT_SCREEN = b"\x1b[?1049h"
 LEAVE_ALT_SCREEN = b"\x1b[?1049l"
