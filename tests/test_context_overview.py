@@ -5,16 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
-import threading
 import time
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.pilot import Pilot
 from textual.widgets import DataTable, Static
 
 from opsconsole.cli import main
@@ -27,41 +23,14 @@ from opsconsole.refresh.context_overview import ContextOverviewService
 from opsconsole.refresh.session import build_service, choose_pack, load_pack_set
 from opsconsole.ui.overview_screen import OverviewApp, OverviewScreen
 from opsconsole.ui.wallboard import WallboardApp
+from tests.support.contexts_drawn import contexts_drawn, overview_drawn
 from tests.support.demo_fixtures import frozen_clock
+from tests.support.hanging_port import hanging_url_fixture  # noqa: F401 (the fixture hanging_url)
 from tests.support.pty_session import PtySession
 from tests.support.three_contexts import DEAD, write_three_contexts
 from tests.support.ui_harness import HEALTHY_STACK_TIMEOUT, demo_app, settle, static_text
 
 HANG_TIMEOUT = 3.0  # the hung context's endpoint timeout: its deadline is this plus the slack
-
-
-@pytest.fixture
-def hanging_url() -> Iterator[str]:
-    """A TCP port that accepts connections and never answers (a wedged proxy)."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(16)
-    held: list[socket.socket] = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        server.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                held.append(server.accept()[0])
-            except OSError:
-                continue
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.getsockname()[1]}"
-    finally:
-        stop.set()
-        thread.join(timeout=2)
-        for conn in held:
-            conn.close()
-        server.close()
 
 
 def _config(path: Path, urls: DemoUrls, hang: str) -> Path:
@@ -174,24 +143,13 @@ def _overview(urls: DemoUrls, tmp_path: Path) -> ContextOverviewService:
     return ContextOverviewService(contexts, make, clock=frozen_clock)  # type: ignore[arg-type]
 
 
-async def _overview_drawn(pilot: Pilot[Any]) -> None:
-    app = pilot.app
-    assert isinstance(app, OverviewApp)
-    screen = app.overview_screen
-    deadline = time.monotonic() + 60
-    while (screen.refreshing or len(screen.overview.rows) < 3) and time.monotonic() < deadline:
-        await pilot.pause(0.1)
-    assert len(screen.overview.rows) == 3, "the overview never drew every context"
-    await pilot.pause(0.2)
-
-
 @pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])
 def test_snapshot_overview(
     snap_compare: Any, frozen_demo: tuple[DemoStack, DemoUrls], tmp_path: Path, size: tuple[int, int]
 ) -> None:
     _, urls = frozen_demo
     app = OverviewApp(_overview(urls, tmp_path), frozen_clock, auto_refresh=False)
-    assert snap_compare(app, terminal_size=size, run_before=_overview_drawn)
+    assert snap_compare(app, terminal_size=size, run_before=overview_drawn)
 
 
 async def test_enter_opens_a_context_and_the_filter_knows_context(
@@ -200,7 +158,7 @@ async def test_enter_opens_a_context_and_the_filter_knows_context(
     _, urls = frozen_demo
     app = OverviewApp(_overview(urls, tmp_path), frozen_clock, auto_refresh=False)
     async with app.run_test(size=(160, 48)) as pilot:
-        await _overview_drawn(pilot)
+        await overview_drawn(pilot)
         screen = app.overview_screen
         rows = screen.overview.rows
         assert rows["staging"].error and not rows["prod"].error
@@ -251,21 +209,11 @@ def _wallboard(urls: DemoUrls, tmp_path: Path) -> WallboardApp:
     return WallboardApp(replace(options, make_overview=lambda: overview))
 
 
-async def _contexts_drawn(pilot: Pilot[Any]) -> None:
-    app = pilot.app
-    assert isinstance(app, WallboardApp) and app.overview is not None
-    deadline = time.monotonic() + 60
-    while (app._overview_running or len(app.overview.rows) < 3) and time.monotonic() < deadline:
-        await pilot.pause(0.1)
-    assert len(app.overview.rows) == 3, "the contexts page never drew every context"
-    await pilot.pause(0.3)
-
-
 def test_snapshot_wallboard_contexts_page(
     snap_compare: Any, frozen_demo: tuple[DemoStack, DemoUrls], tmp_path: Path
 ) -> None:
     _, urls = frozen_demo
-    assert snap_compare(_wallboard(urls, tmp_path), terminal_size=(160, 48), run_before=_contexts_drawn)
+    assert snap_compare(_wallboard(urls, tmp_path), terminal_size=(160, 48), run_before=contexts_drawn)
 
 
 async def test_the_wallboard_contexts_page_reads_every_context_read_only(
@@ -274,7 +222,7 @@ async def test_the_wallboard_contexts_page_reads_every_context_read_only(
     _, urls = frozen_demo
     app = _wallboard(urls, tmp_path)
     async with app.run_test(size=(160, 48)) as pilot:
-        await _contexts_drawn(pilot)
+        await contexts_drawn(pilot)
         assert app.overview is not None
         assert {name: s.backends.read_only for name, s in app.overview.services.items()} == {
             "prod": True,

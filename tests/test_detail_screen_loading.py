@@ -13,8 +13,8 @@ from opsconsole.demo.stack import DemoStack, DemoUrls
 from opsconsole.ui.screens import DetailScreen
 from opsconsole.ui.slo_screen import SloScreen
 from opsconsole.ui.themes import load_themes
+from tests.support.slo_states import SLOS
 from tests.support.ui_harness import demo_app, settle, static_text
-from tests.test_ui_state_snapshots import SLOS
 
 Demo = tuple[DemoStack, DemoUrls]
 

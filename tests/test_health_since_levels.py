@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_no_silent_panes import GRID, NOW, STEP, _rows, matrix, vector
+from tests.support.health_results import GRID, NOW, STEP, health_pane_rows, matrix, vector
 
 POD = {"agent_type": "npa", "kubernetes_pod_name": "npa-1", "instance": "a"}
 
@@ -13,7 +13,7 @@ POD = {"agent_type": "npa", "kubernetes_pod_name": "npa-1", "instance": "a"}
 @pytest.mark.parametrize(("memory_then", "state"), [(900.0, "degraded"), (1200.0, "degraded")])
 def test_a_signal_over_its_threshold_starts_the_degraded_state(memory_then: float, state: str) -> None:
     turned = NOW - 60
-    out = _rows(
+    out = health_pane_rows(
         {
             "health.up": vector((POD, 1.0)),
             "health.health": vector((POD, 1.0)),
@@ -33,7 +33,7 @@ def test_a_signal_over_its_threshold_starts_the_degraded_state(memory_then: floa
 
 def test_a_point_where_the_target_was_down_ends_the_ok_state() -> None:
     came_back = NOW - 300
-    out = _rows(
+    out = health_pane_rows(
         {
             "health.up": vector((POD, 1.0)),
             "health.health": vector((POD, 1.0)),
@@ -52,7 +52,7 @@ def test_a_point_where_the_target_was_down_ends_the_ok_state() -> None:
 
 
 def test_a_state_held_over_the_whole_range_is_not_exact() -> None:
-    out = _rows(
+    out = health_pane_rows(
         {
             "health.up": vector((POD, 1.0)),
             "health.health": vector((POD, 1.0)),

@@ -23,91 +23,16 @@ from opsconsole.kube.choices import ChoiceStore
 from opsconsole.kube.connect import discover
 from opsconsole.kube.credentials import KubeConfigError, KubeSession
 from opsconsole.kube.discovery import ServiceInfo, find_candidates, parse_service_list
+from tests.support.demo_cluster import cluster_services, fake_service
 from tests.support.fake_apiserver import (
     CLIENT_CERT_USER,
     FakeApiServer,
-    FakeService,
     exec_plugin_user,
     fake_apiserver,
     write_kubeconfig,
 )
 
 NS = 1_000_000_000
-
-
-def _svc(
-    namespace: str, name: str, labels: dict[str, str], ports: list[tuple[str | None, int]], **kw: Any
-) -> FakeService:
-    return FakeService(
-        namespace,
-        name,
-        labels,
-        [({"name": n} if n else {}) | {"port": p, "protocol": "TCP"} for n, p in ports],
-        **kw,
-    )
-
-
-def cluster_services(urls: DemoUrls) -> list[FakeService]:
-    """A cluster with the installs people actually have, each forwarding to the demo stack."""
-    kps = {"release": "kps", "app.kubernetes.io/instance": "kps"}
-    return [
-        _svc("default", "kubernetes", {"component": "apiserver"}, [("https", 443)]),
-        _svc(
-            "monitoring",
-            "kps-kube-prometheus-stack-prometheus",
-            {**kps, "app": "kube-prometheus-stack-prometheus", "self-monitor": "true"},
-            [("http-web", 9090), ("reloader-web", 8080)],
-            upstream=urls.prometheus,
-        ),
-        _svc(
-            "monitoring",
-            "prometheus-operated",
-            {"operated-prometheus": "true"},
-            [("web", 9090)],
-            upstream=urls.prometheus,
-            headless=True,
-        ),
-        _svc(
-            "monitoring",
-            "kps-kube-prometheus-stack-alertmanager",
-            {**kps, "app": "kube-prometheus-stack-alertmanager"},
-            [("http-web", 9093), ("reloader-web", 8080)],
-            upstream=urls.alertmanager,
-        ),
-        _svc(
-            "monitoring",
-            "kps-kube-prometheus-stack-operator",
-            {**kps, "app": "kube-prometheus-stack-operator"},
-            [("https", 443)],
-        ),
-        _svc(
-            "loki",
-            "loki-gateway",
-            {"app.kubernetes.io/name": "loki", "app.kubernetes.io/component": "gateway"},
-            [("http-metrics", 80)],
-            upstream=urls.loki,
-        ),
-        _svc(
-            "loki",
-            "loki-memberlist",
-            {"app.kubernetes.io/name": "loki"},
-            [("tcp", 7946)],
-            headless=True,
-        ),
-        _svc(
-            "tracing",
-            "jaeger-query",
-            {"app.kubernetes.io/name": "jaeger-query", "app.kubernetes.io/component": "service-query"},
-            [("http-query", 16686), ("grpc-query", 16685)],
-            upstream=urls.jaeger,
-        ),
-        _svc(
-            "tracing",
-            "jaeger-collector",
-            {"app.kubernetes.io/name": "jaeger-collector", "app.kubernetes.io/component": "collector"},
-            [("http-c-binary-trft", 14268)],
-        ),
-    ]
 
 
 @pytest.fixture
@@ -150,16 +75,16 @@ def run_plugin(argv: list[str], stdin: str | None = None) -> tuple[int, str]:
 def test_rules_recognise_the_common_installs_and_skip_what_does_not_serve_queries() -> None:
     urls = DemoUrls("http://p", "http://a", "http://l", "http://j")
     extra = [
-        _svc("vm", "vmselect-main", {"app.kubernetes.io/name": "vmselect"}, [("http", 8481)]),
-        _svc(
+        fake_service("vm", "vmselect-main", {"app.kubernetes.io/name": "vmselect"}, [("http", 8481)]),
+        fake_service(
             "legacy",
             "prom-prometheus-server",
             {"app": "prometheus", "component": "server"},
             [("http", 80)],
         ),
-        _svc("legacy", "loki", {"app": "loki", "release": "loki"}, [("http-metrics", 3100)]),
-        _svc("legacy", "loki-headless", {"app": "loki"}, [("http-metrics", 3100)], headless=True),
-        _svc("odd", "jaeger", {}, [("query", 16686)]),
+        fake_service("legacy", "loki", {"app": "loki", "release": "loki"}, [("http-metrics", 3100)]),
+        fake_service("legacy", "loki-headless", {"app": "loki"}, [("http-metrics", 3100)], headless=True),
+        fake_service("odd", "jaeger", {}, [("query", 16686)]),
     ]
     services = parse_service_list({"items": [s.as_json() for s in cluster_services(urls) + extra]})
     found = find_candidates(services)
@@ -311,7 +236,7 @@ def test_the_user_chooses_among_several_matches_and_the_choice_is_remembered_per
     tmp_path: Path, cluster: FakeApiServer, live_demo: DemoUrls, state_dir: Path
 ) -> None:
     cluster.services.append(
-        _svc(
+        fake_service(
             "vm",
             "vmsingle-main",
             {"app.kubernetes.io/name": "vmsingle"},

@@ -6,62 +6,22 @@ from __future__ import annotations
 
 import asyncio
 import math
-from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pytest
 
 from opsconsole.backends.prometheus_models import QueryResult
 from opsconsole.core.dashboard import Dashboard, PaneStatus
-from opsconsole.packs.schema import HealthSection, QueryPack, RedGroup
+from opsconsole.packs.schema import QueryPack, RedGroup
 from opsconsole.refresh.backends_set import BackendSet
-from opsconsole.refresh.health_rows import health_rows
 from opsconsole.refresh.red_rows import red_group_rows
 from opsconsole.refresh.service import RefreshService
-
-NOW = 1_795_320_000.0
-STEP = 15.0
-GRID = [NOW - 900 + i * STEP for i in range(61)]
-
-
-def vector(*samples: tuple[Mapping[str, str], float]) -> QueryResult:
-    return QueryResult.model_validate(
-        {"result_type": "vector", "vector": [{"metric": dict(m), "value": [NOW, str(v)]} for m, v in samples]}
-    )
-
-
-def matrix(*series: tuple[Mapping[str, str], Sequence[tuple[float, float]]]) -> QueryResult:
-    return QueryResult.model_validate(
-        {
-            "result_type": "matrix",
-            "matrix": [
-                {"metric": dict(m), "values": [[t, str(v)] for t, v in points]} for m, points in series
-            ],
-        }
-    )
-
-
-HEALTH = HealthSection.model_validate(
-    {
-        "entity": {
-            "type_label": ["agent_type", "job"],
-            "instance_label": ["kubernetes_pod_name", "instance"],
-        },
-        "up": "up",
-        "health": {"query": "health", "thresholds": {"warn": 0.99, "crit": 0.5, "direction": "below"}},
-        "signals": {"memory": {"query": "mem", "thresholds": {"warn": 800, "crit": 1000}}},
-    }
-)
-
-
-def _rows(instant: dict[str, QueryResult], ranged: dict[str, QueryResult] | None = None) -> Any:
-    ranged = ranged or {qid: matrix() for qid in instant}
-    return health_rows(HEALTH, instant, ranged, GRID)
+from tests.support.health_results import GRID, NOW, STEP, health_pane_rows, matrix, vector
 
 
 def test_targets_without_a_pod_name_are_named_by_instance_and_namesakes_are_never_merged() -> None:
     npa = {"agent_type": "npa", "kubernetes_pod_name": "npa-1"}
-    out = _rows(
+    out = health_pane_rows(
         {
             "health.up": vector(
                 ({**npa, "job": "npa", "instance": "10.0.0.1:8090"}, 0.0),  # down
@@ -95,7 +55,7 @@ def test_targets_without_a_pod_name_are_named_by_instance_and_namesakes_are_neve
 
 def test_two_samples_on_one_row_show_the_worse_and_say_so() -> None:
     pod = {"agent_type": "npa", "kubernetes_pod_name": "npa-1", "instance": "a"}
-    out = _rows(
+    out = health_pane_rows(
         {
             "health.up": vector((pod, 1.0)),
             "health.health": vector(({**pod, "version": "5.0.0"}, 1.0), ({**pod, "version": "5.0.1"}, 0.0)),
@@ -113,7 +73,7 @@ def test_since_counts_every_state_the_row_shows_not_only_up_and_down() -> None:
     turned = NOW - 90  # unhealthy for the last 90 s, up all along
     up_points = [(t, 1.0) for t in GRID]
     health_points = [(t, 1.0 if t < turned else 0.0) for t in GRID]
-    out = _rows(
+    out = health_pane_rows(
         {
             "health.up": vector((pod, 1.0)),
             "health.health": vector((pod, 0.0)),

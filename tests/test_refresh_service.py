@@ -8,42 +8,26 @@ import httpx
 import pytest
 
 from opsconsole.backends.alertmanager import AlertmanagerClient
-from opsconsole.backends.loki import LokiClient
 from opsconsole.backends.loki_models import LogEntry
 from opsconsole.backends.prometheus import PrometheusClient
-from opsconsole.backends.transport import RetryPolicy
 from opsconsole.config import EndpointSettings
 from opsconsole.demo.stack import DemoStack, DemoUrls
 from opsconsole.packs.loader import load_packs
 from opsconsole.refresh.backends_set import BackendSet
 from opsconsole.refresh.service import RefreshService
-from opsconsole.resources import builtin_queries_dir
 from opsconsole.ui.cells import log_cells
 from opsconsole.ui.themes import load_themes
-from tests.support.demo_fixtures import FROZEN_NOW, frozen_clock
+from tests.support.demo_fixtures import FROZEN_NOW
 from tests.support.real_servers import RunningAlertmanager, RunningServer, wait_until
+from tests.support.refresh_fixtures import NO_RETRY, TEST_PACK, builtin_pack, demo_service
 from tests.support.ui_harness import DEAD_URL
 
 Demo = tuple[DemoStack, DemoUrls]
-NO_RETRY = RetryPolicy(attempts=1)
-
-
-def _pack(name: str = "progressive-framework") -> object:
-    return load_packs([(builtin_queries_dir(), "builtin")]).packs[name].pack
-
-
-def _demo_service(urls: DemoUrls, prometheus_url: str | None = None) -> RefreshService:
-    backends = BackendSet(
-        prometheus=PrometheusClient(EndpointSettings(url=prometheus_url or urls.prometheus), retry=NO_RETRY),
-        alertmanagers=[AlertmanagerClient(EndpointSettings(url=urls.alertmanager))],
-        loki=LokiClient(EndpointSettings(url=urls.loki)),
-    )
-    return RefreshService("demo", _pack(), backends, clock=frozen_clock)  # type: ignore[arg-type]
 
 
 async def test_every_pane_is_populated_and_the_incident_shows_everywhere(frozen_demo: Demo) -> None:
     stack, urls = frozen_demo
-    service = _demo_service(urls)
+    service = demo_service(urls)
     try:
         board = await service.refresh()
     finally:
@@ -93,7 +77,7 @@ async def test_every_pane_is_populated_and_the_incident_shows_everywhere(frozen_
 
 
 async def test_identical_queries_are_sent_once_per_refresh(frozen_demo: Demo) -> None:
-    service = _demo_service(frozen_demo[1])
+    service = demo_service(frozen_demo[1])
     try:
         await service.refresh()
     finally:
@@ -104,7 +88,7 @@ async def test_identical_queries_are_sent_once_per_refresh(frozen_demo: Demo) ->
 
 
 async def test_a_dead_prometheus_greys_its_panes_and_keeps_the_last_good_rows(frozen_demo: Demo) -> None:
-    service = _demo_service(frozen_demo[1])
+    service = demo_service(frozen_demo[1])
     try:
         first = await service.refresh()
         good_health = first.health
@@ -127,7 +111,7 @@ async def test_a_dead_prometheus_greys_its_panes_and_keeps_the_last_good_rows(fr
 
 async def test_recovery_on_the_first_good_answer(frozen_demo: Demo) -> None:
     urls = frozen_demo[1]
-    service = _demo_service(urls, prometheus_url=DEAD_URL)
+    service = demo_service(urls, prometheus_url=DEAD_URL)
     try:
         broken = await service.refresh()
         assert broken.health == []
@@ -142,7 +126,7 @@ async def test_recovery_on_the_first_good_answer(frozen_demo: Demo) -> None:
 
 
 def test_hostile_log_lines_cannot_reach_the_terminal_or_rich_markup(frozen_demo: Demo) -> None:
-    service = _demo_service(frozen_demo[1])
+    service = demo_service(frozen_demo[1])
     hostile = (
         '{"level": "error", "agent_id": "x\\u001b[2J", '
         '"message": "[bold red]pwned[/] \\u001b]52;c;ZXZpbA==\\u0007 \\u001b]8;;http://evil\\u001b\\\\link"}'
@@ -156,36 +140,6 @@ def test_hostile_log_lines_cannot_reach_the_terminal_or_rich_markup(frozen_demo:
     assert message_cell.plain == row.message  # markup stays literal text
     assert "[bold red]pwned[/]" in message_cell.plain
     assert not message_cell.spans or all(str(s.style) != "bold red" for s in message_cell.spans)
-
-
-TEST_PACK = """\
-apiVersion: opsconsole.dev/v1
-kind: QueryPack
-metadata: {name: fixture, description: the test fixture's scrape target}
-health:
-  entity: {type_label: job, instance_label: instance}
-  up: {query: 'up{job="test-target"}'}
-red:
-  groups:
-    target:
-      by: [job]
-      rate: {query: 'sum by (job) (rate(opsconsole_test_requests_total[$rate_window]))', unit: req/s}
-      errors:
-        query: >-
-          sum by (job) (rate(opsconsole_test_requests_total{status="error"}[$rate_window]))
-          / sum by (job) (rate(opsconsole_test_requests_total[$rate_window]))
-        unit: ratio
-      duration: {histogram: opsconsole_test_latency_seconds}
-alerts:
-  matchers: ['alertname="OpsconsoleTestAlwaysFiring"']
-slos:
-  availability:
-    objective: 0.99
-    window: 1h
-    ratio:
-      bad: sum(rate(opsconsole_test_requests_total{status="error"}[$window]))
-      total: sum(rate(opsconsole_test_requests_total[$window]))
-"""
 
 
 async def test_real_prometheus_and_alertmanager_fill_the_panes(
@@ -265,7 +219,7 @@ async def test_ha_peers_are_deduplicated_and_separate_clusters_are_named(
             am(live_demo.alertmanager, "demo", "demo-0"),
         ]
     )
-    service = RefreshService("two", _pack(), two)  # type: ignore[arg-type]
+    service = RefreshService("two", builtin_pack(), two)
     service.queries.values["namespace"] = "progressive-framework-prod"
     try:
         board = await service.refresh()
@@ -277,7 +231,7 @@ async def test_ha_peers_are_deduplicated_and_separate_clusters_are_named(
 
 
 async def test_latency_slo_threshold_must_be_a_bucket_boundary(frozen_demo: Demo) -> None:
-    service = _demo_service(frozen_demo[1])
+    service = demo_service(frozen_demo[1])
     latency = service.pack.slos["core-latency"].latency
     assert latency is not None
     try:
@@ -296,7 +250,7 @@ async def test_latency_slo_threshold_must_be_a_bucket_boundary(frozen_demo: Demo
 
 async def test_day_long_slo_windows_are_requeried_at_most_once_a_minute(frozen_demo: Demo) -> None:
     now = [FROZEN_NOW]
-    service = _demo_service(frozen_demo[1])
+    service = demo_service(frozen_demo[1])
     service.clock = lambda: now[0]
     try:
         first = await service.refresh()
@@ -326,7 +280,7 @@ async def test_an_unreachable_prometheus_is_tried_a_few_times_per_refresh_not_on
 ) -> None:
     """A refresh asks ~150 queries; once the server refuses connections the rest fail at once
     instead of each trying (and backing off) on its own."""
-    service = _demo_service(frozen_demo[1], prometheus_url=DEAD_URL)
+    service = demo_service(frozen_demo[1], prometheus_url=DEAD_URL)
     try:
         board = await service.refresh()
     finally:

@@ -27,10 +27,10 @@ from opsconsole.refresh.session import load_pack_set
 from opsconsole.ui.app import OpsConsoleApp
 from opsconsole.ui.confirm_screens import ConfirmScreen
 from opsconsole.ui.silence_screens import SilencesScreen
+from tests.support.hanging_port import hanging_url_fixture  # noqa: F401 (the fixture hanging_url)
 from tests.support.real_servers import RunningAlertmanager, free_port, start_alertmanager, wait_until
 from tests.support.recording_proxy import recording_proxy
 from tests.support.ui_harness import static_text, work_done
-from tests.test_context_overview import hanging_url  # noqa: F401 (a fixture)
 
 # After the machine's date, so Alertmanager keeps every silence; the screen reads time from here.
 NOW = datetime(2030, 1, 1, tzinfo=UTC).timestamp()

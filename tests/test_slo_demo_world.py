@@ -13,7 +13,7 @@ from opsconsole.core.durations import parse_duration
 from opsconsole.core.slo import BURN_WINDOWS
 from opsconsole.demo.stack import DemoStack, DemoUrls
 from tests.support.demo_fixtures import frozen_clock
-from tests.test_refresh_service import _demo_service
+from tests.support.refresh_fixtures import demo_service
 
 Demo = tuple[DemoStack, DemoUrls]
 
@@ -33,7 +33,7 @@ def _core_error_ratio(stack: DemoStack, now: float, window: str) -> float:
 
 async def test_core_availability_matches_the_world_model(frozen_demo: Demo) -> None:
     stack, urls = frozen_demo
-    service = _demo_service(urls)
+    service = demo_service(urls)
     try:
         board = await service.refresh()
     finally:

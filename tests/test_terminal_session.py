@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 
 from opsconsole.demo.stack import DemoUrls
+from tests.support.demo_cluster import cluster_services
 from tests.support.fake_apiserver import FakeApiServer, fake_apiserver, write_kubeconfig
 from tests.support.pty_session import ROOT, PtySession, sgr_parameters, sgr_sequences
-from tests.test_kube_plugin import cluster_services
 
 ENTER_ALT_SCREEN = b"\x1b[?1049h"
 LEAVE_ALT_SCREEN = b"\x1b[?1049l"
@@ -258,12 +258,23 @@ def test_refreshes_with_unchanged_data_write_nothing_to_the_terminal() -> None:
     with running_demo() as (_, urls), fault_proxy(urls.alertmanager) as alertmanager:
         seen = {**asdict(urls), "alertmanager": alertmanager.url}
         session = PtySession(PtySession.python("-c", _FROZEN_CONSOLE, json.dumps(seen)), size=(120, 40))
+
+        def output_over(refreshes: int) -> tuple[bytes, int]:
+            """What the console wrote while ``refreshes`` refreshes began (each asks for alerts and
+            silences; a refresh's drawing comes before the next one asks), and how many did."""
+            asked, start = alertmanager.requests, len(session.output)
+            deadline = time.monotonic() + 30  # refreshes are due every 2 s
+            while (alertmanager.requests - asked) // 2 < refreshes and time.monotonic() < deadline:
+                session.read_for(0.1)
+            return bytes(session.output[start:]), (alertmanager.requests - asked) // 2
+
         try:
             session.wait_for(FIRST_FRAME)
-            session.read_for(8.0)  # the first refreshes fill the panes
-            asked = alertmanager.requests
-            quiet = session.read_for(6.0)  # three more refreshes
-            refreshes = (alertmanager.requests - asked) // 2  # each asks for alerts and silences
+            # The first refreshes fill the panes: settled once a refresh went by without drawing.
+            deadline = time.monotonic() + 60
+            while len(output_over(1)[0]) >= 256:
+                assert time.monotonic() < deadline, "the console redrew on every refresh for a minute"
+            quiet, refreshes = output_over(2)
         finally:
             session.close()
     assert refreshes >= 2, "the console must keep refreshing, only not redraw"

@@ -12,8 +12,8 @@ from opsconsole.refresh.session import load_pack_set
 from opsconsole.ui.app import OpsConsoleApp
 from opsconsole.ui.pane_table import AgentRowKey, AlertRowKey
 from tests.support.real_servers import RunningAlertmanager, RunningServer
+from tests.support.refresh_fixtures import TEST_PACK
 from tests.support.ui_harness import work_done
-from tests.test_refresh_service import TEST_PACK
 
 
 async def test_console_on_real_backends_shows_their_alert_and_target(

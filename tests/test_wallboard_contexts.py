@@ -24,9 +24,9 @@ from opsconsole.refresh.context_overview import ContextOverviewService, resolve_
 from opsconsole.refresh.session import build_service, choose_pack, load_pack_set
 from opsconsole.ui.overview_screen import OverviewApp
 from opsconsole.ui.wallboard import WallboardApp
+from tests.support.contexts_drawn import contexts_drawn, overview_drawn
 from tests.support.three_contexts import write_three_contexts
 from tests.support.ui_harness import HEALTHY_STACK_TIMEOUT, static_text
-from tests.test_context_overview import _contexts_drawn, _overview_drawn
 
 FIGURES = ("firing", "acked", "down", "budget")
 
@@ -87,10 +87,10 @@ def test_the_contexts_page_overview_and_snapshot_json_show_the_same_figures(
 
     async def drawn() -> tuple[list[str], dict[str, Any]]:
         async with wallboard.run_test(size=(200, 48)) as pilot:
-            await _contexts_drawn(pilot)
+            await contexts_drawn(pilot)
             page = static_text(wallboard.query_one("#wb-contexts", Static), width=200).splitlines()
         async with overview.run_test(size=(200, 48)) as pilot:
-            await _overview_drawn(pilot)
+            await overview_drawn(pilot)
             table: DataTable[Any] = overview.overview_screen.query_one("#overview-contexts", DataTable)
             rows = {str(table.get_row_at(i)[0]): table.get_row_at(i) for i in range(table.row_count)}
         return page, rows
