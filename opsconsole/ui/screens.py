@@ -70,6 +70,7 @@ class HelpScreen(ModalScreen[None]):
             table.add_row("", "")
         with VerticalScroll():
             yield Static(table)
+        yield Footer()  # the modal's keys, over the dimmed main screen's
 
     def action_dismiss(self, result: None = None) -> Any:
         return super().action_dismiss(result)
