@@ -3,6 +3,7 @@ loading, then the figures; a failure says what went wrong and that r tries again
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from textual.app import App
@@ -103,12 +104,13 @@ class SloApp(App[None]):
         self.push_screen(self.slo_screen)
 
 
-async def test_the_slo_screen_loads_each_history_itself_and_says_which_failed() -> None:
+async def test_the_slo_screen_loads_each_history_itself_says_which_failed_and_r_loads_again() -> None:
     asked: list[str] = []
+    recovered = asyncio.Event()
 
     async def history(name: str) -> BudgetHistory:
         asked.append(name)
-        if name == "search-ticket":
+        if name == "search-ticket" and not recovered.is_set():
             raise ConnectionError("prometheus: connection refused")
         return BudgetHistory(times=(1.0, 2.0), remaining=(1.0, 0.9), kind="burndown")
 
@@ -120,6 +122,14 @@ async def test_the_slo_screen_loads_each_history_itself_and_says_which_failed() 
         await pilot.pause()
         assert asked == [row.name for row in SLOS]  # one after another, the failed one too
         failed = screen.histories["search-ticket"].error or ""
-        assert "not loaded (prometheus: connection refused)" in failed and "Enter again" in failed
+        assert "not loaded (prometheus: connection refused)" in failed and "r tries again" in failed
         assert not screen.histories["checkout-page"].error
         assert screen.histories["login-exhausted"].remaining == (1.0, 0.9)
+        recovered.set()  # Prometheus is back: r loads every history again, the failed one too
+        await pilot.press("r")
+        await pilot.pause()
+        await _loaded(app)
+        await pilot.pause()
+        assert asked == [row.name for row in SLOS] * 2
+        assert not screen.histories["search-ticket"].error
+        assert screen.histories["search-ticket"].remaining == (1.0, 0.9)

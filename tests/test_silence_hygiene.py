@@ -130,7 +130,7 @@ def test_every_context_is_listed_and_a_dead_one_is_said(
         assert listed[silences["gone"]]["context"] == "prod"
         assert listed[elsewhere]["context"] == "staging" and listed[elsewhere]["marks"] == ["mutes nothing"]
         code, out, err = _run(capsys, "--config", str(config), "silence", "list", "--all-contexts")
-        assert f"staging  {elsewhere}" in out and f"prod  {silences['busy']}" in out
+        assert f"staging RO  {elsewhere}" in out and f"prod  {silences['busy']}" in out
     finally:
         other.stop()
 

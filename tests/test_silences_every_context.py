@@ -5,6 +5,7 @@ each silence's own context through the safe mutation path."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import Callable, Iterator
@@ -18,6 +19,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Static
 
+from opsconsole.cli import main
 from opsconsole.config import Overrides, load_config, resolve_context
 from opsconsole.core.dashboard import SilenceView
 from opsconsole.core.silence_rows import ContextSilences, merge_silences
@@ -112,9 +114,15 @@ def silences(servers: Servers) -> dict[str, str]:
 
 
 def _console(
-    tmp_path: Path, servers: Servers, *, staging_url: str | None = None, prod_url: str | None = None
+    tmp_path: Path,
+    servers: Servers,
+    *,
+    staging_url: str | None = None,
+    prod_url: str | None = None,
+    prod_ro: bool = False,
 ) -> OpsConsoleApp:
-    """A console on prod (config file with prod, staging read-only, and a dead context)."""
+    """A console on prod (config file with prod, staging read-only, and a dead context; with
+    ``prod_ro``, a read-only context on prod's own Alertmanagers as well)."""
     prod_a, prod_b, _ = servers
     staging = staging_url or servers[2].url
     path = tmp_path / "config.yaml"
@@ -127,6 +135,7 @@ def _console(
         f"  prod: {{alertmanagers: [{pair}]}}\n"
         f"  staging: {{read_only: true, alertmanagers: [{{url: '{staging}', name: st}}]}}\n"
         f"  dead: {{alertmanagers: [{{url: '{DEAD}', name: dead, timeout: 2}}]}}\n"
+        + (f"  prod-ro: {{read_only: true, alertmanagers: [{pair}]}}\n" if prod_ro else "")
     )
     config, _ = load_config(path)
 
@@ -328,3 +337,45 @@ def test_snapshot_silences_of_every_context(
         await pilot.pause(0.2)
 
     assert snap_compare(_console(tmp_path, servers), terminal_size=size, run_before=run)
+
+
+async def test_silence_list_all_contexts_prints_the_rows_the_screen_shows(
+    tmp_path: Path, servers: Servers, silences: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``silence list --all-contexts`` reads through the screen's own module: the same rows (HA peers
+    and the Alertmanagers prod-ro shares with prod once), the same RO marks, the same context failed."""
+    app = _console(tmp_path, servers, prod_ro=True)
+    async with app.run_test(size=(160, 40)) as pilot:
+        screen = await _every_read(pilot)
+        assert screen.every is not None
+        shown = {
+            (r.silence.id, r.contexts, r.via, r.cluster, bool(r.locked), r.silence.mutes)
+            for r in screen.every.rows()
+        }
+        failed_on_screen = {s.context for s in screen.every.read_states() if not s.ok}
+    config = str(tmp_path / "config.yaml")
+    # The CLI runs its own event loop: in a thread, as it would in a shell beside the console.
+    code = await asyncio.to_thread(main, ["--config", config, "silence", "list", "--all-contexts", "--json"])
+    out, err = capsys.readouterr()
+    listed = json.loads(out)
+    printed = {
+        (s["id"], tuple(s["contexts"]), s["context"], s["cluster"], s["read_only"], s["mutes"])
+        for s in listed
+    }
+    assert printed == shown
+    assert len(listed) == len(silences) == 4  # once each: not per HA peer, nor per context sharing them
+    busy, disk = (next(s for s in listed if s["id"] == silences[k]) for k in ("busy", "disk"))
+    # Seen from prod and prod-ro, changed through prod (it may write): not locked.
+    assert (busy["contexts"], busy["context"], busy["read_only"]) == (["prod", "prod-ro"], "prod", False)
+    assert (disk["contexts"], disk["read_only"]) == (["staging"], True)
+    # As Alertmanager sent it, like the one-context listing.
+    assert busy["createdBy"] == "alice" and busy["matchers"][0]["value"] == "Busy"
+    # The one context that could not be read, in both, and the exit status says so.
+    assert failed_on_screen == {"dead"}
+    assert code == 1
+    not_read = {line.split(":")[1].strip() for line in err.splitlines() if "silences not read" in line}
+    assert not_read == failed_on_screen
+    await asyncio.to_thread(main, ["--config", config, "silence", "list", "--all-contexts"])
+    text = capsys.readouterr().out.splitlines()
+    assert any(line.startswith(f"staging RO  {silences['disk']}") for line in text), text
+    assert any(line.startswith(f"prod,prod-ro  {silences['busy']}") for line in text), text

@@ -9,7 +9,7 @@ import sys
 import time
 from typing import Any
 
-from opsconsole.commands.silence import _print, _run, _service
+from opsconsole.commands.silence import _print, _run
 from opsconsole.config import ConfigError, ResolvedContext
 from opsconsole.core.durations import format_duration
 from opsconsole.core.untrusted_text import sanitize
@@ -30,43 +30,68 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def _list_every_context(args: argparse.Namespace) -> int:
+    """Every context's silences through the console's own every-context reader (the silences
+    screen's ``*``): the same rows, HA peers and shared Alertmanagers once, read-only rows marked RO,
+    and each context that could not be read named with its error."""
     from opsconsole.commands._every_context import every_context
-    from opsconsole.mutations.silence_inventory import InventoryGap, inventory
-    from opsconsole.refresh.context_overview import context_deadline
-    from opsconsole.refresh.fan_out import fan_out
+    from opsconsole.refresh.context_silences import NO_ALERTMANAGER, EveryContextSilences
 
     try:
-        contexts = [c for c in every_context(args) if c.settings.alertmanagers]
+        contexts = every_context(args)
     except ConfigError as exc:
         print(f"opsconsole: {exc}", file=sys.stderr)
         return 2
+    every = EveryContextSilences(contexts)
 
-    async def one(context: ResolvedContext) -> Any:
-        service = _service(context)
+    async def read() -> None:
         try:
-            return await inventory(service, context.name)
+            await every.refresh()
         finally:
-            for peer in service.peers:
-                await peer.aclose()
+            await every.aclose()
 
-    async def every() -> int:
-        results = await fan_out(contexts, one, deadline=context_deadline)
-        rows, gaps = [], []
-        for result in results:
-            if result.value is None:
-                gaps.append(
-                    InventoryGap(result.key.name, "", str(result.error) or type(result.error).__name__)
-                )
-            else:
-                rows += result.value[0]
-                gaps += result.value[1]
-        return _print_inventory(args, rows, gaps, time.time())
-
-    return asyncio.run(every())
+    asyncio.run(read())
+    now = time.time()
+    rows = [r for r in every.rows() if args.all or r.silence.state != "expired"]
+    if args.unused:
+        rows = [r for r in rows if r.silence.hygiene(now).mutes_nothing]
+    lines, data = [], []
+    for row in rows:
+        s = row.silence  # already cleaned of terminal escapes (a SanitizedModel)
+        left = format_duration(s.ends_at - now) if s.state != "expired" else "-"
+        hygiene = s.hygiene(now)
+        marks = "".join(f"  ⚠ {m}" for m in hygiene.marks())
+        mutes = f"mutes {hygiene.mutes}" if s.state == "active" else ""
+        where = row.where + (" RO" if row.locked else "")
+        lines.append(
+            f"{where}  {s.id}  {s.state:<8} {left:>6}  {mutes:<9} {s.created_by:<20} {s.matchers}"
+            f"  # {s.comment}{marks}"
+        )
+        sent = every.as_sent(row)
+        item: dict[str, Any] = sent.model_dump(mode="json", by_alias=True) if sent else {"id": s.id}
+        item.update(
+            {
+                "context": row.via,  # where a change of it goes
+                "contexts": list(row.contexts),  # every context that sees it
+                "cluster": row.cluster,
+                "read_only": bool(row.locked),
+                **hygiene.as_json(),
+            }
+        )
+        data.append(item)
+    failed = False
+    for state in every.read_states():
+        problems = ([state.error] if state.error else []) + list(state.gaps)
+        for problem in problems:
+            print(f"opsconsole: {state.context}: silences not read: {problem}", file=sys.stderr)
+        # A context without an Alertmanager is said, not a failure: there was nothing to read.
+        failed = failed or bool(state.gaps) or (bool(state.error) and state.error != NO_ALERTMANAGER)
+    empty = "no silences that mute nothing" if args.unused else "no silences"
+    _print(args, data, "\n".join(lines) or empty)
+    return 1 if failed else 0
 
 
 def _print_inventory(args: argparse.Namespace, rows: list[Any], gaps: list[Any], now: float) -> int:
-    """The listing (text or --json); 1 when a cluster or context could not be read."""
+    """One context's listing (text or --json); 1 when a cluster could not be read."""
     rows = [r for r in rows if args.all or r.silence.status.state != "expired"]
     if args.unused:
         rows = [r for r in rows if r.hygiene.mutes_nothing]

@@ -1,7 +1,8 @@
-"""Every context's silences at once (the console's ``:silences *``): each context's Alertmanager
-clusters read through their own peers' failover, concurrently with a bound and a deadline per
-context (:func:`~opsconsole.refresh.fan_out.fan_out`), so a dead or slow context shows its error and
-the age of its last good rows and never delays the others.
+"""Every context's silences at once (the console's ``:silences *``, and ``silence list --all-contexts``
+so that both show the same rows): each context's Alertmanager clusters read through their own peers'
+failover, concurrently with a bound and a deadline per context
+(:func:`~opsconsole.refresh.fan_out.fan_out`), so a dead or slow context shows its error and the age
+of its last good rows and never delays the others.
 
 Changes go through the context's own :class:`~opsconsole.mutations.silences.SilenceService`, so a
 read-only context refuses them (and its transport refuses any non-GET as well).
@@ -14,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from opsconsole.backends.alertmanager_models import Silence
 from opsconsole.backends.errors import BackendError
 from opsconsole.config import ResolvedContext
 from opsconsole.core.dashboard import SilenceView
@@ -25,12 +27,16 @@ from opsconsole.refresh.fan_out import DEFAULT_CONCURRENCY, FanOutResult, fan_ou
 from opsconsole.refresh.panes.alerts import silence_view
 
 READ_ONLY_REASON = "{context} is read-only: its silences cannot be expired or extended here"
+NO_ALERTMANAGER = "no Alertmanager configured"  # a context with nothing to read: said, not failed
 
 
 async def read_context(
-    service: SilenceService, context: ResolvedContext
+    service: SilenceService, context: ResolvedContext, raw: dict[tuple[str, str], Silence] | None = None
 ) -> tuple[ContextSilences, list[str]]:
-    """Every cluster's silences with the alerts each mutes; the clusters that did not answer."""
+    """Every cluster's silences with the alerts each mutes; the clusters that did not answer.
+
+    ``raw`` collects each silence as Alertmanager sent it, by (cluster, id), for ``--json``.
+    """
     found: list[tuple[str, SilenceView, tuple[tuple[str, str], ...]]] = []
     gaps: list[str] = []
     clusters = clusters_of(service)
@@ -46,6 +52,8 @@ async def read_context(
             continue
         pairs = [(a, "") for a in alerts]
         for silence in silences:
+            if raw is not None:
+                raw[(cluster, silence.id)] = silence
             muted = tuple(
                 (a.fingerprint, a.labels.get("alertname", "?"))
                 for a in alerts
@@ -68,6 +76,7 @@ class EveryContextSilences:
     services: dict[str, SilenceService] = field(default_factory=dict)
     read: dict[str, ContextSilences] = field(default_factory=dict)
     states: dict[str, ContextReadState] = field(default_factory=dict)
+    raw: dict[str, dict[tuple[str, str], Silence]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for context in self.contexts:
@@ -90,12 +99,15 @@ class EveryContextSilences:
         for context in self.contexts:
             state = self.states[context.name]
             if not context.settings.alertmanagers:
-                self.states[context.name] = replace(state, error="no Alertmanager configured")
+                self.states[context.name] = replace(state, error=NO_ALERTMANAGER)
             else:
                 self.states[context.name] = replace(state, waiting=True)
 
         async def one(context: ResolvedContext) -> tuple[ContextSilences, list[str]]:
-            return await read_context(self.service(context.name), context)
+            raw: dict[tuple[str, str], Silence] = {}
+            read = await read_context(self.service(context.name), context, raw)
+            self.raw[context.name] = raw
+            return read
 
         def done(result: FanOutResult[ResolvedContext, tuple[ContextSilences, list[str]]]) -> None:
             name = result.key.name
@@ -122,6 +134,10 @@ class EveryContextSilences:
         """The last good silences of every context, merged (see :func:`merge_silences`)."""
         places = [self.read[c.name] for c in self.contexts if c.name in self.read]
         return merge_silences(places, READ_ONLY_REASON)
+
+    def as_sent(self, row: SilenceRow) -> Silence | None:
+        """``row``'s silence as its Alertmanager sent it (the fields ``silence list --json`` prints)."""
+        return self.raw.get(row.via, {}).get((row.cluster, row.silence.id))
 
     def read_states(self) -> list[ContextReadState]:
         """Each context's read state, in the contexts' order."""

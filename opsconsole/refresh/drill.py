@@ -1,6 +1,6 @@
 """Drill-downs behind the panes: one row's or entity's charts, alerts, logs and queries; an SLO's
-budget over its window; an alert's firing spells. Each asks the backends itself, with the same
-query texts the panes use, so a chart shows exactly the numbers its row shows."""
+budget over its window; an alert's every field and firing spells. Each asks the backends itself,
+with the same query texts the panes use, so a chart shows exactly the numbers its row shows."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ import asyncio
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from opsconsole.backends.errors import BackendError
 from opsconsole.core.alert_history import AlertHistory, alert_history
-from opsconsole.core.dashboard import BudgetHistory, Dashboard, Detail, LogRow
+from opsconsole.core.dashboard import AlertView, BudgetHistory, Dashboard, Detail, LogRow
 from opsconsole.core.durations import parse_duration, prometheus_duration
 from opsconsole.core.query_step import align, choose_step
 from opsconsole.core.row_keys import first_label
@@ -186,8 +187,37 @@ class DrillDown:
             bad = [None if g is None or t is None else t - g for g, t in zip(good, total, strict=True)]
         return BudgetHistory(times, tuple(budget_burndown(bad, total, plan.objective)), "burndown")
 
+    async def alert_fields(self, ctx: DrillContext, alert: AlertView) -> list[tuple[str, str]]:
+        """Every field of one alert: state, firing history, silences, inhibitors, labels, links.
+
+        Only the history is asked for (from Prometheus); when that fails its row says why and the
+        rest is shown all the same: the labels matter most when Prometheus is the thing down.
+        """
+        try:
+            history = await self.alert_history(alert.labels, ctx.range_seconds)
+        except BackendError as exc:
+            told = f"⚠ not loaded: {error_text(exc)} · r tries again"
+        else:
+            told = history.describe() if history else "no Prometheus to ask for ALERTS"
+        silences = "; ".join(v.describe(ctx.now) for v in alert.silences) or ", ".join(alert.silenced_by)
+        fields = [
+            ("state", alert.state),
+            ("started", datetime.fromtimestamp(alert.starts_at, UTC).isoformat(timespec="seconds")),
+            ("history", told),
+            ("silenced by", silences or "—"),
+            ("inhibited by", _inhibitors(alert, ctx.last) or "—"),
+            ("receivers", ", ".join(alert.receivers) or "—"),
+            ("from", alert.source + (f" (cluster {alert.cluster})" if alert.cluster else "")),
+            ("fingerprint", alert.fingerprint),
+        ]
+        fields += [(f"label {k}", v) for k, v in sorted(alert.labels.items())]
+        fields += [(k, v) for k, v in sorted(alert.annotations.items())]
+        links = self.links(alert.labels, entity=alert.entity, entity_type=alert.entity_type)
+        return fields + [(f"{name} (pack)", url) for name, url in links]
+
     async def alert_history(self, labels: Mapping[str, str], range_seconds: float) -> AlertHistory | None:
-        """Firing spells of the alert with ``labels`` over the range, from ``ALERTS``; None if unknown."""
+        """Firing spells of the alert with ``labels`` over the range, from ``ALERTS``; None without a
+        Prometheus. A Prometheus that fails raises its :class:`BackendError` (never "not firing")."""
         prom = self.backends.prometheus
         if prom is None:
             return None
@@ -196,10 +226,7 @@ class DrillDown:
         start, end = align(now - range_seconds, now, step)
         name = promql_escape(labels.get("alertname", ""))
         query = f'ALERTS{{alertname="{name}", alertstate="firing"}}'
-        try:
-            result = await prom.query_range(query, start, end, step)
-        except BackendError:
-            return None
+        result = await prom.query_range(query, start, end, step)
 
         # Alertmanager may hold extra (external) labels: a series is this alert when every label
         # it has (but alertstate) agrees with the alert's.
@@ -234,6 +261,16 @@ class DrillDown:
             for row in ctx.recent_logs
             if row.entity in wanted or any(row.fields.get(k) == v for k, v in labels.items())
         ][-100:]
+
+
+def _inhibitors(alert: AlertView, last: Dashboard | None) -> str:
+    """``inhibitedBy`` fingerprints as the alerts they are (name and entity), when still on the board."""
+    known = {a.fingerprint: a for g in (last.alerts if last else []) for a in g.alerts}
+    names = []
+    for fingerprint in alert.inhibited_by:
+        source = known.get(fingerprint)
+        names.append(f"{source.alertname} {source.entity or ''}".strip() if source else fingerprint)
+    return ", ".join(names)
 
 
 def _first(labels: Mapping[str, str], names: Sequence[str]) -> str | None:

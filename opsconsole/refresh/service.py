@@ -16,8 +16,7 @@ from typing import TYPE_CHECKING
 
 from opsconsole.backends.loki_models import LogEntry
 from opsconsole.core.alert_grouping import alerts_per_entity
-from opsconsole.core.alert_history import AlertHistory
-from opsconsole.core.dashboard import PANES, BudgetHistory, Dashboard, Detail, LogRow, PaneStatus
+from opsconsole.core.dashboard import PANES, AlertView, BudgetHistory, Dashboard, Detail, LogRow, PaneStatus
 from opsconsole.core.log_buffer import LogBuffer
 from opsconsole.packs.rate_window import RateWindow
 from opsconsole.packs.schema import QueryPack
@@ -326,6 +325,7 @@ class RefreshService:
         plan = next((p for p in self.slo_pane.plans if p.name == name), None)
         return await self.drill.slo_history(plan, name, points)
 
-    async def alert_history(self, labels: Mapping[str, str]) -> AlertHistory | None:
-        """Firing spells of the alert with ``labels`` over the range, from ``ALERTS``; None if unknown."""
-        return await self.drill.alert_history(labels, self.range_seconds)
+    async def alert_fields(self, alert: AlertView) -> list[tuple[str, str]]:
+        """Every field of one alert, its firing history asked now (see :meth:`DrillDown.alert_fields`)."""
+        ctx = DrillContext(self.clock(), self.range_seconds, self._last, ())
+        return await self.drill.alert_fields(ctx, alert)

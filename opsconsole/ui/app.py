@@ -298,7 +298,7 @@ class OpsConsoleApp(ConsoleShell):
         if not isinstance(ref, AlertRowKey):
             self.notify("select an alert to see its details", severity="warning")
             return
-        self.run_worker(self.drills.show_alert(ref.alert), group="detail")
+        self.drills.show_alert(ref.alert)
 
     def action_entity_logs(self) -> None:
         """l: logs of the selected agent, service row or alert."""

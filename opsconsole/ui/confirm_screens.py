@@ -12,7 +12,7 @@ from textual import on
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, Static
+from textual.widgets import Footer, Input, Label, Static
 
 from opsconsole.core.silence_blast_radius import (
     BlastRadius,
@@ -72,6 +72,7 @@ class ConfirmScreen(ModalScreen[bool]):
             if self.summary:
                 keys += "     r: the exact request"
             yield Static(Text(keys, style="bold"), id="confirm-keys")
+        yield Footer()  # the modal's keys, over the dimmed main screen's
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """``r`` only where there is a summary to switch from."""
@@ -127,6 +128,7 @@ class TypedConfirmScreen(ModalScreen[bool]):
             )
             yield Input(id="typed-answer", placeholder=self.expected)
             yield Static(id="typed-problem")
+        yield Footer()  # the modal's keys, over the dimmed main screen's
 
     def on_mount(self) -> None:
         self.query_one("#typed-answer", Input).focus()

@@ -70,39 +70,17 @@ class DrillFlows:
             case _:
                 assert_never(ref)
 
-    async def show_alert(self, alert: AlertView) -> None:
-        """Every field of one alert: state, history, silences, inhibitors, labels, links."""
+    def show_alert(self, alert: AlertView) -> None:
+        """Every field of one alert: state, history, silences, inhibitors, labels, links (the
+        screen opens at once and asks the refresh service for them itself)."""
         app = self.app
-        history = await app.service.alert_history(alert.labels)
-        now = app.options.clock()
-        fields = [
-            ("state", alert.state),
-            ("started", datetime.fromtimestamp(alert.starts_at, UTC).isoformat(timespec="seconds")),
-            ("history", history.describe() if history else "no ALERTS series in Prometheus for this alert"),
-            (
-                "silenced by",
-                "; ".join(v.describe(now) for v in alert.silences) or ", ".join(alert.silenced_by) or "—",
-            ),
-            ("inhibited by", self._inhibitors(alert) or "—"),
-            ("receivers", ", ".join(alert.receivers) or "—"),
-            ("from", alert.source + (f" (cluster {alert.cluster})" if alert.cluster else "")),
-            ("fingerprint", alert.fingerprint),
-        ]
-        fields += [(f"label {k}", v) for k, v in sorted(alert.labels.items())]
-        fields += [(k, v) for k, v in sorted(alert.annotations.items())]
-        links = app.service.links(alert.labels, entity=alert.entity, entity_type=alert.entity_type)
-        fields += [(f"{name} (pack)", url) for name, url in links]
-        await app.push_screen(FieldsScreen(f"{alert.alertname} ({alert.fingerprint})", fields))
+        service = app.service
 
-    def _inhibitors(self, alert: AlertView) -> str:
-        """``inhibitedBy`` fingerprints as the alerts they are (name and entity), when still active."""
-        board = self.app.board
-        known = {a.fingerprint: a for g in (board.alerts if board else []) for a in g.alerts}
-        names = []
-        for fingerprint in alert.inhibited_by:
-            source = known.get(fingerprint)
-            names.append(f"{source.alertname} {source.entity or ''}".strip() if source else fingerprint)
-        return ", ".join(names)
+        def load() -> Awaitable[list[tuple[str, str]]]:
+            return service.alert_fields(alert)
+
+        title = f"{alert.alertname} ({alert.fingerprint})"
+        app.push_screen(FieldsScreen(title, load=load, theme=app.console_theme))
 
     def open_slos(self, slos: list[SloRow]) -> None:
         """The SLO screen, each SLO's budget history loaded after it opens."""
@@ -143,7 +121,7 @@ class DrillFlows:
                 f"{alert.alertname} names no entity the pack maps to logs; showing its details",
                 severity="warning",
             )
-            app.run_worker(self.show_alert(alert), group="detail")
+            self.show_alert(alert)
             return
         self.open_logs(
             kind, entity, start=alert.starts_at - PIVOT_LEAD_SECONDS, why=f"{alert.alertname} began"

@@ -70,6 +70,7 @@ class HelpScreen(ModalScreen[None]):
             table.add_row("", "")
         with VerticalScroll():
             yield Static(table)
+        yield Footer()  # the modal's keys, over the dimmed main screen's
 
     def action_dismiss(self, result: None = None) -> Any:
         return super().action_dismiss(result)
@@ -236,31 +237,90 @@ def _now(detail: Detail) -> float:
     return max(ends, default=datetime.now(UTC).timestamp())
 
 
-class FieldsScreen(ModalScreen[None]):
-    """All fields of one row (an alert, a log line, an SLO), as plain text, with links shown."""
+FieldsLoader = Callable[[], Awaitable[list[tuple[str, str]]]]
+"""The refresh service's fields of one row (``lambda: service.alert_fields(alert)``)."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q", "app.pop_screen", "Back")]
+
+class FieldsScreen(ModalScreen[None]):
+    """All fields of one row (an alert, a log line), as plain text, with links shown.
+
+    Given its fields (a log line holds them all), it shows them at once; given ``load``, it loads
+    its own like the detail screen: a worker calls ``load`` when the screen mounts and again on
+    ``r``; the title says loading, or what failed and what to do.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q", "app.pop_screen", "Back"),
+        Binding("r", "reload", "Reload"),
+    ]
     DEFAULT_CSS = """
     FieldsScreen { align: center middle; }
     FieldsScreen > VerticalScroll { width: 110; max-width: 100%; height: auto; max-height: 90%;
         border: round $primary; background: $surface; padding: 0 1; }
     """
 
-    def __init__(self, title: str, fields: list[tuple[str, str]]) -> None:
+    def __init__(
+        self,
+        title: str,
+        fields: list[tuple[str, str]] | None = None,
+        *,
+        load: FieldsLoader | None = None,
+        theme: ConsoleTheme | None = None,
+    ) -> None:
         super().__init__()
         self.title_text = title
-        self.fields = fields
+        self.fields = fields or []
+        self.load = load
+        self.console_theme = theme
+        self.load_error: str | None = None
 
     def compose(self) -> Any:
+        with VerticalScroll():
+            yield Static(self._title(""), id="fields-title")
+            yield Static(self._table(), id="fields")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.action_reload()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """``r`` only where there is something to load (a log line's fields are all there is)."""
+        return self.load is not None if action == "reload" else True
+
+    def action_reload(self) -> None:
+        """Load (again) through the refresh service, in a worker: the screen stays responsive."""
+        if self.load is None:
+            return
+        self.query_one("#fields-title", Static).update(self._title(" — loading…"))
+        self.run_worker(self._load(self.load), group="detail", exclusive=True)
+
+    async def _load(self, load: FieldsLoader) -> None:
+        try:
+            fields = await load()
+        except Exception as exc:  # a backend's failure is shown, never raised into the app
+            self.load_error = str(exc) or type(exc).__name__
+            crit = self.console_theme.style("crit") if self.console_theme else "bold"
+            title = self._title("")
+            title.append(f" — ⚠ not loaded: {self.load_error}", style=crit)
+            title.append(" · r tries again, esc goes back")
+            self.query_one("#fields-title", Static).update(title)
+            return
+        self.load_error = None
+        self.fields = fields
+        self.query_one("#fields-title", Static).update(self._title(""))
+        self.query_one("#fields", Static).update(self._table())
+
+    def _title(self, state: str) -> Text:
+        return Text.assemble((self.title_text, "bold underline"), state)
+
+    def _table(self) -> Table:
         table = Table.grid(padding=(0, 2))
         table.add_column(style="bold", no_wrap=True)
         table.add_column(overflow="fold")
-        table.add_row(Text(self.title_text, style="underline"), "")
         for key, value in self.fields:
             text = Text(value)
             if value.startswith(("https://", "http://")):
                 # OSC 8 hyperlink; the URL is also printed, for terminals without link support.
                 text.stylize(f"link {value}")
             table.add_row(Text(key), text)
-        with VerticalScroll():
-            yield Static(table)
+        return table

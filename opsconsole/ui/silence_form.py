@@ -14,7 +14,7 @@ from textual import on
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, Static
+from textual.widgets import Footer, Input, Label, Static
 
 from opsconsole.core.dashboard import AlertGroupView, AlertView
 from opsconsole.core.silence_blast_radius import (
@@ -52,6 +52,10 @@ class RadiusRules:
     entity_labels: tuple[str, ...] = ()
 
 
+SHORT_HEIGHT = 36
+FORM_BREAKPOINTS = [(0, "-short"), (SHORT_HEIGHT, "-tall")]
+
+
 class SilenceFormScreen(ModalScreen[SilenceDraft | None]):
     """Matchers, duration, author and a required comment, with a live preview of what it mutes.
 
@@ -63,8 +67,14 @@ class SilenceFormScreen(ModalScreen[SilenceDraft | None]):
         Binding("ctrl+s", "submit", "Review and send", priority=True),
         Binding("escape", "cancel", "Cancel"),
     ]
+    # Below this height the inputs lose their borders (one row each, as Textual's compact inputs):
+    # with them, at 80x24 the preview of what the silence mutes had no room left and was cut.
+    VERTICAL_BREAKPOINTS = FORM_BREAKPOINTS
     DEFAULT_CSS = """
     SilenceFormScreen { align: center middle; }
+    SilenceFormScreen.-short Input, SilenceFormScreen.-short Input:focus { border: none; height: 1;
+        padding: 0 1; }
+    SilenceFormScreen.-short Input:focus { background-tint: $foreground 15%; }
     SilenceFormScreen > Vertical { width: 110; max-width: 100%; height: auto; max-height: 95%;
         border: thick $primary; background: $surface; padding: 0 1; }
     SilenceFormScreen Input { margin: 0 0 0 0; }
@@ -112,6 +122,7 @@ class SilenceFormScreen(ModalScreen[SilenceDraft | None]):
             with VerticalScroll(id="silence-preview"):
                 yield Static(id="silence-preview-text")
             yield Static(Text("tab: next field     ctrl+s: review and send     Esc: cancel", style="bold"))
+        yield Footer()  # the modal's keys, over the dimmed main screen's
 
     def on_mount(self) -> None:
         self._update()

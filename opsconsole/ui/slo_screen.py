@@ -32,10 +32,13 @@ class SloScreen(Screen[None]):
     exhaustion, a chart of the budget over the window and the queries behind each figure.
 
     It loads the budget histories itself: a worker calls ``load_history`` (the refresh service's)
-    once mounted; each chart says loading, then the history or what failed.
+    once mounted and again on ``r``; each chart says loading, then the history or what failed.
     """
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "app.pop_screen", "Back")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "app.pop_screen", "Back"),
+        Binding("r", "reload", "Reload"),
+    ]
     DEFAULT_CSS = """
     SloScreen > VerticalScroll { padding: 0 1; }
     SloScreen PlotextPlot { height: 12; margin-bottom: 1; }
@@ -64,13 +67,20 @@ class SloScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.action_reload()
+
+    def action_reload(self) -> None:
+        """Load (again) every budget history, in a worker: the screen stays responsive."""
         from textual_plotext import PlotextPlot  # loaded when a chart is first shown, not at start-up
 
+        if self.load_history is None:
+            return
         for index in range(len(self.slos)):
-            plt = self.query_one(f"#budget-{index}", PlotextPlot).plt
-            plt.title("budget left over the window: loading…")
-        if self.load_history is not None:
-            self.run_worker(self._load(self.load_history), group="detail")
+            widget = self.query_one(f"#budget-{index}", PlotextPlot)
+            widget.plt.clear_data()
+            widget.plt.title("budget left over the window: loading…")
+            widget.refresh()
+        self.run_worker(self._load(self.load_history), group="detail", exclusive=True)
 
     async def _load(self, load: HistoryLoader) -> None:
         for row in self.slos:
@@ -79,7 +89,7 @@ class SloScreen(Screen[None]):
             except Exception as exc:  # a backend's failure is shown, never raised into the app
                 why = str(exc) or type(exc).__name__
                 history = BudgetHistory(
-                    (), (), "burndown", error=f"not loaded ({why}): esc, then Enter again"
+                    (), (), "burndown", error=f"⚠ not loaded ({why}) · r tries again, esc goes back"
                 )
             self.show_history(row.name, history)
 
@@ -103,7 +113,8 @@ class SloScreen(Screen[None]):
         )
         points = [(t, r) for t, r in zip(history.times, history.remaining, strict=True) if r is not None]
         if history.error:
-            plt.title(f"{what}: {history.error}")
+            again = "" if "r tries again" in history.error else " · r tries again"
+            plt.title(f"{what}: {history.error}{again}")
         elif not points:
             plt.title(f"{what}: no data")
         else:
