@@ -32,7 +32,7 @@ from opsconsole.ui.silence_screens import SilencesScreen
 from tests.support.hanging_port import hanging_url_fixture  # noqa: F401 (the fixture hanging_url)
 from tests.support.real_servers import RunningAlertmanager, free_port, start_alertmanager, wait_until
 from tests.support.recording_proxy import recording_proxy
-from tests.support.ui_harness import static_text, work_done
+from tests.support.ui_harness import HEALTHY_STACK_TIMEOUT, static_text, work_done
 
 # After the machine's date, so Alertmanager keeps every silence; the screen reads time from here.
 NOW = datetime(2030, 1, 1, tzinfo=UTC).timestamp()
@@ -127,14 +127,18 @@ def _console(
     staging = staging_url or servers[2].url
     path = tmp_path / "config.yaml"
     # Peers are named: their ports change every run, and a snapshot must not.
-    pair = f"{{url: '{prod_a.url}', name: prod-a}}, {{url: '{prod_b.url}', name: prod-b}}"
+    # No timeout is under test here (a hung context is told by its state, before any deadline), so
+    # every endpoint's only has to outlast a loaded machine: at load 20 "dead" said "no answer within
+    # 2s" instead of "connection refused", and a healthy Alertmanager could miss the default 10 s.
+    t = f"timeout: {HEALTHY_STACK_TIMEOUT:g}"
+    pair = f"{{url: '{prod_a.url}', name: prod-a, {t}}}, {{url: '{prod_b.url}', name: prod-b, {t}}}"
     if prod_url is not None:
-        pair = f"{{url: '{prod_url}', name: prod-a}}"
+        pair = f"{{url: '{prod_url}', name: prod-a, {t}}}"
     path.write_text(
         "contexts:\n"
         f"  prod: {{alertmanagers: [{pair}]}}\n"
-        f"  staging: {{read_only: true, alertmanagers: [{{url: '{staging}', name: st}}]}}\n"
-        f"  dead: {{alertmanagers: [{{url: '{DEAD}', name: dead, timeout: 2}}]}}\n"
+        f"  staging: {{read_only: true, alertmanagers: [{{url: '{staging}', name: st, {t}}}]}}\n"
+        f"  dead: {{alertmanagers: [{{url: '{DEAD}', name: dead, {t}}}]}}\n"
         + (f"  prod-ro: {{read_only: true, alertmanagers: [{pair}]}}\n" if prod_ro else "")
     )
     config, _ = load_config(path)
