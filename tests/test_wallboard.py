@@ -25,6 +25,7 @@ from opsconsole.ui.wallboard import WallboardApp
 from tests.support.demo_fixtures import FROZEN_NOW, frozen_clock
 from tests.support.loopback_http import Received, Reply, ScriptedServer, scripted_server
 from tests.support.ui_harness import DEAD_URL, HEALTHY_STACK_TIMEOUT
+from tests.support.ui_harness import settle_wallboard as settle
 
 Demo = tuple[DemoStack, DemoUrls]
 SnapCompare = Callable[..., bool]
@@ -37,17 +38,6 @@ def wallboard(urls: DemoUrls, **options: Any) -> WallboardApp:
             urls, clock=frozen_clock, auto_refresh=False, timeout=HEALTHY_STACK_TIMEOUT, **options
         )
     )
-
-
-async def settle(pilot: Pilot[Any]) -> None:
-    app = pilot.app
-    assert isinstance(app, WallboardApp)
-    for _ in range(300):
-        await pilot.pause(0.05)
-        if app.board is not None and not app._refreshing:
-            break
-    await pilot.pause(0.1)
-    assert app.board is not None
 
 
 def on_page(page: str) -> Callable[[Pilot[Any]], Any]:

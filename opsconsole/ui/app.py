@@ -30,6 +30,7 @@ from opsconsole.ui.commands import ConsoleCommands, run_command
 from opsconsole.ui.console_options import ConsoleOptions
 from opsconsole.ui.copy_markdown import copy_markdown
 from opsconsole.ui.drill_flows import PIVOT_LEAD_SECONDS, DrillFlows
+from opsconsole.ui.header_fit import HeaderPart
 from opsconsole.ui.keys import CONSOLE_BINDINGS, help_sections
 from opsconsole.ui.log_flows import LogFlows
 from opsconsole.ui.log_tails import LogTails
@@ -168,20 +169,25 @@ class OpsConsoleApp(ConsoleShell):
     def render_header(self) -> None:
         """Context, pack, range, clock, read-only, and each backend's freshness."""
         short = self.narrow
-        text = Text()
-        text.append(" opsconsole ", style="bold reverse")
-        text.append(f" {'' if short else 'ctx '}{self.context_name} ", style="bold")
-        text.append(f"│ {'' if short else 'pack '}{self.pack_name} ")
-        text.append(f"│ {'' if short else 'range '}{format_duration(self.settings.range_seconds)} ")
-        text.append(f"│ {clock_text(self.options.clock())} ")
-        if self.header_badge:  # e.g. REPLAY: this is not the present
-            text.append(f" {self.header_badge} ", style="bold reverse")
-            text.append(" ")
-        elif self.service.backends.read_only:
-            text.append(" READ-ONLY ", style="bold reverse")
-            text.append(" ")
-        text.append_text(freshness(self.board, self.options.clock(), self.console_theme, short=short))
-        self.main.show_header(text)
+        # What gives way when the line is too long: the name first, then the pack (shortened), then
+        # the range; never the context, the clock, READ-ONLY or REPLAY, nor the backends' freshness.
+        parts = [
+            HeaderPart("opsconsole", prefix=" ", style="bold reverse", give_way=1),
+            HeaderPart(f"{'' if short else 'ctx '}{self.context_name}", prefix=" ", style="bold"),
+            HeaderPart(f"{'' if short else 'pack '}{self.pack_name}", prefix="│ ", give_way=2, shortest=6),
+            HeaderPart(
+                f"{'' if short else 'range '}{format_duration(self.settings.range_seconds)}",
+                prefix="│ ",
+                give_way=3,
+            ),
+            HeaderPart(clock_text(self.options.clock()), prefix="│ "),
+        ]
+        badge = self.header_badge or ("READ-ONLY" if self.service.backends.read_only else "")
+        if badge:  # e.g. REPLAY: this is not the present
+            parts.append(HeaderPart(badge, prefix=" ", style="bold reverse"))
+            parts.append(HeaderPart("", suffix=" "))
+        after = freshness(self.board, self.options.clock(), self.console_theme, short=short)
+        self.main.show_header(tuple(parts), after)
 
     @property
     def _header_drawn(self) -> Text:

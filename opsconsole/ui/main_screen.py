@@ -21,14 +21,23 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from opsconsole.core.dashboard import Dashboard, PaneName
+from opsconsole.ui.header_fit import HeaderPart, joined
 from opsconsole.ui.keys import MAIN_SCREEN_BINDINGS
-from opsconsole.ui.pane import Pane
+from opsconsole.ui.pane import TITLES, Pane
 from opsconsole.ui.panes import LogPane
 from opsconsole.ui.prompt import Prompt
 
 NARROW_WIDTH = 120  # below: one pane at a time, as tabs
 WIDE_WIDTH = 160  # below (and above NARROW_WIDTH): RED gets a full-width row
 PANE_ORDER: tuple[PaneName, ...] = ("health", "alerts", "red", "slo", "logs")
+# The tab line's shortest names, when even the panes' plain titles do not fit the width.
+TIGHT_TITLES: dict[PaneName, str] = {
+    "health": "Health",
+    "alerts": "Alerts",
+    "red": "RED",
+    "slo": "SLO",
+    "logs": "Logs",
+}
 
 
 # Below 120 columns: one pane at a time, as tabs; below 160: RED gets a full-width row.
@@ -62,6 +71,7 @@ class MainScreen(Screen[None]):
         self.panes = panes
         self.active: PaneName = "health"
         self._header_drawn = Text()
+        self._header_parts: tuple[tuple[HeaderPart, ...], Text] = ((), Text())
         self._tabs_drawn = Text()
         self._tabs_board: Dashboard | None = None
 
@@ -95,12 +105,13 @@ class MainScreen(Screen[None]):
 
     def on_mount(self) -> None:
         # What the app drew before the screen was mounted (its on_mount runs first).
-        header, self._header_drawn = self._header_drawn, Text()
-        self.show_header(header)
+        self._header_drawn = Text()
+        self.show_header(*self._header_parts)
         self.apply_layout()
         self.focus_pane(self.active)
 
     def on_resize(self, event: Resize) -> None:
+        self.show_header(*self._header_parts)  # fitted to the new width
         self.apply_layout()
 
     def apply_layout(self) -> None:
@@ -110,8 +121,11 @@ class MainScreen(Screen[None]):
             pane.set_class(name == self.active, "-active")
         self.show_tabs(self._tabs_board)
 
-    def show_header(self, text: Text) -> None:
-        """The header line, repainted only when it changed (an identical update still repaints)."""
+    def show_header(self, parts: tuple[HeaderPart, ...], after: Text) -> None:
+        """The header line fitted to the width (``after``, the backends' freshness, always whole),
+        repainted only when it changed (an identical update still repaints)."""
+        self._header_parts = (parts, after)
+        text = joined(parts, self.app.size.width, after=after)
         if text != self._header_drawn:
             self._header_drawn = text
             if not self.is_mounted:
@@ -125,15 +139,32 @@ class MainScreen(Screen[None]):
         if not self.is_mounted:
             return
         text = Text()
-        for index, name in enumerate(PANE_ORDER, start=1):
-            label = self.panes[name].border_title or name
-            if board is not None and board.pane_status(name).error:
-                label = f"⚠ {label}"
-            style = "bold reverse" if name == self.active else ""
-            text.append(f" {index} {label} ", style=style)
+        for labels in self._tab_labels(board):  # the longest names that fit the width
+            text = Text()
+            for index, (name, label) in enumerate(zip(PANE_ORDER, labels, strict=True), start=1):
+                if board is not None and board.pane_status(name).error:
+                    label = f"⚠ {label}"
+                style = "bold reverse" if name == self.active else ""
+                text.append(f" {index} {label} ", style=style)
+            if text.cell_len <= self.app.size.width:
+                break
         if text != self._tabs_drawn:
             self._tabs_drawn = text
             self.query_one("#tabs", Static).update(text, layout=False)
+
+    def _tab_labels(self, board: Dashboard | None) -> list[list[str]]:
+        """Tab names from the longest to the shortest: the panes' titles as their borders show them
+        (the alerts' with what lies outside the pack), their plain titles, then one word each.
+        Every tab stays on the line: a cut one would hide a key the user needs."""
+        firing = f" ({board.firing} firing)" if board is not None else ""
+        return [
+            [str(self.panes[name].border_title or name) for name in PANE_ORDER],
+            [TITLES[name] + (firing if name == "alerts" else "") for name in PANE_ORDER],
+            [
+                TIGHT_TITLES[name] + (f" {board.firing}" if name == "alerts" and board else "")
+                for name in PANE_ORDER
+            ],
+        ]
 
     # -- navigation ---------------------------------------------------------------------------
 

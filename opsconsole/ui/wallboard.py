@@ -26,6 +26,8 @@ from opsconsole.core.wallboard_figures import PAGES, acked, firing, stale_backen
 from opsconsole.refresh.panes import RefreshSettings
 from opsconsole.refresh.service import RefreshService
 from opsconsole.ui.drawn import drawn_signature
+from opsconsole.ui.header_fit import HeaderPart, joined
+from opsconsole.ui.main_screen import NARROW_WIDTH
 from opsconsole.ui.shell import ConsoleShell, clock_text, freshness
 from opsconsole.ui.themes import ConsoleTheme
 from opsconsole.ui.wallboard_tables import alert_table, health_table, slo_table
@@ -240,14 +242,18 @@ class WallboardApp(ConsoleShell):
         theme = self.console_theme
         now = self.options.clock()
         name = self.options.pages[self.page]
-        header = Text()
-        header.append(" WALLBOARD ", style="bold")
-        header.append(f"│ {self.service.context_name} │ {self.service.pack.name} ")
-        header.append(f"│ {self.page + 1}/{len(self.options.pages)} {name} ")
-        header.append(f"│ {clock_text(now)} ", style="bold")
-        header.append("│ READ-ONLY ", style=theme.style("muted"))
-        header.append_text(freshness(self.board, now, theme))
-        self._update("#wb-header", header)
+        width = self.size.width
+        # Fitted like the console's header: the backends' freshness is never the part cut off.
+        parts = (
+            HeaderPart("WALLBOARD", prefix=" ", suffix=" │", style="bold", give_way=1),
+            HeaderPart(self.service.context_name, prefix=" "),
+            HeaderPart(self.service.pack.name, prefix="│ ", give_way=3, shortest=6),
+            HeaderPart(f"{self.page + 1}/{len(self.options.pages)} {name}", prefix="│ ", give_way=4),
+            HeaderPart(clock_text(now), prefix="│ ", style="bold"),
+            HeaderPart("READ-ONLY", prefix="│ ", style=theme.style("muted"), give_way=2),
+        )
+        after = freshness(self.board, now, theme, short=width < NARROW_WIDTH)
+        self._update("#wb-header", joined(parts, width, after=after))
         count = len(self.options.pages)
         footer = Text(f" ← → page · {f'1-{count} · ' if count > 1 else ''}p ", style=theme.style("muted"))
         if self.rotating:

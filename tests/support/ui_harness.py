@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import time
 from dataclasses import replace
 from typing import Any
 
@@ -15,7 +16,7 @@ from opsconsole.demo.stack import DemoUrls
 from opsconsole.launch import demo_options
 from opsconsole.ui.app import OpsConsoleApp
 from opsconsole.ui.pane_table import AlertRowKey
-from opsconsole.ui.screenshots import SHOT_TIMEOUT, finite_work_done
+from opsconsole.ui.screenshots import SETTLE_SECONDS, SHOT_TIMEOUT, finite_work_done
 from opsconsole.ui.screenshots import settle as settle_console
 from tests.support.demo_fixtures import frozen_clock
 
@@ -43,6 +44,22 @@ async def settle(pilot: Pilot[Any]) -> None:
     app = pilot.app
     assert isinstance(app, OpsConsoleApp)
     await settle_console(app, pilot)
+    assert app.board is not None, "the first refresh never completed"
+
+
+async def settle_wallboard(pilot: Pilot[Any]) -> None:
+    """Wait until the wallboard's first refresh has landed (by the clock: a pause lasts longer on a
+    loaded machine, so a count of pauses is no deadline)."""
+    from opsconsole.ui.wallboard import WallboardApp
+
+    app = pilot.app
+    assert isinstance(app, WallboardApp)
+    deadline = time.monotonic() + SETTLE_SECONDS
+    while time.monotonic() < deadline:
+        await pilot.pause(0.05)
+        if app.board is not None and not app._refreshing:
+            break
+    await pilot.pause(0.1)
     assert app.board is not None, "the first refresh never completed"
 
 
