@@ -66,7 +66,10 @@ def _unquote(literal: str) -> str:
         return literal[1:-1]
     # Escapes are read as Loki reads them (\n, \u00e9, \\); other text is kept as written: non-ASCII
     # is turned into escapes first, so "café" is never re-decoded as bytes ("cafÃ©").
-    return literal[1:-1].encode("ascii", "backslashreplace").decode("unicode_escape")
+    try:
+        return literal[1:-1].encode("ascii", "backslashreplace").decode("unicode_escape")
+    except UnicodeDecodeError:  # "\x", "\u12": a truncated escape is a LogQL error, not a crash
+        raise LogqlError(f"bad escape in the string {literal[:40]}") from None
 
 
 def check_selector(selector_body: str) -> None:
