@@ -50,6 +50,19 @@ def test_a_syntax_error_on_the_first_line_is_line_1(tmp_path: Path) -> None:
     assert error.message.startswith("invalid YAML: ")
 
 
+def test_a_control_character_is_a_yaml_error_at_its_line(tmp_path: Path) -> None:
+    # The reader's error has no line of its own (no mark): line 1 is where this one is.
+    bell = write(tmp_path, "bell.yaml", "kind: \x07QueryPack\n")
+    assert load_packs([], [bell]).errors == [
+        PackError(
+            str(bell),
+            1,
+            "(yaml)",
+            "invalid YAML: unacceptable character #x0007: special characters are not allowed",
+        )
+    ]
+
+
 def test_metadata_without_a_name_points_at_metadata(tmp_path: Path) -> None:
     cases = {
         "no-name.yaml": f"{HEAD}\nmetadata:\n  description: x\n{BODY}",
