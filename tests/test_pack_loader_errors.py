@@ -9,7 +9,12 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
+import pytest
+
+from opsconsole.config import ConsoleConfig, default_packs_dir
 from opsconsole.packs.loader import PackError, PackSource, discover, load_packs
+from opsconsole.packs.search_path import pack_dirs
+from opsconsole.resources import builtin_queries_dir
 
 HEAD = "apiVersion: opsconsole.dev/v1\nkind: QueryPack\n"
 BODY = "health:\n  entity: {type_label: job, instance_label: instance}\n  up: up\n"
@@ -189,3 +194,14 @@ def test_a_pack_given_on_the_command_line_replaces_the_same_name_and_says_so(tmp
     result = load_packs([(user, "user")], [mine])
     assert result.packs["p"].source == PackSource(mine, "cli")
     assert result.notices == [f"pack 'p' from {mine} (cli) replaces the one from {user / 'p.yaml'} (user)"]
+
+
+def test_the_search_path_is_builtin_then_the_users_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert pack_dirs(ConsoleConfig(packs_dir=Path("~/mine"))) == [
+        (builtin_queries_dir(), "builtin"),
+        (tmp_path / "mine", "user"),
+    ]
+    assert pack_dirs(ConsoleConfig()) == [(builtin_queries_dir(), "builtin"), (default_packs_dir(), "user")]
