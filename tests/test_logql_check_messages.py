@@ -72,6 +72,27 @@ def test_refused_with_exactly_this_message(bad: str, message: str) -> None:
         check_logql(bad)
 
 
+@pytest.mark.parametrize(
+    "label_filter",
+    [
+        '{a="x"} | level!="debug"',
+        '{a="x"} | json | level !~ "d.*"',
+        '{a="x"} | status != 200',
+        '{a="x"} | level != "a" != "b"',  # a label filter, then a line filter
+    ],
+)
+def test_a_label_filter_may_use_not_equal_and_not_match(label_filter: str) -> None:
+    # "!=" and "!~" start a line filter, except right after "| name": there they are a label
+    # filter's operator. Refused before as "unknown pipeline stage 'level'".
+    check_logql(label_filter)
+
+
+def test_not_equal_after_a_stage_name_is_still_a_line_filter() -> None:
+    check_logql('{a="x"} | json != "y" | logfmt')
+    with pytest.raises(LogqlError, match=exactly("line filter != needs a quoted string")):
+        check_logql('{a="x"} | json !=')
+
+
 def test_an_invalid_regex_names_its_label_whichever_quotes() -> None:
     with pytest.raises(LogqlError, match=r"^invalid regex for app: "):
         check_logql('{app=~"("}')
