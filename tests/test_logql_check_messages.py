@@ -65,6 +65,8 @@ def exactly(message: str) -> str:
         ('{a="x"} | level="e" | jsonn', "unknown pipeline stage 'jsonn'"),
         ('{a="\\x"}', 'bad escape in the string "\\x"'),
         ('{a="\\u12"}', 'bad escape in the string "\\u12"'),
+        # The string shown is cut at 40 characters, its opening quote included.
+        ('{a="' + "0123456789" * 4 + '\\x"}', 'bad escape in the string "' + "0123456789" * 3 + "012345678"),
     ],
 )
 def test_refused_with_exactly_this_message(bad: str, message: str) -> None:
