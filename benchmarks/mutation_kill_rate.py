@@ -123,6 +123,9 @@ AREAS: dict[str, tuple[list[str], list[str]]] = {
             "tests/test_search_text.py",  # the LogQL check
             "tests/test_pack_thresholds_links.py",
             "tests/test_pack_slo_errors.py",
+            "tests/test_pack_query_listing.py",  # in process what `packs render` lists
+            "tests/test_pack_loader_errors.py",
+            "tests/test_logql_check_messages.py",
             # Not tests/test_pack_links.py: its console tests load packs, so every loader mutant ran them.
         ],
     ),

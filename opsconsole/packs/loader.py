@@ -236,7 +236,18 @@ def _chain(
         doc = raw[current][1]
         chain.append(doc)
         parent = doc.data.get("extends")
-        current = parent if isinstance(parent, str) and parent else None
+        if parent is not None and not (isinstance(parent, str) and parent):
+            # A list or a number would otherwise be dropped and the pack loaded without its base.
+            errors.append(
+                PackError(
+                    doc.source,
+                    doc.line_of(("extends",)),
+                    "extends",
+                    f"expected one pack's name, not {parent!r}",
+                )
+            )
+            return None
+        current = parent
     return chain
 
 

@@ -27,6 +27,9 @@ _STAGES = {
 }
 _LABEL_FILTER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\s*(=~|!~|!=|==|=|>=|<=|>|<)\s*\S")
 _LINE_FILTER_OPS = ("|=", "!=", "|~", "!~")
+# A stage so far of "| name": a "!=" or "!~" next is a label filter's operator (| level != "debug"),
+# not the start of a line filter.
+_LABEL_NAME_SO_FAR = re.compile(r"\s*\|\s*([A-Za-z_][A-Za-z0-9_]*)\s*")
 
 
 class LogqlError(ValueError):
@@ -66,7 +69,10 @@ def _unquote(literal: str) -> str:
         return literal[1:-1]
     # Escapes are read as Loki reads them (\n, \u00e9, \\); other text is kept as written: non-ASCII
     # is turned into escapes first, so "café" is never re-decoded as bytes ("cafÃ©").
-    return literal[1:-1].encode("ascii", "backslashreplace").decode("unicode_escape")
+    try:
+        return literal[1:-1].encode("ascii", "backslashreplace").decode("unicode_escape")
+    except UnicodeDecodeError:  # "\x", "\u12": a truncated escape is a LogQL error, not a crash
+        raise LogqlError(f"bad escape in the string {literal[:40]}") from None
 
 
 def check_selector(selector_body: str) -> None:
@@ -99,6 +105,12 @@ def check_selector(selector_body: str) -> None:
         raise LogqlError('every matcher can match the empty string; Loki needs one like app="x" or app=~".+"')
 
 
+def _label_filter_so_far(stage: str) -> bool:
+    """``stage`` is ``| name`` with a name that is not a stage's (``| json != "x"`` is a line filter)."""
+    label = _LABEL_NAME_SO_FAR.fullmatch(stage)
+    return label is not None and label.group(1) not in _STAGES
+
+
 def _pipeline_stages(text: str, start: int) -> list[str]:
     """The stages of ``text[start:]`` (``start``: so that columns in errors count from the query's start)."""
     stages: list[str] = []
@@ -115,6 +127,7 @@ def _pipeline_stages(text: str, start: int) -> list[str]:
             ch in "|!"
             and (i + 1 < len(text) and text[i + 1] in "=~")
             and ch + text[i + 1] in _LINE_FILTER_OPS
+            and not (ch == "!" and _label_filter_so_far("".join(current)))
         ):
             stages.append("".join(current))
             current = [text[i : i + 2]]
