@@ -100,6 +100,7 @@ AREAS: dict[str, tuple[list[str], list[str]]] = {
             "tests/test_transport_policy.py",
             "tests/test_backend_http_mock.py",
             "tests/test_policy_session_mock.py",
+            "tests/test_transport_edges.py",
         ],
     ),
     "mutations": (
