@@ -10,6 +10,7 @@ import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from email.utils import format_datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -18,7 +19,13 @@ import requests
 import requests.adapters
 
 from opsconsole.backends.errors import BackendError, FailureKind, ReadOnlyViolation
-from opsconsole.backends.transport import BackendHttp, RetryPolicy, build_requests_session, error_for_status
+from opsconsole.backends.transport import (
+    BackendHttp,
+    PolicyAdapter,
+    RetryPolicy,
+    build_requests_session,
+    error_for_status,
+)
 from opsconsole.config import EndpointSettings
 
 QUICK = RetryPolicy(attempts=3, backoff_factor=0.001, max_backoff=0.001, jitter=0.0)
@@ -144,3 +151,26 @@ def test_a_read_only_requests_session_names_backend_method_and_url(monkeypatch: 
     assert (refused.value.backend, refused.value.url) == ("prometheus", url)
     assert str(refused.value) == f"read-only mode: refused POST {url} (nothing was sent)"
     assert sent == []
+
+
+def test_the_sessions_own_ca_reaches_the_adapter(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    sent = _Adapter(monkeypatch).sent
+    ca = tmp_path / "ca.pem"
+    ca.write_text("not read here")
+    endpoint = EndpointSettings.model_validate({"url": "https://prom.example", "tls": {"ca_file": str(ca)}})
+    made, _ = build_requests_session("prometheus", endpoint, read_only=False, retry=QUICK)
+    made.get("https://prom.example/api/v1/query")
+    assert sent[-1]["verify"] == str(ca)
+
+
+def test_the_adapter_called_directly_sends_with_requests_own_defaults(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    sent = _Adapter(monkeypatch).sent
+    adapter = PolicyAdapter(
+        "prometheus", EndpointSettings(url="http://prom.example:9090", timeout=30), QUICK, 2
+    )
+    request = requests.Request("GET", "http://prom.example:9090/api/v1/query").prepare()
+    assert adapter.send(request).status_code == 200
+    [kw] = sent
+    assert (kw["stream"], kw["verify"], kw["cert"], kw["proxies"]) == (False, True, None, None)
