@@ -240,3 +240,9 @@ def test_the_trace_is_named_by_a_span_without_parent_then_a_broken_cycle_or_self
 def test_the_root_is_ranked_by_its_repaired_start() -> None:
     spans = [S("late", None, T0 + 50, 5), S("early", None, 0, 5), S("k", "early", T0 + 10, 1)]
     assert plan_forest(spans).root == 1  # placed at T0 + 10, before T0 + 50
+
+
+def test_only_a_start_of_zero_or_less_is_unusable() -> None:
+    forest = plan_forest([S("r", None, 1, 10), S("k", "r", 2, 1)])  # odd but given: kept as given
+    assert forest.starts == (1, 2)
+    assert forest.marks == {}
