@@ -174,3 +174,90 @@ def test_the_adapter_called_directly_sends_with_requests_own_defaults(
     assert adapter.send(request).status_code == 200
     [kw] = sent
     assert (kw["stream"], kw["verify"], kw["cert"], kw["proxies"]) == (False, True, None, None)
+
+
+def _raising(exc: Exception, timeout: float = 30) -> BackendHttp:
+    def answer(request: httpx.Request) -> httpx.Response:
+        raise exc
+
+    return BackendHttp(
+        "jaeger",
+        EndpointSettings(url="http://jaeger.example:16686", timeout=timeout),
+        retry=QUICK,
+        transport=httpx.MockTransport(answer),
+    )
+
+
+async def test_a_connect_timeout_after_the_retries_names_backend_url_and_the_timeout() -> None:
+    http = _raising(httpx.ConnectTimeout("connect timed out"), timeout=12)
+    with pytest.raises(BackendError) as caught:
+        await http.request("GET", "api/v3/services")
+    assert (caught.value.backend, caught.value.url) == (
+        "jaeger",
+        "http://jaeger.example:16686/api/v3/services",
+    )
+    assert (caught.value.kind, caught.value.diagnosis) == (
+        FailureKind.TIMEOUT,
+        "timeout: no answer within 12s",
+    )
+
+
+async def test_a_network_error_mid_exchange_names_backend_url_and_the_timeout() -> None:
+    http = _raising(httpx.ReadTimeout("read timed out"), timeout=7.5)
+    with pytest.raises(BackendError) as caught:
+        await http.request("GET", "api/v3/traces/abc")
+    assert (caught.value.backend, caught.value.url) == (
+        "jaeger",
+        "http://jaeger.example:16686/api/v3/traces/abc",
+    )
+    assert caught.value.diagnosis == "timeout: no answer within 7.5s"
+
+
+async def test_an_error_status_names_its_url() -> None:
+    http = _http(httpx.Response(500, text="boom"))
+    with pytest.raises(BackendError) as caught:
+        await http.request("GET", "api/v2/alerts")
+    assert (caught.value.status, caught.value.url) == (500, "http://am.example:9093/am/api/v2/alerts")
+    await http.aclose()
+
+
+async def test_each_attempt_is_given_what_is_left_of_the_deadline() -> None:
+    timeouts: list[dict[str, float | None]] = []
+    sent: list[str] = []
+    replies = [httpx.Response(503), httpx.Response(200, json={})]
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        timeouts.append(request.extensions["timeout"])
+        sent.append(str(request.url))
+        return replies.pop(0)
+
+    http = BackendHttp(
+        "loki",
+        EndpointSettings(url="http://loki.example", timeout=30),
+        retry=RetryPolicy(attempts=3, backoff_factor=0.01, max_backoff=0.01, jitter=0.0),
+        transport=httpx.MockTransport(answer),
+    )
+    reply = await http.request("GET", "loki/api/v1/labels/")
+    assert 0 <= reply.elapsed < 30
+    assert sent == ["http://loki.example/loki/api/v1/labels/"] * 2  # sent as given, trailing slash kept
+    first, second = timeouts
+    assert set(first) == {"connect", "read", "write", "pool"}
+    assert all(v is not None and 29 < v <= 30 for v in first.values())
+    # The retry came after a 10 ms pause: its attempt has that much less, not the endpoint's 30 s again.
+    assert all(v is not None and v <= 30 - 0.01 for v in second.values())
+
+
+async def test_a_short_deadline_is_not_stretched_to_a_second() -> None:
+    seen: list[float | None] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request.extensions["timeout"]["read"])
+        return httpx.Response(200, json={})
+
+    http = BackendHttp(
+        "loki",
+        EndpointSettings(url="http://loki.example", timeout=0.5),
+        transport=httpx.MockTransport(answer),
+    )
+    await http.request("GET", "loki/api/v1/labels")
+    assert seen[0] is not None and 0 < seen[0] <= 0.5
