@@ -261,3 +261,15 @@ async def test_a_short_deadline_is_not_stretched_to_a_second() -> None:
     )
     await http.request("GET", "loki/api/v1/labels")
     assert seen[0] is not None and 0 < seen[0] <= 0.5
+
+
+def test_urllib3_under_the_adapter_never_retries_and_pools_as_many_as_asked() -> None:
+    # Our loop is the only retry (one deadline, Retry-After capped): urllib3's own would retry
+    # again under it, and honour a Retry-After of any length (test_transport_retries.py on a socket).
+    endpoint = EndpointSettings(url="http://prom.example:9090", timeout=30)
+    adapter = PolicyAdapter("prometheus", endpoint, QUICK, 3)
+    assert (adapter.max_retries.total, adapter.max_retries.read) == (0, False)
+    assert adapter.poolmanager.connection_pool_kw["maxsize"] == 3
+    assert (adapter.backend, adapter.endpoint, adapter.retry) == ("prometheus", endpoint, QUICK)
+    session, _ = build_requests_session("prometheus", endpoint, read_only=False, pool_size=7)
+    assert session.get_adapter("http://prom.example:9090/x").poolmanager.connection_pool_kw["maxsize"] == 7
