@@ -246,3 +246,19 @@ def test_only_a_start_of_zero_or_less_is_unusable() -> None:
     forest = plan_forest([S("r", None, 1, 10), S("k", "r", 2, 1)])  # odd but given: kept as given
     assert forest.starts == (1, 2)
     assert forest.marks == {}
+
+
+def test_a_root_without_a_start_takes_the_earliest_below_it_not_the_traces_earliest() -> None:
+    spans = [S("a", None, 0, 100), S("a1", "a", T0 + 50, 10), S("b", None, T0 + 10, 5)]
+    forest = plan_forest(spans)
+    assert forest.starts == (T0 + 50, T0 + 50, T0 + 10)  # not T0 + 10, b's, which is not below a
+    assert forest.roots == (2, 0)
+
+
+def test_a_chain_leading_into_a_cycle_is_kept_and_only_the_cycle_is_broken() -> None:
+    # x -> a, a <-> b: x starts first, but x is not in the cycle; the cycle breaks at a.
+    spans = [S("x", "a", T0, 5), S("a", "b", T0 + 10, 5), S("b", "a", T0 + 20, 5)]
+    forest = plan_forest(spans)
+    assert forest.parent_of == (1, None, 1)
+    assert forest.roots == (1,) and forest.root == 1
+    assert forest.warnings == ("parent cycle of 2 spans (a → b → a) broken at a, which is shown as a root",)
