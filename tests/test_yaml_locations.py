@@ -131,3 +131,23 @@ def test_a_validation_error_of_the_whole_document_names_the_document_at_its_firs
     assert describe_validation_error(invalid.value, second) == [
         "s.yaml:4: (document): Input should be a valid dictionary or instance of Pack"
     ]
+
+
+def test_merged_keys_are_read_and_located_at_the_mapping_that_merges_them() -> None:
+    doc = load_yaml("base: &b {x: 1}\nchild:\n  <<: *b\n  y: 2\n", "p.yaml")
+    assert doc.data == {"base": {"x": 1}, "child": {"y": 2, "x": 1}}
+    assert doc.line_of(("child", "y")) == 4
+    assert doc.line_of(("child", "x")) == 2  # merged from line 1: its own mapping's line
+
+
+def test_a_syntax_error_described_without_the_text_keeps_the_parsers_line() -> None:
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    from opsconsole.core.located_yaml import _syntax_error
+
+    with pytest.raises(YAMLError) as raw:
+        YAML(typ="rt").load("a: 1\nb: [\n")
+    described = _syntax_error("s.yaml", raw.value)
+    assert (described.line, described.source) == (3, "s.yaml")  # the parser's own: no text to clamp to
+    assert _syntax_error("s.yaml", YAMLError("x")).line is None
