@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from opsconsole.core.alert_matchers import LabelMatcher, MatcherSyntaxError, parse_matchers
@@ -74,6 +74,7 @@ def test_bad_text_is_refused_with_where(text: str) -> None:
         parse_matchers(text)
 
 
+@settings(deadline=None)  # about results, not speed: no per-example deadline
 @given(
     name=st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,10}", fullmatch=True),
     op=st.sampled_from(["=", "!="]),

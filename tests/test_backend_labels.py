@@ -4,8 +4,8 @@ lists (pure functions; the wallboard suites draw them)."""
 from __future__ import annotations
 
 from opsconsole.core.backend_labels import backend_labels, peer_name
-from opsconsole.core.dashboard import AlertGroupView, AlertView, BackendStatus, Dashboard
-from opsconsole.core.wallboard_figures import firing, stale_backends
+from opsconsole.core.dashboard import AlertGroupView, AlertView, BackendStatus, Dashboard, SilenceView
+from opsconsole.core.wallboard_figures import acked, firing, stale_backends
 
 PROM = BackendStatus("prometheus", "prometheus", "http://p:9090", last_success=100.0)
 LOKI = BackendStatus("loki", "loki", "http://l:3100", last_success=None)
@@ -70,3 +70,30 @@ def test_the_wallboard_lists_firing_alerts_worst_severity_then_oldest() -> None:
         _alert("c-inhibited", "critical", "inhibited", 1.0),
     ]
     assert [a.fingerprint for a in firing(_board([], alerts))] == ["c", "e", "w-old", "w-new", "i", "odd"]
+
+
+def _silence(sid: str, ack_by: str | None, starts: float = 0.0) -> SilenceView:
+    return SilenceView(sid, "active", 'alertname="x"', "bob", "why", starts, starts + 600.0, ack_by=ack_by)
+
+
+def _muted(name: str, severity: str, starts: float, *silences: SilenceView) -> AlertView:
+    return AlertView(name, name, severity, "silenced", starts, "", {}, {}, silences=silences)
+
+
+def test_the_wallboard_lists_acked_alerts_with_their_ack_worst_severity_then_oldest() -> None:
+    ack_w_old = _silence("s-w-old", "alice", 20.0)
+    alerts = [
+        _muted("w-new", "warning", 50.0, _silence("s-w-new", "carol")),
+        _muted("plain", "critical", 1.0, _silence("s-p", None)),  # an ordinary silence: no ack
+        _muted("w-old", "warning", 10.0, _silence("s-0", None), ack_w_old),
+        _alert("c-firing", "critical", "firing", 1.0),
+        _muted("c", "critical", 90.0, _silence("s-c", "dave")),
+    ]
+    listed = acked(_board([], alerts))
+    assert [(a.fingerprint, facts.by, facts.silence_id) for a, facts in listed] == [
+        ("c", "dave", "s-c"),
+        ("w-old", "alice", "s-w-old"),  # the ack, not the ordinary silence before it
+        ("w-new", "carol", "s-w-new"),
+    ]
+    assert (listed[1][1].since, listed[1][1].until) == (20.0, 620.0)
+    assert acked(_board([], alerts[1:2] + alerts[3:4])) == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from opsconsole.core.dashboard import LogRow
@@ -66,6 +66,7 @@ def test_capacity_must_be_positive() -> None:
         LogBuffer(0)
 
 
+@settings(deadline=None)  # about results, not speed: no per-example deadline
 @given(capacity=st.integers(1, 50), count=st.integers(0, 200))
 def test_the_buffer_holds_exactly_the_newest_rows(capacity: int, count: int) -> None:
     buffer = LogBuffer(capacity)

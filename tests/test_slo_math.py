@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from opsconsole.core.promql_text import canonical, vector_selectors
@@ -64,6 +64,7 @@ def test_objective_bounds() -> None:
         error_budget(1.0)
 
 
+@settings(deadline=None)  # about results, not speed: no per-example deadline
 @given(
     objective=st.floats(0.5, 0.99999),
     ratio=st.floats(0.0, 1.0),
@@ -74,6 +75,7 @@ def test_remaining_is_a_share_and_never_above_one(objective: float, ratio: float
     assert 0.0 <= figures.remaining <= 1.0
 
 
+@settings(deadline=None)  # about results, not speed: no per-example deadline
 @given(objective=st.floats(0.5, 0.99999))
 def test_burning_at_one_for_a_whole_window_spends_exactly_the_budget(objective: float) -> None:
     budget = error_budget(objective)
@@ -95,6 +97,7 @@ def test_burndown_starts_at_the_first_traffic_and_no_traffic_is_no_data() -> Non
     assert budget_burndown([None, None], [None, 0], 0.999) == [None, None]
 
 
+@settings(deadline=None)  # about results, not speed: no per-example deadline
 @given(
     st.lists(st.tuples(st.floats(0, 1), st.floats(1, 1e6)), min_size=1, max_size=50),
     st.floats(0.9, 0.9999),

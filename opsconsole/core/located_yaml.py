@@ -24,6 +24,9 @@ if TYPE_CHECKING:
 # document from opsconsole.yaml_cache and never need it (its import is a sizeable part of a start).
 
 FieldPath = tuple[str | int, ...]
+# How ruamel says the text ended with something still open: the parser ("but got '<stream end>'")
+# and the scanner, e.g. for an unterminated string ("found unexpected end of stream").
+_AT_END = ("stream end", "end of stream")
 
 
 class YamlSyntaxError(ValueError):
@@ -103,7 +106,7 @@ def _syntax_error(source: str, exc: YAMLError, text: str = "") -> YamlSyntaxErro
     problem = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     if isinstance(exc, MarkedYAMLError):
         mark = exc.problem_mark or exc.context_mark
-        if exc.context_mark is not None and "stream end" in (exc.problem or ""):
+        if exc.context_mark is not None and any(end in (exc.problem or "") for end in _AT_END):
             # Something left open at the end of the file: where it was opened is the useful line.
             mark = exc.context_mark
         if mark is not None:
