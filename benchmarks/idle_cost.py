@@ -93,6 +93,7 @@ def main() -> int:
 
     from opsconsole.demo.stack import BackgroundStack, DemoStack
 
+    load_at_start = os.getloadavg()[0]  # the machine is shared: every figure says how busy it was
     stack = BackgroundStack(DemoStack())
     urls = stack.start()
     figures: dict[str, dict[str, float]] = {}
@@ -113,6 +114,7 @@ def main() -> int:
     finally:
         stack.stop()
     machine = f"{platform.machine()} {platform.python_implementation()} {platform.python_version()}"
+    machine += f", load {load_at_start:.1f} at the start, {os.getloadavg()[0]:.1f} at the end"
     main_f, wall_f = figures["main"], figures["wallboard"]
     print(
         f"idle_cost {datetime.now(UTC):%Y-%m-%d} {args.size} refresh={args.refresh:g}s "

@@ -15,11 +15,13 @@ def machine() -> str:
 
 
 def startup_summary(name: str, results: list[dict[str, float]], populated_label: str) -> str:
-    """``<name> <date> runs=N first_frame_median=… <populated_label>_median=… (min, max) machine``."""
+    """``<name> <date> runs=N first_frame_median=… <populated_label>_median=… (min, max) load
+    machine``; the load average (1 minute, as ``uptime`` shows it) because the machine is shared."""
     first = statistics.median(r["first_frame"] for r in results)
     populated = [r["populated"] for r in results]
     return (
         f"{name} {datetime.now(UTC):%Y-%m-%d} runs={len(results)} first_frame_median={first:.2f}s "
         f"{populated_label}_median={statistics.median(populated):.2f}s "
-        f"(min {min(populated):.2f}s, max {max(populated):.2f}s) machine: {machine()}"
+        f"(min {min(populated):.2f}s, max {max(populated):.2f}s) load={os.getloadavg()[0]:.2f} "
+        f"machine: {machine()}"
     )

@@ -16,7 +16,7 @@ from textual.pilot import Pilot
 from opsconsole.demo.stack import DemoStack, DemoUrls
 from opsconsole.ui.logs_screen import LogsScreen
 from tests.support.demo_fixtures import running_demo
-from tests.support.ui_harness import demo_app, settle, work_done
+from tests.support.ui_harness import demo_app, settle
 
 WARNING = "query was split at the max_query_length limit: lines before 06:00 were not searched"
 SnapCompare = Callable[..., bool]
@@ -39,8 +39,7 @@ async def test_the_log_pane_and_the_full_screen_tail_say_what_loki_warned(
         assert f"△ Loki: {WARNING}" in pane.tail_status
         assert not pane.has_class("-error")  # a warning, not a failure
         await pilot.press("2", "j", "enter")  # an alert: its entity's logs, full screen
-        await work_done(app)
-        await pilot.pause(0.3)
+        await settle(pilot)  # its tail has its backlog in (5,000 lines: seconds on a busy machine)
         screen = app.screen
         assert isinstance(screen, LogsScreen)
         status = str(screen.query_one("#logs-status").content)  # type: ignore[attr-defined]

@@ -50,6 +50,15 @@ class TailStatus:
     caught_up: int = 0  # lines fetched with query_range around (re)connects
     holes_filled: int = 0  # full first frames completed from query_range
     warnings: list[str] = field(default_factory=list)  # Loki's, on the query_range pages read
+    # Called after any field above is set: the screen shows a change when it happens instead of
+    # looking for one on a clock (Loki's warnings arrive with lines, which are shown anyway).
+    on_change: Callable[[], None] | None = field(default=None, repr=False, compare=False)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        super().__setattr__(name, value)
+        on_change = self.__dict__.get("on_change")
+        if on_change is not None and name != "on_change":
+            on_change()
 
 
 def parse_tail_frame(text: str) -> TailBatch:

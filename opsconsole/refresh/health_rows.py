@@ -15,7 +15,16 @@ from opsconsole.core.dashboard import Cell, HealthRow, HealthState, Level
 from opsconsole.core.row_keys import RowKey, RowKeys, first_label, worse
 from opsconsole.core.state_since import state_began
 from opsconsole.packs.schema import HealthSection, Query
-from opsconsole.refresh.pane_output import PaneOutput, cell, has_data, high_is_bad, level_of, samples_by
+from opsconsole.refresh.pane_output import (
+    PaneOutput,
+    cell,
+    has_data,
+    high_is_bad,
+    in_label_order,
+    label_order,
+    level_of,
+    samples_by,
+)
 
 
 def health_queries(health: HealthSection) -> dict[str, Query]:
@@ -47,7 +56,7 @@ def state_of(up: float | None, health: Level | None, signals: Iterable[Level]) -
 
 def _history(result: QueryResult, keys: RowKeys, high_bad: bool) -> dict[RowKey, dict[float, float]]:
     out: dict[RowKey, dict[float, float]] = {}
-    for series in result.matrix:
+    for series in sorted(result.matrix, key=lambda s: label_order(s.metric)):
         key = keys.key(series.metric)
         if key is None:
             continue
@@ -77,7 +86,7 @@ def health_rows(
     types: dict[RowKey, str] = {}
     for qid in ("health.up", "health.health"):
         if qid in instant:
-            for sample in instant[qid].vector:
+            for sample in in_label_order(instant[qid].vector):
                 key = keys.key(sample.metric)
                 kind = first_label(sample.metric, entity.type_labels)
                 if key is not None and key not in types:

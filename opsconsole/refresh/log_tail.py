@@ -84,6 +84,13 @@ class LogTail:
         self._use_websocket = use_websocket
         self._poll_interval = poll_interval
         self._max_catch_up = max_catch_up
+        # Called whenever what :meth:`describe` or the buffer shows may have changed (lines taken
+        # in, the backlog landed or failed, the stream's state moved): the screen wakes on news.
+        self.on_change: Callable[[], None] | None = None
+
+    def _changed(self) -> None:
+        if self.on_change is not None:
+            self.on_change()
 
     @property
     def status(self) -> TailStatus:
@@ -140,6 +147,7 @@ class LogTail:
     async def run(self) -> None:
         """Backlog, then the live tail, until cancelled."""
         last_ns = await self._backlog()
+        self._changed()
         if not self.live:
             return
         # Every line at the backlog's last nanosecond is already held (backward queries return
@@ -153,6 +161,8 @@ class LogTail:
             max_catch_up=self._max_catch_up,
             clock=self.clock,
         )
+        self.stream.status.on_change = self._changed
+        self._changed()
         async for batch in self.stream:
             self.error = None
             self.last_ok = self.clock()
@@ -160,6 +170,7 @@ class LogTail:
             if batch.skipped is not None:
                 self.buffer.append(self._skipped_row(*batch.skipped))
             await self._take(batch.entries)
+            self._changed()
 
     async def _take(self, entries: list[LogEntry]) -> None:
         """Parse entries into the buffer a slice at a time, letting the event loop run between
@@ -192,6 +203,7 @@ class LogTail:
                 return await self._from_start(self.request.start_ns, now_ns)
             except BackendError as exc:
                 self.error = exc.message
+                self._changed()
                 if not self.live:
                     return now_ns
                 await asyncio.sleep(min(30.0, 0.5 * 2**attempt))

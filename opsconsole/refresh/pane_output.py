@@ -4,11 +4,11 @@ are not what the pack asked for. The panes, ``snapshot`` and ``packs doctor`` al
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from opsconsole.backends.prometheus_models import QueryResult
+from opsconsole.backends.prometheus_models import InstantSample, QueryResult
 from opsconsole.core.dashboard import Cell, Level
 from opsconsole.core.row_keys import worse
 from opsconsole.core.value_format import format_value
@@ -50,6 +50,18 @@ def has_data(result: QueryResult) -> bool:
     return any(s.value is not None and not math.isnan(s.value) for s in result.vector)
 
 
+def label_order(metric: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    """A series' place in :func:`in_label_order`: its labels, sorted."""
+    return tuple(sorted(metric.items()))
+
+
+def in_label_order(samples: Iterable[InstantSample]) -> list[InstantSample]:
+    """Samples ordered by their labels, not by the answer's order: a server may list a vector's
+    series in any order (a union read back part by part does), and the rows, the notes and which
+    of two namesakes counts first must not change with it."""
+    return sorted(samples, key=lambda s: label_order(s.metric))
+
+
 def samples_by(
     result: QueryResult,
     key_of: Callable[[Mapping[str, str]], Any],
@@ -66,7 +78,7 @@ def samples_by(
     out: dict[Any, float] = {}
     shared: dict[Any, int] = {}
     unplaced = 0
-    for sample in result.vector:
+    for sample in in_label_order(result.vector):
         value = sample.value
         if value is None or math.isnan(value):
             continue

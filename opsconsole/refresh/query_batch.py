@@ -77,7 +77,7 @@ class QueryBatch:
         self.kept = 0  # range answers reused from an earlier refresh
         self._tasks: dict[tuple[object, ...], asyncio.Task[QueryResult]] = {}
         self._unions: list[asyncio.Task[None]] = []
-        self._pending: dict[float, dict[str, asyncio.Future[float | None]]] = {}
+        self._pending: dict[float, dict[str, _Part]] = {}
         self.alone: set[str] = alone if alone is not None else set()
         self.asked = 0
         self.recorded: Mapping[str, str] = recorded or {}
@@ -139,32 +139,44 @@ class QueryBatch:
         return task
 
     def instant(self, promql: str, at: float) -> Awaitable[QueryResult]:
-        """Instant query at ``at``."""
+        """Instant query at ``at``, asked within one union request with the other instant queries
+        asked at ``at`` in this turn of the event loop (see :mod:`opsconsole.refresh.query_union`)."""
+        self.asked += 1
         promql = self._reuse(promql)
-        return self._shared(("instant", promql, round(at, 3)), self._prometheus.query(promql, at))
+        key = ("instant", promql, round(at, 3))
+        if promql in self.alone or key in self._tasks:
+            return self._task(key, self._prometheus.query(promql, at))
+        return self._part(promql, at, single=False).future
 
     def instant_value(self, promql: str, at: float) -> Awaitable[float | None]:
         """The one number an instant query at ``at`` answers (:func:`lone_value`), asked within one
-        union request with the other values asked at ``at`` in this turn of the event loop."""
+        union request with the other instant queries asked at ``at`` in this turn of the event loop."""
         self.asked += 1
         promql = self._reuse(promql)
         if promql in self.alone or ("instant", promql, round(at, 3)) in self._tasks:
             return self._value_alone(promql, at)
+        return self._part(promql, at, single=True).value()
+
+    def _part(self, promql: str, at: float, *, single: bool) -> _Part:
         pending = self._pending.get(at)
         if pending is None:
             pending = self._pending[at] = {}
             asyncio.get_running_loop().call_soon(self._send_union, at)
-        future = pending.get(promql)
-        if future is None:
-            future = pending[promql] = asyncio.get_running_loop().create_future()
-            future.add_done_callback(_retrieved)
-        return future
+        part = pending.get(promql)
+        if part is None:
+            part = pending[promql] = _Part(asyncio.get_running_loop().create_future())
+        part.single |= single
+        return part
 
     async def _value_alone(self, promql: str, at: float) -> float | None:
+        return lone_value(await self._alone(promql, at, single=True))
+
+    async def _alone(self, promql: str, at: float, *, single: bool) -> QueryResult:
+        """The query asked by itself; from now on alone when a union cannot answer it exactly."""
         result = await self._task(("instant", promql, round(at, 3)), self._prometheus.query(promql, at))
-        if not unites_exactly(result):
+        if not unites_exactly(result, single=single):
             self.alone.add(promql)
-        return lone_value(result)
+        return result
 
     def _send_union(self, at: float) -> None:
         # Prometheus evaluates one query's parts one after another: unions of a few parts each
@@ -175,41 +187,47 @@ class QueryBatch:
             task.add_done_callback(_retrieved)
             self._unions.append(task)
 
-    async def _union(self, at: float, parts: dict[str, asyncio.Future[float | None]]) -> None:
+    async def _union(self, at: float, parts: dict[str, _Part]) -> None:
         texts = list(parts)
-        answer: tuple[list[float | None], set[int]] | None = None
+        futures = [part.future for part in parts.values()]
+        answers: list[QueryResult] | None = None
         try:
             if len(texts) > 1:
                 result = await self._guarded(self._prometheus.query(union_text(texts), at), union=True)
-                answer = split_union(result, len(texts))
+                answers = split_union(result, len(texts))
         except asyncio.CancelledError:
-            for future in parts.values():
+            for future in futures:
                 future.cancel()
             raise
         except BackendError as exc:
             if exc.kind in UNREACHABLE - {FailureKind.TIMEOUT}:  # each part alone would fail so, at once
-                _settle(parts.values(), [exc] * len(texts))
+                _settle(futures, [exc] * len(texts))
                 return
         except Exception as exc:  # never leave a pane waiting
-            _settle(parts.values(), [exc] * len(texts))
+            _settle(futures, [exc] * len(texts))
             raise
-        values, several = answer if answer is not None else ([None] * len(texts), set(range(len(texts))))
-        alone = sorted(several)
+        # A single value with several series is asked alone (which series is "last" could differ);
+        # a vector's series are read back whole, however many.
+        alone = (
+            list(range(len(texts)))
+            if answers is None
+            else [i for i, part in enumerate(parts.values()) if part.single and len(answers[i].vector) > 1]
+        )
+        kinds = [part.single for part in parts.values()]
         found = await asyncio.gather(
-            *(self._value_alone(texts[i], at) for i in alone), return_exceptions=True
+            *(self._alone(texts[i], at, single=kinds[i]) for i in alone), return_exceptions=True
         )
         unreachable = any(isinstance(got, BackendError) and got.kind in UNREACHABLE for got in found)
-        if answer is None and len(texts) > 1 and not unreachable:
-            # The server refused the union: the parts to blame (refused alone too, or not one
-            # series) go alone from now on; when none is to blame, the union is (a sample limit,
-            # or too slow as one query).
+        if answers is None and len(texts) > 1 and not unreachable:
+            # The server refused the union: the parts to blame (refused alone too, or an answer
+            # a union cannot hold) go alone from now on; when none is to blame, the union is (a
+            # sample limit, or too slow as one query).
             blamed = {texts[i] for i, got in zip(alone, found, strict=True) if isinstance(got, BaseException)}
             blamed |= self.alone & set(texts)
             self.alone.update(blamed or texts)
-        answers: list[float | BaseException | None] = list(values)
-        for i, got in zip(alone, found, strict=True):
-            answers[i] = got
-        _settle(parts.values(), answers)
+        settled: dict[int, QueryResult | BaseException] = dict(enumerate(answers or []))
+        settled.update(zip(alone, found, strict=True))
+        _settle(futures, [settled[i] for i in range(len(texts))])
 
     def range(
         self, promql: str, start: float, end: float, step: float, settle: float | None = None
@@ -250,9 +268,34 @@ def _retrieved(task: asyncio.Future[Any]) -> None:
         task.exception()
 
 
-def _settle(
-    futures: Iterable[asyncio.Future[float | None]], answers: Iterable[float | BaseException | None]
-) -> None:
+class _Part:
+    """One query of a union: the answer's future, and whether a single value is read from it."""
+
+    def __init__(self, future: asyncio.Future[QueryResult]) -> None:
+        self.future = future
+        future.add_done_callback(_retrieved)
+        self.single = False
+
+    def value(self) -> asyncio.Future[float | None]:
+        """The part's value (:func:`lone_value`), settled when the part is."""
+        out: asyncio.Future[float | None] = asyncio.get_running_loop().create_future()
+        out.add_done_callback(_retrieved)
+
+        def settle(answer: asyncio.Future[QueryResult]) -> None:
+            if out.done():
+                return
+            if answer.cancelled():
+                out.cancel()
+            elif (exc := answer.exception()) is not None:
+                out.set_exception(exc)
+            else:
+                out.set_result(lone_value(answer.result()))
+
+        self.future.add_done_callback(settle)
+        return out
+
+
+def _settle(futures: Iterable[asyncio.Future[Any]], answers: Iterable[object]) -> None:
     for future, answer in zip(futures, answers, strict=True):
         if future.done():
             continue

@@ -20,6 +20,7 @@ from opsconsole.refresh.pane_output import (
     has_data,
     high_is_bad,
     key_values,
+    label_order,
     samples_by,
 )
 
@@ -81,7 +82,8 @@ def red_group_rows(
     start, end, step = grid
     history: dict[str, dict[Key, list[float | None]]] = {}
     for part, result in ranged.items():
-        history[part] = {key_of(s.metric): on_grid(s.values, start, end, step) for s in result.matrix}
+        in_order = sorted(result.matrix, key=lambda s: label_order(s.metric))
+        history[part] = {key_of(s.metric): on_grid(s.values, start, end, step) for s in in_order}
     row_keys = set(values["rate"]) | set(values["errors"])
     for key in row_keys:
         rate = values["rate"].get(key)

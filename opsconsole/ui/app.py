@@ -134,8 +134,7 @@ class OpsConsoleApp(ConsoleShell):
         self.start_shell()
         if self.options.auto_refresh and not self.service.backends.read_only:
             self.set_interval(ACK_RECONCILE_SECONDS, self.silences.reconcile_acks)
-        self.logs.start_main_tail()
-        self.set_interval(0.25, self.tails.pump)
+        self.logs.start_main_tail()  # its news is shown when it arrives (LogTails.wake), not on a clock
 
     def on_resize(self) -> None:
         self.render_header()

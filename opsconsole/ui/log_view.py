@@ -8,6 +8,7 @@ sanitised; it is drawn as plain segments, never parsed as markup.
 from __future__ import annotations
 
 import bisect
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -72,16 +73,61 @@ class LogView(ScrollView, can_focus=True):
         super().__init__(**kwargs)
         self.buffer = buffer
         self.console_theme = theme
-        self.row_filter = LogFilter()
+        # Called when what the view's status line says changes (following, paused, filters):
+        # the tails show it then, instead of looking four times a second (LogTails.wake).
+        self.on_change: Callable[[], None] | None = None
+        self._row_filter = LogFilter()
         self.search = ""
-        self.follow = True
-        self.paused = False
+        self._follow = True
+        self._paused = False
         self.cursor_seq: int | None = None
         self._paused_at = 0
         self._filtered: list[int] = []
         self._scanned = 0
         self._shown_upto = 0
         self.pending_top_seq: int | None = None  # scroll this line to the top once laid out
+
+    def _changed(self) -> None:
+        if self.on_change is not None:
+            self.on_change()
+
+    def on_mount(self) -> None:
+        # A tail started with its screen may have news before the view was on screen, when there
+        # was nowhere to show it: shown now.
+        self._changed()
+
+    @property
+    def follow(self) -> bool:
+        """Whether the view moves to each newest line."""
+        return self._follow
+
+    @follow.setter
+    def follow(self, value: bool) -> None:
+        if value != self._follow:
+            self._follow = value
+            self._changed()
+
+    @property
+    def paused(self) -> bool:
+        """Whether the view stands still while lines arrive (they are counted)."""
+        return self._paused
+
+    @paused.setter
+    def paused(self, value: bool) -> None:
+        if value != self._paused:
+            self._paused = value
+            self._changed()
+
+    @property
+    def row_filter(self) -> LogFilter:
+        """Which rows are shown (levels and text)."""
+        return self._row_filter
+
+    @row_filter.setter
+    def row_filter(self, value: LogFilter) -> None:
+        if value != self._row_filter:
+            self._row_filter = value
+            self._changed()
 
     # -- what is visible ----------------------------------------------------------------------
 
