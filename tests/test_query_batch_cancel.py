@@ -26,8 +26,10 @@ def test_queries_cancelled_at_the_gate_are_closed_not_left_unawaited() -> None:
 
     async def abandoned_refresh() -> None:
         batch = QueryBatch(prometheus)  # type: ignore[arg-type]
-        waiting = [batch.instant(f"up{{n='{n}'}}", 0.0) for n in range(GATE + 3)]
-        await asyncio.sleep(0)  # the first GATE start; the rest wait for the gate
+        # Each at its own instant: queries asked at one instant would go out as one union request.
+        waiting = [batch.instant(f"up{{n='{n}'}}", float(n)) for n in range(GATE + 3)]
+        for _ in range(3):  # the unions are sent, then the first GATE start; the rest wait for the gate
+            await asyncio.sleep(0)
         for task in waiting:
             task.cancel()  # type: ignore[attr-defined]
         await asyncio.gather(*waiting, return_exceptions=True)
