@@ -23,6 +23,7 @@ from opsconsole.backends.prometheus_models import QueryResult
 from opsconsole.config import EndpointSettings
 from opsconsole.refresh.query_batch import UNION_PARTS, QueryBatch
 from opsconsole.refresh.query_union import PART_LABEL, lone_value, union_text
+from tests.support.fake_prometheus import FakePrometheus, vector_at_one
 from tests.support.real_servers import RunningServer, wait_until
 
 ONE_SERIES = [
@@ -92,30 +93,6 @@ async def test_union_answers_equal_each_query_asked_alone_on_real_prometheus(
         await prometheus.aclose()
 
 
-class FakePrometheus:
-    """Answers instant queries from ``answer(promql)``; records every query text."""
-
-    def __init__(self, answer: Any) -> None:
-        self.answer = answer
-        self.asked: list[str] = []
-
-    async def query(self, promql: str, at: float) -> QueryResult:
-        self.asked.append(promql)
-        got = self.answer(promql)
-        if isinstance(got, BaseException):
-            raise got
-        return got
-
-
-def _vector(*samples: tuple[dict[str, str], float]) -> QueryResult:
-    return QueryResult.model_validate(
-        {
-            "result_type": "vector",
-            "vector": [{"metric": m, "timestamp": 1.0, "value": v} for m, v in samples],
-        }
-    )
-
-
 def test_an_unreachable_prometheus_fails_every_part_with_one_request() -> None:
     refused = BackendError("prometheus", FailureKind.CONNECTION_REFUSED, "connection refused")
     fake = FakePrometheus(lambda promql: refused)
@@ -134,7 +111,7 @@ def test_a_union_answer_is_split_by_part_and_a_part_with_several_series_is_asked
 
     def answer(promql: str) -> QueryResult | BaseException:
         if promql == union_text(texts):
-            return _vector(
+            return vector_at_one(
                 ({PART_LABEL: "1"}, 2.0),
                 ({PART_LABEL: "0"}, 1.0),
                 ({PART_LABEL: "2", "x": "1"}, 30.0),
@@ -142,7 +119,7 @@ def test_a_union_answer_is_split_by_part_and_a_part_with_several_series_is_asked
                 ({PART_LABEL: "3"}, math.nan),
             )
         if promql == "c":
-            return _vector(({"x": "2"}, 31.0), ({"x": "1"}, 30.0))  # alone, in its own order
+            return vector_at_one(({"x": "2"}, 31.0), ({"x": "1"}, 30.0))  # alone, in its own order
         return BackendError("prometheus", FailureKind.BAD_REQUEST, f"unexpected {promql!r}")
 
     fake = FakePrometheus(answer)
@@ -162,8 +139,12 @@ def test_a_refused_union_sends_its_parts_alone_and_blames_only_the_refused_part(
 
     def answer(promql: str) -> QueryResult | BaseException:
         if PART_LABEL in promql:
-            return bad if "broken" in promql else _vector(({PART_LABEL: "0"}, 1.0), ({PART_LABEL: "1"}, 2.0))
-        return bad if promql == "broken(" else _vector(({}, {"sum(a)": 1.0, "sum(b)": 2.0}[promql]))
+            return (
+                bad
+                if "broken" in promql
+                else vector_at_one(({PART_LABEL: "0"}, 1.0), ({PART_LABEL: "1"}, 2.0))
+            )
+        return bad if promql == "broken(" else vector_at_one(({}, {"sum(a)": 1.0, "sum(b)": 2.0}[promql]))
 
     fake = FakePrometheus(answer)
     alone: set[str] = set()
@@ -190,7 +171,7 @@ def test_values_go_out_in_unions_of_a_few_parts_each() -> None:
     def answer(promql: str) -> QueryResult:
         marks = [int(m) for m in re.findall(rf'"{PART_LABEL}", "(\d+)"', promql)]
         parts = [texts.index(t) for t in texts if f"\n{t}\n" in promql]
-        return _vector(*(({PART_LABEL: str(i)}, float(n)) for i, n in zip(marks, parts, strict=True)))
+        return vector_at_one(*(({PART_LABEL: str(i)}, float(n)) for i, n in zip(marks, parts, strict=True)))
 
     fake = FakePrometheus(answer)
 
@@ -206,7 +187,7 @@ def test_a_union_that_times_out_is_asked_part_by_part_and_the_refresh_goes_on() 
     slow = BackendError("prometheus", FailureKind.TIMEOUT, "timeout: no answer within 10s")
 
     def answer(promql: str) -> QueryResult | BaseException:
-        return slow if PART_LABEL in promql else _vector(({}, {"sum(a)": 1.0, "sum(b)": 2.0}[promql]))
+        return slow if PART_LABEL in promql else vector_at_one(({}, {"sum(a)": 1.0, "sum(b)": 2.0}[promql]))
 
     fake = FakePrometheus(answer)
     alone: set[str] = set()

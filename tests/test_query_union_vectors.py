@@ -14,7 +14,6 @@ import asyncio
 import itertools
 import time
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 import httpx
 import pytest
@@ -23,11 +22,13 @@ from opsconsole.backends.errors import BackendError, FailureKind
 from opsconsole.backends.prometheus import PrometheusClient
 from opsconsole.backends.prometheus_models import QueryResult
 from opsconsole.config import EndpointSettings
-from opsconsole.packs.schema import HealthSection, RedGroup
+from opsconsole.packs.schema import RedGroup
 from opsconsole.refresh.health_rows import health_rows
 from opsconsole.refresh.query_batch import UNION_PARTS, QueryBatch
 from opsconsole.refresh.query_union import PART_LABEL, lone_value, union_text
 from opsconsole.refresh.red_rows import red_group_rows
+from tests.support.fake_prometheus import FakePrometheus, vector_at_one
+from tests.support.health_results import HEALTH, NOW
 from tests.support.real_servers import RunningServer, wait_until
 
 VECTORS = [
@@ -82,37 +83,13 @@ async def test_vector_parts_of_a_union_equal_each_query_asked_alone_on_real_prom
         await prometheus.aclose()
 
 
-class FakePrometheus:
-    """Answers instant queries from ``answer(promql)``; records every query text."""
-
-    def __init__(self, answer: Any) -> None:
-        self.answer = answer
-        self.asked: list[str] = []
-
-    async def query(self, promql: str, at: float) -> QueryResult:
-        self.asked.append(promql)
-        got = self.answer(promql)
-        if isinstance(got, BaseException):
-            raise got
-        return got
-
-
-def _vector(*samples: tuple[Mapping[str, str], float]) -> QueryResult:
-    return QueryResult.model_validate(
-        {
-            "result_type": "vector",
-            "vector": [{"metric": dict(m), "timestamp": 1.0, "value": v} for m, v in samples],
-        }
-    )
-
-
 def test_each_part_gets_its_own_series_whatever_order_the_union_lists_them_in() -> None:
     texts = ["up", "up * 10", "rate(x[1m])"]
     a, b = {"instance": "a"}, {"instance": "b"}
 
     def answer(promql: str) -> QueryResult | BaseException:
         if promql == union_text(texts):  # the parts' series interleaved, the same labels in each part
-            return _vector(
+            return vector_at_one(
                 ({**b, PART_LABEL: "1"}, 10.0),
                 ({**a, PART_LABEL: "0"}, 1.0),
                 ({**a, PART_LABEL: "2"}, 0.5),
@@ -139,12 +116,12 @@ def test_each_part_gets_its_own_series_whatever_order_the_union_lists_them_in() 
 
 def test_a_refused_union_blames_the_scalar_not_the_vector_of_several_series() -> None:
     texts = ["up", "scalar(sum(up))"]
-    two = _vector(({"instance": "a"}, 1.0), ({"instance": "b"}, 0.0))
+    two = vector_at_one(({"instance": "a"}, 1.0), ({"instance": "b"}, 0.0))
     bad = BackendError("prometheus", FailureKind.BAD_REQUEST, "expected type instant vector, got scalar")
 
     def answer(promql: str) -> QueryResult | BaseException:
         if PART_LABEL in promql:
-            return bad if "scalar" in promql else _vector(({"instance": "a", PART_LABEL: "0"}, 1.0))
+            return bad if "scalar" in promql else vector_at_one(({"instance": "a", PART_LABEL: "0"}, 1.0))
         if promql == "up":
             return two
         return QueryResult.model_validate({"result_type": "scalar", "scalar": [1.0, "1"]})
@@ -167,22 +144,8 @@ def test_a_refused_union_blames_the_scalar_not_the_vector_of_several_series() ->
     assert sorted(fake.asked) == ["scalar(sum(up))", "up"]  # alone, not in a union of one
 
 
-NOW = 1_795_320_000.0
-HEALTH = HealthSection.model_validate(
-    {
-        "entity": {
-            "type_label": ["agent_type", "job"],
-            "instance_label": ["kubernetes_pod_name", "instance"],
-        },
-        "up": "up",
-        "health": {"query": "health", "thresholds": {"warn": 0.99, "crit": 0.5, "direction": "below"}},
-        "signals": {"memory": {"query": "mem", "thresholds": {"warn": 800, "crit": 1000}}},
-    }
-)
-
-
 def _permutations(samples: Sequence[tuple[Mapping[str, str], float]]) -> list[QueryResult]:
-    return [_vector(*order) for order in itertools.permutations(samples)]
+    return [vector_at_one(*order) for order in itertools.permutations(samples)]
 
 
 def test_health_rows_do_not_depend_on_the_order_of_the_series_in_an_answer() -> None:
@@ -204,7 +167,7 @@ def test_health_rows_do_not_depend_on_the_order_of_the_series_in_an_answer() -> 
             instant = {
                 "health.up": up_answer,
                 "health.health": health_answer,
-                "health.signals.memory": _vector(),
+                "health.signals.memory": vector_at_one(),
             }
             out = health_rows(HEALTH, instant, dict.fromkeys(instant, empty), [NOW])
             outputs.add(repr((out.rows, out.notes, out.empty)))
@@ -246,7 +209,7 @@ def test_red_rows_do_not_depend_on_the_order_of_the_series_in_an_answer() -> Non
                     }
                 )
                 instant = {"rate": rate_answer, "errors": errors_answer}
-                instant |= {part: _vector() for part in ("p50", "p95", "p99")}
+                instant |= {part: vector_at_one() for part in ("p50", "p95", "p99")}
                 out = red_group_rows("routes", group, instant, {"rate": ranged}, (start, NOW, step))
                 outputs.add(repr((out.rows, out.notes, out.empty)))
     assert len(outputs) == 1
