@@ -73,6 +73,7 @@ AREAS: dict[str, tuple[list[str], list[str]]] = {
             "tests/test_acks_reconcile.py::test_the_plan_keeps_waits_and_expires_by_the_first_absence",
             "tests/test_context_rows.py",  # context_overview
             "tests/test_context_overview.py::test_the_filter_knows_only_context_as_an_at_name",
+            "tests/test_incident_timeline_events.py",
             "tests/test_incident_timeline.py::test_transitions_of_hand_made_boards",
             "tests/test_silence_hygiene.py::test_the_marks_follow_the_state_and_the_hour",
             "tests/test_silence_row_merge.py",  # silence_rows
