@@ -3,7 +3,11 @@ and says for each ack, and the five lines a confirmation reads before an ack or 
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
+
+import pytest
 
 from opsconsole.core.ack_state import AckSilence, ack_facts, plan_reconcile
 from opsconsole.core.ack_summary import draft_summary
@@ -11,6 +15,16 @@ from opsconsole.core.alert_matchers import LabelMatcher
 from opsconsole.core.silence_draft import SilenceDraft
 
 NOW = 100_000.0
+
+
+@pytest.fixture(autouse=True)
+def far_from_utc() -> Iterator[None]:
+    """A local zone 5h30 from UTC: every time written here is UTC whatever the machine's zone."""
+    with pytest.MonkeyPatch.context() as zone:
+        zone.setenv("TZ", "Asia/Kolkata")
+        time.tzset()
+        yield
+    time.tzset()  # the machine's own TZ (set or not) is back: read it again
 
 
 def test_an_ordinary_silence_is_no_ack() -> None:
@@ -110,3 +124,9 @@ def test_more_than_three_matchers_start_with_their_count() -> None:
     assert dict(draft_summary(_draft(*three), what="x"))["Matchers"] == 'a="v", b="v", c="v"'
     four = [*three, LabelMatcher("d", "=", "v")]
     assert dict(draft_summary(_draft(*four), what="x"))["Matchers"] == '4: a="v", b="v", c="v", d="v"'
+
+
+def test_a_draft_ending_at_its_start_reads_zero_not_a_second() -> None:
+    assert dict(draft_summary(_draft(LabelMatcher("a", "=", "v"), hours=0), what="x"))["Until"] == (
+        "0s, until 2026-11-30 03:00 UTC"
+    )

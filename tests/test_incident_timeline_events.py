@@ -4,7 +4,11 @@ that no label value can break."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
+
+import pytest
 
 from opsconsole.core.dashboard import (
     AlertGroupView,
@@ -19,6 +23,18 @@ from opsconsole.core.incident_timeline import Links, TimelineBuilder, md, short_
 from opsconsole.core.slo import BurnRule, SloFigures
 
 T0 = datetime(2026, 11, 30, 3, 0, tzinfo=UTC).timestamp()
+
+
+@pytest.fixture(autouse=True)
+def far_from_utc() -> Iterator[None]:
+    """A local zone 5h30 from UTC: every time written here is UTC whatever the machine's zone."""
+    with pytest.MonkeyPatch.context() as zone:
+        zone.setenv("TZ", "Asia/Kolkata")
+        time.tzset()
+        yield
+    time.tzset()  # the machine's own TZ (set or not) is back: read it again
+
+
 LINKS = Links("http://am", "http://prom")
 
 
@@ -242,6 +258,11 @@ def test_journal_entries_say_who_sent_what_and_how_it_went() -> None:
         (4.0, "change", "expired silence abc → 200"),
         (5.0, "change", "PUT /x\\|y → 405"),
     ]
+    # A line of the journal missing its fields (cut short, edited by hand) says nothing, never "None".
+    cut = TimelineBuilder()
+    cut.add_change(T0, {"method": "DELETE"})
+    cut.add_change(T0 + 1, {"path": "/api/v2/silences", "outcome": "201"})
+    assert [e.text for e in cut.events()] == ["expired silence  → ", " /api/v2/silences → 201"]
 
 
 def test_the_markdown_table_keeps_time_order_and_says_when_nothing_happened() -> None:

@@ -5,6 +5,7 @@ context's read state said in words."""
 from __future__ import annotations
 
 from opsconsole.core.dashboard import SilenceView
+from opsconsole.core.silence_hygiene import SilenceHygiene
 from opsconsole.core.silence_rows import (
     ContextReadState,
     ContextSilences,
@@ -98,3 +99,18 @@ def test_each_context_says_whether_its_silences_could_be_read() -> None:
     assert both.text(now) == "prod ✖ boom; eu: 503 · silences as of 1m ago"
     refreshing = ContextReadState("prod", read_at=now - 60, waiting=True)
     assert refreshing.text(now) == "prod ✔" and not refreshing.ok
+
+
+def test_a_silences_figures_for_json_are_the_marks_the_screen_shows() -> None:
+    assert SilenceHygiene("active", 0, 500.0, 0.0).as_json() == {
+        "mutes": 0,
+        "mutes_nothing": True,
+        "ends_within_1h": True,
+        "marks": ["mutes nothing", "ends within 1h"],
+    }
+    assert SilenceHygiene("active", 2, 7200.0, 0.0).as_json() == {
+        "mutes": 2,
+        "mutes_nothing": False,
+        "ends_within_1h": False,
+        "marks": [],
+    }

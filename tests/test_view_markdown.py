@@ -4,7 +4,11 @@ the row nor escape the table."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
+
+import pytest
 
 from opsconsole.core.dashboard import (
     AlertGroupView,
@@ -21,6 +25,16 @@ from opsconsole.core.slo import SloFigures
 from opsconsole.core.view_markdown import cell, view_markdown
 
 NOW = datetime(2026, 11, 30, 3, 4, 5, tzinfo=UTC).timestamp()
+
+
+@pytest.fixture(autouse=True)
+def far_from_utc() -> Iterator[None]:
+    """A local zone 5h30 from UTC: every time written here is UTC whatever the machine's zone."""
+    with pytest.MonkeyPatch.context() as zone:
+        zone.setenv("TZ", "Asia/Kolkata")
+        time.tzset()
+        yield
+    time.tzset()  # the machine's own TZ (set or not) is back: read it again
 
 
 def lines(board: Dashboard, pane: str, **kwargs: object) -> list[str]:
