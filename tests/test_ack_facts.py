@@ -75,7 +75,7 @@ def test_each_decision_says_why_in_the_words_of_the_grace() -> None:
 
     waiting = plan_reconcile([ACK], [], {"s1": NOW - 60}, NOW, 300.0)
     [wait] = waiting.decisions
-    assert (wait.action, wait.resolved_since) == ("wait", NOW - 60)
+    assert (wait.silence, wait.action, wait.resolved_since) == (ACK, "wait", NOW - 60)
     assert wait.reason == "its alert resolved 1m ago; expires in 4m unless it fires"
     assert waiting.state == {"s1": NOW - 60} and waiting.to_expire == []
 
@@ -95,6 +95,9 @@ def test_every_ack_of_a_pass_is_decided_in_order() -> None:
     plan = plan_reconcile([ACK, other], [{"alertname": "Cpu"}], {"s1": NOW - 400}, NOW, 300.0)
     assert [(d.silence.id, d.action) for d in plan.decisions] == [("s1", "expire"), ("s2", "keep")]
     assert plan.to_expire == [ACK]
+    # An ack kept does not end the pass: the acks after it are decided too.
+    plan = plan_reconcile([other, ACK], [{"alertname": "Cpu"}], {"s1": NOW - 400}, NOW, 300.0)
+    assert [(d.silence.id, d.action) for d in plan.decisions] == [("s2", "keep"), ("s1", "expire")]
 
 
 def _draft(*matchers: LabelMatcher, hours: float = 2.0) -> SilenceDraft:

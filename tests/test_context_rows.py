@@ -177,6 +177,22 @@ def test_contexts_sharing_an_alertmanager_show_its_alerts_once() -> None:
     ]
 
 
+def test_a_group_keeps_every_peer_and_a_double_does_not_hide_the_next_alert() -> None:
+    boards = [
+        ("a", _board("a", alert("1", "warning")), frozenset({"http://am-0", "http://am-2"})),
+        (
+            "b",
+            _board("b", alert("1", "warning"), alert("2", "warning")),
+            frozenset({"http://am-0", "http://am-1"}),
+        ),
+        ("c", _board("c", alert("1", "warning")), frozenset({"http://am-2"})),  # a's other peer
+    ]
+    assert [(m.contexts, m.alert.fingerprint) for m in merged_alerts(boards)] == [
+        (("a", "b", "c"), "1"),
+        (("b",), "2"),
+    ]
+
+
 def test_merged_alerts_read_firing_first_then_by_severity_then_oldest() -> None:
     board = _board(
         "prod",

@@ -114,3 +114,31 @@ def test_a_silences_figures_for_json_are_the_marks_the_screen_shows() -> None:
         "ends_within_1h": False,
         "marks": [],
     }
+
+
+def test_a_group_keeps_every_peer_it_has_seen() -> None:
+    s = view("s1")
+    places = [
+        ContextSilences("a", False, frozenset({"http://am-0", "http://am-2"}), (("", s, ()),)),
+        ContextSilences("b", False, frozenset({"http://am-0", "http://am-1"}), (("", s, ()),)),
+        ContextSilences("c", False, frozenset({"http://am-2"}), (("", s, ()),)),  # a's other peer
+    ]
+    [row] = merge_silences(places, "")
+    assert row.contexts == ("a", "b", "c")
+
+
+def test_a_writable_context_seen_last_takes_the_row_with_its_cluster() -> None:
+    s = view("s1")
+    places = [
+        ContextSilences("ro", True, AM, (("eu", s, ()),)),
+        ContextSilences("rw", False, AM, (("eu", s, (("f1", "A"),)),)),
+    ]
+    [row] = merge_silences(places, "{context} is read-only")
+    assert (row.contexts, row.cluster, row.via, row.locked, row.muted) == (
+        ("ro", "rw"),
+        "eu",
+        "rw",
+        "",
+        (("f1", "A"),),
+    )
+    assert row.where == "ro,rw/eu"
