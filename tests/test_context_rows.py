@@ -223,3 +223,26 @@ def test_the_filter_keeps_a_row_if_any_of_its_contexts_matches() -> None:
     assert [m.alert.fingerprint for m in kept] == ["1"] and error == ""
     assert filter_merged(rows, "")[0] == rows
     assert filter_merged(rows, "@cluster=x")[1] != ""
+
+
+def test_each_figure_of_a_row_in_its_words_at_the_edges() -> None:
+    row = ContextRow(
+        "prod",
+        worst_budget=("Avail API", 0.9),
+        as_of=NOW,
+        backends=(
+            BackendFreshness("loki", None, "503"),
+            BackendFreshness("jaeger", None, "timeout"),
+        ),
+    )
+    texts = row.texts(NOW)
+    assert texts["budget"] == "90% Avail API" and texts["budget_percent"] == "90%"
+    assert texts["age"] == "0s" and texts["status"] == "⚠ no answer from loki, jaeger"
+    assert row.as_json(NOW)["firing"] == {"critical": 0, "warning": 0, "other": 0}
+    never = ContextRow("prod", worst_budget=("Avail", 0.9))  # figures without a refresh: none shown
+    assert never.texts(NOW)["budget"] == "—" and never.texts(NOW)["budget_percent"] == "—"
+    assert failed_row("prod", "timeout", None).read_only is False
+    live = Dashboard("prod", "core", NOW, 900.0)
+    live.backends = [BackendStatus("prometheus", "prometheus", "http://p", last_success=NOW)]
+    assert refreshed_row(live, None, read_only=True).read_only is True
+    assert refreshed_row(live, None).read_only is False

@@ -76,6 +76,12 @@ def test_links_point_at_the_alert_the_silence_and_the_series() -> None:
         "Prometheus",
         "http://prom/graph?g0.expr=up%7Bpod%3D%22a%22%7D&g0.tab=0",
     )
+    assert Links.from_board(Dashboard("p", "c", T0, 900.0)) == Links("", "")
+    assert LINKS.alertname("a/b") == (
+        "Alertmanager",
+        "http://am/#/alerts?filter=%7Balertname%3D%22a%2Fb%22%7D",
+    )
+    assert LINKS.graph("x / 2") == ("Prometheus", "http://prom/graph?g0.expr=x%20%2F%202&g0.tab=0")
     assert Links().alertname("Disk") is None and Links().silence("s") is None and Links().graph("up") is None
     assert LINKS.silence("") is None and LINKS.graph("") is None
 
@@ -87,6 +93,10 @@ def test_an_alert_fires_changes_state_and_resolves_with_how_long_it_lasted() -> 
     builder.add(board(120, alerts=(alert("inhibited"),)))
     builder.add(board(180, alerts=(alert(entity=None),)))
     builder.add(board(900))
+    bare = TimelineBuilder()
+    bare.add(board(0))
+    bare.add(board(60, alerts=(AlertView("f2", "Cpu", "info", "firing", T0 + 10, "", {}, {}),)))
+    assert [e.text for e in bare.events()] == ["**Cpu** (info) fired"]  # no summary: nothing after it
     link = LINKS.alertname("Disk")
     assert events(builder) == [
         (
@@ -143,6 +153,8 @@ def test_an_slo_crossing_names_the_rates_and_the_rule() -> None:
     builder.add(board(60, slos=[SloRow("avail", "Avail|x", 0.99, "1d", _figures("page", rule), q)]))
     builder.add(board(120, slos=[SloRow("avail", "Avail|x", 0.99, "1d", _figures("page", rule), q)]))
     builder.add(board(180, slos=[SloRow("avail", "Avail|x", 0.99, "1d", _figures("ticket"))]))
+    quiet = SloFigures(0.99, 86400.0, None, 0.5, {"1h": None}, "ok", None, None, None)
+    builder.add(board(240, slos=[SloRow("avail", "Avail|x", 0.99, "1d", quiet)]))
     assert events(builder) == [
         (
             60.0,
@@ -151,6 +163,7 @@ def test_an_slo_crossing_names_the_rates_and_the_rule() -> None:
             LINKS.graph("sum(rate(x[5m]))"),
         ),
         (180.0, "slo", "SLO **Avail\\|x** page → ticket (burn 1h 15.0x, 6h 2.0x)", None),
+        (240.0, "slo", "SLO **Avail\\|x** ticket → ok", None),  # no rate known: no "(burn)"
     ]
 
 
@@ -303,5 +316,6 @@ def test_matchers_keep_the_name_and_what_tells_the_alert_apart() -> None:
     assert short_matchers('pod=~"a", instance="i", alertname="A"') == 'alertname="A", pod=~"a" (+1 more)'
     assert short_matchers('job="x", zone="z", team="t"') == 'job="x", zone="z" (+1 more)'
     assert short_matchers('alertname="A", , ') == 'alertname="A"'
+    assert short_matchers('job="x", pod!="p", alertname="A"') == 'alertname="A", pod!="p" (+1 more)'
     assert short_matchers('instance="i", pod="p", job="j"', keep=1) == 'instance="i" (+2 more)'
     assert md("a\\|b`c\nd") == "a\\\\\\|b'c d"
