@@ -48,7 +48,8 @@ def test_an_ack_says_who_for_how_long_and_what_is_left() -> None:
     # Past its end (a board read late) and before its start (clock skew): never negative.
     assert facts.text(NOW + 600) == "ACK alice 22m · 0s left"
     assert facts.acked_for(NOW - 1000) == 0.0
-    assert facts.as_json(NOW - 720.0004)["acked_for_seconds"] == 0.0  # rounded to the millisecond
+    assert facts.as_json(NOW - 720.0004)["acked_for_seconds"] == 0.0
+    assert facts.as_json(NOW + 0.12345)["acked_for_seconds"] == 720.123  # to the millisecond
 
 
 def test_an_until_resolved_ack_says_so_instead_of_its_cap() -> None:

@@ -319,3 +319,47 @@ def test_matchers_keep_the_name_and_what_tells_the_alert_apart() -> None:
     assert short_matchers('job="x", pod!="p", alertname="A"') == 'alertname="A", pod!="p" (+1 more)'
     assert short_matchers('instance="i", pod="p", job="j"', keep=1) == 'instance="i" (+2 more)'
     assert md("a\\|b`c\nd") == "a\\\\\\|b'c d"
+
+
+def test_at_the_edges_of_the_recording() -> None:
+    """Started exactly at the first board: fired then, not "before the recording began"; an alert
+    first seen later but older than the recording is told at its start, never before it."""
+    builder = TimelineBuilder(links=LINKS)
+    on_time = SilenceView("s1", "active", 'alertname="Disk"', "bob", "", T0, T0 + 600)
+    later = SilenceView("s2", "pending", 'alertname="Cpu"', "bob", "", T0 + 300, T0 + 900)
+    builder.add(board(0, alerts=(alert(starts_at=T0),), silences=[on_time, later]))
+    old = AlertView("f2", "Cpu", "info", "firing", T0 - 100, "", {}, {})
+    builder.add(board(60, alerts=(alert(starts_at=T0), old), silences=[on_time, later]))
+    assert [(at, kind, text) for at, kind, text, _ in events(builder)] == [
+        (0.0, "fired", "**Disk** (warning) fired on db-1: disk full"),
+        (0.0, "silenced", 'silenced by bob until 03:10:00: `alertname="Disk"`'),
+        (
+            0.0,
+            "silenced",
+            'silenced by bob until 03:15:00: `alertname="Cpu"`',
+        ),  # seen at the start: said then
+        (0.0, "fired", "**Cpu** (info) fired"),
+    ]
+    was = TimelineBuilder(links=LINKS)
+    was.add(board(0, alerts=(alert(starts_at=T0 - 1),)))
+    assert [e.link for e in was.events()] == [LINKS.alertname("Disk")]
+    assert (
+        was.markdown("t").splitlines()[2]
+        == "From 2026-11-30 03:00:00 UTC to 2026-11-30 03:00:00 UTC (1 refreshes)."
+    )
+
+
+def test_a_silence_gone_at_its_end_ended_and_each_change_of_a_board_is_seen() -> None:
+    builder = TimelineBuilder(links=LINKS)
+    first = SilenceView("s1", "active", 'alertname="A"', "bob", "", T0 - 10, T0 + 120)
+    second = SilenceView("s2", "active", 'alertname="B"', "eve", "", T0 + 30, T0 + 600)
+    slo_a = SloRow("a", "A", 0.99, "1d", _figures("ok"))
+    builder.add(board(0, silences=[first], slos=[slo_a]))
+    builder.add(
+        board(60, silences=[first, second], slos=[slo_a, SloRow("b", "B", 0.99, "1d", _figures("ok"))])
+    )
+    builder.add(board(120, slos=[slo_a, SloRow("b", "B", 0.99, "1d", _figures("ticket"))]))
+    texts = [(at, kind, text) for at, kind, text, _ in events(builder)]
+    assert (30.0, "silenced", 'silenced by eve until 03:10:00: `alertname="B"`') in texts  # after a known one
+    assert (120.0, "unsilenced", 'silence of bob on `alertname="A"` ended') in texts  # at its end: not early
+    assert (120.0, "slo", "SLO **B** ok → ticket (burn 1h 15.0x, 6h 2.0x)") in texts  # after an unchanged one
