@@ -359,7 +359,10 @@ def test_a_silence_gone_at_its_end_ended_and_each_change_of_a_board_is_seen() ->
         board(60, silences=[first, second], slos=[slo_a, SloRow("b", "B", 0.99, "1d", _figures("ok"))])
     )
     builder.add(board(120, slos=[slo_a, SloRow("b", "B", 0.99, "1d", _figures("ticket"))]))
+    new_c = SloRow("c", "C", 0.99, "1d", _figures("ok"))
+    builder.add(board(180, slos=[new_c, slo_a, SloRow("b", "B", 0.99, "1d", _figures("page"))]))
     texts = [(at, kind, text) for at, kind, text, _ in events(builder)]
+    assert (180.0, "slo", "SLO **B** ticket → page (burn 1h 15.0x, 6h 2.0x)") in texts  # after a new one
     assert (30.0, "silenced", 'silenced by eve until 03:10:00: `alertname="B"`') in texts  # after a known one
     assert (120.0, "unsilenced", 'silence of bob on `alertname="A"` ended') in texts  # at its end: not early
     assert (120.0, "slo", "SLO **B** ok → ticket (burn 1h 15.0x, 6h 2.0x)") in texts  # after an unchanged one
