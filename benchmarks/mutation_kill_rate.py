@@ -77,6 +77,7 @@ AREAS: dict[str, tuple[list[str], list[str]]] = {
             "tests/test_incident_timeline.py::test_transitions_of_hand_made_boards",
             "tests/test_silence_hygiene.py::test_the_marks_follow_the_state_and_the_hour",
             "tests/test_silence_row_merge.py",  # silence_rows
+            "tests/test_shared_backends.py",  # shared_backends
             (
                 "tests/test_silences_every_context.py::"
                 "test_two_contexts_on_one_alertmanager_are_one_row_changed_through_the_writable_one"

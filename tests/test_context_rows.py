@@ -193,6 +193,15 @@ def test_a_group_keeps_every_peer_and_a_double_does_not_hide_the_next_alert() ->
     ]
 
 
+def test_a_context_on_both_peers_joins_two_contexts_seen_before_it() -> None:
+    boards = [
+        ("a", _board("a", alert("1", "warning")), frozenset({"http://am-0"})),
+        ("b", _board("b", alert("1", "warning")), frozenset({"http://am-1"})),
+        ("both", _board("both", alert("1", "warning")), frozenset({"http://am-0", "http://am-1"})),
+    ]
+    assert [m.contexts for m in merged_alerts(boards)] == [("a", "b", "both")]
+
+
 def test_merged_alerts_read_firing_first_then_by_severity_then_oldest() -> None:
     board = _board(
         "prod",

@@ -127,6 +127,19 @@ def test_a_group_keeps_every_peer_it_has_seen() -> None:
     assert row.contexts == ("a", "b", "c")
 
 
+def test_a_context_on_both_peers_joins_two_contexts_seen_before_it() -> None:
+    # am-0 and am-1 are one HA pair: "a" sees one peer, "b" the other, "both" bridges them. Grouped
+    # in the order met, the silence was two rows, (a, both) and (b).
+    s = view("s1")
+    places = [
+        ContextSilences("a", False, frozenset({"http://am-0"}), (("", s, ()),)),
+        ContextSilences("b", False, frozenset({"http://am-1"}), (("", s, ()),)),
+        ContextSilences("both", False, frozenset({"http://am-0", "http://am-1"}), (("", s, ()),)),
+    ]
+    [row] = merge_silences(places, "")
+    assert row.contexts == ("a", "b", "both")
+
+
 def test_a_writable_context_seen_last_takes_the_row_with_its_cluster() -> None:
     s = view("s1")
     places = [

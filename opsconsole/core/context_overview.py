@@ -17,6 +17,7 @@ from typing import Any
 from opsconsole.core.alert_filter import AlertFilter
 from opsconsole.core.dashboard import AlertView, Dashboard
 from opsconsole.core.durations import format_duration
+from opsconsole.core.shared_backends import shared_groups
 from opsconsole.core.wallboard_figures import worst_budget
 
 SEVERITIES = ("critical", "warning")  # their own columns; every other severity is "other"
@@ -183,14 +184,8 @@ def merged_alerts(
     """
     out: list[MergedAlert] = []
     seen: dict[tuple[str, str], int] = {}
-    groups: list[set[str]] = []
-    for context, board, urls in boards:
-        group = next((i for i, g in enumerate(groups) if g & urls), None)
-        if group is None:
-            groups.append(set(urls))
-            group = len(groups) - 1
-        else:
-            groups[group] |= urls
+    groups = shared_groups([urls for _, _, urls in boards])
+    for (context, board, urls), group in zip(boards, groups, strict=True):
         for alert in _every_alert(board):
             key = (str(group) if urls else f"ctx:{context}", f"{alert.cluster}\x1f{alert.fingerprint}")
             if key in seen:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from opsconsole.core.dashboard import SilenceView
 from opsconsole.core.durations import format_duration
+from opsconsole.core.shared_backends import shared_groups
 
 
 @dataclass(frozen=True)
@@ -55,14 +56,8 @@ def merge_silences(places: Sequence[ContextSilences], read_only_reason: str) -> 
     """
     rows: list[SilenceRow] = []
     seen: dict[tuple[int, str, str], int] = {}
-    groups: list[set[str]] = []
-    for place in places:
-        group = next((i for i, g in enumerate(groups) if g & place.urls), None)
-        if group is None:
-            groups.append(set(place.urls))
-            group = len(groups) - 1
-        else:
-            groups[group] |= place.urls
+    groups = shared_groups([place.urls for place in places])
+    for place, group in zip(places, groups, strict=True):
         locked = read_only_reason.format(context=place.context) if place.read_only else ""
         for cluster, view, muted in place.silences:
             key = (group, cluster, view.id)
