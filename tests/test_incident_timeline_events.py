@@ -315,6 +315,9 @@ def test_matchers_keep_the_name_and_what_tells_the_alert_apart() -> None:
     )
     assert short_matchers('pod=~"a", instance="i", alertname="A"') == 'alertname="A", pod=~"a" (+1 more)'
     assert short_matchers('job="x", zone="z", team="t"') == 'job="x", zone="z" (+1 more)'
+    # Every operator: != and !~ used to be taken for a label named 'pod!~"a"'.
+    assert short_matchers('zone="z", pod!~"a", alertname="A"') == 'alertname="A", pod!~"a" (+1 more)'
+    assert short_matchers('zone="z", instance!="i", job="j"') == 'instance!="i" (+2 more)'
     assert short_matchers('alertname="A", , ') == 'alertname="A"'
     assert short_matchers('job="x", pod!="p", alertname="A"') == 'alertname="A", pod!="p" (+1 more)'
     assert short_matchers('instance="i", pod="p", job="j"', keep=1) == 'instance="i" (+2 more)'

@@ -7,6 +7,7 @@ Pure logic: the caller reads the boards and the journal and names the backends' 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -284,10 +285,15 @@ def short_matchers(text: str, keep: int = 2) -> str:
     needs the alert's name and what tells it apart (the rest is behind the silence's link)."""
     parts = [p.strip() for p in text.split(",") if p.strip()]
     named = [p for p in parts if p.startswith("alertname")]
-    pod = [p for p in parts if p.split("=")[0].strip(" !~") in ("kubernetes_pod_name", "pod", "instance")]
+    pod = [p for p in parts if _label_of(p) in ("kubernetes_pod_name", "pod", "instance")]
     chosen = (named + [p for p in pod if p not in named])[:keep] or parts[:keep]
     rest = len(parts) - len(chosen)
     return ", ".join(chosen) + (f" (+{rest} more)" if rest > 0 else "")
+
+
+def _label_of(matcher: str) -> str:
+    """The label a matcher text is about: ``pod`` of ``pod="x"``, ``pod!="x"``, ``pod=~"x"``, ``pod!~"x"``."""
+    return re.split(r"[=!~]", matcher, maxsplit=1)[0].strip()
 
 
 def _burn(slo: SloRow) -> str:
