@@ -3,8 +3,6 @@ and says for each ack, and the five lines a confirmation reads before an ack or 
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -13,18 +11,12 @@ from opsconsole.core.ack_state import AckSilence, ack_facts, plan_reconcile
 from opsconsole.core.ack_summary import draft_summary
 from opsconsole.core.alert_matchers import LabelMatcher
 from opsconsole.core.silence_draft import SilenceDraft
+from tests.support.far_from_utc import far_from_utc_fixture  # noqa: F401 (the fixture far_from_utc)
 
 NOW = 100_000.0
 
 
-@pytest.fixture(autouse=True)
-def far_from_utc() -> Iterator[None]:
-    """A local zone 5h30 from UTC: every time written here is UTC whatever the machine's zone."""
-    with pytest.MonkeyPatch.context() as zone:
-        zone.setenv("TZ", "Asia/Kolkata")
-        time.tzset()
-        yield
-    time.tzset()  # the machine's own TZ (set or not) is back: read it again
+pytestmark = pytest.mark.usefixtures("far_from_utc")
 
 
 def test_an_ordinary_silence_is_no_ack() -> None:

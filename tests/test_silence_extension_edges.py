@@ -4,8 +4,6 @@ these were written when mutation testing found the edges unpinned)."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -13,18 +11,9 @@ import pytest
 from opsconsole.core.silence_blast_radius import BlastRadius, ClusterAlert
 from opsconsole.core.silence_draft import SilenceInvalid
 from opsconsole.core.silence_extension import parse_end_time, plan_extension
+from tests.support.far_from_utc import far_from_utc_fixture  # noqa: F401 (the fixture far_from_utc)
 
 NOW = datetime(2026, 11, 22, 14, 0, tzinfo=UTC).timestamp()
-
-
-@pytest.fixture
-def far_from_utc() -> Iterator[None]:
-    """A local zone 5h30 from UTC: every time here is UTC whatever the machine's zone."""
-    with pytest.MonkeyPatch.context() as zone:
-        zone.setenv("TZ", "Asia/Kolkata")
-        time.tzset()
-        yield
-    time.tzset()  # the machine's own TZ (set or not) is back: read it again
 
 
 @pytest.mark.usefixtures("far_from_utc")
