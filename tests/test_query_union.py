@@ -14,7 +14,6 @@ import re
 import time
 from typing import Any
 
-import httpx
 import pytest
 
 from opsconsole.backends.errors import BackendError, FailureKind
@@ -24,7 +23,7 @@ from opsconsole.config import EndpointSettings
 from opsconsole.refresh.query_batch import UNION_PARTS, QueryBatch
 from opsconsole.refresh.query_union import PART_LABEL, lone_value, union_text
 from tests.support.fake_prometheus import FakePrometheus, vector_at_one
-from tests.support.real_servers import RunningServer, wait_until
+from tests.support.real_servers import RunningServer, wait_for_answer_3s_ago
 
 ONE_SERIES = [
     "sum(rate(opsconsole_test_requests_total[1m]))",
@@ -54,13 +53,7 @@ async def _united(batch: QueryBatch, texts: list[str], at: float) -> list[float 
 async def test_union_answers_equal_each_query_asked_alone_on_real_prometheus(
     real_prometheus: RunningServer,
 ) -> None:
-    def rated() -> bool:
-        settled = f"{time.time() - 3:.3f}"
-        params = {"query": ONE_SERIES[0], "time": settled}
-        body = httpx.get(f"{real_prometheus.url}/api/v1/query", params=params).json()
-        return bool(body["data"]["result"])
-
-    wait_until(rated, timeout=30, what="two scrapes of the test target, 3 s ago")
+    wait_for_answer_3s_ago(real_prometheus.url, ONE_SERIES[0])
     prometheus = PrometheusClient(EndpointSettings(url=real_prometheus.url))
     at = round(time.time() - 3, 3)  # every sample up to `at` is in: the target is scraped every 1s
     try:

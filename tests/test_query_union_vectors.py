@@ -15,7 +15,6 @@ import itertools
 import time
 from collections.abc import Mapping, Sequence
 
-import httpx
 import pytest
 
 from opsconsole.backends.errors import BackendError, FailureKind
@@ -29,7 +28,7 @@ from opsconsole.refresh.query_union import PART_LABEL, lone_value, union_text
 from opsconsole.refresh.red_rows import red_group_rows
 from tests.support.fake_prometheus import FakePrometheus, vector_at_one
 from tests.support.health_results import HEALTH, NOW
-from tests.support.real_servers import RunningServer, wait_until
+from tests.support.real_servers import RunningServer, wait_for_answer_3s_ago
 
 VECTORS = [
     "opsconsole_test_requests_total",  # one series per status, with its metric name
@@ -53,12 +52,7 @@ def _series(result: QueryResult) -> list[tuple[tuple[tuple[str, str], ...], str]
 async def test_vector_parts_of_a_union_equal_each_query_asked_alone_on_real_prometheus(
     real_prometheus: RunningServer,
 ) -> None:
-    def rated() -> bool:
-        params = {"query": VECTORS[3], "time": f"{time.time() - 3:.3f}"}
-        body = httpx.get(f"{real_prometheus.url}/api/v1/query", params=params).json()
-        return bool(body["data"]["result"])
-
-    wait_until(rated, timeout=30, what="two scrapes of the test target, 3 s ago")
+    wait_for_answer_3s_ago(real_prometheus.url, VECTORS[3])
     prometheus = PrometheusClient(EndpointSettings(url=real_prometheus.url))
     at = round(time.time() - 3, 3)  # every sample up to `at` is in: the target is scraped every 1s
     try:

@@ -342,3 +342,15 @@ def wait_until(
             return
         time.sleep(interval)
     raise AssertionError(f"timed out waiting for {what}; last: {last!r}")
+
+
+def wait_for_answer_3s_ago(prometheus_url: str, query: str) -> None:
+    """Wait until ``query`` has data 3 s in the past: two scrapes of a target scraped every second,
+    so every sample up to then is in and an instant query there is final."""
+
+    def answered() -> bool:
+        params = {"query": query, "time": f"{time.time() - 3:.3f}"}
+        body = httpx.get(f"{prometheus_url}/api/v1/query", params=params).json()
+        return bool(body["data"]["result"])
+
+    wait_until(answered, timeout=30, what="two scrapes of the test target, 3 s ago")
