@@ -52,6 +52,7 @@ from tests.support.standard_exporters import (
     prometheus_config,
     serving,
     snapshot,
+    with_query_traffic,
 )
 
 pytestmark = pytest.mark.real_backend
@@ -116,7 +117,7 @@ def _self_snapshot_job(tmp: Path, port: int, config: str) -> ScrapeJob:
         exposed = snapshot(f"127.0.0.1:{port}")
     finally:
         probe.stop()
-    return ScrapeJob("prometheus", [f"127.0.0.1:{port}"], exposition=lambda t: exposed)
+    return ScrapeJob("prometheus", [f"127.0.0.1:{port}"], exposition=with_query_traffic(exposed, time.time()))
 
 
 @pytest.fixture(scope="module")

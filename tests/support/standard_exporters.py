@@ -322,6 +322,31 @@ def _as_scraped(job: ScrapeJob, target: str, samples: list[Sample]) -> list[Samp
     return out
 
 
+def with_query_traffic(samples: Sequence[Sample], taken: float, per_second: float = 0.5) -> Exposition:
+    """A snapshot of Prometheus' own /metrics as a function of time, with the query API answering
+    ``per_second`` requests a second (all under the smallest latency bucket) around ``taken``.
+
+    A Prometheus someone watches is queried all the time; replayed as a constant, its history has
+    no query traffic, and the meta pack's error ratio and latency quantiles over it are 0/0, or
+    not, depending on how many queries the restarted server happened to answer before its first
+    scrape of itself."""
+    counted = ("prometheus_http_requests_total", "prometheus_http_request_duration_seconds_")
+
+    def at(t: float) -> list[Sample]:
+        grown = per_second * max(0.0, t - taken + 3600)
+        out: list[Sample] = []
+        for name, labels, value in samples:
+            if name.startswith(counted) and labels.get("handler", "").startswith("/api/v1/query"):
+                if name.endswith("_sum"):
+                    value += grown * 0.01
+                elif not (name.endswith("_total") and labels.get("code", "200") != "200"):
+                    value += grown
+            out.append((name, labels, value))
+        return out
+
+    return at
+
+
 def backfill(
     jobs: Sequence[ScrapeJob], data_dir: Path, now: float, interval: float, span: float = 900
 ) -> int:
