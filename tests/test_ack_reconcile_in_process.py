@@ -463,6 +463,14 @@ def test_an_ack_is_named_by_its_alert_and_its_other_matchers() -> None:
     assert describe_ack(ack()) == "?{} (ACK alice)"
 
 
+def test_an_ack_without_one_alert_name_keeps_every_matcher_in_its_name() -> None:
+    """A regex or negative ``alertname`` names no one alert: it is shown, not dropped."""
+    regex = AckSilence("s", (LabelMatcher("alertname", "=~", "Disk.*"), LabelMatcher("job", "=", "x")), "bob")
+    assert describe_ack(regex) == '?{alertname=~"Disk.*", job="x"} (ACK bob)'
+    negative = AckSilence("s", (LabelMatcher("alertname", "!=", "A"),), "bob")
+    assert describe_ack(negative) == '?{alertname!="A"} (ACK bob)'
+
+
 async def test_the_json_of_a_pass_names_each_ack_and_what_was_done(tmp_path: Path) -> None:
     clock = Clock()
     am = FakeAlertmanager(clock)

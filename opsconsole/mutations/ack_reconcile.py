@@ -79,10 +79,14 @@ def ack_silence(silence: Silence) -> AckSilence | None:
 
 
 def describe_ack(ack: AckSilence) -> str:
-    """``AgentDown{instance="npa-3"} (ACK alice)``: the alert an ack holds, as its matchers say."""
-    name = next((m.value for m in ack.matchers if m.name == "alertname" and m.op == "="), "?")
-    rest = ", ".join(str(m) for m in ack.matchers if m.name != "alertname")
-    return f"{name}{{{rest}}} (ACK {ack.by})"
+    """``AgentDown{instance="npa-3"} (ACK alice)``: the alert an ack holds, as its matchers say.
+
+    Only an ``alertname="..."`` matcher names the alert; any other (``=~``, ``!=``) is listed with the
+    rest (``?{alertname=~"Disk.*"}``), never dropped.
+    """
+    named = next((m for m in ack.matchers if m.name == "alertname" and m.op == "="), None)
+    rest = ", ".join(str(m) for m in ack.matchers if m is not named)
+    return f"{named.value if named else '?'}{{{rest}}} (ACK {ack.by})"
 
 
 @dataclass
