@@ -305,21 +305,29 @@ async def test_a_cluster_that_does_not_answer_is_named_and_its_acks_keep_their_a
     clock = Clock()
     eu, us, service = _two_clusters(clock)
     _ack(eu, ACK_A, "Eu")
+    _ack(eu, TIMED, "Back", until_resolved=True)
+    eu.fire(_labels("Back"))
     _ack(us, ACK_B, "Us")
     us.down = True
     state = tmp_path / "acks.json"
-    save_state(state, {ACK_B: NOW - 10, ACK_A: NOW - 20})
+    save_state(state, {ACK_B: NOW - 10, ACK_A: NOW - 20, TIMED: NOW - 30})
     outcomes = await reconcile_acks(service, GRACE, state)
+    assert _actions(outcomes) == {ACK_A: "wait", TIMED: "keep"}
     assert [o.cluster for o in outcomes] == ["eu", "us"]
     assert outcomes[1].decisions == [] and outcomes[1].expired == []
     assert outcomes[1].error.startswith("no Alertmanager peer answered (us-1: ")
     assert "us-2: " in outcomes[1].error and "refused" in outcomes[1].error
     assert outcomes[1].as_json() == {"cluster": "us", "error": outcomes[1].error, "acks": []}
-    # The unreachable cluster's ack keeps its first absence; the reachable one's goes on as usual.
+    # The unreachable cluster's ack keeps its first absence; the reachable ones' go on as usual (the
+    # one whose alert is back forgets its absence).
     assert load_state(state) == ({ACK_A: NOW - 20, ACK_B: NOW - 10}, "")
     us.down = False
     clock.now += GRACE
-    assert _actions(await reconcile_acks(service, GRACE, state)) == {ACK_A: "expire", ACK_B: "expire"}
+    assert _actions(await reconcile_acks(service, GRACE, state)) == {
+        ACK_A: "expire",
+        TIMED: "keep",
+        ACK_B: "expire",
+    }
 
 
 async def test_alerts_that_cannot_be_read_stop_the_cluster_before_any_decision(tmp_path: Path) -> None:
@@ -517,6 +525,7 @@ async def test_the_console_runs_a_pass_and_a_read_only_one_does_not_even_look(tm
     assert await reconciler.run(_service(am, clock=clock, read_only=True)) == []
     assert am.requests == []
     assert await reconciler.run(SilenceService([], clock=clock)) == []
+    assert not (tmp_path / "acks.json").exists()  # a context without Alertmanager keeps no state
     outcomes = await reconciler.run(_service(am, clock=clock))
     assert [o.expired for o in outcomes] == [[ACK_A]]
     assert reconciler.running is False
