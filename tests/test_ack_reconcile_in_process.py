@@ -317,7 +317,12 @@ async def test_a_cluster_that_does_not_answer_is_named_and_its_acks_keep_their_a
     assert outcomes[1].decisions == [] and outcomes[1].expired == []
     assert outcomes[1].error.startswith("no Alertmanager peer answered (us-1: ")
     assert "us-2: " in outcomes[1].error and "refused" in outcomes[1].error
-    assert outcomes[1].as_json() == {"cluster": "us", "error": outcomes[1].error, "acks": []}
+    assert outcomes[1].as_json() == {
+        "cluster": "us",
+        "error": outcomes[1].error,
+        "state_note": None,
+        "acks": [],
+    }
     # The unreachable cluster's ack keeps its first absence; the reachable ones' go on as usual (the
     # one whose alert is back forgets its absence).
     assert load_state(state) == ({ACK_A: NOW - 20, ACK_B: NOW - 10}, "")
@@ -489,6 +494,7 @@ async def test_the_json_of_a_pass_names_each_ack_and_what_was_done(tmp_path: Pat
     assert outcome.as_json() == {
         "cluster": "",
         "error": None,
+        "state_note": None,
         "acks": [
             {
                 "silence_id": ACK_A,
@@ -562,3 +568,29 @@ async def test_the_console_keeps_its_state_in_the_xdg_state_dir(isolated_home: P
     assert reconciler.state_path == default_state_path()
     await reconciler.run(_service(am, clock=clock))
     assert load_state(default_state_path()) == ({ACK_A: NOW}, "")
+
+
+async def test_a_state_file_that_cannot_be_read_is_said_not_silently_replaced(tmp_path: Path) -> None:
+    clock = Clock()
+    am = FakeAlertmanager(clock)
+    _ack(am, ACK_A, "Gone")
+    state = tmp_path / "acks.json"
+    state.write_text("{truncated", encoding="utf-8")
+    [outcome] = await reconcile_acks(_service(am, clock=clock), GRACE, state)
+    assert outcome.state_note.startswith(f"{state}: unreadable (")
+    assert outcome.state_note.endswith("); grace periods start now")
+    assert outcome.as_json()["state_note"] == outcome.state_note
+    # The next pass reads the file this one wrote: nothing more to say.
+    [again] = await reconcile_acks(_service(am, clock=clock), GRACE, state)
+    assert again.state_note == "" and again.as_json()["state_note"] is None
+
+
+def test_acks_reconcile_prints_the_state_note_once(capsys: pytest.CaptureFixture[str]) -> None:
+    from opsconsole.commands.acks import _report
+
+    note = "/x/acks.json: unreadable (bad); grace periods start now"
+    outcomes = [ClusterOutcome("eu", state_note=note), ClusterOutcome("us", state_note=note)]
+    assert _report(outcomes, False) == 0
+    out, err = capsys.readouterr()
+    assert err == f"opsconsole: {note}\n"
+    assert out == "cluster eu: no until-resolved acks\ncluster us: no until-resolved acks\n"
