@@ -594,3 +594,81 @@ def test_acks_reconcile_prints_the_state_note_once(capsys: pytest.CaptureFixture
     out, err = capsys.readouterr()
     assert err == f"opsconsole: {note}\n"
     assert out == "cluster eu: no until-resolved acks\ncluster us: no until-resolved acks\n"
+
+
+# -- found by the mutation run (each test fails with the mutant named) ----------------------------------
+
+
+async def test_a_first_cluster_that_does_not_answer_does_not_stop_the_next(tmp_path: Path) -> None:
+    clock = Clock()
+    eu, us, service = _two_clusters(clock)
+    _ack(us, ACK_B, "Us")
+    eu.down = True
+    outcomes = await reconcile_acks(service, 0.0, tmp_path / "acks.json")
+    assert [(o.cluster, bool(o.error), o.expired) for o in outcomes] == [
+        ("eu", True, []),
+        ("us", False, [ACK_B]),
+    ]
+
+
+async def test_without_a_state_file_there_is_nothing_to_say_about_it() -> None:
+    clock = Clock()
+    am = FakeAlertmanager(clock)
+    _ack(am, ACK_A, "Gone")
+    [outcome] = await reconcile_acks(_service(am, clock=clock), GRACE)
+    assert outcome.state_note == ""
+
+
+async def test_the_reconciler_is_marked_running_for_the_whole_pass(tmp_path: Path) -> None:
+    am = FakeAlertmanager(lambda: NOW)
+    _ack(am, ACK_A, "Gone")
+    reconciler = AckReconciler(grace=0.0, state_path=tmp_path / "acks.json")
+    seen: list[bool] = []
+
+    def clock() -> float:  # read by the pass itself, while it runs
+        seen.append(reconciler.running)
+        return NOW
+
+    outcomes = await reconciler.run(SilenceService([am.peer("am")], clock=clock))
+    assert [o.expired for o in outcomes] == [[ACK_A]]
+    assert seen and all(s is True for s in seen)
+    assert reconciler.running is False
+
+
+def test_the_temporary_is_a_hidden_file_beside_the_state_so_the_rename_is_atomic(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rename is atomic only within one file system; a temporary a crash leaves is hidden and named."""
+    import os
+
+    renamed: list[tuple[Path, Path]] = []
+    real_replace = os.replace
+
+    def replace(source: str, target: str) -> None:
+        renamed.append((Path(source), Path(target)))
+        real_replace(source, target)
+
+    monkeypatch.setattr(os, "replace", replace)
+    path = tmp_path / "state" / "acks.json"
+    save_state(path, {"a": 1.0})
+    [(source, target)] = renamed
+    assert target == path
+    assert source.parent == path.parent
+    assert source.name.startswith(".acks-")
+
+
+def test_a_temporary_that_cannot_be_removed_does_not_hide_the_write_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    def full(source: str, target: str) -> None:
+        raise OSError(28, "No space left on device")
+
+    def stuck(name: str) -> None:
+        raise PermissionError(13, "Permission denied", name)
+
+    monkeypatch.setattr(os, "replace", full)
+    monkeypatch.setattr(os, "unlink", stuck)
+    with pytest.raises(OSError, match="No space left on device"):
+        save_state(tmp_path / "acks.json", {"a": 1.0})

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from opsconsole.backends.errors import BackendError, FailureKind
+from opsconsole.config import ConsoleConfig, ContextSettings, EndpointSettings, ResolvedContext
 from opsconsole.core.silence_hygiene import SilenceHygiene
 from opsconsole.mutations.silence_inventory import (
     InventoryGap,
@@ -22,7 +23,7 @@ from opsconsole.mutations.silence_inventory import (
     clusters_of,
     inventory,
 )
-from opsconsole.mutations.silences import SilenceService
+from opsconsole.mutations.silences import SilenceService, context_service
 from tests.support.fake_alertmanager import FakeAlertmanager, FakeSilence, matcher
 
 NOW = 1_800_000_000.0  # 2027-01-15T08:00:00Z
@@ -203,3 +204,39 @@ async def test_the_marks_are_taken_at_the_services_clock() -> None:
     rows, _ = await inventory(SilenceService([am.peer("am")], clock=lambda: later))
     assert rows[0].hygiene.now == later
     assert rows[0].hygiene.ends_at == NOW + 3000
+
+
+# -- a context's service (found by the mutation run: nothing in process made one) ---------------------
+
+
+def _context(read_only: bool) -> ResolvedContext:
+    settings = ContextSettings(
+        alertmanagers=[
+            EndpointSettings(url="http://am-a.example:9093", name="am-a", cluster="eu"),
+            EndpointSettings(url="http://am-b.example:9093", cluster="eu"),
+        ],
+        read_only=read_only,
+    )
+    return ResolvedContext("prod", settings, ConsoleConfig(), None)
+
+
+@pytest.mark.parametrize("read_only", [True, False])
+def test_a_context_service_has_its_alertmanagers_and_its_read_only_setting_at_both_walls(
+    read_only: bool, tmp_path: Path
+) -> None:
+    context = _context(read_only)
+    service = context_service(context, tmp_path / "mutations.log", _clock)
+    assert [p.endpoint for p in service.peers] == context.settings.alertmanagers
+    assert [p.http.read_only for p in service.peers] == [read_only, read_only]  # the transport's wall
+    assert service.read_only is read_only  # the service's own
+    assert service.read_only_reason == "context prod is read-only"
+    assert service.journal_path == tmp_path / "mutations.log"
+    assert service.clock is _clock
+
+
+def test_a_context_service_journals_nowhere_and_reads_the_clock_by_default() -> None:
+    import time
+
+    service = context_service(_context(False))
+    assert service.journal_path is None
+    assert service.clock is time.time
