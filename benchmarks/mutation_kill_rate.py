@@ -132,6 +132,11 @@ AREAS: dict[str, tuple[list[str], list[str]]] = {
             "tests/test_silence_drafts.py",
             "tests/test_silence_rules.py",
             "tests/test_isolation.py",
+            # ack_reconcile and silence_inventory against an in-process Alertmanager v2 fake
+            # (tests/support/fake_alertmanager.py; its contract with the real server is
+            # tests/test_fake_alertmanager_contract.py, which stays in the suite).
+            "tests/test_ack_reconcile_in_process.py",
+            "tests/test_silence_inventory.py",
         ],
     ),
     "packs": (

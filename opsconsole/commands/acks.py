@@ -50,6 +50,8 @@ def _report(outcomes: list[Any], as_json: bool) -> int:
         return 1 if bad else 0
     from opsconsole.mutations.ack_reconcile import describe_ack
 
+    for note in dict.fromkeys(o.state_note for o in outcomes if o.state_note):
+        print(f"opsconsole: {note}", file=sys.stderr)
     for outcome in outcomes:
         where = f"cluster {outcome.cluster}: " if outcome.cluster else ""
         if outcome.error:

@@ -79,15 +79,23 @@ def ack_silence(silence: Silence) -> AckSilence | None:
 
 
 def describe_ack(ack: AckSilence) -> str:
-    """``AgentDown{instance="npa-3"} (ACK alice)``: the alert an ack holds, as its matchers say."""
-    name = next((m.value for m in ack.matchers if m.name == "alertname" and m.op == "="), "?")
-    rest = ", ".join(str(m) for m in ack.matchers if m.name != "alertname")
-    return f"{name}{{{rest}}} (ACK {ack.by})"
+    """``AgentDown{instance="npa-3"} (ACK alice)``: the alert an ack holds, as its matchers say.
+
+    Only an ``alertname="..."`` matcher names the alert; any other (``=~``, ``!=``) is listed with the
+    rest (``?{alertname=~"Disk.*"}``), never dropped.
+    """
+    named = next((m for m in ack.matchers if m.name == "alertname" and m.op == "="), None)
+    rest = ", ".join(str(m) for m in ack.matchers if m is not named)
+    return f"{named.value if named else '?'}{{{rest}}} (ACK {ack.by})"
 
 
 @dataclass
 class ClusterOutcome:
-    """One cluster's pass: the decisions, what was expired, and what failed (with the reason)."""
+    """One cluster's pass: the decisions, what was expired, and what failed (with the reason).
+
+    ``state_note`` says when the state file could not be used (grace periods start afresh), so a
+    corrupt file is reported, not silently replaced.
+    """
 
     cluster: str
     decisions: list[AckDecision] = field(default_factory=list)
@@ -95,12 +103,14 @@ class ClusterOutcome:
     failed: dict[str, str] = field(default_factory=dict)
     error: str = ""
     read_only: bool = False
+    state_note: str = ""
 
     def as_json(self) -> dict[str, Any]:
         """For ``acks reconcile --json``."""
         return {
             "cluster": self.cluster,
             "error": self.error or None,
+            "state_note": self.state_note or None,
             "acks": [
                 {
                     "silence_id": d.silence.id,
@@ -122,7 +132,7 @@ async def reconcile_acks(
 ) -> list[ClusterOutcome]:
     """One pass over every cluster; expires what is due, saves the state (unless ``state_path`` is None
     and then it is kept nowhere: every pass starts the grace afresh)."""
-    state, _ = load_state(state_path) if state_path is not None else ({}, "")
+    state, note = load_state(state_path) if state_path is not None else ({}, "")
     now = service.clock()
     outcomes: list[ClusterOutcome] = []
     new_state: dict[str, float] = {}
@@ -130,7 +140,7 @@ async def reconcile_acks(
     incomplete = False
     for cluster in clusters_of(service):
         one = cluster_service(service, cluster)
-        outcome = ClusterOutcome(cluster, read_only=service.read_only)
+        outcome = ClusterOutcome(cluster, read_only=service.read_only, state_note=note)
         outcomes.append(outcome)
         try:
             silences = await one.silences()
