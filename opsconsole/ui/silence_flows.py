@@ -54,6 +54,7 @@ class SilenceFlows:
     def __init__(self, app: OpsConsoleApp) -> None:
         self.app = app
         self._ack_reconciler: Any = None  # made on first use (it reads the grace from the options)
+        self._ack_notes_said: set[str] = set()
 
     @property
     def service(self) -> SilenceService:
@@ -106,6 +107,11 @@ class SilenceFlows:
 
         async def run() -> None:
             outcomes = await reconciler.run(self.service)
+            # A state file that could not be used restarts every grace period: said once, not every pass.
+            for note in dict.fromkeys(o.state_note for o in outcomes if o.state_note):
+                if note not in self._ack_notes_said:
+                    self._ack_notes_said.add(note)
+                    app.notify(note, title="acks", severity="warning", markup=False)
             ended = [i for o in outcomes for i in o.expired]
             if ended:
                 app.notify(f"ended {len(ended)} ack(s) whose alert resolved (see the mutations journal)")
