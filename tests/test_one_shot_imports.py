@@ -61,6 +61,8 @@ def test_one_shot_commands_import_nothing_they_do_not_use(
     assert code in (0, 3)
     assert "opsconsole.backends.prometheus" in modules  # the probe sees opsconsole's own modules
     assert sorted(m for m in modules if "jaeger" in m or "trace_layout" in m) == []
+    # A snapshot polls Loki; the websocket library is the live tail's alone.
+    assert sorted(m for m in modules if m.startswith("websockets")) == []
 
 
 def test_the_console_starts_without_the_demo_stack_or_the_chart_library() -> None:
