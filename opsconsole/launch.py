@@ -4,6 +4,7 @@ resolved (never argparse) and hands the apps what they need."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sys
 import time
@@ -18,20 +19,20 @@ from opsconsole.mutations.silences import default_journal_path
 from opsconsole.packs.loader import PackSet, load_packs
 from opsconsole.recording.session import RecordingSession
 from opsconsole.refresh.backends_set import BackendSet
+from opsconsole.refresh.panes import RefreshSettings
 from opsconsole.refresh.service import RefreshService
 from opsconsole.refresh.session import build_service, choose_pack
 from opsconsole.resources import builtin_queries_dir
-from opsconsole.ui.app import OpsConsoleApp
 from opsconsole.ui.console_options import ConsoleOptions
-from opsconsole.ui.recording_hook import attach_console, record_console, record_wallboard
 from opsconsole.ui.symbols import pick_symbols
 from opsconsole.ui.themes import ConsoleTheme, load_themes
-from opsconsole.ui.wallboard import WallboardApp, WallboardOptions
 
 if TYPE_CHECKING:
     # The demo's simulated stack (aiohttp servers and all) is imported when a demo starts: a
     # console on real backends never needs it, and it was a good part of the start-up's imports.
     from opsconsole.demo.urls import DemoUrls
+    from opsconsole.ui.app import OpsConsoleApp
+    from opsconsole.ui.wallboard import WallboardOptions
 
 DEMO_PACK = "progressive-framework"
 
@@ -166,6 +167,8 @@ def run_demo_console(
     except ConfigError:
         background.stop()
         raise
+    from opsconsole.ui.app import OpsConsoleApp
+
     app = OpsConsoleApp(options)
     try:
         app.run()
@@ -234,24 +237,70 @@ def console_options(
     )
 
 
+# What the console's first refresh asks (OpsConsoleApp.settings before any key): the console tails
+# Loki itself. A refresh started early with other settings would be thrown away, not drawn.
+CONSOLE_FIRST_REFRESH = RefreshSettings(poll_logs=False)
+
+
 def run_console(options: ConsoleOptions, recording: RecordingSession | None = None) -> int:
     """Run the app until the user quits (or the terminal hangs up: code 129), recording every
-    refresh into ``recording`` when given."""
+    refresh into ``recording`` when given (see :func:`open_console`)."""
+    return asyncio.run(open_console(options, recording))
+
+
+async def open_console(options: ConsoleOptions, recording: RecordingSession | None = None, **run: Any) -> int:
+    """Start the first refresh, then import Textual and build the app while its requests are
+    out, and run the app (``run``: :meth:`textual.app.App.run_async`'s options, for tests and
+    benchmarks). The app's first refresh is that one: the first frame shows its board as soon
+    as it is there, or its errors, exactly as a refresh started by the app would.
+    """
     if recording is not None:
-        record_console(options, recording)
-    app = OpsConsoleApp(options)
+        from opsconsole.ui.recording_hook import record_console
+
+        record_console(options, recording)  # before the service is made: the first board is recorded
+    first = options.make_service(options.context, options.pack)
+    first.start_refresh(CONSOLE_FIRST_REFRESH)
+    options.make_service = _handing_back(first, options)
+    app_class = await asyncio.to_thread(_console_app_class)
+    app = app_class(options)
     if recording is not None:
+        from opsconsole.ui.recording_hook import attach_console
+
         attach_console(app, recording)
     try:
-        app.run()
+        await app.run_async(**run)
     finally:
         if recording is not None:
             recording.close()
     return app.return_code or 0
 
 
+def _console_app_class() -> type[OpsConsoleApp]:
+    """The console's app class: importing it (Textual, every screen) is most of the start-up."""
+    from opsconsole.ui.app import OpsConsoleApp
+
+    return OpsConsoleApp
+
+
+def _handing_back(service: RefreshService, options: ConsoleOptions) -> Callable[[str, str], RefreshService]:
+    """``options.make_service`` that returns ``service`` the first time it is asked for the
+    options' context and pack (the app's own), and makes a new one otherwise."""
+    make = options.make_service
+    kept: list[RefreshService] = [service]
+
+    def make_service(context: str, pack: str) -> RefreshService:
+        if kept and (context, pack) == (options.context, options.pack):
+            return kept.pop()
+        return make(context, pack)
+
+    return make_service
+
+
 def _show_wallboard(options: WallboardOptions, recording: RecordingSession | None) -> int:
     """Run the wallboard, recording every refresh into ``recording`` when given."""
+    from opsconsole.ui.recording_hook import record_wallboard
+    from opsconsole.ui.wallboard import WallboardApp
+
     if recording is not None:
         record_wallboard(options, recording)
     app = WallboardApp(options)
@@ -276,6 +325,8 @@ def demo_wallboard_options(
 ) -> WallboardOptions:
     """Wallboard options on a running demo stack, read-only like every wallboard (``timeout`` as in
     :func:`demo_options`)."""
+    from opsconsole.ui.wallboard import WallboardOptions
+
     packs = load_packs([(builtin_queries_dir(), "builtin")])
     themes, notices = themes_and_notices()
     context = replace(demo_context(), name="demo")
@@ -332,6 +383,8 @@ def run_wallboard(
     recording: RecordingSession | None = None,
 ) -> int:
     """``opsconsole wallboard`` on a resolved read-only context (raises :class:`ConfigError`)."""
+    from opsconsole.ui.wallboard import WallboardOptions
+
     if not context.read_only:
         raise ConfigError("internal: the wallboard context must be read-only")
     pack_name = choose_pack(context, packs, pack)

@@ -61,6 +61,8 @@ def test_one_shot_commands_import_nothing_they_do_not_use(
     assert code in (0, 3)
     assert "opsconsole.backends.prometheus" in modules  # the probe sees opsconsole's own modules
     assert sorted(m for m in modules if "jaeger" in m or "trace_layout" in m) == []
+    # A snapshot polls Loki; the websocket library is the live tail's alone.
+    assert sorted(m for m in modules if m.startswith("websockets")) == []
 
 
 def test_the_console_starts_without_the_demo_stack_or_the_chart_library() -> None:
@@ -77,3 +79,24 @@ def test_the_console_starts_without_the_demo_stack_or_the_chart_library() -> Non
     modules = set(json.loads(done.stdout))
     assert "textual" in modules  # the console itself is there
     assert sorted(modules & {"aiohttp", "plotext", "textual_plotext", "yaml", "ruamel"}) == []
+
+
+def test_the_console_starts_its_first_refresh_before_textual_is_imported() -> None:
+    """Parsing, the context, the packs, the themes, the options and the recording hook: what runs
+    before launch.open_console starts the first refresh imports no Textual, which takes longer
+    than the refresh's requests and is imported beside them."""
+    code = (
+        "import json, sys\n"
+        "from opsconsole.cli import build_parser\n"
+        "from opsconsole.commands.console import console_setup\n"
+        "import opsconsole.launch, opsconsole.ui.recording_hook\n"
+        "options = console_setup(build_parser().parse_args(['--prometheus', 'http://127.0.0.1:9']))\n"
+        "assert options.themes and options.pack\n"
+        "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    modules = set(json.loads(done.stdout))
+    assert "opsconsole" in modules and "pydantic" in modules  # the probe sees what was imported
+    assert "textual" not in modules

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import socket
 import ssl
 import subprocess
 import threading
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from opsconsole.backends.errors import BackendError, FailureKind, ReadOnlyViolation
-from opsconsole.backends.transport import BackendHttp, RetryPolicy, build_requests_session
+from opsconsole.backends.transport import BackendHttp, RetryPolicy, build_requests_session, tls_context_for
 from opsconsole.config import EndpointSettings
 from tests.support.loopback_http import Received, Reply, ScriptedServer, scripted_server
 from tests.support.real_servers import free_port
@@ -331,6 +332,21 @@ async def test_insecure_skip_verify_warns(tls_server: tuple[str, Path]) -> None:
     insecure = EndpointSettings.model_validate({"url": url, "tls": {"insecure_skip_verify": True}})
     with pytest.warns(UserWarning, match="TLS verification is OFF"):
         assert await http(url, endpoint=insecure).get_json("x") == {"ok": True}
+
+
+def test_a_plain_http_endpoints_context_refuses_any_certificate(tls_server: tuple[str, Path]) -> None:
+    """Plain http loads no CA bundle (tls_context_for), but verification stays on: a handshake
+    through that context, were one ever made, fails, while an https endpoint's trusts its CA."""
+    url, ca = tls_server
+    host, port = url.removeprefix("https://").split(":")
+    plain = tls_context_for(EndpointSettings(url=f"http://{host}:{port}"))
+    assert plain.cert_store_stats()["x509_ca"] == 0  # nothing loaded: the point of it
+    with socket.create_connection((host, int(port)), timeout=5) as raw:
+        with pytest.raises(ssl.SSLCertVerificationError):
+            plain.wrap_socket(raw, server_hostname=host)
+    trusted = tls_context_for(EndpointSettings.model_validate({"url": url, "tls": {"ca_file": str(ca)}}))
+    with socket.create_connection((host, int(port)), timeout=5) as raw:
+        trusted.wrap_socket(raw, server_hostname=host).close()
 
 
 def test_received_type_is_exported() -> None:

@@ -26,9 +26,6 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import urlencode
 
-import websockets
-from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
-
 from opsconsole.backends.errors import BackendError, FailureKind
 from opsconsole.backends.loki import LokiClient, keep_warnings, merge_streams
 from opsconsole.backends.loki_models import LogEntry, Stream, TailBatch
@@ -147,6 +144,8 @@ class LokiTailStream:
         return headers
 
     async def _websocket_batches(self) -> AsyncIterator[TailBatch]:
+        import websockets  # here: a snapshot polls Loki and never tails it
+
         endpoint = self.client.endpoint
         ssl = ssl_context_for(endpoint) if endpoint.url.startswith("https") else None
         async with websockets.connect(
@@ -225,6 +224,8 @@ class LokiTailStream:
         return float(min(self.max_backoff, 0.5 * 2**attempt) * (0.5 + random.random() / 2))
 
     async def __aiter__(self) -> AsyncIterator[TailBatch]:
+        from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
+
         attempt = 0
         while True:
             if self._use_websocket:

@@ -83,6 +83,7 @@ class RefreshService:
         self._last: Dashboard | None = None
         self._asked_alone: set[str] = set()  # values a union request cannot answer exactly (QueryBatch)
         self._ranges = RangeMemory()  # range answers reused while their window has not moved
+        self._started: tuple[RefreshSettings, asyncio.Future[Dashboard]] | None = None  # start_refresh
         # A required variable nobody set: no query is sent, every pane says what to set.
         self.missing = self.queries.missing
 
@@ -192,9 +193,29 @@ class RefreshService:
 
     # -- the refresh --------------------------------------------------------------------------
 
+    def start_refresh(self, settings: RefreshSettings) -> None:
+        """Begin a refresh now, on the running loop, for the next :meth:`refresh` to collect.
+
+        The console starts its first refresh before Textual is imported and the app built, so
+        its requests are on the wire meanwhile. The next ``refresh`` asked with equal settings
+        returns that board (or raises what it raised), once; asked with other settings it is
+        cancelled and a new one runs, so a screen never draws an answer to another question.
+        """
+        self._started = (settings, asyncio.ensure_future(self._refresh(settings)))
+
     async def refresh(self, settings: RefreshSettings | None = None) -> Dashboard:
         """One refresh of every pane with ``settings`` (the last ones when None); never raises for
         backend trouble."""
+        started, self._started = self._started, None
+        if started is not None:
+            early_settings, early = started
+            if settings is None or settings == early_settings:
+                return await early
+            early.cancel()
+            await asyncio.gather(early, return_exceptions=True)
+        return await self._refresh(settings)
+
+    async def _refresh(self, settings: RefreshSettings | None) -> Dashboard:
         if settings is not None:
             self.settings = settings
         started = time.perf_counter()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from opsconsole.config import ResolvedContext
 from opsconsole.core.dashboard import LogRow
@@ -14,9 +15,11 @@ from opsconsole.recording.session import RecordingSession
 from opsconsole.recording.store import RecordingWriter
 from opsconsole.refresh.panes.logs import LOG_KEEP
 from opsconsole.refresh.service import RefreshService
-from opsconsole.ui.app import ConsoleOptions, OpsConsoleApp
-from opsconsole.ui.panes import LogPane
-from opsconsole.ui.wallboard import WallboardOptions
+from opsconsole.ui.console_options import ConsoleOptions
+
+if TYPE_CHECKING:  # the console imports its app after its first refresh started (launch.open_console)
+    from opsconsole.ui.app import OpsConsoleApp
+    from opsconsole.ui.wallboard import WallboardOptions
 
 
 def start_recording(
@@ -50,6 +53,7 @@ def record_console(options: ConsoleOptions, session: RecordingSession) -> None:
 
 def attach_console(app: OpsConsoleApp, session: RecordingSession) -> None:
     """The lines the console's log pane holds are the ones recorded (its boards carry none)."""
+    from opsconsole.ui.panes import LogPane
 
     def shown() -> list[LogRow]:
         pane = app.panes.get("logs")

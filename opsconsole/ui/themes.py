@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from rich.style import Style
-from textual.theme import Theme
 
 from opsconsole.config import default_themes_dir
 from opsconsole.core.located_yaml import YamlSyntaxError, describe_validation_error
 from opsconsole.resources import builtin_themes_dir
 from opsconsole.yaml_cache import load_yaml_cached
+
+if TYPE_CHECKING:
+    # textual.theme imports nearly all of Textual: the console loads its themes before its first
+    # refresh starts and Textual is imported beside it (launch.open_console).
+    from textual.theme import Theme
 
 STATE_NAMES = ("crit", "warn", "ok", "none", "info", "muted", "bar")
 
@@ -61,9 +67,19 @@ class ConsoleTheme:
     """A loaded theme: the Textual theme and the state styles the panes use."""
 
     name: str
-    textual: Theme
+    base: ThemeBase  # Textual's base colours (its fields are Theme's)
+    dark: bool
     states: dict[str, Style]
     source: str
+
+    @cached_property
+    def textual(self) -> Theme:
+        """The Textual theme (made when the app first asks for it)."""
+        from textual.theme import Theme
+
+        return Theme(
+            name=f"opsconsole-{self.name}", dark=self.dark, **self.base.model_dump(exclude_none=True)
+        )
 
     def style(self, state: str) -> Style:
         """Style for a level/state name (unknown names get the ``none`` style)."""
@@ -87,12 +103,9 @@ def parse_theme(text: str, source: str) -> ConsoleTheme:
             states[name] = Style.parse(raw) if raw else Style()
         except Exception as exc:  # rich raises StyleSyntaxError / ColorParseError
             raise ValueError(f"{source}:{doc.line_of(('states', name))}: states.{name}: {exc}") from None
-    base = spec.base.model_dump(exclude_none=True)
-    try:
-        textual_theme = Theme(name=f"opsconsole-{spec.name}", dark=spec.dark, **base)
-    except Exception as exc:
-        raise ValueError(f"{source}:{doc.line_of(('base',))}: base: {exc}") from None
-    return ConsoleTheme(spec.name, textual_theme, states, source)
+    # Theme takes ThemeBase's fields as they are and checks nothing more: what it could reject,
+    # the schema above already has (extra keys are forbidden, each colour is a string).
+    return ConsoleTheme(spec.name, spec.base, spec.dark, states, source)
 
 
 def load_themes(dirs: list[Path] | None = None) -> tuple[dict[str, ConsoleTheme], list[str]]:

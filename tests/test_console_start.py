@@ -1,0 +1,148 @@
+"""The console's first refresh starts before Textual is imported (launch.open_console): its board
+is the one the first frame draws, its errors look the same, and a refresh asked otherwise is not
+answered with it."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+
+from opsconsole import launch
+from opsconsole.core.dashboard import Dashboard
+from opsconsole.demo.stack import DemoStack, DemoUrls
+from opsconsole.refresh.panes import RefreshSettings
+from opsconsole.refresh.service import RefreshService
+from opsconsole.ui.app import OpsConsoleApp
+from opsconsole.ui.console_options import ConsoleOptions
+from opsconsole.ui.pane_table import AgentRowKey
+from tests.support.demo_fixtures import frozen_clock
+from tests.support.refresh_fixtures import demo_service
+from tests.support.ui_harness import HEALTHY_STACK_TIMEOUT, settle, with_dead_prometheus
+
+Demo = tuple[DemoStack, DemoUrls]
+SIZE = (120, 40)
+
+
+def _options(urls: DemoUrls) -> ConsoleOptions:
+    return launch.demo_options(urls, clock=frozen_clock, auto_refresh=False, timeout=HEALTHY_STACK_TIMEOUT)
+
+
+class Watched:
+    """``options.make_service``, recording each service it makes and each board they return."""
+
+    def __init__(self, options: ConsoleOptions) -> None:
+        self.made: list[RefreshService] = []
+        self.boards: list[Dashboard] = []
+        self.first_board = threading.Event()
+        make = options.make_service
+
+        def make_service(context: str, pack: str) -> RefreshService:
+            service = make(context, pack)
+            service.observers.append(self._seen)
+            self.made.append(service)
+            return service
+
+        options.make_service = make_service
+
+    def _seen(self, board: Dashboard) -> None:
+        self.boards.append(board)
+        self.first_board.set()
+
+
+async def _open(options: ConsoleOptions, check: Any) -> None:
+    """Run the console through open_console, headless, and ``check(app)`` once it has a board."""
+    failures: list[BaseException] = []
+
+    async def pilot_run(pilot: Pilot[Any]) -> None:
+        try:
+            await settle(pilot)
+            check(pilot.app)
+        except BaseException as exc:  # reported after the app is down
+            failures.append(exc)
+        pilot.app.exit()
+
+    await launch.open_console(options, headless=True, size=SIZE, auto_pilot=pilot_run)
+    if failures:
+        raise failures[0]
+
+
+async def test_the_first_refresh_is_out_before_the_app_exists_and_is_the_board_drawn(
+    frozen_demo: Demo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    options = _options(frozen_demo[1])
+    watched = Watched(options)
+    importing = launch._console_app_class
+    answered_while_importing: list[bool] = []
+
+    def app_class() -> type[OpsConsoleApp]:
+        # Runs beside the event loop (asyncio.to_thread): the refresh started before it can finish
+        # meanwhile. Had it not started, no board could come before the app exists.
+        answered_while_importing.append(watched.first_board.wait(HEALTHY_STACK_TIMEOUT))
+        return importing()
+
+    monkeypatch.setattr(launch, "_console_app_class", app_class)
+
+    def check(app: Any) -> None:
+        assert isinstance(app, OpsConsoleApp)
+        assert answered_while_importing == [True]
+        assert len(watched.made) == 1 and app.service is watched.made[0]  # not a second service
+        assert len(watched.boards) == 1  # no second refresh: the early one is the app's first
+        assert app.board is watched.boards[0]
+        assert app.board.health and app.board.alerts  # the demo's incident, drawn
+        drawn = [ref.row for ref in app.panes["health"].refs.values() if isinstance(ref, AgentRowKey)]
+        assert drawn == app.board.health  # those rows are the ones on screen
+
+    await _open(options, check)
+
+
+async def test_an_early_refresh_that_failed_looks_like_one_the_app_started(frozen_demo: Demo) -> None:
+    urls = with_dead_prometheus(frozen_demo[1])
+    seen: dict[str, Any] = {}
+
+    def screen(app: Any) -> dict[str, Any]:
+        return {
+            "errors": {name: status.error for name, status in app.board.status.items()},
+            "header": app._header_drawn.plain,
+            "screen": app.export_screenshot(),
+        }
+
+    def check_early(app: Any) -> None:
+        seen["early"] = screen(app)
+
+    await _open(_options(urls), check_early)
+    app = OpsConsoleApp(_options(urls))  # the way the console started before open_console
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        late = screen(app)
+    assert seen["early"]["errors"]["health"] == "prometheus: connection refused"
+    assert seen["early"] == late
+
+
+async def test_a_started_refresh_answers_the_same_question_once(frozen_demo: Demo) -> None:
+    service = demo_service(frozen_demo[1])
+    boards: list[Dashboard] = []
+    service.observers.append(boards.append)
+    first = RefreshSettings(poll_logs=False)
+    try:
+        service.start_refresh(first)
+        board = await service.refresh(replace(first))  # equal settings, another object
+        assert boards == [board]  # that refresh, not a second one
+        again = await service.refresh(first)
+        assert again is not board and boards == [board, again]  # collected once only
+    finally:
+        await service.backends.aclose()
+
+
+async def test_a_refresh_asked_otherwise_is_not_answered_with_the_started_one(frozen_demo: Demo) -> None:
+    service = demo_service(frozen_demo[1])
+    try:
+        service.start_refresh(RefreshSettings(poll_logs=False))
+        board = await service.refresh(RefreshSettings(range_seconds=3600.0, poll_logs=False))
+        assert board.range_seconds == 3600.0
+        assert service.settings.range_seconds == 3600.0
+    finally:
+        await service.backends.aclose()
