@@ -8,12 +8,17 @@ accepts. A pack that passes ``packs validate`` must not fail at Loki.
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from opsconsole.cli import main
+from opsconsole.packs import go_regex
 from opsconsole.packs.go_regex import RegexSyntaxError, compile_go_regex
 from opsconsole.packs.loader import load_packs
 from opsconsole.packs.logql_check import LogqlError, check_logql
@@ -165,3 +170,40 @@ def test_a_good_pipeline_regex_loads(tmp_path: Path) -> None:
     path = _pack(tmp_path, PACK.replace('"("', '"debug|trace"'))
     result = load_packs([], [path])
     assert [str(e) for e in result.errors] == [] and "p" in result.packs
+
+
+PLAIN_ALPHABET = "ab9_-/:@,= |."
+
+
+@given(
+    st.text(alphabet=PLAIN_ALPHABET + "*+?", max_size=12).filter(
+        lambda p: go_regex._PLAIN.fullmatch(p) is not None
+    ),
+    st.lists(st.text(alphabet="ab9_-/:@,= |.\n", max_size=8), max_size=8),
+)
+def test_a_plain_pattern_is_read_alike_by_python_and_re2(pattern: str, texts: list[str]) -> None:
+    """Plain patterns skip RE2 (whose import costs start-up time): that is only right if Python's re
+    compiles each of them as RE2 does and matches the same strings."""
+    import re2
+
+    ours = compile_go_regex(pattern)
+    assert isinstance(ours, re.Pattern)  # the plain path was taken
+    theirs = re2.compile(pattern, options=go_regex._options())
+    for text in ["", *texts]:
+        assert (ours.fullmatch(text) is None) == (theirs.fullmatch(text) is None), (pattern, text)
+
+
+def test_packs_whose_regexes_are_plain_load_without_re2() -> None:
+    """The built-in packs' selectors are all plain: loading them at start-up does not import RE2."""
+    code = (
+        "import sys\n"
+        "from opsconsole.packs.loader import load_packs\n"
+        "from opsconsole.resources import builtin_queries_dir\n"
+        "result = load_packs([(builtin_queries_dir(), 'builtin')])\n"
+        "assert not result.errors and result.packs, result.errors\n"
+        "print('re2' in sys.modules)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert out.stdout.strip() == "False", out

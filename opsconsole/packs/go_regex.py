@@ -6,7 +6,9 @@ what Go accepts (``\\pL``, ``\\Q…\\E``, ``(?i)`` in mid-pattern, ``\\z`` befor
 pattern is compiled by RE2 itself (Google's ``google-re2`` bindings), whose parser Go's follows; the
 one construct C++ RE2 has and Go has not, ``\\C`` (any byte), is refused here.
 
-``re2`` is imported on the first regex checked: packs without one never pay for it at start-up.
+``re2`` is imported on the first regex that needs it (about 10 ms): a plain pattern (literals, ``|``,
+``.`` with one ``*``, ``+`` or ``?``), which Go and Python read alike, is compiled by ``re``, so the
+built-in packs, whose selectors are all plain, load without it.
 """
 
 from __future__ import annotations
@@ -18,6 +20,11 @@ from typing import Any
 # For a friendlier word when RE2 has refused the pattern (the usual reason a regex written for
 # Python or PCRE fails at Loki); only consulted after a refusal, so "\\1" matching here is harmless.
 _PERL_ONLY = re.compile(r"\(\?<?[=!]|\\[1-9]")
+
+
+# Plain patterns: letters, digits, a few punctuation marks that are literal in both engines, "|", and
+# "." alone or with one quantifier. Both compile every such pattern and match the same strings.
+_PLAIN = re.compile(r"(?:[A-Za-z0-9_\-/:@,= |]|\.[*+?]?)*")
 
 
 class RegexSyntaxError(ValueError):
@@ -55,7 +62,10 @@ def _any_byte_escape(pattern: str) -> bool:
 
 def compile_go_regex(pattern: str) -> Any:
     """``pattern`` compiled by RE2 (an ``re2._Regexp``: ``fullmatch``, ``groupindex``), or
-    :class:`RegexSyntaxError` saying why Loki would refuse it."""
+    :class:`RegexSyntaxError` saying why Loki would refuse it. A plain pattern comes back compiled by
+    ``re`` (the same ``fullmatch``), sparing the RE2 import."""
+    if _PLAIN.fullmatch(pattern):
+        return re.compile(pattern)
     import re2
 
     try:
