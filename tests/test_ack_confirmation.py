@@ -37,6 +37,31 @@ def test_the_summary_says_who_what_until_and_the_matchers() -> None:
     assert "Mutes" not in capped
 
 
+def footer_says(screen: ConfirmScreen) -> dict[str, str]:
+    """The footer's word for each key the confirmation answers (the first of a binding's keys)."""
+    return {
+        key: active.binding.description
+        for key, active in screen.active_bindings.items()
+        if active.enabled and key in ("y", "n", "r")
+    }
+
+
+def words_in_the_box(screen: ConfirmScreen) -> str:
+    """Every text the box itself shows (the footer aside), as plain text."""
+    return "\n".join(static_text(widget) for widget in screen.query(Static) if widget.display)
+
+
+async def test_the_keys_are_said_once_in_the_footer_not_in_the_box(frozen_demo: Demo) -> None:
+    app = demo_app(frozen_demo[1], author="alice")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _ack_confirmation(pilot)
+        for view in ("summary", "request"):
+            box = words_in_the_box(screen)
+            for key_words in ("y / Enter", "n / Esc", "r: ", "cancel"):
+                assert key_words not in box, (view, box)
+            await pilot.press("r")
+
+
 async def _ack_confirmation(pilot: Pilot[Any]) -> ConfirmScreen:
     app = pilot.app
     assert isinstance(app, OpsConsoleApp)
@@ -63,11 +88,14 @@ async def test_the_ack_confirmation_is_a_summary_with_the_request_one_key_away(f
         assert "AgentUnresponsive" in text and "until the alert resolves (at most 1d" in text
         assert 'alertname="AgentUnresponsive"' in text and "matches 1 alert, all in this view" in text
         assert summary.display and not request.display
+        assert footer_says(screen) == {"y": "Send", "n": "Cancel", "r": "Exact request"}
         await pilot.press("r")
         assert request.display and not summary.display
         assert '"comment": "ACK by alice from opsconsole@' in screen.request
+        assert footer_says(screen) == {"y": "Send", "n": "Cancel", "r": "Summary"}
         await pilot.press("r")
         assert summary.display and not request.display
+        assert footer_says(screen) == {"y": "Send", "n": "Cancel", "r": "Exact request"}
         await pilot.press("n")
         assert not isinstance(app.screen, ConfirmScreen)
 

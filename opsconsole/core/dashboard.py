@@ -351,6 +351,9 @@ class BudgetHistory(SanitizedModel):
     remaining: tuple[float | None, ...]
     kind: str
     error: str = ""
+    # Whether asking again (r) can mend ``error``: a timeout, a 5xx, a refused connection. A context
+    # without Prometheus or a query the server refuses is mended elsewhere, and ``error`` says where.
+    retry: bool = False
 
 
 @dataclass

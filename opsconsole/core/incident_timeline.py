@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
-from opsconsole.core.dashboard import AlertView, Dashboard, HealthRow, SilenceView, SloRow
+from opsconsole.core.dashboard import AlertView, Dashboard, SilenceView, SloRow
 from opsconsole.core.durations import format_duration
 
 SLO_RANK = {"ok": 0, "no data": 0, "ticket": 1, "page": 2, "exhausted": 3}
@@ -80,7 +80,6 @@ class TimelineBuilder:
     _silences: dict[str, SilenceView] = field(default_factory=dict)
     _slos: dict[str, str] = field(default_factory=dict)
     _down: dict[str, float] = field(default_factory=dict)  # row id -> when first seen down
-    _rows: dict[str, HealthRow] = field(default_factory=dict)
     _first: float | None = None
     _last: float | None = None
     frames: int = 0
@@ -202,7 +201,6 @@ class TimelineBuilder:
                     f"{format_duration(board.now - went)} down",
                     links.graph(f'up{{{row.entity_label or label}="{row.entity}"}}'),
                 )
-        self._rows = seen
 
     def add_change(self, at: float, entry: Mapping[str, Any]) -> None:
         """One entry of the mutation journal: a silence or ack sent, an expiry, a refusal."""

@@ -104,14 +104,14 @@ def plan_forest(spans: Sequence[SpanLike]) -> SpanForest:
 
     # Ids: the first span with an id owns it.
     first_with: dict[str, int] = {}
-    repeats: dict[str, int] = {}
+    repeated: dict[str, None] = {}  # the ids used more than once, in the order met
     for index, span in enumerate(spans):
         owner = first_with.setdefault(span.span_id, index)
         if owner != index:
-            repeats[span.span_id] = repeats.get(span.span_id, 1) + 1
+            repeated[span.span_id] = None
             mark(index, "duplicate_id", f"span id {span.span_id} is also used by another span in this trace")
-    if repeats:
-        ids = list(repeats)
+    if repeated:
+        ids = list(repeated)
         said["duplicate_id"].append(
             f"{len(ids)} span id(s) used by more than one span ({_quoted(ids)}): all are shown; "
             "children attach to the first"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ from opsconsole.packs.logql_check import LogqlError, check_logql
 from opsconsole.packs.render import (
     ENTITY_PLACEHOLDERS,
     SLO_WINDOW_PLACEHOLDER,
+    FieldPath,
     PackQuery,
     pack_queries,
     pack_values,
@@ -274,6 +275,15 @@ def _check_query(query: PackQuery, values: Mapping[str, str]) -> str | None:
     return None
 
 
+def _blamed_path(query: PackQuery, values: Mapping[str, str], pipeline: str) -> FieldPath:
+    """Where a failing query is written: a log query is its selector followed by ``logs.pipeline``,
+    and the error is the pipeline's when the selector alone passes."""
+    if query.language != "logql" or not pipeline.strip():
+        return query.path
+    selector = replace(query, source=query.source.removesuffix(pipeline.strip()).strip())
+    return ("logs", "pipeline") if _check_query(selector, values) is None else query.path
+
+
 def validate_pack(loaded: LoadedPack, overrides: Mapping[str, str] | None = None) -> list[PackError]:
     """Semantic checks pydantic cannot do: variables, PromQL, LogQL, matchers, durations."""
     pack = loaded.pack
@@ -287,7 +297,7 @@ def validate_pack(loaded: LoadedPack, overrides: Mapping[str, str] | None = None
     for query in pack_queries(pack):
         problem = _check_query(query, values)
         if problem:
-            add(query.path, problem)
+            add(_blamed_path(query, values, pack.logs.pipeline if pack.logs else ""), problem)
     for index, matcher in enumerate(pack.alerts.matchers):
         # Variables may stand for label names as well as values ($namespace_label=~"$namespace"):
         # the matcher must parse once they are filled in.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from opsconsole.backends.errors import BackendError
+from opsconsole.backends.errors import BackendError, FailureKind
 from opsconsole.core.dashboard import BackendStatus
 from opsconsole.refresh.backends_set import BackendSet
 
@@ -12,6 +12,28 @@ def error_text(exc: BaseException) -> str:
     if isinstance(exc, BackendError):
         return f"{exc.backend}: {exc.message}"
     return f"{type(exc).__name__}: {str(exc)[:200]}"
+
+
+# What to mend when asking again cannot help, by what failed (retryable failures get "r tries again").
+_NEXT_STEPS = {
+    FailureKind.AUTH: "check the context's {backend} auth (token, password) in the config",
+    FailureKind.FORBIDDEN: "the context's {backend} credentials need read access",
+    FailureKind.NOT_FOUND: "check the context's {backend} url, path prefix included",
+    FailureKind.DNS: "check the host in the context's {backend} url",
+    FailureKind.TLS: "check the context's {backend} tls settings (ca_file)",
+    FailureKind.BAD_REQUEST: "the server refused the query: `opsconsole packs doctor` shows which and why",
+    FailureKind.MALFORMED: "that is not a {backend} answer: check the context's {backend} url",
+    FailureKind.WRONG_SHAPE: "that is not a {backend} answer: check the context's {backend} url",
+    FailureKind.NOT_CONFIGURED: "set a {backend} url in the context's config (or --{backend})",
+}
+
+
+def next_step(exc: BackendError) -> str:
+    """What on-call does about a failure that asking again will not mend ("" if retrying can)."""
+    if exc.retryable:
+        return ""
+    step = _NEXT_STEPS.get(exc.kind, "")
+    return step.format(backend=exc.backend)
 
 
 class BackendHealth:

@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from opsconsole.backends.errors import BackendError
+from opsconsole.backends.errors import BackendError, FailureKind
 from opsconsole.core.alert_history import AlertHistory, alert_history
 from opsconsole.core.dashboard import AlertView, BudgetHistory, Dashboard, Detail, LogRow
 from opsconsole.core.durations import parse_duration, prometheus_duration
@@ -19,7 +19,7 @@ from opsconsole.core.row_keys import first_label
 from opsconsole.core.slo import budget_burndown
 from opsconsole.packs.links import pack_links
 from opsconsole.packs.schema import HistogramDuration
-from opsconsole.refresh.backend_health import error_text
+from opsconsole.refresh.backend_health import error_text, next_step
 from opsconsole.refresh.backends_set import BackendSet
 from opsconsole.refresh.log_tail import entry_row
 from opsconsole.refresh.panes.samples import points
@@ -153,8 +153,11 @@ class DrillDown:
     async def slo_history(self, plan: SloPlan | None, name: str, points_wanted: int = 60) -> BudgetHistory:
         """Budget left across the SLO's window (see :class:`BudgetHistory`), in ``points`` steps."""
         prom = self.backends.prometheus
-        if plan is None or prom is None:
-            return BudgetHistory((), (), "burndown", error=f"no SLO {name!r} with a Prometheus to ask")
+        if prom is None:
+            missing = BackendError("prometheus", FailureKind.NOT_CONFIGURED, "no Prometheus configured")
+            return _failed_history(missing)
+        if plan is None:  # the pack or the discovered rules changed since the screen was opened
+            return BudgetHistory((), (), "burndown", error=f"no SLO {name!r} any more: esc, then :slo")
         now = self.clock()
         window = parse_duration(plan.window)
         # Whole-second steps on a grid of their own multiples: Prometheus (and the client, which
@@ -178,7 +181,7 @@ class DrillDown:
                 )
             )
         except BackendError as exc:
-            return BudgetHistory((), (), "burndown", error=error_text(exc))
+            return _failed_history(exc)
         total = points(parts["total"], times)
         if "bad" in parts:
             bad = points(parts["bad"], times)
@@ -196,7 +199,7 @@ class DrillDown:
         try:
             history = await self.alert_history(alert.labels, ctx.range_seconds)
         except BackendError as exc:
-            told = f"⚠ not loaded: {error_text(exc)} · r tries again"
+            told = f"⚠ not loaded: {error_text(exc)} · {next_step(exc) or 'r tries again'}"
         else:
             told = history.describe() if history else "no Prometheus to ask for ALERTS"
         silences = "; ".join(v.describe(ctx.now) for v in alert.silences) or ", ".join(alert.silenced_by)
@@ -281,3 +284,10 @@ def _first(labels: Mapping[str, str], names: Sequence[str]) -> str | None:
 def promql_escape(value: str) -> str:
     """A label value inside a PromQL double-quoted string."""
     return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+def _failed_history(exc: BackendError) -> BudgetHistory:
+    """No history: what failed, and what to do when asking again (r) cannot mend it."""
+    step = next_step(exc)
+    error = f"{error_text(exc)} · {step}" if step else error_text(exc)
+    return BudgetHistory((), (), "burndown", error=error, retry=exc.retryable)

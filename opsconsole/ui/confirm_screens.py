@@ -29,7 +29,9 @@ class ConfirmScreen(ModalScreen[bool]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y,enter", "answer(True)", "Send"),
         Binding("n,escape", "answer(False)", "Cancel"),
+        # One key, two words in the footer: what r shows next (check_action hides the other).
         Binding("r", "toggle_request", "Exact request"),
+        Binding("r", "toggle_summary", "Summary"),
     ]
     DEFAULT_CSS = """
     ConfirmScreen { align: center middle; }
@@ -68,23 +70,26 @@ class ConfirmScreen(ModalScreen[bool]):
             yield Static(Text("This request will be sent:"), id="confirm-request-label")
             with VerticalScroll(id="confirm-request"):
                 yield Static(Text(self.request))
-            keys = "y / Enter: send     n / Esc: cancel"
-            if self.summary:
-                keys += "     r: the exact request"
-            yield Static(Text(keys, style="bold"), id="confirm-keys")
-        yield Footer()  # the modal's keys, over the dimmed main screen's
+        yield Footer()  # the keys (y send, n cancel, r the other view), once: not in the box as well
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """``r`` only where there is a summary to switch from."""
-        return bool(self.summary) if action == "toggle_request" else True
+        """``r`` only where there is a summary to switch from; the footer names what it shows next."""
+        showing_request = self.has_class("-request")
+        if action == "toggle_request":
+            return bool(self.summary) and not showing_request
+        if action == "toggle_summary":
+            return bool(self.summary) and showing_request
+        return True
 
     def action_toggle_request(self) -> None:
-        """r: the exact request (method, path, JSON body), or back to the summary."""
-        self.toggle_class("-request")
-        keys = "y / Enter: send     n / Esc: cancel     r: " + (
-            "back to the summary" if self.has_class("-request") else "the exact request"
-        )
-        self.query_one("#confirm-keys", Static).update(Text(keys, style="bold"))
+        """r: the exact request (method, path, JSON body) in place of the summary."""
+        self.add_class("-request")
+        self.refresh_bindings()
+
+    def action_toggle_summary(self) -> None:
+        """r again: back to the summary."""
+        self.remove_class("-request")
+        self.refresh_bindings()
 
     def action_answer(self, value: bool) -> None:
         """Close with the answer."""

@@ -13,6 +13,7 @@ from textual.containers import Grid, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Static, TextArea
 
+from opsconsole.core.chart_axis import y_axis
 from opsconsole.core.dashboard import Detail
 from opsconsole.core.durations import format_duration
 from opsconsole.ui import cells
@@ -208,6 +209,12 @@ class DetailScreen(Screen[None]):
             xs = [(ts - end) / 60 for ts, _ in points]
             ys = [v * scale for _, v in points]
             plt.plot(xs, ys, label=label or None)
+        # From zero in round steps (see core/chart_axis.py): 17.81 → 17.83 req/s is flat, not a cliff;
+        # and the whole range along x, so a series that began late is seen to begin late.
+        axis = y_axis(v * scale for _, points in series for _, v in points)
+        plt.ylim(axis.low, axis.high)
+        plt.yticks(list(axis.ticks), list(axis.labels()))
+        plt.xlim(-detail.range_seconds / 60, 0)
         plt.xlabel("minutes ago")
         widget.refresh()
 

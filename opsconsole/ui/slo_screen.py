@@ -27,6 +27,17 @@ HistoryLoader = Callable[[str], Awaitable[BudgetHistory]]
 SOURCES = {"pack": "from the pack", "sloth": "discovered: Sloth rules", "pyrra": "discovered: Pyrra rules"}
 
 
+def chart_title(what: str, history: BudgetHistory) -> str:
+    """The budget chart's title: what it shows, or why it shows nothing and what to do about it
+    ("r tries again" only where asking again can help: otherwise the error says what to mend)."""
+    if history.error:
+        again = " · r tries again, esc goes back" if history.retry else ""
+        return f"{what}: {history.error}{again}"
+    if not any(r is not None for r in history.remaining):
+        return f"{what}: no data"
+    return what
+
+
 class SloScreen(Screen[None]):
     """Budget as share and time, burn rate per window against the multiwindow rules, time to
     exhaustion, a chart of the budget over the window and the queries behind each figure.
@@ -88,9 +99,7 @@ class SloScreen(Screen[None]):
                 history = await load(row.name)
             except Exception as exc:  # a backend's failure is shown, never raised into the app
                 why = str(exc) or type(exc).__name__
-                history = BudgetHistory(
-                    (), (), "burndown", error=f"⚠ not loaded ({why}) · r tries again, esc goes back"
-                )
+                history = BudgetHistory((), (), "burndown", error=f"⚠ not loaded ({why})", retry=True)
             self.show_history(row.name, history)
 
     def show_history(self, name: str, history: BudgetHistory) -> None:
@@ -112,13 +121,8 @@ class SloScreen(Screen[None]):
             else f"budget left of the rolling {row.window} window (%)"
         )
         points = [(t, r) for t, r in zip(history.times, history.remaining, strict=True) if r is not None]
-        if history.error:
-            again = "" if "r tries again" in history.error else " · r tries again"
-            plt.title(f"{what}: {history.error}{again}")
-        elif not points:
-            plt.title(f"{what}: no data")
-        else:
-            plt.title(what)
+        plt.title(chart_title(what, history))
+        if points and not history.error:
             end = history.times[-1]
             days = (end - history.times[0]) >= 2 * 86400
             scale, unit = (86400.0, "days ago") if days else (3600.0, "hours ago")

@@ -1,0 +1,93 @@
+"""The detail screen's charts start at zero in round steps: a rate moving from 17.8111 to 17.8315 req/s
+is drawn flat, not as a cliff from top to bottom, and the axis's end ticks say the range."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from textual.app import App
+from textual_plotext import PlotextPlot
+
+from opsconsole.core.chart_axis import y_axis
+from opsconsole.core.dashboard import Detail
+from opsconsole.ui.screens import DetailScreen
+from opsconsole.ui.themes import load_themes
+
+
+@pytest.mark.parametrize(
+    ("values", "labels"),
+    [
+        ([17.8111, 17.8315], ("0", "5", "10", "15", "20")),  # the case that looked like a cliff
+        ([16.7, 11.4], ("0", "5", "10", "15", "20")),  # a real drop keeps its true size
+        ([4.41, 0.68], ("0", "2", "4", "6")),
+        ([9.1], ("0", "2.5", "5.0", "7.5", "10.0")),
+        ([747.4, 425.9], ("0", "200", "400", "600", "800")),
+        ([0.0, 0.0], ("0", "0.25", "0.50", "0.75", "1.00")),  # nothing happening: a line on the floor
+        ([], ("0", "0.25", "0.50", "0.75", "1.00")),
+        ([0.00012, 0.0003], ("0", "0.0001", "0.0002", "0.0003")),
+        ([-3.0, 5.0], ("-4", "-2", "0", "2", "4", "6")),  # data below zero keeps it
+        ([123456.0], ("0", "50k", "100k", "150k")),
+        ([2.5e9], ("0", "1000M", "2000M", "3000M")),
+        ([math.nan, 3.0, math.inf], ("0", "1", "2", "3")),  # NaN and ±Inf samples do not set the range
+    ],
+)
+def test_the_axis_starts_at_zero_and_ends_on_a_round_step(
+    values: list[float], labels: tuple[str, ...]
+) -> None:
+    assert y_axis(values).labels() == labels
+
+
+@given(st.lists(st.floats(min_value=-1e12, max_value=1e12, allow_nan=False), max_size=50))
+def test_every_value_and_zero_are_inside_and_steps_are_even(values: list[float]) -> None:
+    axis = y_axis(values)
+    assert axis.low <= 0.0 <= axis.high
+    steps = [b - a for a, b in zip(axis.ticks, axis.ticks[1:], strict=False)]
+    slack = steps[0] * 1e-6  # rounding noise (17.999999999 ends at 18, not one step higher)
+    assert all(axis.low - slack <= v <= axis.high + slack for v in values)
+    assert len(axis.ticks) >= 2 and all(math.isclose(s, steps[0], rel_tol=1e-6) for s in steps)
+    assert (axis.ticks[0], axis.ticks[-1]) == (axis.low, axis.high)
+    # Not a needlessly tall axis: at most one step above the data (or the unit range for all zero).
+    assert axis.high - max([0.0, *values]) < steps[0] * (1 + 1e-9) or axis.high == 1.0
+
+
+class _DetailApp(App[None]):
+    def __init__(self, screen: DetailScreen) -> None:
+        super().__init__()
+        self.detail_screen = screen
+
+    def on_mount(self) -> None:
+        self.push_screen(self.detail_screen)
+
+
+def _chart_text(screen: DetailScreen, name: str) -> list[str]:
+    widget = screen.query_one(f"#chart-{name}", PlotextPlot)
+    rendered: Any = widget.render()
+    return [line.rstrip() for line in rendered.plain.splitlines()]
+
+
+async def test_a_nearly_flat_rate_is_drawn_flat_near_its_value_with_the_range_on_the_axis() -> None:
+    now = 1_795_000_000.0
+    points = [(now - 900 + 15 * i, 17.8111 + (0.0204 if i > 40 else 0.0)) for i in range(61)]
+    detail = Detail(
+        title="npa", range_seconds=900.0, charts={"rate": [("npa", points)]}, units={"rate": "req/s"}
+    )
+    screen = DetailScreen("npa", load_themes()[0]["dark"])
+    async with _DetailApp(screen).run_test(size=(160, 50)) as pilot:
+        await pilot.pause()
+        screen.show(detail)
+        await pilot.pause()
+        await pilot.pause()
+        lines = _chart_text(screen, "rate")
+    ticks = [line.split("┤")[0].strip() for line in lines if "┤" in line]
+    assert ticks[0] == "20" and ticks[-1] == "0", lines  # the range, top and bottom
+    assert not any(t.startswith("17.8") for t in ticks), ticks  # not scaled to the data's own span
+    # The line (one row, flat) is near the top: 17.8 of 20, not half at the top and half at the bottom.
+    rows = [i for i, line in enumerate(lines) if "▄" in line or "▀" in line or "█" in line or "⣿" in line]
+    plotted = [i for i, line in enumerate(lines) if "┤" in line or "│" in line]
+    assert rows, lines
+    assert max(rows) - min(rows) <= 1, lines
+    assert min(rows) - min(plotted) < (max(plotted) - min(plotted)) / 3, lines
