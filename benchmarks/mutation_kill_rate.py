@@ -122,6 +122,7 @@ AREAS: dict[str, tuple[list[str], list[str]]] = {
             "tests/test_policy_session_mock.py",
             "tests/test_transport_edges.py",
             "tests/test_transport_exception_types.py",
+            "tests/test_transport_token_file.py",
         ],
     ),
     "mutations": (

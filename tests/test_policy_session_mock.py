@@ -171,6 +171,18 @@ def test_the_policy_adapter_wins_over_any_mounted_later() -> None:
         made.get_adapter("ftp://h/x")
 
 
+def test_closing_the_session_closes_the_policy_adapters_connections() -> None:
+    # PrometheusClient.aclose closes its session: the connections pooled for either scheme go.
+    made = session()
+    ours = made.get_adapter("http://h/x")
+    assert isinstance(ours, PolicyAdapter)
+    ours.poolmanager.connection_from_url("http://h/x")
+    ours.poolmanager.connection_from_url("https://h/x")
+    assert len(ours.poolmanager.pools) == 2
+    made.close()
+    assert len(ours.poolmanager.pools) == 0
+
+
 def test_headers_and_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     net = Network(monkeypatch, response(200))
     basic = session(auth={"username": "ops", "password_env": "PW"})
