@@ -123,6 +123,7 @@ AREAS: dict[str, tuple[list[str], list[str]]] = {
             "tests/test_transport_edges.py",
             "tests/test_transport_exception_types.py",
             "tests/test_transport_token_file.py",
+            "tests/test_transport_httpx_stack.py",
         ],
     ),
     "mutations": (
