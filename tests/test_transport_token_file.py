@@ -60,6 +60,23 @@ async def test_httpx_sends_the_files_token_as_it_is_at_each_request(tmp_path: Pa
     await http.aclose()
 
 
+async def test_httpx_starts_with_an_empty_token_file_and_picks_the_token_up(tmp_path: Path) -> None:
+    token = tmp_path / "token"
+    token.write_text("")  # not written yet: the client is still made
+    seen: list[str | None] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers.get("Authorization"))
+        return httpx.Response(200, json={})
+
+    http = BackendHttp("jaeger", _endpoint(token), transport=httpx.MockTransport(answer))
+    await http.request("GET", "api/services")
+    token.write_text("first\n")
+    await http.request("GET", "api/services")
+    assert seen == [None, "Bearer first"]
+    await http.aclose()
+
+
 def test_requests_sends_the_files_token_as_it_is_at_each_request(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
