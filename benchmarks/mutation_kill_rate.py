@@ -121,6 +121,9 @@ AREAS: dict[str, tuple[list[str], list[str]]] = {
             "tests/test_backend_http_mock.py",
             "tests/test_policy_session_mock.py",
             "tests/test_transport_edges.py",
+            "tests/test_transport_exception_types.py",
+            "tests/test_transport_token_file.py",
+            "tests/test_transport_httpx_stack.py",
         ],
     ),
     "mutations": (

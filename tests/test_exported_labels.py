@@ -46,6 +46,12 @@ def test_the_labels_a_pack_filters_on_are_probed_per_metric() -> None:
     )
 
 
+def test_a_query_that_does_not_parse_does_not_hide_the_ones_after_it() -> None:
+    # A pack's broken query is reported by its own check; the probes still cover every other query.
+    matched = matched_labels(["not promql (", 'up{namespace="shop"}', "sum(", 'kube_pod_info{pod="a"}'])
+    assert matched == {"namespace": {"up"}, "pod": {"kube_pod_info"}}
+
+
 def test_the_notice_says_what_to_change() -> None:
     text = notice("namespace", {"kube_pod_status_ready", "kube_pod_info"})
     assert "exported_namespace" in text and "honor_labels: true" in text and "kube-state-metrics" in text

@@ -261,7 +261,12 @@ pack_like = st.recursive(
 )
 
 
-@settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
+@settings(
+    max_examples=150,
+    # About results: a loaded machine (a mutation run beside test runs) is slow to draw, whatever the code.
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    deadline=None,
+)
 @given(
     body=st.dictionaries(
         st.sampled_from(

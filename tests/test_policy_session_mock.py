@@ -142,6 +142,18 @@ def test_each_send_gets_what_the_deadline_leaves(monkeypatch: pytest.MonkeyPatch
     assert 29 < unset <= 30
 
 
+def test_a_short_deadline_is_never_stretched_by_the_socket_timeouts(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A 0.5 s endpoint: whatever timeout the caller passes, no socket wait may outlast 0.5 s.
+    net = Network(monkeypatch, response(200))
+    endpoint = EndpointSettings.model_validate({"url": "http://h/prom", "timeout": 0.5})
+    made, _ = build_requests_session("prometheus", endpoint, read_only=False, retry=QUICK)
+    made.get("http://h/prom/api/v1/query", timeout=5)
+    made.get("http://h/prom/api/v1/query", timeout=(3, None))
+    made.get("http://h/prom/api/v1/query")
+    plain, (connect, read), unset = (sent[2] for sent in net.sent)
+    assert 0 < plain <= 0.5 and 0 < connect <= 0.5 and 0 < read <= 0.5 and 0 < unset <= 0.5
+
+
 def test_read_only_refuses_a_change_before_it_is_sent(monkeypatch: pytest.MonkeyPatch) -> None:
     net = Network(monkeypatch, response(200))
     made = session(read_only=True)
@@ -169,6 +181,18 @@ def test_the_policy_adapter_wins_over_any_mounted_later() -> None:
     assert made.get_adapter("HTTPS://h/x") is ours
     with pytest.raises(requests.exceptions.InvalidSchema):
         made.get_adapter("ftp://h/x")
+
+
+def test_closing_the_session_closes_the_policy_adapters_connections() -> None:
+    # PrometheusClient.aclose closes its session: the connections pooled for either scheme go.
+    made = session()
+    ours = made.get_adapter("http://h/x")
+    assert isinstance(ours, PolicyAdapter)
+    ours.poolmanager.connection_from_url("http://h/x")
+    ours.poolmanager.connection_from_url("https://h/x")
+    assert len(ours.poolmanager.pools) == 2
+    made.close()
+    assert len(ours.poolmanager.pools) == 0
 
 
 def test_headers_and_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
