@@ -136,6 +136,28 @@ async def test_a_wallboard_that_asks_prometheus_nothing_never_calls_it_fresh_or_
         assert sent(asked, set(app.service.query_texts().values())) == []
 
 
+async def test_a_wallboard_of_the_contexts_page_alone_asks_its_own_context_nothing_and_calls_nothing_stale(
+    frozen_demo: Demo,
+) -> None:
+    """Each context's row is that context's own refresh: the wallboard's asks nothing, and lists
+    no backend as answering or silent (an Alertmanager never asked would raise the banner)."""
+    now = [FROZEN_NOW]
+    app = wallboard(frozen_demo[1], clock=lambda: now[0], pages=("contexts",), refresh_interval=5)
+    asked = record_prometheus(app.service)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot)
+        assert app.board is not None and app.board.backends == []
+        header = str(app.query_one("#wb-header", Static).content)
+        assert "am " not in header and "prom" not in header
+        now[0] += 60
+        app.action_refresh()
+        await settle(pilot)
+        app._tick()
+        assert not app.query_one("#wb-banner", Static).has_class("-visible")
+        # No pane's query (the first refresh's look at the scrape config and renamed labels is not one).
+        assert sent(asked, set(app.service.query_texts().values())) == []
+
+
 async def test_a_recording_wallboard_keeps_every_pane(frozen_demo: Demo) -> None:
     """A recording is replayed in the console, whose panes show RED and saturation rows: the
     wallboard that records asks for them, rather than leave them silently empty."""

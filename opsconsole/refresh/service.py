@@ -219,7 +219,8 @@ class RefreshService:
         run = PaneRun(now, self.settings, self.queries, self.backends, batch)
         wanted = self.settings.panes  # a recording (an observer) keeps every pane
         built = [p for p in self.panes if wanted is None or self.observers or p.name in wanted]
-        asked_prometheus = any(p.backend == "prometheus" for p in built)
+        asked = {p.backend for p in built}
+        asked_prometheus = "prometheus" in asked
         # The exported_* check (every few minutes) only adds notices: it runs beside the panes.
         answers: list[PaneOutput | BaseException]
         answers, _ = await asyncio.gather(
@@ -275,7 +276,10 @@ class RefreshService:
         pinned = alerts_per_entity(board.alerts)
         board.health = [replace(row, alerts=pinned.get(row.entity, 0)) for row in board.health]
         board.backends = self.backend_health.statuses(
-            self.backends, loki_asked=self.poll_logs, prometheus_asked=asked_prometheus
+            self.backends,
+            loki_asked=self.poll_logs,
+            prometheus_asked=asked_prometheus,
+            alertmanager_asked="alertmanager" in asked,
         )
         self._last = board
         for observe in self.observers:
