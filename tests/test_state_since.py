@@ -34,3 +34,17 @@ def test_a_timeline_of_states_gives_where_the_current_one_began() -> None:
 
 def test_a_state_newer_than_the_timeline_began_after_its_last_point() -> None:
     assert state_began([(0.0, "ok"), (15.0, "ok")], "crit") == (15.0, True)
+
+
+def test_a_timeline_read_backwards_is_not_read_past_the_first_other_state() -> None:
+    from collections.abc import Iterator
+
+    from opsconsole.core.state_since import began_newest_first
+
+    def newest_first() -> Iterator[tuple[float, str]]:
+        yield 45.0, "crit"
+        yield 30.0, "crit"
+        yield 15.0, "warn"
+        raise AssertionError("read past the change")
+
+    assert began_newest_first(newest_first(), "crit") == (30.0, True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 Points = Sequence[tuple[float, float]]
 
@@ -30,11 +30,16 @@ def state_since(
 def state_began(states: Sequence[tuple[float, str]], current: str) -> tuple[float | None, bool]:
     """Like :func:`state_since` for a timeline of states already worked out (every state a row
     shows, not only up/down): where ``current`` began, and whether that is exact."""
-    if states and states[-1][1] != current:
-        return states[-1][0], True  # it began after the range's last point: as recent as we can say
+    return began_newest_first(reversed(states), current)
+
+
+def began_newest_first(newest_first: Iterable[tuple[float, str]], current: str) -> tuple[float | None, bool]:
+    """:func:`state_began` from the timeline read backwards, stopping at the first other state:
+    the points before it are never worked out (a row's states cost a lookup per series each)."""
     since = None
-    for ts, state in reversed(states):
+    for ts, state in newest_first:
         if state != current:
-            return since, since is not None
+            # After the range's last point (since is None): as recent as we can say.
+            return (ts, True) if since is None else (since, True)
         since = ts
     return since, False

@@ -11,6 +11,22 @@ from opsconsole.core.severity import severity
 PAGES = ("overview", "alerts", "slo", "health")
 # Pages one may ask for with --pages besides the default ones: every context of the config, a row each.
 EXTRA_PAGES = ("contexts",)
+# The refresh panes each page draws from. No page draws the RED or saturation rows, so the wallboard
+# does not ask for them. The health page's alert counts come from the alerts pane.
+PAGE_PANES: dict[str, tuple[str, ...]] = {
+    "overview": ("alerts", "health", "slo"),  # firing critical, agents down, worst budget
+    "alerts": ("alerts",),
+    "slo": ("slo",),
+    "health": ("health", "alerts"),
+    "contexts": (),  # every context's own refresh (ContextOverview), not this one's
+}
+
+
+def panes_drawn(pages: tuple[str, ...]) -> frozenset[str]:
+    """The refresh panes the wallboard's ``pages`` draw from (an unknown page: every pane)."""
+    if any(page not in PAGE_PANES for page in pages):
+        return frozenset({"health", "saturation", "red", "slo", "alerts", "logs"})
+    return frozenset(pane for page in pages for pane in PAGE_PANES[page])
 
 
 def worst_budget(board: Dashboard) -> tuple[str, float] | None:

@@ -59,17 +59,30 @@ class BackendHealth:
             self.ok_at[backend] = ok_at
             self.errors.pop(backend, None)
 
-    def statuses(self, backends: BackendSet, *, loki_asked: bool = True) -> list[BackendStatus]:
+    def statuses(
+        self,
+        backends: BackendSet,
+        *,
+        loki_asked: bool = True,
+        prometheus_asked: bool = True,
+        alertmanager_asked: bool = True,
+    ) -> list[BackendStatus]:
         """Every configured backend with its last answer and error. Loki is listed once something
         asks it (the refresh's log poll, ``loki_asked``, or a live tail): the wallboard reads no
-        logs, and a green "loki" there would vouch for a server nobody asked."""
+        logs, and a green "loki" there would vouch for a server nobody asked. Prometheus and the
+        Alertmanagers likewise (a wallboard showing only the alerts page asks Prometheus nothing,
+        one showing only the contexts page asks this context nothing): never answering, they would
+        raise the stale banner."""
         named: list[tuple[str, str, str]] = []
-        if backends.prometheus:
+        known = {*self.ok_at, *self.errors}
+        if backends.prometheus and (prometheus_asked or "prometheus" in known):
             named.append(("prometheus", "prometheus", backends.prometheus.endpoint.url))
         named += [
-            (f"alertmanager {am.name}", "alertmanager", am.endpoint.url) for am in backends.alertmanagers
+            (f"alertmanager {am.name}", "alertmanager", am.endpoint.url)
+            for am in backends.alertmanagers
+            if alertmanager_asked or f"alertmanager {am.name}" in known
         ]
-        if backends.loki and (loki_asked or "loki" in self.ok_at or "loki" in self.errors):
+        if backends.loki and (loki_asked or "loki" in known):
             named.append(("loki", "loki", backends.loki.endpoint.url))
         return [
             BackendStatus(name, kind, url, self.ok_at.get(name), self.errors.get(name))

@@ -8,12 +8,12 @@ every signal, so an agent degraded for a minute does not read ">15m".
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 from opsconsole.backends.prometheus_models import QueryResult
 from opsconsole.core.dashboard import Cell, HealthRow, HealthState, Level
 from opsconsole.core.row_keys import RowKey, RowKeys, first_label, worse
-from opsconsole.core.state_since import state_began
+from opsconsole.core.state_since import began_newest_first
 from opsconsole.packs.schema import HealthSection, Query
 from opsconsole.refresh.pane_output import (
     PaneOutput,
@@ -129,10 +129,10 @@ def health_rows(
         }
         return up, health_cell, signals
 
-    def timeline_of(key: RowKey) -> list[tuple[float, HealthState]]:
-        """The row's state at each point of the range that has an ``up`` sample: levels only, no
-        cells, each series looked up once per row (every row at every point of the range made
-        most of what an idle refresh cost)."""
+    def timeline_of(key: RowKey) -> Iterator[tuple[float, HealthState]]:
+        """The row's state at each point of the range that has an ``up`` sample, newest first and
+        worked out only as far back as it is read: levels only, no cells, each series looked up
+        once per row (every row at every point of the range made most of what an idle refresh cost)."""
         up_points = histories.get("health.up", {}).get(key, {})
         health_points = histories.get("health.health", {}).get(key, {})
         signal_points = [
@@ -140,8 +140,7 @@ def health_rows(
             for name, q in health.signals.items()
         ]
         health_thresholds = health.health.thresholds if health.health is not None else None
-        timeline: list[tuple[float, HealthState]] = []
-        for at in grid:
+        for at in reversed(grid):
             stamp = round(at, 3)
             if stamp not in up_points:
                 continue
@@ -149,15 +148,13 @@ def health_rows(
                 level_of(health_points.get(stamp), health_thresholds) if health.health is not None else None
             )
             signal_levels = [level_of(points.get(stamp), limits) for points, limits in signal_points]
-            timeline.append((at, state_of(up_points[stamp], health_level, signal_levels)))
-        return timeline
+            yield at, state_of(up_points[stamp], health_level, signal_levels)
 
     rows = []
     for key in set(values["health.up"]) | set(values.get("health.health", {})):
         up, health_cell, signals = cells_now(key)
         state = health_state(up, health_cell, signals)
-        timeline = timeline_of(key)
-        since, exact = state_began(timeline, state)
+        since, exact = began_newest_first(timeline_of(key), state)
         rows.append(
             HealthRow(
                 entity_type=types.get(key, ""),

@@ -238,10 +238,14 @@ class RefreshService:
             else None
         )
         run = PaneRun(now, self.settings, self.queries, self.backends, batch)
+        wanted = self.settings.panes  # a recording (an observer) keeps every pane
+        built = [p for p in self.panes if wanted is None or self.observers or p.name in wanted]
+        asked = {p.backend for p in built}
+        asked_prometheus = "prometheus" in asked
         # The exported_* check (every few minutes) only adds notices: it runs beside the panes.
         answers: list[PaneOutput | BaseException]
         answers, _ = await asyncio.gather(
-            asyncio.gather(*(pane.build(run) for pane in self.panes), return_exceptions=True),
+            asyncio.gather(*(pane.build(run) for pane in built), return_exceptions=True),
             self.queries.check_renamed_labels(self.backends, now),
         )
         if batch:
@@ -260,7 +264,7 @@ class RefreshService:
             logs_unavailable=self.pack.logs.unavailable or "" if self.pack.logs else "",
         )
         prom_errors: list[BaseException] = []
-        for pane, answer in zip(self.panes, answers, strict=True):
+        for pane, answer in zip(built, answers, strict=True):
             previous = last.pane_status(pane.name) if last else PaneStatus()
             if isinstance(answer, BaseException):
                 if pane.backend == "prometheus":
@@ -284,7 +288,7 @@ class RefreshService:
                 if pane.backend == "loki" and self.backends.loki and self.poll_logs:
                     self.backend_health.mark("loki", now, None)
         board.notices = self._notices(board)
-        if prom:
+        if prom and asked_prometheus:  # no pane asked it: its freshness is not this refresh's to vouch for
             self.backend_health.mark(
                 "prometheus", None if prom_errors else now, prom_errors[0] if prom_errors else None
             )
@@ -292,7 +296,12 @@ class RefreshService:
         board.notices.extend(self.queries.renamed)
         pinned = alerts_per_entity(board.alerts)
         board.health = [replace(row, alerts=pinned.get(row.entity, 0)) for row in board.health]
-        board.backends = self.backend_health.statuses(self.backends, loki_asked=self.poll_logs)
+        board.backends = self.backend_health.statuses(
+            self.backends,
+            loki_asked=self.poll_logs,
+            prometheus_asked=asked_prometheus,
+            alertmanager_asked="alertmanager" in asked,
+        )
         self._last = board
         for observe in self.observers:
             observe(board)

@@ -44,13 +44,20 @@ class SloPlan:
     burn_windows: tuple[str, ...] = BURN_WINDOWS
     rules: tuple[BurnRule, ...] = WORKBOOK_RULES
     latency: LatencySli | None = None
+    # Texts already expanded, by window: every refresh asks for the same few windows again, and
+    # expanding the templates each time was a tenth of an idle wallboard's refresh.
+    _expanded: dict[str, dict[str, str]] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     def texts(self, window: str) -> dict[str, str]:
         """The queries for one window, by part; empty when this SLO cannot measure it."""
         if self.per_window:
             return dict(self.per_window.get(window, {}))
-        values = {**self.values, "window": window}
-        return {part: expand(text, values) for part, text in self.templates.items()}
+        expanded = self._expanded.get(window)
+        if expanded is None:
+            values = {**self.values, "window": window}
+            expanded = {part: expand(text, values) for part, text in self.templates.items()}
+            self._expanded[window] = expanded
+        return dict(expanded)
 
 
 def pack_plans(pack: QueryPack, values: Mapping[str, str]) -> list[SloPlan]:

@@ -22,7 +22,7 @@ from textual.widgets import Digits, Static
 
 from opsconsole.core.dashboard import AlertView, Dashboard
 from opsconsole.core.present import is_critical
-from opsconsole.core.wallboard_figures import PAGES, acked, firing, stale_backends, worst_budget
+from opsconsole.core.wallboard_figures import PAGES, acked, firing, panes_drawn, stale_backends, worst_budget
 from opsconsole.refresh.panes import RefreshSettings
 from opsconsole.refresh.service import RefreshService
 from opsconsole.ui.drawn import drawn_signature
@@ -145,8 +145,9 @@ class WallboardApp(ConsoleShell):
     # -- refresh ------------------------------------------------------------------------------
 
     def refresh_settings(self) -> RefreshSettings:
-        """The service's defaults, without asking Loki (the wallboard shows no logs)."""
-        return RefreshSettings(poll_logs=False)
+        """The service's defaults, without asking Loki (the wallboard shows no logs), and only the
+        panes its pages draw (no RED or saturation rows: see ``PAGE_PANES``)."""
+        return RefreshSettings(poll_logs=False, panes=panes_drawn(self.options.pages))
 
     def show_board(self, board: Dashboard) -> None:
         self._render_board()
@@ -253,7 +254,8 @@ class WallboardApp(ConsoleShell):
             HeaderPart("READ-ONLY", prefix="│ ", style=theme.style("muted"), give_way=2),
         )
         after = freshness(self.board, now, theme, short=width < NARROW_WIDTH)
-        self._update("#wb-header", joined(parts, width, after=after))
+        # One line each, whatever they say: no layout pass for the clock's second (see _update).
+        self._update("#wb-header", joined(parts, width, after=after), layout=False)
         count = len(self.options.pages)
         footer = Text(f" ← → page · {f'1-{count} · ' if count > 1 else ''}p ", style=theme.style("muted"))
         if self.rotating:
@@ -262,16 +264,18 @@ class WallboardApp(ConsoleShell):
         else:
             footer.append("rotation paused", style=theme.style("warn"))
         footer.append(" · q quit", style=theme.style("muted"))
-        self._update("#wb-footer", footer)
+        self._update("#wb-footer", footer, layout=False)
         self._render_banner(now)
 
-    def _update(self, selector: str, content: Text | Table) -> None:
+    def _update(self, selector: str, content: Text | Table, *, layout: bool = True) -> None:
         """Update a widget only when what it shows changed: an identical update still repaints it,
-        and over SSH every repaint is bytes on the wire."""
+        and over SSH every repaint is bytes on the wire. ``layout=False`` for a widget whose size
+        cannot change (the one-line header and footer): a layout pass arranges and repaints the
+        whole screen, and the clock ticks every second."""
         signature = drawn_signature(content)
         if self._drawn.get(selector) != signature:
             self._drawn[selector] = signature
-            self.query_one(selector, Static).update(content)
+            self.query_one(selector, Static).update(content, layout=layout)
 
     def _render_banner(self, now: float) -> None:
         banner = self.query_one("#wb-banner", Static)

@@ -18,6 +18,9 @@ class RefreshSettings:
     range_seconds: float = 900.0
     group_by: Sequence[str] | None = None  # alert grouping; None: the pack's
     poll_logs: bool = True  # the console tails Loki itself (LogTail); snapshots poll
+    # The panes to build (None: every one). The wallboard draws no RED or saturation rows: asking
+    # for them every refresh was most of its queries. A recording still builds every pane.
+    panes: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
