@@ -38,7 +38,15 @@ def test_the_row_reads_the_usual_field_names_by_default() -> None:
 def test_the_row_falls_back_to_other_common_names() -> None:
     row = log_row(1, "lvl=err msg=boom traceID=t1", {})
     assert (row.level, row.message, row.trace_id) == ("error", "boom", "t1")
-    also = log_row(1, "level=info message=m trace_id=t2", {}, level_field="sev", message_field="text")
+    # A pack naming its own fields still finds the usual ones when a line has only those.
+    also = log_row(
+        1,
+        "level=info message=m trace_id=t2",
+        {},
+        level_field="sev",
+        message_field="text",
+        trace_id_field="tid",
+    )
     assert (also.level, also.message, also.trace_id) == ("info", "m", "t2")
 
 

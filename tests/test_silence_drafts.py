@@ -12,6 +12,7 @@ import pytest
 from opsconsole.core.alert_matchers import LabelMatcher
 from opsconsole.core.silence_blast_radius import ClusterAlert, blast_radius
 from opsconsole.core.silence_draft import (
+    Ack,
     SilenceDraft,
     SilenceInvalid,
     ack_comment,
@@ -175,3 +176,21 @@ def test_an_ack_names_who_and_where_without_the_note_separator(comment: str, who
     assert ack is not None and (ack.who, ack.where) == (who, where)
     round_trip = parse_ack(ack_comment(who, where or "opsconsole", "note: with colons"), START)
     assert round_trip is not None and (round_trip.who, round_trip.where) == (who, where or "opsconsole")
+
+
+@pytest.mark.parametrize(
+    ("note", "comment"),
+    [
+        ("looking", "ACK by alice from opsconsole@host until resolved: looking"),
+        ("", "ACK by alice from opsconsole@host until resolved"),
+    ],
+)
+def test_an_until_resolved_ack_says_so_before_its_note_and_reads_back(note: str, comment: str) -> None:
+    """What the console writes for ``ack`` with ``until resolved``, and what every console reads back
+    from Alertmanager (the reconcile loop expires only acks marked so)."""
+    assert ack_comment("alice", "opsconsole@host", note, until_resolved=True) == comment
+    assert parse_ack(comment, START) == Ack("alice", "opsconsole@host", START, until_resolved=True)
+    timed = ack_comment("alice", "opsconsole@host", note)
+    assert parse_ack(timed, START) == Ack("alice", "opsconsole@host", START, until_resolved=False)
+    quoted = parse_ack(ack_comment("alice", "opsconsole@host", "until resolved"), START)
+    assert quoted is not None and quoted.until_resolved is False  # a note saying so is not the marker

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from opsconsole.core.slo import (
+    SloFigures,
     budget_burndown,
     budget_text,
     data_span,
@@ -127,3 +128,25 @@ def test_exhaustion_beyond_the_window_is_only_beyond_it(seconds: float | None, t
 )
 def test_data_start_half_a_step_in_is_still_the_start(first: float, found: tuple[float, float]) -> None:
     assert data_start([first + 20, first], 100, 10) == found
+
+
+def figures_burning(burn_rates: dict[str, float | None]) -> SloFigures:
+    return SloFigures(0.999, MONTH, 0.9995, 0.5, burn_rates, "ok", None, None, None)
+
+
+@pytest.mark.parametrize(
+    ("burn_rates", "worst"),
+    [
+        ({"5m": 2.0, "1h": None, "6h": 14.4, "3d": 0.5}, ("6h", 14.4)),
+        ({"5m": None, "1h": 0.0}, ("1h", 0.0)),  # no burn is still a known rate
+        ({"5m": 3.0, "1h": 3.0}, ("5m", 3.0)),  # a tie: the first window named
+        ({"5m": None, "1h": None}, None),  # no traffic anywhere: nothing to say
+        ({}, None),
+    ],
+)
+def test_the_worst_burn_is_the_highest_known_rate_with_its_window(
+    burn_rates: dict[str, float | None], worst: tuple[str, float] | None
+) -> None:
+    """What the SLO pane, the wallboard and ``snapshot`` show as the worst burn (the property test
+    over every row model reaches it too, but only checks that it draws safely)."""
+    assert figures_burning(burn_rates).worst_burn == worst

@@ -16,6 +16,7 @@ from opsconsole.core.dashboard import AlertView
 _MATCHER = re.compile(r'@?[A-Za-z_][A-Za-z0-9_]*\s*(?:=~|!~|!=|=)\s*(?:"(?:[^"\\]|\\.)*"|[^\s,"]+)')
 # ``@context=prod`` (or any matcher on it) in views that merge contexts: a label no alert can carry.
 CONTEXT_LABEL = "__opsconsole_context__"
+_NAME_END = re.compile(r"[\s=!]")
 
 
 @dataclass(frozen=True)
@@ -34,10 +35,11 @@ class AlertFilter:
         matchers: list[LabelMatcher] = []
         error = ""
         for found in _MATCHER.findall(text):
-            if found.startswith("@context"):
-                found = CONTEXT_LABEL + found[len("@context") :]
-            elif found.startswith("@"):
-                error = f"unknown {found.split('=')[0].rstrip('!~ ')}: the only @ name is @context"
+            name = _NAME_END.split(found, maxsplit=1)[0]  # whatever the operator and spaces
+            if name == "@context":
+                found = CONTEXT_LABEL + found[len(name) :]
+            elif name.startswith("@"):  # a typo must not filter on a label no alert has: say so
+                error = f"unknown {name}: the only @ name is @context"
                 continue
             try:
                 matchers.extend(parse_matchers(found))
