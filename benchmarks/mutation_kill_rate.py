@@ -83,6 +83,7 @@ AREAS: dict[str, tuple[list[str], list[str]]] = {
                 "test_two_contexts_on_one_alertmanager_are_one_row_changed_through_the_writable_one"
             ),
             "tests/test_view_markdown.py",
+            "tests/test_chart_axis.py",  # chart_axis
             "tests/test_copy_markdown.py::test_tables_hold_the_pane_and_hostile_text_cannot_break_them",
         ],
     ),
