@@ -43,9 +43,10 @@ LOOKBACK = 300.0
 SPARSE_AFTER = 0.0
 # A range query's steps, kept: the value at a step depends on the query and the instant only (the
 # series are functions of time), and the same steps are asked again and again: a chart's window
-# moved on by one step, the same window from the next refresh or the next test's console. One
-# console's charts ask about 2,000 steps; the oldest kept go first.
-STEPS_KEPT = 8192
+# moved on by one step, the same window from the next refresh or the next test's console. A
+# console on the progressive-framework pack asks about 900 steps, kept in 1.2 MB; the bound holds
+# about four packs' windows, and the steps asked least recently go first.
+STEPS_KEPT = 4096
 STEPWISE_OVER_TIME = {
     "avg_over_time",
     "min_over_time",
