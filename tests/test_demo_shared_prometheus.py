@@ -3,6 +3,8 @@ state a client changes: each stack has its own Alertmanager and silences."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pytest
 
 from opsconsole.demo import stack as stack_module
@@ -35,6 +37,23 @@ def test_a_stack_of_another_world_has_its_own(other: dict[str, object]) -> None:
     second = DemoStack(**{**alike, **other})  # type: ignore[arg-type]
     assert second.prometheus is not first.prometheus
     assert second.world is not first.world
+
+
+@dataclass
+class _Clock:
+    """A clock that is a mutable object (unhashable), as tests' stepped clocks are."""
+
+    now: float
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_clock_that_cannot_be_hashed_is_told_apart_by_identity() -> None:
+    clock = _Clock(frozen_clock())
+    first, second = DemoStack(clock=clock), DemoStack(clock=clock)
+    assert second.prometheus is first.prometheus
+    assert DemoStack(clock=_Clock(frozen_clock())).prometheus is not first.prometheus
 
 
 def test_only_the_last_few_are_kept(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -25,19 +25,20 @@ HOST = "127.0.0.1"
 # and with it the rules' evaluation over the whole scenario (seconds of CPU) and its kept answers:
 # a test's fresh stack on the frozen clock starts warm. The few made last are kept.
 PROMETHEUS_KEPT = 4
-_prometheus_made: OrderedDict[tuple[object, ...], SimulatedPrometheus] = OrderedDict()
+# By the clock's identity (a clock may be a mutable object, unhashable), kept alive with it.
+_prometheus_made: OrderedDict[tuple[object, ...], tuple[object, SimulatedPrometheus]] = OrderedDict()
 
 
 def shared_prometheus(
     seed: int, scenario: str, speed: float, started: float, clock: Callable[[], float]
 ) -> SimulatedPrometheus:
     """The simulated Prometheus of this world, made once for stacks alike."""
-    key = (seed, scenario, speed, started, clock)
-    made = _prometheus_made.pop(key, None)
+    key = (seed, scenario, speed, started, id(clock))
+    _, made = _prometheus_made.pop(key, (None, None))
     if made is None:
         world = World(seed, scenario, speed, started, clock)
         made = SimulatedPrometheus(world, clock)
-    _prometheus_made[key] = made
+    _prometheus_made[key] = (clock, made)
     while len(_prometheus_made) > PROMETHEUS_KEPT:
         _prometheus_made.popitem(last=False)
     return made
