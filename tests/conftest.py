@@ -115,6 +115,17 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: rank.get(item.path.name, len(LONG_FILES)))
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """pytest-xdist hands files out in the order above, not sorted by their number of tests.
+
+    Its default (``--loadscope-reorder``) sorts the files by how many tests they hold, which undid
+    the order above: test_cli_flags.py's 576 quick tests went first and the soaks wherever their
+    count put them.
+    """
+    if hasattr(config.option, "loadscopereorder"):
+        config.option.loadscopereorder = False
+
+
 class _QuietHandler(WSGIRequestHandler):
     def log_message(self, format: str, *args: object) -> None:
         pass

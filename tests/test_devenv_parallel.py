@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -42,3 +43,39 @@ def test_ci_runs_the_readme_test_command() -> None:
     command = "python3 -m opsconsole.devenv test"
     assert command in (ROOT / "README.md").read_text()
     assert (ROOT / ".ci" / "run").read_text().splitlines()[-1] == f"exec {command}"
+
+
+class _Worker:
+    """Enough of an xdist worker for its scheduler: records the tests it is sent."""
+
+    def __init__(self, name: str) -> None:
+        self.gateway = SimpleNamespace(id=name)
+        self.sent: list[int] = []
+        self.shutting_down = False
+
+    def send_runtest_some(self, indices: list[int]) -> None:
+        self.sent.extend(indices)
+
+    def shutdown(self) -> None:
+        pass
+
+
+def test_the_long_files_are_handed_out_first(pytestconfig: pytest.Config) -> None:
+    """The scheduler the test command uses keeps conftest's order (the long files first), where
+    xdist's default sorted files by their number of tests and started the many quick ones first."""
+    from xdist.scheduler import LoadFileScheduling
+
+    collection = [
+        "tests/test_soak.py::test_memory_is_flat_once_the_buffers_are_full",
+        "tests/test_wallboard.py::test_one",
+        *(f"tests/test_cli_flags.py::test_{i}" for i in range(5)),
+    ]
+    config = SimpleNamespace(option=pytestconfig.option, getvalue=lambda name: ["2*popen"])
+    scheduler = LoadFileScheduling(config)  # type: ignore[arg-type]
+    workers = [_Worker("gw0"), _Worker("gw1")]
+    for worker in workers:
+        scheduler.add_node(worker)  # type: ignore[arg-type]
+        scheduler.add_node_collection(worker, collection)  # type: ignore[arg-type]
+    scheduler.schedule()
+    assert [collection[i] for i in workers[0].sent[:1]] == [collection[0]]
+    assert [collection[i] for i in workers[1].sent[:1]] == [collection[1]]

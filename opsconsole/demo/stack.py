@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -19,6 +20,28 @@ from opsconsole.demo.urls import DemoUrls as DemoUrls  # also imported from here
 from opsconsole.demo.world import World
 
 HOST = "127.0.0.1"
+# The simulated Prometheus answers from the world alone (its seed, scenario, speed and start) and
+# holds nothing a client changes (silences live in the Alertmanager), so stacks alike share one,
+# and with it the rules' evaluation over the whole scenario (seconds of CPU) and its kept answers:
+# a test's fresh stack on the frozen clock starts warm. The few made last are kept.
+PROMETHEUS_KEPT = 4
+# By the clock's identity (a clock may be a mutable object, unhashable), kept alive with it.
+_prometheus_made: OrderedDict[tuple[object, ...], tuple[object, SimulatedPrometheus]] = OrderedDict()
+
+
+def shared_prometheus(
+    seed: int, scenario: str, speed: float, started: float, clock: Callable[[], float]
+) -> SimulatedPrometheus:
+    """The simulated Prometheus of this world, made once for stacks alike."""
+    key = (seed, scenario, speed, started, id(clock))
+    _, made = _prometheus_made.pop(key, (None, None))
+    if made is None:
+        world = World(seed, scenario, speed, started, clock)
+        made = SimulatedPrometheus(world, clock)
+    _prometheus_made[key] = (clock, made)
+    while len(_prometheus_made) > PROMETHEUS_KEPT:
+        _prometheus_made.popitem(last=False)
+    return made
 
 
 @dataclass
@@ -36,9 +59,9 @@ class DemoStack:
 
     def __post_init__(self) -> None:
         started = self.clock() - self.lead_in / self.speed
-        self.world = World(self.seed, self.scenario, self.speed, started, self.clock)
+        self.prometheus = shared_prometheus(self.seed, self.scenario, self.speed, started, self.clock)
+        self.world = self.prometheus.world
         self.telemetry = Telemetry(self.world)
-        self.prometheus = SimulatedPrometheus(self.world, self.clock)
         self.alertmanager = SimulatedAlertmanager(self.prometheus.rules, self.clock, started)
         self.loki = SimulatedLoki(self.telemetry, self.clock)
         self.jaeger = SimulatedJaeger(self.telemetry, self.clock)

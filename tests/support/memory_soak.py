@@ -103,9 +103,15 @@ def soak(refreshed: Callable[[Dashboard], None] = lambda board: None) -> SoakRes
             finally:
                 await backends.aclose()
 
+        # What this process held before the soak (pytest, every test module a worker imported, Textual)
+        # is not the console's: frozen, the full collection after each refresh leaves it alone (it
+        # walked all of it, 0.2 s a sample), while whatever the refreshes make is still collected.
+        gc.collect()
+        gc.freeze()
         tracemalloc.start()
         try:
             asyncio.run(run())
         finally:
             tracemalloc.stop()
+            gc.unfreeze()
     return SoakResult(samples, filled_after)
