@@ -31,6 +31,8 @@ from opsconsole.ui.themes import load_themes
         ([0.00012, 0.0003], ("0", "0.0001", "0.0002", "0.0003")),
         ([-3.0, 5.0], ("-4", "-2", "0", "2", "4", "6")),  # data below zero keeps it
         ([123456.0], ("0", "50k", "100k", "150k")),
+        ([10_000.0], ("0", "2.5k", "5.0k", "7.5k", "10.0k")),  # k from ten thousand on, steps in k
+        ([9_999.0], ("0", "2.5k", "5.0k", "7.5k", "10.0k")),  # the top tick decides, not the data
         ([2.5e9], ("0", "1000M", "2000M", "3000M")),
         ([math.nan, 3.0, math.inf], ("0", "1", "2", "3")),  # NaN and ±Inf samples do not set the range
     ],
