@@ -7,7 +7,7 @@ import math
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 from textual.app import App
 from textual_plotext import PlotextPlot
@@ -35,6 +35,7 @@ from opsconsole.ui.themes import load_themes
         ([9_999.0], ("0", "2.5k", "5.0k", "7.5k", "10.0k")),  # the top tick decides, not the data
         ([2.5e9], ("0", "1000M", "2000M", "3000M")),
         ([math.nan, 3.0, math.inf], ("0", "1", "2", "3")),  # NaN and ±Inf samples do not set the range
+        ([5e-324], ("0", "0.25", "0.50", "0.75", "1.00")),  # too small to divide: a unit range
     ],
 )
 def test_the_axis_starts_at_zero_and_ends_on_a_round_step(
@@ -43,6 +44,7 @@ def test_the_axis_starts_at_zero_and_ends_on_a_round_step(
     assert y_axis(values).labels() == labels
 
 
+@example([5e-324])  # a span that divides to zero
 @given(st.lists(st.floats(min_value=-1e12, max_value=1e12, allow_nan=False), max_size=50))
 def test_every_value_and_zero_are_inside_and_steps_are_even(values: list[float]) -> None:
     axis = y_axis(values)
@@ -93,3 +95,10 @@ async def test_a_nearly_flat_rate_is_drawn_flat_near_its_value_with_the_range_on
     assert rows, lines
     assert max(rows) - min(rows) <= 1, lines
     assert min(rows) - min(plotted) < (max(plotted) - min(plotted)) / 3, lines
+
+
+def test_values_at_the_ends_of_the_float_range_give_an_axis_not_a_crash() -> None:
+    axis = y_axis([-1.7e308, 1.7e308])
+    assert axis.ticks == (-1.7e308, 0.0, 1.7e308)
+    assert len(axis.labels()) == 3
+    assert y_axis([1.7e308]).labels()[0] == "0"

@@ -56,7 +56,12 @@ def y_axis(values: Iterable[float]) -> Axis:
     high = max(0.0, *finite) if finite else 0.0
     if high == low:  # all zero (or no data): a unit range, so the flat line sits at the bottom
         high = low + 1.0
-    step = _round_step((high - low) / _TICKS)
+    raw = (high - low) / _TICKS
+    if raw == 0.0:  # a span too small for a float to divide (subnormal values): a unit range
+        high, raw = low + 1.0, 1.0 / _TICKS
+    if math.isinf(raw):  # a span beyond the largest float: its two ends, no steps between
+        return Axis(low, high, (low, 0.0, high) if low < 0.0 else (0.0, high))
+    step = _round_step(raw)
     first = math.floor(low / step + 1e-9)
     last = math.ceil(high / step - 1e-9)
     ticks = tuple(float(f"{(first + i) * step:.12g}") for i in range(last - first + 1))
