@@ -22,6 +22,19 @@ from tests.support.ui_harness import HEALTHY_STACK_TIMEOUT, settle, settle_wallb
 Demo = tuple[DemoStack, DemoUrls]
 
 
+def _record_repaints(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """From now on, the id (or class) of every widget asked to repaint, in order."""
+    asked: list[str] = []
+    original = Widget.refresh
+
+    def recorded(widget: Widget, *regions: Any, **kwargs: Any) -> Any:
+        asked.append(widget.id or type(widget).__name__)
+        return original(widget, *regions, **kwargs)
+
+    monkeypatch.setattr(Widget, "refresh", recorded)
+    return asked
+
+
 async def refresh_and_settle(app: OpsConsoleApp | WallboardApp, pilot: Any) -> None:
     board = app.board
     app.action_refresh()
@@ -43,14 +56,7 @@ async def test_an_identical_refresh_repaints_nothing_on_the_console_and_news_is_
     async with app.run_test(size=(160, 45)) as pilot:
         await settle(pilot)
         await refresh_and_settle(app, pilot)  # the first refresh after start-up settles the layout
-        asked: list[str] = []
-        original = Widget.refresh
-
-        def recorded(widget: Widget, *regions: Any, **kwargs: Any) -> Any:
-            asked.append(widget.id or type(widget).__name__)
-            return original(widget, *regions, **kwargs)
-
-        monkeypatch.setattr(Widget, "refresh", recorded)
+        asked = _record_repaints(monkeypatch)
         await refresh_and_settle(app, pilot)
         assert asked == []
 
@@ -72,14 +78,7 @@ async def test_an_identical_refresh_repaints_nothing_on_the_wallboard(
     async with app.run_test(size=(160, 45)) as pilot:
         await settle_wallboard(pilot)
         await refresh_and_settle(app, pilot)
-        asked: list[str] = []
-        original = Widget.refresh
-
-        def recorded(widget: Widget, *regions: Any, **kwargs: Any) -> Any:
-            asked.append(widget.id or type(widget).__name__)
-            return original(widget, *regions, **kwargs)
-
-        monkeypatch.setattr(Widget, "refresh", recorded)
+        asked = _record_repaints(monkeypatch)
         await refresh_and_settle(app, pilot)
         assert asked == []
         now[0] += 60
