@@ -12,7 +12,7 @@ only when Loki runs the query:
   comparisons; ``ip("...")`` takes ``=`` and ``!=``;
 - the ``regexp`` stage's pattern: RE2-valid, with at least one named group, whose text becomes a label.
 
-Every regex is judged by Go's regexp syntax (:mod:`opsconsole.packs.go_regex`). Other stages (``json``,
+Every regex is judged by Go's regexp syntax (:mod:`opsconsole.core.go_regex`). Other stages (``json``,
 ``logfmt``, ``line_format`` ...) are recognised by name; their arguments are Loki's to judge.
 """
 
@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from opsconsole.packs.go_regex import RegexSyntaxError, compile_go_regex
+from opsconsole.core.go_regex import RegexSyntaxError, compile_go_regex
 from opsconsole.packs.logql_strings import LogqlError, split_quoted, unquote
 
 _STAGES = {
