@@ -20,7 +20,7 @@ from opsconsole.backends.loki import LokiClient
 from opsconsole.backends.loki_tail import LokiTailStream
 from opsconsole.backends.prometheus import PrometheusClient
 from opsconsole.backends.transport import BackendHttp, build_requests_session, unauthorised_diagnosis
-from opsconsole.config import EndpointSettings
+from opsconsole.config import ConfigError, EndpointSettings
 from tests.support.loopback_http import Received, Reply, scripted_server
 
 
@@ -206,3 +206,21 @@ async def test_a_tail_refused_with_401_names_the_empty_token_file(tmp_path: Path
     assert stream.status.last_error == (
         f"tail refused: 401: authentication required (token file {token} is empty)"
     )
+
+
+async def test_a_token_file_that_is_not_text_is_said_without_its_bytes(tmp_path: Path) -> None:
+    token = tmp_path / "token"
+    token.write_bytes(b"s3cr3t\xff\xfe")
+    with pytest.raises(ConfigError) as at_start:  # not a UnicodeDecodeError from deep in the build
+        await _http_answering_401(token).request("GET", "loki/api/v1/labels")
+    assert str(at_start.value) == f"bearer token: cannot read {token}: not UTF-8 text"
+    token.write_text("s3cr3t\n")
+    http = _http_answering_401(token)
+    await _diagnosis(http)
+    token.write_bytes(b"s3cr3t\xff\xfe")  # later: the token read before is still sent
+    diagnosis = await _diagnosis(http)
+    assert diagnosis == (
+        f"401: token rejected (token file {token} cannot be read (not UTF-8 text); "
+        "its earlier token was sent)"
+    )
+    await http.aclose()

@@ -41,8 +41,11 @@ class TokenFile:
             if stamp != self._stamp:
                 try:
                     token = self.path.read_text(encoding="utf-8").strip()
-                except (OSError, UnicodeDecodeError) as exc:
-                    self._problem = f"cannot be read ({getattr(exc, 'strerror', None) or exc})"
+                except OSError as exc:
+                    self._problem = f"cannot be read ({exc.strerror or exc})"
+                    return self._value
+                except UnicodeDecodeError:  # said without the bytes: they may be the token's
+                    self._problem = "cannot be read (not UTF-8 text)"
                     return self._value
                 self._stamp = stamp
                 self._value = f"Bearer {token}" if token else None
