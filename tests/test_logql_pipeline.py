@@ -11,6 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from opsconsole.cli import main
 from opsconsole.packs.logql_check import LogqlError, check_logql
@@ -144,3 +146,19 @@ def test_a_pack_with_a_parenthesised_filter_and_an_or_chain_loads(
     )
     path.write_text(PACK.replace("""'| logfmt | (level="error" or status>="500")'""", good))
     assert main(["packs", "validate", str(path)]) == 0, capsys.readouterr().err
+
+
+# Pieces of pipelines, glued at random: the reader refuses with a LogqlError or accepts, never crashes.
+_PIECES = [*'{}()|=!~<>,"`\\ ab.5-_', "json", "regexp", " or ", " and ", "ip(", '"a"', '"(?P<x>a)"']
+_PIECES += ["level", "| ", "|= ", "!= ", "|~ ", "|> ", "`x`", "20ms", "5xx", '"10.0.0.0/8"']
+
+
+@given(st.lists(st.sampled_from(_PIECES), max_size=25))
+def test_any_glued_pipeline_is_refused_or_accepted_never_a_crash(pieces: list[str]) -> None:
+    try:
+        check_logql(SELECTOR + " " + "".join(pieces))
+    except LogqlError as refused:  # anything else (IndexError, an assert) fails the test
+        said = str(refused)
+    else:
+        said = "accepted"
+    assert said  # a refusal says why
