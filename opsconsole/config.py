@@ -340,6 +340,8 @@ def _secret_from(
             return file.expanduser().read_text(encoding="utf-8").strip()
         except OSError as exc:
             raise ConfigError(f"{what}: cannot read {file}: {exc.strerror or exc}") from None
+        except UnicodeDecodeError:  # said without the bytes: they may be the secret's
+            raise ConfigError(f"{what}: cannot read {file}: not UTF-8 text") from None
     return None
 
 

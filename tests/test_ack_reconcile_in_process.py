@@ -241,15 +241,51 @@ def test_a_missing_state_file_is_a_first_run_and_a_bad_one_is_named(tmp_path: Pa
     assert state == {} and note.startswith(f"{folder}: unreadable (")
 
 
-def test_a_state_file_keeps_numbers_only_as_floats(tmp_path: Path) -> None:
+def test_a_state_file_keeps_its_times_as_floats(tmp_path: Path) -> None:
     path = tmp_path / "acks.json"
-    path.write_text(
-        json.dumps({"resolved_since": {"a": 5, "b": 6.5, "c": "7", "d": None, "7": 8}}), encoding="utf-8"
-    )
+    path.write_text(json.dumps({"resolved_since": {"a": 5, "b": 6.5, "7": 8}}), encoding="utf-8")
     state, note = load_state(path)
     assert note == ""
     assert state == {"a": 5.0, "b": 6.5, "7": 8.0}
     assert all(type(v) is float for v in state.values())
+
+
+@pytest.mark.parametrize(
+    ("written", "shown"),
+    [
+        ("true", "true"),  # bool is an int in Python: it was read as the time 1.0
+        ("false", "false"),
+        ('"7"', '"7"'),
+        ("null", "null"),
+        ("NaN", "NaN"),
+        ("Infinity", "Infinity"),
+        pytest.param("1" + "0" * 400, "1" + "0" * 38 + "…", id="an-int-too-large-for-a-float"),
+        ("[1]", "[1]"),
+    ],
+)
+def test_a_hand_edited_state_file_with_anything_but_a_time_is_refused_whole_and_said(
+    tmp_path: Path, written: str, shown: str
+) -> None:
+    path = tmp_path / "acks.json"
+    path.write_text(f'{{"resolved_since": {{"a": 5, "b\\u001b[31m": {written}}}}}', encoding="utf-8")
+    state, note = load_state(path)
+    assert state == {}  # not the good entries alone: the file as a whole is not to be trusted
+    assert note == (
+        f'{path}: not an acks state file (resolved_since["b\\u001b[31m"] is {shown}, not a time); '
+        "grace periods start now"
+    )
+
+
+async def test_a_refused_state_file_is_noted_in_the_pass_and_replaced_by_its_state(tmp_path: Path) -> None:
+    state = tmp_path / "acks.json"
+    state.write_text('{"resolved_since": {"x": true}}', encoding="utf-8")
+    clock = Clock()
+    am = FakeAlertmanager(clock)
+    _ack(am, ACK_A, "DiskFull")  # its alert is not firing: its grace period starts now
+    [outcome] = await reconcile_acks(_service(am, clock=clock), GRACE, state)
+    assert outcome.state_note.startswith(f"{state}: not an acks state file (resolved_since")
+    assert outcome.as_json()["state_note"] == outcome.state_note
+    assert load_state(state) == ({ACK_A: NOW}, "")  # this pass's absence, not the file's "true"
 
 
 def test_the_state_file_is_written_whole_in_one_rename(tmp_path: Path) -> None:

@@ -119,3 +119,68 @@ def test_parser_agrees_with_real_alertmanager(
         assert ours == theirs
     finally:
         real_alertmanager.amtool("silence", "expire", silence_id, check=False)
+
+
+# Silence and filter regexes are Go's (RE2 syntax), as Alertmanager compiles them, not Python's.
+GO_ONLY = ["\\pL+", "\\p{Greek}", "\\Qa.b\\E", "a(?i)b", "x\\z"]  # Python's re refuses each
+PYTHON_ONLY = ["(?=x)", "(?<!a)b", "(a)\\1", "(?x)a b", "(?>ab)", "a*+", "x\\Z", "a{1001}"]
+BROKEN = ["(", "[z-a]"]
+
+
+@pytest.mark.parametrize("pattern", GO_ONLY)
+def test_a_regex_alertmanager_accepts_is_accepted_and_matched_as_go_matches(pattern: str) -> None:
+    [matcher] = parse_matchers(str(LabelMatcher("a", "=~", pattern)))
+    assert matcher.value == pattern
+    matcher.matches({"a": "x"})  # no re.error: matched by the engine that accepted it
+
+
+def test_go_regex_classes_match_as_alertmanager_matches() -> None:
+    [letters] = parse_matchers('team=~"\\\\pL+"')
+    assert letters.matches({"team": "café"}) and not letters.matches({"team": "db1"})
+    [digits] = parse_matchers('code=~"\\\\d+"')
+    assert digits.matches({"code": "503"})
+    assert not digits.matches({"code": "٥٠٣"}), "Go's \\d is ASCII digits; Python's str \\d is any digit"
+
+
+@pytest.mark.parametrize("pattern", PYTHON_ONLY + BROKEN)
+def test_a_regex_alertmanager_refuses_is_refused_before_it_is_sent(pattern: str) -> None:
+    for op in ("=~", "!~"):
+        with pytest.raises(MatcherSyntaxError, match=f"invalid regex in a{op}: "):
+            parse_matchers(str(LabelMatcher("a", op, pattern)))  # type: ignore[arg-type]
+
+
+def test_a_lookaround_refusal_names_alertmanager() -> None:
+    with pytest.raises(MatcherSyntaxError) as refused:
+        parse_matchers('a=~"(?=x)"')
+    assert str(refused.value) == (
+        "invalid regex in a=~: Alertmanager's regexes (RE2) have no lookaround or backreferences"
+    )
+
+
+@pytest.mark.real_backend
+def test_every_regex_verdict_agrees_with_real_alertmanager(real_alertmanager: RunningAlertmanager) -> None:
+    """Each pattern as a silence matcher: Alertmanager's answer (200 or 400) and ours agree."""
+    verdicts: dict[str, tuple[bool, bool]] = {}
+    for pattern in GO_ONLY + PYTHON_ONLY + BROKEN:
+        reply = httpx.post(
+            f"{real_alertmanager.url}/api/v2/silences",
+            json={
+                "matchers": [{"name": "a", "value": pattern, "isRegex": True, "isEqual": True}],
+                "startsAt": "2030-01-01T00:00:00Z",
+                "endsAt": "2030-01-01T01:00:00Z",
+                "createdBy": "regex-test",
+                "comment": "regex agreement",
+            },
+            timeout=10,
+        )
+        assert reply.status_code in (200, 400), reply.text
+        if reply.status_code == 200:
+            httpx.delete(f"{real_alertmanager.url}/api/v2/silence/{reply.json()['silenceID']}", timeout=10)
+        try:
+            parse_matchers(str(LabelMatcher("a", "=~", pattern)))
+            ours = True
+        except MatcherSyntaxError:
+            ours = False
+        verdicts[pattern] = (reply.status_code == 200, ours)
+    assert {p: v for p, v in verdicts.items() if v[0] != v[1]} == {}
+    assert [p for p, (theirs, _) in verdicts.items() if theirs] == GO_ONLY  # the lists are what they say

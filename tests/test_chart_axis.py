@@ -33,7 +33,16 @@ from opsconsole.ui.themes import load_themes
         ([123456.0], ("0", "50k", "100k", "150k")),
         ([10_000.0], ("0", "2.5k", "5.0k", "7.5k", "10.0k")),  # k from ten thousand on, steps in k
         ([9_999.0], ("0", "2.5k", "5.0k", "7.5k", "10.0k")),  # the top tick decides, not the data
-        ([2.5e9], ("0", "1000M", "2000M", "3000M")),
+        ([2.5e9], ("0", "1G", "2G", "3G")),  # not 1000M: the largest unit that stays short
+        ([2.5e6], ("0", "1M", "2M", "3M")),  # not 2000k
+        ([1.9e6], ("0", "0.5M", "1.0M", "1.5M", "2.0M")),  # 2.0M is shorter than 2000k
+        ([9e8], ("0", "0.25G", "0.50G", "0.75G", "1.00G")),  # as short as 1000M: the larger unit
+        ([7.9e8], ("0", "200M", "400M", "600M", "800M")),  # not 0.8G: the top tick reaches no G
+        ([1000.0], ("0", "250", "500", "750", "1000")),  # not 1.00k, wider than 1000
+        ([1.5e13], ("0", "5T", "10T", "15T")),
+        ([-2.5e9, 1e9], ("-3G", "-2G", "-1G", "0", "1G")),  # below zero, the same units
+        ([2e-7], ("0", "5.0e-8", "1.0e-7", "1.5e-7", "2.0e-7")),  # not 0.0000002
+        ([1e24], ("0", "2.5e23", "5.0e23", "7.5e23", "1.0e24")),  # beyond every unit
         ([math.nan, 3.0, math.inf], ("0", "1", "2", "3")),  # NaN and ±Inf samples do not set the range
         ([5e-324], ("0", "0.25", "0.50", "0.75", "1.00")),  # too small to divide: a unit range
     ],
@@ -95,6 +104,37 @@ async def test_a_nearly_flat_rate_is_drawn_flat_near_its_value_with_the_range_on
     assert rows, lines
     assert max(rows) - min(rows) <= 1, lines
     assert min(rows) - min(plotted) < (max(plotted) - min(plotted)) / 3, lines
+
+
+_SCALES = {"k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "P": 1e15, "E": 1e18}
+
+
+def _read_back(label: str) -> float:
+    """The number a label says (``2.5k`` is 2500)."""
+    if label[-1] in _SCALES:
+        return float(label[:-1]) * _SCALES[label[-1]]
+    return float(label)
+
+
+@example([5e-324])  # subnormal: a span that divides to zero
+@example([1e-20])  # a step needing more than twelve decimals
+@example([-1.7e308, 1.7e308])  # a span beyond the largest float
+@example([1.7e308])
+@example([-5e-324, 5e-324])
+@example([1e24])
+@given(st.lists(st.floats(), max_size=20))
+def test_labels_never_fail_and_say_each_tick_shortly(values: list[float]) -> None:
+    axis = y_axis(values)
+    labels = axis.labels()
+    assert len(labels) == len(axis.ticks)
+    gaps = [b - a for a, b in zip(axis.ticks, axis.ticks[1:], strict=False)]
+    assert all(g > 0 for g in gaps)  # increasing, no tick twice
+    for label, tick in zip(labels, axis.ticks, strict=True):
+        # Each label is its tick, to far better than the distance between two ticks.
+        assert abs(_read_back(label) - tick) <= max(gaps) * 1e-3, (label, tick)
+    if len(gaps) > 1 and all(math.isclose(g, gaps[0]) for g in gaps):
+        # Round steps (not the ends of a span too vast for them): short labels.
+        assert max(len(label) for label in labels) <= len("-1.7e-308"), labels
 
 
 def test_values_at_the_ends_of_the_float_range_give_an_axis_not_a_crash() -> None:

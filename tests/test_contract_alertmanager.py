@@ -173,6 +173,8 @@ def test_silence_lifecycle(target: Target) -> None:
         ),
         ("ends before it starts", {"endsAt": "2020-01-01T00:00:00Z"}, 400),
         ("matcher without a name", {"matchers": [{"name": "", "value": "x", "isRegex": False}]}, 400),
+        # Regexes are Go's (RE2 syntax): lookaround is refused (Python's re would take it).
+        ("lookaround", {"matchers": [{"name": "alertname", "value": "(?=x)y", "isRegex": True}]}, 400),
     ],
 )
 def test_invalid_silences_are_refused(
@@ -183,6 +185,14 @@ def test_invalid_silences_are_refused(
         httpx.delete(_api(target, f"silence/{response.json()['silenceID']}"), timeout=10)
     assert response.status_code == status, f"{case}: {response.status_code} {response.text}"
     assert response.text.strip()
+
+
+def test_a_regex_only_go_reads_is_a_silence(target: Target) -> None:
+    """``\\pL`` (any letter) is RE2 syntax Python's re refuses; Alertmanager takes it."""
+    matchers = [{"name": "alertname", "value": "\\pL+Nowhere9", "isRegex": True, "isEqual": True}]
+    response = httpx.post(_api(target, "silences"), json=_silence(target, matchers=matchers), timeout=10)
+    assert response.status_code == 200, response.text
+    httpx.delete(_api(target, f"silence/{response.json()['silenceID']}"), timeout=10)
 
 
 def test_unknown_and_malformed_silence_ids(target: Target) -> None:

@@ -18,8 +18,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from opsconsole.cli import main
-from opsconsole.packs import go_regex
-from opsconsole.packs.go_regex import RegexSyntaxError, compile_go_regex
+from opsconsole.core import go_regex
+from opsconsole.core.go_regex import RegexSyntaxError, compile_go_regex
 from opsconsole.packs.loader import load_packs
 from opsconsole.packs.logql_check import LogqlError, check_logql
 

@@ -96,7 +96,7 @@ def test_a_refusal_quotes_up_to_30_characters_from_where_it_went_wrong() -> None
 def test_a_bad_regex_is_refused_for_both_regex_operators(op: str) -> None:
     with pytest.raises(MatcherSyntaxError) as refused:
         parse_matchers(f'code{op}"5(\\d"')
-    assert str(refused.value).startswith(f"invalid regex in code{op}: missing ), unterminated subpattern")
+    assert str(refused.value) == f"invalid regex in code{op}: missing ): 5(\\d"
 
 
 def test_a_silence_form_refusal_carries_the_parsers_words() -> None:

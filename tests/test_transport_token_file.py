@@ -5,6 +5,7 @@ transport, requests' adapter replaced), so the mutation run of the transport can
 
 from __future__ import annotations
 
+import asyncio
 import io
 from pathlib import Path
 from typing import Any
@@ -14,8 +15,13 @@ import pytest
 import requests
 import requests.adapters
 
-from opsconsole.backends.transport import BackendHttp, build_requests_session
-from opsconsole.config import EndpointSettings
+from opsconsole.backends.errors import BackendError, FailureKind
+from opsconsole.backends.loki import LokiClient
+from opsconsole.backends.loki_tail import LokiTailStream
+from opsconsole.backends.prometheus import PrometheusClient
+from opsconsole.backends.transport import BackendHttp, build_requests_session, unauthorised_diagnosis
+from opsconsole.config import ConfigError, EndpointSettings
+from tests.support.loopback_http import Received, Reply, scripted_server
 
 
 def _endpoint(token: Path) -> EndpointSettings:
@@ -102,3 +108,119 @@ def test_requests_never_sends_the_token_read_at_start_once_the_file_is_emptied(
     token.write_text("")
     session.get("http://h/base/api/v1/query")
     assert sent == ["Bearer at-start", None]
+
+
+# -- a 401 says what the token file held, by name, never the token ----------------------------------
+
+
+def _http_answering_401(token: Path) -> BackendHttp:
+    return BackendHttp("loki", _endpoint(token), transport=httpx.MockTransport(lambda r: httpx.Response(401)))
+
+
+async def _diagnosis(http: BackendHttp) -> str:
+    with pytest.raises(BackendError) as caught:
+        await http.request("GET", "loki/api/v1/labels")
+    assert caught.value.kind is FailureKind.AUTH
+    return caught.value.diagnosis
+
+
+async def test_httpx_401_with_a_token_file_empty_from_the_start_names_the_file(tmp_path: Path) -> None:
+    token = tmp_path / "token"
+    token.write_text("\n")
+    http = _http_answering_401(token)
+    assert await _diagnosis(http) == f"401: authentication required (token file {token} is empty)"
+    await http.aclose()
+
+
+async def test_httpx_401_after_the_token_file_empties_says_so_not_token_rejected(tmp_path: Path) -> None:
+    token = tmp_path / "token"
+    token.write_text("s3cr3t-at-start\n")
+    http = _http_answering_401(token)
+    rejected = await _diagnosis(http)
+    assert rejected == f"401: token rejected (token from {token})"
+    token.write_text("")
+    assert await _diagnosis(http) == f"401: authentication required (token file {token} is empty)"
+    token.write_text("s3cr3t-next\n")
+    assert await _diagnosis(http) == rejected
+    token.unlink()  # gone: the token read before is still sent, and the 401 says both
+    gone = await _diagnosis(http)
+    assert gone == (
+        f"401: token rejected (token file {token} cannot be read (No such file or directory); "
+        "its earlier token was sent)"
+    )
+    assert "s3cr3t" not in rejected + gone
+    await http.aclose()
+
+
+async def test_requests_401_with_an_empty_token_file_names_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    token = tmp_path / "token"
+    token.write_text("")
+
+    def send(adapter: requests.adapters.HTTPAdapter, request: requests.PreparedRequest, **kw: Any) -> Any:
+        reply = requests.Response()
+        reply.status_code = 401
+        reply._content = b"Unauthorized"
+        reply.raw = io.BytesIO(b"Unauthorized")
+        reply.request = request
+        reply.url = str(request.url)
+        return reply
+
+    monkeypatch.setattr(requests.adapters.HTTPAdapter, "send", send)
+    client = PrometheusClient(_endpoint(token))
+    with pytest.raises(BackendError) as empty:
+        await client.query("up")
+    assert empty.value.diagnosis == f"401: authentication required (token file {token} is empty)"
+    token.write_text("s3cr3t\n")
+    with pytest.raises(BackendError) as rejected:
+        await client.query("up")
+    assert rejected.value.diagnosis == f"401: token rejected (token from {token})"
+
+
+def test_a_401_without_a_token_file_is_worded_as_before() -> None:
+    assert unauthorised_diagnosis(False) == "401: authentication required (no credentials set)"
+    assert unauthorised_diagnosis(True) == "401: token rejected"
+
+
+async def test_a_tail_refused_with_401_names_the_empty_token_file(tmp_path: Path) -> None:
+    token = tmp_path / "token"
+    token.write_text("")
+    empty = '{"status": "success", "data": {"resultType": "streams", "result": []}}'
+
+    def answer(request: Received) -> Reply:
+        tail = request.path.split("?")[0].endswith("/tail")
+        return Reply(401, "Unauthorized") if tail else Reply(200, empty)
+
+    with scripted_server(answer) as server:
+        endpoint = _endpoint(token).model_copy(update={"url": server.url})
+        stream = LokiTailStream(LokiClient(endpoint), '{app="npa"}', start_ns=1)
+        stream._backoff = lambda attempt: 60.0  # type: ignore[method-assign]
+        waiting = asyncio.ensure_future(stream.__aiter__().__anext__())
+        try:
+            async with asyncio.timeout(10):  # one refused upgrade: only a hang takes this long
+                while stream.status.last_error is None:
+                    await asyncio.sleep(0.01)
+        finally:
+            waiting.cancel()
+    assert stream.status.last_error == (
+        f"tail refused: 401: authentication required (token file {token} is empty)"
+    )
+
+
+async def test_a_token_file_that_is_not_text_is_said_without_its_bytes(tmp_path: Path) -> None:
+    token = tmp_path / "token"
+    token.write_bytes(b"s3cr3t\xff\xfe")
+    with pytest.raises(ConfigError) as at_start:  # not a UnicodeDecodeError from deep in the build
+        await _http_answering_401(token).request("GET", "loki/api/v1/labels")
+    assert str(at_start.value) == f"bearer token: cannot read {token}: not UTF-8 text"
+    token.write_text("s3cr3t\n")
+    http = _http_answering_401(token)
+    await _diagnosis(http)
+    token.write_bytes(b"s3cr3t\xff\xfe")  # later: the token read before is still sent
+    diagnosis = await _diagnosis(http)
+    assert diagnosis == (
+        f"401: token rejected (token file {token} cannot be read (not UTF-8 text); "
+        "its earlier token was sent)"
+    )
+    await http.aclose()

@@ -29,8 +29,14 @@ from urllib.parse import urlencode
 from opsconsole.backends.errors import BackendError, FailureKind
 from opsconsole.backends.loki import LokiClient, keep_warnings, merge_streams
 from opsconsole.backends.loki_models import LogEntry, Stream, TailBatch
-from opsconsole.backends.transport import USER_AGENT, classify_exception, ssl_context_for
-from opsconsole.config import resolve_credentials
+from opsconsole.backends.token_file import TokenFile
+from opsconsole.backends.transport import (
+    USER_AGENT,
+    classify_exception,
+    ssl_context_for,
+    unauthorised_diagnosis,
+)
+from opsconsole.config import resolve_credentials, token_file_in_force
 from opsconsole.core.untrusted_text import excerpt
 
 TailState = Literal["connecting", "live", "reconnecting", "polling"]
@@ -134,6 +140,14 @@ class LokiTailStream:
             }
         )
         return f"{scheme}{base[base.index(':') :]}/loki/api/v1/tail?{query}"
+
+    def _refused(self, code: int) -> str:
+        """Why the tail's upgrade was refused: a 401 with a token file in force says what the file
+        holds (empty, unreadable), as the transport's 401s do."""
+        token_path = token_file_in_force(self.client.endpoint.auth)
+        if code == 401 and token_path is not None:
+            return f"tail refused: {unauthorised_diagnosis(True, TokenFile(token_path))}"
+        return f"{code}: tail refused (credentials?)"
 
     def _headers(self) -> dict[str, str]:
         creds = resolve_credentials(self.client.endpoint.auth, self.client.environ)
@@ -242,7 +256,7 @@ class LokiTailStream:
                 except InvalidStatus as exc:
                     code = exc.response.status_code
                     if code in {401, 403}:
-                        self.status.last_error = f"{code}: tail refused (credentials?)"
+                        self.status.last_error = self._refused(code)
                     else:
                         # The upgrade itself is refused (proxy, old Loki): poll instead, for good.
                         self._use_websocket = False

@@ -123,6 +123,7 @@ class PrometheusClient:
                 has_credentials=self._has_credentials,
                 server_message=_server_error_text(body),
                 retry_after=response.headers.get("Retry-After"),
+                token_file=self._session.token_file,
             )
         if "html" in response.headers.get("content-type", "").lower():
             raise BackendError(

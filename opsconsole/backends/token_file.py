@@ -26,24 +26,37 @@ class TokenFile:
         self.path = path.expanduser()
         self._stamp: tuple[int, int] | None = None
         self._value: str | None = None
+        self._problem = ""
         self._lock = threading.Lock()
 
     def authorization(self) -> str | None:
         """``Bearer <token>``, or the last good value when the file is briefly unreadable."""
         try:
             stat = os.stat(self.path)
-        except OSError:
+        except OSError as exc:
+            self._problem = f"cannot be read ({exc.strerror or exc})"
             return self._value
         stamp = (stat.st_mtime_ns, stat.st_size)
         with self._lock:
             if stamp != self._stamp:
                 try:
                     token = self.path.read_text(encoding="utf-8").strip()
-                except OSError:
+                except OSError as exc:
+                    self._problem = f"cannot be read ({exc.strerror or exc})"
+                    return self._value
+                except UnicodeDecodeError:  # said without the bytes: they may be the token's
+                    self._problem = "cannot be read (not UTF-8 text)"
                     return self._value
                 self._stamp = stamp
                 self._value = f"Bearer {token}" if token else None
+            self._problem = "" if self._value else "is empty"
             return self._value
+
+    def problem(self) -> str:
+        """Why the file gives no token now ("is empty", "cannot be read (...)"), or "" when it gives
+        one. Read afresh: a 401 is explained by the file as it is when the answer comes."""
+        self.authorization()
+        return self._problem
 
 
 class TokenFileHttpxAuth(httpx.Auth):

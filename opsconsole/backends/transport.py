@@ -286,6 +286,21 @@ def generic_error_message(body: str) -> str:
     return excerpt(body, 300)
 
 
+def unauthorised_diagnosis(has_credentials: bool, token_file: TokenFile | None = None) -> str:
+    """What a 401 means given what was sent: never "no credentials set" when a token file is
+    configured (it names the file and what is wrong with it), never the token itself."""
+    if token_file is None:
+        if has_credentials:
+            return "401: token rejected"
+        return "401: authentication required (no credentials set)"
+    problem = token_file.problem()
+    if not problem:
+        return f"401: token rejected (token from {token_file.path})"
+    if token_file.authorization() is not None:  # unreadable now: the token read before was sent
+        return f"401: token rejected (token file {token_file.path} {problem}; its earlier token was sent)"
+    return f"401: authentication required (token file {token_file.path} {problem})"
+
+
 def error_for_status(
     backend: str,
     url: str,
@@ -295,17 +310,17 @@ def error_for_status(
     has_credentials: bool,
     server_message: str | None = None,
     retry_after: str | None = None,
+    token_file: TokenFile | None = None,
 ) -> BackendError:
     """A typed error for a non-success HTTP status with a one-line diagnosis.
 
     A 429's ``Retry-After`` beyond a few seconds is named, so the pause the server asked for is
-    known ("429: rate limited, the server asks for a pause of 1h").
+    known ("429: rate limited, the server asks for a pause of 1h"). A 401 with a token file in force
+    (``token_file``) is explained by that file as it is now: empty, unreadable, or its token rejected.
     """
     detail = server_message if server_message is not None else generic_error_message(body)
     if status == 401:
-        diagnosis = (
-            "401: token rejected" if has_credentials else "401: authentication required (no credentials set)"
-        )
+        diagnosis = unauthorised_diagnosis(has_credentials, token_file)
         return BackendError(backend, FailureKind.AUTH, diagnosis, url=url, status=status, detail=detail)
     if status == 403:
         return BackendError(
@@ -431,6 +446,7 @@ class BackendHttp:
     _client: httpx.AsyncClient | None = field(default=None, init=False, repr=False)
     _semaphore: asyncio.Semaphore | None = field(default=None, init=False, repr=False)
     _has_credentials: bool = field(default=False, init=False, repr=False)
+    _token_file: TokenFile | None = field(default=None, init=False, repr=False)
 
     def _build(self) -> httpx.AsyncClient:
         creds = resolve_credentials(self.endpoint.auth, self.environ)
@@ -447,7 +463,8 @@ class BackendHttp:
         auth: httpx.Auth | None = httpx.BasicAuth(*creds.basic) if creds.basic else None
         if token_path := token_file_in_force(self.endpoint.auth):
             headers.pop("Authorization", None)
-            auth = TokenFileHttpxAuth(TokenFile(token_path))
+            self._token_file = TokenFile(token_path)
+            auth = TokenFileHttpxAuth(self._token_file)
         return httpx.AsyncClient(
             base_url=self.endpoint.url + "/",
             headers=headers,
@@ -527,6 +544,7 @@ class BackendHttp:
                 has_credentials=self._has_credentials,
                 server_message=message,
                 retry_after=reply.headers.get("retry-after"),
+                token_file=self._token_file,
             )
         return reply
 
@@ -677,6 +695,7 @@ class PolicySession(requests.Session):
         self._endpoint_url = endpoint.url
         self._adapter = adapter
         self._read_only = read_only
+        self.token_file: TokenFile | None = None  # the bearer token file in force, for 401 diagnoses
         self.mount("http://", adapter)
         self.mount("https://", adapter)
 
@@ -716,7 +735,8 @@ def build_requests_session(
 ) -> tuple[PolicySession, bool]:
     """A requests session with the same auth/TLS/headers/retries/deadline as :class:`BackendHttp`.
 
-    Returns the session and whether credentials are set (for 401 diagnoses).
+    Returns the session and whether credentials are set (for 401 diagnoses, with the session's
+    ``token_file`` when one is in force).
     """
     creds = resolve_credentials(endpoint.auth, environ)
     session = PolicySession(backend, endpoint, PolicyAdapter(backend, endpoint, retry, pool_size), read_only)
@@ -725,7 +745,8 @@ def build_requests_session(
         session.auth = creds.basic
     if token_path := token_file_in_force(endpoint.auth):
         session.headers.pop("Authorization", None)
-        session.auth = TokenFileRequestsAuth(TokenFile(token_path))
+        session.token_file = TokenFile(token_path)
+        session.auth = TokenFileRequestsAuth(session.token_file)
     tls = endpoint.tls
     if tls.insecure_skip_verify:
         warn_insecure(endpoint)

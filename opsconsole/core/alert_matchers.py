@@ -3,17 +3,28 @@
 ``severity="critical", service=~"agents|db"`` (braces optional, comma-separated);
 operators ``=``, ``!=``, ``=~``, ``!~``; values double-quoted (unquoted values
 without spaces or commas are accepted, as Alertmanager does). Regexes are
-anchored on both ends when matched.
+anchored on both ends when matched, and read as Alertmanager reads them: Go's
+regexp, RE2 syntax (:mod:`opsconsole.core.go_regex`), not Python's ``re``, which
+accepts lookaround Alertmanager refuses and refuses ``\\pL`` it accepts.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
+
+from opsconsole.core.go_regex import RegexSyntaxError, compile_go_regex
 
 Operator = Literal["=", "!=", "=~", "!~"]
 _ONE = re.compile(r'\s*([A-Za-z_][A-Za-z0-9_]*)\s*(=~|!~|!=|=)\s*("(?:[^"\\]|\\.)*"|[^",{}\s]*)\s*(?:,|$)')
+
+
+@functools.lru_cache(maxsize=1024)
+def _go_regex(pattern: str) -> Any:
+    """The pattern compiled as Alertmanager compiles it (kept: a filter matches it against every alert)."""
+    return compile_go_regex(pattern, "Alertmanager")
 
 
 class MatcherSyntaxError(ValueError):
@@ -33,7 +44,7 @@ class LabelMatcher:
         actual = labels.get(self.name, "")
         if self.op in ("=", "!="):
             return (actual == self.value) == (self.op == "=")
-        return bool(re.fullmatch(self.value, actual)) == (self.op == "=~")
+        return bool(_go_regex(self.value).fullmatch(actual)) == (self.op == "=~")
 
     def __str__(self) -> str:
         escaped = self.value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
@@ -80,8 +91,8 @@ def parse_matchers(text: str) -> list[LabelMatcher]:
         value = unquote(raw[1:-1]) if raw.startswith('"') else raw
         if op in ("=~", "!~"):
             try:
-                re.compile(value)
-            except re.error as exc:
+                _go_regex(value)
+            except RegexSyntaxError as exc:
                 raise MatcherSyntaxError(f"invalid regex in {name}{op}: {exc}") from None
         out.append(LabelMatcher(name, op, value))  # type: ignore[arg-type]
         position = match.end()

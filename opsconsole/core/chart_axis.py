@@ -10,6 +10,7 @@ say the range.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -27,20 +28,64 @@ class Axis:
     ticks: tuple[float, ...]
 
     def labels(self) -> tuple[str, ...]:
-        """Each tick as the axis shows it: as many decimals as the step has, thousands as k, M, G."""
+        """Each tick as the axis shows it: one unit for the whole axis, the largest that keeps the
+        labels short (``1G``, not ``1000M``; ``250``, not ``0.25k``), as many decimals as the step has
+        in it; beyond any unit (or below a readable decimal) in scientific notation."""
         biggest = max(abs(t) for t in self.ticks)
-        scale, suffix = next(((f, s) for f, s in _SUFFIXES if biggest >= f * 10), (1.0, ""))
-        step = (self.ticks[1] - self.ticks[0]) / scale
-        decimals = next(d for d in range(13) if abs(round(step, d) - step) <= step * 1e-9)
-        return tuple(_label(tick / scale, decimals) + (suffix if tick else "") for tick in self.ticks)
+        # The steps are even, but for a vast span's two ends (-1, 0, 1.5e308): the widest one counts.
+        step = max(abs(b - a) for a, b in zip(self.ticks, self.ticks[1:], strict=False))
+        # Largest unit first, so that of two equally wide sets of labels the larger unit's is kept
+        # (``10.0k`` and ``10000``); a unit the top tick does not reach would read ``0.8G`` for 800M.
+        candidates = [
+            labels
+            for scale, suffix in _UNITS
+            if scale == 1.0 or biggest >= scale
+            if (labels := _in_unit(self.ticks, step, scale, suffix)) is not None
+        ]
+        best = min(candidates, key=_width) if candidates else None
+        if best is None or _width(best) > _SHORT:
+            scientific = _scientific(self.ticks, step)
+            if best is None or _width(scientific) < _width(best):
+                best = scientific
+        return best
 
 
-_SUFFIXES = ((1e9, "G"), (1e6, "M"), (1e3, "k"))
+# SI prefixes for counts and rates; none below one (a latency's "m" would read as minutes).
+_UNITS = ((1e18, "E"), (1e15, "P"), (1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k"), (1.0, ""))
+# Labels wider than this are tried in scientific notation (0.0000025 → 2.5e-6, 1e24 → 1.0e24).
+_SHORT = 6
+
+
+def _width(labels: tuple[str, ...]) -> int:
+    return max(len(label) for label in labels)
+
+
+def _in_unit(ticks: tuple[float, ...], step: float, scale: float, suffix: str) -> tuple[str, ...] | None:
+    """The ticks in ``scale`` units with the step's decimals, or None when the step needs more than
+    twelve of them (a value far below one: scientific notation says it shorter)."""
+    scaled = step / scale
+    decimals = next((d for d in range(13) if abs(round(scaled, d) - scaled) <= scaled * 1e-9), None)
+    if decimals is None:
+        return None
+    return tuple(_label(tick / scale, decimals) + (suffix if tick else "") for tick in ticks)
 
 
 def _label(value: float, decimals: int) -> str:
     text = f"{value:.{decimals}f}"
     return "0" if float(text) == 0 else text
+
+
+def _scientific(ticks: tuple[float, ...], step: float) -> tuple[str, ...]:
+    """The ticks as ``2.5e-11``, with the fewest mantissa decimals that keep each within a thousandth
+    of a step of its tick (a round step's ticks exactly; seventeen significant digits always do)."""
+    digits = next(
+        d for d in range(17) if all(abs(float(f"{t:.{d}e}") - t) <= step * 1e-3 for t in ticks) or d == 16
+    )
+    return tuple(_EXPONENT.sub(r"e\1\2", f"{t:.{digits}e}") if t else "0" for t in ticks)
+
+
+# Python writes 2.5e-07 and 1.0e+24; the axis has no room for the plus and the padding zero.
+_EXPONENT = re.compile(r"e\+?(-?)0*(\d)")
 
 
 def _round_step(raw: float) -> float:
@@ -59,10 +104,13 @@ def y_axis(values: Iterable[float]) -> Axis:
     raw = (high - low) / _TICKS
     if raw == 0.0:  # a span too small for a float to divide (subnormal values): a unit range
         high, raw = low + 1.0, 1.0 / _TICKS
+    ends = Axis(low, high, tuple(sorted({low, 0.0, high})))
     if math.isinf(raw):  # a span beyond the largest float: its two ends, no steps between
-        return Axis(low, high, (low, 0.0, high) if low < 0.0 else (0.0, high))
+        return ends
     step = _round_step(raw)
     first = math.floor(low / step + 1e-9)
     last = math.ceil(high / step - 1e-9)
     ticks = tuple(float(f"{(first + i) * step:.12g}") for i in range(last - first + 1))
+    if math.isinf(ticks[0]) or math.isinf(ticks[-1]):  # the round step past the data overflows
+        return ends
     return Axis(ticks[0], ticks[-1], ticks)

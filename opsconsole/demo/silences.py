@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from opsconsole.core.alert_matchers import LabelMatcher, Operator
+from opsconsole.core.go_regex import RegexSyntaxError, compile_go_regex
 
 
 class SilenceRejected(Exception):
@@ -117,9 +118,9 @@ def _validate_matchers(raw: Any) -> list[dict[str, Any]]:
                 400, f"silence invalid: invalid label matcher {index}: invalid label name {m['name']!r}"
             )
         if m["isRegex"]:
-            try:
-                re.compile(str(m["value"]))
-            except re.error as exc:
+            try:  # Go's regexp, as the real Alertmanager compiles it (and as its matchers then match)
+                compile_go_regex(str(m["value"]), "Alertmanager")
+            except RegexSyntaxError as exc:
                 raise SilenceRejected(400, f"silence invalid: invalid label matcher {index}: {exc}") from None
         out.append(
             {

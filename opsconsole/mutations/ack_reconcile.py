@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import tempfile
 from dataclasses import dataclass, field
@@ -46,8 +47,32 @@ def load_state(path: Path) -> tuple[dict[str, float], str]:
         return {}, f"{path}: unreadable ({exc}); grace periods start now"
     if not isinstance(data, dict) or not isinstance(data.get("resolved_since"), dict):
         return {}, f"{path}: not an acks state file; grace periods start now"
-    state = {str(k): float(v) for k, v in data["resolved_since"].items() if isinstance(v, int | float)}
+    state: dict[str, float] = {}
+    for key, value in data["resolved_since"].items():
+        # A hand-edited file with anything but a time is refused whole, as a corrupt one is, and said so.
+        if (when := _time(value)) is None:
+            where = f"resolved_since[{_shown(key)}] is {_shown(value)}, not a time"
+            return {}, f"{path}: not an acks state file ({where}); grace periods start now"
+        state[str(key)] = when
     return state, ""
+
+
+def _time(value: object) -> float | None:
+    """A finite number of seconds; not true (bool is an int in Python), a string, null, NaN, or an
+    integer too large for a float."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        when = float(value)
+    except OverflowError:
+        return None
+    return when if math.isfinite(when) else None
+
+
+def _shown(value: object) -> str:
+    """A value from the file as JSON (escapes and all: never raw terminal control), cut short."""
+    text = json.dumps(value)
+    return text if len(text) <= 40 else text[:39] + "…"
 
 
 def save_state(path: Path, state: dict[str, float]) -> None:

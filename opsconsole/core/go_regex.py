@@ -1,4 +1,4 @@
-"""Regexes as Loki compiles them: Go's ``regexp`` package, whose syntax is RE2's.
+"""Regexes as Loki and Alertmanager compile them: Go's ``regexp`` package, whose syntax is RE2's.
 
 Python's ``re`` is the wrong judge in both directions: it accepts what Go refuses (backreferences,
 lookaround, atomic groups, possessive quantifiers, ``(?x)``, ``\\Z``, repeats over 1000) and refuses
@@ -60,10 +60,10 @@ def _any_byte_escape(pattern: str) -> bool:
     return False
 
 
-def compile_go_regex(pattern: str) -> Any:
+def compile_go_regex(pattern: str, server: str = "Loki") -> Any:
     """``pattern`` compiled by RE2 (an ``re2._Regexp``: ``fullmatch``, ``groupindex``), or
-    :class:`RegexSyntaxError` saying why Loki would refuse it. A plain pattern comes back compiled by
-    ``re`` (the same ``fullmatch``), sparing the RE2 import."""
+    :class:`RegexSyntaxError` saying why ``server`` (Loki, Alertmanager: both Go) would refuse it. A
+    plain pattern comes back compiled by ``re`` (the same ``fullmatch``), sparing the RE2 import."""
     if _PLAIN.fullmatch(pattern):
         return re.compile(pattern)
     import re2
@@ -72,7 +72,7 @@ def compile_go_regex(pattern: str) -> Any:
         compiled = re2.compile(pattern, options=_options())
     except re2.error as exc:
         if _PERL_ONLY.search(pattern):
-            raise RegexSyntaxError("Loki's regexes (RE2) have no lookaround or backreferences") from None
+            raise RegexSyntaxError(f"{server}'s regexes (RE2) have no lookaround or backreferences") from None
         why = exc.args[0].decode("utf-8", "replace") if exc.args else "does not compile"
         raise RegexSyntaxError(why) from None
     if _any_byte_escape(pattern):
