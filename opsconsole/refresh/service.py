@@ -241,7 +241,21 @@ class RefreshService:
             return self._asks_for_variables(now)
         last = self._last
         prom = self.backends.prometheus
-        await self.queries.update_intervals(self.backends, now)
+        wanted = self.settings.panes  # a recording (an observer) keeps every pane
+        built = [p for p in self.panes if wanted is None or self.observers or p.name in wanted]
+        # Alertmanager's pane needs nothing of the server's scrape intervals: it is asked now,
+        # beside the config request, rather than after it (its own run has no query batch).
+        early_run = PaneRun(now, self.settings, self.queries, self.backends, None)
+        early = {
+            p.name: asyncio.ensure_future(p.build(early_run)) for p in built if p.backend == "alertmanager"
+        }
+        try:
+            await self.queries.update_intervals(self.backends, now)
+        except BaseException:
+            for task in early.values():
+                task.cancel()
+            await asyncio.gather(*early.values(), return_exceptions=True)
+            raise
         batch = (
             QueryBatch(
                 prom,
@@ -255,14 +269,16 @@ class RefreshService:
             else None
         )
         run = PaneRun(now, self.settings, self.queries, self.backends, batch)
-        wanted = self.settings.panes  # a recording (an observer) keeps every pane
-        built = [p for p in self.panes if wanted is None or self.observers or p.name in wanted]
+
+        async def build(pane: Pane) -> PaneOutput:
+            return await (early[pane.name] if pane.name in early else pane.build(run))
+
         asked = {p.backend for p in built}
         asked_prometheus = "prometheus" in asked
         # The exported_* check (every few minutes) only adds notices: it runs beside the panes.
         answers: list[PaneOutput | BaseException]
         answers, _ = await asyncio.gather(
-            asyncio.gather(*(pane.build(run) for pane in built), return_exceptions=True),
+            asyncio.gather(*(build(pane) for pane in built), return_exceptions=True),
             self.queries.check_renamed_labels(self.backends, now),
         )
         if batch:
