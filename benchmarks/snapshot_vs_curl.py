@@ -13,7 +13,8 @@ process and its children). Prints the medians, the ratio and the machine's load.
 ``--floors`` also times, in the same interleaved loop, what any Python snapshot on this stack pays
 before its first request: the interpreter alone (``python -c pass``), ``import httpx`` alone, and
 the libraries a snapshot cannot do without (asyncio, httpx, pydantic with one model class,
-requests, PyYAML, promql-parser, platformdirs), imported in one process.
+requests, PyYAML, promql-parser, platformdirs), imported in one process, and the same without
+requests.
 """
 
 from __future__ import annotations
@@ -50,6 +51,12 @@ FLOORS = {
     "import httpx": "import httpx",
     "the libraries": (
         "import asyncio, httpx, requests, yaml, promql_parser, platformdirs\n"
+        "from pydantic import BaseModel\n"
+        "class Floor(BaseModel):\n    x: int\n"
+    ),
+    # The difference is what requests (prometheus-api-client's HTTP library) adds beside httpx.
+    "the libraries but requests": (
+        "import asyncio, httpx, yaml, promql_parser, platformdirs\n"
         "from pydantic import BaseModel\n"
         "class Floor(BaseModel):\n    x: int\n"
     ),
@@ -209,6 +216,13 @@ def main() -> int:
         print(
             f"  baseline {args.baseline}: snapshot_wall_median={base_wall:.3f}s "
             f"cpu={statistics.median(c for _, c in base):.3f}s ratio={base_wall / shell_wall:.1f}x"
+        )
+        # Each pair ran back to back: their difference moves less with the machine's load than
+        # either median does.
+        saved = [b_cpu - cpu for (_, cpu), (_, b_cpu) in zip(ours, base, strict=True)]
+        print(
+            f"  baseline CPU beyond this version, run by run: median={statistics.median(saved):.3f}s "
+            f"(min {min(saved):.3f}s, max {max(saved):.3f}s)"
         )
     for name, times in floors.items():
         print(
