@@ -9,6 +9,12 @@ Prometheus; the benchmark writes a shell script that sends the very requests it 
 8 at a time (``xargs -P 8``), and asks Alertmanager for its alerts with amtool at the same time.
 Then it times both, interleaved, ``--runs`` times each: wall clock and CPU (user + system of the
 process and its children). Prints the medians, the ratio and the machine's load.
+
+``--floors`` also times, in the same interleaved loop, what any Python snapshot on this stack pays
+before its first request: the interpreter alone (``python -c pass``), ``import httpx`` alone, and
+the libraries a snapshot cannot do without (asyncio, httpx, pydantic with one model class,
+requests, PyYAML, promql-parser, platformdirs), imported in one process, and the same without
+requests.
 """
 
 from __future__ import annotations
@@ -39,6 +45,22 @@ from tests.support.real_servers import (  # noqa: E402 - the repository's own la
 )
 
 PARALLEL = 8
+# What a Python snapshot on this stack pays before its first request (see --floors).
+FLOORS = {
+    "python -c pass": "pass",
+    "import httpx": "import httpx",
+    "the libraries": (
+        "import asyncio, httpx, requests, yaml, promql_parser, platformdirs\n"
+        "from pydantic import BaseModel\n"
+        "class Floor(BaseModel):\n    x: int\n"
+    ),
+    # The difference is what requests (prometheus-api-client's HTTP library) adds beside httpx.
+    "the libraries but requests": (
+        "import asyncio, httpx, yaml, promql_parser, platformdirs\n"
+        "from pydantic import BaseModel\n"
+        "class Floor(BaseModel):\n    x: int\n"
+    ),
+}
 
 
 def recording_proxy(upstream: str, seen: list[tuple[str, str, bytes]]) -> http.server.ThreadingHTTPServer:
@@ -113,6 +135,9 @@ def main() -> int:
     parser.add_argument("--pack", default="progressive-framework")
     parser.add_argument("--show-requests", action="store_true", help="print what the snapshot sent")
     parser.add_argument(
+        "--floors", action="store_true", help="also time the interpreter and the libraries alone (see above)"
+    )
+    parser.add_argument(
         "--baseline",
         type=Path,
         metavar="CHECKOUT",
@@ -164,11 +189,14 @@ def main() -> int:
             if args.baseline:
                 timed(snapshot(prometheus.url), baseline_env, ok, cwd=args.baseline)
             ours, theirs, base = [], [], []
+            floors: dict[str, list[tuple[float, float]]] = {name: [] for name in FLOORS if args.floors}
             for _ in range(args.runs):
                 ours.append(timed(snapshot(prometheus.url), env, ok))
                 theirs.append(timed(shell, env, (0,)))
                 if args.baseline:
                     base.append(timed(snapshot(prometheus.url), baseline_env, ok, cwd=args.baseline))
+                for name, times in floors.items():
+                    times.append(timed([sys.executable, "-c", FLOORS[name]], env, (0,)))
         finally:
             prometheus.stop()
             alertmanager.stop()
@@ -188,6 +216,18 @@ def main() -> int:
         print(
             f"  baseline {args.baseline}: snapshot_wall_median={base_wall:.3f}s "
             f"cpu={statistics.median(c for _, c in base):.3f}s ratio={base_wall / shell_wall:.1f}x"
+        )
+        # Each pair ran back to back: their difference moves less with the machine's load than
+        # either median does.
+        saved = [b_cpu - cpu for (_, cpu), (_, b_cpu) in zip(ours, base, strict=True)]
+        print(
+            f"  baseline CPU beyond this version, run by run: median={statistics.median(saved):.3f}s "
+            f"(min {min(saved):.3f}s, max {max(saved):.3f}s)"
+        )
+    for name, times in floors.items():
+        print(
+            f"  floor, {name}: wall_median={statistics.median(w for w, _ in times):.3f}s "
+            f"cpu={statistics.median(c for _, c in times):.3f}s"
         )
     return 0
 

@@ -11,6 +11,7 @@ import importlib
 import pkgutil
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 import opsconsole.commands
 from opsconsole import __version__
@@ -86,8 +87,49 @@ class CommandLineParser(argparse.ArgumentParser):
         return merge_positions(parsed, self.error, self.prog), rest
 
 
-def build_parser(prog: str = "opsconsole") -> CommandLineParser:
-    """The full argument parser with every subcommand registered."""
+class _NotPlain(Exception):
+    """The command line is not one a prefix parse can read (an error, help): parse it in full."""
+
+
+class _PrefixParser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise _NotPlain(message)
+
+
+def command_named(argv: Sequence[str]) -> str | None:
+    """The command a command line runs, read without importing any command module; None when
+    it names no known command or asks for help or the version (those need every command).
+
+    The top-level flags are read as the full parser reads them (the same definitions, the same
+    abbreviations), so a flag's value that happens to be a command's name is still a value.
+    """
+    prefix = _PrefixParser(add_help=False)
+    add_top_level(prefix)
+    prefix.add_argument("-h", "--help", action="store_true")
+    prefix.add_argument("--version", action="store_true")
+    prefix.add_argument("command", nargs="?")
+    prefix.add_argument("rest", nargs=argparse.REMAINDER)
+    try:
+        parsed, unknown = prefix.parse_known_args(list(argv))
+    except _NotPlain:
+        return None
+    if parsed.help or parsed.version or unknown:
+        return None
+    if parsed.command is None:
+        return "console"  # what a command line without a command runs (CommandLineParser)
+    return parsed.command if parsed.command in command_modules() else None
+
+
+def build_parser(prog: str = "opsconsole", argv: Sequence[str] | None = None) -> CommandLineParser:
+    """The argument parser with every subcommand registered, or, given the command line ``argv``
+    that names one command, with that command alone.
+
+    Importing every command module costs a one-shot command (``snapshot``) a good part of its
+    start; a command line that names one parses the same with that one registered (its errors
+    and help are its own), and anything else (``--help``, an unknown command, a top-level
+    error) gets the full parser and its messages.
+    """
+    only = command_named(argv) if argv is not None else None
     common = backend_flags()
     parser = CommandLineParser(
         prog=prog,
@@ -101,7 +143,7 @@ def build_parser(prog: str = "opsconsole") -> CommandLineParser:
     subparsers = parser.add_subparsers(
         dest="command", metavar="COMMAND", title="commands", parser_class=argparse.ArgumentParser
     )
-    for name in command_modules():
+    for name in [only] if only is not None else command_modules():
         module = importlib.import_module(f"opsconsole.commands.{name}")
         module.register(subparsers, common)
     mark_leaves(parser)
@@ -114,7 +156,8 @@ def main(
     kube: tuple[str, ContextSettings] | None = None,
 ) -> int:
     """Run the CLI; returns the process exit code. ``kube``: a discovered kube context to use."""
-    parser = build_parser(prog)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(prog, argv)
     args = parser.parse_args(argv)
     args.kube = kube
     try:

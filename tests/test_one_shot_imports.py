@@ -63,6 +63,25 @@ def test_one_shot_commands_import_nothing_they_do_not_use(
     assert sorted(m for m in modules if "jaeger" in m or "trace_layout" in m) == []
     # A snapshot polls Loki; the websocket library is the live tail's alone.
     assert sorted(m for m in modules if m.startswith("websockets")) == []
+    # What a snapshot does not do is not imported either: other commands (the parser registers the
+    # command named alone), the drill-downs, the live log tail, Loki's client without a Loki, the
+    # silence and ack mutations, the demo.
+    assert sorted(m for m in modules if m.startswith("opsconsole.commands.")) == [
+        "opsconsole.commands.console",  # its view flags (--theme, --symbols) are the snapshot's too
+        "opsconsole.commands.packs",  # --var's parser
+        "opsconsole.commands.snapshot",
+    ]
+    not_for_snapshot = (
+        "opsconsole.refresh.drill",
+        "opsconsole.refresh.log_tail",
+        "opsconsole.backends.loki",
+        "opsconsole.backends.loki_tail",
+        "opsconsole.core.log_buffer",
+        "opsconsole.mutations",
+        "opsconsole.demo",
+        "opsconsole.packs.openslo",
+    )
+    assert sorted(m for m in modules if m.startswith(not_for_snapshot)) == []
 
 
 def test_the_console_starts_without_the_demo_stack_or_the_chart_library() -> None:

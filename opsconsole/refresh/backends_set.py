@@ -7,12 +7,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from opsconsole.backends.alertmanager import AlertmanagerClient
-from opsconsole.backends.loki import LokiClient
 from opsconsole.backends.prometheus import PrometheusClient
 from opsconsole.config import ResolvedContext
 
-if TYPE_CHECKING:  # Jaeger's client is imported only for a context that names a Jaeger
+if TYPE_CHECKING:  # Jaeger's and Loki's clients are imported only for a context that names one
     from opsconsole.backends.jaeger import JaegerClient
+    from opsconsole.backends.loki import LokiClient
 
 
 @dataclass
@@ -35,12 +35,17 @@ class BackendSet:
             from opsconsole.backends.jaeger import JaegerClient
 
             jaeger = JaegerClient(settings.jaeger, read_only=read_only)
+        loki: LokiClient | None = None
+        if settings.loki:
+            from opsconsole.backends.loki import LokiClient
+
+            loki = LokiClient(settings.loki, read_only=read_only)
         return cls(
             prometheus=PrometheusClient(settings.prometheus, read_only=read_only)
             if settings.prometheus
             else None,
             alertmanagers=[AlertmanagerClient(am, read_only=read_only) for am in settings.alertmanagers],
-            loki=LokiClient(settings.loki, read_only=read_only) if settings.loki else None,
+            loki=loki,
             jaeger=jaeger,
             read_only=read_only,
         )

@@ -14,16 +14,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from opsconsole.backends.loki_models import LogEntry
 from opsconsole.core.alert_grouping import alerts_per_entity
 from opsconsole.core.dashboard import PANES, AlertView, BudgetHistory, Dashboard, Detail, LogRow, PaneStatus
-from opsconsole.core.log_buffer import LogBuffer
 from opsconsole.packs.rate_window import RateWindow
 from opsconsole.packs.schema import QueryPack
 from opsconsole.refresh.backend_health import BackendHealth, error_text
 from opsconsole.refresh.backends_set import BackendSet
-from opsconsole.refresh.drill import DrillContext, DrillDown
-from opsconsole.refresh.log_tail import LogTail, TailRequest, entry_row
 from opsconsole.refresh.pane_output import PaneOutput
 from opsconsole.refresh.panes import AlertsPane, LogsPane, Pane, PaneRun, RefreshSettings, SloPane, pane_table
 from opsconsole.refresh.pivots import entity_logql, entity_service
@@ -32,8 +28,14 @@ from opsconsole.refresh.query_batch import QueryBatch
 from opsconsole.refresh.range_memory import RangeMemory
 from opsconsole.refresh.scrape_intervals import ScrapeIntervalCache
 
-if TYPE_CHECKING:  # traces are fetched on demand: a snapshot never imports Jaeger's models
+if TYPE_CHECKING:
+    # Imported where used: traces are fetched on demand, and a snapshot neither tails logs nor
+    # drills down, so it imports none of Jaeger's models, the live tail or the drill-downs.
     from opsconsole.backends.jaeger_models import Trace, TraceSearchPage
+    from opsconsole.backends.loki_models import LogEntry
+    from opsconsole.core.log_buffer import LogBuffer
+    from opsconsole.refresh.drill import DrillDown
+    from opsconsole.refresh.log_tail import LogTail, TailRequest
 
 NS = 1_000_000_000
 
@@ -79,13 +81,22 @@ class RefreshService:
         self.alerts_pane = AlertsPane(self.backend_health)
         self.logs_pane = LogsPane()
         self.panes: tuple[Pane, ...] = pane_table(self.slo_pane, self.alerts_pane, self.logs_pane)
-        self.drill = DrillDown(self.queries, self.backends, self.clock)
+        self._drill: DrillDown | None = None  # built on the first drill-down (see drill)
         self._last: Dashboard | None = None
         self._asked_alone: set[str] = set()  # values a union request cannot answer exactly (QueryBatch)
         self._ranges = RangeMemory()  # range answers reused while their window has not moved
         self._started: tuple[RefreshSettings, asyncio.Future[Dashboard]] | None = None  # start_refresh
         # A required variable nobody set: no query is sent, every pane says what to set.
         self.missing = self.queries.missing
+
+    @property
+    def drill(self) -> DrillDown:
+        """The drill-downs (detail, SLO history, alert fields, links) of this service."""
+        if self._drill is None:
+            from opsconsole.refresh.drill import DrillDown
+
+            self._drill = DrillDown(self.queries, self.backends, self.clock)
+        return self._drill
 
     @property
     def range_seconds(self) -> float:
@@ -119,6 +130,8 @@ class RefreshService:
 
     def log_row(self, entry: LogEntry) -> LogRow:
         """One Loki entry as the pack's log row."""
+        from opsconsole.refresh.log_tail import entry_row
+
         assert self.pack.logs is not None
         return entry_row(entry, self.pack.logs.fields)
 
@@ -145,6 +158,8 @@ class RefreshService:
             logql, title = narrowed, f"Logs of {entity or entity_type}"
         if line_filter:
             logql = f"{logql} {line_filter}"
+        from opsconsole.refresh.log_tail import TailRequest
+
         start_ns = None if start is None else int(start * NS)
         return TailRequest(logql, title, start_ns, backlog)
 
@@ -152,6 +167,8 @@ class RefreshService:
         """A tail filling ``buffer`` (run it with ``await tail.run()``); None without Loki."""
         if self.backends.loki is None or self.pack.logs is None:
             return None
+        from opsconsole.refresh.log_tail import LogTail
+
         return LogTail(
             self.backends.loki, request, self.pack.logs.fields, buffer, clock=self.clock, live=live
         )
@@ -224,7 +241,21 @@ class RefreshService:
             return self._asks_for_variables(now)
         last = self._last
         prom = self.backends.prometheus
-        await self.queries.update_intervals(self.backends, now)
+        wanted = self.settings.panes  # a recording (an observer) keeps every pane
+        built = [p for p in self.panes if wanted is None or self.observers or p.name in wanted]
+        # Alertmanager's pane needs nothing of the server's scrape intervals: it is asked now,
+        # beside the config request, rather than after it (its own run has no query batch).
+        early_run = PaneRun(now, self.settings, self.queries, self.backends, None)
+        early = {
+            p.name: asyncio.ensure_future(p.build(early_run)) for p in built if p.backend == "alertmanager"
+        }
+        try:
+            await self.queries.update_intervals(self.backends, now)
+        except BaseException:
+            for task in early.values():
+                task.cancel()
+            await asyncio.gather(*early.values(), return_exceptions=True)
+            raise
         batch = (
             QueryBatch(
                 prom,
@@ -238,14 +269,16 @@ class RefreshService:
             else None
         )
         run = PaneRun(now, self.settings, self.queries, self.backends, batch)
-        wanted = self.settings.panes  # a recording (an observer) keeps every pane
-        built = [p for p in self.panes if wanted is None or self.observers or p.name in wanted]
+
+        async def build(pane: Pane) -> PaneOutput:
+            return await (early[pane.name] if pane.name in early else pane.build(run))
+
         asked = {p.backend for p in built}
         asked_prometheus = "prometheus" in asked
         # The exported_* check (every few minutes) only adds notices: it runs beside the panes.
         answers: list[PaneOutput | BaseException]
         answers, _ = await asyncio.gather(
-            asyncio.gather(*(pane.build(run) for pane in built), return_exceptions=True),
+            asyncio.gather(*(build(pane) for pane in built), return_exceptions=True),
             self.queries.check_renamed_labels(self.backends, now),
         )
         if batch:
@@ -345,6 +378,8 @@ class RefreshService:
         self, *, group: str | None, labels: Mapping[str, str], entity: str | None = None
     ) -> Detail:
         """Charts, alerts, logs and queries for one RED row or one entity (see :meth:`DrillDown.detail`)."""
+        from opsconsole.refresh.drill import DrillContext
+
         now = self.clock()
         await self.queries.update_intervals(self.backends, now)
         ctx = DrillContext(now, self.range_seconds, self._last, list(self.logs_pane.rows))
@@ -357,5 +392,7 @@ class RefreshService:
 
     async def alert_fields(self, alert: AlertView) -> list[tuple[str, str]]:
         """Every field of one alert, its firing history asked now (see :meth:`DrillDown.alert_fields`)."""
+        from opsconsole.refresh.drill import DrillContext
+
         ctx = DrillContext(self.clock(), self.range_seconds, self._last, ())
         return await self.drill.alert_fields(ctx, alert)

@@ -34,8 +34,12 @@ class AlertsPane:
             return PaneOutput([], extra=[])
         spec = run.queries.pack.alerts
         matchers = [m for text in spec.matchers for m in parse_matchers(expand(text, run.queries.values))]
-        answers = await asyncio.gather(*(am.alerts() for am in peers), return_exceptions=True)
-        silence_answers = await asyncio.gather(*(am.silences() for am in peers), return_exceptions=True)
+        # Alerts and silences in one round trip (one after the other, an unreachable peer cost
+        # its timeout twice).
+        answers, silence_answers = await asyncio.gather(
+            asyncio.gather(*(am.alerts() for am in peers), return_exceptions=True),
+            asyncio.gather(*(am.silences() for am in peers), return_exceptions=True),
+        )
         silences: dict[str, Silence] = {}
         silence_source: dict[str, str] = {}
         for am, found in zip(peers, silence_answers, strict=True):

@@ -7,7 +7,6 @@ from collections import deque
 from typing import Any
 
 from opsconsole.core.dashboard import LogRow
-from opsconsole.refresh.log_tail import entry_row
 from opsconsole.refresh.pane_output import PaneOutput
 from opsconsole.refresh.panes.run import PaneRun
 
@@ -29,6 +28,10 @@ class LogsPane:
         loki, logs = run.backends.loki, run.queries.pack.logs
         if loki is None or logs is None or logs.selector is None or not run.settings.poll_logs:
             return PaneOutput([])
+        # Here, not at the top: without Loki a refresh (a snapshot) imports none of the log tail's
+        # modules (the Loki client's, the live tail's, the log line parser's).
+        from opsconsole.refresh.log_tail import entry_row
+
         query = run.queries.text("logs.tail")
         end_ns = int(run.now * NS) + 1
         warnings: list[str] = []
