@@ -156,7 +156,9 @@ class PaneTable(DataTable[Text]):
         The table's render caches are keyed by a count of updates: after an update no entry made
         before it can be used again, yet each stays until newer ones push it out (up to 10,000
         cells and 1,000 rows and lines a table). They are emptied here, as ``clear`` empties them,
-        so no stale rendering is kept; the rows not repainted are rendered again when next drawn.
+        so no stale rendering is kept. The widget's own cache of drawn lines is kept (``clear``
+        empties that too): the screen repaints the box around every changed region, and the
+        table's lines in that box that did not change are taken from it, not rendered again.
         """
         rows: set[int] = set()
         self._repaint_rows_only = True
@@ -168,7 +170,9 @@ class PaneTable(DataTable[Text]):
         finally:
             self._repaint_rows_only = False
         if rows:
-            self._clear_caches()
+            for cache in (self._row_render_cache, self._cell_render_cache, self._line_cache):
+                cache.clear()
+            self._row_renderable_cache.clear()
         for row in sorted(rows):
             self.refresh_row(row)
 
