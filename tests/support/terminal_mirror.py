@@ -45,7 +45,7 @@ class TerminalMirror:
             if segment.control:
                 for control in segment.control:
                     if control[0] == ControlType.CURSOR_MOVE_TO:
-                        x, y = control[1] - 1, control[2] - 1  # rich's moves are 1-based
+                        x, y = control[1], control[2]
                 continue
             for char in segment.text:
                 if char == "\n":
