@@ -157,8 +157,8 @@ class PaneTable(DataTable[Text]):
         before it can be used again, yet each stays until newer ones push it out (up to 10,000
         cells and 1,000 rows and lines a table). They are emptied here, as ``clear`` empties them,
         so no stale rendering is kept. The widget's own cache of drawn lines is kept (``clear``
-        empties that too): the screen repaints the box around every changed region, and the
-        table's lines in that box that did not change are taken from it, not rendered again.
+        empties that too): the screen asks the table for all its lines at each frame, and those
+        not repainted here come from that cache; emptied, the whole table was rendered again.
         """
         rows: set[int] = set()
         self._repaint_rows_only = True
