@@ -2,18 +2,24 @@
 
 Over SSH an identical refresh must write nothing, so panes compare rows with what they drew. The
 comparison must see every change: a new value under the same row key, the same words in another
-colour, a row gone, a row added, the order changed, and the border texts.
+colour, a row gone, a row added, the order changed, and the border texts. A few changed values
+repaint their rows, not the table; what the terminal then shows is what a table built afresh
+from the same rows shows.
 """
 
 from __future__ import annotations
 
+import random
 from typing import Any
 
 from rich.text import Text
 from textual.app import App
+from textual.containers import Horizontal, Vertical
+from textual.widget import Widget
 
 from opsconsole.ui.pane import Pane
 from opsconsole.ui.pane_table import NoticeRowKey, RowTarget
+from tests.support.terminal_mirror import TerminalMirror
 
 
 class TwoColumns(Pane):
@@ -76,7 +82,124 @@ async def test_an_identical_fill_leaves_the_table_alone_but_keeps_the_new_refs()
         assert cleared == [], "nothing changed: nothing is redrawn"
         assert pane.refs["a"] is fresh[0][1], "Enter must act on the newest data"
         pane.fill(rows(("a", "2", "green")))
-        assert cleared == [True]
+        assert cleared == [], "a new value in a row that stays: the cell is updated, not the table rebuilt"
+        assert drawn(pane) == [("a", "2", "green")]
+        pane.fill(rows(("a", "2", "green"), ("b", "3", "green")))
+        assert cleared == [True], "a row added: the table is rebuilt"
+
+
+class FourColumns(Pane):
+    name_ = "red"
+    columns = ("row", "rate", "errors", "p99")
+
+
+class FourColumnsApp(App[None]):
+    def compose(self) -> Any:
+        yield FourColumns()
+
+
+def wide_rows(*values: tuple[str, str, str, str]) -> list[tuple[str, RowTarget, list[Text]]]:
+    """``(key, rate, errors, p99)`` rows."""
+    return [(v[0], NoticeRowKey(v[0]), [Text(c) for c in v]) for v in values]
+
+
+STEADY = [(f"svc-{i}", f"{10 + i}.0/s", "0.1%", "120ms") for i in range(8)]
+SIZE = (70, 16)
+
+
+async def test_one_changed_value_is_drawn_and_only_its_row_is_repainted() -> None:
+    app = FourColumnsApp()
+    async with app.run_test(size=SIZE) as pilot:
+        pane = app.query_one(FourColumns)
+        pane.fill(wide_rows(*STEADY))
+        await pilot.pause()
+        mirror = TerminalMirror(app)
+        assert "svc-3  13.0/s  0.1%    120ms" in mirror.text()
+
+        mark = len(mirror.written)
+        pane.fill(wide_rows(*STEADY))
+        await pilot.pause()
+        assert mirror.since(mark) == 0, "the same rows again: nothing is sent to the terminal"
+
+        changed = list(STEADY)
+        changed[3] = ("svc-3", "13.0/s", "2.5%", "120ms")  # one cell, as wide as before
+        mark = len(mirror.written)
+        pane.fill(wide_rows(*changed))
+        await pilot.pause()
+        assert "svc-3  13.0/s  2.5%    120ms" in mirror.text(), "the new value is on the terminal"
+        assert "0.1%" in mirror.text(), "the other rows stay"
+        # One row of the pane (its width, less the border), not the table's nine lines.
+        assert 0 < mirror.since(mark) <= SIZE[0], mirror.written[mark:]
+
+
+class FreshColumns(FourColumns):
+    """The same pane under another name (ids are unique), built anew for each comparison."""
+
+    name_ = "slo"
+
+
+class SideBySideApp(App[None]):
+    CSS = "Horizontal > * { width: 1fr; }"
+
+    def compose(self) -> Any:
+        with Horizontal():
+            yield FourColumns()
+            yield Vertical(id="fresh")
+
+
+def _cells(pane: Pane) -> list[list[str]]:
+    table = pane.table
+    return [[cell.plain for cell in table.get_row_at(i)] for i in range(table.row_count)]
+
+
+def _region_text(mirror: TerminalMirror, widget: Widget) -> list[str]:
+    region = widget.region
+    return ["".join(line[region.x : region.right]) for line in mirror.lines[region.y : region.bottom]]
+
+
+async def test_after_any_changes_the_terminal_shows_what_a_fresh_table_shows() -> None:
+    """Values changed in place, rows added, removed and reordered, columns widened and narrowed:
+    after each refresh the terminal (only what was sent to it) matches a pane built afresh."""
+    pick = random.Random(25)
+    keys = [f"svc-{i}" for i in range(9)]
+    rates = ["1.0/s", "12.5/s", "7.7/s", "130.2/s"]
+    errors = ["0.1%", "2.5%", "0%", "—"]
+    latencies = ["120ms", "95ms", "1.2s", "7ms"]
+    current = list(STEADY[:6])
+    app = SideBySideApp()
+    async with app.run_test(size=(2 * SIZE[0], SIZE[1])) as pilot:
+        pane = app.query_one(FourColumns)
+        pane.fill(wide_rows(*current))
+        await pilot.pause()
+        mirror = TerminalMirror(app)
+        for step in range(24):
+            change = pick.choice(["value", "value", "value", "add", "remove", "order"])
+            if change == "value":  # most refreshes of live data: a few figures move
+                for _ in range(pick.randint(1, 3)):
+                    at = pick.randrange(len(current))
+                    key, *cells = current[at]
+                    column = pick.randrange(3)
+                    cells[column] = pick.choice((rates, errors, latencies)[column])
+                    current[at] = (key, cells[0], cells[1], cells[2])
+            elif change == "add" and len(current) < len(keys):
+                key = pick.choice([k for k in keys if k not in {c[0] for c in current}])
+                current.insert(pick.randrange(len(current) + 1), (key, "1.0/s", "0%", "7ms"))
+            elif change == "remove" and len(current) > 1:
+                current.pop(pick.randrange(len(current)))
+            else:
+                pick.shuffle(current)
+            pane.fill(wide_rows(*current))
+            holder = app.query_one("#fresh")
+            await holder.remove_children()
+            fresh = FreshColumns()
+            await holder.mount(fresh)
+            fresh.fill(wide_rows(*current))
+            await pilot.pause()
+            assert pane.table.region.size == fresh.table.region.size
+            assert _cells(pane) == _cells(fresh), f"step {step} ({change})"
+            shown = _region_text(mirror, pane.table)
+            assert shown == _region_text(mirror, fresh.table), f"step {step} ({change}): the terminal differs"
+            assert any(current[0][0] in line for line in shown), "the rows are on the terminal"
 
 
 async def test_border_texts_change_only_when_they_differ_and_stay_literal() -> None:
@@ -94,3 +217,23 @@ async def test_border_texts_change_only_when_they_differ_and_stay_literal() -> N
         screen = app.export_screenshot().replace("&#160;", " ")
         assert "2 rows · 1s" in screen and "[reverse]" not in screen
         assert "RED [b]x[/b]" in screen, "the title was not touched"
+
+
+async def test_cells_updated_again_and_again_keep_no_dead_renderings() -> None:
+    """Textual keys a table's render caches by a count of updates: each update strands what was
+    cached before it. A console updating cells every few seconds for days must not hoard those."""
+    app = FourColumnsApp()
+    async with app.run_test(size=SIZE) as pilot:
+        pane = app.query_one(FourColumns)
+        values = list(STEADY)
+        pane.fill(wide_rows(*values))
+        await pilot.pause()
+        table = pane.table
+        for step in range(60):
+            values[step % len(values)] = (values[step % len(values)][0], "13.0/s", f"{step % 10}.5%", "120ms")
+            pane.fill(wide_rows(*values))
+            await pilot.pause()
+        assert table.row_count == len(STEADY)
+        on_screen = (len(STEADY) + 1) * len(FourColumns.columns)
+        cached = len(table._cell_render_cache) + len(table._row_render_cache) + len(table._line_cache)
+        assert cached <= 3 * on_screen, cached

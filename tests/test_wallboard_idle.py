@@ -12,9 +12,11 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from rich.text import Text
 from textual.widget import Widget
 from textual.widgets import Static
 
+from opsconsole.core.durations import format_duration
 from opsconsole.core.wallboard_figures import PAGES, panes_drawn
 from opsconsole.demo.stack import DemoStack, DemoUrls
 from opsconsole.launch import demo_wallboard_options
@@ -22,6 +24,7 @@ from opsconsole.refresh.panes import RefreshSettings
 from opsconsole.refresh.service import RefreshService
 from opsconsole.ui.wallboard import WallboardApp
 from tests.support.demo_fixtures import FROZEN_NOW, frozen_clock
+from tests.support.terminal_mirror import TerminalMirror
 from tests.support.ui_harness import HEALTHY_STACK_TIMEOUT
 from tests.support.ui_harness import settle_wallboard as settle
 
@@ -199,3 +202,54 @@ async def test_the_one_second_tick_repaints_the_clock_without_a_layout_pass(
         requests.clear()
         app._tick()
         assert requests == []
+
+
+async def test_a_refresh_lays_the_screen_out_only_when_a_showing_widget_changes_height(
+    frozen_demo: Demo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A minute later every alert's age has moved: on the page showing that is a repaint of its
+    list, on the pages not showing nothing at all (each used to lay out and repaint the whole
+    screen). Shown later, a page draws what the refresh brought; a list that grows a line is laid
+    out again, and the line is drawn."""
+    now = [FROZEN_NOW]
+    app = wallboard(frozen_demo[1], clock=lambda: now[0])
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot)
+        assert app.options.pages[app.page] == "overview"
+        mirror = TerminalMirror(app)
+        laid_out: list[str] = []
+        original = Widget.refresh
+
+        def recorded(widget: Widget, *regions: Any, **kwargs: Any) -> Any:
+            if kwargs.get("layout"):
+                laid_out.append(widget.id or type(widget).__name__)
+            return original(widget, *regions, **kwargs)
+
+        monkeypatch.setattr(Widget, "refresh", recorded)
+        board = app.board
+        assert board is not None and board.alerts
+        alert = board.alerts[0].alerts[0]
+        before = format_duration(now[0] - alert.starts_at)
+        now[0] += 60
+        app.action_refresh()
+        for _ in range(400):
+            await pilot.pause(0.05)
+            if app.board is not board and not app._refreshing:
+                break
+        await pilot.pause(0.1)
+        after = format_duration(now[0] - alert.starts_at)
+        assert after != before
+        assert laid_out == [], "the lists kept their heights: nothing to lay out"
+        rows = [line for line in mirror.text().splitlines() if alert.alertname in line]
+        assert rows and all(f" {after} " in row for row in rows), "the overview's list shows the new age"
+
+        app.action_page(app.options.pages.index("alerts"))
+        await pilot.pause(0.2)
+        rows = [line for line in mirror.text().splitlines() if alert.alertname in line]
+        assert rows and all(f" {after} " in row for row in rows), "the alerts page shows the new age"
+
+        taller = Text("\n".join(f"line {i}" for i in range(30)))
+        app._update("#wb-alerts", taller)
+        await pilot.pause(0.2)
+        assert "wb-alerts" in laid_out
+        assert "line 29" in mirror.text(), "the line the list grew is on the screen"

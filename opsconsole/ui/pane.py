@@ -141,7 +141,13 @@ class Pane(Vertical):
         return fit_columns(specs, natural, room)
 
     def _draw(self) -> None:
-        """Put the rows into the table with the columns that fit, unless it shows them already."""
+        """Put the rows into the table with the columns that fit, unless it shows them already.
+
+        When the columns and the rows (their keys, in order) are as drawn, only the cells whose
+        look changed are put in, and only their rows are repainted: a refresh of live data moves a
+        few figures, and the rest of the table stays on screen as it is. Anything else (a row
+        added, gone or moved, a column hidden or wider) rebuilds the table.
+        """
         fit = self._fit()
         drawn = (
             self.columns,
@@ -149,13 +155,19 @@ class Pane(Vertical):
             [(key, [drawn_signature(cell) for cell in row]) for key, _, row in self._rows],
         )
         self.refs = {key: ref for key, ref, _ in self._rows}
-        if drawn == self._drawn and self.table.row_count == len(self._rows):
-            return
+        before = self._drawn
+        if before is not None and self.table.row_count == len(before[2]) and drawn[:2] == before[:2]:
+            if drawn[2] == before[2]:
+                return
+            if _same_shape(before[2], drawn[2]):
+                self._drawn = drawn
+                self._update_cells(fit, before[2], drawn[2])
+                return
         table = self.table
         current = None
         if table.row_count and table.cursor_row < table.row_count:
             current = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        if self._drawn is None or drawn[:2] != self._drawn[:2]:
+        if before is None or drawn[:2] != before[:2]:
             self.fit = fit
             table.clear(columns=True)
             for index, width in zip(fit.shown, fit.widths or [None] * len(fit.shown), strict=True):
@@ -164,13 +176,32 @@ class Pane(Vertical):
         else:
             table.clear()
         self._drawn = drawn
-        widths = dict(zip(fit.shown, fit.widths, strict=False))
-        middle = [self.columns[i] in self.name_columns for i in range(len(self.columns))]
         for key, _, row in self._rows:
-            cut = [_cut(row[i], widths.get(i), middle[i]) for i in fit.shown if i < len(row)]
-            table.add_row(*cut, key=key)
+            table.add_row(*self._shown(row, fit), key=key)
         if current in self.refs:
             table.move_cursor(row=table.get_row_index(current), animate=False)
+
+    def _shown(self, row: list[Text], fit: ColumnFit) -> list[Text]:
+        """A row's cells as the table draws them: the columns shown, each cut to its width."""
+        widths = dict(zip(fit.shown, fit.widths, strict=False))
+        return [
+            _cut(row[i], widths.get(i), self.columns[i] in self.name_columns)
+            for i in fit.shown
+            if i < len(row)
+        ]
+
+    def _update_cells(
+        self, fit: ColumnFit, before: list[tuple[str, list[object]]], after: list[tuple[str, list[object]]]
+    ) -> None:
+        """Put into the table the shown cells that look different from ``before``."""
+        changed: list[tuple[str, int, Text]] = []
+        for (key, old), (_, new), (_, _, row) in zip(before, after, self._rows, strict=True):
+            if old == new:
+                continue
+            cut = self._shown(row, fit)
+            shown = [i for i in fit.shown if i < len(row)]
+            changed += [(key, at, cut[at]) for at, i in enumerate(shown) if old[i] != new[i]]
+        self.table.update_cells(changed)
 
     def selected(self) -> RowTarget | None:
         """The row under the cursor."""
@@ -237,6 +268,14 @@ class Pane(Vertical):
     def render_dashboard(self, board: Dashboard, theme: ConsoleTheme) -> None:
         """Show ``board``'s slice for this pane."""
         raise NotImplementedError
+
+
+def _same_shape(before: list[tuple[str, list[object]]], after: list[tuple[str, list[object]]]) -> bool:
+    """Whether two drawings have the same rows (keys, in order) of the same number of cells."""
+    return len(before) == len(after) and all(
+        old_key == new_key and len(old) == len(new)
+        for (old_key, old), (new_key, new) in zip(before, after, strict=True)
+    )
 
 
 def _all(specs: list[ColumnSpec]) -> ColumnFit:

@@ -4,11 +4,14 @@ empty queries."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, Self
 
 from rich.text import Text
 from textual.binding import Binding, BindingType
+from textual.coordinate import Coordinate
+from textual.geometry import Region
 from textual.widgets import DataTable
 
 from opsconsole.core.dashboard import (
@@ -129,7 +132,8 @@ def unique_keys(
 
 
 class PaneTable(DataTable[Text]):
-    """A table with vim keys on top of the arrows."""
+    """A table with vim keys on top of the arrows, whose cells can change without repainting the
+    rest of it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("j", "cursor_down", "Down", show=False),
@@ -137,3 +141,46 @@ class PaneTable(DataTable[Text]):
         Binding("g", "scroll_top", "Top", show=False),
         Binding("G", "scroll_bottom", "Bottom", show=False),
     ]
+
+    _repaint_rows_only = False
+
+    def update_cells(self, cells: Iterable[tuple[str, int, Text]]) -> None:
+        """Put new values into cells (row key, column position, value) and repaint only their rows.
+
+        ``DataTable.update_cell`` repaints the whole table for each cell: on the live demo a refresh
+        changes a few figures per pane, and repainting whole tables every few seconds was most of
+        what the idle console drew. The values go in through ``update_cell``; the whole-table
+        repaint it asks for is left out, and the rows that changed are repainted instead. The
+        caller keeps the column widths (a cell wider than its column is cut like any other).
+
+        The table's render caches are keyed by a count of updates: after an update no entry made
+        before it can be used again, yet each stays until newer ones push it out (up to 10,000
+        cells and 1,000 rows and lines a table). They are emptied here, as ``clear`` empties them,
+        so no stale rendering is kept. The widget's own cache of drawn lines is kept (``clear``
+        empties that too): the screen asks the table for all its lines at each frame, and those
+        not repainted here come from that cache; emptied, the whole table was rendered again.
+        """
+        rows: set[int] = set()
+        self._repaint_rows_only = True
+        try:
+            for key, column, value in cells:
+                row = self.get_row_index(key)
+                self.update_cell_at(Coordinate(row, column), value)
+                rows.add(row)
+        finally:
+            self._repaint_rows_only = False
+        if rows:
+            for cache in (self._row_render_cache, self._cell_render_cache, self._line_cache):
+                cache.clear()
+            self._row_renderable_cache.clear()
+        for row in sorted(rows):
+            self.refresh_row(row)
+
+    def refresh(
+        self, *regions: Region, repaint: bool = True, layout: bool = False, recompose: bool = False
+    ) -> Self:
+        """As ``Widget.refresh``, but within :meth:`update_cells` a repaint of the whole table is
+        left to the rows it names."""
+        if self._repaint_rows_only and not regions and not layout and not recompose:
+            return self
+        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)

@@ -18,6 +18,7 @@ from rich.table import Table
 from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.widget import Widget
 from textual.widgets import Digits, Static
 
 from opsconsole.core.dashboard import AlertView, Dashboard
@@ -271,11 +272,22 @@ class WallboardApp(ConsoleShell):
         """Update a widget only when what it shows changed: an identical update still repaints it,
         and over SSH every repaint is bytes on the wire. ``layout=False`` for a widget whose size
         cannot change (the one-line header and footer): a layout pass arranges and repaints the
-        whole screen, and the clock ticks every second."""
+        whole screen, and the clock ticks every second.
+
+        Otherwise the screen is laid out again only when the widget's height changed: a page
+        that is not showing takes no room (showing it lays it out with what it holds then), and
+        an alert's age moving on in the same number of lines is a repaint of that widget alone.
+        """
         signature = drawn_signature(content)
-        if self._drawn.get(selector) != signature:
-            self._drawn[selector] = signature
-            self.query_one(selector, Static).update(content, layout=layout)
+        if self._drawn.get(selector) == signature:
+            return
+        self._drawn[selector] = signature
+        widget = self.query_one(selector, Static)
+        widget.update(content, layout=False)
+        if layout and _showing(widget):
+            width, height = widget.content_size
+            if not width or widget.get_content_height(widget.container_size, self.size, width) != height:
+                widget.refresh(layout=True)
 
     def _render_banner(self, now: float) -> None:
         banner = self.query_one("#wb-banner", Static)
@@ -348,3 +360,8 @@ class WallboardApp(ConsoleShell):
 
     def _alerts(self, alerts: list[AlertView], *, now: float, acks: tuple[Any, ...] = ()) -> Table | Text:
         return alert_table(alerts, self.console_theme, now=now, width=self.size.width, acks=acks)
+
+
+def _showing(widget: Widget) -> bool:
+    """Whether ``widget`` and every container above it are displayed (a page not showing is not)."""
+    return all(node.display for node in widget.ancestors_with_self if isinstance(node, Widget))
