@@ -3,6 +3,7 @@ out, whatever the key's binding does (focus later, post a message, push a screen
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any, ClassVar
 
 import pytest
@@ -46,10 +47,13 @@ class Board(Static, can_focus=True):
 
 
 class Form(Screen[None]):
+    """A screen slow to mount (the app is idle meanwhile), which then focuses its field."""
+
     def compose(self) -> ComposeResult:
         yield Input(id="field")
 
-    def on_mount(self) -> None:
+    async def on_mount(self) -> None:
+        await asyncio.sleep(0.05)
         self.query_one(Input).focus()
 
 

@@ -12,9 +12,10 @@ a silence). Focusing the prompt sooner does not help: the keys were already hand
 1. it has gone where Textual sends it (the focused widget, then up to the app, whose bindings run);
 2. what its binding sent to that widget has gone the same way (an Input's Enter posts
    ``Submitted`` to the Input; the log pane's ``f`` posts its request to the pane);
-3. a screen the key pushed has set its own focus (``s`` opens the silence form: what follows is
-   typed into its comment field);
-4. the app has nothing left to do (a deferred ``focus()`` is a callback in the app's queue).
+3. the app has nothing left to do (a deferred ``focus()`` is a callback in the app's queue).
+
+A screen the key pushed has set its focus by then (Textual holds the app until it is mounted): what
+follows ``s`` is typed into the silence form's comment field.
 
 Each step is a callback queued behind the key on each widget on the way, so "done" is known from
 the widgets' own queues, never guessed from a delay. Only a widget closed with the callback still in
@@ -42,10 +43,9 @@ Typed = events.Key | events.Paste
 
 @dataclass(eq=False)
 class _InFlight:
-    """The key being handled: where Textual sent it, on which screen, and how far it has gone."""
+    """The key being handled: where Textual sent it, and how far it has gone."""
 
     target: DOMNode | None
-    screen: Screen[object] | None
     walks: int = 0
     done: bool = False
     give_up: asyncio.TimerHandle | None = field(default=None, repr=False)
@@ -77,7 +77,7 @@ class KeysInOrder(App[ReturnType]):
     async def _send_typed(self, event: Typed) -> None:
         screen = self._current_screen()
         target: DOMNode | None = (self.focused or screen) if screen is not None else None
-        flight = _InFlight(target, screen)
+        flight = _InFlight(target)
         self._typed_in_flight = flight
         flight.give_up = asyncio.get_running_loop().call_later(GIVE_UP_SECONDS, self._gave_up, flight)
         await super().on_event(event)  # Textual's dispatch: priority bindings, then the focused widget
@@ -103,12 +103,7 @@ class KeysInOrder(App[ReturnType]):
         if flight.walks == 1:  # 2: what the binding sent to the widget the key went to
             self._follow(flight, flight.target)
             return
-        screen = self._current_screen()
-        if screen is not None and screen is not flight.screen:  # 3: a screen the key pushed or uncovered
-            flight.screen = screen
-            self._follow(flight, screen)
-            return
-        flight.done = True  # 4: the next key goes out when the app is idle (on_idle)
+        flight.done = True  # 3: the next key goes out when the app is idle (on_idle)
 
     def _current_screen(self) -> Screen[object] | None:
         try:
