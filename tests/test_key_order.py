@@ -7,6 +7,7 @@ import asyncio
 from typing import Any, ClassVar
 
 import pytest
+import textual.app
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -144,3 +145,21 @@ async def test_a_step_lost_with_a_closing_widget_delays_the_next_key_but_never_d
         burst(app, "abc")
         await handled(app, pilot)
         assert board.keys == ["a", "b", "c"]
+
+
+async def test_pilot_press_returns_when_the_keys_pressed_have_been_handled(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """On a loaded machine Textual's wait after each pressed key ends at once (a starved process
+    looks idle): ``press`` still returns only when every key it pressed has been handled."""
+
+    async def starved(*_: Any, **__: Any) -> None:
+        await asyncio.sleep(0)
+
+    monkeypatch.setattr(textual.app, "wait_for_idle", starved)
+    app = Bursts()
+    async with app.run_test() as pilot:
+        await pilot.press("a", "n", *"bcdefgh")
+        assert not app.keys_pending
+        assert isinstance(app.screen, Form)
+        assert app.screen.query_one("#field", Input).value == "bcdefgh"

@@ -27,6 +27,8 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
+from collections.abc import Iterable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,16 +60,37 @@ class KeysInOrder(App[ReturnType]):
         super().__init__(*args, **kwargs)
         self._typed_waiting: deque[Typed] = deque()
         self._typed_in_flight: _InFlight | None = None
+        self._typed_settled = asyncio.Event()  # set while no key is pending
+        self._typed_settled.set()
 
     async def on_event(self, event: events.Event) -> None:
         """Typed input from the terminal waits its turn; everything else goes on at once."""
         if isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded:
+            self._typed_settled.clear()
             if self._typed_in_flight is not None:
                 self._typed_waiting.append(event)
                 return
             await self._send_typed(event)
             return
         await super().on_event(event)
+
+    async def _press_keys(self, keys: Iterable[str]) -> None:
+        """``Pilot.press`` (tests, screenshots): back when the keys pressed have been handled.
+
+        Textual's waits after each key end when the process looks idle, which a loaded machine's
+        starved process does early: a test read the screen with its last keys still held here.
+        """
+        await super()._press_keys(keys)
+        read = asyncio.Event()  # a key still in the app's queue is read first
+        if self.call_later(read.set):
+            await self._wait_while_running(read)
+        if self.keys_pending:
+            await self._wait_while_running(self._typed_settled)
+
+    async def _wait_while_running(self, event: asyncio.Event) -> None:
+        while not event.is_set() and self.is_running:  # an app that stops never sets it
+            with suppress(TimeoutError):
+                await asyncio.wait_for(event.wait(), GIVE_UP_SECONDS)
 
     @property
     def keys_pending(self) -> bool:
@@ -121,6 +144,8 @@ class KeysInOrder(App[ReturnType]):
             flight.give_up.cancel()
         if flight is self._typed_in_flight:
             self._typed_in_flight = None
+        if not self.keys_pending:
+            self._typed_settled.set()
 
     async def on_idle(self) -> None:
         """The app has done all the key asked of it: the next key goes out."""
