@@ -37,7 +37,8 @@ from textual.app import App, ReturnType, ScreenError
 from textual.dom import DOMNode
 from textual.screen import Screen
 
-# Only for a callback lost with a widget closed under it: never reached while keys are handled.
+# For a step lost with a widget closed under it (or an app stalled this long on one key): the next
+# key then goes out as Textual alone would have sent it.
 GIVE_UP_SECONDS = 2.0
 
 Typed = events.Key | events.Paste
