@@ -31,6 +31,7 @@ from opsconsole.ui.console_options import ConsoleOptions
 from opsconsole.ui.copy_markdown import copy_markdown
 from opsconsole.ui.drill_flows import PIVOT_LEAD_SECONDS, DrillFlows
 from opsconsole.ui.header_fit import HeaderPart
+from opsconsole.ui.key_order import KeysInOrder
 from opsconsole.ui.keys import CONSOLE_BINDINGS, help_sections
 from opsconsole.ui.log_flows import LogFlows
 from opsconsole.ui.log_tails import LogTails
@@ -53,8 +54,12 @@ RANGES = (900.0, 3600.0, 6 * 3600.0, 24 * 3600.0)
 ACK_RECONCILE_SECONDS = 30.0  # how often a console with write access ends resolved acks
 
 
-class OpsConsoleApp(ConsoleShell):
-    """Is it on fire, where, since when, what do I do."""
+class OpsConsoleApp(KeysInOrder[None], ConsoleShell):
+    """Is it on fire, where, since when, what do I do.
+
+    Keys are handled one at a time, in order (:mod:`opsconsole.ui.key_order`): what is typed right
+    after ``:`` or ``/`` goes into the prompt, never to the pane under it.
+    """
 
     TITLE = "opsconsole"
     COMMANDS: ClassVar = App.COMMANDS | {ConsoleCommands}

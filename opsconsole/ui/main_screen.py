@@ -48,6 +48,9 @@ class MainScreen(Screen[None]):
     """Header, panes, prompt, footer."""
 
     HORIZONTAL_BREAKPOINTS = LAYOUT_BREAKPOINTS
+    # Esc is the app's (close the prompt, else clear the filter, else leave a zoomed pane): Textual's
+    # own Esc on a zoomed pane would leave the zoom with the prompt still open and focused.
+    ESCAPE_TO_MINIMIZE = False
     BINDINGS: ClassVar[list[BindingType]] = MAIN_SCREEN_BINDINGS
 
     DEFAULT_CSS = """
@@ -182,7 +185,13 @@ class MainScreen(Screen[None]):
         self.focus_pane(PANE_ORDER[(index + delta) % len(PANE_ORDER)])
 
     def on_descendant_focus(self, event: DescendantFocus) -> None:
-        """A pane focused by mouse (or any other way) becomes the active one."""
+        """A pane focused by mouse (or any other way) becomes the active one.
+
+        Only while it has the focus: Enter in the prompt focuses the pane it was typed over, then
+        ``:alerts`` focuses another, and each table says so from its own queue, in either order.
+        """
+        if event.widget is not self.focused:
+            return
         for name, pane in self.panes.items():
             if event.widget is pane.focus_target and name != self.active:
                 self.active = name

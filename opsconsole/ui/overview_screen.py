@@ -13,7 +13,6 @@ from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import on
-from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
@@ -22,6 +21,7 @@ from opsconsole.core.context_overview import ContextRow, MergedAlert, filter_mer
 from opsconsole.core.durations import format_duration
 from opsconsole.core.short_names import short_name
 from opsconsole.refresh.context_overview import ContextOverviewService
+from opsconsole.ui.key_order import KeysInOrder
 
 CONTEXT_COLUMNS = ("Context", "Firing c w o", "Acked", "Down", "Worst budget", "Status", "Backends")
 NARROW = 120  # below: the worst budget without its SLO's name
@@ -229,7 +229,7 @@ class OverviewScreen(Screen[str | None]):
         await self.overview.aclose()
 
 
-class OverviewApp(App[str | None]):
+class OverviewApp(KeysInOrder[str | None]):
     """``opsconsole overview``: the overview alone; exits with the context chosen with Enter."""
 
     TITLE = "opsconsole overview"

@@ -55,6 +55,10 @@ class Prompt(Input):
         self.mode = mode
         self.placeholder = PLACEHOLDERS[mode].format(pane=pane, commands=commands)
         self.value = value
+        # A filter or search held is selected (typing replaces it); a command held ("goto ",
+        # "range " from the palette) is continued: Input would select it and the first key erase it.
+        self.select_on_focus = mode != "command"
+        self.cursor_position = len(value)
         self.add_class("-visible")
         self.focus()
 
@@ -67,8 +71,8 @@ class Prompt(Input):
         event.stop()
         self.post_message(self.Edited(self.mode, event.value))
 
-    @on(Input.Submitted)
-    def _submitted(self, event: Input.Submitted) -> None:
-        event.stop()
+    async def action_submit(self) -> None:
+        """Enter: close and say what was typed, at once (not through Input's ``Submitted``, one
+        message later: the keys typed after Enter wait for this, see :mod:`opsconsole.ui.key_order`)."""
         self.close()
-        self.post_message(self.Entered(self.mode, event.value))
+        self.post_message(self.Entered(self.mode, self.value))

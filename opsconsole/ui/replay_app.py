@@ -30,7 +30,8 @@ class ReplayApp(OpsConsoleApp):
         Binding("space", "play", "Play/pause"),
         Binding("plus", "speed(1)", "Faster", show=False),
         Binding("minus", "speed(-1)", "Slower", show=False),
-        Binding("g", "goto", "Go to time"),
+        # Before the panes' own `g` (top), or it never reached the app; the main screen's only.
+        Binding("g", "goto", "Go to time", priority=True),
         Binding("home", "first", "First", show=False),
         Binding("end", "last", "Last", show=False),
     ]
@@ -112,6 +113,12 @@ class ReplayApp(OpsConsoleApp):
             self.cursor.speed = slower[-1]
         self.notify(f"replay speed {self.cursor.speed:g}x")
         self.render_header()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """``g`` jumps from the main screen; on the others it is theirs (a log view's top)."""
+        if action == "goto" and self.screen is not self.main:
+            return False
+        return super().check_action(action, parameters)
 
     def action_goto(self) -> None:
         """Ask for a time (``:goto 14:05``, ``+5m``, ``-30s``)."""
