@@ -19,7 +19,7 @@ from opsconsole.ui.console_options import ConsoleOptions
 
 if TYPE_CHECKING:  # the console imports its app after its first refresh started (launch.open_console)
     from opsconsole.ui.app import OpsConsoleApp
-    from opsconsole.ui.wallboard import WallboardOptions
+    from opsconsole.ui.wallboard_options import WallboardOptions
 
 
 def start_recording(
