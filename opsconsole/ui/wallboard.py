@@ -22,8 +22,7 @@ from opsconsole.core.present import is_critical
 from opsconsole.core.wallboard_figures import acked, firing, stale_backends, worst_budget
 from opsconsole.refresh.panes import RefreshSettings
 from opsconsole.ui.drawn import drawn_signature
-from opsconsole.ui.header_fit import HeaderPart, joined
-from opsconsole.ui.main_screen import NARROW_WIDTH
+from opsconsole.ui.header_fit import NARROW_WIDTH, HeaderPart, joined
 from opsconsole.ui.shell import ConsoleShell, clock_text, freshness
 from opsconsole.ui.wallboard_options import WallboardOptions, wallboard_refresh_settings
 from opsconsole.ui.wallboard_tables import alert_table, health_table, slo_table
