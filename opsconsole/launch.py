@@ -17,7 +17,6 @@ from opsconsole.core.wallboard_figures import PAGES
 from opsconsole.mutations.identity import default_author
 from opsconsole.mutations.silences import default_journal_path
 from opsconsole.packs.loader import PackSet, load_packs
-from opsconsole.recording.session import RecordingSession
 from opsconsole.refresh.backends_set import BackendSet
 from opsconsole.refresh.panes import RefreshSettings
 from opsconsole.refresh.service import RefreshService
@@ -32,6 +31,7 @@ if TYPE_CHECKING:
     # The demo's simulated stack (aiohttp servers and all) is imported when a demo starts: a
     # console on real backends never needs it, and it was a good part of the start-up's imports.
     from opsconsole.demo.urls import DemoUrls
+    from opsconsole.recording.session import RecordingSession
     from opsconsole.ui.app import OpsConsoleApp
     from opsconsole.ui.wallboard import WallboardApp
 
