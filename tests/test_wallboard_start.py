@@ -5,6 +5,7 @@ and when it fails the wallboard looks exactly as when the app started that refre
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from opsconsole.refresh.service import RefreshService
 from opsconsole.ui.wallboard import WallboardApp
 from opsconsole.ui.wallboard_options import WallboardOptions
 from tests.support.demo_fixtures import frozen_clock
+from tests.support.loopback_http import Received, Reply, scripted_server
 from tests.support.ui_harness import (
     HEALTHY_STACK_TIMEOUT,
     settle_wallboard,
@@ -152,3 +154,40 @@ async def test_a_recorded_wallboard_records_the_early_refresh(frozen_demo: Demo,
     with RecordingReader(path) as reader:
         (recorded,) = reader.boards()  # and recorded: the recording was hooked in before it started
     assert recorded.now == watched.boards[0].now and len(recorded.health) == len(watched.boards[0].health)
+
+
+async def test_a_backend_that_does_not_answer_does_not_hold_the_first_frame(frozen_demo: Demo) -> None:
+    """The early refresh is only a head start: while Prometheus keeps it waiting, the wallboard is
+    drawn, saying it is loading; when Prometheus answers, that refresh's board is drawn."""
+    answer = threading.Event()
+
+    def stalled(_: Received) -> Reply:
+        answer.wait(HEALTHY_STACK_TIMEOUT)
+        return Reply(400, '{"status": "error", "errorType": "bad_data", "error": "not today"}')  # not retried
+
+    with scripted_server(stalled) as prometheus:
+        options = _options(replace(frozen_demo[1], prometheus=prometheus.url))
+        watched = Watched(options)
+        seen: dict[str, Any] = {}
+
+        async def pilot_run(pilot: Pilot[Any]) -> None:
+            app = pilot.app
+            try:
+                await pilot.pause(0.2)
+                seen["asked"] = bool(prometheus.received)
+                seen["board"] = app.board
+                seen["header"] = static_text(app.query_one("#wb-header"))
+            finally:
+                answer.set()
+            await settle_wallboard(pilot)
+            seen["after"] = app.board
+            app.exit()
+
+        try:
+            await launch.open_wallboard(options, headless=True, size=SIZE, auto_pilot=pilot_run)
+        finally:
+            answer.set()
+    assert seen["asked"] and seen["board"] is None  # drawn while the early refresh was out
+    assert "loading…" in seen["header"]
+    assert len(watched.boards) == 1 and seen["after"] is watched.boards[0]  # then that refresh's board
+    assert seen["after"].status["health"].error.startswith("prometheus: ")
