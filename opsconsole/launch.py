@@ -17,7 +17,6 @@ from opsconsole.core.wallboard_figures import PAGES
 from opsconsole.mutations.identity import default_author
 from opsconsole.mutations.silences import default_journal_path
 from opsconsole.packs.loader import PackSet, load_packs
-from opsconsole.recording.session import RecordingSession
 from opsconsole.refresh.backends_set import BackendSet
 from opsconsole.refresh.panes import RefreshSettings
 from opsconsole.refresh.service import RefreshService
@@ -26,13 +25,15 @@ from opsconsole.resources import builtin_queries_dir
 from opsconsole.ui.console_options import ConsoleOptions
 from opsconsole.ui.symbols import pick_symbols
 from opsconsole.ui.themes import ConsoleTheme, load_themes
+from opsconsole.ui.wallboard_options import WallboardOptions, wallboard_refresh_settings
 
 if TYPE_CHECKING:
     # The demo's simulated stack (aiohttp servers and all) is imported when a demo starts: a
     # console on real backends never needs it, and it was a good part of the start-up's imports.
     from opsconsole.demo.urls import DemoUrls
+    from opsconsole.recording.session import RecordingSession
     from opsconsole.ui.app import OpsConsoleApp
-    from opsconsole.ui.wallboard import WallboardOptions
+    from opsconsole.ui.wallboard import WallboardApp
 
 DEMO_PACK = "progressive-framework"
 
@@ -297,19 +298,51 @@ def _handing_back(service: RefreshService, options: ConsoleOptions) -> Callable[
 
 
 def _show_wallboard(options: WallboardOptions, recording: RecordingSession | None) -> int:
-    """Run the wallboard, recording every refresh into ``recording`` when given."""
-    from opsconsole.ui.recording_hook import record_wallboard
-    from opsconsole.ui.wallboard import WallboardApp
+    """Run the wallboard until it is quit (see :func:`open_wallboard`)."""
+    return asyncio.run(open_wallboard(options, recording))
 
+
+async def open_wallboard(
+    options: WallboardOptions, recording: RecordingSession | None = None, **run: Any
+) -> int:
+    """The wallboard's start, as :func:`open_console` is the console's: its first refresh goes out
+    before Textual is imported and the app built, asking what the app's first refresh asks
+    (:func:`wallboard_refresh_settings`), and the app's first refresh collects it. Every refresh
+    is recorded into ``recording`` when given."""
     if recording is not None:
-        record_wallboard(options, recording)
-    app = WallboardApp(options)
+        from opsconsole.ui.recording_hook import record_wallboard
+
+        record_wallboard(options, recording)  # before the service is made: the first board is recorded
+    first = options.make_service()
+    first.start_refresh(wallboard_refresh_settings(options.pages))
+    options.make_service = _handing_back_once(first, options.make_service)
+    app_class = await asyncio.to_thread(_wallboard_app_class)
+    app = app_class(options)
     try:
-        app.run()
+        await app.run_async(**run)
     finally:
         if recording is not None:
             recording.close()
     return app.return_code or 0
+
+
+def _handing_back_once(
+    service: RefreshService, make: Callable[[], RefreshService]
+) -> Callable[[], RefreshService]:
+    """A wallboard's ``make_service`` that returns ``service`` the first time and makes one after."""
+    kept = [service]
+
+    def make_service() -> RefreshService:
+        return kept.pop() if kept else make()
+
+    return make_service
+
+
+def _wallboard_app_class() -> type[WallboardApp]:
+    """The wallboard's app class (Textual and the wallboard's widgets)."""
+    from opsconsole.ui.wallboard import WallboardApp
+
+    return WallboardApp
 
 
 def demo_wallboard_options(
@@ -325,8 +358,6 @@ def demo_wallboard_options(
 ) -> WallboardOptions:
     """Wallboard options on a running demo stack, read-only like every wallboard (``timeout`` as in
     :func:`demo_options`)."""
-    from opsconsole.ui.wallboard import WallboardOptions
-
     packs = load_packs([(builtin_queries_dir(), "builtin")])
     themes, notices = themes_and_notices()
     context = replace(demo_context(), name="demo")
@@ -383,8 +414,29 @@ def run_wallboard(
     recording: RecordingSession | None = None,
 ) -> int:
     """``opsconsole wallboard`` on a resolved read-only context (raises :class:`ConfigError`)."""
-    from opsconsole.ui.wallboard import WallboardOptions
+    options = wallboard_options(
+        context,
+        packs,
+        pack=pack,
+        variables=variables,
+        theme=theme,
+        pages=pages,
+        rotate_seconds=rotate_seconds,
+    )
+    return _show_wallboard(options, recording)
 
+
+def wallboard_options(
+    context: ResolvedContext,
+    packs: PackSet,
+    *,
+    pack: str | None,
+    variables: Mapping[str, str],
+    theme: str | None,
+    pages: tuple[str, ...],
+    rotate_seconds: float,
+) -> WallboardOptions:
+    """The wallboard's options on a resolved read-only context (raises :class:`ConfigError`)."""
     if not context.read_only:
         raise ConfigError("internal: the wallboard context must be read-only")
     pack_name = choose_pack(context, packs, pack)
@@ -402,7 +454,7 @@ def run_wallboard(
             every, lambda target: build_service(target, packs, choose_pack(target, packs), variables)
         )
 
-    options = WallboardOptions(
+    return WallboardOptions(
         make_service=make_service,
         make_overview=make_overview,
         themes=themes,
@@ -412,4 +464,3 @@ def run_wallboard(
         refresh_interval=context.config.refresh_interval,
         notices=notices + [f"pack problem: {e}" for e in packs.errors],
     )
-    return _show_wallboard(options, recording)

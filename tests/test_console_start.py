@@ -20,6 +20,7 @@ from opsconsole.ui.app import OpsConsoleApp
 from opsconsole.ui.console_options import ConsoleOptions
 from opsconsole.ui.pane_table import AgentRowKey
 from tests.support.demo_fixtures import frozen_clock
+from tests.support.loopback_http import Received, Reply, scripted_server
 from tests.support.refresh_fixtures import demo_service
 from tests.support.ui_harness import HEALTHY_STACK_TIMEOUT, settle, with_dead_prometheus
 
@@ -146,3 +147,40 @@ async def test_a_refresh_asked_otherwise_is_not_answered_with_the_started_one(fr
         assert service.settings.range_seconds == 3600.0
     finally:
         await service.backends.aclose()
+
+
+async def test_a_backend_that_does_not_answer_does_not_hold_the_first_frame(frozen_demo: Demo) -> None:
+    """The early refresh is only a head start: while Prometheus keeps it waiting, the console is
+    drawn, saying it is loading; when Prometheus answers, that refresh's board is drawn."""
+    answer = threading.Event()
+
+    def stalled(_: Received) -> Reply:
+        answer.wait(HEALTHY_STACK_TIMEOUT)
+        return Reply(400, '{"status": "error", "errorType": "bad_data", "error": "not today"}')  # not retried
+
+    with scripted_server(stalled) as prometheus:
+        options = _options(replace(frozen_demo[1], prometheus=prometheus.url))
+        watched = Watched(options)
+        seen: dict[str, Any] = {}
+
+        async def pilot_run(pilot: Pilot[Any]) -> None:
+            app = pilot.app
+            try:
+                await pilot.pause(0.2)
+                seen["asked"] = bool(prometheus.received)
+                seen["board"] = app.board
+                seen["header"] = app._header_drawn.plain
+            finally:
+                answer.set()
+            await settle(pilot)
+            seen["after"] = app.board
+            app.exit()
+
+        try:
+            await launch.open_console(options, headless=True, size=SIZE, auto_pilot=pilot_run)
+        finally:
+            answer.set()
+    assert seen["asked"] and seen["board"] is None  # drawn while the early refresh was out
+    assert "loading…" in seen["header"]
+    assert len(watched.boards) == 1 and seen["after"] is watched.boards[0]  # then that refresh's board
+    assert seen["after"].status["health"].error.startswith("prometheus: ")

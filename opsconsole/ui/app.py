@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import on
@@ -36,19 +36,20 @@ from opsconsole.ui.keys import CONSOLE_BINDINGS, help_sections
 from opsconsole.ui.log_flows import LogFlows
 from opsconsole.ui.log_tails import LogTails
 from opsconsole.ui.log_view import LogView
-from opsconsole.ui.logs_screen import LineFilterChanged
 from opsconsole.ui.main_screen import MainScreen
 from opsconsole.ui.pane import Pane
 from opsconsole.ui.pane_table import AlertRowKey, PaneTable, RowTarget
 from opsconsole.ui.panes import PANE_TYPES, AlertsPane, LogPane
 from opsconsole.ui.prompt import Prompt
 from opsconsole.ui.prompt_flows import PromptFlows
-from opsconsole.ui.screens import HelpScreen
 from opsconsole.ui.shell import ConsoleShell, clock_text, freshness
 from opsconsole.ui.silence_flows import SilenceFlows
-from opsconsole.ui.silence_screens import SilencesScreen
-from opsconsole.ui.trace_screens import TraceScreen
-from opsconsole.ui.trace_search_screen import TraceSearchScreen
+
+if TYPE_CHECKING:
+    from opsconsole.ui.logs_screen import LineFilterChanged
+    from opsconsole.ui.silence_screens import SilencesScreen
+    from opsconsole.ui.trace_screens import TraceScreen
+    from opsconsole.ui.trace_search_screen import TraceSearchScreen
 
 RANGES = (900.0, 3600.0, 6 * 3600.0, 24 * 3600.0)
 ACK_RECONCILE_SECONDS = 30.0  # how often a console with write access ends resolved acks
@@ -151,9 +152,12 @@ class OpsConsoleApp(KeysInOrder[None], ConsoleShell):
 
     def show_board(self, board: Dashboard) -> None:
         self.render_board()
-        for screen in self.screen_stack:
-            if isinstance(screen, SilencesScreen) and screen.is_attached:
-                screen.show(board.silences)
+        if len(self.screen_stack) > 1:  # a screen over the main one: it may be the silences'
+            from opsconsole.ui.silence_screens import SilencesScreen
+
+            for screen in self.screen_stack:
+                if isinstance(screen, SilencesScreen) and screen.is_attached:
+                    screen.show(board.silences)
         for notice in board.notices:  # said once per session, not at every refresh
             if notice not in self._told:
                 self._told.add(notice)
@@ -247,6 +251,8 @@ class OpsConsoleApp(KeysInOrder[None], ConsoleShell):
 
     def action_help(self) -> None:
         """Show every binding and command."""
+        from opsconsole.ui.screens import HelpScreen
+
         self.push_screen(HelpScreen(self.help_sections()))
 
     def help_sections(self) -> list[tuple[str, list[tuple[str, str]]]]:
@@ -370,24 +376,24 @@ class OpsConsoleApp(KeysInOrder[None], ConsoleShell):
     def _main_line_filter_requested(self, event: LogView.LineFilterRequested) -> None:
         self.logs.line_filter_requested(event.view)
 
-    @on(LineFilterChanged)
-    def _screen_line_filter(self, event: LineFilterChanged) -> None:
+    def on_line_filter_changed(self, event: LineFilterChanged) -> None:  # from a logs screen
         self.logs.refilter(event.view, event.text)
 
-    @on(TraceSearchScreen.SearchRequested)
-    def _trace_search_requested(self, event: TraceSearchScreen.SearchRequested) -> None:
+    # The screens' own messages, by their handler names: the screens are imported when first
+    # opened, not before the first frame (``on_<screen>_<message>`` is Textual's naming).
+
+    def on_trace_search_screen_search_requested(self, event: TraceSearchScreen.SearchRequested) -> None:
         self.drills.search_traces(event.screen, event.text)
 
-    @on(TraceSearchScreen.TraceChosen)
-    def _trace_chosen(self, event: TraceSearchScreen.TraceChosen) -> None:
+    def on_trace_search_screen_trace_chosen(self, event: TraceSearchScreen.TraceChosen) -> None:
+        from opsconsole.ui.trace_screens import TraceScreen
+
         self.push_screen(TraceScreen(event.trace, self.console_theme))
 
-    @on(TraceScreen.TraceRequested)
-    def _trace_requested(self, event: TraceScreen.TraceRequested) -> None:
+    def on_trace_screen_trace_requested(self, event: TraceScreen.TraceRequested) -> None:
         self.open_trace(event.trace_id, event.span_id)
 
-    @on(SilencesScreen.ChangeRequested)
-    def _silence_change(self, event: SilencesScreen.ChangeRequested) -> None:
+    def on_silences_screen_change_requested(self, event: SilencesScreen.ChangeRequested) -> None:
         self.silences.change_requested(event)
 
     async def on_unmount(self) -> None:

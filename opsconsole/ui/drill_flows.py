@@ -2,7 +2,8 @@
 entity's logs from before an alert began, traces by id or by search.
 
 Each screen opens at once and fills itself from the refresh service in a worker; a backend error
-is a toast or a line on that screen, never a crash.
+is a toast or a line on that screen, never a crash. Each screen's module is imported when it first
+opens: none is on the console's first frame.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from opsconsole.core.dashboard import AlertView, Detail, SloRow
 from opsconsole.core.log_buffer import LogBuffer
 from opsconsole.core.search_text import TraceQuery, parse_trace_query
 from opsconsole.refresh.pivots import alert_entity
-from opsconsole.ui.logs_screen import LogsScreen
 from opsconsole.ui.pane_table import (
     AgentRowKey,
     AlertGroupRowKey,
@@ -29,13 +29,10 @@ from opsconsole.ui.pane_table import (
     RowTarget,
     SloRowKey,
 )
-from opsconsole.ui.screens import DetailScreen, FieldsScreen
-from opsconsole.ui.slo_screen import SloScreen
-from opsconsole.ui.trace_screens import TraceScreen
-from opsconsole.ui.trace_search_screen import TraceSearchScreen
 
 if TYPE_CHECKING:
     from opsconsole.ui.app import OpsConsoleApp
+    from opsconsole.ui.trace_search_screen import TraceSearchScreen
 
 PIVOT_LEAD_SECONDS = 300.0  # alert → logs starts this long before the alert began
 PIVOT_BACKLOG = 5000
@@ -62,6 +59,8 @@ class DrillFlows:
             case SloRowKey(slo=slo):
                 self.open_slos([slo])
             case LogLineKey(line=line):
+                from opsconsole.ui.screens import FieldsScreen
+
                 app.push_screen(FieldsScreen("log line", sorted(line.fields.items())))
             case MoreRowsKey():
                 app.action_filter()  # the rows not drawn are reached by narrowing
@@ -73,6 +72,8 @@ class DrillFlows:
     def show_alert(self, alert: AlertView) -> None:
         """Every field of one alert: state, history, silences, inhibitors, labels, links (the
         screen opens at once and asks the refresh service for them itself)."""
+        from opsconsole.ui.screens import FieldsScreen
+
         app = self.app
         service = app.service
 
@@ -84,11 +85,15 @@ class DrillFlows:
 
     def open_slos(self, slos: list[SloRow]) -> None:
         """The SLO screen, each SLO's budget history loaded after it opens."""
+        from opsconsole.ui.slo_screen import SloScreen
+
         app = self.app
         app.push_screen(SloScreen(slos, app.console_theme, app.service.slo_history))
 
     def open_detail(self, title: str, group: str | None, labels: dict[str, str], entity: str | None) -> None:
         """The detail screen of a RED row or an entity."""
+        from opsconsole.ui.screens import DetailScreen
+
         app = self.app
         service = app.service
 
@@ -150,6 +155,8 @@ class DrillFlows:
         self, entity_type: str | None, entity: str | None, *, start: float | None = None, why: str = ""
     ) -> None:
         """A full-screen tail narrowed to an entity, from ``start`` when given."""
+        from opsconsole.ui.logs_screen import LogsScreen
+
         app = self.app
         request = app.service.tail_request(
             entity_type=entity_type, entity=entity, start=start, backlog=PIVOT_BACKLOG if start else 200
@@ -172,6 +179,8 @@ class DrillFlows:
     def open_trace(self, trace_id: str, focus_span: str | None = None) -> None:
         """The waterfall of one trace, the cursor on ``focus_span`` if given (loaded in the
         background; errors are toasts)."""
+        from opsconsole.ui.trace_screens import TraceScreen
+
         app = self.app
 
         async def load() -> None:
@@ -189,6 +198,8 @@ class DrillFlows:
 
     def open_trace_search(self, query: TraceQuery) -> None:
         """Recent traces of a service, refined from the search line."""
+        from opsconsole.ui.trace_search_screen import TraceSearchScreen
+
         screen = TraceSearchScreen(query.text(), self.app.console_theme)
         self.app.push_screen(screen)
         self.search_traces(screen, query.text())

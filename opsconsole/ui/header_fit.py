@@ -15,6 +15,9 @@ from rich.style import Style
 from rich.text import Text
 
 ELLIPSIS = "…"
+# Below this many columns the console shows its panes as tabs and the header shortens its names;
+# the wallboard's header shortens them too (here, so the wallboard needs no main screen).
+NARROW_WIDTH = 120
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,6 @@ from textual.binding import Binding, BindingType
 
 from opsconsole.ui.commands import COMMANDS
 from opsconsole.ui.log_view import LogView
-from opsconsole.ui.screens import DetailScreen
-from opsconsole.ui.trace_screens import TraceView
 
 # Keys that work on every screen (the app's).
 CONSOLE_BINDINGS: list[BindingType] = [
@@ -60,6 +58,8 @@ def help_sections(
     bindings: list[BindingType], main_screen: list[BindingType]
 ) -> list[tuple[str, list[tuple[str, str]]]]:
     """Bindings grouped by where they work, taken from the binding tables themselves."""
+    from opsconsole.ui.screens import DetailScreen  # screens are imported when first needed
+    from opsconsole.ui.trace_screens import TraceView
 
     def rows(bindings: list[BindingType]) -> list[tuple[str, str]]:
         out = []

@@ -10,7 +10,6 @@ from opsconsole.core.dashboard import LogRow
 from opsconsole.core.search_text import line_filter_stage
 from opsconsole.packs.logql_check import check_logql
 from opsconsole.ui.log_view import LogView
-from opsconsole.ui.screens import FieldsScreen
 
 if TYPE_CHECKING:
     from opsconsole.ui.app import OpsConsoleApp
@@ -61,6 +60,8 @@ class LogFlows:
         if event.trace:
             self.app.open_trace(event.row.trace_id)
         else:
+            from opsconsole.ui.screens import FieldsScreen
+
             self.app.push_screen(FieldsScreen("log line", sorted(event.row.fields.items())))
 
     def line_filter_requested(self, view: LogView) -> None:

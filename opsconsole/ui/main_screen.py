@@ -21,13 +21,12 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from opsconsole.core.dashboard import Dashboard, PaneName
-from opsconsole.ui.header_fit import HeaderPart, joined
+from opsconsole.ui.header_fit import NARROW_WIDTH, HeaderPart, joined
 from opsconsole.ui.keys import MAIN_SCREEN_BINDINGS
 from opsconsole.ui.pane import TITLES, Pane
 from opsconsole.ui.panes import LogPane
 from opsconsole.ui.prompt import Prompt
 
-NARROW_WIDTH = 120  # below: one pane at a time, as tabs
 WIDE_WIDTH = 160  # below (and above NARROW_WIDTH): RED gets a full-width row
 PANE_ORDER: tuple[PaneName, ...] = ("health", "alerts", "red", "slo", "logs")
 # The tab line's shortest names, when even the panes' plain titles do not fit the width.

@@ -10,16 +10,14 @@ from typing import TYPE_CHECKING
 from opsconsole.config import ResolvedContext
 from opsconsole.core.dashboard import LogRow
 from opsconsole.mutations.silences import default_journal_path
-from opsconsole.recording.secrets import Redactor
-from opsconsole.recording.session import RecordingSession
-from opsconsole.recording.store import RecordingWriter
 from opsconsole.refresh.panes.logs import LOG_KEEP
 from opsconsole.refresh.service import RefreshService
 from opsconsole.ui.console_options import ConsoleOptions
 
 if TYPE_CHECKING:  # the console imports its app after its first refresh started (launch.open_console)
+    from opsconsole.recording.session import RecordingSession
     from opsconsole.ui.app import OpsConsoleApp
-    from opsconsole.ui.wallboard import WallboardOptions
+    from opsconsole.ui.wallboard_options import WallboardOptions
 
 
 def start_recording(
@@ -29,6 +27,11 @@ def start_recording(
     path: Path | None = getattr(args, "record_file", None)
     if path is None:
         return None
+    # The recorder (sqlite3 and the codec) only when asked for: every console start comes here.
+    from opsconsole.recording.secrets import Redactor
+    from opsconsole.recording.session import RecordingSession
+    from opsconsole.recording.store import RecordingWriter
+
     writer = RecordingWriter(
         path,
         context=context.name if context else "demo",

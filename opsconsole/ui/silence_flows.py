@@ -31,13 +31,12 @@ from opsconsole.mutations.alert_scope import scope_for_pack
 from opsconsole.mutations.identity import origin
 from opsconsole.mutations.silences import SilenceService, error_hint
 from opsconsole.refresh.context_silences import EveryContextSilences
-from opsconsole.ui.confirm_screens import ConfirmScreen, TypedConfirmScreen
 from opsconsole.ui.pane_table import AlertGroupRowKey, AlertRowKey, PaneRow
-from opsconsole.ui.silence_form import FormDefaults, RadiusRules, SilenceFormScreen
-from opsconsole.ui.silence_screens import SilencesScreen
 
 if TYPE_CHECKING:
     from opsconsole.ui.app import OpsConsoleApp
+    from opsconsole.ui.silence_form import RadiusRules
+    from opsconsole.ui.silence_screens import SilencesScreen
 
 
 @dataclass(frozen=True)
@@ -120,6 +119,8 @@ class SilenceFlows:
         app.run_worker(run(), group="acks")
 
     def _radius_rules(self) -> RadiusRules:
+        from opsconsole.ui.silence_form import RadiusRules  # the forms are imported when first opened
+
         scope = scope_for_pack(self.app.service.pack)
         return RadiusRules(scope.heartbeats, self.app.options.silence_blast_radius, scope.entity_labels)
 
@@ -141,6 +142,8 @@ class SilenceFlows:
             cluster = next((a.cluster for a in ref.group.alerts), "")
         else:
             return
+        from opsconsole.ui.silence_form import FormDefaults, SilenceFormScreen
+
         defaults = FormDefaults(", ".join(str(m) for m in matchers), app.options.author)
         form = SilenceFormScreen(
             defaults, self._alerts_in_view(cluster), app.options.clock, self._radius_rules()
@@ -217,6 +220,8 @@ class SilenceFlows:
             if yes:
                 app.run_worker(send(), group="mutation")
 
+        from opsconsole.ui.confirm_screens import ConfirmScreen, TypedConfirmScreen
+
         request = service.create_request(draft).describe()
         if radius.needs_confirmation:
             app.push_screen(TypedConfirmScreen(title, request, radius), answered)
@@ -258,6 +263,8 @@ class SilenceFlows:
         app = self.app
         reason = "this context is read-only" if app.service.backends.read_only else ""
         silences = app.board.silences if app.board else []
+        from opsconsole.ui.silence_screens import SilencesScreen
+
         screen = SilencesScreen(
             silences,
             app.options.clock,
@@ -315,6 +322,7 @@ class SilenceFlows:
 
     async def _change(self, view: SilenceView, change: str, service: SilenceService, here: bool) -> None:
         if change == "expire":
+            from opsconsole.ui.confirm_screens import ConfirmScreen
 
             def answered(yes: bool | None) -> None:
                 if yes:

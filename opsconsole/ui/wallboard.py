@@ -8,9 +8,6 @@ two every rotation, and the stale banner has no solid background.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -23,37 +20,16 @@ from textual.widgets import Digits, Static
 
 from opsconsole.core.dashboard import AlertView, Dashboard
 from opsconsole.core.present import is_critical
-from opsconsole.core.wallboard_figures import PAGES, acked, firing, panes_drawn, stale_backends, worst_budget
+from opsconsole.core.wallboard_figures import acked, firing, stale_backends, worst_budget
 from opsconsole.refresh.panes import RefreshSettings
-from opsconsole.refresh.service import RefreshService
 from opsconsole.ui.drawn import drawn_signature
-from opsconsole.ui.header_fit import HeaderPart, joined
-from opsconsole.ui.main_screen import NARROW_WIDTH
+from opsconsole.ui.header_fit import NARROW_WIDTH, HeaderPart, joined
 from opsconsole.ui.shell import ConsoleShell, clock_text, freshness
-from opsconsole.ui.themes import ConsoleTheme
+from opsconsole.ui.wallboard_options import WallboardOptions, wallboard_refresh_settings
 from opsconsole.ui.wallboard_tables import alert_table, health_table, slo_table
 
 DRIFT = (0, 1, 2, 1)  # left padding per rotation: nothing static burns in
 LOW_BUDGET = 0.25  # below this share of budget left the figure turns red
-
-
-@dataclass
-class WallboardOptions:
-    """What the wallboard needs; ``make_service`` must give a read-only service."""
-
-    make_service: Callable[[], RefreshService]
-    themes: dict[str, ConsoleTheme]
-    theme: str = "dark"
-    pages: tuple[str, ...] = PAGES
-    rotate_seconds: float = 30.0
-    refresh_interval: float = 5.0
-    stale_after: int = 3  # refresh intervals without an answer before the banner shows
-    clock: Callable[[], float] = time.time
-    auto_refresh: bool = True
-    title: str = ""
-    # The ``contexts`` page: every context of the config (read-only), a row each.
-    make_overview: Callable[[], Any] | None = None
-    notices: list[str] = field(default_factory=list)
 
 
 class WallboardApp(ConsoleShell):
@@ -146,9 +122,8 @@ class WallboardApp(ConsoleShell):
     # -- refresh ------------------------------------------------------------------------------
 
     def refresh_settings(self) -> RefreshSettings:
-        """The service's defaults, without asking Loki (the wallboard shows no logs), and only the
-        panes its pages draw (no RED or saturation rows: see ``PAGE_PANES``)."""
-        return RefreshSettings(poll_logs=False, panes=panes_drawn(self.options.pages))
+        """See :func:`wallboard_refresh_settings` (also what ``launch.open_wallboard`` starts with)."""
+        return wallboard_refresh_settings(self.options.pages)
 
     def show_board(self, board: Dashboard) -> None:
         self._render_board()
