@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from textual.pilot import Pilot
+from textual.widgets import DataTable
 
 from opsconsole.demo.stack import BackgroundStack, DemoStack, DemoUrls
 from opsconsole.launch import demo_options, demo_wallboard_options
@@ -91,6 +92,22 @@ async def settle(app: OpsConsoleApp, pilot: Pilot[None]) -> None:
         if steady >= 3:
             break
         last = position
+        await pilot.pause(0.05)
+    await tables_sized(pilot)
+
+
+async def tables_sized(pilot: Pilot[None]) -> None:
+    """Wait until every table on the screen has sized its columns to its rows.
+
+    A DataTable widens its columns when it next goes idle, not when a row is added: a picture
+    taken in between shows the rows cut to the headers' widths (a loaded run pictured the trace
+    search that way, its results already in).
+    """
+    deadline = time.monotonic() + SETTLE_SECONDS
+    while time.monotonic() < deadline:
+        tables = pilot.app.screen.query(DataTable)
+        if not any(table._require_update_dimensions for table in tables):
+            return
         await pilot.pause(0.05)
 
 
