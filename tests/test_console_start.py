@@ -15,13 +15,13 @@ from opsconsole import launch
 from opsconsole.core.dashboard import Dashboard
 from opsconsole.demo.stack import DemoStack, DemoUrls
 from opsconsole.refresh.panes import RefreshSettings
-from opsconsole.refresh.service import RefreshService
 from opsconsole.ui.app import OpsConsoleApp
 from opsconsole.ui.console_options import ConsoleOptions
 from opsconsole.ui.pane_table import AgentRowKey
 from tests.support.demo_fixtures import frozen_clock
 from tests.support.loopback_http import Received, Reply, scripted_server
 from tests.support.refresh_fixtures import demo_service
+from tests.support.service_watch import watch_console
 from tests.support.ui_harness import HEALTHY_STACK_TIMEOUT, settle, with_dead_prometheus
 
 Demo = tuple[DemoStack, DemoUrls]
@@ -30,28 +30,6 @@ SIZE = (120, 40)
 
 def _options(urls: DemoUrls) -> ConsoleOptions:
     return launch.demo_options(urls, clock=frozen_clock, auto_refresh=False, timeout=HEALTHY_STACK_TIMEOUT)
-
-
-class Watched:
-    """``options.make_service``, recording each service it makes and each board they return."""
-
-    def __init__(self, options: ConsoleOptions) -> None:
-        self.made: list[RefreshService] = []
-        self.boards: list[Dashboard] = []
-        self.first_board = threading.Event()
-        make = options.make_service
-
-        def make_service(context: str, pack: str) -> RefreshService:
-            service = make(context, pack)
-            service.observers.append(self._seen)
-            self.made.append(service)
-            return service
-
-        options.make_service = make_service
-
-    def _seen(self, board: Dashboard) -> None:
-        self.boards.append(board)
-        self.first_board.set()
 
 
 async def _open(options: ConsoleOptions, check: Any) -> None:
@@ -75,7 +53,7 @@ async def test_the_first_refresh_is_out_before_the_app_exists_and_is_the_board_d
     frozen_demo: Demo, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     options = _options(frozen_demo[1])
-    watched = Watched(options)
+    watched = watch_console(options)
     importing = launch._console_app_class
     answered_while_importing: list[bool] = []
 
@@ -160,7 +138,7 @@ async def test_a_backend_that_does_not_answer_does_not_hold_the_first_frame(froz
 
     with scripted_server(stalled) as prometheus:
         options = _options(replace(frozen_demo[1], prometheus=prometheus.url))
-        watched = Watched(options)
+        watched = watch_console(options)
         seen: dict[str, Any] = {}
 
         async def pilot_run(pilot: Pilot[Any]) -> None:

@@ -18,11 +18,11 @@ from opsconsole.core.dashboard import Dashboard
 from opsconsole.demo.stack import DemoStack, DemoUrls
 from opsconsole.recording.session import RecordingSession
 from opsconsole.recording.store import RecordingReader, RecordingWriter
-from opsconsole.refresh.service import RefreshService
 from opsconsole.ui.wallboard import WallboardApp
 from opsconsole.ui.wallboard_options import WallboardOptions
 from tests.support.demo_fixtures import frozen_clock
 from tests.support.loopback_http import Received, Reply, scripted_server
+from tests.support.service_watch import watch_wallboard
 from tests.support.ui_harness import (
     HEALTHY_STACK_TIMEOUT,
     settle_wallboard,
@@ -38,28 +38,6 @@ def _options(urls: DemoUrls) -> WallboardOptions:
     return launch.demo_wallboard_options(
         urls, clock=frozen_clock, auto_refresh=False, timeout=HEALTHY_STACK_TIMEOUT
     )
-
-
-class Watched:
-    """``options.make_service``, recording each service it makes and each board they return."""
-
-    def __init__(self, options: WallboardOptions) -> None:
-        self.made: list[RefreshService] = []
-        self.boards: list[Dashboard] = []
-        self.first_board = threading.Event()
-        make = options.make_service
-
-        def make_service() -> RefreshService:
-            service = make()
-            service.observers.append(self._seen)
-            self.made.append(service)
-            return service
-
-        options.make_service = make_service
-
-    def _seen(self, board: Dashboard) -> None:
-        self.boards.append(board)
-        self.first_board.set()
 
 
 async def _open(options: WallboardOptions, check: Any) -> None:
@@ -83,7 +61,7 @@ async def test_the_first_refresh_is_out_before_the_wallboard_exists_and_is_the_b
     frozen_demo: Demo, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     options = _options(frozen_demo[1])
-    watched = Watched(options)
+    watched = watch_wallboard(options)
     importing = launch._wallboard_app_class
     answered_while_importing: list[bool] = []
 
@@ -139,7 +117,7 @@ async def test_an_early_refresh_that_failed_looks_like_one_the_app_started(froze
 
 async def test_a_recorded_wallboard_records_the_early_refresh(frozen_demo: Demo, tmp_path: Path) -> None:
     options = _options(frozen_demo[1])
-    watched = Watched(options)
+    watched = watch_wallboard(options)
     path = tmp_path / "wall.opsrec"
     session = RecordingSession.start(RecordingWriter(path, context="demo", pack=launch.DEMO_PACK), None)
     drawn: list[Dashboard | None] = []
@@ -167,7 +145,7 @@ async def test_a_backend_that_does_not_answer_does_not_hold_the_first_frame(froz
 
     with scripted_server(stalled) as prometheus:
         options = _options(replace(frozen_demo[1], prometheus=prometheus.url))
-        watched = Watched(options)
+        watched = watch_wallboard(options)
         seen: dict[str, Any] = {}
 
         async def pilot_run(pilot: Pilot[Any]) -> None:
