@@ -9,8 +9,11 @@ from __future__ import annotations
 import asyncio
 import sys
 import time
+from collections.abc import Callable
+from contextlib import suppress
 from pathlib import Path
 
+from textual.geometry import Size
 from textual.pilot import Pilot
 from textual.widgets import DataTable
 
@@ -97,18 +100,43 @@ async def settle(app: OpsConsoleApp, pilot: Pilot[None]) -> None:
 
 
 async def tables_sized(pilot: Pilot[None]) -> None:
-    """Wait until every table on the screen has sized its columns to its rows.
+    """Wait until every table on the screen has sized its columns to its rows and redrawn them.
 
-    A DataTable widens its columns when it next goes idle, not when a row is added: a picture
-    taken in between shows the rows cut to the headers' widths (a loaded run pictured the trace
-    search that way, its results already in).
+    A DataTable widens its columns when it next goes idle, not when a row is added, and a line it
+    drew before that is kept until the resize that follows the widening reaches it: on a starved
+    process the screen drew a new row at the header's width first, and a picture taken once the
+    widths were known still showed the trace search's rows cut to the headers' widths.
+
+    So: no table has sizing pending, then the screen has laid out and drawn (its callbacks after a
+    refresh run only once nothing is left to lay out or paint), then each table has handled what
+    that sent it; done when a whole round of that changes nothing about any table.
     """
     deadline = time.monotonic() + SETTLE_SECONDS
+    last: list[tuple[int, int, Size, Size]] | None = None
     while time.monotonic() < deadline:
-        tables = pilot.app.screen.query(DataTable)
-        if not any(table._require_update_dimensions for table in tables):
+        screen = pilot.app.screen
+        tables = list(screen.query(DataTable))
+        if any(table._require_update_dimensions for table in tables):
+            last = None
+            await pilot.pause(0.05)
+            continue
+        state = [(id(table), table._update_count, table.virtual_size, table.size) for table in tables]
+        if state == last:
             return
-        await pilot.pause(0.05)
+        last = state
+        await _after(screen.call_after_refresh, deadline)
+        for table in tables:
+            await _after(table.call_later, deadline)
+
+
+async def _after(schedule: Callable[[Callable[[], None]], bool], deadline: float) -> None:
+    """Wait until ``schedule`` has run a callback (a widget closed meanwhile never will: the
+    deadline ends the wait, and the round that follows sees the screen as it is)."""
+    done = asyncio.Event()
+    if not schedule(done.set):  # already closed
+        return
+    with suppress(TimeoutError):
+        await asyncio.wait_for(done.wait(), max(0.0, deadline - time.monotonic()))
 
 
 async def _shoot_wallboard(urls: DemoUrls, out: Path, name: str, size: tuple[int, int], page: int) -> None:
