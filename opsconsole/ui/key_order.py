@@ -14,13 +14,16 @@ a silence). Focusing the prompt sooner does not help: the keys were already hand
    ``Submitted`` to the Input; the log pane's ``f`` posts its request to the pane);
 3. the app has nothing left to do (a deferred ``focus()`` is a callback in the app's queue).
 
-A screen the key pushed has set its focus by then (Textual holds the app until it is mounted): what
-follows ``s`` is typed into the silence form's comment field.
+A screen the key pushed has been composed and mounted, and has set its focus, by the end of a
+third step: the step queued on the current screen runs only after its mount (Textual starts a
+screen's queue once it is mounted), and the focus its mount asked for is queued on the app before the
+step returns there. What follows ``s`` is typed into the silence form's comment field.
 
 Each step is a callback queued behind the key on each widget on the way, so "done" is known from
-the widgets' own queues, never guessed from a delay. Only a widget closed with the callback still in
-its queue could lose one: :data:`GIVE_UP_SECONDS` later the next key goes out anyway, as Textual
-would have sent it.
+the widgets' own queues, never guessed from a delay. A widget closed with the step still in its
+queue would never run it: while a key is in flight the widget holding its step is looked at every
+:data:`CLOSED_CHECK_SECONDS`, and a closed one passes the step to its parent. Nothing is released
+on a timer: a key waits for the one before it however slow the machine is.
 """
 
 from __future__ import annotations
@@ -37,9 +40,9 @@ from textual.app import App, ReturnType, ScreenError
 from textual.dom import DOMNode
 from textual.screen import Screen
 
-# For a step lost with a widget closed under it (or an app stalled this long on one key): the next
-# key then goes out as Textual alone would have sent it.
-GIVE_UP_SECONDS = 2.0
+# How often the widget holding a key's step is checked for having closed (the only way a step is
+# lost). Not a deadline: it only bounds how long a closed widget goes unnoticed.
+CLOSED_CHECK_SECONDS = 0.1
 
 Typed = events.Key | events.Paste
 
@@ -51,7 +54,9 @@ class _InFlight:
     target: DOMNode | None
     walks: int = 0
     done: bool = False
-    give_up: asyncio.TimerHandle | None = field(default=None, repr=False)
+    step: int = 0  # which queued step is the live one (a closed widget's may still run late)
+    at: DOMNode | None = field(default=None, repr=False)  # the widget holding that step
+    check: asyncio.TimerHandle | None = field(default=None, repr=False)
 
 
 class KeysInOrder(App[ReturnType]):
@@ -91,7 +96,7 @@ class KeysInOrder(App[ReturnType]):
     async def _wait_while_running(self, event: asyncio.Event) -> None:
         while not event.is_set() and self.is_running:  # an app that stops never sets it
             with suppress(TimeoutError):
-                await asyncio.wait_for(event.wait(), GIVE_UP_SECONDS)
+                await asyncio.wait_for(event.wait(), CLOSED_CHECK_SECONDS)
 
     @property
     def keys_pending(self) -> bool:
@@ -103,31 +108,45 @@ class KeysInOrder(App[ReturnType]):
         target: DOMNode | None = (self.focused or screen) if screen is not None else None
         flight = _InFlight(target)
         self._typed_in_flight = flight
-        flight.give_up = asyncio.get_running_loop().call_later(GIVE_UP_SECONDS, self._gave_up, flight)
+        flight.check = asyncio.get_running_loop().call_later(CLOSED_CHECK_SECONDS, self._check_closed, flight)
         await super().on_event(event)  # Textual's dispatch: priority bindings, then the focused widget
         self._follow(flight, target)
 
     def _follow(self, flight: _InFlight, node: DOMNode | None) -> None:
         """Queue the next step on ``node``, behind what it holds; a closed widget passes to its parent."""
+        flight.step += 1
         while node is not None and node is not self:
-            if node.call_later(self._passed, flight, node):
+            if not _closed(node) and node.call_later(self._passed, flight, node, flight.step):
+                flight.at = node
                 return
             node = node.parent
-        if not self.call_later(self._reached_app, flight):
+        flight.at = None
+        if not self.call_later(self._reached_app, flight, flight.step):
             self._finish(flight)  # the app is closing
 
-    def _passed(self, flight: _InFlight, node: DOMNode) -> None:
-        if flight is self._typed_in_flight:
+    def _passed(self, flight: _InFlight, node: DOMNode, step: int) -> None:
+        if flight is self._typed_in_flight and step == flight.step:
             self._follow(flight, node.parent)
 
-    def _reached_app(self, flight: _InFlight) -> None:
-        if flight is not self._typed_in_flight:
+    def _reached_app(self, flight: _InFlight, step: int) -> None:
+        if flight is not self._typed_in_flight or step != flight.step:
             return
         flight.walks += 1
         if flight.walks == 1:  # 2: what the binding sent to the widget the key went to
             self._follow(flight, flight.target)
+        elif flight.walks == 2:  # 3: a screen the key pushed has mounted and set its focus
+            self._follow(flight, self._current_screen())
+        else:
+            flight.done = True  # the next key goes out when the app is idle (on_idle)
+
+    def _check_closed(self, flight: _InFlight) -> None:
+        """A step held by a widget that has closed since is queued again on its parent."""
+        if flight is not self._typed_in_flight or flight.done:
             return
-        flight.done = True  # 3: the next key goes out when the app is idle (on_idle)
+        at = flight.at
+        if at is not None and _closed(at):
+            self._follow(flight, at.parent)
+        flight.check = asyncio.get_running_loop().call_later(CLOSED_CHECK_SECONDS, self._check_closed, flight)
 
     def _current_screen(self) -> Screen[object] | None:
         try:
@@ -135,14 +154,9 @@ class KeysInOrder(App[ReturnType]):
         except ScreenError:  # no screen yet (starting) or any more (closing)
             return None
 
-    def _gave_up(self, flight: _InFlight) -> None:
-        if flight is self._typed_in_flight:
-            flight.done = True
-            self.call_later(self._next_typed)  # through the app's queue: sent from the app's task
-
     def _finish(self, flight: _InFlight) -> None:
-        if flight.give_up is not None:
-            flight.give_up.cancel()
+        if flight.check is not None:
+            flight.check.cancel()
         if flight is self._typed_in_flight:
             self._typed_in_flight = None
         if not self.keys_pending:
@@ -162,3 +176,8 @@ class KeysInOrder(App[ReturnType]):
         self._finish(flight)
         if self._typed_waiting:
             await self._send_typed(self._typed_waiting.popleft())
+
+
+def _closed(node: DOMNode) -> bool:
+    """Whether ``node`` will never run what is queued on it (closed, or its queue has stopped)."""
+    return bool(node._closed or (node._is_mounted and not node.is_running))
