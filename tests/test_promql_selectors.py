@@ -70,6 +70,13 @@ def test_regex_not_matchers_and_nameless_selectors() -> None:
         (SelectorMatcher("a", "!~", "x.*"), "yx", True),
         (SelectorMatcher("a", "!~", "x.*"), "xy", False),
         (SelectorMatcher("a", "=~", ".*"), "", True),  # an absent label is the empty string
+        # Go's regexp, as Prometheus compiles it: Python's re raised on \pL and accepts lookahead.
+        (SelectorMatcher("a", "=~", r"\pL+"), "npa", True),
+        (SelectorMatcher("a", "=~", r"\pL+"), "npa-2", False),
+        (SelectorMatcher("a", "=~", "a(?=b)"), "a", False),  # refused by Prometheus: nothing matches
+        (SelectorMatcher("a", "!~", "a(?=b)"), "a", False),
+        (SelectorMatcher("a", "=~", "x.y"), "x\ny", True),  # Prometheus 3: "." matches a newline
+        (SelectorMatcher("a", "=~", "x|y"), "xy", False),  # the alternation is anchored as a whole
     ],
 )
 def test_matching_a_label_value(matcher: SelectorMatcher, value: str, matches: bool) -> None:

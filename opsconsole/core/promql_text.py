@@ -7,12 +7,13 @@ have one canonical form, so a pack query can be matched to a recording rule that
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import promql_parser
+
+from opsconsole.core.go_regex import RegexSyntaxError, compile_go_regex
 
 _CHILDREN = ("expr", "lhs", "rhs", "param", "vector_selector")
 
@@ -78,10 +79,25 @@ class SelectorMatcher:
         return f'{self.name}{self.op}"{escaped}"'
 
     def matches(self, value: str) -> bool:
-        """Whether a label value (empty when the label is absent) satisfies the matcher."""
+        """Whether a label value (empty when the label is absent) satisfies the matcher, as
+        Prometheus judges it; a pattern Prometheus would refuse matches nothing either way."""
         if self.op in ("=", "!="):
             return (value == self.value) == (self.op == "=")
-        return bool(re.fullmatch(self.value, value)) == (self.op == "=~")
+        compiled = _label_regex(self.value)
+        if compiled is None:
+            return False
+        return bool(compiled.fullmatch(value)) == (self.op == "=~")
+
+
+@functools.lru_cache(maxsize=PARSE_CACHE_SIZE)
+def _label_regex(pattern: str) -> Any:
+    """``pattern`` as Prometheus compiles a regex matcher: Go's regexp (RE2 syntax), anchored, and
+    ``.`` matching a newline too (Prometheus 3); None when Go's regexp refuses it. Python's ``re``
+    judged these before and raised on ``\\pL``, which Prometheus accepts."""
+    try:
+        return compile_go_regex(f"(?s:{pattern})", server="Prometheus")
+    except RegexSyntaxError:
+        return None
 
 
 @dataclass(frozen=True)
