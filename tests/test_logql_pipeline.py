@@ -50,6 +50,11 @@ SELECTOR = '{app="npa"}'
         "| regexp `(?P<status>\\d{3}) (?P<took>[0-9.]+)ms`",
         "| regexp `(?<level>[a-z]+):`",
         "| regexp `(\\w+) (?P<rest>.*)`",  # an unnamed group too: one named group is enough
+        # the pattern stage: named captures with text between them; <_> skips; "<" alone is text
+        '| pattern "<ip> - - [<_>] \\"<method> <path> <_>\\" <status>"',
+        "| pattern `<_> level=<level> <_>`",
+        "| pattern `<a> < b <c>`",
+        "| pattern `<msg>`",
         # stages around them
         '| json != "x"',
         '| drop level, method="GET" | keep a, b',
@@ -93,6 +98,16 @@ def test_what_loki_reads_is_accepted(pipeline: str) -> None:
         ("| regexp", "the regexp stage takes one quoted regex"),
         ('| regexp "(?P<a>x)" "y"', "the regexp stage takes one quoted regex"),
         ('| regexp "(?P<a>\\d)"', "bad escape in the string"),  # Go's "\d" is no escape
+        ("| pattern `<_> <_>`", "pattern stage: '<_> <_>' has no named capture"),
+        ('| pattern "GET"', "pattern stage: 'GET' has no named capture"),
+        (
+            "| pattern `<a><b> x`",
+            "pattern stage: '<a><b> x' has two captures with no text between them (before <b>)",
+        ),
+        ("| pattern `x <_><b>`", "pattern stage: 'x <_><b>' has two captures with no text between them"),
+        ("| pattern `<a> - <a>`", "pattern stage: '<a> - <a>' captures <a> twice"),
+        ("| pattern", "the pattern stage takes one quoted pattern"),
+        ("| pattern `<a>` `<b>`", "the pattern stage takes one quoted pattern"),
         ("| bogus", "unknown pipeline stage 'bogus'"),
         ("| (bogus", "label filter bogus: expected an operator, not ''"),
     ],

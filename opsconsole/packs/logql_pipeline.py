@@ -10,7 +10,9 @@ only when Loki runs the query:
   ``or``, grouped by parentheses (``| (level="error" or status>=500) and path!~"/health.*"``);
   strings take ``=``, ``!=``, ``=~``, ``!~``; numbers, durations (``250ms``) and sizes (``20MB``) the
   comparisons; ``ip("...")`` takes ``=`` and ``!=``;
-- the ``regexp`` stage's pattern: RE2-valid, with at least one named group, whose text becomes a label.
+- the ``regexp`` stage's pattern: RE2-valid, with at least one named group, whose text becomes a label;
+- the ``pattern`` stage's expression: at least one named capture (``<name>``; ``<_>`` keeps nothing),
+  no two captures without text between them (nothing says where one ends), no name captured twice.
 
 Every regex is judged by Go's regexp syntax (:mod:`opsconsole.core.go_regex`). Other stages (``json``,
 ``logfmt``, ``line_format`` ...) are recognised by name; their arguments are Loki's to judge.
@@ -58,6 +60,8 @@ _UNITS = {
     "e",  # an exponent (1e3)
 }
 _UNIT_RUN = re.compile(r"[A-Za-zµμ]+")
+# A capture in a pattern expression; any other "<" is text to match.
+_CAPTURE = re.compile(r"<([A-Za-z_][A-Za-z0-9_]*)>")
 
 
 @dataclass(frozen=True)
@@ -203,6 +207,9 @@ class _Pipeline:
             if first.text == "regexp":
                 self.regexp_stage()
                 return
+            if first.text == "pattern":
+                self.pattern_stage()
+                return
             previous = first
             # A named stage's arguments are Loki's to judge; they run to the next "|" or line filter
             # ("| drop a != "x"": after a name that is not the stage's own, "!=" is an argument's).
@@ -236,6 +243,33 @@ class _Pipeline:
         if not getattr(compiled, "groupindex", None):
             raise LogqlError(
                 f"regexp stage: {text[:40]!r} has no named group: Loki makes labels of (?P<name>...) only"
+            )
+
+    def pattern_stage(self) -> None:
+        expression = self.take()
+        if expression.kind != "string" or not self.stage_ends(self.peek):
+            raise LogqlError("the pattern stage takes one quoted pattern")
+        text = unquote(expression.text)
+        shown = repr(text[:40])
+        named: set[str] = set()
+        previous_end = -1
+        for capture in _CAPTURE.finditer(text):
+            name = capture.group(1)
+            if capture.start() == previous_end:
+                raise LogqlError(
+                    f"pattern stage: {shown} has two captures with no text between them "
+                    f"(before <{name}>): nothing says where the first ends"
+                )
+            previous_end = capture.end()
+            if name == "_":
+                continue
+            if name in named:
+                raise LogqlError(f"pattern stage: {shown} captures <{name}> twice")
+            named.add(name)
+        if not named:
+            raise LogqlError(
+                f"pattern stage: {shown} has no named capture: "
+                "Loki makes labels of <name> only (<_> keeps nothing)"
             )
 
     # -- label filter expressions -------------------------------------------------------------
