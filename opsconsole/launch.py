@@ -402,27 +402,8 @@ def run_demo_wallboard(
         background.stop()
 
 
-def run_wallboard(
-    context: ResolvedContext,
-    packs: PackSet,
-    *,
-    pack: str | None,
-    variables: Mapping[str, str],
-    theme: str | None,
-    pages: tuple[str, ...],
-    rotate_seconds: float,
-    recording: RecordingSession | None = None,
-) -> int:
-    """``opsconsole wallboard`` on a resolved read-only context (raises :class:`ConfigError`)."""
-    options = wallboard_options(
-        context,
-        packs,
-        pack=pack,
-        variables=variables,
-        theme=theme,
-        pages=pages,
-        rotate_seconds=rotate_seconds,
-    )
+def run_wallboard(options: WallboardOptions, recording: RecordingSession | None = None) -> int:
+    """``opsconsole wallboard`` with ``options`` (from :func:`wallboard_options`) until it is quit."""
     return _show_wallboard(options, recording)
 
 

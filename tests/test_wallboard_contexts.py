@@ -24,6 +24,7 @@ from opsconsole.refresh.context_overview import ContextOverviewService, resolve_
 from opsconsole.refresh.session import build_service, choose_pack, load_pack_set
 from opsconsole.ui.overview_screen import OverviewApp
 from opsconsole.ui.wallboard import WallboardApp
+from opsconsole.ui.wallboard_options import WallboardOptions
 from tests.support.contexts_drawn import contexts_drawn, overview_drawn
 from tests.support.three_contexts import write_three_contexts
 from tests.support.ui_harness import HEALTHY_STACK_TIMEOUT, static_text
@@ -33,16 +34,15 @@ FIGURES = ("firing", "acked", "down", "budget")
 
 def _pages_chosen(monkeypatch: pytest.MonkeyPatch, *argv: str) -> tuple[str, ...]:
     """The pages ``opsconsole wallboard ARGV`` would rotate through (the wallboard is not started)."""
-    chosen: dict[str, Any] = {}
+    chosen: list[WallboardOptions] = []
 
-    def capture(*_: Any, **options: Any) -> int:
-        chosen.update(options)
+    def capture(options: WallboardOptions, *_: Any) -> int:
+        chosen.append(options)
         return 0
 
     monkeypatch.setattr("opsconsole.launch.run_wallboard", capture)
     assert main(list(argv)) == 0
-    pages: tuple[str, ...] = chosen["pages"]
-    return pages
+    return chosen[-1].pages
 
 
 def test_the_contexts_page_joins_the_rotation_when_there_are_several_contexts(

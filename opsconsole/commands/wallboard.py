@@ -133,7 +133,7 @@ def run(args: argparse.Namespace) -> int:
 def _run_wallboard(args: argparse.Namespace, pages: tuple[str, ...] | None, rotate: float) -> int:
     from opsconsole.cli import resolve_from_args
     from opsconsole.commands.packs import parse_vars
-    from opsconsole.launch import DEMO_PACK, run_demo_wallboard, run_wallboard
+    from opsconsole.launch import DEMO_PACK, run_demo_wallboard, run_wallboard, wallboard_options
     from opsconsole.recording.store import RecordingError
     from opsconsole.refresh.session import choose_pack, load_pack_set
     from opsconsole.ui.recording_hook import start_recording
@@ -153,7 +153,7 @@ def _run_wallboard(args: argparse.Namespace, pages: tuple[str, ...] | None, rota
             pages = default_pages(len(context.config.contexts))
         packs = load_pack_set(context)
         recording = start_recording(args, context, choose_pack(context, packs, args.pack))
-        return run_wallboard(
+        options = wallboard_options(
             context,
             packs,
             pack=args.pack,
@@ -161,8 +161,8 @@ def _run_wallboard(args: argparse.Namespace, pages: tuple[str, ...] | None, rota
             theme=args.theme,
             pages=pages,
             rotate_seconds=rotate,
-            recording=recording,
         )
+        return run_wallboard(options, recording)
     except (ConfigError, RecordingError) as exc:
         print(f"opsconsole wallboard: {exc}", file=sys.stderr)
         return 2
