@@ -22,12 +22,19 @@ PARSE_CACHE_SIZE = 2048
 
 
 @functools.lru_cache(maxsize=PARSE_CACHE_SIZE)
-def canonical(text: str) -> str | None:
-    """The expression as the parser prints it; None when it does not parse."""
+def _parsed(text: str) -> Any:
+    """The parsed expression (None when it does not parse): one parse for each question asked."""
     try:
-        return str(promql_parser.parse(text))
+        return promql_parser.parse(text)
     except (ValueError, TypeError):
         return None
+
+
+@functools.lru_cache(maxsize=PARSE_CACHE_SIZE)
+def canonical(text: str) -> str | None:
+    """The expression as the parser prints it; None when it does not parse."""
+    tree = _parsed(text)
+    return None if tree is None else str(tree)
 
 
 def walk(node: Any) -> Iterator[Any]:
@@ -60,6 +67,18 @@ def _vector_selectors(text: str) -> tuple[str, ...]:
             if shown not in found:
                 found.append(shown)
     return tuple(found)
+
+
+def metric_names(text: str) -> frozenset[str] | None:
+    """The metric names the expression's selectors name; None when it does not parse, has no
+    selector, or has one that names its metric otherwise (``{__name__=~"..."}``)."""
+    tree = _parsed(text)
+    if tree is None:
+        return None
+    names = {getattr(node, "name", None) for node in walk(tree) if type(node).__name__ == "VectorSelector"}
+    if not names or None in names or "" in names:
+        return None
+    return frozenset(str(name) for name in names)
 
 
 _OPERATORS = {"Equal": "=", "NotEqual": "!=", "Re": "=~", "NotRe": "!~"}
