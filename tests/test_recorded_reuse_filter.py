@@ -52,7 +52,7 @@ def parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         return real(text)
 
     promql_text.canonical.cache_clear()
-    promql_text._parsed.cache_clear()
+    promql_text.parse_tree.cache_clear()
     monkeypatch.setattr(promql_text.promql_parser, "parse", counting)
     return seen
 
