@@ -27,6 +27,8 @@ from opsconsole.shared_flags import add_top_level, backend_parent, mark_leaves, 
 
 # These come first in `opsconsole --help`; other command modules follow alphabetically.
 FIRST_COMMANDS = ("console", "demo", "check", "config")
+# Commands registered by a module of another name: ``ack`` makes a silence, beside the silences.
+REGISTERED_BY = {"ack": "silence"}
 
 
 def command_modules() -> list[str]:
@@ -97,8 +99,9 @@ class _PrefixParser(argparse.ArgumentParser):
 
 
 def command_named(argv: Sequence[str]) -> str | None:
-    """The command a command line runs, read without importing any command module; None when
-    it names no known command or asks for help or the version (those need every command).
+    """The module of the command a command line runs (``silence`` for ``ack``:
+    :data:`REGISTERED_BY`), read without importing any command module; None when it names no
+    known command or asks for help or the version (those need every command).
 
     The top-level flags are read as the full parser reads them (the same definitions, the same
     abbreviations), so a flag's value that happens to be a command's name is still a value.
@@ -117,7 +120,8 @@ def command_named(argv: Sequence[str]) -> str | None:
         return None
     if parsed.command is None:
         return "console"  # what a command line without a command runs (CommandLineParser)
-    return parsed.command if parsed.command in command_modules() else None
+    module = REGISTERED_BY.get(parsed.command, parsed.command)
+    return module if module in command_modules() else None
 
 
 def build_parser(prog: str = "opsconsole", argv: Sequence[str] | None = None) -> CommandLineParser:

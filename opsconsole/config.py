@@ -11,6 +11,7 @@ when a client is built (:func:`resolve_credentials`).
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -192,10 +193,22 @@ def default_themes_dir() -> Path:
 
 
 def parse_config(text: str, source: str) -> ConsoleConfig:
-    """Validate config text; errors name ``source``, line and field."""
+    """Validate config text; errors name ``source``, line and field.
+
+    Read with the fast reader (:mod:`opsconsole.core.plain_yaml`) first: a config that validates
+    needs no lines, and ruamel's import and parse cost a start some 20 to 50 ms. A config that
+    does not validate, or that the fast reader leaves to ruamel, is parsed again by ruamel,
+    whose lines (or syntax error) the message gives. Not cached (:mod:`opsconsole.yaml_cache`):
+    a config can hold passwords and tokens, which must not be copied anywhere else on disk.
+    """
+    # Imported here: a start without a config file needs no YAML reader at all.
+    from opsconsole.core.plain_yaml import NotPlainYaml, load_plain
+
+    with contextlib.suppress(NotPlainYaml, ValidationError):
+        fast = load_plain(text)
+        if fast is None or isinstance(fast, dict):
+            return ConsoleConfig.model_validate(fast or {})
     try:
-        # Not through opsconsole.yaml_cache: a config can hold passwords and tokens, which must not
-        # be copied anywhere else on disk (and the file is small).
         doc = load_yaml(text, source)
     except YamlSyntaxError as exc:
         raise ConfigError(str(exc)) from None

@@ -74,6 +74,19 @@ def test_a_command_line_that_names_a_command_is_read_with_that_command_alone() -
     assert len(command_modules()) > 5  # the full parser has them all (else this proves nothing)
 
 
+def test_every_command_is_read_with_the_module_that_registers_it_alone() -> None:
+    """``ack`` lives in silence.py: its command line gets that module, not the full parser."""
+    for leaf in LEAVES:
+        words = _required(leaf)
+        module = command_named(words)
+        assert module is not None, words
+        parser = build_parser(argv=words)
+        (commands,) = [a for a in parser._actions if a.dest == "command"]
+        assert words[0] in commands.choices, words  # type: ignore[attr-defined]
+        assert len(commands.choices) <= 2, (words, list(commands.choices))  # type: ignore[attr-defined]
+    assert command_named(["ack", "abc123", "--duration", "1h"]) == "silence"
+
+
 def test_a_one_shot_command_imports_no_other_command_module() -> None:
     """``snapshot --help`` parses with its own module (and the console's view flags) alone."""
     code = (

@@ -7,6 +7,8 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -119,3 +121,44 @@ def test_the_console_starts_its_first_refresh_before_textual_is_imported() -> No
     modules = set(json.loads(done.stdout))
     assert "opsconsole" in modules and "pydantic" in modules  # the probe sees what was imported
     assert "textual" not in modules
+
+
+def test_a_config_file_that_validates_is_read_without_ruamel(tmp_path: Path) -> None:
+    """The config is read by the fast YAML reader; ruamel (about 20 to 50 ms of a start) only
+    parses one that fails, to name the line. The packs come from the parsed-YAML cache, warmed by
+    a first start."""
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        "current_context: prod\nrefresh_interval: 10\ncontexts:\n  prod:\n"
+        "    prometheus:\n      url: http://127.0.0.1:9\n      timeout: 7\n"
+        "    alertmanagers:\n      - url: http://127.0.0.1:10\n"
+    )
+    code = (
+        "import json, sys\n"
+        "from opsconsole.cli import build_parser\n"
+        "from opsconsole.commands.console import console_setup\n"
+        "from opsconsole.config import ConfigError\n"
+        "try:\n"
+        "    options = console_setup(build_parser().parse_args([]))\n"
+        "    said = [options.context, options.refresh_interval]\n"
+        "except ConfigError as exc:\n"
+        "    said = [str(exc)]\n"
+        "print(json.dumps([said, sorted({m.split('.')[0] for m in sys.modules})]))\n"
+    )
+    env = {**os.environ, "OPSCONSOLE_CONFIG": str(config)}
+
+    def start() -> tuple[list[Any], set[str]]:
+        done = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True, env=env
+        )
+        said, modules = json.loads(done.stdout)
+        return said, set(modules)
+
+    start()  # the packs and themes into the cache
+    said, modules = start()
+    assert said == ["prod", 10.0]  # the config was read (else this proves nothing)
+    assert "ruamel" not in modules
+    config.write_text(config.read_text().replace("timeout: 7", "timeout: 7\n      timout: 8"))
+    said, modules = start()
+    assert "ruamel" in modules
+    assert said[0].startswith(f"{config}:8: contexts.prod.prometheus.timout: unknown field"), said

@@ -28,6 +28,7 @@ from opsconsole.backends.alertmanager_models import (
 from opsconsole.backends.errors import BackendError, FailureKind
 from opsconsole.backends.probe import BackendInfo
 from opsconsole.backends.transport import DEFAULT_RETRY, BackendHttp, RetryPolicy
+from opsconsole.backends.type_adapters import adapter_for
 from opsconsole.config import EndpointSettings
 from opsconsole.core.untrusted_text import excerpt
 
@@ -134,7 +135,7 @@ class AlertmanagerClient:
     async def status(self) -> AlertmanagerStatus:
         """Version, uptime and cluster state."""
         data = await self.http.get_json("api/v2/status")
-        status: AlertmanagerStatus = self._parse(TypeAdapter(AlertmanagerStatus), data, "status")
+        status: AlertmanagerStatus = self._parse(adapter_for(AlertmanagerStatus), data, "status")
         return status
 
     @staticmethod
@@ -161,7 +162,7 @@ class AlertmanagerClient:
         params = self._alert_params(filters, active, silenced, inhibited, receiver)
         params.append(("unprocessed", _bool(unprocessed)))
         data = await self.http.get_json("api/v2/alerts", params)
-        alerts: list[Alert] = self._parse(TypeAdapter(list[Alert]), data, "alerts")
+        alerts: list[Alert] = self._parse(adapter_for(list[Alert]), data, "alerts")
         return alerts
 
     async def alert_groups(
@@ -176,20 +177,20 @@ class AlertmanagerClient:
         """Alerts grouped by the routing tree (an alert appears once per matching route)."""
         params = self._alert_params(filters, active, silenced, inhibited, receiver)
         data = await self.http.get_json("api/v2/alerts/groups", params)
-        groups: list[AlertGroup] = self._parse(TypeAdapter(list[AlertGroup]), data, "alert groups")
+        groups: list[AlertGroup] = self._parse(adapter_for(list[AlertGroup]), data, "alert groups")
         return groups
 
     async def receivers(self) -> list[Receiver]:
         """Configured receivers."""
         data = await self.http.get_json("api/v2/receivers")
-        receivers: list[Receiver] = self._parse(TypeAdapter(list[Receiver]), data, "receivers")
+        receivers: list[Receiver] = self._parse(adapter_for(list[Receiver]), data, "receivers")
         return receivers
 
     async def silences(self, filters: Sequence[Matcher | str] = ()) -> list[Silence]:
         """All silences (pending, active and expired), optionally those containing these exact matchers."""
         params = [("filter", f.to_filter() if isinstance(f, Matcher) else f) for f in filters]
         data = await self.http.get_json("api/v2/silences", params)
-        silences: list[Silence] = self._parse(TypeAdapter(list[Silence]), data, "silences")
+        silences: list[Silence] = self._parse(adapter_for(list[Silence]), data, "silences")
         return silences
 
     async def silence(self, silence_id: str) -> Silence:
@@ -202,7 +203,7 @@ class AlertmanagerClient:
                     BACKEND, FailureKind.NOT_FOUND, f"silence {silence_id} not found", url=exc.url, status=404
                 ) from None
             raise
-        silence: Silence = self._parse(TypeAdapter(Silence), data, "silence")
+        silence: Silence = self._parse(adapter_for(Silence), data, "silence")
         return silence
 
     async def create_silence(

@@ -45,6 +45,7 @@ from opsconsole.backends.transport import (
     classify_exception,
     error_for_status,
 )
+from opsconsole.backends.type_adapters import adapter_for
 from opsconsole.config import EndpointSettings
 from opsconsole.core.untrusted_text import excerpt
 
@@ -244,7 +245,7 @@ class PrometheusClient:
     @staticmethod
     def _parse(model: Any, data: Any, what: str, url: str) -> Any:
         try:
-            adapter = model if isinstance(model, TypeAdapter) else TypeAdapter(model)
+            adapter = model if isinstance(model, TypeAdapter) else adapter_for(model)
             return adapter.validate_python(data)
         except ValidationError as exc:
             first = exc.errors(include_url=False)[0]
@@ -318,7 +319,7 @@ class PrometheusClient:
         data, _ = await self._call("alerts", lambda: self._get("api/v1/alerts"))
         alerts = data.get("alerts", []) if isinstance(data, dict) else data
         parsed: list[PrometheusAlert] = self._parse(
-            TypeAdapter(list[PrometheusAlert]), alerts, "alerts", self.endpoint.url
+            adapter_for(list[PrometheusAlert]), alerts, "alerts", self.endpoint.url
         )
         return parsed
 
@@ -328,7 +329,7 @@ class PrometheusClient:
         data, _ = await self._call("rules", lambda: self._get("api/v1/rules", params))
         groups = data.get("groups", []) if isinstance(data, dict) else data
         parsed: list[RuleGroup] = self._parse(
-            TypeAdapter(list[RuleGroup]), groups, "rules", self.endpoint.url
+            adapter_for(list[RuleGroup]), groups, "rules", self.endpoint.url
         )
         return parsed
 
@@ -359,7 +360,7 @@ class PrometheusClient:
         return self._strings(data, "label values")
 
     def _strings(self, data: Any, what: str) -> list[str]:
-        parsed: list[str] = self._parse(TypeAdapter(list[str]), data or [], what, self.endpoint.url)
+        parsed: list[str] = self._parse(adapter_for(list[str]), data or [], what, self.endpoint.url)
         return parsed
 
     async def series(self, match: Sequence[str], start: float, end: float) -> list[dict[str, str]]:
@@ -372,7 +373,7 @@ class PrometheusClient:
             "series", lambda: self._api.get_series(start_dt, end_dt, params={"match[]": list(match)})
         )
         parsed: list[dict[str, str]] = self._parse(
-            TypeAdapter(list[dict[str, str]]), data or [], "series", self.endpoint.url
+            adapter_for(list[dict[str, str]]), data or [], "series", self.endpoint.url
         )
         return parsed
 
@@ -381,7 +382,7 @@ class PrometheusClient:
         params = {"metric": metric} if metric else None
         data, _ = await self._call("metadata", lambda: self._get("api/v1/metadata", params))
         parsed: dict[str, list[MetricMetadata]] = self._parse(
-            TypeAdapter(dict[str, list[MetricMetadata]]), data or {}, "metadata", self.endpoint.url
+            adapter_for(dict[str, list[MetricMetadata]]), data or {}, "metadata", self.endpoint.url
         )
         return parsed
 

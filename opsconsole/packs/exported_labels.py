@@ -18,9 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 
-import promql_parser
-
-from opsconsole.core.promql_text import walk
+from opsconsole.core.promql_text import parse_tree, walk
 
 # Labels a scrape target sets itself (and so may clash with an exporter's own).
 TARGET_LABELS = ("job", "instance", "namespace", "pod", "container", "service", "node", "endpoint")
@@ -40,9 +38,8 @@ def matched_labels(promql_texts: Iterable[str]) -> dict[str, set[str]]:
     through it."""
     found: dict[str, set[str]] = {}
     for text in promql_texts:
-        try:
-            tree = promql_parser.parse(text)
-        except (ValueError, TypeError):
+        tree = parse_tree(text)
+        if tree is None:
             continue
         for node in walk(tree):
             if type(node).__name__ != "VectorSelector" or not node.name:

@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from opsconsole.core.alert_matchers import MatcherSyntaxError, parse_matchers
 from opsconsole.core.durations import parse_duration
 from opsconsole.core.located_yaml import LocatedDocument, YamlSyntaxError
+from opsconsole.core.promql_text import parse_tree
 from opsconsole.packs.logql_check import LogqlError, check_logql
 from opsconsole.packs.render import (
     ENTITY_PLACEHOLDERS,
@@ -264,7 +265,8 @@ def _check_query(query: PackQuery, values: Mapping[str, str]) -> str | None:
         return str(exc)
     if query.language == "promql":
         try:
-            promql_parser.parse(text)
+            if parse_tree(text) is None:  # the refresh reuses this parse; the error needs its own
+                promql_parser.parse(text)
         except ValueError as exc:
             return f"PromQL does not parse: {exc} (after expansion: {text})"
     elif query.language == "logql":

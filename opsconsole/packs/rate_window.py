@@ -22,10 +22,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import promql_parser
-
 from opsconsole.core.durations import parse_duration, prometheus_duration
-from opsconsole.core.promql_text import PARSE_CACHE_SIZE, walk
+from opsconsole.core.promql_text import PARSE_CACHE_SIZE, parse_tree, walk
 from opsconsole.core.query_step import rate_window as window_seconds
 
 # Prometheus' default when a config sets no global scrape_interval; also what is assumed when
@@ -140,9 +138,8 @@ def ranged_selectors(promql: str) -> list[tuple[str, list[tuple[str, str]]]] | N
 # Every refresh asks this of the same queries (the parse is the cost); see promql_text.PARSE_CACHE_SIZE.
 @functools.lru_cache(maxsize=PARSE_CACHE_SIZE)
 def _ranged_selectors(promql: str) -> tuple[tuple[str, tuple[tuple[str, str], ...]], ...] | None:
-    try:
-        tree = promql_parser.parse(promql)
-    except (ValueError, TypeError):
+    tree = parse_tree(promql)
+    if tree is None:
         return None
     found: list[tuple[str, tuple[tuple[str, str], ...]]] = []
     for node in walk(tree):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+from typing import Any
 
 from opsconsole.backends.errors import BackendError
 from opsconsole.backends.prometheus_models import RuleGroup
@@ -45,15 +46,29 @@ class SloPane:
 
     async def __call__(self, run: PaneRun) -> PaneOutput:
         batch = run.prometheus_batch()
-        await self.discover(run, batch)
-        rows = list(await asyncio.gather(*(self.row(batch, plan, run.now) for plan in self.plans)))
+        # A pack SLO's latency check and the probes of how far its data goes back use nothing
+        # discovery finds (a range query is never swapped for a recording rule): they go out
+        # beside discovery's requests instead of after them. Its ratios wait for the rules.
+        early = {plan.name: _Early.start(self, batch, plan, run.now) for plan in self.pack_plans}
+        try:
+            await self.discover(run, batch)
+            rows = list(
+                await asyncio.gather(
+                    *(self.row(batch, plan, run.now, early.get(plan.name)) for plan in self.plans)
+                )
+            )
+        finally:
+            for started in early.values():
+                started.close()
         empty = [f"slos.{r.name}" for r in rows if r.figures.sli is None and not r.problem]
         notes = [f"{r.display}: {r.problem}" for r in rows if r.problem]
         return PaneOutput(rows, queries=len(rows), empty=empty, notes=notes)
 
-    async def row(self, batch: QueryBatch, plan: SloPlan, now: float) -> SloRow:
-        """One SLO's row (a latency SLI that cannot be computed says why instead)."""
-        problem = await self.latency_problem(batch, plan.latency, now) if plan.latency else ""
+    async def row(self, batch: QueryBatch, plan: SloPlan, now: float, early: _Early | None = None) -> SloRow:
+        """One SLO's row (a latency SLI that cannot be computed says why instead). ``early``: its
+        latency check and data probe, started before discovery (a pack's SLO)."""
+        early = early or _Early.start(self, batch, plan, now)
+        problem = await early.problem
         window_seconds = parse_duration(plan.window)
         windows = list(plan.burn_windows)
         window_ratio: float | None = None
@@ -62,7 +77,7 @@ class SloPane:
         if not problem:
             window_ratio, data_seconds, *ratios = await asyncio.gather(
                 self.window_ratio(batch, plan, plan.window, now),
-                self.data_seconds(batch, plan, now),
+                early.data_seconds(),
                 *(self.window_ratio(batch, plan, w, now) for w in windows),
             )
         figures = evaluate(
@@ -209,3 +224,47 @@ class SloPane:
 
 async def _no_rule_groups() -> list[RuleGroup]:
     return []
+
+
+async def _no_problem() -> str:
+    return ""
+
+
+class _Early:
+    """An SLO's latency check, and its data probe once the check finds no problem (a row with a
+    problem shows no figures, so it asks for none), running as tasks from the start."""
+
+    def __init__(self, problem: asyncio.Task[str], probe: asyncio.Task[float | None]) -> None:
+        self.problem = problem
+        self._probe = probe
+
+    @classmethod
+    def start(cls, pane: SloPane, batch: QueryBatch, plan: SloPlan, now: float) -> _Early:
+        """Both started now."""
+        latency = plan.latency
+        problem = asyncio.ensure_future(
+            pane.latency_problem(batch, latency, now) if latency else _no_problem()
+        )
+
+        async def probe() -> float | None:
+            if await problem:
+                return None
+            return await pane.data_seconds(batch, plan, now)
+
+        return cls(problem, asyncio.ensure_future(probe()))
+
+    def data_seconds(self) -> asyncio.Task[float | None]:
+        """How far back the SLI's data goes (:meth:`SloPane.data_seconds`)."""
+        return self._probe
+
+    def close(self) -> None:
+        """Cancel what a refresh that ended early leaves running, its failures retrieved."""
+        for task in (self.problem, self._probe):
+            if not task.done():
+                task.cancel()
+            task.add_done_callback(_retrieve)
+
+
+def _retrieve(task: asyncio.Task[Any]) -> None:
+    if not task.cancelled():
+        task.exception()
