@@ -159,7 +159,8 @@ def _region_text(mirror: TerminalMirror, widget: Widget) -> list[str]:
 
 async def test_after_any_changes_the_terminal_shows_what_a_fresh_table_shows() -> None:
     """Values changed in place, rows added, removed and reordered, columns widened and narrowed:
-    after each refresh the terminal (only what was sent to it) matches a pane built afresh."""
+    after each refresh the terminal (only what was sent to it) matches a pane built afresh and
+    given the same rows since they came (a column keeps its widest figure while the rows stay)."""
     pick = random.Random(25)
     keys = [f"svc-{i}" for i in range(9)]
     rates = ["1.0/s", "12.5/s", "7.7/s", "130.2/s"]
@@ -172,6 +173,7 @@ async def test_after_any_changes_the_terminal_shows_what_a_fresh_table_shows() -
         pane.fill(wide_rows(*current))
         await pilot.pause()
         mirror = TerminalMirror(app)
+        drawn_since: list[list[tuple[str, str, str, str]]] = [list(current)]  # the same row keys
         for step in range(24):
             change = pick.choice(["value", "value", "value", "add", "remove", "order"])
             if change == "value":  # most refreshes of live data: a few figures move
@@ -189,11 +191,15 @@ async def test_after_any_changes_the_terminal_shows_what_a_fresh_table_shows() -
             else:
                 pick.shuffle(current)
             pane.fill(wide_rows(*current))
+            if [row[0] for row in current] != [row[0] for row in drawn_since[-1]]:
+                drawn_since = []  # other rows: the columns start afresh
+            drawn_since.append(list(current))
             holder = app.query_one("#fresh")
             await holder.remove_children()
             fresh = FreshColumns()
             await holder.mount(fresh)
-            fresh.fill(wide_rows(*current))
+            for rows_then in drawn_since:  # columns keep their widest figure while the rows stay
+                fresh.fill(wide_rows(*rows_then))
             await pilot.pause()
             assert pane.table.region.size == fresh.table.region.size
             assert _cells(pane) == _cells(fresh), f"step {step} ({change})"
@@ -237,3 +243,30 @@ async def test_cells_updated_again_and_again_keep_no_dead_renderings() -> None:
         on_screen = (len(STEADY) + 1) * len(FourColumns.columns)
         cached = len(table._cell_render_cache) + len(table._row_render_cache) + len(table._line_cache)
         assert cached <= 3 * on_screen, cached
+
+
+async def test_figures_changing_width_do_not_move_the_columns_while_the_rows_stay() -> None:
+    """Live figures cross a digit and back ("9.8/s", "10.2/s"): the columns keep the widest, so
+    the table is built once, not at every crossing, and each figure is still drawn."""
+    app = FourColumnsApp()
+    async with app.run_test(size=SIZE) as pilot:
+        pane = app.query_one(FourColumns)
+        pane.fill(wide_rows(*STEADY))
+        await pilot.pause()
+        table = pane.table
+        rebuilt: list[bool] = []
+        original_clear = table.clear
+        table.clear = lambda *a, **k: rebuilt.append(True) or original_clear(*a, **k)  # type: ignore[method-assign]
+        mirror = TerminalMirror(app)
+        for rate in ("9.8/s", "110.2/s", "9.8/s", "110.2/s", "7.0/s"):
+            values = list(STEADY)
+            values[2] = ("svc-2", rate, "0.1%", "120ms")
+            pane.fill(wide_rows(*values))
+            await pilot.pause()
+            assert f"svc-2  {rate}" in mirror.text(), rate
+        assert len(rebuilt) == 1, "built once, when the column first widened"  # before: 5
+        values = list(STEADY[:-1])  # a row gone: the columns fit the rows drawn now
+        pane.fill(wide_rows(*values))
+        await pilot.pause()
+        assert len(rebuilt) == 2
+        assert pane.fit.widths[1] == len("10.0/s"), "the rate column as wide as its figures now"

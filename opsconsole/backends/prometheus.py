@@ -164,6 +164,8 @@ class PrometheusClient:
                 envelope.result_type = data["resultType"]
             envelope.warnings.extend(str(w) for w in payload.get("warnings") or [])
             envelope.infos.extend(str(i) for i in payload.get("infos") or [])
+        # The body is decoded once: the library (and ``_get``) read it again with ``.json()``.
+        response.json = lambda **_: payload  # type: ignore[method-assign]
         return response
 
     def _bounded_text(self, response: requests.Response) -> str:

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from datetime import UTC
 from email.utils import parsedate_to_datetime
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -49,6 +49,9 @@ from opsconsole.backends.token_file import TokenFile, TokenFileHttpxAuth, TokenF
 from opsconsole.config import EndpointSettings, resolve_credentials, token_file_in_force
 from opsconsole.core.durations import format_duration
 from opsconsole.core.untrusted_text import excerpt
+
+if TYPE_CHECKING:
+    from requests.adapters import _HostParams, _PoolKwargs
 
 USER_AGENT = f"opsconsole/{__version__}"
 # The only requests besides GET that a read-only context sends: the query endpoints that take a
@@ -641,6 +644,26 @@ class PolicyAdapter(requests.adapters.HTTPAdapter):
         self.backend = backend
         self.endpoint = endpoint
         self.retry = retry
+        self._pool_keys: dict[tuple[Any, ...], tuple[_HostParams, _PoolKwargs]] = {}
+
+    def build_connection_pool_key_attributes(
+        self, request: requests.PreparedRequest, verify: bool | str, cert: Any = None
+    ) -> tuple[_HostParams, _PoolKwargs]:
+        """requests' pool key, worked out once per origin, CA and client certificate.
+
+        requests asks the disk whether a CA path (``REQUESTS_CA_BUNDLE``, a ``ca_file``) is a file
+        or a directory before every request, http ones included: an idle console sends some 26 a
+        refresh. A path that turns from a file into a directory while the console runs is not
+        noticed (neither is a CA file's new content: urllib3 keeps the pool's context anyway).
+        """
+        parts = urlsplit(request.url or "")
+        key = (parts.scheme.lower(), parts.hostname, parts.port, verify, cert)
+        known = self._pool_keys.get(key)
+        if known is None:
+            known = super().build_connection_pool_key_attributes(request, verify, cert)
+            self._pool_keys[key] = known
+        host_params, pool_kwargs = known
+        return host_params.copy(), pool_kwargs.copy()  # urllib3 is handed its own copies
 
     def send(
         self,

@@ -30,6 +30,7 @@ from opsconsole.ui.themes import ConsoleTheme
 
 LEVEL_CYCLE = ("", "debug", "info", "warn", "error")
 ENTITY_WIDTH = 14
+KEPT_STRIPS = 512  # drawn lines kept for the next frames: a tall view is some 100 lines
 
 
 class LogView(ScrollView, can_focus=True):
@@ -86,6 +87,8 @@ class LogView(ScrollView, can_focus=True):
         self._scanned = 0
         self._shown_upto = 0
         self.pending_top_seq: int | None = None  # scroll this line to the top once laid out
+        self._strips: dict[tuple[object, ...], Strip] = {}  # lines drawn lately (render_line)
+        self._strips_theme: ConsoleTheme | None = None
 
     def _changed(self) -> None:
         if self.on_change is not None:
@@ -251,7 +254,29 @@ class LogView(ScrollView, can_focus=True):
         row = self.buffer.get(seq) if seq is not None else None
         if row is None:
             return Strip.blank(width, self.rich_style)
-        return Strip(self._segments(row, width, selected=seq == self.cursor_seq), width)
+        # A line that arrives scrolls the view: every visible line is asked for again, and most
+        # were drawn the frame before. A line's strip depends on these and on the theme only
+        # (the row's own fields, not its number: a cleared buffer numbers its rows from 1 again).
+        if self._strips_theme is not self.console_theme or len(self._strips) >= KEPT_STRIPS:
+            self._strips_theme = self.console_theme
+            self._strips.clear()
+        selected = seq == self.cursor_seq
+        focused = selected and self.has_focus
+        key = (
+            row.ts_ns,
+            row.level,
+            row.entity,
+            row.message,
+            width,
+            selected,
+            focused,
+            self.search,
+            self.rich_style,
+        )
+        strip = self._strips.get(key)
+        if strip is None:
+            strip = self._strips[key] = Strip(self._segments(row, width, selected=selected), width)
+        return strip
 
     def _segments(self, row: LogRow, width: int, *, selected: bool) -> list[Segment]:
         theme = self.console_theme

@@ -62,6 +62,8 @@ class Pane(Vertical):
         self._drawn: tuple[tuple[str, ...], ColumnFit, list[tuple[str, list[object]]]] | None = None
         self._subtitle = ""  # the status part of the border's subtitle; hidden columns follow
         self.fit = ColumnFit(tuple(range(len(self.columns))), (), ())
+        # The rows, width and columns last fitted, and each column's widest cell since (_fit).
+        self._widest: tuple[tuple[object, ...], list[int]] | None = None
         self.table = PaneTable(cursor_type="row", zebra_stripes=False, id=f"table-{self.name_}")
 
     def compose(self) -> Any:
@@ -138,6 +140,14 @@ class Pane(Vertical):
             max([len(spec.label), *(row[i].cell_len for row in measured if i < len(row))])
             for i, spec in enumerate(specs)
         ]
+        # Steady columns: while the same rows are drawn at the same width, a column is as wide as
+        # its widest figure since they came, so "9.8/s" turning "10.2/s" and back does not move
+        # the columns (each move rebuilds and repaints the table). Other rows, another width or
+        # other columns start afresh.
+        steady = (tuple(key for key, _, _ in self._rows), room, self.columns)
+        if self._widest is not None and self._widest[0] == steady and len(self._widest[1]) == len(natural):
+            natural = [max(now, before) for now, before in zip(natural, self._widest[1], strict=True)]
+        self._widest = (steady, natural)
         return fit_columns(specs, natural, room)
 
     def _draw(self) -> None:

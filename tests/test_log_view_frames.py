@@ -1,0 +1,113 @@
+"""A line arriving in the live tail scrolls the view: the frame draws the new line, not every line.
+
+Idle, the log pane is where most frames come from (the demo logs a line every second or so), and
+each scrolls the view by a line: every visible line is asked for again. Lines drawn the frame
+before are kept; the terminal still shows exactly what a whole frame draws, the cursor's line
+marked, and a search or a new theme draws the lines anew.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from textual.app import App
+
+from opsconsole.core.dashboard import LogRow
+from opsconsole.core.log_buffer import LogBuffer
+from opsconsole.ui.log_view import LogView
+from opsconsole.ui.themes import load_themes
+from tests.support.terminal_mirror import TerminalMirror
+
+HEIGHT = 12
+
+
+class _OneView(App[None]):
+    def __init__(self, view: LogView) -> None:
+        super().__init__()
+        self.view = view
+
+    def compose(self) -> Any:
+        yield self.view
+
+
+def _row(n: int) -> LogRow:
+    return LogRow(
+        ts_ns=n * 1_000_000_000, level="info", entity=f"agent-{n}", message=f"line {n}", trace_id=""
+    )
+
+
+def _whole_frame(app: App[Any]) -> str:
+    class Detached:
+        size = app.size
+        screen = app.screen
+
+        def _display(self, screen: Any, renderable: Any) -> None:  # pragma: no cover
+            pass
+
+    return TerminalMirror(Detached()).text()  # type: ignore[arg-type]
+
+
+def _count_lines_built(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    built = [0]
+    original = LogView._segments
+
+    def counted(view: LogView, *args: Any, **kwargs: Any) -> Any:
+        built[0] += 1
+        return original(view, *args, **kwargs)
+
+    monkeypatch.setattr(LogView, "_segments", counted)
+    return built
+
+
+async def test_each_arriving_line_builds_itself_and_the_cursor_lines_only(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    buffer = LogBuffer(1000)
+    buffer.extend(_row(n) for n in range(1, 41))
+    themes = load_themes()[0]
+    view = LogView(buffer, themes["dark"])
+    app = _OneView(view)
+    async with app.run_test(size=(100, HEIGHT)) as pilot:
+        view.sync()
+        await pilot.pause()
+        mirror = TerminalMirror(app)
+        built = _count_lines_built(monkeypatch)
+        arrivals = 5
+        for n in range(41, 41 + arrivals):
+            buffer.append(_row(n))
+            view.sync()
+            await pilot.pause()
+            assert f"line {n}" in mirror.text()
+        # The new line and the line the cursor left (it follows the newest), not the whole view:
+        # before, every visible line (HEIGHT) at every arrival.
+        assert built[0] <= 2 * arrivals, built[0]
+        assert mirror.text() == _whole_frame(app), "what the frames drew is what a whole frame draws"
+        assert "line 45" in mirror.text() and "line 44" in mirror.text()
+
+        view.search = "line 4"  # a search marks matches: every line is drawn anew
+        view.refresh()
+        await pilot.pause()
+        assert built[0] >= 2 * arrivals + HEIGHT - 2
+        before = built[0]
+        view.console_theme = themes["light"]  # so does another theme
+        view.refresh()
+        await pilot.pause()
+        assert built[0] >= before + HEIGHT - 2
+        assert mirror.text() == _whole_frame(app)
+
+
+async def test_a_cleared_buffer_that_numbers_rows_from_one_again_draws_its_own_lines() -> None:
+    buffer = LogBuffer(1000)
+    buffer.extend(_row(n) for n in range(1, 6))
+    view = LogView(buffer, load_themes()[0]["dark"])
+    app = _OneView(view)
+    async with app.run_test(size=(100, HEIGHT)) as pilot:
+        view.sync()
+        await pilot.pause()
+        mirror = TerminalMirror(app)
+        buffer.clear()
+        buffer.extend(_row(n) for n in range(101, 106))  # the same sequence numbers, 1 to 5
+        view.refresh()
+        await pilot.pause()
+        assert "line 101" in mirror.text() and "line 1 " not in mirror.text() + " "
