@@ -21,7 +21,6 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from opsconsole.core.dashboard import Dashboard, PaneName
-from opsconsole.ui.frame_crop import render_only_changes
 from opsconsole.ui.header_fit import NARROW_WIDTH, HeaderPart, joined
 from opsconsole.ui.keys import MAIN_SCREEN_BINDINGS
 from opsconsole.ui.pane import TITLES, Pane
@@ -71,7 +70,6 @@ class MainScreen(Screen[None]):
 
     def __init__(self, panes: dict[PaneName, Pane]) -> None:
         super().__init__()
-        render_only_changes(self)  # a log line arriving renders the log pane, not every pane
         self.panes = panes
         self.active: PaneName = "health"
         self._header_drawn = Text()

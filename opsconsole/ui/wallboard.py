@@ -15,7 +15,6 @@ from rich.table import Table
 from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Digits, Static
 
@@ -24,7 +23,6 @@ from opsconsole.core.present import is_critical
 from opsconsole.core.wallboard_figures import acked, firing, stale_backends, worst_budget
 from opsconsole.refresh.panes import RefreshSettings
 from opsconsole.ui.drawn import drawn_signature
-from opsconsole.ui.frame_crop import render_only_changes
 from opsconsole.ui.header_fit import NARROW_WIDTH, HeaderPart, joined
 from opsconsole.ui.shell import ConsoleShell, clock_text, freshness
 from opsconsole.ui.wallboard_options import WallboardOptions, wallboard_refresh_settings
@@ -92,10 +90,6 @@ class WallboardApp(ConsoleShell):
         self._overview_running = False
 
     # -- layout -------------------------------------------------------------------------------
-
-    def get_default_screen(self) -> Screen[Any]:
-        # The clock's tick changes one line: its frame renders that line's widgets, not the page.
-        return render_only_changes(Screen(id="_default"))
 
     def compose(self) -> Any:
         yield Static(id="wb-header")
