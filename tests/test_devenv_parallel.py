@@ -1,4 +1,4 @@
-"""The test command spreads the suite over one process per core unless told how, and .ci/run runs it."""
+"""The test command spreads the suite over two processes per core unless told how, and .ci/run runs it."""
 
 from __future__ import annotations
 
@@ -12,16 +12,19 @@ from opsconsole.devenv import parallel_args
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_the_suite_runs_one_process_per_core_with_files_kept_whole() -> None:
-    assert parallel_args([]) == ["-n", "auto", "--dist", "loadfile"]
+def test_the_suite_runs_two_processes_per_core_with_files_kept_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    assert parallel_args([]) == ["-n", "4", "--dist", "loadfile"]
     assert parallel_args(["tests/test_soak.py", "-x"]) == [
         "-n",
-        "auto",
+        "4",
         "--dist",
         "loadfile",
         "tests/test_soak.py",
         "-x",
     ]
+    monkeypatch.setattr("os.cpu_count", lambda: None)  # unknown: as one core
+    assert parallel_args([])[:2] == ["-n", "2"]
 
 
 @pytest.mark.parametrize(
