@@ -106,6 +106,11 @@ LONG_FILES = (
     "test_wallboard.py",
     "test_parser_fuzzing.py",
     "test_hostile_sources.py",
+    # Half a minute to a minute and a half each with two processes at a load of 9 (suite_cpu.py).
+    "test_untrusted_boundary.py",
+    "test_demo_promql_conformance.py",
+    "test_trace_navigation.py",
+    "test_incident_timeline.py",
 )
 
 
@@ -124,6 +129,17 @@ def pytest_configure(config: pytest.Config) -> None:
     """
     if hasattr(config.option, "loadscopereorder"):
         config.option.loadscopereorder = False
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | None:
+    """``--dist loadfile`` (the test command's) keeps a long file from queuing behind another long
+    one in the same process (``tests/support/long_files_apart.py``); other choices are xdist's."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from tests.support.long_files_apart import LongFilesApart
+
+    return LongFilesApart(config, log, long_files=LONG_FILES)
 
 
 class _QuietHandler(WSGIRequestHandler):
