@@ -88,8 +88,13 @@ def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
 
 # Files that take a minute or more, longest first (``--durations`` of a whole run): collected first, so
 # that the test command's processes (pytest-xdist, files kept whole) start them early and none runs
-# one alone at the end (by name, the soaks came among the last).
+# one alone at the end (by name, the soaks came among the last). The three single tests of two minutes
+# and more in a loaded whole run come first: a file of one test cannot be shared out, and behind the
+# first processes' files they started minutes late (the second soak at 154 s in a run of the long files).
 LONG_FILES = (
+    "test_soak.py",
+    "test_soak_sees_a_leak.py",
+    "test_screenshots_current.py",
     "test_fault_matrix.py",
     "test_readme_examples.py",
     "test_ui_silences.py",
@@ -97,10 +102,7 @@ LONG_FILES = (
     "test_ui_snapshots.py",
     "test_ui_pilot.py",
     "test_terminal_session.py",
-    "test_soak.py",
-    "test_soak_sees_a_leak.py",
     "test_builtin_packs_real.py",
-    "test_screenshots_current.py",
     "test_context_overview.py",
     "test_ui_logs_traces.py",
     "test_wallboard.py",
