@@ -2,12 +2,13 @@
 
     python benchmarks/suite_cpu.py [--top 30] [pytest args, e.g. tests/test_soak.py]
 
-Runs the suite as the test command does (``-n auto --dist loadfile`` unless told otherwise) with
-this file as a pytest plugin: each test's CPU is its process's user + system time and that of the
-child processes it waited for (a server a module fixture started is counted in the test that stops
-it), from the start of its setup to the end of its teardown. Prints the run's wall time, the load
-average before and after, the total, and the files that took the most CPU, with when each started
-(seconds after the first test), which shows whether the long files started first.
+Runs the suite as the test command does (two processes a core, ``--dist loadfile``, unless told
+otherwise) with this file as a pytest plugin: each test's CPU is its process's user + system time
+and that of the child processes it waited for (a server a module fixture started is counted in the
+test that stops it), from the start of its setup to the end of its teardown. Prints the run's wall
+time, the load average before and after, the total, the files that took the most CPU, with when each
+started (seconds after the first test), which shows whether the long files started first, and per
+process its share of CPU in its tests' time and how long before the end it ran out of work.
 """
 
 from __future__ import annotations
