@@ -2,12 +2,13 @@
 
     python benchmarks/suite_cpu.py [--top 30] [pytest args, e.g. tests/test_soak.py]
 
-Runs the suite as the test command does (``-n auto --dist loadfile`` unless told otherwise) with
-this file as a pytest plugin: each test's CPU is its process's user + system time and that of the
-child processes it waited for (a server a module fixture started is counted in the test that stops
-it), from the start of its setup to the end of its teardown. Prints the run's wall time, the load
-average before and after, the total, and the files that took the most CPU, with when each started
-(seconds after the first test), which shows whether the long files started first.
+Runs the suite as the test command does (two processes a core, ``--dist loadfile``, unless told
+otherwise) with this file as a pytest plugin: each test's CPU is its process's user + system time
+and that of the child processes it waited for (a server a module fixture started is counted in the
+test that stops it), from the start of its setup to the end of its teardown. Prints the run's wall
+time, the load average before and after, the total, the files that took the most CPU, with when each
+started (seconds after the first test), which shows whether the long files started first, and per
+process its share of CPU in its tests' time and how long before the end it ran out of work.
 """
 
 from __future__ import annotations
@@ -73,6 +74,26 @@ def _summary(folder: Path, top: int) -> None:
     print(f"{'file':52} {'tests':>5} {'CPU s':>7} {'wall s':>7} {'start s':>7}")
     for name, (count, wall, cpu, began) in sorted(files.items(), key=lambda kv: -kv[1][2])[:top]:
         print(f"{name:52} {int(count):5d} {cpu:7.1f} {wall:7.1f} {began - first:7.0f}")
+    _workers(worker_files, first)
+
+
+def _workers(worker_files: list[Path], first: float) -> None:
+    """Per test process: its tests' CPU against their wall time (how much of it was waiting), and
+    how long before the last test of the run it ran out of work (idle at the end)."""
+    ends: dict[str, tuple[float, float, float]] = {}
+    for path in worker_files:
+        rows = [line.split("\t") for line in path.read_text().splitlines()]
+        ends[path.stem] = (
+            max(float(began) + float(wall) for _, wall, _, began in rows),
+            sum(float(wall) for _, wall, _, _ in rows),
+            sum(float(cpu) for _, _, cpu, _ in rows),
+        )
+    last = max(end for end, _, _ in ends.values())
+    for worker, (end, wall, cpu) in sorted(ends.items()):
+        print(
+            f"{worker}: {cpu:.0f} s of CPU in {wall:.0f} s of tests ({cpu / wall:.0%}), "
+            f"done at {end - first:.0f} s, {last - end:.0f} s before the last"
+        )
 
 
 def main() -> int:

@@ -88,8 +88,13 @@ def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
 
 # Files that take a minute or more, longest first (``--durations`` of a whole run): collected first, so
 # that the test command's processes (pytest-xdist, files kept whole) start them early and none runs
-# one alone at the end (by name, the soaks came among the last).
+# one alone at the end (by name, the soaks came among the last). The three single tests of two minutes
+# and more in a loaded whole run come first: a file of one test cannot be shared out, and behind the
+# first processes' files they started minutes late (the second soak at 154 s in a run of the long files).
 LONG_FILES = (
+    "test_soak.py",
+    "test_soak_sees_a_leak.py",
+    "test_screenshots_current.py",
     "test_fault_matrix.py",
     "test_readme_examples.py",
     "test_ui_silences.py",
@@ -97,15 +102,17 @@ LONG_FILES = (
     "test_ui_snapshots.py",
     "test_ui_pilot.py",
     "test_terminal_session.py",
-    "test_soak.py",
-    "test_soak_sees_a_leak.py",
     "test_builtin_packs_real.py",
-    "test_screenshots_current.py",
     "test_context_overview.py",
     "test_ui_logs_traces.py",
     "test_wallboard.py",
     "test_parser_fuzzing.py",
     "test_hostile_sources.py",
+    # Half a minute to a minute and a half each with two processes at a load of 9 (suite_cpu.py).
+    "test_untrusted_boundary.py",
+    "test_demo_promql_conformance.py",
+    "test_trace_navigation.py",
+    "test_incident_timeline.py",
 )
 
 
@@ -124,6 +131,17 @@ def pytest_configure(config: pytest.Config) -> None:
     """
     if hasattr(config.option, "loadscopereorder"):
         config.option.loadscopereorder = False
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | None:
+    """``--dist loadfile`` (the test command's) keeps a long file from queuing behind another long
+    one in the same process (``tests/support/long_files_apart.py``); other choices are xdist's."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from tests.support.long_files_apart import LongFilesApart
+
+    return LongFilesApart(config, log, long_files=LONG_FILES)
 
 
 class _QuietHandler(WSGIRequestHandler):

@@ -1,4 +1,4 @@
-"""The test command spreads the suite over one process per core unless told how, and .ci/run runs it."""
+"""The test command spreads the suite over two processes per core unless told how, and .ci/run runs it."""
 
 from __future__ import annotations
 
@@ -12,16 +12,19 @@ from opsconsole.devenv import parallel_args
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_the_suite_runs_one_process_per_core_with_files_kept_whole() -> None:
-    assert parallel_args([]) == ["-n", "auto", "--dist", "loadfile"]
+def test_the_suite_runs_two_processes_per_core_with_files_kept_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    assert parallel_args([]) == ["-n", "4", "--dist", "loadfile"]
     assert parallel_args(["tests/test_soak.py", "-x"]) == [
         "-n",
-        "auto",
+        "4",
         "--dist",
         "loadfile",
         "tests/test_soak.py",
         "-x",
     ]
+    monkeypatch.setattr("os.cpu_count", lambda: None)  # unknown: as one core
+    assert parallel_args([])[:2] == ["-n", "2"]
 
 
 @pytest.mark.parametrize(
@@ -79,3 +82,37 @@ def test_the_long_files_are_handed_out_first(pytestconfig: pytest.Config) -> Non
     scheduler.schedule()
     assert [collection[i] for i in workers[0].sent[:1]] == [collection[0]]
     assert [collection[i] for i in workers[1].sent[:1]] == [collection[1]]
+
+
+def test_a_long_file_is_not_queued_behind_another_long_file(pytestconfig: pytest.Config) -> None:
+    """A process busy with a long file of one test (a soak) is handed a short file next, and the
+    other soak waits for a process that is not busy with a long file; xdist's own scheduler queued
+    the second soak behind the first in one process, since a process with two tests or fewer left
+    is given the next file at once."""
+    from tests.support.long_files_apart import LongFilesApart
+
+    collection = [
+        *(f"tests/test_fault_matrix.py::test_{i}" for i in range(5)),
+        "tests/test_soak.py::test_memory_is_flat_once_the_buffers_are_full",
+        "tests/test_soak_sees_a_leak.py::test_a_leak_of_twenty_kib_per_refresh_fails_the_soak",
+        *(f"tests/test_cli_flags.py::test_{i}" for i in range(3)),
+        *(f"tests/test_config.py::test_{i}" for i in range(3)),
+    ]
+    long_files = ("test_fault_matrix.py", "test_soak.py", "test_soak_sees_a_leak.py")
+    config = SimpleNamespace(option=pytestconfig.option, getvalue=lambda name: ["2*popen"])
+    scheduler = LongFilesApart(config, long_files=long_files)  # type: ignore[arg-type]
+    workers = [_Worker("gw0"), _Worker("gw1")]
+    for worker in workers:
+        scheduler.add_node(worker)  # type: ignore[arg-type]
+        scheduler.add_node_collection(worker, collection)  # type: ignore[arg-type]
+    scheduler.schedule()
+
+    def files(worker: _Worker) -> list[str]:
+        return list(dict.fromkeys(collection[i].split("::")[0].split("/")[-1] for i in worker.sent))
+
+    assert files(workers[0]) == ["test_fault_matrix.py"]
+    assert files(workers[1]) == ["test_soak.py", "test_cli_flags.py"]
+    # The soak done and a short test with it, gw1 is the process free of long files: the other soak.
+    scheduler.mark_test_complete(workers[1], collection.index(collection[5]))  # type: ignore[arg-type]
+    scheduler.mark_test_complete(workers[1], collection.index(collection[7]))  # type: ignore[arg-type]
+    assert files(workers[1]) == ["test_soak.py", "test_cli_flags.py", "test_soak_sees_a_leak.py"]

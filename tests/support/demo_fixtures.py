@@ -13,13 +13,14 @@ import multiprocessing
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
 
 from opsconsole.demo.stack import BackgroundStack, DemoStack, DemoUrls
 from opsconsole.ui.screenshots import FROZEN_NOW
+from tests.support.demo_child import serve_demo
 
 # With lead_in=300 the scenario is 5 minutes in at FROZEN_NOW: npa-2 degrading, npa-3 down for
 # 2.5 minutes, alerts firing (the same moment the screenshots show).
@@ -64,19 +65,6 @@ class SharedClock:
             self.value.value += seconds
 
 
-def _serve_demo(clock_value: Any, lead_in: float, urls_out: Any, stop: Any) -> None:
-    """The child process: the demo stack until ``stop`` is set, on the shared clock or the wall clock."""
-    import time
-
-    from opsconsole.demo.stack import BackgroundStack, DemoStack
-
-    clock: Callable[[], float] = time.time if clock_value is None else (lambda: float(clock_value.value))
-    background = BackgroundStack(DemoStack(clock=clock, lead_in=lead_in))
-    urls_out.put(asdict(background.start()))
-    stop.wait()
-    background.stop()
-
-
 @contextmanager
 def demo_in_another_process(
     start: float | None = None, *, lead_in: float = INCIDENT_LEAD_IN
@@ -91,7 +79,7 @@ def demo_in_another_process(
     urls_out = context.Queue()
     stop = context.Event()
     process = context.Process(
-        target=_serve_demo, args=(clock_value, lead_in, urls_out, stop), name="opsconsole-demo", daemon=True
+        target=serve_demo, args=(clock_value, lead_in, urls_out, stop), name="opsconsole-demo", daemon=True
     )
     process.start()
     try:
