@@ -307,6 +307,23 @@ async def test_a_hanging_context_delays_nobody(
         assert "staging … waiting" in status
 
 
+async def test_an_answer_landing_while_the_screen_closes_draws_nothing_and_raises_nothing(
+    tmp_path: Path, servers: Servers, silences: dict[str, str]
+) -> None:
+    """Textual removes a screen's widgets before the screen itself: a context's answer landing in
+    between (a hung context's at its deadline, as the app quits) found no table and failed the
+    refresh worker, which ends the app with an error."""
+    app = _console(tmp_path, servers)
+    async with app.run_test(size=(160, 40)) as pilot:
+        screen = await _every_read(pilot)
+        assert _table(screen)  # drawn
+        await screen.query_one(DataTable).remove()  # the moment between the two removals
+        screen.show(screen.silences)  # this context's answer
+        screen.render_rows()  # and every context's
+        assert not screen.query(DataTable)
+    assert app.return_code in (0, None)
+
+
 def test_two_contexts_on_one_alertmanager_are_one_row_changed_through_the_writable_one() -> None:
     view = SilenceView(
         id="s1", state="active", matchers='a="1"', created_by="x", comment="", starts_at=0, ends_at=10

@@ -85,8 +85,13 @@ class OverviewScreen(Screen[str | None]):
 
     def show(self) -> None:
         """Draw the rows known now (a context not yet answered: waiting)."""
+        tables = self.query("#overview-contexts").results(DataTable)
+        table: DataTable[Text] | None = next(tables, None)
+        if table is None:
+            # Closing: Textual removes a screen's widgets before the screen, and a context's
+            # answer (a hung one's, at its deadline) can land in between. Nothing to draw on.
+            return
         now = self.clock()
-        table: DataTable[Text] = self.query_one("#overview-contexts", DataTable)
         cursor = table.cursor_row
         table.clear()
         for context in self.overview.contexts:

@@ -111,9 +111,14 @@ class SilencesScreen(Screen[None]):
 
     def render_rows(self) -> None:
         """Draw the rows (the cursor stays where it was)."""
+        tables = self.query(DataTable)
+        if not tables:
+            # Closing: Textual removes a screen's widgets before the screen, and a context's answer
+            # (a hung one's, at its deadline) can land in between. There is nothing to draw on.
+            return
         rows = self.rows()
         self.chosen &= {r.key for r in rows if r.silence.state != "expired" and not r.locked}
-        table: DataTable[Text] = self.query_one(DataTable)
+        table: DataTable[Text] = tables.first()
         now = self.clock()
         cursor = table.cursor_row
         every = self.every_shown

@@ -91,7 +91,9 @@ class TraceSearchScreen(Screen[None]):
     def show(self, traces: list[Trace], error: str = "", warnings: Sequence[str] = ()) -> None:
         """Fill the results (or say why there are none, or what Jaeger's answer left out)."""
         self.traces = traces
-        table = self.query_one("#trace-results", DataTable)
+        table = next(self.query("#trace-results").results(DataTable), None)
+        if table is None:  # closed while the search ran (its widgets go before the screen does)
+            return
         table.clear()
         theme = self.console_theme
         for index, trace in enumerate(traces):
