@@ -17,18 +17,10 @@ from opsconsole.core.dashboard import LogRow
 from opsconsole.core.log_buffer import LogBuffer
 from opsconsole.ui.log_view import LogView
 from opsconsole.ui.themes import load_themes
+from tests.support.one_widget import OneWidgetApp
 from tests.support.terminal_mirror import TerminalMirror
 
 HEIGHT = 12
-
-
-class _OneView(App[None]):
-    def __init__(self, view: LogView) -> None:
-        super().__init__()
-        self.view = view
-
-    def compose(self) -> Any:
-        yield self.view
 
 
 def _row(n: int) -> LogRow:
@@ -67,7 +59,7 @@ async def test_each_arriving_line_builds_itself_and_the_cursor_lines_only(
     buffer.extend(_row(n) for n in range(1, 41))
     themes = load_themes()[0]
     view = LogView(buffer, themes["dark"])
-    app = _OneView(view)
+    app = OneWidgetApp(view)
     async with app.run_test(size=(100, HEIGHT)) as pilot:
         view.sync()
         await pilot.pause()
@@ -101,7 +93,7 @@ async def test_a_cleared_buffer_that_numbers_rows_from_one_again_draws_its_own_l
     buffer = LogBuffer(1000)
     buffer.extend(_row(n) for n in range(1, 6))
     view = LogView(buffer, load_themes()[0]["dark"])
-    app = _OneView(view)
+    app = OneWidgetApp(view)
     async with app.run_test(size=(100, HEIGHT)) as pilot:
         view.sync()
         await pilot.pause()

@@ -3,9 +3,7 @@
 
 from __future__ import annotations
 
-import http.server
 import json
-import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,6 +15,7 @@ from opsconsole.backends.alertmanager import AlertmanagerClient
 from opsconsole.backends.prometheus import PrometheusClient
 from opsconsole.backends.transport import BackendHttp
 from opsconsole.config import EndpointSettings
+from tests.support.loopback_http import Received, Reply, scripted_server
 
 ALERT = {
     "labels": {"alertname": "Down", "severity": "critical"},
@@ -64,29 +63,15 @@ async def test_alertmanager_parses_alerts_and_silences_with_no_new_adapter(adapt
     assert adapters_built == []
 
 
-class _PrometheusApi(http.server.BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        data: Any = {"groups": []} if self.path.startswith("/api/v1/rules") else ["job", "instance"]
-        body = json.dumps({"status": "success", "data": data}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:
-        return
+def _prometheus_api(request: Received) -> Reply:
+    data: Any = {"groups": []} if request.path.startswith("/api/v1/rules") else ["job", "instance"]
+    return Reply(200, json.dumps({"status": "success", "data": data}))
 
 
 @pytest.fixture
 def prometheus_api() -> Iterator[str]:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _PrometheusApi)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with scripted_server(_prometheus_api) as server:
+        yield server.url
 
 
 async def test_prometheus_parses_rules_and_labels_without_a_new_adapter(

@@ -8,7 +8,6 @@ from typing import Any
 
 from rich.style import Style
 from rich.table import Table
-from textual.app import App
 from textual.widgets import Static
 
 from opsconsole.core.log_buffer import LogBuffer
@@ -23,6 +22,7 @@ from opsconsole.ui.screens import FieldsScreen
 from opsconsole.ui.themes import load_themes
 from opsconsole.ui.trace_screens import TraceScreen, TraceView
 from opsconsole.ui.trace_search_screen import TraceSearchScreen
+from tests.support.one_widget import OneWidgetApp
 from tests.support.ui_harness import demo_app, settle, work_done
 
 Demo = tuple[DemoStack, DemoUrls]
@@ -42,15 +42,6 @@ def _line_text(view: LogView, y: int) -> str:
 # -- hostile lines -------------------------------------------------------------------------------
 
 
-class _OneView(App[None]):
-    def __init__(self, view: LogView) -> None:
-        super().__init__()
-        self.view = view
-
-    def compose(self) -> Any:
-        yield self.view
-
-
 async def test_hostile_lines_are_drawn_as_plain_text() -> None:
     payloads = [
         "\x1b[2J\x1b[Hcleared?",
@@ -65,7 +56,7 @@ async def test_hostile_lines_are_drawn_as_plain_text() -> None:
         line = json.dumps({"level": "error", "message": text, "agent_id": "[reverse]x\x1b[7m"})
         buffer.append(log_row(n * NS, line, {}, entity_field="agent_id"))
     view = LogView(buffer, load_themes()[0]["dark"])
-    app = _OneView(view)
+    app = OneWidgetApp(view)
     async with app.run_test(size=(120, 10)) as pilot:
         view.sync()
         await pilot.pause()
