@@ -11,6 +11,10 @@ the parser. Only plain data (mappings, lists, strings, numbers, booleans, null) 
 anything else (a YAML timestamp) is parsed each time. The cache is an optimisation: when it
 cannot be read or written, the file is parsed as before. The config file is never cached: it can
 hold passwords and tokens, which are not copied anywhere else on disk.
+
+A process also keeps what it parsed or read in memory, under the same key: a console that opens
+another context, or a test process that starts many consoles, reads each built-in pack once. Each
+call decodes its own copy, so a caller may change what it gets.
 """
 
 from __future__ import annotations
@@ -33,6 +37,8 @@ FORMAT = 1
 # Each edit of a pack leaves one entry behind; past this many, the oldest written go.
 MAX_ENTRIES = 256
 PLAIN_SCALARS = (str, int, float, bool, type(None))
+# Key -> the entry's JSON, as on disk; insertion order is age (the oldest goes first).
+_in_memory: dict[str, bytes] = {}
 
 
 def cache_dir() -> Path:
@@ -53,18 +59,28 @@ def _is_plain(value: Any) -> bool:
     return type(value) in PLAIN_SCALARS
 
 
-def _read(path: Path) -> LocatedDocument | None:
+def _decode(payload: bytes, source: str) -> LocatedDocument | None:
     try:
-        entry = json.loads(path.read_bytes())
+        entry = json.loads(payload)
         lines = {tuple(field): line for field, line in entry["lines"]}
-        return LocatedDocument(entry["data"], "", lines, entry["first_line"])
-    except (OSError, ValueError, KeyError, TypeError):
+        return LocatedDocument(entry["data"], source, lines, entry["first_line"])
+    except (ValueError, KeyError, TypeError):
         return None
 
 
-def _write(path: Path, doc: LocatedDocument) -> None:
+def _encode(doc: LocatedDocument) -> bytes:
     lines = [[list(field), line] for field, line in doc.lines.items()]
-    payload = json.dumps({"data": doc.data, "lines": lines, "first_line": doc.first_line}).encode()
+    return json.dumps({"data": doc.data, "lines": lines, "first_line": doc.first_line}).encode()
+
+
+def _remember(key: str, payload: bytes) -> None:
+    _in_memory.pop(key, None)
+    _in_memory[key] = payload
+    while len(_in_memory) > MAX_ENTRIES:
+        del _in_memory[next(iter(_in_memory))]
+
+
+def _write(path: Path, payload: bytes) -> None:
     with contextlib.suppress(OSError):
         path.parent.mkdir(parents=True, exist_ok=True)
         # Written aside and renamed: a reader never sees half a file, whoever runs at the same time.
@@ -89,11 +105,22 @@ def _prune(folder: Path) -> None:
 
 def load_yaml_cached(text: str, source: str) -> LocatedDocument:
     """:func:`~opsconsole.core.located_yaml.load_yaml`, from the cache when this text was parsed before."""
-    path = cache_dir() / f"{_key(text)}.json"
-    cached = _read(path)
-    if cached is not None:
-        return LocatedDocument(cached.data, source, cached.lines, cached.first_line)
+    key = _key(text)
+    remembered = _in_memory.get(key)
+    if remembered is not None:
+        doc = _decode(remembered, source)
+        if doc is not None:
+            return doc
+    path = cache_dir() / f"{key}.json"
+    with contextlib.suppress(OSError):
+        payload = path.read_bytes()
+        doc = _decode(payload, source)
+        if doc is not None:
+            _remember(key, payload)
+            return doc
     doc = load_yaml(text, source)
     if _is_plain(doc.data):
-        _write(path, doc)
+        payload = _encode(doc)
+        _remember(key, payload)
+        _write(path, payload)
     return doc

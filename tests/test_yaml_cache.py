@@ -36,6 +36,12 @@ slos:
 """
 
 
+@pytest.fixture(autouse=True)
+def _a_process_that_has_read_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test starts as a new process would: nothing parsed or read yet (most test the files)."""
+    monkeypatch.setattr(yaml_cache, "_in_memory", {})
+
+
 def _no_parser(monkeypatch: pytest.MonkeyPatch) -> None:
     """From here on, a document not in the cache fails the test."""
 
@@ -111,12 +117,13 @@ def test_the_config_file_and_its_secrets_are_never_copied_to_the_cache() -> None
     assert list(cache_dir().glob("*.json")) == []
 
 
-def test_a_damaged_entry_is_parsed_again_and_replaced(tmp_path: Path) -> None:
+def test_a_damaged_entry_is_parsed_again_and_replaced(monkeypatch: pytest.MonkeyPatch) -> None:
     fresh = load_yaml(PACK, "p.yaml")
     load_yaml_cached(PACK, "p.yaml")
     (entry,) = cache_dir().glob("*.json")
     for damage in (b"", b"{not json", b'{"data": 1}', b"[1, 2]"):
         entry.write_bytes(damage)
+        monkeypatch.setattr(yaml_cache, "_in_memory", {})  # the next process finds the damage
         assert load_yaml_cached(PACK, "p.yaml") == fresh
         assert entry.read_bytes() != damage
 
@@ -144,3 +151,39 @@ def test_the_cache_keeps_the_newest_entries_only(monkeypatch: pytest.MonkeyPatch
     load_yaml_cached("n: 5\n", "p.yaml")
     names = {p.stem for p in cache_dir().glob("*.json")}
     assert names == kept - {yaml_cache._key("n: 2\n")} | {yaml_cache._key("n: 5\n")}
+
+
+def test_a_process_parses_or_reads_a_text_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fresh = load_yaml(PACK, "b.yaml")
+    load_yaml_cached(PACK, "a.yaml")
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))  # no file to read from here on
+    _no_parser(monkeypatch)
+    assert load_yaml_cached(PACK, "b.yaml") == fresh  # and named after its own file
+
+
+def test_a_text_read_from_a_file_is_kept_for_the_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    fresh = load_yaml(PACK, "p.yaml")
+    load_yaml_cached(PACK, "p.yaml")
+    monkeypatch.setattr(yaml_cache, "_in_memory", {})  # another process: only the file is left
+    _no_parser(monkeypatch)
+    load_yaml_cached(PACK, "p.yaml")
+    (entry,) = cache_dir().glob("*.json")
+    entry.unlink()
+    assert load_yaml_cached(PACK, "p.yaml") == fresh
+
+
+def test_every_caller_gets_a_copy_of_its_own() -> None:
+    first = load_yaml_cached(PACK, "p.yaml")
+    first.data["metadata"]["name"] = "changed"
+    first.lines.clear()
+    second = load_yaml_cached(PACK, "p.yaml")
+    assert second == load_yaml(PACK, "p.yaml")
+
+
+def test_the_process_keeps_the_newest_texts_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(yaml_cache, "MAX_ENTRIES", 3)
+    for n in range(5):
+        load_yaml_cached(f"n: {n}\n", "p.yaml")
+    assert list(yaml_cache._in_memory) == [yaml_cache._key(f"n: {n}\n") for n in (2, 3, 4)]
