@@ -12,11 +12,12 @@ from textual import on
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, Label, Static
+from textual.widgets import Input, Label, Static
 
 from opsconsole.core.silence_blast_radius import (
     BlastRadius,
 )
+from opsconsole.ui.key_footer import KeyFooter
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -70,7 +71,7 @@ class ConfirmScreen(ModalScreen[bool]):
             yield Static(Text("This request will be sent:"), id="confirm-request-label")
             with VerticalScroll(id="confirm-request"):
                 yield Static(Text(self.request))
-        yield Footer()  # the keys (y send, n cancel, r the other view), once: not in the box as well
+        yield KeyFooter()  # the keys (y send, n cancel, r the other view), once: not in the box as well
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """``r`` only where there is a summary to switch from; the footer names what it shows next."""
@@ -133,7 +134,7 @@ class TypedConfirmScreen(ModalScreen[bool]):
             )
             yield Input(id="typed-answer", placeholder=self.expected)
             yield Static(id="typed-problem")
-        yield Footer()  # the modal's keys, over the dimmed main screen's
+        yield KeyFooter()  # the modal's keys, over the dimmed main screen's
 
     def on_mount(self) -> None:
         self.query_one("#typed-answer", Input).focus()

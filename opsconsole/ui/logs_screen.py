@@ -10,9 +10,10 @@ from textual import on
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from opsconsole.core.log_buffer import LogBuffer
+from opsconsole.ui.key_footer import KeyFooter
 from opsconsole.ui.log_view import LogView
 from opsconsole.ui.themes import ConsoleTheme
 
@@ -59,7 +60,7 @@ class LogsScreen(Screen[None]):
         yield Static(Text("connecting…"), id="logs-status")
         yield self.view
         yield Input(id="logs-prompt")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.view.focus()

@@ -18,10 +18,11 @@ from textual.binding import BindingType
 from textual.containers import Container
 from textual.events import DescendantFocus, Resize
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from opsconsole.core.dashboard import Dashboard, PaneName
 from opsconsole.ui.header_fit import NARROW_WIDTH, HeaderPart, joined
+from opsconsole.ui.key_footer import KeyFooter
 from opsconsole.ui.keys import MAIN_SCREEN_BINDINGS
 from opsconsole.ui.pane import TITLES, Pane
 from opsconsole.ui.panes import LogPane
@@ -84,7 +85,7 @@ class MainScreen(Screen[None]):
             for name in PANE_ORDER:
                 yield self.panes[name]
         yield Prompt(id="prompt")
-        yield Footer()
+        yield KeyFooter()
 
     @property
     def prompt(self) -> Prompt:

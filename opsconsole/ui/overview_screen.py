@@ -15,12 +15,13 @@ from rich.text import Text
 from textual import on
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from opsconsole.core.context_overview import ContextRow, MergedAlert, filter_merged
 from opsconsole.core.durations import format_duration
 from opsconsole.core.short_names import short_name
 from opsconsole.refresh.context_overview import ContextOverviewService
+from opsconsole.ui.key_footer import KeyFooter
 from opsconsole.ui.key_order import KeysInOrder
 
 CONTEXT_COLUMNS = ("Context", "Firing c w o", "Acked", "Down", "Worst budget", "Status", "Backends")
@@ -70,7 +71,7 @@ class OverviewScreen(Screen[str | None]):
         yield Static(id="overview-alerts-title")
         yield DataTable(cursor_type="row", id="overview-alerts")
         yield Input(placeholder="filter: matchers, words, @context=NAME", id="overview-filter")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#overview-contexts", DataTable).add_columns(*CONTEXT_COLUMNS)

@@ -11,12 +11,13 @@ from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, Static, TextArea
+from textual.widgets import Static, TextArea
 
 from opsconsole.core.chart_axis import y_axis
 from opsconsole.core.dashboard import Detail
 from opsconsole.core.durations import format_duration
 from opsconsole.ui import cells
+from opsconsole.ui.key_footer import KeyFooter
 from opsconsole.ui.themes import ConsoleTheme
 
 if TYPE_CHECKING:
@@ -71,7 +72,7 @@ class HelpScreen(ModalScreen[None]):
             table.add_row("", "")
         with VerticalScroll():
             yield Static(table)
-        yield Footer()  # the modal's keys, over the dimmed main screen's
+        yield KeyFooter()  # the modal's keys, over the dimmed main screen's
 
     def action_dismiss(self, result: None = None) -> Any:
         return super().action_dismiss(result)
@@ -151,7 +152,7 @@ class DetailScreen(Screen[None]):
             yield Static(Text("…"), id="detail-links")
             yield Static("Queries (c copies them)", classes="section")
             yield TextArea("", read_only=True, id="detail-queries", soft_wrap=True)
-        yield Footer()
+        yield KeyFooter()
 
     def on_resize(self) -> None:
         self.set_class(self.size.width < 120, "-narrow")
@@ -285,7 +286,7 @@ class FieldsScreen(ModalScreen[None]):
         with VerticalScroll():
             yield Static(self._title(""), id="fields-title")
             yield Static(self._table(), id="fields")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.action_reload()

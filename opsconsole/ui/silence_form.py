@@ -14,7 +14,7 @@ from textual import on
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, Label, Static
+from textual.widgets import Input, Label, Static
 
 from opsconsole.core.dashboard import AlertGroupView, AlertView
 from opsconsole.core.silence_blast_radius import (
@@ -31,6 +31,7 @@ from opsconsole.core.silence_draft import (
     parse_silence_duration,
 )
 from opsconsole.core.silence_extension import parse_end_time
+from opsconsole.ui.key_footer import KeyFooter
 
 
 @dataclass(frozen=True)
@@ -122,7 +123,7 @@ class SilenceFormScreen(ModalScreen[SilenceDraft | None]):
             with VerticalScroll(id="silence-preview"):
                 yield Static(id="silence-preview-text")
             yield Static(Text("tab: next field     ctrl+s: review and send     Esc: cancel", style="bold"))
-        yield Footer()  # the modal's keys, over the dimmed main screen's
+        yield KeyFooter()  # the modal's keys, over the dimmed main screen's
 
     def on_mount(self) -> None:
         self._update()

@@ -11,12 +11,13 @@ from textual import on
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from opsconsole.core.dashboard import SilenceView
 from opsconsole.core.durations import format_duration
 from opsconsole.core.silence_rows import SilenceRow
 from opsconsole.refresh.context_silences import EveryContextSilences
+from opsconsole.ui.key_footer import KeyFooter
 from opsconsole.ui.silence_form import FormDefaults, RadiusRules, SilenceFormScreen
 
 COLUMNS = ("", "State", "Ends", "Mutes", "Marks", "By", "Comment", "Matchers")
@@ -79,7 +80,7 @@ class SilencesScreen(Screen[None]):
         yield Static(id="silences-contexts")
         yield DataTable(cursor_type="row", id="silences-table")
         yield Input(placeholder="filter: text in matchers, author, comment or context", id="silences-filter")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         if self.every_shown:

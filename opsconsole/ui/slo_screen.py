@@ -10,7 +10,7 @@ from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 if TYPE_CHECKING:
     from textual_plotext import PlotextPlot
@@ -19,6 +19,7 @@ from opsconsole.core.dashboard import BudgetHistory, SloRow
 from opsconsole.core.durations import format_duration
 from opsconsole.core.present import SLO_STATUS
 from opsconsole.core.slo import coverage_note
+from opsconsole.ui.key_footer import KeyFooter
 from opsconsole.ui.themes import ConsoleTheme
 
 HistoryLoader = Callable[[str], Awaitable[BudgetHistory]]
@@ -75,7 +76,7 @@ class SloScreen(Screen[None]):
                 yield Static(
                     Text("no SLOs: the pack defines none and Prometheus has no Sloth or Pyrra rules")
                 )
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.action_reload()

@@ -22,13 +22,14 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from opsconsole.backends.jaeger_models import Span, Trace
 from opsconsole.core.trace_layout import Waterfall, WaterfallRow, build_waterfall
 from opsconsole.core.trace_navigation import WaterfallCursor
 from opsconsole.core.value_format import format_micros
+from opsconsole.ui.key_footer import KeyFooter
 from opsconsole.ui.themes import ConsoleTheme
 from opsconsole.ui.trace_details import (
     ReferenceIndex,
@@ -289,7 +290,7 @@ class TraceScreen(Screen[None]):
         with Vertical(id="span-panel"):
             yield ReferenceList(id="span-refs", classes="-none")
             yield Static(id="span-details")
-        yield Footer()
+        yield KeyFooter()
 
     def _problems_line(self) -> Text:
         """Up to two problems, one line each, and how many more (``w`` lists them all)."""

@@ -16,10 +16,11 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from opsconsole.backends.jaeger_models import Trace
 from opsconsole.core.value_format import format_micros
+from opsconsole.ui.key_footer import KeyFooter
 from opsconsole.ui.themes import ConsoleTheme
 
 
@@ -70,7 +71,7 @@ class TraceSearchScreen(Screen[None]):
             yield Static(Text("searching…"), id="search-status")
             table: DataTable[Text] = DataTable(cursor_type="row", id="trace-results")
             yield table
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#trace-results", DataTable)
