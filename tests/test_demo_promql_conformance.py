@@ -20,11 +20,8 @@ import pytest
 
 from opsconsole.backends.prometheus import PrometheusClient
 from opsconsole.config import EndpointSettings
-from opsconsole.demo.exporter import exporter_app
-from opsconsole.demo.prometheus_sim import SimulatedPrometheus, prometheus_app
-from opsconsole.demo.world import World
-from tests.support.demo_fixtures import serving
 from tests.support.real_servers import CURRENT, start_prometheus, wait_until
+from tests.support.world_process import world_in_another_process
 
 NS = 'kubernetes_namespace="progressive-framework-prod"'
 AGENTS = f'{{{NS}, job="progressive-agents"}}'
@@ -95,6 +92,11 @@ QUERIES: list[tuple[str, float]] = [
 ]
 
 
+# The longest range the queries read (30 s, left-open) and the second before it: every sample a
+# query reads, and the one that rate()'s extrapolation looks for at the window's start.
+WINDOW = 31
+
+
 def _prometheus_config(target: str) -> str:
     host = target.removeprefix("http://")
     return (
@@ -106,29 +108,54 @@ def _prometheus_config(target: str) -> str:
 
 @pytest.fixture(scope="module")
 def both(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
-    """(real Prometheus URL, simulated Prometheus URL), with ~40 s of scraped data."""
-    world = World(7, "npa-degradation", 1.0, time.time() - 45, time.time)
-    simulated = SimulatedPrometheus(world, time.time, scrape_interval=1.0)
-    with serving(exporter_app(world, time.time), prometheus_app(simulated)) as (exporter, sim_url):
+    """(real Prometheus URL, simulated Prometheus URL), with a gapless window of scraped data."""
+    with world_in_another_process(time.time() - 45) as (exporter, sim_url):
         real = start_prometheus(
             Path(tmp_path_factory.mktemp("conformance")), _prometheus_config(exporter), release=CURRENT
         )
         try:
-            started = time.time()
-
-            def enough_data() -> bool:
-                body = httpx.get(
-                    f"{real.url}/api/v1/query",
-                    params={"query": "max(count_over_time(progressive_agent_memory_usage_bytes[40s]))"},
-                ).json()
-                result = body["data"]["result"]
-                return bool(result) and float(result[0]["value"][1]) >= 36
-
-            wait_until(enough_data, timeout=90, interval=1, what="40 s of scraped world samples")
-            assert time.time() - started < 90
+            wait_until(
+                lambda: _newest_with_every_sample(real.url) is not None,
+                timeout=90,  # a window's scrapes, and a minute of a loaded machine's
+                interval=1,
+                what=f"{WINDOW} s of scraped world samples without a gap",
+            )
             yield real.url, sim_url
         finally:
             real.stop()
+
+
+def _newest_with_every_sample(real_url: str) -> float | None:
+    """The real Prometheus's newest sample time, if it holds every scrape of the :data:`WINDOW`
+    seconds up to it (the simulated side has them all by construction); None if not.
+
+    The exporter serves one instant after another, so once a loaded machine has delayed its
+    scrapes it stays behind the clock: the real side's newest sample, not the clock, says where
+    both sides' data ends. A scrape answered after the 1 s interval is dropped by Prometheus, and
+    the exporter has moved on: a gap only the real side has.
+    """
+
+    def value(query: str, at: float | None = None) -> float | None:
+        params = {"query": query} if at is None else {"query": query, "time": str(at)}
+        result = httpx.get(f"{real_url}/api/v1/query", params=params).json()["data"]["result"]
+        return float(result[0]["value"][1]) if result else None
+
+    newest = value("min(timestamp(progressive_agent_memory_usage_bytes))")
+    if newest is None:
+        return None
+    count = value(f"min(count_over_time(progressive_agent_memory_usage_bytes[{WINDOW}s]))", newest)
+    return newest if count is not None and count >= WINDOW else None
+
+
+def _instant_with_every_sample(real_url: str) -> float:
+    """Where both sides hold every sample of the last :data:`WINDOW` seconds: a gap leaves the
+    window after that many seconds of complete scrapes, hence the deadline."""
+    deadline = time.monotonic() + 2 * WINDOW
+    while (newest := _newest_with_every_sample(real_url)) is None:
+        if time.monotonic() > deadline:
+            pytest.fail(f"the real Prometheus missed scrapes in every {WINDOW} s window for {2 * WINDOW} s")
+        time.sleep(1.0)
+    return newest
 
 
 def _by_labels(samples: list[tuple[dict[str, str], float]]) -> dict[tuple[tuple[str, str], ...], float]:
@@ -147,7 +174,7 @@ async def _vector(url: str, query: str, at: float) -> list[tuple[dict[str, str],
 @pytest.mark.parametrize(("query", "tolerance"), QUERIES, ids=[q for q, _ in QUERIES])
 def test_simulator_matches_real_prometheus(both: tuple[str, str], query: str, tolerance: float) -> None:
     real_url, sim_url = both
-    at = math.floor(time.time()) - 3.0  # both sides have every sample up to here
+    at = _instant_with_every_sample(real_url)
 
     async def run() -> tuple[list[tuple[dict[str, str], float]], list[tuple[dict[str, str], float]]]:
         return await asyncio.gather(_vector(real_url, query, at), _vector(sim_url, query, at))
