@@ -7,6 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from opsconsole import devenv
 from opsconsole.devenv import parallel_args
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,6 +41,22 @@ def test_the_suite_runs_two_processes_per_core_with_files_kept_whole(monkeypatch
 )
 def test_a_choice_of_the_caller_is_kept(chosen: list[str]) -> None:
     assert parallel_args(["-q", *chosen]) == ["-q", *chosen]
+
+
+def test_the_suite_writes_bytecode_even_where_the_shell_says_not_to(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
+    runs: list[tuple[list[str], dict[str, str]]] = []
+
+    def run(cmd: list[str], *, cwd: Path, env: dict[str, str]) -> int:
+        runs.append((cmd, env))
+        return 0
+
+    monkeypatch.setattr(devenv, "_run", run)
+    assert devenv.run_tests(["-x"]) == 0
+    pytest_runs = [env for cmd, env in runs if cmd[1:3] == ["-m", "pytest"]]
+    assert len(pytest_runs) == 1
+    assert "PYTHONDONTWRITEBYTECODE" not in pytest_runs[0]
+    assert pytest_runs[0]["PATH"].startswith(str(devenv.BIN))
 
 
 def test_ci_runs_the_readme_test_command() -> None:
