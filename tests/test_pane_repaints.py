@@ -225,6 +225,29 @@ async def test_border_texts_change_only_when_they_differ_and_stay_literal() -> N
         assert "RED [b]x[/b]" in screen, "the title was not touched"
 
 
+async def test_a_new_subtitle_repaints_the_bottom_border_line_only() -> None:
+    """The log pane's subtitle counts lines and changes with each line arriving: it used to
+    repaint the whole pane (every border line and the table's background) each time."""
+    app = FourColumnsApp()
+    async with app.run_test(size=SIZE) as pilot:
+        pane = app.query_one(FourColumns)
+        pane.fill(wide_rows(*STEADY))
+        pane.set_border(subtitle="live · 1,204 lines")
+        await pilot.pause()
+        mirror = TerminalMirror(app)
+        for count in ("1,205", "1,213", "12,345"):
+            mark = len(mirror.written)
+            pane.set_border(subtitle=f"live · {count} lines")
+            await pilot.pause()
+            assert f"live · {count} lines" in mirror.text().splitlines()[-1]
+            assert 0 < mirror.since(mark) <= SIZE[0], "one line, the pane's width: not the whole pane"
+        assert mirror.text() == TerminalMirror(app).text(), "what was sent is what a whole frame shows"
+        mark = len(mirror.written)
+        pane.set_border(subtitle="live · 12,345 lines")  # the same text: nothing is sent
+        await pilot.pause()
+        assert mirror.since(mark) == 0
+
+
 async def test_cells_updated_again_and_again_keep_no_dead_renderings() -> None:
     """Textual keys a table's render caches by a count of updates: each update strands what was
     cached before it. A console updating cells every few seconds for days must not hoard those."""

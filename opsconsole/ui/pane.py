@@ -8,7 +8,9 @@ from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.containers import Vertical
+from textual.content import Content
 from textual.events import Resize
+from textual.geometry import Region
 from textual.widget import Widget
 
 from opsconsole.core.dashboard import Dashboard, PaneName, PaneStatus
@@ -245,7 +247,23 @@ class Pane(Vertical):
         subtitle = f"{self._subtitle} · {note}" if note and self._subtitle else note or self._subtitle
         if subtitle != self._border_texts[1]:
             self._border_texts = (self._border_texts[0], subtitle)
-            self.border_subtitle = Text(subtitle)
+            self._set_border_subtitle(Text(subtitle))
+
+    def _set_border_subtitle(self, subtitle: Text) -> None:
+        """The subtitle, repainting the bottom border line only.
+
+        Textual's ``border_subtitle`` repaints the whole pane, every line of its border and the
+        table's background under it: the log pane's subtitle counts lines, and changed with each
+        line arriving. The row repainted is the one the subtitle is drawn on (Textual's own
+        conversion of the text, then its private attribute; without it, the public way).
+        """
+        width, height = self.outer_size
+        if not hasattr(self, "_border_subtitle") or not self.is_mounted or height < 1 or width < 1:
+            self.border_subtitle = subtitle
+            return
+        self._border_subtitle = self.render_str(Content.from_rich_text(subtitle)).expand_tabs(4).split()[0]
+        x, y = self.content_offset  # refresh() takes regions within the content; the border is outside
+        self.refresh(Region(-x, height - 1 - y, width, 1))
 
     def status_text(self, status: PaneStatus, now: float, count: int, *more: PaneStatus) -> str:
         """Row count and data age, or the error with the age of the data kept; then what is empty
