@@ -26,10 +26,8 @@ import pytest
 from opsconsole.backends.alertmanager import AlertmanagerClient
 from opsconsole.backends.prometheus import PrometheusClient
 from opsconsole.config import EndpointSettings
-from opsconsole.packs.loader import load_packs
 from opsconsole.refresh.backends_set import BackendSet
 from opsconsole.refresh.service import RefreshService
-from opsconsole.resources import builtin_queries_dir
 from tests.support.real_servers import (
     RunningAlertmanager,
     RunningServer,
@@ -38,6 +36,7 @@ from tests.support.real_servers import (
     start_prometheus,
     wait_until,
 )
+from tests.support.refresh_fixtures import builtin_pack
 from tests.support.standard_exporters import (
     NAMESPACE,
     OOM_POD,
@@ -189,7 +188,7 @@ def deployments(
 
 
 def _service(deployment: Deployment, pack: str, **overrides: str) -> RefreshService:
-    loaded = load_packs([(builtin_queries_dir(), "builtin")]).packs[pack].pack
+    loaded = builtin_pack(pack)
     backends = BackendSet(
         prometheus=PrometheusClient(EndpointSettings(url=deployment.prometheus.url)),
         alertmanagers=[AlertmanagerClient(EndpointSettings(url=deployment.alertmanager.url))],
