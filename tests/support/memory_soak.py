@@ -75,7 +75,8 @@ def soak(refreshed: str | None = None) -> SoakResult:
 
     env = {**os.environ, **MEASURING_ENV}
     command = [sys.executable, "-m", "tests.support.memory_soak", repr(FROZEN_NOW), refreshed or ""]
-    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    # No deadline, as when the soak ran in the test's process: a loaded machine only makes it slower.
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
     assert done.returncode == 0, f"the soak's process failed ({done.returncode}):\n{done.stderr[-4000:]}"
     result = json.loads(done.stdout.splitlines()[-1])
     return SoakResult(result["samples"], result["filled_after"], result["measure"])
