@@ -26,10 +26,8 @@ import pytest
 from opsconsole.backends.alertmanager import AlertmanagerClient
 from opsconsole.backends.prometheus import PrometheusClient
 from opsconsole.config import EndpointSettings
-from opsconsole.packs.loader import load_packs
 from opsconsole.refresh.backends_set import BackendSet
 from opsconsole.refresh.service import RefreshService
-from opsconsole.resources import builtin_queries_dir
 from tests.support.real_servers import (
     RunningAlertmanager,
     RunningServer,
@@ -38,6 +36,7 @@ from tests.support.real_servers import (
     start_prometheus,
     wait_until,
 )
+from tests.support.refresh_fixtures import builtin_pack
 from tests.support.standard_exporters import (
     NAMESPACE,
     OOM_POD,
@@ -72,12 +71,15 @@ class Deployment:
 
 
 def _wait_metrics(address: str, process: subprocess.Popen[bytes] | None = None) -> None:
-    def answers() -> bool:
-        if process is not None and process.poll() is not None:
-            raise RuntimeError(f"exporter on {address} exited with {process.returncode}")
-        return httpx.get(f"http://{address}/metrics", timeout=2).status_code == 200
+    # One client per wait: httpx.get makes one, SSL context and all, at each poll (25-70 ms of CPU).
+    with httpx.Client(timeout=2) as client:
 
-    wait_until(answers, timeout=30, what=f"/metrics on {address}")
+        def answers() -> bool:
+            if process is not None and process.poll() is not None:
+                raise RuntimeError(f"exporter on {address} exited with {process.returncode}")
+            return client.get(f"http://{address}/metrics").status_code == 200
+
+        wait_until(answers, timeout=30, what=f"/metrics on {address}")
 
 
 @contextlib.contextmanager
@@ -168,10 +170,14 @@ def deployments(
             servers[name] = Deployment(server, real_alertmanager, seconds)
 
         wanted = {job.name for job in jobs} | {"prometheus"}
+        # One client for the waits: httpx.get made one, SSL context and all, at each poll, and the
+        # wait for a 1m scrape polls for up to a minute (25-70 ms of CPU a call, two calls a poll).
+        client = stack.enter_context(httpx.Client(timeout=5))
 
         def all_scraped() -> bool:
             for deployment in servers.values():
-                answer = httpx.get(f"{deployment.prometheus.url}/api/v1/query", params={"query": "up"}).json()
+                url = f"{deployment.prometheus.url}/api/v1/query"
+                answer = client.get(url, params={"query": "up"}).json()
                 if {s["metric"]["job"] for s in answer["data"]["result"]} != wanted:
                     return False
             return True
@@ -180,7 +186,7 @@ def deployments(
         wait_until(all_scraped, timeout=max(INTERVALS.values()) + 30, what="one scrape of every target")
 
         def alerted() -> bool:
-            alerts = httpx.get(f"{real_alertmanager.url}/api/v2/alerts").json()
+            alerts = client.get(f"{real_alertmanager.url}/api/v2/alerts").json()
             names = {a["labels"].get("alertname") for a in alerts}
             return {"Watchdog", "KubePodNotReady"} <= names
 
@@ -189,7 +195,7 @@ def deployments(
 
 
 def _service(deployment: Deployment, pack: str, **overrides: str) -> RefreshService:
-    loaded = load_packs([(builtin_queries_dir(), "builtin")]).packs[pack].pack
+    loaded = builtin_pack(pack)
     backends = BackendSet(
         prometheus=PrometheusClient(EndpointSettings(url=deployment.prometheus.url)),
         alertmanagers=[AlertmanagerClient(EndpointSettings(url=deployment.alertmanager.url))],

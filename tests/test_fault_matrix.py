@@ -27,12 +27,11 @@ from opsconsole.config import EndpointSettings
 from opsconsole.core.dashboard import Dashboard
 from opsconsole.demo.stack import DemoUrls
 from opsconsole.launch import demo_options
-from opsconsole.packs.loader import load_packs
 from opsconsole.refresh.backends_set import BackendSet
 from opsconsole.refresh.service import RefreshService
-from opsconsole.resources import builtin_queries_dir
 from opsconsole.ui.app import OpsConsoleApp
 from tests.support.fault_proxy import FaultProxy, fault_proxy
+from tests.support.refresh_fixtures import builtin_pack
 from tests.support.ui_harness import settle, work_done
 
 # Timeouts follow from the fault under test, not from the machine's speed. A healthy backend (and a
@@ -94,8 +93,7 @@ def _service(
     )
     for client in (*backends.alertmanagers, backends.loki):
         client.http.max_body_bytes = SMALL_BODY_LIMIT  # type: ignore[union-attr]
-    pack = load_packs([(builtin_queries_dir(), "builtin")]).packs["progressive-framework"].pack
-    return RefreshService("faults", pack, backends, clock=time.time)
+    return RefreshService("faults", builtin_pack(), backends, clock=time.time)
 
 
 def _rows(board: Dashboard, pane: str) -> int:

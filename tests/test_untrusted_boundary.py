@@ -16,6 +16,7 @@ touching this test.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import io
 import json
 import re
@@ -131,8 +132,10 @@ def strategy_for(hint: Any, depth: int = 0, words: st.SearchStrategy[str] = text
     raise AssertionError(f"no strategy for {hint!r}: teach this test the new field type")
 
 
+@functools.cache
 def model(cls: type, depth: int = 0, words: st.SearchStrategy[str] = text) -> st.SearchStrategy[Any]:
-    """Instances of dataclass ``cls`` built through its constructor, every field generated."""
+    """Instances of dataclass ``cls`` built through its constructor, every field generated (each
+    strategy built once: drawn from anew for every example, hypothesis redid its set-up each time)."""
     hints = typing.get_type_hints(cls)
     fields = {f.name: strategy_for(hints[f.name], depth, words) for f in dataclasses.fields(cls) if f.init}
     if "objective" in fields:  # packs only accept objectives strictly between 0 and 1

@@ -9,22 +9,25 @@ simulated backends and turn a healthy pane into a timeout.
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Any
 
 from aiohttp import web
 
 from opsconsole.demo.stack import BackgroundStack, DemoStack, DemoUrls
 from opsconsole.ui.screenshots import FROZEN_NOW
-from tests.support.demo_child import serve_demo
+from tests.support.demo_process import INCIDENT_LEAD_IN, SharedClock, demo_in_another_process
 
-# With lead_in=300 the scenario is 5 minutes in at FROZEN_NOW: npa-2 degrading, npa-3 down for
-# 2.5 minutes, alerts firing (the same moment the screenshots show).
-INCIDENT_LEAD_IN = 300.0
+__all__ = [
+    "FROZEN_NOW",
+    "INCIDENT_LEAD_IN",
+    "SharedClock",
+    "demo_in_another_process",
+    "frozen_clock",
+    "running_demo",
+    "serving",
+]
 
 
 def frozen_clock() -> float:
@@ -48,49 +51,6 @@ def running_demo(
         yield stack, urls
     finally:
         background.stop()
-
-
-@dataclass
-class SharedClock:
-    """The clock of a demo stack in another process: a float this process reads and moves."""
-
-    value: Any  # a multiprocessing.Value("d")
-
-    def __call__(self) -> float:
-        return float(self.value.value)
-
-    def advance(self, seconds: float) -> None:
-        """Move the simulated time on (the child sees it at its next request)."""
-        with self.value.get_lock():
-            self.value.value += seconds
-
-
-@contextmanager
-def demo_in_another_process(
-    start: float | None = None, *, lead_in: float = INCIDENT_LEAD_IN
-) -> Iterator[tuple[DemoUrls, SharedClock | None]]:
-    """A demo stack serving from a child process; yields its URLs and its clock.
-
-    ``start=None`` runs the stack on the wall clock (the clock yielded is ``None``); a number
-    freezes it there, and the yielded :class:`SharedClock` moves it on.
-    """
-    context = multiprocessing.get_context("spawn")  # no fork of a process that runs threads
-    clock_value = None if start is None else context.Value("d", start)
-    urls_out = context.Queue()
-    stop = context.Event()
-    process = context.Process(
-        target=serve_demo, args=(clock_value, lead_in, urls_out, stop), name="opsconsole-demo", daemon=True
-    )
-    process.start()
-    try:
-        urls = DemoUrls(**urls_out.get(timeout=120))
-        yield urls, None if clock_value is None else SharedClock(clock_value)
-    finally:
-        stop.set()
-        process.join(timeout=20)
-        if process.is_alive():
-            process.kill()
-            process.join(timeout=5)
 
 
 @contextmanager

@@ -34,6 +34,9 @@ class FaultProxy:
     _loop: asyncio.AbstractEventLoop | None = field(default=None, repr=False)
     _runner: web.AppRunner | None = field(default=None, repr=False)
     _site: web.TCPSite | None = field(default=None, repr=False)
+    # To the upstream: one session, its connections kept open between requests (a session and a
+    # connection per request cost the proxy's thread and the upstream's process more than the rest).
+    _upstream: aiohttp.ClientSession | None = field(default=None, repr=False)
 
     @property
     def url(self) -> str:
@@ -96,15 +99,22 @@ class FaultProxy:
         return await self._forward(request)
 
     async def _forward(self, request: web.Request) -> web.Response:
-        async with aiohttp.ClientSession() as session:
-            async with session.request(
-                request.method,
-                f"{self.upstream}{request.rel_url}",
-                data=await request.read(),
-                headers={k: v for k, v in request.headers.items() if k.lower() in {"content-type", "accept"}},
-            ) as reply:
-                body = await reply.read()
-                return web.Response(status=reply.status, body=body, content_type=reply.content_type)
+        if self._upstream is None:
+            self._upstream = aiohttp.ClientSession()
+        async with self._upstream.request(
+            request.method,
+            f"{self.upstream}{request.rel_url}",
+            data=await request.read(),
+            headers={k: v for k, v in request.headers.items() if k.lower() in {"content-type", "accept"}},
+        ) as reply:
+            body = await reply.read()
+            return web.Response(status=reply.status, body=body, content_type=reply.content_type)
+
+    async def _close(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+        if self._upstream is not None:
+            await self._upstream.close()
 
 
 @contextmanager
@@ -120,7 +130,6 @@ def fault_proxy(upstream: str) -> Iterator[FaultProxy]:
         yield proxy
     finally:
         proxy.mode = "ok"
-        if proxy._runner is not None:
-            asyncio.run_coroutine_threadsafe(proxy._runner.cleanup(), loop).result(timeout=30)
+        asyncio.run_coroutine_threadsafe(proxy._close(), loop).result(timeout=30)
         loop.call_soon_threadsafe(loop.stop)
         thread.join(timeout=10)

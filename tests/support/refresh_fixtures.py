@@ -3,6 +3,8 @@ reads the scrape-target fixture (``tests/conftest.py``) through a real Prometheu
 
 from __future__ import annotations
 
+import functools
+
 from opsconsole.backends.alertmanager import AlertmanagerClient
 from opsconsole.backends.loki import LokiClient
 from opsconsole.backends.prometheus import PrometheusClient
@@ -19,8 +21,10 @@ from tests.support.demo_fixtures import frozen_clock
 NO_RETRY = RetryPolicy(attempts=1)
 
 
+@functools.cache
 def builtin_pack(name: str = "progressive-framework") -> QueryPack:
-    """A built-in pack by name."""
+    """A built-in pack by name, loaded once per process (a frozen model: tests share it unchanged;
+    each test's isolated cache dir made every load parse every pack with ruamel again)."""
     return load_packs([(builtin_queries_dir(), "builtin")]).packs[name].pack
 
 
