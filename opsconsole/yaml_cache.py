@@ -25,6 +25,7 @@ import json
 import os
 import sys
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,7 @@ MAX_ENTRIES = 256
 PLAIN_SCALARS = (str, int, float, bool, type(None))
 # Key -> the entry's JSON, as on disk; insertion order is age (the oldest goes first).
 _in_memory: dict[str, bytes] = {}
+_in_memory_lock = threading.Lock()  # packs may load on more than one thread (the console's start)
 
 
 def cache_dir() -> Path:
@@ -74,10 +76,11 @@ def _encode(doc: LocatedDocument) -> bytes:
 
 
 def _remember(key: str, payload: bytes) -> None:
-    _in_memory.pop(key, None)
-    _in_memory[key] = payload
-    while len(_in_memory) > MAX_ENTRIES:
-        del _in_memory[next(iter(_in_memory))]
+    with _in_memory_lock:
+        _in_memory.pop(key, None)
+        _in_memory[key] = payload
+        while len(_in_memory) > MAX_ENTRIES:
+            del _in_memory[next(iter(_in_memory))]
 
 
 def _write(path: Path, payload: bytes) -> None:
