@@ -7,7 +7,7 @@ import Textual and aiohttp with the screenshots' clock.
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -36,6 +36,25 @@ class SharedClock:
 
 
 @contextmanager
+def served_from_a_child(target: Callable[..., None], *args: Any, name: str) -> Iterator[Any]:
+    """Runs ``target(*args, out, stop)`` in a spawned child process until the block ends; yields
+    the first thing the child puts on ``out`` (its URLs), and then sets ``stop`` and reaps it."""
+    context = multiprocessing.get_context("spawn")  # no fork of a process that runs threads
+    out = context.Queue()
+    stop = context.Event()
+    process = context.Process(target=target, args=(*args, out, stop), name=name, daemon=True)
+    process.start()
+    try:
+        yield out.get(timeout=120)  # a spawn's imports, on a loaded machine
+    finally:
+        stop.set()
+        process.join(timeout=20)
+        if process.is_alive():
+            process.kill()
+            process.join(timeout=5)
+
+
+@contextmanager
 def demo_in_another_process(
     start: float | None = None, *, lead_in: float = INCIDENT_LEAD_IN
 ) -> Iterator[tuple[DemoUrls, SharedClock | None]]:
@@ -44,20 +63,6 @@ def demo_in_another_process(
     ``start=None`` runs the stack on the wall clock (the clock yielded is ``None``); a number
     freezes it there, and the yielded :class:`SharedClock` moves it on.
     """
-    context = multiprocessing.get_context("spawn")  # no fork of a process that runs threads
-    clock_value = None if start is None else context.Value("d", start)
-    urls_out = context.Queue()
-    stop = context.Event()
-    process = context.Process(
-        target=serve_demo, args=(clock_value, lead_in, urls_out, stop), name="opsconsole-demo", daemon=True
-    )
-    process.start()
-    try:
-        urls = DemoUrls(**urls_out.get(timeout=120))
-        yield urls, None if clock_value is None else SharedClock(clock_value)
-    finally:
-        stop.set()
-        process.join(timeout=20)
-        if process.is_alive():
-            process.kill()
-            process.join(timeout=5)
+    clock_value = None if start is None else multiprocessing.get_context("spawn").Value("d", start)
+    with served_from_a_child(serve_demo, clock_value, lead_in, name="opsconsole-demo") as urls:
+        yield DemoUrls(**urls), None if clock_value is None else SharedClock(clock_value)

@@ -9,12 +9,13 @@ its own only waits for a core. The module imports nothing heavy: a "spawn" child
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
+
+from tests.support.demo_process import served_from_a_child
 
 
 def _serve_world(started: float, urls_out: Any, stop: Any) -> None:
@@ -51,19 +52,5 @@ def _serve_world(started: float, urls_out: Any, stop: Any) -> None:
 @contextmanager
 def world_in_another_process(started: float) -> Iterator[tuple[str, str]]:
     """Yields (exporter URL, simulated Prometheus URL) of the conformance world begun at ``started``."""
-    context = multiprocessing.get_context("spawn")  # no fork of a process that runs threads
-    urls_out = context.Queue()
-    stop = context.Event()
-    process = context.Process(
-        target=_serve_world, args=(started, urls_out, stop), name="opsconsole-world", daemon=True
-    )
-    process.start()
-    try:
-        exporter, simulated = urls_out.get(timeout=120)  # a spawn's imports, on a loaded machine
+    with served_from_a_child(_serve_world, started, name="opsconsole-world") as (exporter, simulated):
         yield exporter, simulated
-    finally:
-        stop.set()
-        process.join(timeout=20)
-        if process.is_alive():
-            process.kill()
-            process.join(timeout=5)
