@@ -55,16 +55,14 @@ def state_of(up: float | None, health: Level | None, signals: Iterable[Level]) -
 
 
 class _Kept:
-    """What a refresh worked out from range answers, for the next refreshes to use again.
+    """What a refresh worked out from range answers, for the next refresh to use again.
 
     A range answer is reused from one refresh to the next while its window has not moved (five
     refreshes in six at a 5 s refresh: see :mod:`opsconsole.refresh.range_memory`), as the very
     same object; the points read from it, and each row's "since" read from those points, are
-    then what they were. Kept by identity (the answer object itself is held, so its id is not
-    reused), a handful at most: a pack's health queries, a window or two.
+    then what they were. Only the last refresh's are kept (the answers themselves are held by
+    the range memory anyway), matched by identity: the answer is held, so its id is not reused.
     """
-
-    LIMIT = 24
 
     def __init__(self) -> None:
         self.histories: dict[
@@ -73,15 +71,19 @@ class _Kept:
         self.since_basis: tuple[object, ...] | None = None
         self.since: dict[tuple[RowKey, HealthState], tuple[float | None, bool]] = {}
 
-    def history(self, result: QueryResult, keys: RowKeys, high_bad: bool) -> dict[RowKey, dict[float, float]]:
-        """:func:`_history`, worked out once per answer (and row identities)."""
-        kept = self.histories.get((id(result), high_bad))
-        if kept is not None and kept[0] is result and kept[1] == keys:
-            return kept[2]
-        out = _history(result, keys, high_bad)
-        if len(self.histories) >= self.LIMIT:
-            self.histories.clear()
-        self.histories[(id(result), high_bad)] = (result, keys, out)
+    def histories_of(
+        self, wanted: Mapping[str, tuple[QueryResult, bool]], keys: RowKeys
+    ) -> dict[str, dict[RowKey, dict[float, float]]]:
+        """:func:`_history` of each answer (query id → answer, high is bad), worked out once per
+        answer (and row identities); what this refresh did not ask for is let go."""
+        kept, self.histories = self.histories, {}
+        out = {}
+        for qid, (result, high_bad) in wanted.items():
+            entry = kept.get((id(result), high_bad))
+            if entry is None or entry[0] is not result or entry[1] != keys:
+                entry = (result, keys, _history(result, keys, high_bad))
+            self.histories[(id(result), high_bad)] = entry
+            out[qid] = entry[2]
         return out
 
     def since_for(
@@ -153,11 +155,14 @@ def health_rows(
         )
         for qid, spec in specs.items()
     }
-    histories = {
-        qid: _KEPT.history(ranged[qid], keys, qid != "health.up" and high_is_bad(spec.thresholds))
-        for qid, spec in specs.items()
-        if qid in ranged
-    }
+    histories = _KEPT.histories_of(
+        {
+            qid: (ranged[qid], qid != "health.up" and high_is_bad(spec.thresholds))
+            for qid, spec in specs.items()
+            if qid in ranged
+        },
+        keys,
+    )
     # The points are the kept objects above while the answers are reused: compared by identity first.
     kept_since = _KEPT.since_for((health, tuple(grid), *histories, *histories.values()))
 
