@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from textual.app import App
+from textual.scrollbar import ScrollBar
 
 from opsconsole.core.dashboard import LogRow
 from opsconsole.core.log_buffer import LogBuffer
@@ -103,3 +104,79 @@ async def test_a_cleared_buffer_that_numbers_rows_from_one_again_draws_its_own_l
         view.refresh()
         await pilot.pause()
         assert "line 101" in mirror.text() and "line 1 " not in mirror.text() + " "
+
+
+async def test_a_frame_works_out_the_views_style_once_not_once_a_line(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The view's own style walks every ancestor's styles each time it is read: a frame of the
+    scrolling tail reads it once, not once or twice for each of its lines."""
+    buffer = LogBuffer(1000)
+    buffer.extend(_row(n) for n in range(1, 41))
+    view = LogView(buffer, load_themes()[0]["dark"])
+    app = OneWidgetApp(view)
+    async with app.run_test(size=(100, HEIGHT)) as pilot:
+        view.sync()
+        await pilot.pause()
+        mirror = TerminalMirror(app)
+        reads = [0]
+        original = LogView.rich_style
+
+        def counted(widget: LogView) -> Any:
+            reads[0] += widget is view
+            return original.fget(widget)  # type: ignore[attr-defined]
+
+        monkeypatch.setattr(LogView, "rich_style", property(counted))
+        arrivals = 5
+        for n in range(41, 41 + arrivals):
+            buffer.extend(_row(m) for m in range(n * 100, n * 100 + HEIGHT))  # a screenful each
+            view.sync()
+            await pilot.pause()
+            assert f"line {n * 100 + HEIGHT - 1}" in mirror.text()
+        # Before: every line drawn (HEIGHT a frame) read it twice.
+        assert reads[0] <= 2 * arrivals, reads[0]
+        assert mirror.text() == _whole_frame(app)
+
+
+async def test_the_scrollbar_repaints_only_when_its_thumb_moves(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Following a long tail, each arrival scrolls the view, and the thumb (one cell, at the
+    bottom) stays where it is: the scrollbar is not drawn again. While the buffer is short the
+    thumb shrinks and moves with each arrival, and is drawn each time; the terminal shows what a
+    whole frame draws throughout."""
+    buffer = LogBuffer(100_000)
+    buffer.extend(_row(n) for n in range(1, HEIGHT + 2))  # a line more than the view: a scrollbar
+    view = LogView(buffer, load_themes()[0]["dark"])
+    app = OneWidgetApp(view)
+    async with app.run_test(size=(100, HEIGHT)) as pilot:
+        view.sync()
+        await pilot.pause()
+        mirror = TerminalMirror(app)
+        drawn = [0]
+        original = ScrollBar.render
+
+        def counted(bar: ScrollBar) -> Any:
+            drawn[0] += 1
+            return original(bar)
+
+        monkeypatch.setattr(ScrollBar, "render", counted)
+        seq = HEIGHT + 2
+        for _ in range(3):  # a short buffer: the thumb is tall, and shrinks as lines arrive
+            buffer.extend(_row(n) for n in range(seq, seq + 2))
+            seq += 2
+            view.sync()
+            await pilot.pause()
+            assert mirror.text() == _whole_frame(app)
+        assert drawn[0] >= 3, "a thumb that moves is drawn"
+        buffer.extend(_row(n) for n in range(seq, seq + 50 * HEIGHT))  # a long tail now
+        seq += 50 * HEIGHT
+        view.sync()
+        await pilot.pause()
+        before = drawn[0]
+        for _ in range(5):
+            buffer.extend(_row(n) for n in range(seq, seq + 3))
+            seq += 3
+            view.sync()
+            await pilot.pause()
+            assert f"line {seq - 1}" in mirror.text()
+        assert drawn[0] == before, "a thumb that stays put is not drawn again"
+        assert mirror.text() == _whole_frame(app)

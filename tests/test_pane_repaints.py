@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
+import pytest
 from rich.text import Text
 from textual.app import App
 from textual.containers import Horizontal, Vertical
@@ -287,9 +288,50 @@ async def test_figures_changing_width_do_not_move_the_columns_while_the_rows_sta
             pane.fill(wide_rows(*values))
             await pilot.pause()
             assert f"svc-2  {rate}" in mirror.text(), rate
-        assert len(rebuilt) == 1, "built once, when the column first widened"  # before: 5
+        # Before: rebuilt at each crossing (5); then once, when the column first widened; now
+        # that widening puts the cells in again in place (see the next test).
+        assert len(rebuilt) == 0, "the columns widened once, in place"
         values = list(STEADY[:-1])  # a row gone: the columns fit the rows drawn now
         pane.fill(wide_rows(*values))
         await pilot.pause()
-        assert len(rebuilt) == 2
+        assert len(rebuilt) == 1
         assert pane.fit.widths[1] == len("10.0/s"), "the rate column as wide as its figures now"
+
+
+async def test_a_column_widening_over_the_same_rows_lays_nothing_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    """RED's figures and sparklines grow now and then, widening a column over the same rows. A
+    rebuild set the table's size afresh, and that laid the whole screen out and repainted every
+    widget on it; the cells now go in again at the new widths, and the terminal shows what a
+    table built afresh shows."""
+    app = SideBySideApp()
+    async with app.run_test(size=(2 * SIZE[0], SIZE[1])) as pilot:
+        pane = app.query_one(FourColumns)
+        pane.fill(wide_rows(*STEADY))
+        await pilot.pause()
+        mirror = TerminalMirror(app)
+        laid_out: list[str] = []
+        original = Widget.refresh
+
+        def recorded(widget: Widget, *regions: Any, layout: bool = False, **kwargs: Any) -> Any:
+            if layout:
+                laid_out.append(widget.id or type(widget).__name__)
+            return original(widget, *regions, layout=layout, **kwargs)
+
+        monkeypatch.setattr(Widget, "refresh", recorded)
+        values = list(STEADY)
+        values[2] = ("svc-2", "1,234.5/s", "0.1%", "120ms")  # wider than any rate before
+        values[5] = ("svc-5", "15.0/s", "0.1%", "1,500ms")
+        widths = pane.fit.widths
+        pane.fill(wide_rows(*values))
+        await pilot.pause()
+        monkeypatch.undo()
+        assert pane.fit.widths != widths, "the columns widened"
+        assert laid_out == [], laid_out
+        fresh = FreshColumns()
+        await app.query_one("#fresh").mount(fresh)
+        fresh.fill(wide_rows(*STEADY))
+        fresh.fill(wide_rows(*values))
+        await pilot.pause()
+        assert pane.fit == fresh.fit
+        assert _region_text(mirror, pane.table) == _region_text(mirror, fresh.table)
+        assert any("1,234.5/s" in line for line in _region_text(mirror, pane.table))

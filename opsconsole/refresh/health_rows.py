@@ -54,6 +54,56 @@ def state_of(up: float | None, health: Level | None, signals: Iterable[Level]) -
     return "ok"
 
 
+class _Kept:
+    """What a refresh worked out from range answers, for the next refresh to use again.
+
+    A range answer is reused from one refresh to the next while its window has not moved (five
+    refreshes in six at a 5 s refresh: see :mod:`opsconsole.refresh.range_memory`), as the very
+    same object; the points read from it, and each row's "since" read from those points, are
+    then what they were. Only the last refresh's are kept (the answers themselves are held by
+    the range memory anyway), matched by identity: the answer is held, so its id is not reused.
+    """
+
+    def __init__(self) -> None:
+        self.histories: dict[
+            tuple[int, bool], tuple[QueryResult, RowKeys, dict[RowKey, dict[float, float]]]
+        ] = {}
+        self.since_basis: tuple[object, ...] | None = None
+        self.since: dict[tuple[RowKey, HealthState], tuple[float | None, bool]] = {}
+
+    def histories_of(
+        self, wanted: Mapping[str, tuple[QueryResult, bool]], keys: RowKeys
+    ) -> dict[str, dict[RowKey, dict[float, float]]]:
+        """:func:`_history` of each answer (query id → answer, high is bad), worked out once per
+        answer (and row identities); what this refresh did not ask for is let go."""
+        kept, self.histories = self.histories, {}
+        out = {}
+        for qid, (result, high_bad) in wanted.items():
+            entry = kept.get((id(result), high_bad))
+            if entry is None or entry[0] is not result or entry[1] != keys:
+                entry = (result, keys, _history(result, keys, high_bad))
+            self.histories[(id(result), high_bad)] = entry
+            out[qid] = entry[2]
+        return out
+
+    def since_for(
+        self, basis: tuple[object, ...]
+    ) -> dict[tuple[RowKey, HealthState], tuple[float | None, bool]]:
+        """The rows' "since" kept for ``basis`` (the pack's section, the grid, the points read):
+        the same points give the same answer for a row in the same state."""
+        if (
+            self.since_basis is None
+            or len(basis) != len(self.since_basis)
+            or any(a is not b and a != b for a, b in zip(basis, self.since_basis, strict=True))
+        ):
+            self.since_basis = basis
+            self.since = {}
+        return self.since
+
+
+_KEPT = _Kept()
+
+
 def _history(result: QueryResult, keys: RowKeys, high_bad: bool) -> dict[RowKey, dict[float, float]]:
     out: dict[RowKey, dict[float, float]] = {}
     for series in sorted(result.matrix, key=lambda s: label_order(s.metric)):
@@ -105,11 +155,16 @@ def health_rows(
         )
         for qid, spec in specs.items()
     }
-    histories = {
-        qid: _history(ranged[qid], keys, qid != "health.up" and high_is_bad(spec.thresholds))
-        for qid, spec in specs.items()
-        if qid in ranged
-    }
+    histories = _KEPT.histories_of(
+        {
+            qid: (ranged[qid], qid != "health.up" and high_is_bad(spec.thresholds))
+            for qid, spec in specs.items()
+            if qid in ranged
+        },
+        keys,
+    )
+    # The points are the kept objects above while the answers are reused: compared by identity first.
+    kept_since = _KEPT.since_for((health, tuple(grid), *histories, *histories.values()))
 
     def cells_now(key: RowKey) -> tuple[float | None, Cell | None, dict[str, Cell]]:
         """The row's values now, as the pane shows them."""
@@ -154,7 +209,10 @@ def health_rows(
     for key in set(values["health.up"]) | set(values.get("health.health", {})):
         up, health_cell, signals = cells_now(key)
         state = health_state(up, health_cell, signals)
-        since, exact = began_newest_first(timeline_of(key), state)
+        found = kept_since.get((key, state))
+        if found is None:
+            found = kept_since[(key, state)] = began_newest_first(timeline_of(key), state)
+        since, exact = found
         rows.append(
             HealthRow(
                 entity_type=types.get(key, ""),

@@ -10,16 +10,19 @@ from __future__ import annotations
 import bisect
 from collections.abc import Callable
 from datetime import UTC, datetime
+from math import ceil
 from typing import Any, ClassVar
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding, BindingType
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
+from textual.scrollbar import ScrollBar, ScrollBarRender
 from textual.strip import Strip
+from textual.widget import Widget
 
 from opsconsole.core.dashboard import LogRow
 from opsconsole.core.log_buffer import LogBuffer, LogFilter, matches
@@ -31,6 +34,57 @@ from opsconsole.ui.themes import ConsoleTheme
 LEVEL_CYCLE = ("", "debug", "info", "warn", "error")
 ENTITY_WIDTH = 14
 KEPT_STRIPS = 512  # drawn lines kept for the next frames: a tall view is some 100 lines
+
+
+class SteadyScrollBar(ScrollBar):
+    """A scrollbar that draws itself again only when its look changes.
+
+    Following the tail, the view scrolls at each arrival and Textual repaints its scrollbar each
+    time; with more than a few screens of lines the thumb is one cell, pinned at the bottom, and
+    the repaint drew the same cells again (a few milliseconds a frame, a frame a second). The
+    lines drawn last are given again while the look (size, thumb in eighths of a cell, colours,
+    hover and grab) and the part asked for are the same.
+    """
+
+    _drawn: tuple[tuple[object, ...], list[Strip]] | None = None
+
+    def _look(self) -> tuple[object, ...]:
+        # The thumb as ScrollBarRender.render_bar places it: start and end in eighths of a cell.
+        size = self.size.height if self.vertical else self.size.width
+        virtual = ceil(self.window_virtual_size)
+        window = ceil(self.window_size if self.window_size < self.window_virtual_size else 0)
+        thumb: tuple[int, int] | None = None
+        if window and size and virtual and size != virtual:
+            steps = len(ScrollBarRender.VERTICAL_BARS if self.vertical else ScrollBarRender.HORIZONTAL_BARS)
+            thumb_size = max(1, window / (virtual / size))
+            start = int((size - thumb_size) * (self.position / (virtual - window)) * steps)
+            thumb = (start, start + ceil(thumb_size * steps))
+        parent = self.parent
+        styles = parent.styles if parent is not None else self.styles
+        return (
+            self.size,
+            thumb,
+            self.mouse_over,
+            bool(self.grabbed),
+            styles.scrollbar_background,
+            styles.scrollbar_color,
+            styles.scrollbar_background_hover,
+            styles.scrollbar_color_hover,
+            styles.scrollbar_background_active,
+            styles.scrollbar_color_active,
+            parent.background_colors if isinstance(parent, Widget) else None,
+            self.screen.styles.scrollbar_color.a == 0,
+            self.renderer,
+        )
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """The lines drawn last when they would be drawn the same, else drawn anew."""
+        look = (self._look(), crop)
+        if self._drawn is not None and self._drawn[0] == look:
+            return self._drawn[1]
+        strips = super().render_lines(crop)
+        self._drawn = (look, strips)
+        return strips
 
 
 class LogView(ScrollView, can_focus=True):
@@ -89,6 +143,18 @@ class LogView(ScrollView, can_focus=True):
         self.pending_top_seq: int | None = None  # scroll this line to the top once laid out
         self._strips: dict[tuple[object, ...], Strip] = {}  # lines drawn lately (render_line)
         self._strips_theme: ConsoleTheme | None = None
+        self._frame_style: Style | None = None  # the view's own style, worked out once a frame
+
+    @property
+    def vertical_scrollbar(self) -> ScrollBar:
+        """The vertical scrollbar, created as Textual does (``Widget.vertical_scrollbar``) but
+        repainting only when its look changes (:class:`SteadyScrollBar`)."""
+        if self._vertical_scrollbar is None:
+            bar = SteadyScrollBar(vertical=True, name="vertical", thickness=self.scrollbar_size_vertical)
+            bar.display = False
+            self._vertical_scrollbar = bar
+            self.app._start_widget(self, bar)
+        return self._vertical_scrollbar
 
     def _changed(self) -> None:
         if self.on_change is not None:
@@ -246,14 +312,27 @@ class LogView(ScrollView, can_focus=True):
 
     # -- drawing ------------------------------------------------------------------------------
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """The lines a frame asks for, the view's style worked out once for all of them.
+
+        ``rich_style`` walks every ancestor's styles each time it is read, and each line read it
+        once or twice: idle, the tail scrolls the view a frame a second, and that walk was a third
+        of what drawing its lines cost."""
+        self._frame_style = self.rich_style
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._frame_style = None
+
     def render_line(self, y: int) -> Strip:
         """One screen line, drawn from the buffer on demand."""
+        style = self._frame_style if self._frame_style is not None else self.rich_style
         width = self.scrollable_content_region.width
         index = self.scroll_offset.y + y
         seq = self._seq_at(index)
         row = self.buffer.get(seq) if seq is not None else None
         if row is None:
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, style)
         # A line that arrives scrolls the view: every visible line is asked for again, and most
         # were drawn the frame before. A line's strip depends on these and on the theme only
         # (the row's own fields, not its number: a cleared buffer numbers its rows from 1 again).
@@ -271,16 +350,15 @@ class LogView(ScrollView, can_focus=True):
             selected,
             focused,
             self.search,
-            self.rich_style,
+            style,
         )
         strip = self._strips.get(key)
         if strip is None:
-            strip = self._strips[key] = Strip(self._segments(row, width, selected=selected), width)
+            strip = self._strips[key] = Strip(self._segments(row, width, style, selected=selected), width)
         return strip
 
-    def _segments(self, row: LogRow, width: int, *, selected: bool) -> list[Segment]:
+    def _segments(self, row: LogRow, width: int, base: Style, *, selected: bool) -> list[Segment]:
         theme = self.console_theme
-        base = self.rich_style
         if selected:
             base = base + Style(reverse=True, bold=self.has_focus)
         muted = base + theme.style("muted")

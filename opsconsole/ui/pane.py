@@ -175,6 +175,21 @@ class Pane(Vertical):
                 self._drawn = drawn
                 self._update_cells(fit, before[2], drawn[2])
                 return
+        if (
+            before is not None
+            and self.table.row_count == len(before[2])
+            and drawn[0] == before[0]
+            and _only_widths_differ(before[1], fit)
+            and _same_shape(before[2], drawn[2])
+        ):
+            # Wider or narrower columns over the same rows: the cells go in again at the new
+            # widths, without the rebuild's layout pass (see PaneTable.set_column_widths).
+            self.fit = fit
+            self._drawn = drawn
+            self.table.set_column_widths(
+                fit.widths, [(key, self._shown(row, fit)) for key, _, row in self._rows]
+            )
+            return
         table = self.table
         current = None
         if table.row_count and table.cursor_row < table.row_count:
@@ -303,6 +318,16 @@ def _same_shape(before: list[tuple[str, list[object]]], after: list[tuple[str, l
     return len(before) == len(after) and all(
         old_key == new_key and len(old) == len(new)
         for (old_key, old), (new_key, new) in zip(before, after, strict=True)
+    )
+
+
+def _only_widths_differ(before: ColumnFit, after: ColumnFit) -> bool:
+    """Whether two fits show the same columns, each with a width, and differ in widths only."""
+    return (
+        before.shown == after.shown
+        and before.hidden == after.hidden
+        and len(before.widths) == len(after.widths) == len(after.shown)
+        and before.widths != after.widths
     )
 
 

@@ -4,14 +4,14 @@ empty queries."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar, Self
 
 from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.coordinate import Coordinate
-from textual.geometry import Region
+from textual.geometry import Region, Size
 from textual.widgets import DataTable
 
 from opsconsole.core.dashboard import (
@@ -175,6 +175,40 @@ class PaneTable(DataTable[Text]):
             self._row_renderable_cache.clear()
         for row in sorted(rows):
             self.refresh_row(row)
+
+    def set_column_widths(self, widths: Sequence[int], rows: Iterable[tuple[str, list[Text]]]) -> None:
+        """Give the columns new widths and put every row's cells (cut to them) in again, keeping
+        the rows: what a rebuild (``clear``, ``add_row``) draws, without its layout pass.
+
+        A rebuild sets the table's virtual size afresh, and a new virtual size lays the whole
+        screen out and repaints every widget on it (some 60 ms on the idle console, where RED's
+        columns widen now and then as its figures and sparklines grow). The table's place and
+        height do not depend on its columns' widths: the new width is set as Textual's own
+        scrolling sets it, and a scrollbar appearing or going still lays the screen out.
+        """
+        for column, width in zip(self.ordered_columns, widths, strict=True):
+            column.width = width
+        keys = [column.key for column in self.ordered_columns]
+        self._repaint_rows_only = True
+        try:
+            for row_key, cells in rows:
+                for column_key, value in zip(keys, cells, strict=False):
+                    self.update_cell(row_key, column_key, value)
+        finally:
+            self._repaint_rows_only = False
+        self._clear_caches()
+        size = Size(
+            sum(column.get_render_width(self) for column in self.ordered_columns)
+            + self._row_label_column_width,
+            self.virtual_size.height,
+        )
+        scroll_update = getattr(self, "_scroll_update", None)  # Textual's, not public API
+        if size != self.virtual_size and scroll_update is not None:
+            self.set_reactive(DataTable.virtual_size, size)
+            scroll_update(size)
+        elif size != self.virtual_size:
+            self.virtual_size = size  # correct, only noisier
+        self.refresh()
 
     def refresh(
         self, *regions: Region, repaint: bool = True, layout: bool = False, recompose: bool = False
