@@ -28,6 +28,7 @@ from opsconsole.backends.prometheus import PrometheusClient
 from opsconsole.config import EndpointSettings
 from opsconsole.refresh.backends_set import BackendSet
 from opsconsole.refresh.service import RefreshService
+from tests.support.http_client import http_client
 from tests.support.real_servers import (
     RunningAlertmanager,
     RunningServer,
@@ -115,7 +116,7 @@ def _self_snapshot_job(tmp: Path, port: int, config: str) -> ScrapeJob:
             ("/api/v1/query", {"query": "up"}),
             ("/api/v1/query_range", {"query": "up", "start": "0", "end": "60", "step": "15"}),
         ):
-            httpx.get(f"{probe.url}{path}", params=params, timeout=10)
+            http_client().get(f"{probe.url}{path}", params=params, timeout=10)
         exposed = snapshot(f"127.0.0.1:{port}")
     finally:
         probe.stop()
