@@ -5,7 +5,8 @@ with every trusted CA: 50 to 70 ms of CPU a request, even to plain-HTTP loopback
 (contract checks, polls until an alert arrives) cost tens of seconds a run. One client per process
 makes that context once. It keeps no state between tests: cookies are refused (no server under
 test sets any), and a pooled connection to a server that has since stopped is dropped, not reused.
-Requests take the same defaults as ``httpx.get``'s (5 s timeout unless given, no redirects).
+Requests take the same defaults as ``httpx.get``'s (5 s timeout unless given, no redirects). A
+client can be shared between threads (httpx's own docstring), so scripted servers' handlers use it too.
 """
 
 from __future__ import annotations
