@@ -117,6 +117,14 @@ def _self_snapshot_job(tmp: Path, port: int, config: str) -> ScrapeJob:
             ("/api/v1/query_range", {"query": "up", "start": "0", "end": "60", "step": "15"}),
         ):
             http_client().get(f"{probe.url}{path}", params=params, timeout=10)
+
+        # The notifier's counters (the meta pack reads them) appear once it has found its
+        # Alertmanager, a moment after the server answers; a client made per request hid that race.
+        def notifier_counted() -> bool:
+            metrics = http_client().get(f"{probe.url}/metrics", timeout=10).text
+            return "prometheus_notifications_dropped_total" in metrics
+
+        wait_until(notifier_counted, what="the probe's notifier counters")
         exposed = snapshot(f"127.0.0.1:{port}")
     finally:
         probe.stop()
