@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-import httpx
 import pytest
 from hypothesis import settings
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, make_wsgi_app
@@ -23,6 +22,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, make
 from opsconsole import server_builds
 from opsconsole.demo.stack import DemoStack, DemoUrls
 from tests.support.demo_fixtures import demo_in_another_process, running_demo
+from tests.support.http_client import http_client
 from tests.support.real_jaeger import RunningJaeger, start_jaeger
 from tests.support.real_servers import (
     DEFAULT_RELEASE,
@@ -287,11 +287,11 @@ def real_prometheus(
     try:
 
         def scraped() -> bool:
-            body = httpx.get(f"{server.url}/api/v1/query", params={"query": "up"}).json()
+            body = http_client().get(f"{server.url}/api/v1/query", params={"query": "up"}).json()
             return bool(body["data"]["result"])
 
         def delivered() -> bool:
-            alerts = httpx.get(f"{real_alertmanager.url}/api/v2/alerts").json()
+            alerts = http_client().get(f"{real_alertmanager.url}/api/v2/alerts").json()
             return any(a["labels"].get("alertname") == "OpsconsoleTestAlwaysFiring" for a in alerts)
 
         wait_until(scraped, timeout=30, what="first scrape of the test target")

@@ -15,7 +15,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from opsconsole.backends.alertmanager import AlertmanagerClient
@@ -31,6 +30,7 @@ from opsconsole.mutations.ack_reconcile import AckReconciler, load_state, reconc
 from opsconsole.mutations.silences import SilenceService
 from opsconsole.ui.cells import alert_cells
 from opsconsole.ui.themes import load_themes
+from tests.support.http_client import http_client
 from tests.support.real_servers import RunningAlertmanager, start_alertmanager, wait_until
 from tests.support.recording_proxy import recording_proxy
 
@@ -58,7 +58,7 @@ def _labels(name: str) -> dict[str, str]:
 def _fire(am: RunningAlertmanager, name: str) -> str:
     now = datetime.now(UTC)
     body = [{"labels": _labels(name), "startsAt": _iso(now), "endsAt": _iso(now + timedelta(hours=1))}]
-    httpx.post(f"{am.url}/api/v2/alerts", json=body, timeout=10).raise_for_status()
+    http_client().post(f"{am.url}/api/v2/alerts", json=body, timeout=10).raise_for_status()
     wait_until(lambda: _fingerprint(am, name), timeout=20, what=f"{name} in Alertmanager")
     return _fingerprint(am, name)
 
@@ -67,17 +67,17 @@ def _resolve(am: RunningAlertmanager, name: str) -> None:
     """What Prometheus sends when a rule stops firing: the labels with an end in the past."""
     past = datetime.now(UTC) - timedelta(seconds=1)
     body = [{"labels": _labels(name), "startsAt": _iso(past - timedelta(minutes=5)), "endsAt": _iso(past)}]
-    httpx.post(f"{am.url}/api/v2/alerts", json=body, timeout=10).raise_for_status()
+    http_client().post(f"{am.url}/api/v2/alerts", json=body, timeout=10).raise_for_status()
     wait_until(lambda: not _fingerprint(am, name), timeout=20, what=f"{name} resolved")
 
 
 def _fingerprint(am: RunningAlertmanager, name: str) -> str:
-    alerts = httpx.get(f"{am.url}/api/v2/alerts", timeout=10).json()
+    alerts = http_client().get(f"{am.url}/api/v2/alerts", timeout=10).json()
     return next((str(a["fingerprint"]) for a in alerts if a["labels"]["alertname"] == name), "")
 
 
 def _silence(am: RunningAlertmanager, silence_id: str) -> dict[str, Any]:
-    answer: dict[str, Any] = httpx.get(f"{am.url}/api/v2/silence/{silence_id}", timeout=10).json()
+    answer: dict[str, Any] = http_client().get(f"{am.url}/api/v2/silence/{silence_id}", timeout=10).json()
     return answer
 
 

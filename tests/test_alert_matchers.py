@@ -6,13 +6,13 @@ Alertmanager as ``café``, or it silences nothing.
 
 from __future__ import annotations
 
-import httpx
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from opsconsole.core.alert_matchers import LabelMatcher, MatcherSyntaxError, parse_matchers
 from opsconsole.mutations.silences import wire_matchers
+from tests.support.http_client import http_client
 from tests.support.real_servers import RunningAlertmanager
 
 
@@ -110,7 +110,7 @@ def test_parser_agrees_with_real_alertmanager(
     # amtool 0.27+ may log a warning first (input the UTF-8 parser rejects, parsed the classic way).
     silence_id = created.stdout.strip().splitlines()[-1]
     try:
-        stored = httpx.get(f"{real_alertmanager.url}/api/v2/silence/{silence_id}", timeout=10).json()
+        stored = http_client().get(f"{real_alertmanager.url}/api/v2/silence/{silence_id}", timeout=10).json()
         theirs = sorted(
             (m["name"], m["value"], m["isRegex"], m.get("isEqual", True)) for m in stored["matchers"]
         )
@@ -162,7 +162,7 @@ def test_every_regex_verdict_agrees_with_real_alertmanager(real_alertmanager: Ru
     """Each pattern as a silence matcher: Alertmanager's answer (200 or 400) and ours agree."""
     verdicts: dict[str, tuple[bool, bool]] = {}
     for pattern in GO_ONLY + PYTHON_ONLY + BROKEN:
-        reply = httpx.post(
+        reply = http_client().post(
             f"{real_alertmanager.url}/api/v2/silences",
             json={
                 "matchers": [{"name": "a", "value": pattern, "isRegex": True, "isEqual": True}],
@@ -175,7 +175,9 @@ def test_every_regex_verdict_agrees_with_real_alertmanager(real_alertmanager: Ru
         )
         assert reply.status_code in (200, 400), reply.text
         if reply.status_code == 200:
-            httpx.delete(f"{real_alertmanager.url}/api/v2/silence/{reply.json()['silenceID']}", timeout=10)
+            http_client().delete(
+                f"{real_alertmanager.url}/api/v2/silence/{reply.json()['silenceID']}", timeout=10
+            )
         try:
             parse_matchers(str(LabelMatcher("a", "=~", pattern)))
             ours = True

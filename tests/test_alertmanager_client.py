@@ -7,13 +7,13 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import httpx
 import pytest
 
 from opsconsole.backends.alertmanager import AlertmanagerClient
 from opsconsole.backends.alertmanager_models import Alert, Matcher
 from opsconsole.backends.errors import BackendError, FailureKind, ReadOnlyViolation
 from opsconsole.config import EndpointSettings
+from tests.support.http_client import http_client
 from tests.support.real_servers import RunningAlertmanager, RunningServer, ServerRelease, start_alertmanager
 
 pytestmark = [pytest.mark.real_backend, pytest.mark.every_release]
@@ -171,7 +171,7 @@ async def test_utf8_label_names_are_filtered_and_silenced_where_alertmanager_has
     refuses them on the way in, so the console only ever meets them on a server that filters by them."""
     now = datetime.now(UTC)
     labels = {"alertname": "OpsconsoleUtf8", "service.name": "checkout", "zone name": "eu west"}
-    posted = httpx.post(
+    posted = http_client().post(
         f"{real_alertmanager.url}/api/v2/alerts",
         json=[{"labels": labels, "startsAt": now.isoformat()}],
         timeout=10,
@@ -228,7 +228,7 @@ async def test_time_interval_muting_shows_only_in_alert_groups(
     am = start_alertmanager(tmp_path, MUTING_CONFIG, release=server_release)
     client = AlertmanagerClient(EndpointSettings(url=am.url, timeout=5))
     try:
-        httpx.post(
+        http_client().post(
             f"{am.url}/api/v2/alerts",
             json=[{"labels": {"alertname": "NightOnly", "team": "night"}}],
             timeout=10,

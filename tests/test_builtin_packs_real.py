@@ -28,6 +28,7 @@ from opsconsole.backends.prometheus import PrometheusClient
 from opsconsole.config import EndpointSettings
 from opsconsole.refresh.backends_set import BackendSet
 from opsconsole.refresh.service import RefreshService
+from tests.support.http_client import http_client
 from tests.support.real_servers import (
     RunningAlertmanager,
     RunningServer,
@@ -115,7 +116,15 @@ def _self_snapshot_job(tmp: Path, port: int, config: str) -> ScrapeJob:
             ("/api/v1/query", {"query": "up"}),
             ("/api/v1/query_range", {"query": "up", "start": "0", "end": "60", "step": "15"}),
         ):
-            httpx.get(f"{probe.url}{path}", params=params, timeout=10)
+            http_client().get(f"{probe.url}{path}", params=params, timeout=10)
+
+        # The notifier's counters (the meta pack reads them) appear once it has found its
+        # Alertmanager, a moment after the server answers; a client made per request hid that race.
+        def notifier_counted() -> bool:
+            metrics = http_client().get(f"{probe.url}/metrics", timeout=10).text
+            return "prometheus_notifications_dropped_total" in metrics
+
+        wait_until(notifier_counted, what="the probe's notifier counters")
         exposed = snapshot(f"127.0.0.1:{port}")
     finally:
         probe.stop()

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import httpx
 import pytest
 
+from tests.support.http_client import http_client
 from tests.support.real_servers import RunningAlertmanager, RunningServer, wait_until
 
 
@@ -61,7 +61,7 @@ def _silence(target: Target, **overrides: Any) -> dict[str, Any]:
 
 def _alerts(target: Target, *filters: str, **params: str) -> list[dict[str, Any]]:
     query: list[tuple[str, str]] = [("filter", f) for f in filters] + list(params.items())
-    response = httpx.get(_api(target, "alerts"), params=query, timeout=10)
+    response = http_client().get(_api(target, "alerts"), params=query, timeout=10)
     assert response.status_code == 200, response.text
     body = response.json()
     assert isinstance(body, list)
@@ -69,7 +69,7 @@ def _alerts(target: Target, *filters: str, **params: str) -> list[dict[str, Any]
 
 
 def test_status_shape(target: Target) -> None:
-    body = httpx.get(_api(target, "status"), timeout=10).json()
+    body = http_client().get(_api(target, "status"), timeout=10).json()
     assert isinstance(body["versionInfo"]["version"], str)
     assert body["cluster"]["status"] in {"ready", "settling", "disabled"}
     assert isinstance(body["config"]["original"], str)
@@ -101,23 +101,25 @@ def test_filter_semantics(target: Target) -> None:
     assert none == []
     # One matcher per filter parameter, without braces (Alertmanager 0.25 refuses braces here,
     # which is why our client sends the portable form).
-    braces = httpx.get(_api(target, "alerts"), params={"filter": f'{{alertname="{name}"}}'}, timeout=10)
+    braces = http_client().get(
+        _api(target, "alerts"), params={"filter": f'{{alertname="{name}"}}'}, timeout=10
+    )
     assert braces.status_code == 400
 
 
 def test_bad_filter_is_400_with_a_message(target: Target) -> None:
-    response = httpx.get(_api(target, "alerts"), params={"filter": "not a matcher"}, timeout=10)
+    response = http_client().get(_api(target, "alerts"), params={"filter": "not a matcher"}, timeout=10)
     assert response.status_code == 400
     assert response.text.strip()
 
 
 def test_silence_lifecycle(target: Target) -> None:
     name = target.firing_alert
-    created = httpx.post(_api(target, "silences"), json=_silence(target), timeout=10)
+    created = http_client().post(_api(target, "silences"), json=_silence(target), timeout=10)
     assert created.status_code == 200, created.text
     silence_id = created.json()["silenceID"]
     try:
-        got = httpx.get(_api(target, f"silence/{silence_id}"), timeout=10).json()
+        got = http_client().get(_api(target, f"silence/{silence_id}"), timeout=10).json()
         assert got["status"]["state"] == "active"
         assert got["createdBy"] == "contract-test"
         assert [m["name"] for m in got["matchers"]] == ["alertname"]
@@ -138,22 +140,27 @@ def test_silence_lifecycle(target: Target) -> None:
             startsAt=got["startsAt"],
             endsAt=_iso(datetime.now(UTC) + timedelta(hours=2)),
         )
-        updated = httpx.post(_api(target, "silences"), json=later, timeout=10)
+        updated = http_client().post(_api(target, "silences"), json=later, timeout=10)
         assert updated.status_code == 200, updated.text
         new_id = updated.json()["silenceID"]
         # Alertmanager stores the start more precisely than it shows it, so it may instead expire the
         # old silence and create a new one; both servers must then agree on that outcome.
         if new_id != silence_id:
-            old = httpx.get(_api(target, f"silence/{silence_id}"), timeout=10).json()
+            old = http_client().get(_api(target, f"silence/{silence_id}"), timeout=10).json()
             assert old["status"]["state"] == "expired"
             silence_id = new_id
-        listed = httpx.get(_api(target, "silences"), params={"filter": f'alertname="{name}"'}, timeout=10)
+        listed = http_client().get(
+            _api(target, "silences"), params={"filter": f'alertname="{name}"'}, timeout=10
+        )
         active = [s for s in listed.json() if s["status"]["state"] == "active"]
         assert [s["id"] for s in active] == [silence_id]
     finally:
-        expired = httpx.delete(_api(target, f"silence/{silence_id}"), timeout=10)
+        expired = http_client().delete(_api(target, f"silence/{silence_id}"), timeout=10)
         assert expired.status_code == 200
-    assert httpx.get(_api(target, f"silence/{silence_id}"), timeout=10).json()["status"]["state"] == "expired"
+    assert (
+        http_client().get(_api(target, f"silence/{silence_id}"), timeout=10).json()["status"]["state"]
+        == "expired"
+    )
 
     def active_again() -> bool:
         return all(a["status"]["state"] == "active" for a in _alerts(target, f'alertname="{name}"'))
@@ -180,9 +187,9 @@ def test_silence_lifecycle(target: Target) -> None:
 def test_invalid_silences_are_refused(
     target: Target, case: str, overrides: dict[str, Any], status: int
 ) -> None:
-    response = httpx.post(_api(target, "silences"), json=_silence(target, **overrides), timeout=10)
+    response = http_client().post(_api(target, "silences"), json=_silence(target, **overrides), timeout=10)
     if response.status_code == 200:  # never leave a stray silence behind for the other tests
-        httpx.delete(_api(target, f"silence/{response.json()['silenceID']}"), timeout=10)
+        http_client().delete(_api(target, f"silence/{response.json()['silenceID']}"), timeout=10)
     assert response.status_code == status, f"{case}: {response.status_code} {response.text}"
     assert response.text.strip()
 
@@ -190,18 +197,20 @@ def test_invalid_silences_are_refused(
 def test_a_regex_only_go_reads_is_a_silence(target: Target) -> None:
     """``\\pL`` (any letter) is RE2 syntax Python's re refuses; Alertmanager takes it."""
     matchers = [{"name": "alertname", "value": "\\pL+Nowhere9", "isRegex": True, "isEqual": True}]
-    response = httpx.post(_api(target, "silences"), json=_silence(target, matchers=matchers), timeout=10)
+    response = http_client().post(
+        _api(target, "silences"), json=_silence(target, matchers=matchers), timeout=10
+    )
     assert response.status_code == 200, response.text
-    httpx.delete(_api(target, f"silence/{response.json()['silenceID']}"), timeout=10)
+    http_client().delete(_api(target, f"silence/{response.json()['silenceID']}"), timeout=10)
 
 
 def test_unknown_and_malformed_silence_ids(target: Target) -> None:
-    unknown = httpx.get(_api(target, "silence/00000000-0000-0000-0000-000000000000"), timeout=10)
+    unknown = http_client().get(_api(target, "silence/00000000-0000-0000-0000-000000000000"), timeout=10)
     assert unknown.status_code == 404
-    malformed = httpx.get(_api(target, "silence/not-a-uuid"), timeout=10)
+    malformed = http_client().get(_api(target, "silence/not-a-uuid"), timeout=10)
     assert malformed.status_code == 422
 
 
 def test_real_prometheus_fixture_is_used(real_prometheus: RunningServer) -> None:
     """Guard: the real side of this contract really runs (a missing binary fails, never skips)."""
-    assert httpx.get(f"{real_prometheus.url}/-/ready", timeout=10).status_code == 200
+    assert http_client().get(f"{real_prometheus.url}/-/ready", timeout=10).status_code == 200

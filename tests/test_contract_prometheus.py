@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from opsconsole.packs.rate_window import parse_scrape_config
+from tests.support.http_client import http_client
 from tests.support.real_servers import RunningServer, ServerRelease
 
 pytestmark = pytest.mark.every_release
@@ -24,7 +25,7 @@ def base(request: pytest.FixtureRequest, contract_side: str) -> str:
 
 
 def _get(base: str, path: str, **params: Any) -> httpx.Response:
-    return httpx.get(f"{base}/api/v1/{path}", params=params, timeout=10)
+    return http_client().get(f"{base}/api/v1/{path}", params=params, timeout=10)
 
 
 def _ok(response: httpx.Response) -> Any:
@@ -99,7 +100,7 @@ def test_bad_queries_answer_400_bad_data(base: str, path: str, params: dict[str,
 def test_metadata_endpoints(base: str) -> None:
     assert "__name__" in _ok(_get(base, "labels"))
     assert "up" in _ok(_get(base, "label/__name__/values"))
-    series = _ok(httpx.get(f"{base}/api/v1/series", params={"match[]": "up"}, timeout=10))
+    series = _ok(http_client().get(f"{base}/api/v1/series", params={"match[]": "up"}, timeout=10))
     assert series
     assert all(s["__name__"] == "up" for s in series)
     build = _ok(_get(base, "status/buildinfo"))
@@ -110,7 +111,10 @@ def test_metadata_endpoints(base: str) -> None:
 def test_status_config_gives_every_jobs_scrape_interval(base: str) -> None:
     """What ``$rate_window`` is derived from: the served config, defaults filled in, every job listed."""
     intervals = parse_scrape_config(_ok(_get(base, "status/config"))["yaml"])
-    jobs = {s["job"] for s in _ok(httpx.get(f"{base}/api/v1/series", params={"match[]": "up"}, timeout=10))}
+    jobs = {
+        s["job"]
+        for s in _ok(http_client().get(f"{base}/api/v1/series", params={"match[]": "up"}, timeout=10))
+    }
     assert jobs <= set(intervals.jobs)
     assert all(seconds > 0 for seconds in intervals.jobs.values())
 

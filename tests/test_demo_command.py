@@ -9,9 +9,8 @@ import subprocess
 import sys
 import time
 
-import httpx
-
 from tests.support.ctrl_c import sigint_as_in_a_terminal
+from tests.support.http_client import http_client
 from tests.support.real_servers import require_binary
 
 
@@ -33,7 +32,9 @@ def test_serve_only_prints_urls_that_curl_and_amtool_can_use() -> None:
                 urls[match.group(1)] = match.group(2)
         assert set(urls) == {"prometheus", "alertmanager", "loki", "jaeger"}
 
-        up = httpx.get(f"{urls['prometheus']}/api/v1/query", params={"query": "up"}, timeout=10).json()
+        up = (
+            http_client().get(f"{urls['prometheus']}/api/v1/query", params={"query": "up"}, timeout=10).json()
+        )
         assert up["status"] == "success"
         assert len(up["data"]["result"]) >= 9
         amtool = subprocess.run(
@@ -52,9 +53,9 @@ def test_serve_only_prints_urls_that_curl_and_amtool_can_use() -> None:
         )
         # The seeds' rules fire from the first minute (wpa-2's standing memory leak).
         assert "AgentMemoryHigh" in {a["labels"]["alertname"] for a in json.loads(amtool.stdout)}
-        services = httpx.get(f"{urls['jaeger']}/api/services", timeout=10).json()["data"]
+        services = http_client().get(f"{urls['jaeger']}/api/services", timeout=10).json()["data"]
         assert "progressive-framework-npa" in services  # 001: progressive-framework-${agentType}
-        ready = httpx.get(f"{urls['loki']}/ready", timeout=10)
+        ready = http_client().get(f"{urls['loki']}/ready", timeout=10)
         assert ready.status_code == 200
     finally:
         process.send_signal(signal.SIGINT)

@@ -7,7 +7,6 @@ import json
 import time
 from typing import Any
 
-import httpx
 import pytest
 
 from opsconsole.backends.errors import BackendError, FailureKind
@@ -18,6 +17,7 @@ from opsconsole.config import EndpointSettings
 from opsconsole.core.trace_layout import build_waterfall
 from opsconsole.demo.stack import DemoStack, DemoUrls
 from tests.support.demo_fixtures import FROZEN_NOW
+from tests.support.http_client import http_client
 
 NS = 1_000_000_000
 END_NS = int(FROZEN_NOW * NS)
@@ -36,7 +36,7 @@ def _jaeger(demo: Demo) -> JaegerClient:
 
 
 def test_query_range_wire_shape_follows_the_loki_docs(frozen_demo: Demo) -> None:
-    response = httpx.get(
+    response = http_client().get(
         f"{frozen_demo[1].loki}/loki/api/v1/query_range",
         params={"query": NPA, "start": START_NS, "end": END_NS, "limit": 5},
         timeout=10,
@@ -177,13 +177,13 @@ async def test_jaeger_services_operations_and_search(frozen_demo: Demo) -> None:
 
 def test_jaeger_envelopes_and_errors(frozen_demo: Demo) -> None:
     base = frozen_demo[1].jaeger
-    services: dict[str, Any] = httpx.get(f"{base}/api/services", timeout=10).json()
+    services: dict[str, Any] = http_client().get(f"{base}/api/services", timeout=10).json()
     assert set(services) == {"data", "total", "limit", "offset", "errors"}
     assert services["total"] == len(services["data"])
-    missing = httpx.get(f"{base}/api/traces", timeout=10)
+    missing = http_client().get(f"{base}/api/traces", timeout=10)
     assert missing.status_code == 400
     assert missing.json()["errors"][0]["msg"] == "parameter 'service' is required"
-    unknown = httpx.get(f"{base}/api/traces/00000000000000000000000000000001", timeout=10)
+    unknown = http_client().get(f"{base}/api/traces/00000000000000000000000000000001", timeout=10)
     assert unknown.status_code == 404
     assert unknown.json()["data"] is None
 

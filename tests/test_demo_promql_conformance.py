@@ -15,11 +15,11 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from opsconsole.backends.prometheus import PrometheusClient
 from opsconsole.config import EndpointSettings
+from tests.support.http_client import http_client
 from tests.support.real_servers import CURRENT, start_prometheus, wait_until
 from tests.support.world_process import world_in_another_process
 
@@ -137,7 +137,7 @@ def _newest_with_every_sample(real_url: str) -> float | None:
 
     def value(query: str, at: float | None = None) -> float | None:
         params = {"query": query} if at is None else {"query": query, "time": str(at)}
-        result = httpx.get(f"{real_url}/api/v1/query", params=params).json()["data"]["result"]
+        result = http_client().get(f"{real_url}/api/v1/query", params=params).json()["data"]["result"]
         return float(result[0]["value"][1]) if result else None
 
     newest = value("min(timestamp(progressive_agent_memory_usage_bytes))")

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import httpx
 import pytest
 
 from opsconsole.demo.promql.stored_labels import stored_le
 from opsconsole.demo.stack import DemoStack, DemoUrls
+from tests.support.http_client import http_client
 
 # Exposed le -> what Prometheus 3.16.0 stored after scraping it (a histogram typed "histogram").
 SEEN_ON_PROMETHEUS_3 = {
@@ -36,11 +36,11 @@ def test_le_is_stored_as_prometheus_3_stores_it(exposed: str, stored: str) -> No
 def test_the_demo_serves_buckets_with_le_in_float_form(frozen_demo: tuple[DemoStack, DemoUrls]) -> None:
     _, urls = frozen_demo
     query = 'count by (le) (progressive_agent_response_time_seconds_bucket{kubernetes_pod_name=~"mca-.*"})'
-    body = httpx.get(f"{urls.prometheus}/api/v1/query", params={"query": query}, timeout=10).json()
+    body = http_client().get(f"{urls.prometheus}/api/v1/query", params={"query": query}, timeout=10).json()
     les = {s["metric"]["le"] for s in body["data"]["result"]}
     assert {"1.0", "10.0", "0.5", "+Inf"} <= les
     assert "1" not in les and "10" not in les
     # A pack that writes the exposed text finds nothing, as on a real Prometheus 3.
     query = 'progressive_agent_response_time_seconds_bucket{kubernetes_pod_name=~"mca-.*", le="1"}'
-    body = httpx.get(f"{urls.prometheus}/api/v1/query", params={"query": query}, timeout=10).json()
+    body = http_client().get(f"{urls.prometheus}/api/v1/query", params={"query": query}, timeout=10).json()
     assert body["data"]["result"] == []

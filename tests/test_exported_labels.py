@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-import httpx
 import pytest
 
 from opsconsole.backends.prometheus import PrometheusClient
@@ -15,6 +14,7 @@ from opsconsole.packs.loader import load_packs
 from opsconsole.refresh.backends_set import BackendSet
 from opsconsole.refresh.service import RefreshService
 from opsconsole.resources import builtin_queries_dir
+from tests.support.http_client import http_client
 from tests.support.real_servers import start_prometheus, wait_until
 from tests.support.standard_exporters import (
     NAMESPACE,
@@ -83,7 +83,7 @@ async def test_kube_state_metrics_and_a_collector_without_honor_labels_are_named
                     'count(up{job=~"kube-state-metrics|otel-collector"} == 1) == 2'
                     " and on() kube_pod_status_ready"
                 )
-                answer = httpx.get(f"{server.url}/api/v1/query", params={"query": query}).json()
+                answer = http_client().get(f"{server.url}/api/v1/query", params={"query": query}).json()
                 return bool(answer["data"]["result"])
 
             wait_until(scraped, timeout=30, what="a scrape of kube-state-metrics and the collector")

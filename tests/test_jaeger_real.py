@@ -17,7 +17,6 @@ from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
-import httpx
 import pytest
 from opentelemetry.trace import SpanKind
 
@@ -29,6 +28,7 @@ from opsconsole.demo.stack import DemoStack, DemoUrls
 from opsconsole.ui.logs_screen import LogsScreen
 from opsconsole.ui.pane_table import AlertRowKey
 from opsconsole.ui.trace_screens import TraceScreen, TraceView
+from tests.support.http_client import http_client
 from tests.support.loopback_http import Received, Reply, scripted_server
 from tests.support.real_jaeger import RunningJaeger, SpanSpec, jaeger_has_trace, otlp_sender, start_jaeger
 from tests.support.real_servers import wait_until
@@ -123,7 +123,7 @@ async def test_an_empty_jaeger_has_no_services(tmp_path: Path) -> None:
     """Jaeger v2 answers ``"data": null`` before any span arrives: that is no services, not an error."""
     empty = start_jaeger(tmp_path)
     try:
-        assert httpx.get(f"{empty.url}/api/services", timeout=5).json()["data"] is None
+        assert http_client().get(f"{empty.url}/api/services", timeout=5).json()["data"] is None
         client = JaegerClient(EndpointSettings(url=empty.url, timeout=5))
         assert await client.services() == []
         assert (await client.probe()).summary == "0 services"
@@ -203,7 +203,7 @@ def _v1_search_hidden(jaeger: RunningJaeger) -> Iterator[str]:
         path = request.path.split("?", 1)[0]
         if v1_search.match(path):
             return Reply(404, "404 page not found", {"Content-Type": "text/plain"})
-        upstream = httpx.get(f"{jaeger.url}{request.path}", timeout=5)
+        upstream = http_client().get(f"{jaeger.url}{request.path}", timeout=5)
         return Reply(
             upstream.status_code, upstream.content, {"Content-Type": upstream.headers["content-type"]}
         )
@@ -216,7 +216,9 @@ async def test_v3_api_gives_the_same_services_and_traces(jaeger: RunningJaeger, 
     with _v1_search_hidden(jaeger) as url:
         v3 = JaegerClient(EndpointSettings(url=url, timeout=5))
         try:
-            assert httpx.get(f"{url}/api/services", timeout=5).status_code == 404  # v1 really is hidden
+            assert (
+                http_client().get(f"{url}/api/services", timeout=5).status_code == 404
+            )  # v1 really is hidden
             assert await v3.services() == await client.services()
             by_v3 = await v3.search("api-gateway", **_window())
             by_v1 = await client.search("api-gateway", **_window())

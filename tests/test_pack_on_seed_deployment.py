@@ -14,7 +14,6 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from opsconsole.backends.alertmanager import AlertmanagerClient
@@ -26,6 +25,7 @@ from opsconsole.refresh.pack_doctor import diagnose
 from opsconsole.refresh.panes import RefreshSettings
 from opsconsole.refresh.service import RefreshService
 from opsconsole.resources import builtin_queries_dir
+from tests.support.http_client import http_client
 from tests.support.real_servers import (
     RunningAlertmanager,
     RunningServer,
@@ -38,12 +38,12 @@ PACK = load_packs([(builtin_queries_dir(), "builtin")]).packs["progressive-frame
 
 
 def _query(prometheus: RunningServer, promql: str) -> list[dict[str, object]]:
-    body = httpx.get(f"{prometheus.url}/api/v1/query", params={"query": promql}, timeout=10).json()
+    body = http_client().get(f"{prometheus.url}/api/v1/query", params={"query": promql}, timeout=10).json()
     return body["data"]["result"]  # type: ignore[no-any-return]
 
 
 def _firing(alertmanager: RunningAlertmanager) -> list[dict[str, object]]:
-    alerts = httpx.get(f"{alertmanager.url}/api/v2/alerts", timeout=10).json()
+    alerts = http_client().get(f"{alertmanager.url}/api/v2/alerts", timeout=10).json()
     return [a for a in alerts if a["status"]["state"] == "active"]
 
 

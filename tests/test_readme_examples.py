@@ -24,7 +24,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from ruamel.yaml import YAML
 
@@ -32,6 +31,7 @@ from opsconsole.cli import build_parser
 from opsconsole.demo.stack import DemoStack, DemoUrls
 from tests.support.ctrl_c import sigint_as_in_a_terminal
 from tests.support.demo_fixtures import running_demo
+from tests.support.http_client import http_client
 from tests.support.pty_session import PtySession
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -133,7 +133,7 @@ def _silence(urls: DemoUrls, ends: datetime) -> str:
         "createdBy": "readme",
         "comment": "for the README examples",
     }
-    answer = httpx.post(f"{urls.alertmanager}/api/v2/silences", json=body, timeout=10)
+    answer = http_client().post(f"{urls.alertmanager}/api/v2/silences", json=body, timeout=10)
     answer.raise_for_status()
     return str(answer.json()["silenceID"])
 
@@ -153,11 +153,11 @@ def _placeholder(name: str, urls: DemoUrls, argv: list[str]) -> str:
                 ends = min(ends, target - timedelta(seconds=5))
         return _silence(urls, ends)
     if name == "ALERT_FINGERPRINT":
-        alerts = httpx.get(f"{urls.alertmanager}/api/v2/alerts", timeout=10).json()
+        alerts = http_client().get(f"{urls.alertmanager}/api/v2/alerts", timeout=10).json()
         return str(next(a["fingerprint"] for a in alerts if a["labels"]["alertname"] == "AgentHighLatency"))
     if name == "TRACE_ID":  # a trace of the demo's, as a user would copy it from a log line
         params = {"service": "progressive-framework-npa", "limit": "1"}
-        traces = httpx.get(f"{urls.jaeger}/api/traces", params=params, timeout=10).json()["data"]
+        traces = http_client().get(f"{urls.jaeger}/api/traces", params=params, timeout=10).json()["data"]
         return str(traces[0]["traceID"])
     raise AssertionError(f"the README uses a placeholder this test does not know: {name}")
 
@@ -253,7 +253,7 @@ def _serve_only(argv: list[str]) -> None:
                     break
             urls = {w[0]: w[1] for w in printed if len(w) == 2 and w[0] in URL_FLAGS.values()}
             assert set(urls) == set(URL_FLAGS.values()), printed
-            assert httpx.get(f"{urls['alertmanager']}/api/v2/status", timeout=10).status_code == 200
+            assert http_client().get(f"{urls['alertmanager']}/api/v2/status", timeout=10).status_code == 200
             server.send_signal(signal.SIGINT)
             assert server.wait(timeout=30) == 0
         finally:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import httpx
 import pytest
 
 from opsconsole.backends.alertmanager import AlertmanagerClient
@@ -18,6 +17,7 @@ from opsconsole.refresh.service import RefreshService
 from opsconsole.ui.cells import log_cells
 from opsconsole.ui.themes import load_themes
 from tests.support.demo_fixtures import FROZEN_NOW
+from tests.support.http_client import http_client
 from tests.support.real_servers import RunningAlertmanager, RunningServer, wait_until
 from tests.support.refresh_fixtures import NO_RETRY, TEST_PACK, builtin_pack, demo_service
 from tests.support.ui_harness import DEAD_URL
@@ -156,11 +156,15 @@ async def test_real_prometheus_and_alertmanager_fill_the_panes(
 
     def two_scrapes() -> bool:
         # rate() needs two samples; a fresh fixture may have scraped only once.
-        body = httpx.get(
-            f"{real_prometheus.url}/api/v1/query",
-            params={"query": "sum(rate(opsconsole_test_requests_total[1m]))"},
-            timeout=10,
-        ).json()
+        body = (
+            http_client()
+            .get(
+                f"{real_prometheus.url}/api/v1/query",
+                params={"query": "sum(rate(opsconsole_test_requests_total[1m]))"},
+                timeout=10,
+            )
+            .json()
+        )
         return bool(body["data"]["result"])
 
     wait_until(two_scrapes, timeout=30, what="two scrapes of the test target")

@@ -15,13 +15,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from opsconsole.cli import main
 from opsconsole.commands.silence import BlastRadiusRefused, confirm_blast_radius
 from opsconsole.core.silence_blast_radius import BlastRadius, ClusterAlert, blast_radius
 from opsconsole.core.silence_draft import SilenceDraft, parse_draft_matchers
+from tests.support.http_client import http_client
 from tests.support.real_servers import RunningAlertmanager, wait_until
 from tests.support.recording_proxy import recording_proxy
 
@@ -48,14 +48,14 @@ def pair(am_cluster: Pair) -> Pair:
         for labels in ALERTS
     ]
     for am in am_cluster:
-        httpx.post(f"{am.url}/api/v2/alerts", json=body, timeout=10).raise_for_status()
+        http_client().post(f"{am.url}/api/v2/alerts", json=body, timeout=10).raise_for_status()
     for am in am_cluster:
         wait_until(lambda am=am: len(_alerts(am.url)) == 3, timeout=20, what="the alerts on each peer")
     return am_cluster
 
 
 def _alerts(url: str) -> list[dict[str, Any]]:
-    answer: list[dict[str, Any]] = httpx.get(f"{url}/api/v2/alerts", timeout=10).json()
+    answer: list[dict[str, Any]] = http_client().get(f"{url}/api/v2/alerts", timeout=10).json()
     return answer
 
 
@@ -64,7 +64,7 @@ def _fingerprint(url: str, name: str) -> str:
 
 
 def _silences(url: str) -> dict[str, dict[str, Any]]:
-    answer = httpx.get(f"{url}/api/v2/silences", timeout=10).json()
+    answer = http_client().get(f"{url}/api/v2/silences", timeout=10).json()
     return {str(s["id"]): s for s in answer}
 
 
@@ -85,7 +85,7 @@ def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]
 
 def _expire_all(url: str) -> None:
     for silence_id in _live(url):
-        httpx.delete(f"{url}/api/v2/silence/{silence_id}", timeout=10)
+        http_client().delete(f"{url}/api/v2/silence/{silence_id}", timeout=10)
 
 
 # -- one failover for every call, first peer dead -----------------------------------------------
@@ -314,7 +314,7 @@ def test_an_ended_silence_is_recreated_only_when_asked(
 ) -> None:
     _, second = pair
     silence_id = _add(capsys, second.url)
-    httpx.delete(f"{second.url}/api/v2/silence/{silence_id}", timeout=10).raise_for_status()
+    http_client().delete(f"{second.url}/api/v2/silence/{silence_id}", timeout=10).raise_for_status()
     code, _, err = _run(capsys, "silence", "extend", silence_id, "--alertmanager", second.url)
     assert code == 2
     assert "not extended: the silence ended at" in err and "--recreate" in err

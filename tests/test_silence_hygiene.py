@@ -10,13 +10,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from opsconsole.cli import main
 from opsconsole.commands.silence import BlastRadiusRefused, confirm_bulk
 from opsconsole.core.silence_hygiene import SilenceHygiene, mutes_by_silence
 from opsconsole.mutations.silences import default_journal_path
+from tests.support.http_client import http_client
 from tests.support.real_servers import RunningAlertmanager, start_alertmanager, wait_until
 from tests.support.recording_proxy import recording_proxy
 
@@ -36,7 +36,7 @@ def am(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningAlertmanager
                 {"alertname": "Lonely", "instance": "c"},
             )
         ]
-        httpx.post(f"{server.url}/api/v2/alerts", json=body, timeout=10).raise_for_status()
+        http_client().post(f"{server.url}/api/v2/alerts", json=body, timeout=10).raise_for_status()
         wait_until(lambda: len(_get(server, "alerts")) == 3, timeout=20, what="the alerts")
         yield server
     finally:
@@ -48,7 +48,7 @@ def _iso(moment: datetime) -> str:
 
 
 def _get(am: RunningAlertmanager, what: str) -> list[dict[str, Any]]:
-    answer: list[dict[str, Any]] = httpx.get(f"{am.url}/api/v2/{what}", timeout=10).json()
+    answer: list[dict[str, Any]] = http_client().get(f"{am.url}/api/v2/{what}", timeout=10).json()
     return answer
 
 
@@ -61,13 +61,15 @@ def _silence(am: RunningAlertmanager, name: str, *, starts: float = 0, ends: flo
         "createdBy": "test",
         "comment": f"hygiene {name}",
     }
-    answer = httpx.post(f"{am.url}/api/v2/silences", json=body, timeout=10)
+    answer = http_client().post(f"{am.url}/api/v2/silences", json=body, timeout=10)
     answer.raise_for_status()
     return str(answer.json()["silenceID"])
 
 
 def _state(am: RunningAlertmanager, silence_id: str) -> str:
-    return str(httpx.get(f"{am.url}/api/v2/silence/{silence_id}", timeout=10).json()["status"]["state"])
+    return str(
+        http_client().get(f"{am.url}/api/v2/silence/{silence_id}", timeout=10).json()["status"]["state"]
+    )
 
 
 def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -86,7 +88,7 @@ def silences(am: RunningAlertmanager) -> Iterator[dict[str, str]]:
     }
     yield made
     for silence_id in made.values():
-        httpx.delete(f"{am.url}/api/v2/silence/{silence_id}", timeout=10)
+        http_client().delete(f"{am.url}/api/v2/silence/{silence_id}", timeout=10)
 
 
 def test_list_says_what_each_silence_mutes_and_marks_the_dangerous_ones(

@@ -9,7 +9,6 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-import httpx
 import pytest
 
 from opsconsole.backends.alertmanager import AlertmanagerClient
@@ -26,6 +25,7 @@ from opsconsole.core.silence_draft import (
     parse_silence_duration,
 )
 from opsconsole.mutations.silences import SilenceService
+from tests.support.http_client import http_client
 from tests.support.loopback_http import Received, Reply, scripted_server
 from tests.support.real_servers import RunningAlertmanager, RunningServer, wait_until
 
@@ -95,7 +95,7 @@ def _state(am: RunningAlertmanager, silence_id: str) -> dict[str, object]:
 
 
 def _suppressed(am: RunningAlertmanager) -> bool:
-    alerts = httpx.get(f"{am.url}/api/v2/alerts", params={"filter": ALWAYS}, timeout=10).json()
+    alerts = http_client().get(f"{am.url}/api/v2/alerts", params={"filter": ALWAYS}, timeout=10).json()
     return bool(alerts) and all(a["status"]["state"] == "suppressed" for a in alerts)
 
 
@@ -218,7 +218,7 @@ async def test_a_create_whose_answer_was_lost_is_not_made_twice_on_failover(
     def takes_it_then_hangs(request: Received) -> Reply:
         if request.method == "POST":
             headers = {"Content-Type": "application/json"}
-            httpx.post(
+            http_client().post(
                 f"{first.url}{request.path}", content=request.body, headers=headers, timeout=10
             ).raise_for_status()
             return Reply(200, b"{}", delay=timeout * 5)  # longer than the client waits
@@ -242,7 +242,7 @@ async def test_a_create_whose_answer_was_lost_is_not_made_twice_on_failover(
         f"error: timeout: no answer within {timeout:g}s",
         f"ok {silence_id}",
     ]
-    httpx.delete(f"{second.url}/api/v2/silence/{silence_id}", timeout=10)
+    http_client().delete(f"{second.url}/api/v2/silence/{silence_id}", timeout=10)
 
 
 # -- the CLI ----------------------------------------------------------------------------------------
@@ -258,7 +258,7 @@ def test_cli_ack_pins_the_alert_and_is_recognisable(
     real_alertmanager: RunningAlertmanager, real_prometheus: RunningServer
 ) -> None:
     am = real_alertmanager
-    alerts = httpx.get(f"{am.url}/api/v2/alerts", params={"filter": ALWAYS}, timeout=10).json()
+    alerts = http_client().get(f"{am.url}/api/v2/alerts", params={"filter": ALWAYS}, timeout=10).json()
     fingerprint = alerts[0]["fingerprint"]
     result = _cli("ack", fingerprint, "--alertmanager", am.url, "--author", "bob", "--json")
     assert result.returncode == 0, result.stderr

@@ -14,7 +14,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Static
@@ -30,6 +29,7 @@ from opsconsole.ui.app import OpsConsoleApp
 from opsconsole.ui.confirm_screens import ConfirmScreen
 from opsconsole.ui.silence_screens import SilencesScreen
 from tests.support.hanging_port import hanging_url_fixture  # noqa: F401 (the fixture hanging_url)
+from tests.support.http_client import http_client
 from tests.support.real_servers import RunningAlertmanager, free_port, start_alertmanager, wait_until
 from tests.support.recording_proxy import recording_proxy
 from tests.support.ui_harness import HEALTHY_STACK_TIMEOUT, static_text, work_done
@@ -46,7 +46,7 @@ def _iso(seconds: float) -> str:
 
 def _post_alerts(am: RunningAlertmanager, *labels: dict[str, str]) -> None:
     body = [{"labels": lab, "startsAt": _iso(time.time()), "endsAt": _iso(NOW + 86400)} for lab in labels]
-    httpx.post(f"{am.url}/api/v2/alerts", json=body, timeout=10).raise_for_status()
+    http_client().post(f"{am.url}/api/v2/alerts", json=body, timeout=10).raise_for_status()
 
 
 def _silence(am: RunningAlertmanager, name: str, ends_in: float, by: str, comment: str) -> str:
@@ -57,13 +57,13 @@ def _silence(am: RunningAlertmanager, name: str, ends_in: float, by: str, commen
         "createdBy": by,
         "comment": comment,
     }
-    answer = httpx.post(f"{am.url}/api/v2/silences", json=body, timeout=10)
+    answer = http_client().post(f"{am.url}/api/v2/silences", json=body, timeout=10)
     answer.raise_for_status()
     return str(answer.json()["silenceID"])
 
 
 def _listed(am: RunningAlertmanager, what: str) -> list[dict[str, Any]]:
-    answer: list[dict[str, Any]] = httpx.get(f"{am.url}/api/v2/{what}", timeout=10).json()
+    answer: list[dict[str, Any]] = http_client().get(f"{am.url}/api/v2/{what}", timeout=10).json()
     return answer
 
 

@@ -12,7 +12,6 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from opsconsole.backends.prometheus import PrometheusClient
@@ -23,6 +22,7 @@ from opsconsole.packs.loader import load_packs
 from opsconsole.refresh.backends_set import BackendSet
 from opsconsole.refresh.query_union import PART_LABEL
 from opsconsole.refresh.service import RefreshService
+from tests.support.http_client import http_client
 from tests.support.real_servers import RunningServer, start_prometheus, wait_until
 
 SLOTH_ERROR_RATIOS = {
@@ -120,13 +120,15 @@ def prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServ
     (tmp / "prometheus.yml").write_text(
         config.replace("{rules}", str(tmp / "rules.yml")).replace("PORT", str(server.port))
     )
-    httpx.post(f"{server.url}/-/reload", timeout=10).raise_for_status()
+    http_client().post(f"{server.url}/-/reload", timeout=10).raise_for_status()
     server.extra["query_log"] = tmp / "queries.log"
 
     def ready() -> bool:
-        answer = httpx.get(f"{server.url}/api/v1/query", params={"query": "prometheus:http_requests:rate5m"})
+        answer = http_client().get(
+            f"{server.url}/api/v1/query", params={"query": "prometheus:http_requests:rate5m"}
+        )
         vector = answer.json()["data"]["result"]
-        sloth = httpx.get(f"{server.url}/api/v1/query", params={"query": "slo:time_period:days"})
+        sloth = http_client().get(f"{server.url}/api/v1/query", params={"query": "slo:time_period:days"})
         return bool(vector) and float(vector[0]["value"][1]) > 0 and bool(sloth.json()["data"]["result"])
 
     wait_until(ready, timeout=60, what="recording rules evaluated over two scrapes")

@@ -7,7 +7,6 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import httpx
 from textual.widgets import Static
 
 from opsconsole.cli import build_parser
@@ -18,6 +17,7 @@ from opsconsole.ui.app import OpsConsoleApp
 from opsconsole.ui.confirm_screens import ConfirmScreen
 from opsconsole.ui.pane_table import AlertRowKey
 from tests.support.demo_fixtures import running_demo
+from tests.support.http_client import http_client
 from tests.support.real_servers import RunningAlertmanager, wait_until
 from tests.support.ui_harness import settle, static_text, work_done
 
@@ -33,7 +33,7 @@ def _post_alert(peers: tuple[RunningAlertmanager, RunningAlertmanager]) -> None:
         "endsAt": (now + timedelta(hours=1)).isoformat(),
     }
     for am in peers:
-        httpx.post(f"{am.url}/api/v2/alerts", json=[alert], timeout=10).raise_for_status()
+        http_client().post(f"{am.url}/api/v2/alerts", json=[alert], timeout=10).raise_for_status()
 
 
 async def test_header_names_each_peer_and_an_ack_fails_over(
@@ -80,11 +80,11 @@ async def test_header_names_each_peer_and_an_ack_fails_over(
             ]
             silence_id = journal[-1]["outcome"].split()[1]
     wait_until(
-        lambda: any(s["id"] == silence_id for s in httpx.get(f"{second.url}/api/v2/silences").json()),
+        lambda: any(s["id"] == silence_id for s in http_client().get(f"{second.url}/api/v2/silences").json()),
         timeout=10,
         what="the ack on the live peer",
     )
-    httpx.delete(f"{second.url}/api/v2/silence/{silence_id}", timeout=10)
+    http_client().delete(f"{second.url}/api/v2/silence/{silence_id}", timeout=10)
 
 
 def test_one_alertmanager_is_am_several_are_named() -> None:

@@ -8,7 +8,6 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import replace
 from typing import Any
 
-import httpx
 import pytest
 from rich.console import Console
 from textual.binding import Binding
@@ -23,6 +22,7 @@ from opsconsole.launch import demo_wallboard_options
 from opsconsole.ui.app import OpsConsoleApp
 from opsconsole.ui.wallboard import WallboardApp
 from tests.support.demo_fixtures import FROZEN_NOW, frozen_clock
+from tests.support.http_client import http_client
 from tests.support.loopback_http import Received, Reply, ScriptedServer, scripted_server
 from tests.support.ui_harness import DEAD_URL, HEALTHY_STACK_TIMEOUT
 from tests.support.ui_harness import settle_wallboard as settle
@@ -166,7 +166,7 @@ def recording_proxy(target: str, seen: list[Received]) -> Iterator[ScriptedServe
 
     def handle(request: Received) -> Reply:
         seen.append(request)
-        reply = httpx.request(request.method, target + request.path, content=request.body, timeout=10)
+        reply = http_client().request(request.method, target + request.path, content=request.body, timeout=10)
         return Reply(
             reply.status_code, reply.content, {"Content-Type": reply.headers.get("content-type", "")}
         )

@@ -12,7 +12,6 @@ import sys
 import time
 from pathlib import Path
 
-import httpx
 from rich.console import Console
 from textual.renderables.digits import Digits
 
@@ -21,6 +20,7 @@ from opsconsole.commands.wallboard import served_command
 from opsconsole.demo.stack import DemoUrls
 from tests.support.chromium_cdp import headless_chromium
 from tests.support.demo_fixtures import running_demo
+from tests.support.http_client import http_client
 from tests.support.real_servers import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,7 +58,7 @@ def critical_firing(alertmanager: str) -> tuple[int, int]:
     of the progressive-framework deployment (its Prometheus' ``cluster`` external label) and the
     others (the demo's FreeAgentics alerts, which the pack leaves out)."""
     params = {"active": "true", "silenced": "false", "inhibited": "false"}
-    alerts = httpx.get(f"{alertmanager}/api/v2/alerts", params=params, timeout=10).json()
+    alerts = http_client().get(f"{alertmanager}/api/v2/alerts", params=params, timeout=10).json()
     critical = [a["labels"] for a in alerts if a["labels"].get("severity") == "critical"]
     ours = sum(1 for labels in critical if labels.get("cluster") == "progressive-framework-v5")
     return ours, len(critical) - ours

@@ -15,7 +15,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 import websockets
 
@@ -23,6 +22,7 @@ from opsconsole.backends.jaeger import JaegerClient
 from opsconsole.config import EndpointSettings
 from opsconsole.demo.stack import DemoStack, DemoUrls
 from tests.support.demo_fixtures import FROZEN_NOW, running_demo
+from tests.support.http_client import http_client
 
 FIXTURES = Path(__file__).parent / "fixtures"
 NS = 1_000_000_000
@@ -86,7 +86,7 @@ def demo() -> Iterator[tuple[DemoStack, DemoUrls]]:
 
 
 def _get(url: str, **params: Any) -> Any:
-    return httpx.get(url, params=params, timeout=30).json()
+    return http_client().get(url, params=params, timeout=30).json()
 
 
 LOKI_STREAMS = (

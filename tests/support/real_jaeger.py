@@ -14,7 +14,6 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
 from opentelemetry import trace as otel_trace
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.sdk.resources import Resource
@@ -24,6 +23,7 @@ from opentelemetry.sdk.trace.id_generator import IdGenerator
 from opentelemetry.trace import NonRecordingSpan, SpanContext, SpanKind, Status, StatusCode, TraceFlags
 
 from opsconsole import server_builds
+from tests.support.http_client import http_client
 from tests.support.real_servers import RunningServer, free_port, wait_ready
 
 JAEGER_CONFIG = """\
@@ -214,7 +214,7 @@ def otlp_sender(jaeger: RunningJaeger, resource: Mapping[str, str] | None = None
 
 def jaeger_has_trace(jaeger: RunningJaeger, trace_id: str, spans: int) -> bool:
     """True once Jaeger returns ``trace_id`` with at least ``spans`` spans (its batch has landed)."""
-    response = httpx.get(f"{jaeger.url}/api/traces/{trace_id}", timeout=5)
+    response = http_client().get(f"{jaeger.url}/api/traces/{trace_id}", timeout=5)
     if response.status_code != 200:
         return False
     data = response.json().get("data") or []

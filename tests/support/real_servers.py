@@ -23,6 +23,7 @@ from typing import Literal
 import httpx
 
 from opsconsole import server_builds
+from tests.support.http_client import http_client
 
 Role = Literal["prometheus", "promtool", "alertmanager", "amtool"]
 
@@ -97,17 +98,16 @@ def free_port() -> int:
 def wait_ready(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 30.0) -> None:
     """Poll ``url`` until it answers 200; fail with the server's log if it dies or times out."""
     deadline = time.monotonic() + timeout
-    # One client for the whole wait: httpx.get makes a client, and with it an SSL context loaded
-    # with every trusted CA, at each call (25 to 70 ms of CPU), which made polling ten times a
-    # second cost most of a core for as long as the server took to start.
-    with httpx.Client(timeout=1.0) as client:
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise RuntimeError(f"server exited with {process.returncode}:\n{log.read_text()[-3000:]}")
-            with contextlib.suppress(httpx.HTTPError):
-                if client.get(url).status_code == 200:
-                    return
-            time.sleep(0.1)
+    # The process's one client (see http_client): httpx.get at each poll, ten a second, made a
+    # client and its SSL context every time and cost most of a core while the server started.
+    client = http_client()
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}:\n{log.read_text()[-3000:]}")
+        with contextlib.suppress(httpx.HTTPError):
+            if client.get(url, timeout=1.0).status_code == 200:
+                return
+        time.sleep(0.1)
     raise RuntimeError(f"{url} not ready after {timeout}s:\n{log.read_text()[-3000:]}")
 
 
@@ -352,11 +352,9 @@ def wait_for_answer_3s_ago(prometheus_url: str, query: str) -> None:
     """Wait until ``query`` has data 3 s in the past: two scrapes of a target scraped every second,
     so every sample up to then is in and an instant query there is final."""
 
-    with httpx.Client() as client:  # one for the wait (see wait_ready)
+    def answered() -> bool:
+        params = {"query": query, "time": f"{time.time() - 3:.3f}"}
+        body = http_client().get(f"{prometheus_url}/api/v1/query", params=params).json()
+        return bool(body["data"]["result"])
 
-        def answered() -> bool:
-            params = {"query": query, "time": f"{time.time() - 3:.3f}"}
-            body = client.get(f"{prometheus_url}/api/v1/query", params=params).json()
-            return bool(body["data"]["result"])
-
-        wait_until(answered, timeout=30, what="two scrapes of the test target, 3 s ago")
+    wait_until(answered, timeout=30, what="two scrapes of the test target, 3 s ago")

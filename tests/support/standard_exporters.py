@@ -24,9 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
+from tests.support.http_client import http_client
 from tests.support.real_servers import require_binary
 
 Sample = tuple[str, dict[str, str], float]
@@ -295,7 +295,7 @@ class ScrapeJob:
 
 
 def snapshot(address: str) -> list[Sample]:
-    text = httpx.get(f"http://{address}/metrics", timeout=10).text
+    text = http_client().get(f"http://{address}/metrics", timeout=10).text
     out: list[Sample] = []
     for family in text_string_to_metric_families(text):
         for sample in family.samples:
