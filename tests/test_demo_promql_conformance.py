@@ -182,7 +182,13 @@ def test_simulator_matches_real_prometheus(both: tuple[str, str], query: str, to
     real, simulated = asyncio.run(run())
     assert real, f"real Prometheus returned nothing for {query}; the query does not test anything"
     real_map, sim_map = _by_labels(real), _by_labels(simulated)
-    assert set(sim_map) == set(real_map)
+    assert set(sim_map) == set(real_map), (at, time.time())
     for labels, expected in real_map.items():
         got = sim_map[labels]
-        assert got == pytest.approx(expected, rel=tolerance, abs=1e-9), (labels, got, expected)
+        assert got == pytest.approx(expected, rel=tolerance, abs=1e-9), (
+            labels,
+            got,
+            expected,
+            at,
+            time.time(),
+        )
