@@ -15,8 +15,10 @@ from __future__ import annotations
 import hashlib
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
+from types import MappingProxyType
 
 from opsconsole.demo.promql.engine import Engine
 from opsconsole.demo.promql.values import Labels, Sample, without_name
@@ -26,6 +28,7 @@ from opsconsole.demo.world import SCRAPE_INTERVAL, World
 
 EVALUATION_INTERVAL = SCRAPE_INTERVAL
 HISTORY_LIMIT = 6 * 3600.0  # how far back "since when" is searched
+RUN_STARTS_KEPT = 200_000  # answers of RuleEvaluator._run_start kept before starting afresh
 PF_RUNBOOKS = "https://docs.your-domain.com/runbooks"  # 000's runbook_url host, as written
 
 
@@ -347,28 +350,64 @@ class RuleEvaluator:
         self.engine = engine
         self.rules = rules
         self._at = lru_cache(maxsize=8192)(self._evaluate_uncached)
+        # (rule, labels, grid instant) -> where the run of evaluations holding the labels just
+        # before that instant began, searched back no further than HISTORY_LIMIT (see _run_start).
+        self._runs: dict[tuple[int, Labels, float], float] = {}
 
     def _grid(self, t: float) -> float:
         return math.floor(t / EVALUATION_INTERVAL) * EVALUATION_INTERVAL
 
-    def _evaluate_uncached(self, rule_index: int, t: float) -> tuple[tuple[Labels, float], ...]:
+    def _evaluate_uncached(self, rule_index: int, t: float) -> Mapping[Labels, float]:
         rule = self.rules[rule_index]
         value = self.engine.instant(rule.expr, t)
         if not isinstance(value, list):
-            return ()
-        samples = [s for s in value if isinstance(s, Sample)]
-        return tuple((without_name(s.labels), s.value) for s in samples)
+            return MappingProxyType({})
+        return MappingProxyType({without_name(s.labels): s.value for s in value if isinstance(s, Sample)})
 
-    def _true_at(self, rule_index: int, t: float) -> dict[Labels, float]:
-        return dict(self._at(rule_index, self._grid(t)))
+    def _true_at(self, rule_index: int, t: float) -> Mapping[Labels, float]:
+        return self._at(rule_index, self._grid(t))
 
     def _active_since(self, rule_index: int, labels: Labels, t: float) -> float:
-        since = self._grid(t)
-        probe = since - EVALUATION_INTERVAL
-        while t - probe <= HISTORY_LIMIT and labels in self._true_at(rule_index, probe):
-            since = probe
-            probe -= EVALUATION_INTERVAL
-        return since
+        """The earliest evaluation of the run holding ``labels`` up to ``t`` (``t``'s own grid
+        instant when the one before did not hold them), no further back than HISTORY_LIMIT."""
+        earliest = math.ceil((t - HISTORY_LIMIT) / EVALUATION_INTERVAL) * EVALUATION_INTERVAL
+        return max(self._run_start(rule_index, labels, self._grid(t)), earliest)
+
+    def _run_start(self, rule_index: int, labels: Labels, grid: float) -> float:
+        """Where the run of evaluations holding ``labels`` just before ``grid`` began (``grid``
+        itself when the evaluation before it does not hold them), or any instant at or before
+        ``grid - HISTORY_LIMIT`` when the run is longer than that.
+
+        An ALERTS range query asks this at every step of every series, and a standing alert's
+        run goes back hours: each answer is kept, so the next step walks back only to the last.
+        A kept answer ``v`` for instant ``m`` gives every later instant ``g`` of the same run
+        ``max(v, g - HISTORY_LIMIT)``: exact when ``v`` was, else the run is longer than the limit
+        there too.
+        """
+        path = []
+        point = grid
+        while True:
+            known = self._runs.get((rule_index, labels, point))
+            if known is not None:
+                start = known
+                break
+            path.append(point)
+            before = point - EVALUATION_INTERVAL
+            if grid - before > HISTORY_LIMIT:
+                # Beyond the limit: nothing further back can matter to ``grid``. Only ``grid``'s
+                # own answer is kept; the points between would need the run's true start.
+                start = before
+                path = [grid]
+                break
+            if labels not in self._true_at(rule_index, before):
+                start = point
+                break
+            point = before
+        if len(self._runs) > RUN_STARTS_KEPT:
+            self._runs.clear()
+        for kept in path:
+            self._runs[(rule_index, labels, kept)] = start
+        return max(start, grid - HISTORY_LIMIT)
 
     def alerts(self, t: float) -> list[RuleAlert]:
         """Pending and firing alerts at ``t``, as Prometheus' rule manager would hold them."""
