@@ -8,10 +8,13 @@ marked, and a search or a new theme draws the lines anew.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
 from textual.app import App
+from textual.pilot import Pilot
 from textual.scrollbar import ScrollBar
 
 from opsconsole.core.dashboard import LogRow
@@ -41,6 +44,20 @@ def _whole_frame(app: App[Any]) -> str:
     return TerminalMirror(Detached()).text()  # type: ignore[arg-type]
 
 
+@asynccontextmanager
+async def _on_screen(
+    buffer: LogBuffer, theme: str = "dark"
+) -> AsyncIterator[tuple[LogView, App[Any], Pilot[Any], TerminalMirror]]:
+    """A view of ``buffer`` alone on a screen HEIGHT lines tall, drawn once, with a mirror of what
+    its terminal gets from then on."""
+    view = LogView(buffer, load_themes()[0][theme])
+    app = OneWidgetApp(view)
+    async with app.run_test(size=(100, HEIGHT)) as pilot:
+        view.sync()
+        await pilot.pause()
+        yield view, app, pilot, TerminalMirror(app)
+
+
 def _count_lines_built(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     built = [0]
     original = LogView._segments
@@ -59,12 +76,7 @@ async def test_each_arriving_line_builds_itself_and_the_cursor_lines_only(
     buffer = LogBuffer(1000)
     buffer.extend(_row(n) for n in range(1, 41))
     themes = load_themes()[0]
-    view = LogView(buffer, themes["dark"])
-    app = OneWidgetApp(view)
-    async with app.run_test(size=(100, HEIGHT)) as pilot:
-        view.sync()
-        await pilot.pause()
-        mirror = TerminalMirror(app)
+    async with _on_screen(buffer) as (view, app, pilot, mirror):
         built = _count_lines_built(monkeypatch)
         arrivals = 5
         for n in range(41, 41 + arrivals):
@@ -93,12 +105,7 @@ async def test_each_arriving_line_builds_itself_and_the_cursor_lines_only(
 async def test_a_cleared_buffer_that_numbers_rows_from_one_again_draws_its_own_lines() -> None:
     buffer = LogBuffer(1000)
     buffer.extend(_row(n) for n in range(1, 6))
-    view = LogView(buffer, load_themes()[0]["dark"])
-    app = OneWidgetApp(view)
-    async with app.run_test(size=(100, HEIGHT)) as pilot:
-        view.sync()
-        await pilot.pause()
-        mirror = TerminalMirror(app)
+    async with _on_screen(buffer) as (view, _app, pilot, mirror):
         buffer.clear()
         buffer.extend(_row(n) for n in range(101, 106))  # the same sequence numbers, 1 to 5
         view.refresh()
@@ -113,12 +120,7 @@ async def test_a_frame_works_out_the_views_style_once_not_once_a_line(
     scrolling tail reads it once, not once or twice for each of its lines."""
     buffer = LogBuffer(1000)
     buffer.extend(_row(n) for n in range(1, 41))
-    view = LogView(buffer, load_themes()[0]["dark"])
-    app = OneWidgetApp(view)
-    async with app.run_test(size=(100, HEIGHT)) as pilot:
-        view.sync()
-        await pilot.pause()
-        mirror = TerminalMirror(app)
+    async with _on_screen(buffer) as (view, app, pilot, mirror):
         reads = [0]
         original = LogView.rich_style
 
@@ -145,12 +147,7 @@ async def test_the_scrollbar_repaints_only_when_its_thumb_moves(monkeypatch: pyt
     whole frame draws throughout."""
     buffer = LogBuffer(100_000)
     buffer.extend(_row(n) for n in range(1, HEIGHT + 2))  # a line more than the view: a scrollbar
-    view = LogView(buffer, load_themes()[0]["dark"])
-    app = OneWidgetApp(view)
-    async with app.run_test(size=(100, HEIGHT)) as pilot:
-        view.sync()
-        await pilot.pause()
-        mirror = TerminalMirror(app)
+    async with _on_screen(buffer) as (view, app, pilot, mirror):
         drawn = [0]
         original = ScrollBar.render
 
