@@ -10,12 +10,15 @@ from the same rows shows.
 from __future__ import annotations
 
 import random
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
 from rich.text import Text
 from textual.app import App
 from textual.containers import Horizontal, Vertical
+from textual.pilot import Pilot
 from textual.widget import Widget
 
 from opsconsole.ui.pane import Pane
@@ -148,6 +151,20 @@ class SideBySideApp(App[None]):
             yield Vertical(id="fresh")
 
 
+@asynccontextmanager
+async def _side_by_side(
+    rows: list[tuple[str, str, str, str]],
+) -> AsyncIterator[tuple[SideBySideApp, Pilot[None], FourColumns, TerminalMirror]]:
+    """The pane filled with ``rows`` beside an empty place for a fresh one, drawn once, with a
+    mirror of what its terminal gets from then on."""
+    app = SideBySideApp()
+    async with app.run_test(size=(2 * SIZE[0], SIZE[1])) as pilot:
+        pane = app.query_one(FourColumns)
+        pane.fill(wide_rows(*rows))
+        await pilot.pause()
+        yield app, pilot, pane, TerminalMirror(app)
+
+
 def _cells(pane: Pane) -> list[list[str]]:
     table = pane.table
     return [[cell.plain for cell in table.get_row_at(i)] for i in range(table.row_count)]
@@ -168,12 +185,7 @@ async def test_after_any_changes_the_terminal_shows_what_a_fresh_table_shows() -
     errors = ["0.1%", "2.5%", "0%", "—"]
     latencies = ["120ms", "95ms", "1.2s", "7ms"]
     current = list(STEADY[:6])
-    app = SideBySideApp()
-    async with app.run_test(size=(2 * SIZE[0], SIZE[1])) as pilot:
-        pane = app.query_one(FourColumns)
-        pane.fill(wide_rows(*current))
-        await pilot.pause()
-        mirror = TerminalMirror(app)
+    async with _side_by_side(current) as (app, pilot, pane, mirror):
         drawn_since: list[list[tuple[str, str, str, str]]] = [list(current)]  # the same row keys
         for step in range(24):
             change = pick.choice(["value", "value", "value", "add", "remove", "order"])
@@ -303,12 +315,7 @@ async def test_a_column_widening_over_the_same_rows_lays_nothing_out(monkeypatch
     rebuild set the table's size afresh, and that laid the whole screen out and repainted every
     widget on it; the cells now go in again at the new widths, and the terminal shows what a
     table built afresh shows."""
-    app = SideBySideApp()
-    async with app.run_test(size=(2 * SIZE[0], SIZE[1])) as pilot:
-        pane = app.query_one(FourColumns)
-        pane.fill(wide_rows(*STEADY))
-        await pilot.pause()
-        mirror = TerminalMirror(app)
+    async with _side_by_side(STEADY) as (app, pilot, pane, mirror):
         laid_out: list[str] = []
         original = Widget.refresh
 
