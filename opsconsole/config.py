@@ -35,7 +35,9 @@ class ConfigError(ValueError):
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # defer_build: a model's validator is built when first used, not at import; a one-shot command
+    # uses few of them. pydantic >= 2.14 builds it under a lock, so threads may validate at once.
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class AuthSettings(_Strict):

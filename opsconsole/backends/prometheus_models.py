@@ -14,7 +14,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 
 class _Tolerant(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
+    # defer_build: a model's validator is built when first used, not at import; a one-shot command
+    # uses few of them. pydantic >= 2.14 builds it under a lock, so threads may validate at once.
+    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True, defer_build=True)
 
 
 def _sample(raw: Any) -> tuple[float, float]:

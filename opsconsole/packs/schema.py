@@ -16,7 +16,9 @@ NAME_PATTERN = r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    # defer_build: a model's validator is built when first used, not at import; a one-shot command
+    # uses few of them. pydantic >= 2.14 builds it under a lock, so threads may validate at once.
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
 
 
 class Thresholds(_Strict):
