@@ -1,5 +1,5 @@
-"""``python -m opsconsole`` runs the CLI."""
+"""``python -m opsconsole`` runs the CLI, as the installed ``opsconsole`` does."""
 
-from opsconsole.cli import main
+from opsconsole.entry_points import opsconsole
 
-raise SystemExit(main())
+raise SystemExit(opsconsole())

@@ -1,4 +1,5 @@
-"""Entry points: ``opsconsole`` and ``kubectl-opsconsole``. Argument parsing only.
+"""The command line of ``opsconsole`` and ``kubectl-opsconsole``: argument parsing only (the
+installed commands start in :mod:`opsconsole.entry_points`).
 
 Each subcommand lives in its own module under :mod:`opsconsole.commands` and
 exposes ``register(subparsers, common)``; this module only assembles them.

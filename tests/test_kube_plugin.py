@@ -374,4 +374,4 @@ def test_krew_manifest_names_the_installed_plugin_executable() -> None:
     for platform in spec["platforms"]:
         assert {"selector", "uri", "sha256", "bin"} <= set(platform)
         assert platform["bin"] in scripts
-        assert scripts[platform["bin"]] == "opsconsole.cli:kubectl_main"
+        assert scripts[platform["bin"]] == "opsconsole.entry_points:kubectl_opsconsole"
