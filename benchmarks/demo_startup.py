@@ -14,9 +14,12 @@ import subprocess
 import sys
 import time
 
-from startup_figures import startup_summary  # next to this script, on the path when run as one
+# next to this script, on the path when run as one
+from startup_figures import AS_THE_COMMAND_STARTS, startup_summary
 
-CHILD = r"""
+CHILD = (
+    AS_THE_COMMAND_STARTS
+    + r"""
 import asyncio, json, sys, time
 start = float(sys.argv[1])
 from opsconsole.demo.stack import BackgroundStack, DemoStack
@@ -42,6 +45,7 @@ async def main():
 
 asyncio.run(main())
 """
+)
 
 
 def main() -> int:

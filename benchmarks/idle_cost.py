@@ -27,12 +27,16 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from startup_figures import AS_THE_COMMAND_STARTS  # next to this script, on the path when run as one
+
 ROOT = Path(__file__).resolve().parent.parent
 SETTLE_SECONDS = 10.0
 TICKS = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
-CHILD = r"""
+CHILD = (
+    AS_THE_COMMAND_STARTS
+    + r"""
 import sys, json
 from opsconsole.demo.urls import DemoUrls
 from opsconsole.launch import demo_options, demo_wallboard_options
@@ -45,6 +49,7 @@ else:
     from opsconsole.ui.app import OpsConsoleApp
     OpsConsoleApp(demo_options(urls, refresh_interval=refresh)).run()
 """
+)
 
 
 def _cpu_seconds(pid: int) -> float:

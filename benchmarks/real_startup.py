@@ -33,7 +33,9 @@ import time
 from pathlib import Path
 
 import httpx
-from startup_figures import startup_summary  # next to this script, on the path when run as one
+
+# next to this script, on the path when run as one
+from startup_figures import AS_THE_COMMAND_STARTS, startup_summary
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -74,7 +76,9 @@ slos:
       total: sum(rate(alertmanager_notifications_total[$window]))
 """
 
-CHILD = r"""
+CHILD = (
+    AS_THE_COMMAND_STARTS
+    + r"""
 import asyncio, json, sys, time
 start = float(sys.argv[1])
 app_name = sys.argv[5]
@@ -154,6 +158,7 @@ else:
         asyncio.run(watching_frames(OpsConsoleApp)(options).run_async(**run))
 print(json.dumps(marks))
 """
+)
 
 
 def one_run(

@@ -1,4 +1,5 @@
-"""The one-line summary both start-up benchmarks print (medians over runs, machine, date)."""
+"""What the start-up benchmarks share: their one-line summary (medians over runs, machine, date)
+and how their child interpreters start."""
 
 from __future__ import annotations
 
@@ -6,6 +7,18 @@ import os
 import platform
 import statistics
 from datetime import UTC, datetime
+
+# The first lines of a benchmark's child interpreter, which starts an app without the installed
+# command: what that command does before importing anything (opsconsole/entry_points.py). A
+# checkout from before it has no such module and starts as its commands did.
+AS_THE_COMMAND_STARTS = """
+try:
+    from opsconsole.startup_collector import hold_during_start_up
+except ImportError:
+    pass
+else:
+    hold_during_start_up()
+"""
 
 
 def machine() -> str:
