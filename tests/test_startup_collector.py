@@ -1,6 +1,7 @@
-"""The installed commands hold the cycle collector off while they start, then turn it back on
-once, collecting what start-up left and freezing the survivors (opsconsole/startup_collector.py).
-Each case runs in a child interpreter: the collector is process-wide."""
+"""The installed commands hold the cycle collector off while they start; when start-up is over (a
+console's first board, or a timer) it collects what start-up left, freezes the survivors and is
+on again (opsconsole/startup_collector.py). Each case runs in a child interpreter: the collector
+is process-wide."""
 
 from __future__ import annotations
 
@@ -51,6 +52,36 @@ print(json.dumps({
     assert seen["frozen"] > 1000, "the survivors were not frozen"
 
 
+def test_the_consoles_first_board_ends_start_up_before_the_timer() -> None:
+    seen = _child(
+        """
+import asyncio, gc, json, time, weakref
+from opsconsole import startup_collector
+startup_collector.hold_during_start_up(3600)  # only the board can end it within this test
+from opsconsole.demo.urls import DemoUrls
+from opsconsole.launch import demo_options
+from opsconsole.ui.app import OpsConsoleApp
+class Node: pass
+node = Node(); node.me = node; ref = weakref.ref(node); del node
+dead = "http://127.0.0.1:9"  # refused at once: the first board comes quickly, all errors
+app = OpsConsoleApp(demo_options(DemoUrls(dead, dead, dead, dead), auto_refresh=False))
+seen = {}
+async def main():
+    async with app.run_test(size=(100, 30)) as pilot:
+        seen["held_before_board"] = not gc.isenabled()
+        deadline = time.monotonic() + 60  # bounds a broken build only
+        while not (app.board is not None and gc.isenabled()) and time.monotonic() < deadline:
+            await pilot.pause(0.01)
+        seen["board"] = app.board is not None
+        seen["on_again"] = gc.isenabled()
+asyncio.run(main())
+seen["collected"] = ref() is None
+print(json.dumps(seen))
+"""
+    )
+    assert seen == {"held_before_board": True, "board": True, "on_again": True, "collected": True}
+
+
 def test_a_program_running_without_the_collector_keeps_it_off() -> None:
     seen = _child(
         """
@@ -58,7 +89,7 @@ import gc, json, threading
 from opsconsole import startup_collector
 gc.disable()
 startup_collector.hold_during_start_up(0.01)
-startup_collector.resume()  # what the timer would do, had one been started
+startup_collector.settle()  # what the timer would do, had one been started
 print(json.dumps({
     "on": gc.isenabled(),
     "timers": [t.name for t in threading.enumerate() if t.name.startswith("opsconsole-")],

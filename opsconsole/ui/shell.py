@@ -14,12 +14,12 @@ from rich.text import Text
 from textual.app import App
 from textual.driver import Driver
 
+from opsconsole import startup_collector
 from opsconsole.core.backend_labels import backend_labels
 from opsconsole.core.dashboard import Dashboard
 from opsconsole.core.durations import format_duration
 from opsconsole.refresh.panes import RefreshSettings
 from opsconsole.refresh.service import RefreshService
-from opsconsole.ui.collector import settle_after_startup
 from opsconsole.ui.no_color import honour_no_color
 from opsconsole.ui.terminal_output import hang_up_tolerant_driver
 from opsconsole.ui.terminal_signals import exit_cleanly_on_hangup
@@ -93,7 +93,7 @@ class ConsoleShell(App[None]):
             self._refreshing = False
         self.board = board
         self.show_board(board)
-        self.call_after_refresh(settle_after_startup)
+        self.call_after_refresh(startup_collector.settle)  # the first board: start-up is over
         if self._refresh_again:
             self._refresh_again = False
             self.action_refresh()
