@@ -40,6 +40,7 @@ from urllib.parse import urlsplit
 import httpx
 import requests
 import requests.adapters
+import requests.auth
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 from urllib3.util.retry import Retry as Urllib3Retry
 
@@ -708,6 +709,17 @@ class PolicyAdapter(requests.adapters.HTTPAdapter):
             return response
 
 
+class _ContextCredentialsOnly(requests.auth.AuthBase):
+    """The auth of a session whose context sets no basic auth: sends nothing, so requests does
+    not fall back to ``~/.netrc`` (headers such as a bearer token are the session's own)."""
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        return request
+
+
+_CONTEXT_CREDENTIALS_ONLY = _ContextCredentialsOnly()
+
+
 class PolicySession(requests.Session):
     """A requests session that sends everything through its :class:`PolicyAdapter` and, when
     read-only, refuses anything but a read before it is sent."""
@@ -764,8 +776,9 @@ def build_requests_session(
     creds = resolve_credentials(endpoint.auth, environ)
     session = PolicySession(backend, endpoint, PolicyAdapter(backend, endpoint, retry, pool_size), read_only)
     session.headers.update({"User-Agent": USER_AGENT, **creds.headers})
-    if creds.basic:
-        session.auth = creds.basic
+    # Credentials come from the context alone: requests reads ~/.netrc (or $NETRC) for a request
+    # without auth of its own, httpx does not. An auth that adds nothing keeps it from looking.
+    session.auth = creds.basic or _CONTEXT_CREDENTIALS_ONLY
     if token_path := token_file_in_force(endpoint.auth):
         session.headers.pop("Authorization", None)
         session.token_file = TokenFile(token_path)
