@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import urlencode
 
+from opsconsole.backends.environment_proxy import proxy_for
 from opsconsole.backends.errors import BackendError, FailureKind
 from opsconsole.backends.loki import LokiClient, keep_warnings, merge_streams
 from opsconsole.backends.loki_models import LogEntry, Stream, TailBatch
@@ -168,6 +169,7 @@ class LokiTailStream:
             ssl=ssl,
             open_timeout=endpoint.timeout,
             max_size=16 * 1024 * 1024,
+            proxy=proxy_for(endpoint.url),  # the rule of Loki's other requests, not the library's own
         ) as socket:
             self.status.state = "live"
             self.status.last_error = None

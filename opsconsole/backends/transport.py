@@ -45,6 +45,7 @@ from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 from urllib3.util.retry import Retry as Urllib3Retry
 
 from opsconsole import __version__
+from opsconsole.backends.environment_proxy import proxy_for
 from opsconsole.backends.errors import BackendError, FailureKind, ReadOnlyViolation
 from opsconsole.backends.token_file import TokenFile, TokenFileHttpxAuth, TokenFileRequestsAuth
 from opsconsole.config import EndpointSettings, resolve_credentials, token_file_in_force
@@ -460,6 +461,7 @@ class BackendHttp:
             limits=httpx.Limits(
                 max_connections=self.concurrency * 2, max_keepalive_connections=self.concurrency
             ),
+            proxy=proxy_for(self.endpoint.url),  # as requests does for Prometheus
         )
         if self.read_only:
             stack = _ReadOnlyGuard(stack, self.backend, self.endpoint.url)

@@ -1,0 +1,21 @@
+"""The proxy the environment names for an endpoint: one rule for every client.
+
+requests (Prometheus, under prometheus-api-client) applies ``HTTP_PROXY`` / ``HTTPS_PROXY`` /
+``ALL_PROXY`` and ``NO_PROXY`` by itself, and the websocket library of the live tail by its own
+reading of them. httpx would too, but not for a client given its own transport, which ours are
+(the read-only guard, TLS and pool limits are set there): Alertmanager, Loki and Jaeger went
+straight to a host that only the proxy could reach, while Prometheus went through it. So the
+other clients ask requests' rule, for the endpoint's URL: a client talks to that one origin
+(redirects are not followed).
+"""
+
+from __future__ import annotations
+
+import requests.utils
+
+
+def proxy_for(url: str) -> str | None:
+    """The proxy URL for ``url`` from the environment, or None to connect directly (also when
+    ``NO_PROXY`` names the host)."""
+    proxy: str | None = requests.utils.select_proxy(url, requests.utils.get_environ_proxies(url, None))
+    return proxy or None

@@ -1,0 +1,135 @@
+"""Every client takes the proxy the environment names, by one rule (requests', which Prometheus's
+client applies by itself): Alertmanager, Loki and Jaeger went straight to a host only the proxy
+could reach, while Prometheus went through it."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from opsconsole.backends.alertmanager import AlertmanagerClient
+from opsconsole.backends.errors import BackendError
+from opsconsole.backends.jaeger import JaegerClient
+from opsconsole.backends.loki import LokiClient
+from opsconsole.backends.loki_tail import LokiTailStream
+from opsconsole.backends.prometheus import PrometheusClient
+from opsconsole.config import EndpointSettings
+
+# Reserved: never resolves, so a request that does not go through the proxy fails.
+BACKEND = "http://backend.invalid:9090"
+ANSWERS = {
+    "/api/v1/query": '{"status":"success","data":{"resultType":"vector","result":[]}}',
+    "/api/v2/alerts": "[]",
+    "/loki/api/v1/labels": '{"status":"success","data":[]}',
+    "/api/services": '{"data":[],"total":0}',
+}
+
+
+@contextmanager
+def recording_proxy() -> Iterator[tuple[str, list[str]]]:
+    """A forward proxy on loopback that answers for the backend itself and records each request
+    line (``GET http://host/path``, ``CONNECT host:port``); it refuses tunnels (403)."""
+    seen: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self) -> None:
+            seen.append(f"GET {self.path}")
+            path = self.path.removeprefix(BACKEND).split("?")[0]
+            body = ANSWERS.get(path, "").encode()
+            self.send_response(200 if body else 404)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_CONNECT(self) -> None:
+            seen.append(f"CONNECT {self.path}")
+            self.send_response(403)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}", seen
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+async def _ask_each_backend() -> list[str]:
+    """Ask each client once; the failures, as each client words them."""
+    endpoint = EndpointSettings(url=BACKEND, timeout=30)
+    failures = []
+    prometheus, alertmanager = PrometheusClient(endpoint), AlertmanagerClient(endpoint)
+    loki, jaeger = LokiClient(endpoint), JaegerClient(endpoint)
+    calls = [
+        ("prometheus", lambda: prometheus.query("up", 1.0)),
+        ("alertmanager", alertmanager.alerts),
+        ("loki", lambda: loki.labels(0, 1)),
+        ("jaeger", jaeger.services),
+    ]
+    try:
+        for name, call in calls:
+            try:
+                await call()  # type: ignore[no-untyped-call]
+            except BackendError as exc:
+                failures.append(f"{name}: {exc}")
+    finally:
+        for client in (prometheus, alertmanager, loki, jaeger):
+            await client.aclose()
+    return failures
+
+
+@pytest.mark.parametrize("variable", ["HTTP_PROXY", "http_proxy", "ALL_PROXY"])
+async def test_every_client_goes_through_the_proxy(variable: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    with recording_proxy() as (proxy, seen):
+        monkeypatch.setenv(variable, proxy)
+        failures = await _ask_each_backend()
+    assert failures == []
+    assert [line.split("?")[0] for line in seen] == [
+        f"GET {BACKEND}/api/v1/query",
+        f"GET {BACKEND}/api/v2/alerts",
+        f"GET {BACKEND}/loki/api/v1/labels",
+        f"GET {BACKEND}/api/services",
+    ]
+
+
+async def test_no_proxy_sends_every_client_direct(monkeypatch: pytest.MonkeyPatch) -> None:
+    with recording_proxy() as (proxy, seen):
+        monkeypatch.setenv("HTTP_PROXY", proxy)
+        monkeypatch.setenv("NO_PROXY", "localhost,.invalid")
+        failures = await _ask_each_backend()
+    assert seen == []
+    assert len(failures) == 4 and all("resolve" in f for f in failures), failures
+
+
+async def test_the_live_tail_uses_the_same_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The websocket library reads the environment by its own rule: for a plain ws:// URL it
+    prefers ``HTTPS_PROXY`` to ``HTTP_PROXY``. The tail is given the rule of Loki's other requests."""
+    with recording_proxy() as (proxy, seen):
+        monkeypatch.setenv("HTTP_PROXY", proxy)
+        monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")  # nothing listens there
+        loki = LokiClient(EndpointSettings(url=BACKEND, timeout=30))
+        tail = LokiTailStream(loki, '{job="x"}')
+
+        async def first_batch() -> None:
+            async for _ in tail._websocket_batches():
+                break
+
+        try:
+            with pytest.raises(Exception) as refused:  # whatever the refused tunnel raises
+                await first_batch()
+        finally:
+            await loki.aclose()
+    assert seen == ["CONNECT backend.invalid:9090"], refused.value
