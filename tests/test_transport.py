@@ -327,6 +327,21 @@ def test_the_endpoints_ca_file_beats_requests_ca_bundle_in_the_environment(
     assert session.get(f"{url}/x", timeout=5).status_code == 200
 
 
+async def test_both_stacks_trust_the_cas_the_system_trusts(
+    tls_server: tuple[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without a CA of the endpoint's own, both stacks verify against the CAs OpenSSL finds
+    (``SSL_CERT_FILE`` here stands for a company CA installed system-wide). requests alone used
+    certifi's bundle: Alertmanager trusted the company CA and Prometheus refused it."""
+    url, ca = tls_server
+    for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SSL_CERT_FILE", str(ca))
+    assert await http(url).get_json("x") == {"ok": True}
+    session, _ = build_requests_session("prometheus", EndpointSettings(url=url), read_only=True)
+    assert session.get(f"{url}/x", timeout=5).status_code == 200
+
+
 async def test_insecure_skip_verify_warns(tls_server: tuple[str, Path]) -> None:
     url, _ = tls_server
     insecure = EndpointSettings.model_validate({"url": url, "tls": {"insecure_skip_verify": True}})

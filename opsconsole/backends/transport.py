@@ -182,6 +182,15 @@ def ssl_context_for(endpoint: EndpointSettings) -> ssl.SSLContext:
     return ctx
 
 
+def system_cas() -> str | bool:
+    """The CAs an endpoint without its own is verified against by requests: those OpenSSL finds
+    (``SSL_CERT_FILE`` / ``SSL_CERT_DIR``, else the system's store), as :func:`ssl_context_for`
+    gives the httpx clients. Left alone, requests would use certifi's bundle, which lacks a
+    company CA installed system-wide. True (requests' own choice) where OpenSSL finds none."""
+    paths = ssl.get_default_verify_paths()
+    return paths.cafile or paths.capath or True
+
+
 def tls_context_for(endpoint: EndpointSettings) -> ssl.SSLContext:
     """The TLS context an endpoint's httpx client is built with.
 
@@ -747,7 +756,8 @@ class PolicySession(requests.Session):
         self, url: str | bytes | None, proxies: Any, stream: Any, verify: Any, cert: Any
     ) -> Any:
         """requests lets ``REQUESTS_CA_BUNDLE``/``CURL_CA_BUNDLE`` override the session's own CA
-        (psf/requests#3829); the endpoint's ``ca_file`` or explicit skip must win, as with httpx."""
+        (psf/requests#3829); the endpoint's ``ca_file``, explicit skip or the system's CAs
+        (:func:`system_cas`) must win, as with httpx."""
         settings: Any = super().merge_environment_settings(url, proxies, stream, verify, cert)
         if verify is None and self.verify is not True:
             settings["verify"] = self.verify
@@ -791,6 +801,8 @@ def build_requests_session(
         session.verify = False
     elif tls.ca_file:
         session.verify = str(tls.ca_file.expanduser())
+    else:
+        session.verify = system_cas()
     if tls.cert_file:
         session.cert = (
             (str(tls.cert_file.expanduser()), str(tls.key_file.expanduser()))
