@@ -144,6 +144,41 @@ def test_counters_never_decrease_while_the_process_lives() -> None:
         assert values == sorted(values), le
 
 
+def test_counters_never_step_back_from_one_second_to_the_next_whatever_the_start() -> None:
+    """The conformance world begins at any fraction of a second and is read every second. Where a
+    bucket's increments fall below the counter's precision (npa-2's le=0.1 as its latency climbs,
+    about 90 s in) rounding must not read one second an ulp below the one before: Prometheus counts
+    any step back as a reset, whole count and all (a p95 of 0.095 s where npa-2 takes 9 s)."""
+    for n in range(20):  # every 0.37 s of a start: three of these stepped back
+        started = T0 + n * 0.37
+        w = World(7, "npa-degradation", 1.0, started, lambda: T0)
+        npa2 = w.instance("npa-2")
+        for le in ("0.1", "0.5", "1.0"):
+            values = [w.counter(npa2, f"le={le}", T0 + t) for t in range(60, 130)]
+            assert values == sorted(values), (started, le)  # type: ignore[type-var]
+
+
+def test_a_histogram_quantile_read_sparsely_gives_the_dense_answer_on_a_one_second_grid(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The conformance test's query, where the world began 1.11 s past a second: its 30 s window
+    holds the second (1795000092) where npa-2's le=0.1 bucket stepped back by one ulp. The sparse
+    read only looks for resets at gaps; the samples themselves must agree with it."""
+    started = T0 + 1.11
+    text = (
+        "histogram_quantile(0.95, sum by (le, agent_type) "
+        '(rate(progressive_agent_response_time_seconds_bucket{agent_type="npa"}[30s])))'
+    )
+    at = T0 + 100
+    w = World(7, "npa-degradation", 1.0, started, lambda: at)
+    sparse = Engine(w.series, 1.0).eval(parse(text), at)
+    monkeypatch.setattr(engine_module, "SPARSE_AFTER", float("inf"))
+    dense = Engine(w.series, 1.0).eval(parse(text), at)
+    assert isinstance(sparse, list) and isinstance(dense, list)
+    assert [s.value for s in sparse] == pytest.approx([s.value for s in dense], rel=1e-9)  # type: ignore[union-attr]
+    assert dense[0].value > 5.0  # type: ignore[union-attr]  # npa-2's climb, not a reset's 0.095
+
+
 def test_long_counter_ranges_read_sparsely_give_the_dense_answer(monkeypatch: pytest.MonkeyPatch) -> None:
     """The 30d-window shortcut must not change the number (npa-3 restarted inside the window)."""
     at = T0 + 3 * 3600

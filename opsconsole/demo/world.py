@@ -249,7 +249,12 @@ class World:
         position = t - self.start
         i = min(int(position / dt), INTEGRATION_STEPS - 1)
         frac = min(max((position - i * dt) / dt, 0.0), 1.0)
-        return value + table[i] + (table[i + 1] - table[i]) * frac
+        # Interpolated inside the table, kept between its two steps, and only then added to the
+        # calm part: (calm + table[i]) + step rounded twice, and where a bucket's increments are
+        # below the counter's precision (npa-2's le=0.1 as its latency climbs) one second could
+        # read an ulp below the one before, which rate() reads as a reset of the whole count.
+        within = min(max(table[i] + (table[i + 1] - table[i]) * frac, table[i]), table[i + 1])
+        return value + within
 
     def restarts_before(self, inst: Instance, t: float) -> list[float]:
         """Times (unix s) at which ``inst`` came back from being down, before ``t``."""
