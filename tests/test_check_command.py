@@ -42,6 +42,7 @@ def test_json_output_and_dead_port_fails(
         "version": None,
         "latency_ms": None,
         "detail": "connection refused",
+        "proxy": None,
     }
 
 
@@ -101,3 +102,30 @@ def test_nothing_configured_says_how_to_configure(
         monkeypatch.delenv(name, raising=False)
     assert main(["check"]) == 2
     assert "--prometheus URL" in capsys.readouterr().err
+
+
+def test_the_proxy_each_backend_goes_through_is_named_without_its_password(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Behind a proxy, "connection refused" may be the proxy's answer: the report says which."""
+    dead_proxy = f"http://ops:hunter2@127.0.0.1:{free_port()}"
+    monkeypatch.setenv("HTTP_PROXY", dead_proxy)
+    monkeypatch.setenv("NO_PROXY", "alertmanager.invalid")
+    backends = [
+        "--prometheus",
+        "http://prometheus.invalid:9090",
+        "--alertmanager",
+        "http://alertmanager.invalid",
+    ]
+    code = main(["check", *backends])
+    out = capsys.readouterr().out
+    assert code == 1
+    lines = {line.split()[0]: line for line in out.splitlines()[2:]}
+    shown = dead_proxy.replace("ops:hunter2@", "")
+    assert lines["prometheus"].endswith(f"connection refused (via proxy {shown})"), out
+    assert "proxy" not in lines["alertmanager"], out  # NO_PROXY: straight to a name that does not resolve
+    assert "hunter2" not in out and "ops:" not in out
+    main(["check", "--json", *backends])
+    by_backend = {r["backend"]: r for r in json.loads(capsys.readouterr().out)["results"]}
+    assert by_backend["prometheus"]["proxy"] == shown
+    assert by_backend["alertmanager"]["proxy"] is None

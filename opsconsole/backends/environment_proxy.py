@@ -11,6 +11,8 @@ other clients ask requests' rule, for the endpoint's URL: a client talks to that
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit, urlunsplit
+
 import requests.utils
 
 
@@ -19,3 +21,11 @@ def proxy_for(url: str) -> str | None:
     ``NO_PROXY`` names the host)."""
     proxy: str | None = requests.utils.select_proxy(url, requests.utils.get_environ_proxies(url, None))
     return proxy or None
+
+
+def shown(proxy: str) -> str:
+    """``proxy`` as it may be printed: without the user and password its URL may carry."""
+    parts = urlsplit(proxy)
+    host = parts.hostname or ""
+    netloc = (f"[{host}]" if ":" in host else host) + (f":{parts.port}" if parts.port else "")
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))

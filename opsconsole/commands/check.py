@@ -9,9 +9,10 @@ import importlib
 import json
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any, Protocol
 
+from opsconsole.backends.environment_proxy import proxy_for, shown
 from opsconsole.backends.errors import BackendError
 from opsconsole.backends.probe import BackendInfo
 from opsconsole.config import BackendKind, ConfigError, EndpointSettings, ResolvedContext
@@ -43,6 +44,7 @@ class CheckResult:
     version: str | None
     latency_ms: float | None
     detail: str
+    proxy: str | None = None  # the proxy the environment names for it, without credentials
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -66,7 +68,14 @@ def _client_for(kind: BackendKind, endpoint: EndpointSettings, read_only: bool) 
 
 
 async def check_endpoint(kind: BackendKind, endpoint: EndpointSettings, read_only: bool) -> CheckResult:
-    """Probe one endpoint; never raises."""
+    """Probe one endpoint; never raises. Says which proxy it went through: "connection refused"
+    may be the proxy's answer."""
+    proxy = proxy_for(endpoint.url)
+    result = await _probe(kind, endpoint, read_only)
+    return replace(result, proxy=shown(proxy)) if proxy else result
+
+
+async def _probe(kind: BackendKind, endpoint: EndpointSettings, read_only: bool) -> CheckResult:
     started = time.perf_counter()
     client: _Probeable | None = None
     try:
@@ -106,7 +115,8 @@ def _table(results: list[CheckResult]) -> str:
     for r in results:
         status = "ok" if r.ok else ("FAIL" if r.required else "fail (optional)")
         latency = f"{r.latency_ms:.0f} ms" if r.latency_ms is not None else "-"
-        rows.append((r.backend, r.url, status, r.version or "-", latency, r.detail))
+        detail = f"{r.detail} (via proxy {r.proxy})" if r.proxy else r.detail
+        rows.append((r.backend, r.url, status, r.version or "-", latency, detail))
     widths = [max(len(row[i]) for row in rows) for i in range(5)]
     return "\n".join(
         "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:5])) + "  " + row[5] for row in rows
