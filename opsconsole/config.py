@@ -17,10 +17,18 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from opsconsole.core.located_yaml import YamlSyntaxError, describe_validation_error, load_yaml
 from opsconsole.core.silence_blast_radius import DEFAULT_BLAST_RADIUS
@@ -37,7 +45,7 @@ class ConfigError(ValueError):
 class _Strict(BaseModel):
     # defer_build: a model's validator is built when first used, not at import; a one-shot command
     # uses few of them. pydantic >= 2.14 builds it under a lock, so threads may validate at once.
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True, hide_input_in_errors=True)
 
 
 class AuthSettings(_Strict):
@@ -54,6 +62,26 @@ class AuthSettings(_Strict):
         default_factory=dict, description="Extra request headers (values are treated as secrets)."
     )
     tenant_id: str | None = Field(None, description="Sent as X-Scope-OrgID (Mimir, Loki, Tempo, Cortex).")
+
+    @model_validator(mode="after")
+    def _one_way_to_log_in(self) -> AuthSettings:
+        """Refuse what each client would have to settle its own way (requests, httpx and the
+        websocket tail did, differently): a token and a password together, a password without a
+        user, a header that a credential also sets."""
+        token = any((self.bearer_token, self.bearer_token_env, self.bearer_token_file))
+        password = any((self.password, self.password_env, self.password_file))
+        if token and (self.username or password):
+            raise ValueError("set a bearer token or a username and password, not both")
+        if password and not self.username:
+            raise ValueError("a password needs a username")
+        names = [name.lower() for name in self.headers]
+        if len(names) != len(set(names)):
+            raise ValueError("headers names one header twice (header names ignore case)")
+        if "authorization" in names and (token or self.username):
+            raise ValueError("headers sets Authorization, which the token or username also sets: keep one")
+        if "x-scope-orgid" in names and self.tenant_id:
+            raise ValueError("headers sets X-Scope-OrgID, which tenant_id also sets: keep one")
+        return self
 
 
 class TlsSettings(_Strict):
@@ -78,12 +106,41 @@ class EndpointSettings(_Strict):
     auth: AuthSettings = Field(default_factory=AuthSettings)
     tls: TlsSettings = Field(default_factory=TlsSettings)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _credentials_out_of_the_url(cls, data: Any) -> Any:
+        """``https://user:password@host`` becomes ``https://host`` with that username and password
+        under ``auth``: every client then logs in the same way (requests ignored them, httpx and the
+        tail sent them), and the URL, shown in errors and on screen, holds no secret."""
+        if not isinstance(data, dict) or not isinstance(data.get("url"), str):
+            return data
+        parts = urlsplit(data["url"].strip())
+        if parts.username is None and parts.password is None:
+            return data
+        auth = data.get("auth")
+        given = auth.model_dump(exclude_defaults=True) if isinstance(auth, BaseModel) else dict(auth or {})
+        if any(given.get(k) for k in ("bearer_token", "bearer_token_env", "bearer_token_file", "username")):
+            # Said without the URL: it holds a password.
+            raise ValueError("the URL holds a username and password and auth sets credentials too: keep one")
+        host = parts.hostname or ""
+        netloc = (f"[{host}]" if ":" in host else host) + (f":{parts.port}" if parts.port else "")
+        given["username"] = unquote(parts.username or "")
+        if parts.password is not None:
+            given["password"] = SecretStr(unquote(parts.password))
+        return {**data, "url": urlunsplit(parts._replace(netloc=netloc)), "auth": given}
+
     @field_validator("url")
     @classmethod
     def _http_url(cls, value: str) -> str:
         parts = urlsplit(value.strip())
         if parts.scheme not in {"http", "https"} or not parts.netloc:
             raise ValueError(f"expected an http:// or https:// URL, got {value!r}")
+        if parts.query or parts.fragment:
+            # Each client joined the API's path to such a URL differently, and lost the query.
+            raise ValueError(
+                f"the URL has a query or fragment ({value!r}): give the base URL; "
+                "a tenant goes in auth.tenant_id, other parameters in auth.headers"
+            )
         return value.strip().rstrip("/")
 
 
