@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import shutil
 import socket
 import ssl
@@ -179,6 +180,21 @@ async def test_auth_headers_reach_the_server(tmp_path: Path, monkeypatch: pytest
     assert first.headers["X-Scope-OrgID"] == "team-a"
     assert first.headers["X-Extra"] == "1"
     assert second.headers["Authorization"] == "Basic b3BzOnMzY3JldA=="
+
+
+@pytest.mark.parametrize("password", ["pässword", "p€ss", "plain"])
+async def test_both_stacks_send_the_same_basic_auth_header(password: str) -> None:
+    """UTF-8 on both: requests alone encoded Latin-1 (another header for ä, none for €)."""
+    with scripted_server(lambda r: Reply(200, "{}")) as server:
+        endpoint = EndpointSettings.model_validate(
+            {"url": server.url, "auth": {"username": "ops", "password": password}}
+        )
+        await http(server.url, endpoint=endpoint).get_json("a")
+        session, _ = build_requests_session("prometheus", endpoint, read_only=True)
+        session.get(f"{server.url}/b", timeout=30)
+        sent = [r.headers.get("Authorization") for r in server.received]
+    expected = "Basic " + base64.b64encode(f"ops:{password}".encode()).decode()
+    assert sent == [expected, expected]
 
 
 async def test_rotated_token_file_is_picked_up_by_both_stacks(tmp_path: Path) -> None:

@@ -731,6 +731,12 @@ class _ContextCredentialsOnly(requests.auth.AuthBase):
 _CONTEXT_CREDENTIALS_ONLY = _ContextCredentialsOnly()
 
 
+def _utf8_basic(username: str, password: str) -> requests.auth.HTTPBasicAuth:
+    """Basic auth encoded as UTF-8, as httpx and the live tail encode it: requests encodes a
+    ``str`` as Latin-1 (another header for ``pässword``, none at all for ``p€ss``), bytes as given."""
+    return requests.auth.HTTPBasicAuth(username.encode(), password.encode())
+
+
 class PolicySession(requests.Session):
     """A requests session that sends everything through its :class:`PolicyAdapter` and, when
     read-only, refuses anything but a read before it is sent."""
@@ -790,7 +796,7 @@ def build_requests_session(
     session.headers.update({"User-Agent": USER_AGENT, **creds.headers})
     # Credentials come from the context alone: requests reads ~/.netrc (or $NETRC) for a request
     # without auth of its own, httpx does not. An auth that adds nothing keeps it from looking.
-    session.auth = creds.basic or _CONTEXT_CREDENTIALS_ONLY
+    session.auth = _utf8_basic(*creds.basic) if creds.basic else _CONTEXT_CREDENTIALS_ONLY
     if token_path := token_file_in_force(endpoint.auth):
         session.headers.pop("Authorization", None)
         session.token_file = TokenFile(token_path)
