@@ -229,24 +229,16 @@ def test_it_says_whether_credentials_are_set() -> None:
 
 
 def test_tls_settings_reach_the_session(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CAs and the client certificate are in the adapter's TLS context (the real handshakes
+    are in test_transport.py); the session only says whether to verify."""
     ca = tmp_path / "ca.pem"
-    cert = tmp_path / "cert.pem"
-    key = tmp_path / "key.pem"
     assert session("https://h").verify is True
-    assert session("https://h", tls={"ca_file": str(ca)}).verify == str(ca)
+    assert session("https://h", tls={"ca_file": str(ca)}).verify is True
     with pytest.warns(InsecureTLSWarning):
         assert session("https://h", tls={"insecure_skip_verify": True, "ca_file": str(ca)}).verify is False
-    assert session("https://h", tls={"cert_file": str(cert)}).cert == str(cert)
-    assert session("https://h", tls={"cert_file": str(cert), "key_file": str(key)}).cert == (
-        str(cert),
-        str(key),
-    )
-    # The environment's CA bundle must not replace the endpoint's own choice (psf/requests#3829).
+    # The environment's CA bundle never decides (psf/requests#3829): the context does, as for httpx.
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/elsewhere.pem")
-    own = session("https://h", tls={"ca_file": str(ca)})
-    assert own.merge_environment_settings("https://h/x", {}, None, None, None)["verify"] == str(ca)
-    assert session("https://h").merge_environment_settings("https://h/x", {}, None, None, None)["verify"] == (
-        "/elsewhere.pem"
-    )
-    explicit = own.merge_environment_settings("https://h/x", {}, None, False, None)
-    assert explicit["verify"] is False
+    monkeypatch.setenv("CURL_CA_BUNDLE", "/elsewhere.pem")
+    for made in (session("https://h"), session("https://h", tls={"ca_file": str(ca)})):
+        assert made.merge_environment_settings("https://h/x", {}, None, None, None)["verify"] is True
+        assert made.merge_environment_settings("https://h/x", {}, None, False, None)["verify"] is False

@@ -358,6 +358,80 @@ async def test_both_stacks_trust_the_cas_the_system_trusts(
     assert session.get(f"{url}/x", timeout=5).status_code == 200
 
 
+async def test_both_stacks_trust_a_ca_directory_beside_a_ca_file(
+    tls_server: tuple[str, Path], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """OpenSSL reads ``SSL_CERT_FILE`` and ``SSL_CERT_DIR`` both; requests, given one CA path,
+    took the file only and refused a CA found in the directory."""
+    url, ca = tls_server
+    openssl = shutil.which("openssl")
+    assert openssl
+    subject_hash = subprocess.run(
+        [openssl, "x509", "-hash", "-noout", "-in", str(ca)], check=True, capture_output=True, text=True
+    ).stdout.strip()
+    (tmp_path / f"{subject_hash}.0").write_bytes(ca.read_bytes())
+    for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SSL_CERT_FILE", ssl.get_default_verify_paths().openssl_cafile)
+    monkeypatch.setenv("SSL_CERT_DIR", str(tmp_path))
+    assert await http(url).get_json("x") == {"ok": True}
+    session, _ = build_requests_session("prometheus", EndpointSettings(url=url), read_only=True)
+    assert session.get(f"{url}/x", timeout=5).status_code == 200
+
+
+async def test_both_stacks_present_the_client_certificate(
+    tls_server: tuple[str, Path], tmp_path: Path
+) -> None:
+    """A server that requires a client certificate accepts the endpoint's on both stacks."""
+    _, ca = tls_server
+    openssl = shutil.which("openssl")
+    assert openssl
+
+    def run(*args: str) -> None:
+        subprocess.run([openssl, *args], check=True, capture_output=True)
+
+    key, csr, cert = tmp_path / "client.key", tmp_path / "client.csr", tmp_path / "client.pem"
+    run("req", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(csr), "-subj", "/CN=ops")
+    run(
+        "x509", "-req", "-in", str(csr), "-CA", str(ca), "-CAkey", str(ca.parent / "ca.key"),
+        "-CAcreateserial", "-out", str(cert), "-days", "2",
+    )  # fmt: skip
+    seen: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            peer = self.connection.getpeercert()  # type: ignore[attr-defined]
+            seen.append(dict(x[0] for x in peer["subject"])["commonName"])
+            body = b'{"ok": true}'
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(ca.parent / "srv.pem", ca.parent / "srv.key")
+    context.verify_mode = ssl.CERT_REQUIRED
+    context.load_verify_locations(ca)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"https://127.0.0.1:{server.server_port}"
+        endpoint = EndpointSettings.model_validate(
+            {"url": url, "tls": {"ca_file": str(ca), "cert_file": str(cert), "key_file": str(key)}}
+        )
+        assert await http(url, endpoint=endpoint).get_json("x") == {"ok": True}
+        session, _ = build_requests_session("prometheus", endpoint, read_only=True)
+        assert session.get(f"{url}/x", timeout=5).status_code == 200
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert seen == ["ops", "ops"]
+
+
 async def test_insecure_skip_verify_warns(tls_server: tuple[str, Path]) -> None:
     url, _ = tls_server
     insecure = EndpointSettings.model_validate({"url": url, "tls": {"insecure_skip_verify": True}})
@@ -382,3 +456,27 @@ def test_a_plain_http_endpoints_context_refuses_any_certificate(tls_server: tupl
 
 def test_received_type_is_exported() -> None:
     assert Received.__name__ == "Received"
+
+
+async def test_a_missing_ca_file_reads_the_same_on_both_stacks(tmp_path: Path) -> None:
+    """Before: "network error: Could not find a suitable TLS CA certificate bundle, invalid path"
+    (requests) against "network error: [Errno 2] No such file or directory" (httpx)."""
+    from opsconsole.backends.alertmanager import AlertmanagerClient
+    from opsconsole.backends.prometheus import PrometheusClient
+
+    missing = tmp_path / "ca.pem"
+    endpoint = EndpointSettings.model_validate(
+        {"url": "https://127.0.0.1:9", "timeout": 30, "tls": {"ca_file": str(missing)}}
+    )
+    prometheus, alertmanager = PrometheusClient(endpoint), AlertmanagerClient(endpoint)
+    try:
+        with pytest.raises(BackendError) as first:
+            await prometheus.query("up", 1.0)
+        with pytest.raises(BackendError) as second:
+            await alertmanager.alerts()
+    finally:
+        await prometheus.aclose()
+        await alertmanager.aclose()
+    words = f"TLS: cannot use tls.ca_file {missing}: No such file or directory"
+    assert (first.value.kind, first.value.diagnosis) == (FailureKind.TLS, words)
+    assert (second.value.kind, second.value.diagnosis) == (FailureKind.TLS, words)

@@ -23,6 +23,7 @@ from opsconsole.backends.transport import (
     BackendHttp,
     PolicyAdapter,
     RetryPolicy,
+    TlsFilesError,
     build_requests_session,
     error_for_status,
 )
@@ -153,14 +154,19 @@ def test_a_read_only_requests_session_names_backend_method_and_url(monkeypatch: 
     assert sent == []
 
 
-def test_the_sessions_own_ca_reaches_the_adapter(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_a_ca_file_that_is_not_pem_is_the_requests_tls_error(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The endpoint's CA goes into the adapter's TLS context at its first https request, as the
+    httpx clients' does: a file that cannot be used is that request's error, naming the field."""
     sent = _Adapter(monkeypatch).sent
     ca = tmp_path / "ca.pem"
-    ca.write_text("not read here")
+    ca.write_text("not a certificate")
     endpoint = EndpointSettings.model_validate({"url": "https://prom.example", "tls": {"ca_file": str(ca)}})
     made, _ = build_requests_session("prometheus", endpoint, read_only=False, retry=QUICK)
-    made.get("https://prom.example/api/v1/query")
-    assert sent[-1]["verify"] == str(ca)
+    with pytest.raises(TlsFilesError, match=f"cannot use tls.ca_file {ca}: not a usable PEM file"):
+        made.get("https://prom.example/api/v1/query")
+    assert sent == []
 
 
 def test_the_adapter_called_directly_sends_with_requests_own_defaults(

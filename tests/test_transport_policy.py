@@ -26,6 +26,7 @@ from opsconsole.backends.transport import (
     Deadline,
     InsecureTLSWarning,
     RetryPolicy,
+    TlsFilesError,
     _connect_failed,
     classify_exception,
     error_for_status,
@@ -439,7 +440,8 @@ def test_a_client_certificate_is_loaded_with_or_without_a_separate_key(tmp_path:
             {"url": "https://h", "tls": {"cert_file": str(cert), "key_file": str(key)}}
         )
     )
-    with pytest.raises(ssl.SSLError):  # a certificate without its key is refused, not ignored
+    # A certificate without its key is refused, not ignored, in words naming the field.
+    with pytest.raises(TlsFilesError, match=f"cannot use tls.cert_file {cert}: not a usable PEM file"):
         ssl_context_for(
             EndpointSettings.model_validate({"url": "https://h", "tls": {"cert_file": str(cert)}})
         )

@@ -27,6 +27,7 @@ import asyncio
 import json
 import random
 import ssl
+import threading
 import time
 import warnings
 from collections.abc import Callable, Mapping
@@ -167,28 +168,39 @@ DEFAULT_RETRY = RetryPolicy()
 MAX_BODY_BYTES = 64 * 1024 * 1024
 
 
-def ssl_context_for(endpoint: EndpointSettings) -> ssl.SSLContext:
-    """The TLS context an endpoint asks for (verification on unless explicitly skipped)."""
+class TlsFilesError(OSError):
+    """An endpoint's ``tls`` files cannot be used (missing, unreadable, not PEM): said the same way
+    by every client, with the field and path (the contents are never quoted)."""
+
+
+def ssl_context_for(endpoint: EndpointSettings, *, warn: bool = True) -> ssl.SSLContext:
+    """The TLS context an endpoint asks for (verification on unless explicitly skipped); both HTTP
+    stacks and the live tail use it. Raises :class:`TlsFilesError`."""
     tls = endpoint.tls
-    ctx = ssl.create_default_context(cafile=str(tls.ca_file.expanduser()) if tls.ca_file else None)
+    try:
+        ctx = ssl.create_default_context(cafile=str(tls.ca_file.expanduser()) if tls.ca_file else None)
+    except (OSError, ssl.SSLError) as exc:
+        raise TlsFilesError(f"cannot use tls.ca_file {tls.ca_file}: {_file_problem(exc)}") from None
     if tls.cert_file:
-        ctx.load_cert_chain(
-            str(tls.cert_file.expanduser()), str(tls.key_file.expanduser()) if tls.key_file else None
-        )
+        try:
+            ctx.load_cert_chain(
+                str(tls.cert_file.expanduser()), str(tls.key_file.expanduser()) if tls.key_file else None
+            )
+        except (OSError, ssl.SSLError) as exc:
+            files = f"{tls.cert_file}" + (f" / tls.key_file {tls.key_file}" if tls.key_file else "")
+            raise TlsFilesError(f"cannot use tls.cert_file {files}: {_file_problem(exc)}") from None
     if tls.insecure_skip_verify:
-        warn_insecure(endpoint)
+        if warn:
+            warn_insecure(endpoint)
         ctx.check_hostname = False
         ctx.verify_mode = ssl.CERT_NONE
     return ctx
 
 
-def system_cas() -> str | bool:
-    """The CAs an endpoint without its own is verified against by requests: those OpenSSL finds
-    (``SSL_CERT_FILE`` / ``SSL_CERT_DIR``, else the system's store), as :func:`ssl_context_for`
-    gives the httpx clients. Left alone, requests would use certifi's bundle, which lacks a
-    company CA installed system-wide. True (requests' own choice) where OpenSSL finds none."""
-    paths = ssl.get_default_verify_paths()
-    return paths.cafile or paths.capath or True
+def _file_problem(exc: OSError | ssl.SSLError) -> str:
+    if isinstance(exc, ssl.SSLError):
+        return f"not a usable PEM file ({exc.reason or 'SSL error'})"
+    return exc.strerror or type(exc).__name__
 
 
 def tls_context_for(endpoint: EndpointSettings) -> ssl.SSLContext:
@@ -231,6 +243,8 @@ def classify_exception(backend: str, url: str, exc: BaseException, timeout: floa
     low = text.lower()
     if isinstance(exc, BackendError):
         return exc
+    if isinstance(exc, TlsFilesError):
+        return BackendError(backend, FailureKind.TLS, f"TLS: {exc}", url=url)
     if "certificate_verify_failed" in low or "certificate verify failed" in low:
         if "hostname mismatch" in low or "doesn't match" in low or "ip address mismatch" in low:
             diagnosis = "TLS: certificate does not match the host name"
@@ -650,6 +664,11 @@ class PolicyAdapter(requests.adapters.HTTPAdapter):
     ``timeout``); urllib3 itself never retries."""
 
     def __init__(self, backend: str, endpoint: EndpointSettings, retry: RetryPolicy, pool_size: int) -> None:
+        # The very TLS context the httpx clients get (CAs, client certificate, verification),
+        # made at the first https request as theirs is: a missing file is that request's error.
+        self.tls_context: ssl.SSLContext | None = None
+        self._tls_lock = threading.Lock()
+        self._pool_size = pool_size
         super().__init__(
             max_retries=Urllib3Retry(0, read=False), pool_connections=pool_size, pool_maxsize=pool_size
         )
@@ -657,6 +676,34 @@ class PolicyAdapter(requests.adapters.HTTPAdapter):
         self.endpoint = endpoint
         self.retry = retry
         self._pool_keys: dict[tuple[Any, ...], tuple[_HostParams, _PoolKwargs]] = {}
+
+    def _with_tls_context(self) -> None:
+        """Make :attr:`tls_context` (once it can be) and pool with it. Raises TlsFilesError."""
+        if self.tls_context is not None or not self.endpoint.url.startswith("https"):
+            return
+        with self._tls_lock:
+            if self.tls_context is None:
+                context = ssl_context_for(self.endpoint, warn=False)  # build_requests_session warned
+                self.tls_context = context
+                self.init_poolmanager(self._pool_size, self._pool_size)
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        """urllib3's pools use :attr:`tls_context` (requests would make its own per connection)."""
+        if self.tls_context is not None:
+            kwargs["ssl_context"] = self.tls_context
+        super().init_poolmanager(*args, **kwargs)
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+        """Through a proxy too."""
+        if self.tls_context is not None:
+            proxy_kwargs["ssl_context"] = self.tls_context
+        return super().proxy_manager_for(proxy, **proxy_kwargs)
+
+    def cert_verify(self, conn: Any, url: str, verify: Any, cert: Any) -> None:
+        """With :attr:`tls_context`, nothing is loaded per connection: its CAs and client
+        certificate are in it (requests would add certifi's bundle, or ``REQUESTS_CA_BUNDLE``)."""
+        if self.tls_context is None:
+            super().cert_verify(conn, url, verify, cert)  # type: ignore[no-untyped-call]
 
     def build_connection_pool_key_attributes(
         self, request: requests.PreparedRequest, verify: bool | str, cert: Any = None
@@ -673,6 +720,9 @@ class PolicyAdapter(requests.adapters.HTTPAdapter):
         known = self._pool_keys.get(key)
         if known is None:
             known = super().build_connection_pool_key_attributes(request, verify, cert)
+            if self.tls_context is not None:  # all of it is in the context already
+                for name in ("ca_certs", "ca_cert_dir", "cert_file", "key_file"):
+                    known[1].pop(name, None)  # type: ignore[misc]
             self._pool_keys[key] = known
         host_params, pool_kwargs = known
         return host_params.copy(), pool_kwargs.copy()  # urllib3 is handed its own copies
@@ -687,6 +737,7 @@ class PolicyAdapter(requests.adapters.HTTPAdapter):
         proxies: Mapping[str, str] | None = None,
     ) -> requests.Response:
         """Send, retrying reads on connect errors and retryable statuses while time is left."""
+        self._with_tls_context()
         deadline = Deadline(self.endpoint.timeout)
         path = path_under(self.endpoint.url, request.url or "")
         read = is_read(self.backend, request.method or "GET", path)
@@ -761,11 +812,10 @@ class PolicySession(requests.Session):
     def merge_environment_settings(
         self, url: str | bytes | None, proxies: Any, stream: Any, verify: Any, cert: Any
     ) -> Any:
-        """requests lets ``REQUESTS_CA_BUNDLE``/``CURL_CA_BUNDLE`` override the session's own CA
-        (psf/requests#3829); the endpoint's ``ca_file``, explicit skip or the system's CAs
-        (:func:`system_cas`) must win, as with httpx."""
+        """requests lets ``REQUESTS_CA_BUNDLE``/``CURL_CA_BUNDLE`` decide what to verify against
+        (psf/requests#3829); the adapter's TLS context, the httpx clients' own, decides."""
         settings: Any = super().merge_environment_settings(url, proxies, stream, verify, cert)
-        if verify is None and self.verify is not True:
+        if verify is None:
             settings["verify"] = self.verify
         return settings
 
@@ -801,18 +851,9 @@ def build_requests_session(
         session.headers.pop("Authorization", None)
         session.token_file = TokenFile(token_path)
         session.auth = TokenFileRequestsAuth(session.token_file)
-    tls = endpoint.tls
-    if tls.insecure_skip_verify:
+    # TLS (CAs, client certificate, verification) is the adapter's context, the httpx clients' own;
+    # urllib3 sets the context's verify mode from this.
+    session.verify = not endpoint.tls.insecure_skip_verify
+    if endpoint.tls.insecure_skip_verify:
         warn_insecure(endpoint)
-        session.verify = False
-    elif tls.ca_file:
-        session.verify = str(tls.ca_file.expanduser())
-    else:
-        session.verify = system_cas()
-    if tls.cert_file:
-        session.cert = (
-            (str(tls.cert_file.expanduser()), str(tls.key_file.expanduser()))
-            if tls.key_file
-            else str(tls.cert_file.expanduser())
-        )
     return session, bool(creds.basic) or "Authorization" in creds.headers
