@@ -2,8 +2,8 @@
 
 httpx has no websockets, so the tail uses the ``websockets`` library with the
 headers and credentials of Loki's HTTP client (``BackendHttp.request_headers``) and the same
-TLS. When the websocket cannot be opened at all (a proxy that drops upgrades, an old Loki, a query
-frontend without ``tail_proxy_url``) the stream falls back to polling
+TLS. When the websocket cannot be opened at all (a proxy that drops upgrades or refuses to open
+a tunnel, an old Loki, a query frontend without ``tail_proxy_url``) the stream falls back to polling
 ``query_range`` forward from the last timestamp seen. Either way, lines are never
 repeated and, short of Loki itself dropping them (reported as ``dropped``), never
 skipped.
@@ -226,7 +226,12 @@ class LokiTailStream:
         return float(min(self.max_backoff, 0.5 * 2**attempt) * (0.5 + random.random() / 2))
 
     async def __aiter__(self) -> AsyncIterator[TailBatch]:
-        from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
+        from websockets.exceptions import (
+            ConnectionClosed,
+            InvalidHandshake,
+            InvalidProxyStatus,
+            InvalidStatus,
+        )
 
         attempt = 0
         while True:
@@ -241,6 +246,15 @@ class LokiTailStream:
                         if fresh or batch.dropped or batch.skipped:
                             yield TailBatch(entries=fresh, dropped=batch.dropped, skipped=batch.skipped)
                     self.status.last_error = "tail closed by the server"
+                except InvalidProxyStatus as exc:
+                    # The proxy will not open a tunnel (squid refuses CONNECT to ports other than
+                    # 443): Loki's other requests go through it as plain requests, so poll.
+                    self._use_websocket = False
+                    self.status.state = "polling"
+                    self.status.last_error = (
+                        f"proxy refused the websocket tunnel ({exc.response.status_code}); polling instead"
+                    )
+                    continue
                 except InvalidStatus as exc:
                     code = exc.response.status_code
                     if code in {401, 403}:
