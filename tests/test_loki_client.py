@@ -268,3 +268,77 @@ async def test_tail_falls_back_to_polling_when_the_upgrade_is_refused() -> None:
     assert [e.line for e in second.entries] == ["c"]
     assert stream.status.state == "polling"
     assert "websocket refused (502)" in (stream.status.last_error or "")
+
+
+# -- the tail authenticates, and is refused, as Loki's other requests are ---------------------------
+
+EMPTY_STREAMS = streams_body([])
+
+
+async def _tail_until_it_says_why(endpoint: EndpointSettings) -> LokiTailStream:
+    """Run a tail until it reports its first problem (held in its backoff after that)."""
+    stream = LokiTailStream(LokiClient(endpoint), '{app="npa"}', start_ns=T0)
+    stream._backoff = lambda attempt: 60.0  # type: ignore[method-assign]
+    waiting = asyncio.ensure_future(stream.__aiter__().__anext__())
+    try:
+        async with asyncio.timeout(10):  # one refused upgrade: only a hang takes this long
+            while stream.status.last_error is None:
+                await asyncio.sleep(0.01)
+    finally:
+        waiting.cancel()
+        await stream.client.aclose()
+    return stream
+
+
+@pytest.mark.parametrize(
+    ("auth", "status", "diagnosis"),
+    [
+        ({}, 401, "401: authentication required (no credentials set)"),
+        ({"bearer_token": "s3cr3t"}, 401, "401: token rejected"),
+        ({"bearer_token": "s3cr3t"}, 403, "403: forbidden (credentials lack permission)"),
+    ],
+)
+async def test_a_refused_tail_is_worded_as_loki_s_other_requests(
+    auth: dict[str, str], status: int, diagnosis: str
+) -> None:
+    def answer(request: Received) -> Reply:
+        if "/query_range" in request.path:  # the catch-up before the socket is let through
+            return Reply(200, EMPTY_STREAMS)
+        return Reply(status, "no", {"Content-Type": "text/plain"})
+
+    with scripted_server(answer) as server:
+        endpoint = EndpointSettings.model_validate({"url": server.url, "auth": auth})
+        loki = LokiClient(endpoint)
+        with pytest.raises(BackendError) as http_side:
+            await loki.labels(0, 1)
+        await loki.aclose()
+        stream = await _tail_until_it_says_why(endpoint)
+    assert http_side.value.diagnosis == diagnosis
+    assert stream.status.last_error == f"tail refused: {diagnosis}"
+    assert "s3cr3t" not in (stream.status.last_error or "")
+
+
+@pytest.mark.parametrize(
+    ("userinfo", "auth"),
+    [
+        ("", {}),
+        ("", {"bearer_token": "tok"}),
+        ("", {"username": "u", "password": "pässword"}),
+        ("", {"tenant_id": "team-a", "headers": {"X-Extra": "1"}}),
+        ("alice:s3cret@", {}),
+        ("alice:s3cret@", {"bearer_token": "tok"}),  # httpx: the URL's user wins; two headers were sent
+    ],
+)
+async def test_the_tail_sends_the_headers_loki_s_queries_send(userinfo: str, auth: dict[str, object]) -> None:
+    def answer(request: Received) -> Reply:
+        tail = request.path.split("?")[0].endswith("/tail")
+        return Reply(502, "no websockets here") if tail else Reply(200, EMPTY_STREAMS)
+
+    with scripted_server(answer) as server:
+        url = server.url.replace("http://", f"http://{userinfo}")
+        await _tail_until_it_says_why(EndpointSettings.model_validate({"url": url, "auth": auth}))
+        received = list(server.received)
+    catch_up, upgrade = received[0], received[1]
+    assert upgrade.path.split("?")[0].endswith("/tail") and upgrade.headers.get("Upgrade") == "websocket"
+    for name in ("Authorization", "X-Scope-OrgID", "X-Extra", "User-Agent"):
+        assert upgrade.headers.get(name) == catch_up.headers.get(name), name

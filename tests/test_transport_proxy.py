@@ -4,6 +4,7 @@ could reach, while Prometheus went through it."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,6 +26,7 @@ ANSWERS = {
     "/api/v1/query": '{"status":"success","data":{"resultType":"vector","result":[]}}',
     "/api/v2/alerts": "[]",
     "/loki/api/v1/labels": '{"status":"success","data":[]}',
+    "/loki/api/v1/query_range": '{"status":"success","data":{"resultType":"streams","result":[]}}',
     "/api/services": '{"data":[],"total":0}',
 }
 
@@ -133,3 +135,29 @@ async def test_the_live_tail_uses_the_same_proxy(monkeypatch: pytest.MonkeyPatch
         finally:
             await loki.aclose()
     assert seen == ["CONNECT backend.invalid:9090"], refused.value
+
+
+async def test_a_proxy_refusing_tunnels_turns_the_tail_to_polling(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Squid refuses CONNECT to ports other than 443: Loki's queries still go through it as plain
+    requests, so the tail polls them, as it does when the upgrade itself is refused, instead of
+    asking for a tunnel again and again."""
+    with recording_proxy() as (proxy, seen):
+        monkeypatch.setenv("HTTP_PROXY", proxy)
+        loki = LokiClient(EndpointSettings(url=BACKEND, timeout=30))
+        tail = LokiTailStream(loki, '{job="x"}', poll_interval=0.01)
+        waiting = asyncio.ensure_future(tail.__aiter__().__anext__())  # no lines: it never yields
+        try:
+            async with asyncio.timeout(10):  # the proxy refuses at once: only a hang takes this long
+                while sum(line.startswith("GET") for line in seen) < 2:
+                    await asyncio.sleep(0.01)
+        finally:
+            waiting.cancel()
+            await loki.aclose()
+    assert [line.split("?")[0] for line in seen[:3]] == [
+        f"GET {BACKEND}/loki/api/v1/query_range",  # the catch-up before the socket
+        "CONNECT backend.invalid:9090",
+        f"GET {BACKEND}/loki/api/v1/query_range",  # polling
+    ]
+    assert seen.count("CONNECT backend.invalid:9090") == 1
+    assert tail.status.state == "polling"
+    assert tail.status.last_error == "proxy refused the websocket tunnel (403); polling instead"

@@ -224,3 +224,41 @@ async def test_a_token_file_that_is_not_text_is_said_without_its_bytes(tmp_path:
         "its earlier token was sent)"
     )
     await http.aclose()
+
+
+async def test_the_tail_keeps_the_last_good_token_while_the_file_is_gone(tmp_path: Path) -> None:
+    """Kubernetes rotation: the file is briefly missing. Loki's queries keep sending the token read
+    before; the tail's (re)connects send it too, rather than failing on reading the file."""
+    token = tmp_path / "token"
+    token.write_text("s3cr3t-before\n")
+    empty = '{"status": "success", "data": {"resultType": "streams", "result": []}}'
+
+    def answer(request: Received) -> Reply:
+        tail = request.path.split("?")[0].endswith("/tail")
+        return Reply(401, "Unauthorized") if tail else Reply(200, empty)
+
+    with scripted_server(answer) as server:
+        endpoint = _endpoint(token).model_copy(update={"url": server.url})
+        loki = LokiClient(endpoint)
+        await loki.query_range('{app="npa"}', 0, 1)  # the client reads the token
+        token.unlink()
+        stream = LokiTailStream(loki, '{app="npa"}', start_ns=1)
+        stream._backoff = lambda attempt: 60.0  # type: ignore[method-assign]
+        waiting = asyncio.ensure_future(stream.__aiter__().__anext__())
+        try:
+            async with asyncio.timeout(10):  # one refused upgrade: only a hang takes this long
+                while stream.status.last_error is None:
+                    await asyncio.sleep(0.01)
+        finally:
+            waiting.cancel()
+            await loki.aclose()
+        sent = [(r.path.split("?")[0], r.headers.get("Authorization")) for r in server.received]
+    assert sent == [
+        ("/loki/api/v1/query_range", "Bearer s3cr3t-before"),
+        ("/loki/api/v1/query_range", "Bearer s3cr3t-before"),  # the tail's catch-up
+        ("/loki/api/v1/tail", "Bearer s3cr3t-before"),
+    ]
+    assert stream.status.last_error == (
+        f"tail refused: 401: token rejected (token file {token} cannot be read (No such file or directory); "
+        "its earlier token was sent)"
+    )

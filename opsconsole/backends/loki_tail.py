@@ -1,9 +1,9 @@
 """Live log tail: Loki's ``/loki/api/v1/tail`` websocket, with reconnect and a polling fallback.
 
 httpx has no websockets, so the tail uses the ``websockets`` library with the
-same headers, credentials and TLS as every other request. When the websocket
-cannot be opened at all (a proxy that drops upgrades, an old Loki, a query
-frontend without ``tail_proxy_url``) the stream falls back to polling
+headers and credentials of Loki's HTTP client (``BackendHttp.request_headers``) and the same
+TLS. When the websocket cannot be opened at all (a proxy that drops upgrades or refuses to open
+a tunnel, an old Loki, a query frontend without ``tail_proxy_url``) the stream falls back to polling
 ``query_range`` forward from the last timestamp seen. Either way, lines are never
 repeated and, short of Loki itself dropping them (reported as ``dropped``), never
 skipped.
@@ -17,27 +17,19 @@ and if the first frame still comes back full it fills the hole the same way.
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
 import random
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from opsconsole.backends.environment_proxy import proxy_for
 from opsconsole.backends.errors import BackendError, FailureKind
 from opsconsole.backends.loki import LokiClient, keep_warnings, merge_streams
 from opsconsole.backends.loki_models import LogEntry, Stream, TailBatch
-from opsconsole.backends.token_file import TokenFile
-from opsconsole.backends.transport import (
-    USER_AGENT,
-    classify_exception,
-    ssl_context_for,
-    unauthorised_diagnosis,
-)
-from opsconsole.config import resolve_credentials, token_file_in_force
+from opsconsole.backends.transport import classify_exception, ssl_context_for
 from opsconsole.core.untrusted_text import excerpt
 
 TailState = Literal["connecting", "live", "reconnecting", "polling"]
@@ -130,7 +122,11 @@ class LokiTailStream:
     # -- websocket -----------------------------------------------------------------------------
 
     def _ws_url(self) -> str:
-        base = self.client.endpoint.url
+        """The tail's URL, without the user and password the endpoint's URL may carry: those go in
+        the ``Authorization`` header by the rule of Loki's other requests, not by the library's."""
+        parts = urlsplit(self.client.endpoint.url)
+        netloc = parts.netloc.rpartition("@")[2]
+        base = urlunsplit((parts.scheme, netloc, parts.path, "", ""))
         scheme = "wss" if base.startswith("https") else "ws"
         query = urlencode(
             {
@@ -142,21 +138,11 @@ class LokiTailStream:
         )
         return f"{scheme}{base[base.index(':') :]}/loki/api/v1/tail?{query}"
 
-    def _refused(self, code: int) -> str:
-        """Why the tail's upgrade was refused: a 401 with a token file in force says what the file
-        holds (empty, unreadable), as the transport's 401s do."""
-        token_path = token_file_in_force(self.client.endpoint.auth)
-        if code == 401 and token_path is not None:
-            return f"tail refused: {unauthorised_diagnosis(True, TokenFile(token_path))}"
-        return f"{code}: tail refused (credentials?)"
-
-    def _headers(self) -> dict[str, str]:
-        creds = resolve_credentials(self.client.endpoint.auth, self.client.environ)
-        headers = {"User-Agent": USER_AGENT, **creds.headers}
-        if creds.basic:
-            token = base64.b64encode(f"{creds.basic[0]}:{creds.basic[1]}".encode()).decode()
-            headers["Authorization"] = f"Basic {token}"
-        return headers
+    def _refused(self, code: int, body: bytes | bytearray) -> str:
+        """Why the tail's upgrade was refused with a 401 or 403, worded as Loki's other requests
+        word it (what was sent, what a token file in force holds now)."""
+        error = self.client.http.error_for(self.client.endpoint.url, code, body.decode(errors="replace"))
+        return f"tail refused: {error.diagnosis}"
 
     async def _websocket_batches(self) -> AsyncIterator[TailBatch]:
         import websockets  # here: a snapshot polls Loki and never tails it
@@ -165,7 +151,7 @@ class LokiTailStream:
         ssl = ssl_context_for(endpoint) if endpoint.url.startswith("https") else None
         async with websockets.connect(
             self._ws_url(),
-            additional_headers=self._headers(),
+            additional_headers=self.client.http.request_headers(),  # as Loki's other requests
             ssl=ssl,
             open_timeout=endpoint.timeout,
             max_size=16 * 1024 * 1024,
@@ -240,7 +226,12 @@ class LokiTailStream:
         return float(min(self.max_backoff, 0.5 * 2**attempt) * (0.5 + random.random() / 2))
 
     async def __aiter__(self) -> AsyncIterator[TailBatch]:
-        from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
+        from websockets.exceptions import (
+            ConnectionClosed,
+            InvalidHandshake,
+            InvalidProxyStatus,
+            InvalidStatus,
+        )
 
         attempt = 0
         while True:
@@ -255,10 +246,19 @@ class LokiTailStream:
                         if fresh or batch.dropped or batch.skipped:
                             yield TailBatch(entries=fresh, dropped=batch.dropped, skipped=batch.skipped)
                     self.status.last_error = "tail closed by the server"
+                except InvalidProxyStatus as exc:
+                    # The proxy will not open a tunnel (squid refuses CONNECT to ports other than
+                    # 443): Loki's other requests go through it as plain requests, so poll.
+                    self._use_websocket = False
+                    self.status.state = "polling"
+                    self.status.last_error = (
+                        f"proxy refused the websocket tunnel ({exc.response.status_code}); polling instead"
+                    )
+                    continue
                 except InvalidStatus as exc:
                     code = exc.response.status_code
                     if code in {401, 403}:
-                        self.status.last_error = self._refused(code)
+                        self.status.last_error = self._refused(code, exc.response.body or b"")
                     else:
                         # The upgrade itself is refused (proxy, old Loki): poll instead, for good.
                         self._use_websocket = False

@@ -475,6 +475,7 @@ class BackendHttp:
     _semaphore: asyncio.Semaphore | None = field(default=None, init=False, repr=False)
     _has_credentials: bool = field(default=False, init=False, repr=False)
     _token_file: TokenFile | None = field(default=None, init=False, repr=False)
+    _headers: dict[str, str] = field(default_factory=dict, init=False, repr=False)
 
     def _build(self) -> httpx.AsyncClient:
         creds = resolve_credentials(self.endpoint.auth, self.environ)
@@ -494,6 +495,7 @@ class BackendHttp:
             headers.pop("Authorization", None)
             self._token_file = TokenFile(token_path)
             auth = TokenFileHttpxAuth(self._token_file)
+        self._headers = headers
         return httpx.AsyncClient(
             base_url=self.endpoint.url + "/",
             headers=headers,
@@ -509,6 +511,38 @@ class BackendHttp:
         if self._client is None:
             self._client = self._build()
         return self._client
+
+    def request_headers(self) -> dict[str, str]:
+        """The headers a request to this endpoint carries now, ``Authorization`` as the client sends
+        it: a token file's current token (its last good one while the file is briefly unreadable),
+        basic auth, or the URL's user and password. The live tail opens its websocket with these,
+        so it authenticates exactly as Loki's other requests do."""
+        client = self.client
+        request = client.build_request("GET", "")
+        auth = client.auth
+        if auth is None and (request.url.username or request.url.password):  # httpx's own rule
+            auth = httpx.BasicAuth(request.url.username, request.url.password)
+        if auth is not None:
+            request = next(auth.sync_auth_flow(request))
+        headers = {k: v for k, v in self._headers.items() if k.lower() != "authorization"}
+        if value := request.headers.get("Authorization"):
+            headers["Authorization"] = value
+        return headers
+
+    def error_for(self, url: str, status: int, body: str, retry_after: str | None = None) -> BackendError:
+        """The typed error for a non-success ``status`` answered to a request this client sent
+        (the live tail's refused upgrade too): a 401 is worded by the credentials sent."""
+        message = self.error_parser(status, body) if self.error_parser else None
+        return error_for_status(
+            self.backend,
+            url,
+            status,
+            body,
+            has_credentials=self._has_credentials,
+            server_message=message,
+            retry_after=retry_after,
+            token_file=self._token_file,
+        )
 
     def url_for(self, path: str) -> str:
         """Absolute URL of ``path`` under the endpoint's base URL (prefix kept)."""
@@ -564,17 +598,7 @@ class BackendHttp:
                         continue
                 break
         if reply.status not in ok_statuses:
-            message = self.error_parser(reply.status, reply.text) if self.error_parser else None
-            raise error_for_status(
-                self.backend,
-                url,
-                reply.status,
-                reply.text,
-                has_credentials=self._has_credentials,
-                server_message=message,
-                retry_after=reply.headers.get("retry-after"),
-                token_file=self._token_file,
-            )
+            raise self.error_for(url, reply.status, reply.text, reply.headers.get("retry-after"))
         return reply
 
     async def _attempt(
