@@ -9,6 +9,7 @@ import ssl
 import subprocess
 import threading
 import time
+import warnings
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -16,7 +17,13 @@ from pathlib import Path
 import pytest
 
 from opsconsole.backends.errors import BackendError, FailureKind, ReadOnlyViolation
-from opsconsole.backends.transport import BackendHttp, RetryPolicy, build_requests_session, tls_context_for
+from opsconsole.backends.transport import (
+    BackendHttp,
+    InsecureTLSWarning,
+    RetryPolicy,
+    build_requests_session,
+    tls_context_for,
+)
 from opsconsole.config import EndpointSettings
 from tests.support.loopback_http import Received, Reply, ScriptedServer, scripted_server
 from tests.support.real_servers import free_port
@@ -437,6 +444,19 @@ async def test_insecure_skip_verify_warns(tls_server: tuple[str, Path]) -> None:
     insecure = EndpointSettings.model_validate({"url": url, "tls": {"insecure_skip_verify": True}})
     with pytest.warns(UserWarning, match="TLS verification is OFF"):
         assert await http(url, endpoint=insecure).get_json("x") == {"ok": True}
+
+
+def test_skipping_verification_warns_once_per_endpoint_not_per_request(tls_server: tuple[str, Path]) -> None:
+    """urllib3 adds a warning of its own at every unverified request: a snapshot printed one per
+    query on top of ours."""
+    url, _ = tls_server
+    insecure = EndpointSettings.model_validate({"url": url, "tls": {"insecure_skip_verify": True}})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        session, _ = build_requests_session("prometheus", insecure, read_only=True)
+        for _ in range(3):
+            assert session.get(f"{url}/x", timeout=30).status_code == 200
+    assert [w.category for w in caught] == [InsecureTLSWarning], [str(w.message) for w in caught]
 
 
 def test_a_plain_http_endpoints_context_refuses_any_certificate(tls_server: tuple[str, Path]) -> None:

@@ -42,7 +42,7 @@ import httpx
 import requests
 import requests.adapters
 import requests.auth
-from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
+from urllib3.exceptions import ConnectTimeoutError, InsecureRequestWarning, NewConnectionError
 from urllib3.util.retry import Retry as Urllib3Retry
 
 from opsconsole import __version__
@@ -880,4 +880,6 @@ def build_requests_session(
     session.verify = not endpoint.tls.insecure_skip_verify
     if endpoint.tls.insecure_skip_verify:
         warn_insecure(endpoint)
+        # Said once per endpoint above; urllib3 would say it again at every request.
+        warnings.filterwarnings("ignore", category=InsecureRequestWarning)
     return session, bool(creds.basic) or "Authorization" in creds.headers
