@@ -24,6 +24,7 @@ routes around it).
 from __future__ import annotations
 
 import asyncio
+import codecs
 import json
 import random
 import ssl
@@ -385,6 +386,36 @@ def error_for_status(
     )
 
 
+def json_body(backend: str, url: str, text: str, *, status: int | None = None) -> Any:
+    """``text`` as JSON, or a MALFORMED error in the same words from either HTTP stack."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise BackendError(
+            backend,
+            FailureKind.MALFORMED,
+            f"malformed JSON in response ({exc.msg} at char {exc.pos})",
+            url=url,
+            status=status,
+            detail=excerpt(text, 120),
+        ) from None
+
+
+def decode_body(content: bytes, content_type: str) -> str:
+    """A body as text: in the charset its Content-Type declares, else UTF-8; undecodable bytes
+    are replaced. (requests would read a text/* body without a charset as ISO-8859-1.)"""
+    charset = ""
+    for param in content_type.split(";")[1:]:
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "charset":
+            charset = value.strip().strip("\"'")
+    try:
+        codecs.lookup(charset or "utf-8")
+    except LookupError:
+        charset = ""
+    return content.decode(charset or "utf-8", errors="replace")
+
+
 @dataclass(frozen=True)
 class HttpReply:
     """A completed HTTP exchange whose body has been read (within the size bound)."""
@@ -406,17 +437,7 @@ class HttpReply:
                 url=self.url,
                 status=self.status,
             )
-        try:
-            return json.loads(self.text)
-        except json.JSONDecodeError as exc:
-            raise BackendError(
-                backend,
-                FailureKind.MALFORMED,
-                f"malformed JSON in response ({exc.msg} at char {exc.pos})",
-                url=self.url,
-                status=self.status,
-                detail=excerpt(self.text, 120),
-            ) from None
+        return json_body(backend, self.url, self.text, status=self.status)
 
 
 class _ReadOnlyGuard(httpx.AsyncBaseTransport):
@@ -606,7 +627,7 @@ class BackendHttp:
             if size > self.max_body_bytes:
                 raise self._too_large(url)
             chunks.append(chunk)
-        return b"".join(chunks).decode(response.encoding or "utf-8", errors="replace")
+        return decode_body(b"".join(chunks), response.headers.get("content-type", ""))
 
     def _too_large(self, url: str) -> BackendError:
         return BackendError(
