@@ -6,18 +6,24 @@ Each fault is served by a loopback socket script and asked of a :class:`Promethe
 
 from __future__ import annotations
 
+import os
 import socket
+import ssl
 import struct
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
+import requests.adapters
+import trustme
 
 from opsconsole.backends.errors import BackendError, FailureKind
 from opsconsole.backends.prometheus import PrometheusClient
-from opsconsole.backends.transport import BackendHttp, RetryPolicy, decode_body
+from opsconsole.backends.transport import SOCKS_UNSUPPORTED, BackendHttp, RetryPolicy, decode_body
 from opsconsole.config import EndpointSettings
 
 OK = b'{"status":"success","data":{"resultType":"vector","result":[]}}'
@@ -130,6 +136,19 @@ def _same(errors: list[BackendError]) -> tuple[FailureKind, str]:
     return on_requests
 
 
+async def test_a_reset_before_the_answer_reads_the_same_and_is_never_empty() -> None:
+    with scripted_socket(_reset_before_the_answer) as (port, _):
+        errors = await _both(f"http://127.0.0.1:{port}")
+    assert _same(errors) == (FailureKind.NETWORK, "connection reset by the server")
+
+
+async def test_a_reset_mid_body_reads_the_same() -> None:
+    with scripted_socket(_reset_mid_body) as (port, _):
+        errors = await _both(f"http://127.0.0.1:{port}")
+    assert _same(errors) == (FailureKind.MALFORMED, "connection closed mid-response")
+    assert not any(e.retryable for e in errors)
+
+
 async def test_an_empty_body_is_malformed_json_in_one_wording() -> None:
     with scripted_socket(_answer(b"200 OK", b"", b"application/json")) as (port, _):
         errors = await _both(f"http://127.0.0.1:{port}")
@@ -157,3 +176,88 @@ def test_a_body_is_decoded_in_its_declared_charset_else_utf8(
     content: bytes, content_type: str, text: str
 ) -> None:
     assert decode_body(content, content_type) == text
+
+
+@pytest.fixture(scope="module")
+def ca(tmp_path_factory: pytest.TempPathFactory) -> tuple[trustme.CA, Path]:
+    authority = trustme.CA()
+    pem = tmp_path_factory.mktemp("ca") / "ca.pem"
+    authority.cert_pem.write_to_path(str(pem))
+    return authority, pem
+
+
+def _tls_server(authority: trustme.CA, require_client_certificate: bool) -> Script:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("127.0.0.1").configure_cert(context)
+    if require_client_certificate:
+        context.verify_mode = ssl.CERT_REQUIRED
+        authority.configure_trust(context)
+
+    def script(conn: socket.socket) -> None:
+        raw = socket.socket(fileno=os.dup(conn.fileno()))  # the same connection, for after a failure
+        try:
+            tls = context.wrap_socket(conn, server_side=True, do_handshake_on_connect=False)
+            try:
+                tls.do_handshake()
+            except (ssl.SSLError, OSError):
+                # The alert is sent; read what the client sent after its handshake, so closing
+                # sends a FIN after the alert rather than a reset that could overtake it (as a
+                # server reading ahead, Go's, does).
+                raw.settimeout(5)
+                while raw.recv(65536):
+                    pass
+                return
+            tls.recv(65536)
+            tls.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+        finally:
+            raw.close()
+
+    return script
+
+
+async def test_a_missing_client_certificate_is_named_on_both_stacks(ca: tuple[trustme.CA, Path]) -> None:
+    authority, pem = ca
+    with scripted_socket(_tls_server(authority, require_client_certificate=True)) as (port, _):
+        errors = await _both(f"https://127.0.0.1:{port}", tls={"ca_file": str(pem)})
+    assert _same(errors) == (
+        FailureKind.TLS,
+        "TLS: the server requires a client certificate (set tls.cert_file)",
+    )
+
+
+async def test_a_certificate_failure_is_never_retried_on_either_stack(ca: tuple[trustme.CA, Path]) -> None:
+    authority, _ = ca
+    with scripted_socket(_tls_server(authority, require_client_certificate=False)) as (port, accepted):
+        settings = EndpointSettings.model_validate({"url": f"https://127.0.0.1:{port}", "timeout": TIMEOUT})
+        prometheus = PrometheusClient(settings, retry=THRICE)
+        http = BackendHttp("alertmanager", settings, retry=THRICE)
+        handshakes = []
+        try:
+            for call in (lambda: prometheus.query("up"), lambda: http.get_json("api/v2/alerts")):
+                accepted[0] = 0
+                with pytest.raises(BackendError) as caught:
+                    await call()
+                assert caught.value.kind is FailureKind.TLS
+                handshakes.append(accepted[0])
+        finally:
+            await prometheus.aclose()
+            await http.aclose()
+    assert handshakes == [1, 1]
+
+
+async def test_a_socks_proxy_without_its_extras_is_a_typed_error_on_both_stacks(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Neither stack's SOCKS extras are a dependency; stand for their absence even where installed.
+    monkeypatch.setitem(sys.modules, "socksio", None)
+
+    def missing(*args: object, **kwargs: object) -> None:
+        raise requests.exceptions.InvalidSchema("Missing dependencies for SOCKS support.")
+
+    monkeypatch.setattr(requests.adapters, "SOCKSProxyManager", missing)
+    for name in [n for n in os.environ if n.lower().endswith("_proxy")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("ALL_PROXY", "socks5h://user:secret@127.0.0.1:1")
+    errors = await _both("http://backend.invalid:9090")
+    assert _same(errors) == (FailureKind.NETWORK, SOCKS_UNSUPPORTED)
+    assert all("secret" not in e.message for e in errors)
