@@ -43,7 +43,9 @@ from opsconsole.backends.transport import (
     RetryPolicy,
     build_requests_session,
     classify_exception,
+    decode_body,
     error_for_status,
+    json_body,
 )
 from opsconsole.backends.type_adapters import adapter_for
 from opsconsole.config import EndpointSettings
@@ -133,16 +135,7 @@ class PrometheusClient:
                 "got an HTML page, not JSON (a login page or proxy? is this a Prometheus URL?)",
                 url=url,
             )
-        try:
-            payload = json.loads(body)
-        except ValueError as exc:
-            raise BackendError(
-                BACKEND,
-                FailureKind.MALFORMED,
-                f"malformed JSON in response ({exc})",
-                url=url,
-                detail=excerpt(body, 120),
-            ) from None
+        payload = json_body(BACKEND, url, body)
         if not isinstance(payload, dict) or payload.get("status") not in {"success", "error"}:
             raise BackendError(
                 BACKEND, FailureKind.WRONG_SHAPE, "not a Prometheus API response envelope", url=url
@@ -199,7 +192,8 @@ class PrometheusClient:
                     raise self._timed_out(response.url)
                 chunks.append(chunk)
             response._content = b"".join(chunks)
-        return response.text
+        # Not ``response.text``: requests reads a text/* body without a charset as ISO-8859-1.
+        return decode_body(response.content, response.headers.get("content-type", ""))
 
     def _timed_out(self, url: str) -> BackendError:
         return BackendError(

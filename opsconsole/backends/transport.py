@@ -24,8 +24,10 @@ routes around it).
 from __future__ import annotations
 
 import asyncio
+import codecs
 import json
 import random
+import re
 import ssl
 import threading
 import time
@@ -226,25 +228,110 @@ def warn_insecure(endpoint: EndpointSettings) -> None:
     )
 
 
-def _exception_chain_text(exc: BaseException) -> str:
-    parts: list[str] = []
+def _chain(exc: BaseException) -> list[BaseException]:
+    """``exc`` and what it was raised from or during, and the exceptions libraries keep in their
+    arguments instead (urllib3 wraps the ssl module's error in its own without chaining it)."""
+    found: list[BaseException] = []
     seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
+    todo: list[BaseException] = [exc]
+    while todo:
+        current = todo.pop(0)
+        if id(current) in seen:
+            continue
         seen.add(id(current))
-        parts.append(f"{type(current).__name__}: {current}")
-        current = current.__cause__ or current.__context__
-    return " | ".join(parts)
+        found.append(current)
+        todo.extend(arg for arg in current.args if isinstance(arg, BaseException))
+        reason = getattr(current, "reason", None)  # urllib3's MaxRetryError keeps its cause here
+        if isinstance(reason, BaseException):
+            todo.append(reason)
+        if current.__cause__ is not None:
+            todo.append(current.__cause__)
+        elif current.__context__ is not None:
+            todo.append(current.__context__)
+    return found
+
+
+def _exception_chain_text(exc: BaseException) -> str:
+    return " | ".join(f"{type(current).__name__}: {current}" for current in _chain(exc))
+
+
+def _first_words(exc: BaseException) -> str:
+    """The first non-empty text along the chain (httpx's ReadError over a reset has none)."""
+    for current in _chain(exc):
+        if str(current).strip():
+            return str(current)
+    return " | ".join(type(current).__name__ for current in _chain(exc))
+
+
+_SSL_LOCATION = re.compile(r"\s*\(_ssl\.c:\d+\)$")
+_SSL_PREFIX = re.compile(r"^(\[Errno -?\d+\]\s*)?(\[SSL(: [A-Z0-9_]+)?\]\s*)?")
+SSL_ALERT_DIAGNOSES = {
+    # TLS 1.3's alert for a handshake without the client certificate the server asks for.
+    "TLSV13_ALERT_CERTIFICATE_REQUIRED": "TLS: the server requires a client certificate (set tls.cert_file)",
+}
+SOCKS_UNSUPPORTED = (
+    "SOCKS proxies are not supported: set an http:// proxy in HTTPS_PROXY/HTTP_PROXY/ALL_PROXY, "
+    "or exempt the host in NO_PROXY"
+)
+
+
+def ssl_error_in(exc: BaseException) -> ssl.SSLError | None:
+    """The ssl module's error under ``exc`` (however a library wrapped it), if there is one."""
+    return next((e for e in _chain(exc) if isinstance(e, ssl.SSLError)), None)
+
+
+def is_tls_failure(exc: BaseException) -> bool:
+    """Whether ``exc`` is a certificate or handshake failure: asking again cannot mend it, so it
+    is never retried (httpx raises it as a ConnectError, requests as an SSLError)."""
+    return ssl_error_in(exc) is not None
+
+
+def _ssl_words(error: ssl.SSLError) -> str:
+    """The ssl module's words without its ``[SSL: REASON]`` prefix and ``(_ssl.c:N)`` location."""
+    return _SSL_PREFIX.sub("", _SSL_LOCATION.sub("", str(error)))
+
+
+def _is_socks_unsupported(exc: BaseException) -> bool:
+    # requests: InvalidSchema("Missing dependencies for SOCKS support."); httpx: ImportError (socksio).
+    return any(
+        "socks" in str(e).lower() and isinstance(e, ImportError | requests.exceptions.InvalidSchema)
+        for e in _chain(exc)
+    )
+
+
+def _is_reset(exc: BaseException) -> bool:
+    return any(isinstance(e, ConnectionResetError) for e in _chain(exc))
+
+
+def _cut_mid_response(exc: BaseException) -> bool:
+    """Whether the answer had begun when the connection ended (the two stacks' words for it)."""
+    return any(
+        isinstance(e, requests.exceptions.ChunkedEncodingError | httpx.RemoteProtocolError)
+        or "incomplete" in str(e).lower()
+        or "connection broken" in str(e).lower()
+        for e in _chain(exc)
+    )
+
+
+def closed_mid_response(backend: str, url: str) -> BackendError:
+    """The connection ended after the answer began: both stacks' one wording, never retried."""
+    return BackendError(backend, FailureKind.MALFORMED, "connection closed mid-response", url=url)
 
 
 def classify_exception(backend: str, url: str, exc: BaseException, timeout: float) -> BackendError:
-    """Map a low-level network exception (httpx or requests) to a typed error."""
+    """Map a low-level network exception (httpx or requests) to a typed error.
+
+    The same fault reads the same from either stack: a TLS failure in the ssl module's words
+    (not urllib3's pool wrapper's), a reset as a reset, and never an empty message.
+    """
     text = _exception_chain_text(exc)
     low = text.lower()
     if isinstance(exc, BackendError):
         return exc
     if isinstance(exc, TlsFilesError):
         return BackendError(backend, FailureKind.TLS, f"TLS: {exc}", url=url)
+    if _is_socks_unsupported(exc):
+        return BackendError(backend, FailureKind.NETWORK, SOCKS_UNSUPPORTED, url=url)
     if "certificate_verify_failed" in low or "certificate verify failed" in low:
         if "hostname mismatch" in low or "doesn't match" in low or "ip address mismatch" in low:
             diagnosis = "TLS: certificate does not match the host name"
@@ -257,9 +344,17 @@ def classify_exception(backend: str, url: str, exc: BaseException, timeout: floa
         return BackendError(
             backend, FailureKind.TLS, "TLS: server does not speak TLS (use http://?)", url=url
         )
-    if isinstance(exc, ssl.SSLError) or "sslerror" in low:
+    tls = ssl_error_in(exc)
+    if tls is not None or "sslerror" in low:
+        known = next((words for reason, words in SSL_ALERT_DIAGNOSES.items() if reason.lower() in low), None)
+        if known is not None:
+            return BackendError(backend, FailureKind.TLS, known, url=url)
+        words = _ssl_words(tls) if tls is not None else str(exc)
         return BackendError(
-            backend, FailureKind.TLS, f"TLS handshake failed: {excerpt(str(exc), 120)}", url=url
+            backend,
+            FailureKind.TLS,
+            f"TLS handshake failed: {excerpt(words or _first_words(exc), 120)}",
+            url=url,
         )
     if (
         "name or service not known" in low
@@ -274,9 +369,13 @@ def classify_exception(backend: str, url: str, exc: BaseException, timeout: floa
         return BackendError(backend, FailureKind.TIMEOUT, f"timeout: no answer within {timeout:g}s", url=url)
     if "connection refused" in low or "errno 111" in low:
         return BackendError(backend, FailureKind.CONNECTION_REFUSED, "connection refused", url=url)
-    if "remoteprotocolerror" in low or "incomplete" in low or "chunkedencodingerror" in low:
-        return BackendError(backend, FailureKind.MALFORMED, "connection closed mid-response", url=url)
-    return BackendError(backend, FailureKind.NETWORK, f"network error: {excerpt(str(exc), 160)}", url=url)
+    if "remoteprotocolerror" in low or "chunkedencodingerror" in low or _cut_mid_response(exc):
+        return closed_mid_response(backend, url)
+    if _is_reset(exc):
+        return BackendError(backend, FailureKind.NETWORK, "connection reset by the server", url=url)
+    return BackendError(
+        backend, FailureKind.NETWORK, f"network error: {excerpt(_first_words(exc), 160)}", url=url
+    )
 
 
 DISPLAY_NAMES = {
@@ -399,6 +498,36 @@ def error_for_status(
     )
 
 
+def json_body(backend: str, url: str, text: str, *, status: int | None = None) -> Any:
+    """``text`` as JSON, or a MALFORMED error in the same words from either HTTP stack."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise BackendError(
+            backend,
+            FailureKind.MALFORMED,
+            f"malformed JSON in response ({exc.msg} at char {exc.pos})",
+            url=url,
+            status=status,
+            detail=excerpt(text, 120),
+        ) from None
+
+
+def decode_body(content: bytes, content_type: str) -> str:
+    """A body as text: in the charset its Content-Type declares, else UTF-8; undecodable bytes
+    are replaced. (requests would read a text/* body without a charset as ISO-8859-1.)"""
+    charset = ""
+    for param in content_type.split(";")[1:]:
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "charset":
+            charset = value.strip().strip("\"'")
+    try:
+        codecs.lookup(charset or "utf-8")
+    except LookupError:
+        charset = ""
+    return content.decode(charset or "utf-8", errors="replace")
+
+
 @dataclass(frozen=True)
 class HttpReply:
     """A completed HTTP exchange whose body has been read (within the size bound)."""
@@ -420,17 +549,7 @@ class HttpReply:
                 url=self.url,
                 status=self.status,
             )
-        try:
-            return json.loads(self.text)
-        except json.JSONDecodeError as exc:
-            raise BackendError(
-                backend,
-                FailureKind.MALFORMED,
-                f"malformed JSON in response ({exc.msg} at char {exc.pos})",
-                url=self.url,
-                status=self.status,
-                detail=excerpt(self.text, 120),
-            ) from None
+        return json_body(backend, self.url, self.text, status=self.status)
 
 
 class _ReadOnlyGuard(httpx.AsyncBaseTransport):
@@ -579,7 +698,8 @@ class BackendHttp:
                 except TimeoutError:
                     raise self._timed_out(url) from None
                 except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-                    wait = self.retry.wait_before(retries + 1, deadline.remaining()) if read else None
+                    can_retry = read and not is_tls_failure(exc)
+                    wait = self.retry.wait_before(retries + 1, deadline.remaining()) if can_retry else None
                     if wait is None:
                         raise classify_exception(self.backend, url, exc, self.endpoint.timeout) from None
                     retries += 1
@@ -587,7 +707,8 @@ class BackendHttp:
                     continue
                 except BackendError:
                     raise
-                except (httpx.HTTPError, OSError, ssl.SSLError) as exc:
+                except (httpx.HTTPError, OSError, ssl.SSLError, ImportError) as exc:
+                    # ImportError: httpx builds a SOCKS proxy's transport only with its extras.
                     raise classify_exception(self.backend, url, exc, self.endpoint.timeout) from None
                 if read and reply.status in self.retry.statuses:
                     asked = reply.headers.get("retry-after")
@@ -639,12 +760,16 @@ class BackendHttp:
             raise self._too_large(url)
         chunks: list[bytes] = []
         size = 0
-        async for chunk in response.aiter_bytes():
-            size += len(chunk)
-            if size > self.max_body_bytes:
-                raise self._too_large(url)
-            chunks.append(chunk)
-        return b"".join(chunks).decode(response.encoding or "utf-8", errors="replace")
+        try:
+            async for chunk in response.aiter_bytes():
+                size += len(chunk)
+                if size > self.max_body_bytes:
+                    raise self._too_large(url)
+                chunks.append(chunk)
+        except (httpx.ReadError, httpx.RemoteProtocolError):
+            # A reset once the answer has begun is what requests calls a broken body: same words.
+            raise closed_mid_response(self.backend, url) from None
+        return decode_body(b"".join(chunks), response.headers.get("content-type", ""))
 
     def _too_large(self, url: str) -> BackendError:
         return BackendError(
@@ -671,6 +796,8 @@ def _connect_failed(exc: requests.ConnectionError) -> bool:
     """Whether requests failed to connect at all (nothing was sent, so a retry is safe)."""
     if isinstance(exc, requests.ConnectTimeout):
         return True
+    if is_tls_failure(exc):
+        return False
     reason = getattr(exc.args[0], "reason", None) if exc.args else None
     return isinstance(reason, NewConnectionError | ConnectTimeoutError)
 
