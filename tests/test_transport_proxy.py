@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -16,8 +16,10 @@ from opsconsole.backends.alertmanager import AlertmanagerClient
 from opsconsole.backends.errors import BackendError
 from opsconsole.backends.jaeger import JaegerClient
 from opsconsole.backends.loki import LokiClient
+from opsconsole.backends.loki_models import TailBatch
 from opsconsole.backends.loki_tail import LokiTailStream
 from opsconsole.backends.prometheus import PrometheusClient
+from opsconsole.backends.transport import SOCKS_UNSUPPORTED
 from opsconsole.config import EndpointSettings
 
 # Reserved: never resolves, so a request that does not go through the proxy fails.
@@ -161,3 +163,29 @@ async def test_a_proxy_refusing_tunnels_turns_the_tail_to_polling(monkeypatch: p
     assert seen.count("CONNECT backend.invalid:9090") == 1
     assert tail.status.state == "polling"
     assert tail.status.last_error == "proxy refused the websocket tunnel (403); polling instead"
+
+
+async def test_a_socks_proxy_is_a_typed_error_on_the_tail_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The HTTP clients say SOCKS is not supported; the tail raised websockets' ImportError."""
+    monkeypatch.setenv("ALL_PROXY", "socks5h://127.0.0.1:9")
+    loki = LokiClient(EndpointSettings(url=BACKEND, timeout=30))
+    tail = LokiTailStream(loki, '{job="x"}', use_websocket=True)
+    tail._catch_up = _nothing  # type: ignore[method-assign]  # straight to the websocket
+    try:
+        stream = aiter(tail)
+        waiting = asyncio.ensure_future(anext(stream))
+        deadline = asyncio.get_running_loop().time() + 30  # bounds a hang only
+        while tail.status.last_error is None and not waiting.done():
+            assert asyncio.get_running_loop().time() < deadline, "the tail said nothing"
+            await asyncio.sleep(0.01)
+        if waiting.done():
+            waiting.result()  # an exception that escaped the tail is raised here
+        waiting.cancel()
+    finally:
+        await loki.aclose()
+    assert tail.status.last_error == SOCKS_UNSUPPORTED
+
+
+async def _nothing() -> AsyncIterator[TailBatch]:
+    return
+    yield

@@ -273,7 +273,8 @@ class LokiTailStream:
                         if close_code == 1011
                         else "tail connection dropped"
                     )
-                except (InvalidHandshake, OSError, TimeoutError, ValueError) as exc:
+                except (InvalidHandshake, OSError, TimeoutError, ValueError, ImportError) as exc:
+                    # ImportError: a SOCKS proxy needs python-socks, which is not installed.
                     err = classify_exception(
                         "loki", self.client.endpoint.url, exc, self.client.endpoint.timeout
                     )
