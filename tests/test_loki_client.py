@@ -17,6 +17,7 @@ from opsconsole.backends.loki_models import LogEntry
 from opsconsole.backends.loki_tail import LokiTailStream, parse_tail_frame
 from opsconsole.config import EndpointSettings
 from tests.support.loopback_http import Received, Reply, scripted_server
+from tests.support.tail_waits import until_the_tail_says_why
 
 T0 = 1795385633228000001  # a nanosecond timestamp that does not survive a trip through float
 
@@ -276,16 +277,11 @@ EMPTY_STREAMS = streams_body([])
 
 
 async def _tail_until_it_says_why(endpoint: EndpointSettings) -> LokiTailStream:
-    """Run a tail until it reports its first problem (held in its backoff after that)."""
+    """A tail on ``endpoint``, run until it reports its first problem."""
     stream = LokiTailStream(LokiClient(endpoint), '{app="npa"}', start_ns=T0)
-    stream._backoff = lambda attempt: 60.0  # type: ignore[method-assign]
-    waiting = asyncio.ensure_future(stream.__aiter__().__anext__())
     try:
-        async with asyncio.timeout(10):  # one refused upgrade: only a hang takes this long
-            while stream.status.last_error is None:
-                await asyncio.sleep(0.01)
+        await until_the_tail_says_why(stream)
     finally:
-        waiting.cancel()
         await stream.client.aclose()
     return stream
 

@@ -11,6 +11,7 @@ import threading
 import time
 import warnings
 from collections.abc import Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -307,8 +308,20 @@ def tls_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, 
         str(d / "ext.cnf"),
     )
 
+    with _https_server(d) as url:
+        yield url, d / "ca.pem"
+
+
+@contextmanager
+def _https_server(d: Path, client_ca: Path | None = None, clients: list[str] | None = None) -> Iterator[str]:
+    """HTTPS on loopback with the certificate made in ``d``, answering ``{"ok": true}``; with
+    ``client_ca``, a client certificate it signed is required and its CN added to ``clients``."""
+
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
+            if clients is not None:
+                peer = self.connection.getpeercert()  # type: ignore[attr-defined]
+                clients.append(dict(x[0] for x in peer["subject"])["commonName"])
             body = b'{"ok": true}'
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
@@ -322,11 +335,16 @@ def tls_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(d / "srv.pem", d / "srv.key")
+    if client_ca is not None:
+        context.verify_mode = ssl.CERT_REQUIRED
+        context.load_verify_locations(client_ca)
     server.socket = context.wrap_socket(server.socket, server_side=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"https://127.0.0.1:{server.server_port}", d / "ca.pem"
-    server.shutdown()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"https://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 async def test_tls_unknown_ca_then_trusted_with_ca_file(tls_server: tuple[str, Path]) -> None:
@@ -404,38 +422,13 @@ async def test_both_stacks_present_the_client_certificate(
         "-CAcreateserial", "-out", str(cert), "-days", "2",
     )  # fmt: skip
     seen: list[str] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            peer = self.connection.getpeercert()  # type: ignore[attr-defined]
-            seen.append(dict(x[0] for x in peer["subject"])["commonName"])
-            body = b'{"ok": true}'
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(ca.parent / "srv.pem", ca.parent / "srv.key")
-    context.verify_mode = ssl.CERT_REQUIRED
-    context.load_verify_locations(ca)
-    server.socket = context.wrap_socket(server.socket, server_side=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        url = f"https://127.0.0.1:{server.server_port}"
+    with _https_server(ca.parent, client_ca=ca, clients=seen) as url:
         endpoint = EndpointSettings.model_validate(
             {"url": url, "tls": {"ca_file": str(ca), "cert_file": str(cert), "key_file": str(key)}}
         )
         assert await http(url, endpoint=endpoint).get_json("x") == {"ok": True}
         session, _ = build_requests_session("prometheus", endpoint, read_only=True)
         assert session.get(f"{url}/x", timeout=5).status_code == 200
-    finally:
-        server.shutdown()
-        server.server_close()
     assert seen == ["ops", "ops"]
 
 

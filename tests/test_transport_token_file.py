@@ -5,7 +5,6 @@ transport, requests' adapter replaced), so the mutation run of the transport can
 
 from __future__ import annotations
 
-import asyncio
 import io
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from opsconsole.backends.prometheus import PrometheusClient
 from opsconsole.backends.transport import BackendHttp, build_requests_session, unauthorised_diagnosis
 from opsconsole.config import ConfigError, EndpointSettings
 from tests.support.loopback_http import Received, Reply, scripted_server
+from tests.support.tail_waits import until_the_tail_says_why
 
 
 def _endpoint(token: Path) -> EndpointSettings:
@@ -183,26 +183,23 @@ def test_a_401_without_a_token_file_is_worded_as_before() -> None:
     assert unauthorised_diagnosis(True) == "401: token rejected"
 
 
+def _tail_refused_with_401(request: Received) -> Reply:
+    """Loki answering its queries with no lines and refusing the tail's upgrade."""
+    if request.path.split("?")[0].endswith("/tail"):
+        return Reply(401, "Unauthorized")
+    return Reply(200, '{"status": "success", "data": {"resultType": "streams", "result": []}}')
+
+
 async def test_a_tail_refused_with_401_names_the_empty_token_file(tmp_path: Path) -> None:
     token = tmp_path / "token"
     token.write_text("")
-    empty = '{"status": "success", "data": {"resultType": "streams", "result": []}}'
-
-    def answer(request: Received) -> Reply:
-        tail = request.path.split("?")[0].endswith("/tail")
-        return Reply(401, "Unauthorized") if tail else Reply(200, empty)
-
-    with scripted_server(answer) as server:
+    with scripted_server(_tail_refused_with_401) as server:
         endpoint = _endpoint(token).model_copy(update={"url": server.url})
         stream = LokiTailStream(LokiClient(endpoint), '{app="npa"}', start_ns=1)
-        stream._backoff = lambda attempt: 60.0  # type: ignore[method-assign]
-        waiting = asyncio.ensure_future(stream.__aiter__().__anext__())
         try:
-            async with asyncio.timeout(10):  # one refused upgrade: only a hang takes this long
-                while stream.status.last_error is None:
-                    await asyncio.sleep(0.01)
+            await until_the_tail_says_why(stream)
         finally:
-            waiting.cancel()
+            await stream.client.aclose()
     assert stream.status.last_error == (
         f"tail refused: 401: authentication required (token file {token} is empty)"
     )
@@ -231,26 +228,15 @@ async def test_the_tail_keeps_the_last_good_token_while_the_file_is_gone(tmp_pat
     before; the tail's (re)connects send it too, rather than failing on reading the file."""
     token = tmp_path / "token"
     token.write_text("s3cr3t-before\n")
-    empty = '{"status": "success", "data": {"resultType": "streams", "result": []}}'
-
-    def answer(request: Received) -> Reply:
-        tail = request.path.split("?")[0].endswith("/tail")
-        return Reply(401, "Unauthorized") if tail else Reply(200, empty)
-
-    with scripted_server(answer) as server:
+    with scripted_server(_tail_refused_with_401) as server:
         endpoint = _endpoint(token).model_copy(update={"url": server.url})
         loki = LokiClient(endpoint)
         await loki.query_range('{app="npa"}', 0, 1)  # the client reads the token
         token.unlink()
         stream = LokiTailStream(loki, '{app="npa"}', start_ns=1)
-        stream._backoff = lambda attempt: 60.0  # type: ignore[method-assign]
-        waiting = asyncio.ensure_future(stream.__aiter__().__anext__())
         try:
-            async with asyncio.timeout(10):  # one refused upgrade: only a hang takes this long
-                while stream.status.last_error is None:
-                    await asyncio.sleep(0.01)
+            await until_the_tail_says_why(stream)
         finally:
-            waiting.cancel()
             await loki.aclose()
         sent = [(r.path.split("?")[0], r.headers.get("Authorization")) for r in server.received]
     assert sent == [
