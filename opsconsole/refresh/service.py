@@ -15,7 +15,16 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from opsconsole.core.alert_grouping import alerts_per_entity
-from opsconsole.core.dashboard import PANES, AlertView, BudgetHistory, Dashboard, Detail, LogRow, PaneStatus
+from opsconsole.core.dashboard import (
+    PANES,
+    AlertView,
+    BackendStatus,
+    BudgetHistory,
+    Dashboard,
+    Detail,
+    LogRow,
+    PaneStatus,
+)
 from opsconsole.packs.rate_window import RateWindow
 from opsconsole.packs.schema import QueryPack
 from opsconsole.refresh.backend_health import BackendHealth, error_text
@@ -340,10 +349,28 @@ class RefreshService:
             observe(board)
         return board
 
-    def note_log_tail(self, ok_at: float | None, error: str | None) -> None:
+    def note_log_tail(self, ok_at: float | None, error: str | None) -> bool:
         """What the console's live tail last saw of Loki, for the header's freshness of Loki (the
-        refresh does not ask Loki when the console tails it: ``poll_logs`` is off)."""
-        self.backend_health.note("loki", ok_at, error)
+        refresh does not ask Loki when the console tails it: ``poll_logs`` is off).
+
+        The last board takes it at once, not at the next refresh: when the tail first answered
+        after the refresh had listed the backends, the header left Loki out until a refresh, and
+        with no timer (``auto_refresh`` off) for good. True when what the header shows of Loki
+        changed (listed, answered, failing), so the console redraws its header; a newer answer
+        time alone updates the board quietly (the header shows ages as of its last drawing)."""
+        health = self.backend_health
+        health.note("loki", ok_at, error)
+        board, loki = self._last, self.backends.loki
+        if board is None or loki is None or ("loki" not in health.ok_at and "loki" not in health.errors):
+            return False
+        status = BackendStatus(
+            "loki", "loki", loki.endpoint.url, health.ok_at.get("loki"), health.errors.get("loki")
+        )
+        before = next((b for b in board.backends if b.name == "loki"), None)
+        if before == status:
+            return False
+        board.backends = [*(b for b in board.backends if b.name != "loki"), status]  # Loki last, as listed
+        return before is None or _header_state(before) != _header_state(status)
 
     def _notices(self, board: Dashboard) -> list[str]:
         """Whole-screen notices: a pack none of whose metric queries found anything is the wrong
@@ -396,3 +423,8 @@ class RefreshService:
 
         ctx = DrillContext(self.clock(), self.range_seconds, self._last, ())
         return await self.drill.alert_fields(ctx, alert)
+
+
+def _header_state(status: BackendStatus) -> tuple[bool, bool]:
+    """What the header shows of a backend besides its age: failing, and answered yet."""
+    return bool(status.error), status.last_success is not None

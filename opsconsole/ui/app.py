@@ -90,7 +90,7 @@ class OpsConsoleApp(KeysInOrder[None], ConsoleShell):
         for pane in panes.values():
             pane.symbols = options.symbols
         self.main = MainScreen(panes)
-        self.tails = LogTails(self, live=options.live_tail)
+        self.tails = LogTails(self, live=options.live_tail, on_loki_news=self.render_header)
         self.drills = DrillFlows(self)
         self.logs = LogFlows(self)
         self.silences = SilenceFlows(self)

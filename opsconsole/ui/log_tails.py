@@ -38,9 +38,12 @@ class LogTails:
     wakes the app while the tails are quiet (it used to look four times a second).
     """
 
-    def __init__(self, app: App[None], live: bool = True) -> None:
+    def __init__(
+        self, app: App[None], live: bool = True, on_loki_news: Callable[[], None] | None = None
+    ) -> None:
         self.app = app
         self.live = live
+        self.on_loki_news = on_loki_news  # what the header shows of Loki changed (see pump)
         self.bindings: dict[int, TailBinding] = {}
         self._pumped_at = -PUMP_SPACING
         self._waking: asyncio.TimerHandle | None = None
@@ -121,8 +124,10 @@ class LogTails:
             self._waking = None
 
     def pump(self) -> None:
-        """Show what arrived: each view takes in new lines and its status line is rewritten."""
+        """Show what arrived: each view takes in new lines and its status line is rewritten; and
+        when a tail's news changes what the header shows of Loki, the header is redrawn."""
         self.pumps += 1
+        loki_news = False
         self._pumped_at = asyncio.get_running_loop().time()
         for binding in list(self.bindings.values()):
             # A screen being closed has detached its view before its unmount stops the tail.
@@ -133,7 +138,9 @@ class LogTails:
                 binding.view.jump_to_time(binding.jump_to_ns)
                 binding.jump_to_ns = None
             binding.show_status(status_line(binding))
-            binding.service.note_log_tail(binding.tail.last_ok, binding.tail.error)
+            loki_news |= binding.service.note_log_tail(binding.tail.last_ok, binding.tail.error)
+        if loki_news and self.on_loki_news is not None:
+            self.on_loki_news()
 
 
 def status_line(binding: TailBinding) -> str:
