@@ -95,12 +95,19 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_ready(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 30.0) -> None:
-    """Poll ``url`` until it answers 200; fail with the server's log if it dies or times out."""
+def wait_ready(
+    url: str,
+    process: subprocess.Popen[bytes],
+    log: Path,
+    timeout: float = 30.0,
+    client: httpx.Client | None = None,
+) -> None:
+    """Poll ``url`` until it answers 200 (through ``client``, e.g. one trusting a test CA); fail
+    with the server's log if it dies or times out."""
     deadline = time.monotonic() + timeout
     # The process's one client (see http_client): httpx.get at each poll, ten a second, made a
     # client and its SSL context every time and cost most of a core while the server started.
-    client = http_client()
+    client = client or http_client()
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"server exited with {process.returncode}:\n{log.read_text()[-3000:]}")
@@ -263,9 +270,12 @@ def start_prometheus(
     storage: Path | None = None,
     release: ServerRelease = DEFAULT_RELEASE,
     port: int | None = None,
+    web_config: str | None = None,
+    ready_client: httpx.Client | None = None,
 ) -> RunningServer:
     """Start ``release``'s Prometheus on a free loopback port (or ``port``); ``{rules}`` in ``config``
-    becomes the rules path."""
+    becomes the rules path. ``web_config`` (its ``--web.config.file``) with ``tls_server_config``
+    makes it serve https, polled until ready through ``ready_client``."""
     binary = release.binary("prometheus")
     port = port or free_port()
     tmp.mkdir(parents=True, exist_ok=True)
@@ -287,13 +297,18 @@ def start_prometheus(
         "--rules.alert.resend-delay=1s",
         *extra_args,
     ]
+    scheme = "http"
+    if web_config is not None:
+        (tmp / "web.yml").write_text(web_config)
+        args.append(f"--web.config.file={tmp / 'web.yml'}")
+        scheme = "https" if "tls_server_config" in web_config else "http"
     with log.open("wb") as out:
         process = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT)
     server = RunningServer(
-        f"http://127.0.0.1:{port}", port, data, process, log, version=release.version("prometheus")
+        f"{scheme}://127.0.0.1:{port}", port, data, process, log, version=release.version("prometheus")
     )
     try:
-        wait_ready(f"{server.url}/-/ready", process, log)
+        wait_ready(f"{server.url}/-/ready", process, log, client=ready_client)
     except Exception:
         server.stop()
         raise
