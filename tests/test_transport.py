@@ -380,7 +380,7 @@ async def test_both_stacks_trust_the_cas_the_system_trusts(
     monkeypatch.setenv("SSL_CERT_FILE", str(ca))
     assert await http(url).get_json("x") == {"ok": True}
     session, _ = build_requests_session("prometheus", EndpointSettings(url=url), read_only=True)
-    assert session.get(f"{url}/x", timeout=5).status_code == 200
+    assert session.get(f"{url}/x", timeout=30).status_code == 200
 
 
 async def test_both_stacks_trust_a_ca_directory_beside_a_ca_file(
@@ -401,7 +401,7 @@ async def test_both_stacks_trust_a_ca_directory_beside_a_ca_file(
     monkeypatch.setenv("SSL_CERT_DIR", str(tmp_path))
     assert await http(url).get_json("x") == {"ok": True}
     session, _ = build_requests_session("prometheus", EndpointSettings(url=url), read_only=True)
-    assert session.get(f"{url}/x", timeout=5).status_code == 200
+    assert session.get(f"{url}/x", timeout=30).status_code == 200
 
 
 async def test_both_stacks_present_the_client_certificate(
@@ -428,7 +428,7 @@ async def test_both_stacks_present_the_client_certificate(
         )
         assert await http(url, endpoint=endpoint).get_json("x") == {"ok": True}
         session, _ = build_requests_session("prometheus", endpoint, read_only=True)
-        assert session.get(f"{url}/x", timeout=5).status_code == 200
+        assert session.get(f"{url}/x", timeout=30).status_code == 200
     assert seen == ["ops", "ops"]
 
 

@@ -23,7 +23,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from urllib.parse import urlencode
 
 from opsconsole.backends.environment_proxy import proxy_for
 from opsconsole.backends.errors import BackendError, FailureKind
@@ -122,11 +122,7 @@ class LokiTailStream:
     # -- websocket -----------------------------------------------------------------------------
 
     def _ws_url(self) -> str:
-        """The tail's URL, without the user and password the endpoint's URL may carry: those go in
-        the ``Authorization`` header by the rule of Loki's other requests, not by the library's."""
-        parts = urlsplit(self.client.endpoint.url)
-        netloc = parts.netloc.rpartition("@")[2]
-        base = urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+        base = self.client.endpoint.url  # no user or password in it: the config moved them to auth
         scheme = "wss" if base.startswith("https") else "ws"
         query = urlencode(
             {

@@ -633,14 +633,12 @@ class BackendHttp:
 
     def request_headers(self) -> dict[str, str]:
         """The headers a request to this endpoint carries now, ``Authorization`` as the client sends
-        it: a token file's current token (its last good one while the file is briefly unreadable),
-        basic auth, or the URL's user and password. The live tail opens its websocket with these,
-        so it authenticates exactly as Loki's other requests do."""
+        it: a token file's current token (its last good one while the file is briefly unreadable)
+        or basic auth (a URL's user and password were moved there by the config). The live tail
+        opens its websocket with these, so it authenticates exactly as Loki's other requests do."""
         client = self.client
         request = client.build_request("GET", "")
         auth = client.auth
-        if auth is None and (request.url.username or request.url.password):  # httpx's own rule
-            auth = httpx.BasicAuth(request.url.username, request.url.password)
         if auth is not None:
             request = next(auth.sync_auth_flow(request))
         headers = {k: v for k, v in self._headers.items() if k.lower() != "authorization"}
@@ -861,10 +859,9 @@ class PolicyAdapter(requests.adapters.HTTPAdapter):
     ) -> tuple[_HostParams, _PoolKwargs]:
         """requests' pool key, worked out once per origin, CA and client certificate.
 
-        requests asks the disk whether a CA path (``REQUESTS_CA_BUNDLE``, a ``ca_file``) is a file
-        or a directory before every request, http ones included: an idle console sends some 26 a
-        refresh. A path that turns from a file into a directory while the console runs is not
-        noticed (neither is a CA file's new content: urllib3 keeps the pool's context anyway).
+        requests works it out again before every request, http ones included (an idle console
+        sends some 26 a refresh). With :attr:`tls_context`, CA and certificate paths a caller
+        passes are dropped: what to trust and present is in that context, loaded once.
         """
         parts = urlsplit(request.url or "")
         key = (parts.scheme.lower(), parts.hostname, parts.port, verify, cert)
