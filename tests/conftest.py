@@ -10,9 +10,10 @@ from __future__ import annotations
 import gc
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
@@ -37,6 +38,7 @@ from tests.support.real_servers import (
     start_prometheus,
     wait_until,
 )
+from tests.support.snapshot_text import mismatch_report
 
 # Property tests are about results, not speed: hypothesis's default 200 ms per example measures the
 # machine, and on a loaded one failed whatever the code (498 ms seen in a mutation run's clean pass).
@@ -101,6 +103,20 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
     """
     gc.collect()
     gc.freeze()
+
+
+@pytest.fixture
+def snap_compare(snap_compare: Callable[..., bool], request: pytest.FixtureRequest) -> Callable[..., bool]:
+    """pytest-textual-snapshot's comparison, which on a mismatch also prints the lines of the picture
+    that changed: its HTML report stays on the machine that ran the tests, and CI keeps only the log."""
+
+    def compare(*args: Any, **kwargs: Any) -> bool:
+        same = snap_compare(*args, **kwargs)
+        if not same:
+            print(mismatch_report(request.node))
+        return same
+
+    return compare
 
 
 # Files that take a minute or more, longest first (``--durations`` of a whole run): collected first, so
