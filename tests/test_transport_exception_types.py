@@ -19,7 +19,7 @@ def test_a_server_hanging_up_before_answering_is_a_response_cut_short() -> None:
     # httpx's words when the peer closes the connection before the status line.
     closed = httpx.RemoteProtocolError("Server disconnected without sending a response.")
     typed = classify_exception("jaeger", "http://j/api/traces", closed, 3)
-    assert (typed.kind, typed.diagnosis) == (FailureKind.MALFORMED, "connection closed mid-response")
+    assert (typed.kind, typed.diagnosis) == (FailureKind.INTERRUPTED, "connection closed mid-response")
 
 
 def test_a_broken_chunked_body_from_requests_is_a_response_cut_short() -> None:
@@ -28,7 +28,7 @@ def test_a_broken_chunked_body_from_requests_is_a_response_cut_short() -> None:
         "Connection broken: InvalidChunkLength(got length b'', 0 bytes read)"
     )
     typed = classify_exception("prometheus", "http://p/api/v1/query", broken, 3)
-    assert (typed.kind, typed.diagnosis) == (FailureKind.MALFORMED, "connection closed mid-response")
+    assert (typed.kind, typed.diagnosis) == (FailureKind.INTERRUPTED, "connection closed mid-response")
 
 
 @pytest.mark.parametrize("chained", ["cause", "context"])

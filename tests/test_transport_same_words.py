@@ -25,6 +25,7 @@ from opsconsole.backends.errors import BackendError, FailureKind
 from opsconsole.backends.prometheus import PrometheusClient
 from opsconsole.backends.transport import SOCKS_UNSUPPORTED, BackendHttp, RetryPolicy, decode_body
 from opsconsole.config import EndpointSettings
+from opsconsole.refresh.backend_health import next_step
 
 OK = b'{"status":"success","data":{"resultType":"vector","result":[]}}'
 ONCE = RetryPolicy(attempts=1)
@@ -143,10 +144,14 @@ async def test_a_reset_before_the_answer_reads_the_same_and_is_never_empty() -> 
 
 
 async def test_a_reset_mid_body_reads_the_same() -> None:
-    with scripted_socket(_reset_mid_body) as (port, _):
+    """A network failure the screen offers to retry ("r tries again", not "check the url"), which
+    neither stack retries by itself: the answer had begun, and a mutation cut off may be done."""
+    with scripted_socket(_reset_mid_body) as (port, accepted):
         errors = await _both(f"http://127.0.0.1:{port}")
-    assert _same(errors) == (FailureKind.MALFORMED, "connection closed mid-response")
-    assert not any(e.retryable for e in errors)
+    assert _same(errors) == (FailureKind.INTERRUPTED, "connection closed mid-response")
+    assert all(e.retryable for e in errors)
+    assert [next_step(e) for e in errors] == ["", ""]
+    assert accepted == [2]  # one request from each stack
 
 
 async def test_an_empty_body_is_malformed_json_in_one_wording() -> None:
@@ -259,5 +264,7 @@ async def test_a_socks_proxy_without_its_extras_is_a_typed_error_on_both_stacks(
         monkeypatch.delenv(name)
     monkeypatch.setenv("ALL_PROXY", "socks5h://user:secret@127.0.0.1:1")
     errors = await _both("http://backend.invalid:9090")
-    assert _same(errors) == (FailureKind.NETWORK, SOCKS_UNSUPPORTED)
+    assert _same(errors) == (FailureKind.PROXY, SOCKS_UNSUPPORTED)
+    assert not any(e.retryable for e in errors)  # asking again meets the same proxy: no "r tries again"
+    assert all("NO_PROXY" in next_step(e) for e in errors)
     assert all("secret" not in e.message for e in errors)

@@ -32,11 +32,14 @@ NO_ANSWER = frozenset(
         FailureKind.TLS,
         FailureKind.TIMEOUT,
         FailureKind.NETWORK,
+        FailureKind.INTERRUPTED,
         FailureKind.MALFORMED,
     }
 )
 # Of those, the ones where the peer may have acted on a write before the answer was lost.
-MAYBE_DONE = frozenset({FailureKind.TIMEOUT, FailureKind.NETWORK, FailureKind.MALFORMED})
+MAYBE_DONE = frozenset(
+    {FailureKind.TIMEOUT, FailureKind.NETWORK, FailureKind.INTERRUPTED, FailureKind.MALFORMED}
+)
 
 
 @dataclass(frozen=True)

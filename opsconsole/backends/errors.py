@@ -22,6 +22,8 @@ class FailureKind(enum.StrEnum):
     TIMEOUT = "timeout"
     TLS = "tls"
     NETWORK = "network"
+    INTERRUPTED = "interrupted"  # the answer had begun when the connection ended
+    PROXY = "proxy"  # a proxy the environment names that the console cannot use
     AUTH = "auth"
     FORBIDDEN = "forbidden"
     NOT_FOUND = "not_found"
@@ -76,6 +78,7 @@ class BackendError(Exception):
             FailureKind.CONNECTION_REFUSED,
             FailureKind.TIMEOUT,
             FailureKind.NETWORK,
+            FailureKind.INTERRUPTED,
             FailureKind.RATE_LIMITED,
             FailureKind.SERVER_ERROR,
         }

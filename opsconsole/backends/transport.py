@@ -314,8 +314,12 @@ def _cut_mid_response(exc: BaseException) -> bool:
 
 
 def closed_mid_response(backend: str, url: str) -> BackendError:
-    """The connection ended after the answer began: both stacks' one wording, never retried."""
-    return BackendError(backend, FailureKind.MALFORMED, "connection closed mid-response", url=url)
+    """The connection ended after the answer began: both stacks' one wording.
+
+    Not a malformed answer: the server (or a proxy, a load balancer) hung up, and asking again
+    may well get the whole of it, so the screen offers to. The transport does not ask again by
+    itself as it does when nothing was sent: a change cut off may have been made."""
+    return BackendError(backend, FailureKind.INTERRUPTED, "connection closed mid-response", url=url)
 
 
 def classify_exception(backend: str, url: str, exc: BaseException, timeout: float) -> BackendError:
@@ -331,7 +335,7 @@ def classify_exception(backend: str, url: str, exc: BaseException, timeout: floa
     if isinstance(exc, TlsFilesError):
         return BackendError(backend, FailureKind.TLS, f"TLS: {exc}", url=url)
     if _is_socks_unsupported(exc):
-        return BackendError(backend, FailureKind.NETWORK, SOCKS_UNSUPPORTED, url=url)
+        return BackendError(backend, FailureKind.PROXY, SOCKS_UNSUPPORTED, url=url)
     if "certificate_verify_failed" in low or "certificate verify failed" in low:
         if "hostname mismatch" in low or "doesn't match" in low or "ip address mismatch" in low:
             diagnosis = "TLS: certificate does not match the host name"

@@ -24,6 +24,7 @@ _NEXT_STEPS = {
     FailureKind.BAD_REQUEST: "the server refused the query: `opsconsole packs doctor` shows which and why",
     FailureKind.MALFORMED: "that is not a {backend} answer: check the context's {backend} url",
     FailureKind.WRONG_SHAPE: "that is not a {backend} answer: check the context's {backend} url",
+    FailureKind.PROXY: "the proxy settings (HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY) need mending",
     FailureKind.NOT_CONFIGURED: "set a {backend} url in the context's config (or --{backend})",
 }
 
@@ -34,6 +35,12 @@ def next_step(exc: BackendError) -> str:
         return ""
     step = _NEXT_STEPS.get(exc.kind, "")
     return step.format(backend=exc.backend)
+
+
+def what_to_do(exc: BackendError) -> str:
+    """The next step after a failure: what to mend, else "r tries again" where asking again can
+    help, else "" (the diagnosis says it all, as "narrow the query" does)."""
+    return next_step(exc) or ("r tries again" if exc.retryable else "")
 
 
 class BackendHealth:

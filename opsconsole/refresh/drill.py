@@ -19,7 +19,7 @@ from opsconsole.core.row_keys import first_label
 from opsconsole.core.slo import budget_burndown
 from opsconsole.packs.links import pack_links
 from opsconsole.packs.schema import HistogramDuration
-from opsconsole.refresh.backend_health import error_text, next_step
+from opsconsole.refresh.backend_health import error_text, next_step, what_to_do
 from opsconsole.refresh.backends_set import BackendSet
 from opsconsole.refresh.log_tail import entry_row
 from opsconsole.refresh.panes.samples import points
@@ -199,7 +199,8 @@ class DrillDown:
         try:
             history = await self.alert_history(alert.labels, ctx.range_seconds)
         except BackendError as exc:
-            told = f"⚠ not loaded: {error_text(exc)} · {next_step(exc) or 'r tries again'}"
+            step = what_to_do(exc)
+            told = f"⚠ not loaded: {error_text(exc)}" + (f" · {step}" if step else "")
         else:
             told = history.describe() if history else "no Prometheus to ask for ALERTS"
         silences = "; ".join(v.describe(ctx.now) for v in alert.silences) or ", ".join(alert.silenced_by)
