@@ -23,7 +23,13 @@ import trustme
 
 from opsconsole.backends.errors import BackendError, FailureKind
 from opsconsole.backends.prometheus import PrometheusClient
-from opsconsole.backends.transport import SOCKS_UNSUPPORTED, BackendHttp, RetryPolicy, decode_body
+from opsconsole.backends.transport import (
+    HUNG_UP_IN_HANDSHAKE,
+    SOCKS_UNSUPPORTED,
+    BackendHttp,
+    RetryPolicy,
+    decode_body,
+)
 from opsconsole.config import EndpointSettings
 from opsconsole.refresh.backend_health import next_step
 
@@ -268,3 +274,72 @@ async def test_a_socks_proxy_without_its_extras_is_a_typed_error_on_both_stacks(
     assert not any(e.retryable for e in errors)  # asking again meets the same proxy: no "r tries again"
     assert all("NO_PROXY" in next_step(e) for e in errors)
     assert all("secret" not in e.message for e in errors)
+
+
+def _hang_up_in_the_handshake(conn: socket.socket) -> None:
+    """What a load balancer with no healthy backend does: takes the ClientHello, then closes."""
+    conn.recv(65536)
+
+
+def _hang_up_once_then_serve(authority: trustme.CA) -> Script:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("127.0.0.1").configure_cert(context)
+    answer = _answer(b"200 OK", OK, b"application/json")
+    connections = [0]
+
+    def script(conn: socket.socket) -> None:
+        connections[0] += 1
+        if connections[0] == 1:
+            _hang_up_in_the_handshake(conn)
+        else:
+            answer(context.wrap_socket(conn, server_side=True))
+
+    return script
+
+
+async def test_a_handshake_cut_off_is_asked_again_on_both_stacks(ca: tuple[trustme.CA, Path]) -> None:
+    """Nothing was sent when the peer hung up mid-handshake, so a read is asked again (a load
+    balancer between backends); when it keeps hanging up, both stacks say so in the same words."""
+    _, pem = ca
+    with scripted_socket(_hang_up_in_the_handshake) as (port, accepted):
+        settings = EndpointSettings.model_validate(
+            {"url": f"https://127.0.0.1:{port}", "timeout": TIMEOUT, "tls": {"ca_file": str(pem)}}
+        )
+        prometheus = PrometheusClient(settings, retry=THRICE)
+        http = BackendHttp("prometheus", settings, retry=THRICE)
+        errors, handshakes = [], []
+        try:
+            for call in (
+                lambda: prometheus.query("up"),
+                lambda: http.get_json("api/v1/query", {"query": "up"}),
+            ):
+                accepted[0] = 0
+                with pytest.raises(BackendError) as caught:
+                    await call()
+                errors.append(caught.value)
+                handshakes.append(accepted[0])
+        finally:
+            await prometheus.aclose()
+            await http.aclose()
+    assert handshakes == [3, 3]
+    assert _same(errors) == (FailureKind.TLS, HUNG_UP_IN_HANDSHAKE)
+
+
+async def test_a_handshake_cut_off_once_is_mended_by_asking_again(ca: tuple[trustme.CA, Path]) -> None:
+    authority, pem = ca
+    for ask in (
+        lambda prometheus, _: prometheus.query("up"),
+        lambda _, http: http.get_json("api/v1/query", {"query": "up"}),
+    ):
+        with scripted_socket(_hang_up_once_then_serve(authority)) as (port, accepted):
+            settings = EndpointSettings.model_validate(
+                {"url": f"https://127.0.0.1:{port}", "timeout": TIMEOUT, "tls": {"ca_file": str(pem)}}
+            )
+            prometheus = PrometheusClient(settings, retry=THRICE)
+            http = BackendHttp("prometheus", settings, retry=THRICE)
+            try:
+                await ask(prometheus, http)
+            finally:
+                await prometheus.aclose()
+                await http.aclose()
+            assert accepted == [2]

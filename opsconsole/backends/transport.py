@@ -269,6 +269,7 @@ SSL_ALERT_DIAGNOSES = {
     # TLS 1.3's alert for a handshake without the client certificate the server asks for.
     "TLSV13_ALERT_CERTIFICATE_REQUIRED": "TLS: the server requires a client certificate (set tls.cert_file)",
 }
+HUNG_UP_IN_HANDSHAKE = "TLS: the server closed the connection during the handshake"
 SOCKS_UNSUPPORTED = (
     "SOCKS proxies are not supported: set an http:// proxy in HTTPS_PROXY/HTTP_PROXY/ALL_PROXY, "
     "or exempt the host in NO_PROXY"
@@ -282,8 +283,15 @@ def ssl_error_in(exc: BaseException) -> ssl.SSLError | None:
 
 def is_tls_failure(exc: BaseException) -> bool:
     """Whether ``exc`` is a certificate or handshake failure: asking again cannot mend it, so it
-    is never retried (httpx raises it as a ConnectError, requests as an SSLError)."""
-    return ssl_error_in(exc) is not None
+    is never retried (httpx raises it as a ConnectError, requests as an SSLError). A handshake
+    the peer hung up on is not one (:func:`hung_up_in_handshake`)."""
+    return ssl_error_in(exc) is not None and not hung_up_in_handshake(exc)
+
+
+def hung_up_in_handshake(exc: BaseException) -> bool:
+    """Whether the peer closed the connection during the TLS handshake: a load balancer with no
+    backend to hand it to does that, and the next connection may well get one."""
+    return any(isinstance(e, ssl.SSLEOFError | ssl.SSLZeroReturnError) for e in _chain(exc))
 
 
 def _ssl_words(error: ssl.SSLError) -> str:
@@ -348,6 +356,8 @@ def classify_exception(backend: str, url: str, exc: BaseException, timeout: floa
         return BackendError(
             backend, FailureKind.TLS, "TLS: server does not speak TLS (use http://?)", url=url
         )
+    if hung_up_in_handshake(exc):  # asked again already (nothing was sent): it keeps hanging up
+        return BackendError(backend, FailureKind.TLS, HUNG_UP_IN_HANDSHAKE, url=url)
     tls = ssl_error_in(exc)
     if tls is not None or "sslerror" in low:
         known = next((words for reason, words in SSL_ALERT_DIAGNOSES.items() if reason.lower() in low), None)
@@ -796,7 +806,7 @@ class BackendHttp:
 
 def _connect_failed(exc: requests.ConnectionError) -> bool:
     """Whether requests failed to connect at all (nothing was sent, so a retry is safe)."""
-    if isinstance(exc, requests.ConnectTimeout):
+    if isinstance(exc, requests.ConnectTimeout) or hung_up_in_handshake(exc):
         return True
     if is_tls_failure(exc):
         return False
