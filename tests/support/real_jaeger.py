@@ -24,7 +24,7 @@ from opentelemetry.trace import NonRecordingSpan, SpanContext, SpanKind, Status,
 
 from opsconsole import server_builds
 from tests.support.http_client import http_client
-from tests.support.real_servers import RunningServer, free_port, wait_ready
+from tests.support.real_servers import RunningServer, free_port, on_free_ports, wait_ready
 
 JAEGER_CONFIG = """\
 service:
@@ -87,6 +87,10 @@ def jaeger_binary() -> str:
 
 def start_jaeger(tmp: Path) -> RunningJaeger:
     """Start Jaeger v2 (all in one, in-memory) with every listener on a free loopback port."""
+    return on_free_ports(lambda: _start_jaeger(tmp))
+
+
+def _start_jaeger(tmp: Path) -> RunningJaeger:
     binary = jaeger_binary()
     tmp.mkdir(parents=True, exist_ok=True)
     ports = {

@@ -15,15 +15,17 @@ import shutil
 import socket
 import subprocess
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 import httpx
 
 from opsconsole import server_builds
 from tests.support.http_client import http_client
+
+_Server = TypeVar("_Server")
 
 Role = Literal["prometheus", "promtool", "alertmanager", "amtool"]
 
@@ -95,6 +97,26 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+class PortTaken(RuntimeError):
+    """The server exited because its port was taken: by another test process, between
+    :func:`free_port` finding it free and the server binding it."""
+
+
+PORT_ATTEMPTS = 3
+
+
+def on_free_ports(start: Callable[[], _Server], *, chosen: bool = False) -> _Server:
+    """``start()``, again (on ports picked anew) when the server found one taken; not when the
+    caller chose the port, which is then simply taken."""
+    for attempt in range(1, PORT_ATTEMPTS + 1):
+        try:
+            return start()
+        except PortTaken:
+            if chosen or attempt == PORT_ATTEMPTS:
+                raise
+    raise AssertionError("unreachable")
+
+
 def wait_ready(
     url: str,
     process: subprocess.Popen[bytes],
@@ -110,7 +132,9 @@ def wait_ready(
     client = client or http_client()
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode}:\n{log.read_text()[-3000:]}")
+            told = log.read_text(errors="replace")[-3000:]
+            failure = PortTaken if "address already in use" in told.lower() else RuntimeError
+            raise failure(f"server exited with {process.returncode}:\n{told}")
         with contextlib.suppress(httpx.HTTPError):
             if client.get(url, timeout=1.0).status_code == 200:
                 return
@@ -181,6 +205,15 @@ def start_alertmanager(
     release: ServerRelease = DEFAULT_RELEASE,
 ) -> RunningAlertmanager:
     """Start ``release``'s Alertmanager on a free loopback port; clustering off unless peers are given."""
+    return on_free_ports(
+        lambda: _start_alertmanager(tmp, config, cluster_peers, cluster_port, release),
+        chosen=cluster_port is not None,
+    )
+
+
+def _start_alertmanager(
+    tmp: Path, config: str, cluster_peers: Sequence[str], cluster_port: int | None, release: ServerRelease
+) -> RunningAlertmanager:
     binary = release.binary("alertmanager")
     amtool = release.binary("amtool")
     port = free_port()
@@ -276,8 +309,27 @@ def start_prometheus(
     """Start ``release``'s Prometheus on a free loopback port (or ``port``); ``{rules}`` in ``config``
     becomes the rules path. ``web_config`` (its ``--web.config.file``) with ``tls_server_config``
     makes it serve https, polled until ready through ``ready_client``."""
+    chosen = port
+    return on_free_ports(
+        lambda: _start_prometheus(
+            tmp, config, rules, extra_args, storage, release, chosen or free_port(), web_config, ready_client
+        ),
+        chosen=chosen is not None,
+    )
+
+
+def _start_prometheus(
+    tmp: Path,
+    config: str,
+    rules: str | None,
+    extra_args: Sequence[str],
+    storage: Path | None,
+    release: ServerRelease,
+    port: int,
+    web_config: str | None,
+    ready_client: httpx.Client | None,
+) -> RunningServer:
     binary = release.binary("prometheus")
-    port = port or free_port()
     tmp.mkdir(parents=True, exist_ok=True)
     rules_path = tmp / "rules.yml"
     if rules is not None:
