@@ -8,6 +8,7 @@ The real servers come in releases (Debian's packages and the current ones, see
 from __future__ import annotations
 
 import gc
+import inspect
 import os
 import threading
 from collections.abc import Callable, Iterator
@@ -19,9 +20,11 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 import pytest
 from hypothesis import settings
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, make_wsgi_app
+from textual.pilot import Pilot
 
 from opsconsole import server_builds
 from opsconsole.demo.stack import DemoStack, DemoUrls
+from opsconsole.ui.screenshots import picture_steady
 from tests.support.demo_fixtures import demo_in_another_process, running_demo
 from tests.support.http_client import http_client
 from tests.support.real_jaeger import RunningJaeger, start_jaeger
@@ -107,13 +110,24 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
 
 @pytest.fixture
 def snap_compare(snap_compare: Callable[..., bool], request: pytest.FixtureRequest) -> Callable[..., bool]:
-    """pytest-textual-snapshot's comparison, which on a mismatch also prints the lines of the picture
-    that changed: its HTML report stays on the machine that ran the tests, and CI keeps only the log."""
+    """pytest-textual-snapshot's comparison, taken once the picture holds still
+    (:func:`picture_steady`), which on a mismatch also prints the lines of the picture that changed:
+    its HTML report stays on the machine that ran the tests, and CI keeps only the log."""
 
-    def compare(*args: Any, **kwargs: Any) -> bool:
-        same = snap_compare(*args, **kwargs)
+    changes: list[int] = []
+
+    def compare(*args: Any, run_before: Callable[[Pilot[Any]], Any] | None = None, **kwargs: Any) -> bool:
+        async def then_steady(pilot: Pilot[Any]) -> None:
+            if run_before is not None:
+                result = run_before(pilot)
+                if inspect.isawaitable(result):
+                    await result
+            changes.append(await picture_steady(pilot))
+
+        same = snap_compare(*args, run_before=then_steady, **kwargs)
         if not same:
             print(mismatch_report(request.node))
+            print(f"the picture changed {changes[-1]} times after the test's own waits")
         return same
 
     return compare

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path
+from typing import Any
 
 from textual.geometry import Size
 from textual.pilot import Pilot
@@ -139,6 +140,30 @@ async def _after(schedule: Callable[[Callable[[], None]], bool], deadline: float
         await asyncio.wait_for(done.wait(), max(0.0, deadline - time.monotonic()))
 
 
+STEADY_GAP = 0.1  # seconds between two pictures that must be the same
+STEADY_SECONDS = 3.0  # the most a steady picture is waited for (a spinner never holds still)
+
+
+async def picture_steady(pilot: Pilot[Any]) -> int:
+    """Wait until two pictures of the screen taken :data:`STEADY_GAP` apart are the same (at most
+    :data:`STEADY_SECONDS`); returns how often it changed meanwhile.
+
+    The waits before it follow what the console is known to do (refreshes, workers, log tails,
+    table sizing); this catches what they miss, so a picture is never taken mid-change.
+    """
+    deadline = time.monotonic() + STEADY_SECONDS
+    last = pilot.app.export_screenshot()
+    changes = 0
+    while time.monotonic() < deadline:
+        await pilot.pause(STEADY_GAP)
+        picture = pilot.app.export_screenshot()
+        if picture == last:
+            break
+        changes += 1
+        last = picture
+    return changes
+
+
 async def _shoot_wallboard(urls: DemoUrls, out: Path, name: str, size: tuple[int, int], page: int) -> None:
     options = demo_wallboard_options(urls, clock=lambda: FROZEN_NOW, auto_refresh=False, timeout=SHOT_TIMEOUT)
     app = WallboardApp(options)
@@ -150,6 +175,7 @@ async def _shoot_wallboard(urls: DemoUrls, out: Path, name: str, size: tuple[int
                 break
         app.action_page(page)
         await pilot.pause(0.2)
+        await picture_steady(pilot)
         app.save_screenshot(filename=f"{name}.svg", path=str(out))
 
 
@@ -164,6 +190,7 @@ async def _shoot(
         for key in keys:
             await pilot.press(key)
             await settle(app, pilot)
+        await picture_steady(pilot)
         app.save_screenshot(filename=f"{name}.svg", path=str(out))
 
 
