@@ -141,7 +141,29 @@ class EndpointSettings(_Strict):
                 f"the URL has a query or fragment ({value!r}): give the base URL; "
                 "a tenant goes in auth.tenant_id, other parameters in auth.headers"
             )
+        # One path for every client: httpx and urllib3 remove "." and ".." segments, the live
+        # tail's websocket library sends them as given (curl removes them too).
+        path = without_dot_segments(parts.path)
+        if path != parts.path:
+            return urlunsplit(parts._replace(path=path)).rstrip("/")
         return value.strip().rstrip("/")
+
+
+def without_dot_segments(path: str) -> str:
+    """``path`` with its "." and ".." segments resolved (RFC 3986, section 5.2.4)."""
+    segments = path.split("/")
+    if not any(segment in {".", ".."} for segment in segments):
+        return path
+    out: list[str] = []
+    for segment in segments[1:]:
+        if segment == "..":
+            if out:
+                out.pop()
+        elif segment != ".":
+            out.append(segment)
+    if segments[-1] in {".", ".."}:
+        out.append("")  # "/a/b/.." is the folder "/a/", not the file "/a"
+    return "/" + "/".join(out)
 
 
 class ContextSettings(_Strict):

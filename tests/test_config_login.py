@@ -4,11 +4,16 @@ did, differently) is refused with the field named."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+
 import pytest
 from pydantic import ValidationError
 
 from opsconsole.backends.alertmanager import AlertmanagerClient
 from opsconsole.backends.errors import BackendError
+from opsconsole.backends.loki import LokiClient
+from opsconsole.backends.loki_tail import LokiTailStream
 from opsconsole.backends.prometheus import PrometheusClient
 from opsconsole.config import ConfigError, EndpointSettings, parse_config, resolve_credentials
 from tests.support.loopback_http import Reply, scripted_server
@@ -89,3 +94,51 @@ def test_a_secrets_value_never_shows_in_a_validation_error() -> None:
             {"url": "http://h", "auth": {"bearer_token": "tok-secret", "username": "u"}}
         )
     assert "tok-secret" not in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("url", "normal"),
+    [
+        ("https://gw.example/tenant/./x/../loki/", "https://gw.example/tenant/loki"),
+        ("https://gw.example/a/b/..", "https://gw.example/a"),
+        ("https://gw.example/../prometheus", "https://gw.example/prometheus"),
+        ("https://gw.example/.well/..known", "https://gw.example/.well/..known"),  # names, not segments
+    ],
+)
+def test_dot_segments_in_a_url_path_are_resolved_once_for_every_client(url: str, normal: str) -> None:
+    assert EndpointSettings(url=url).url == normal
+
+
+async def test_every_client_and_the_live_tail_ask_the_same_path_under_a_url_with_dot_segments() -> None:
+    """httpx and urllib3 resolve "." and "..", the tail's websocket library sent them as written."""
+
+    async def follow(stream: LokiTailStream) -> None:
+        async for _ in stream:
+            pass
+
+    with scripted_server(lambda r: Reply(404, "404 page not found\n")) as server:
+        endpoint = EndpointSettings(url=f"{server.url}/gw/./x/../loki", timeout=30)
+        prometheus, alertmanager, loki = (
+            PrometheusClient(endpoint),
+            AlertmanagerClient(endpoint),
+            LokiClient(endpoint),
+        )
+        tail = asyncio.create_task(follow(LokiTailStream(loki, '{job="x"}', start_ns=0)))
+        try:
+            for ask in (prometheus.query("up", 1.0), alertmanager.alerts()):
+                with pytest.raises(BackendError):
+                    await ask
+            async with asyncio.timeout(30):  # only against a hang: the tail asks at once
+                while not any("/api/v1/tail" in r.path for r in server.received):
+                    await asyncio.sleep(0.05)
+        finally:
+            tail.cancel()
+            with contextlib.suppress(asyncio.CancelledError, BackendError):
+                await tail
+            for client in (prometheus, alertmanager, loki):
+                await client.aclose()
+        paths = [r.path.split("?")[0] for r in server.received]
+    assert {"/gw/loki/api/v1/query", "/gw/loki/api/v2/alerts", "/gw/loki/loki/api/v1/tail"} <= set(paths), (
+        paths
+    )
+    assert all(p.startswith("/gw/loki/") for p in paths), paths
