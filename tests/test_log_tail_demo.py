@@ -8,6 +8,7 @@ no duplicate — whatever the websocket did in between (dropped, refused, full f
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Callable, Iterator
 
@@ -235,3 +236,50 @@ async def test_reconnect_gaps_past_the_catch_up_limit_show_as_marked_rows(
     assert gaps and len(gaps) == tail.skipped_spans
     assert all("of lines not loaded after reconnecting" in r.message for r in gaps)
     assert f"{tail.skipped_spans} gap(s) after reconnects" in tail.describe()
+
+
+async def _follow_until(stream: LokiTailStream, done: Callable[[], bool]) -> int:
+    """Read ``stream`` until ``done()`` (bounded by ``OUTCOME_DEADLINE``); returns the batches read."""
+    batches = 0
+
+    async def read() -> None:
+        nonlocal batches
+        async for _ in stream:
+            batches += 1
+            if done():
+                return
+
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(read(), OUTCOME_DEADLINE)
+    return batches
+
+
+@pytest.mark.parametrize(("status", "again"), [(503, True), (502, True), (400, False), (404, False)])
+async def test_a_websocket_refused_by_a_server_error_is_tried_again_later(
+    live_stack: Live, faults: TailFaults, status: int, again: bool
+) -> None:
+    """A gateway answering 502/503 while Loki restarts refuses the upgrade for a while; polling
+    stands in until the websocket is tried again. A refusal such as 400 (a proxy stripping the
+    upgrade) is for good: asking again would meet the same proxy."""
+    faults.refuse_status = status
+    client = LokiClient(EndpointSettings(url=live_stack[1].loki, timeout=30))
+    stream = LokiTailStream(
+        client, QUERY, start_ns=time.time_ns() - 5 * NS, poll_interval=0.1, websocket_again_after=0.5
+    )
+    try:
+        await _follow_until(stream, lambda: stream.status.state == "polling")
+        assert stream.status.state == "polling"
+        told = stream.status.last_error or ""
+        assert told.startswith(f"websocket refused ({status}); polling instead"), told
+        assert ("the websocket again in 0s" in told) is again
+        faults.refuse_status = None  # the gateway has its Loki back
+        # Polls until the socket is live, or (no second try) a good many polls past the half second.
+        started = time.monotonic()
+        batches = await _follow_until(
+            stream,
+            lambda: stream.status.state == "live" or (time.monotonic() - started > 2.0 and not again),
+        )
+        assert batches > 0
+        assert (stream.status.state, faults.connections) == (("live", 1) if again else ("polling", 0))
+    finally:
+        await client.aclose()

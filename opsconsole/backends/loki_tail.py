@@ -30,6 +30,7 @@ from opsconsole.backends.errors import BackendError, FailureKind
 from opsconsole.backends.loki import LokiClient, keep_warnings, merge_streams
 from opsconsole.backends.loki_models import LogEntry, Stream, TailBatch
 from opsconsole.backends.transport import classify_exception, ssl_context_for
+from opsconsole.core.durations import format_duration
 from opsconsole.core.untrusted_text import excerpt
 
 TailState = Literal["connecting", "live", "reconnecting", "polling"]
@@ -86,6 +87,7 @@ class LokiTailStream:
         use_websocket: bool = True,
         max_catch_up: int = 20_000,
         clock: Callable[[], float] = time.time,
+        websocket_again_after: float = 300.0,
     ) -> None:
         self.client = client
         self.logql = logql
@@ -95,6 +97,10 @@ class LokiTailStream:
         self.max_backoff = max_backoff
         self.status = TailStatus()
         self._use_websocket = use_websocket
+        # A websocket refused by a server error (a proxy or gateway answering 502/503 while Loki
+        # restarts) is tried again after this long of polling; any other refusal is for good.
+        self.websocket_again_after = websocket_again_after
+        self._websocket_again_at: float | None = None
         self.max_catch_up = max_catch_up
         self.clock = clock
         self._last_ts = start_ns if start_ns is not None else self._now_ns() - 60 * 1_000_000_000
@@ -221,6 +227,18 @@ class LokiTailStream:
     def _backoff(self, attempt: int) -> float:
         return float(min(self.max_backoff, 0.5 * 2**attempt) * (0.5 + random.random() / 2))
 
+    def _poll_instead(self, status: int, refused: str) -> None:
+        """Poll from now on: for good, or until :attr:`websocket_again_after` has passed when a
+        server error refused the websocket (a gateway whose Loki is restarting)."""
+        self._use_websocket = False
+        self.status.state = "polling"
+        if status >= 500:
+            self._websocket_again_at = time.monotonic() + self.websocket_again_after
+            again = format_duration(self.websocket_again_after)
+            self.status.last_error = f"{refused}; polling instead, the websocket again in {again}"
+        else:
+            self.status.last_error = f"{refused}; polling instead"
+
     async def __aiter__(self) -> AsyncIterator[TailBatch]:
         from websockets.exceptions import (
             ConnectionClosed,
@@ -245,21 +263,16 @@ class LokiTailStream:
                 except InvalidProxyStatus as exc:
                     # The proxy will not open a tunnel (squid refuses CONNECT to ports other than
                     # 443): Loki's other requests go through it as plain requests, so poll.
-                    self._use_websocket = False
-                    self.status.state = "polling"
-                    self.status.last_error = (
-                        f"proxy refused the websocket tunnel ({exc.response.status_code}); polling instead"
-                    )
+                    code = exc.response.status_code
+                    self._poll_instead(code, f"proxy refused the websocket tunnel ({code})")
                     continue
                 except InvalidStatus as exc:
                     code = exc.response.status_code
                     if code in {401, 403}:
                         self.status.last_error = self._refused(code, exc.response.body or b"")
                     else:
-                        # The upgrade itself is refused (proxy, old Loki): poll instead, for good.
-                        self._use_websocket = False
-                        self.status.state = "polling"
-                        self.status.last_error = f"websocket refused ({code}); polling instead"
+                        # The upgrade itself is refused (proxy, old Loki): poll instead.
+                        self._poll_instead(code, f"websocket refused ({code})")
                         continue
                 except ConnectionClosed as exc:
                     reason = exc.rcvd.reason if exc.rcvd else ""
@@ -279,6 +292,10 @@ class LokiTailStream:
                 self.status.reconnects += 1
                 await asyncio.sleep(self._backoff(attempt))
                 attempt += 1
+                continue
+            if self._websocket_again_at is not None and time.monotonic() >= self._websocket_again_at:
+                self._websocket_again_at = None
+                self._use_websocket = True
                 continue
             try:
                 batch = await self._poll_once()
