@@ -257,7 +257,11 @@ def error(cause: str, exc_type: type[BaseException] = OSError) -> BaseException:
         (error("Timeout waiting"), FailureKind.TIMEOUT, "timeout: no answer within 2.5s"),
         (error("[Errno 111] Connection refused"), FailureKind.CONNECTION_REFUSED, "connection refused"),
         (error("errno 111"), FailureKind.CONNECTION_REFUSED, "connection refused"),
-        (error("RemoteProtocolError: peer closed"), FailureKind.INTERRUPTED, "connection closed mid-response"),
+        (
+            error("RemoteProtocolError: peer closed"),
+            FailureKind.INTERRUPTED,
+            "connection closed mid-response",
+        ),
         (error("IncompleteRead(3 bytes read)"), FailureKind.INTERRUPTED, "connection closed mid-response"),
         (error("ChunkedEncodingError"), FailureKind.INTERRUPTED, "connection closed mid-response"),
         (OSError("\x1b[2Jreset by peer"), FailureKind.NETWORK, "network error: reset by peer"),
