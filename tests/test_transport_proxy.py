@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+import websockets.asyncio.client
 
 from opsconsole.backends.alertmanager import AlertmanagerClient
 from opsconsole.backends.errors import BackendError
@@ -165,8 +166,16 @@ async def test_a_proxy_refusing_tunnels_turns_the_tail_to_polling(monkeypatch: p
     assert tail.status.last_error == "proxy refused the websocket tunnel (403); polling instead"
 
 
-async def test_a_socks_proxy_is_a_typed_error_on_the_tail_too(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The HTTP clients say SOCKS is not supported; the tail raised websockets' ImportError."""
+async def test_a_socks_proxy_without_its_library_is_a_typed_error_on_the_tail_too(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Where python-socks is missing (a distribution's package of opsconsole without it), the tail
+    says what the HTTP clients say without theirs; it raised websockets' ImportError."""
+
+    async def without_python_socks(*args: object, **kwargs: object) -> None:
+        raise ImportError("connecting through a SOCKS proxy requires python-socks")  # the library's words
+
+    monkeypatch.setattr(websockets.asyncio.client, "connect_socks_proxy", without_python_socks)
     monkeypatch.setenv("ALL_PROXY", "socks5h://127.0.0.1:9")
     loki = LokiClient(EndpointSettings(url=BACKEND, timeout=30))
     tail = LokiTailStream(loki, '{job="x"}', use_websocket=True)

@@ -15,12 +15,32 @@ from urllib.parse import urlsplit, urlunsplit
 
 import requests.utils
 
+# What every client can go through. ``socks5://`` is taken as ``socks5h://``: httpx lets the proxy
+# resolve the name for both, so requests and the tail are told to as well (an ``ssh -D`` tunnel
+# into a network whose names only it knows is what SOCKS is used for here).
+SUPPORTED_SCHEMES = ("http", "https", "socks5h")
+
+
+class UnusableProxy(ValueError):
+    """The environment names a proxy no client here can use (``socks4://``, an unknown scheme)."""
+
 
 def proxy_for(url: str) -> str | None:
     """The proxy URL for ``url`` from the environment, or None to connect directly (also when
-    ``NO_PROXY`` names the host)."""
+    ``NO_PROXY`` names the host). Raises :class:`UnusableProxy` for a proxy no client can use."""
     proxy: str | None = requests.utils.select_proxy(url, requests.utils.get_environ_proxies(url, None))
-    return proxy or None
+    if not proxy:
+        return None
+    scheme, _, rest = proxy.partition("://")
+    scheme = scheme.lower()
+    if scheme == "socks5":
+        return f"socks5h://{rest}"
+    if scheme not in SUPPORTED_SCHEMES or not rest:
+        raise UnusableProxy(
+            f"the proxy {shown(proxy)} is not supported: set an http://, https:// or socks5h:// "
+            "proxy in HTTPS_PROXY/HTTP_PROXY/ALL_PROXY, or exempt the host in NO_PROXY"
+        )
+    return proxy
 
 
 def shown(proxy: str) -> str:

@@ -26,6 +26,7 @@ import requests
 from prometheus_api_client import PrometheusConnect
 from pydantic import TypeAdapter, ValidationError
 
+from opsconsole.backends.environment_proxy import UnusableProxy
 from opsconsole.backends.errors import BackendError, FailureKind
 from opsconsole.backends.probe import BackendInfo
 from opsconsole.backends.prometheus_models import (
@@ -219,7 +220,7 @@ class PrometheusClient:
                 raise self._timed_out(f"{self.endpoint.url} ({what})") from None
             except BackendError:
                 raise
-            except (requests.RequestException, OSError) as exc:
+            except (requests.RequestException, OSError, UnusableProxy) as exc:
                 raise classify_exception(
                     BACKEND, f"{self.endpoint.url} ({what})", exc, self.endpoint.timeout
                 ) from None

@@ -48,7 +48,7 @@ from urllib3.exceptions import ConnectTimeoutError, InsecureRequestWarning, NewC
 from urllib3.util.retry import Retry as Urllib3Retry
 
 from opsconsole import __version__
-from opsconsole.backends.environment_proxy import proxy_for
+from opsconsole.backends.environment_proxy import UnusableProxy, proxy_for
 from opsconsole.backends.errors import BackendError, FailureKind, ReadOnlyViolation
 from opsconsole.backends.token_file import TokenFile, TokenFileHttpxAuth, TokenFileRequestsAuth
 from opsconsole.config import EndpointSettings, resolve_credentials, token_file_in_force
@@ -270,9 +270,10 @@ SSL_ALERT_DIAGNOSES = {
     "TLSV13_ALERT_CERTIFICATE_REQUIRED": "TLS: the server requires a client certificate (set tls.cert_file)",
 }
 HUNG_UP_IN_HANDSHAKE = "TLS: the server closed the connection during the handshake"
+# Only where a package opsconsole depends on is missing (a distribution's own packaging).
 SOCKS_UNSUPPORTED = (
-    "SOCKS proxies are not supported: set an http:// proxy in HTTPS_PROXY/HTTP_PROXY/ALL_PROXY, "
-    "or exempt the host in NO_PROXY"
+    "SOCKS proxies need the Python packages socksio, PySocks and python-socks, and one is missing: "
+    "reinstall opsconsole, or set an http:// proxy in HTTPS_PROXY/HTTP_PROXY/ALL_PROXY"
 )
 
 
@@ -305,6 +306,47 @@ def _is_socks_unsupported(exc: BaseException) -> bool:
         "socks" in str(e).lower() and isinstance(e, ImportError | requests.exceptions.InvalidSchema)
         for e in _chain(exc)
     )
+
+
+SOCKS_LOGIN_REFUSED = (
+    "the SOCKS proxy refused the login: check the user and password in its URL "
+    "(ALL_PROXY, HTTPS_PROXY or HTTP_PROXY)"
+)
+# How each SOCKS library words a refused login (PySocks, socksio under httpx, python-socks).
+_SOCKS_LOGIN_WORDS = (
+    "authentication failed",
+    "username/password",
+    "authentication failure",
+    "no acceptable",
+    "methods were rejected",
+)
+# The SOCKS5 replies (RFC 1928) other than "connection refused", which reads as a direct refusal.
+_SOCKS_REPLIES = (
+    "general socks server failure",
+    "connection not allowed by ruleset",
+    "network unreachable",
+    "host unreachable",
+    "ttl expired",
+    "command not supported",
+    "address type not supported",
+)
+
+
+def _socks_failure(url: str, low: str) -> tuple[FailureKind, str] | None:
+    """A SOCKS proxy's refusal in one wording for the three libraries that speak SOCKS (each
+    has its own), or None when ``url`` goes through no SOCKS proxy or this is not one."""
+    try:  # ``url`` as errors show it: "http://host:9090 (query)"
+        proxy = proxy_for(url.split(" ", 1)[0]) or ""
+    except ValueError:  # UnusableProxy too: that is not a SOCKS proxy's answer
+        return None
+    if not proxy.lower().startswith("socks"):
+        return None
+    if any(words in low for words in _SOCKS_LOGIN_WORDS):
+        return FailureKind.PROXY, SOCKS_LOGIN_REFUSED
+    reply = next((words for words in _SOCKS_REPLIES if words in low), None)
+    if reply is not None:
+        return FailureKind.NETWORK, f"the SOCKS proxy could not connect: {reply}"
+    return None
 
 
 def _is_reset(exc: BaseException) -> bool:
@@ -342,8 +384,14 @@ def classify_exception(backend: str, url: str, exc: BaseException, timeout: floa
         return exc
     if isinstance(exc, TlsFilesError):
         return BackendError(backend, FailureKind.TLS, f"TLS: {exc}", url=url)
+    if isinstance(exc, UnusableProxy):
+        return BackendError(backend, FailureKind.PROXY, str(exc), url=url)
     if _is_socks_unsupported(exc):
         return BackendError(backend, FailureKind.PROXY, SOCKS_UNSUPPORTED, url=url)
+    socks = _socks_failure(url, low)
+    if socks is not None:
+        kind, diagnosis = socks
+        return BackendError(backend, kind, diagnosis, url=url)
     if "certificate_verify_failed" in low or "certificate verify failed" in low:
         if "hostname mismatch" in low or "doesn't match" in low or "ip address mismatch" in low:
             diagnosis = "TLS: certificate does not match the host name"
@@ -719,7 +767,7 @@ class BackendHttp:
                     continue
                 except BackendError:
                     raise
-                except (httpx.HTTPError, OSError, ssl.SSLError, ImportError) as exc:
+                except (httpx.HTTPError, OSError, ssl.SSLError, ImportError, UnusableProxy) as exc:
                     # ImportError: httpx builds a SOCKS proxy's transport only with its extras.
                     raise classify_exception(self.backend, url, exc, self.endpoint.timeout) from None
                 if read and reply.status in self.retry.statuses:
@@ -975,10 +1023,16 @@ class PolicySession(requests.Session):
         self, url: str | bytes | None, proxies: Any, stream: Any, verify: Any, cert: Any
     ) -> Any:
         """requests lets ``REQUESTS_CA_BUNDLE``/``CURL_CA_BUNDLE`` decide what to verify against
-        (psf/requests#3829); the adapter's TLS context, the httpx clients' own, decides."""
+        (psf/requests#3829); the adapter's TLS context, the httpx clients' own, decides. The
+        environment's proxy is :func:`proxy_for`'s, as for the other clients (``socks5://`` as
+        ``socks5h://``, a scheme none can use refused)."""
+        explicit = bool(proxies)  # a caller's own (before requests adds the environment's to them)
         settings: Any = super().merge_environment_settings(url, proxies, stream, verify, cert)
         if verify is None:
             settings["verify"] = self.verify
+        if isinstance(url, str) and not explicit:  # from the environment: every client's one rule
+            proxy = proxy_for(url)
+            settings["proxies"] = {urlsplit(url).scheme: proxy} if proxy else {}
         return settings
 
     def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:

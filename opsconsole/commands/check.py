@@ -12,7 +12,7 @@ import time
 from dataclasses import asdict, dataclass, replace
 from typing import Any, Protocol
 
-from opsconsole.backends.environment_proxy import proxy_for, shown
+from opsconsole.backends.environment_proxy import UnusableProxy, proxy_for, shown
 from opsconsole.backends.errors import BackendError
 from opsconsole.backends.probe import BackendInfo
 from opsconsole.config import BackendKind, ConfigError, EndpointSettings, ResolvedContext
@@ -70,7 +70,10 @@ def _client_for(kind: BackendKind, endpoint: EndpointSettings, read_only: bool) 
 async def check_endpoint(kind: BackendKind, endpoint: EndpointSettings, read_only: bool) -> CheckResult:
     """Probe one endpoint; never raises. Says which proxy it went through: "connection refused"
     may be the proxy's answer."""
-    proxy = proxy_for(endpoint.url)
+    try:
+        proxy = proxy_for(endpoint.url)
+    except UnusableProxy:
+        proxy = None  # the probe says what is wrong with it
     result = await _probe(kind, endpoint, read_only)
     return replace(result, proxy=shown(proxy)) if proxy else result
 
