@@ -23,7 +23,7 @@ class FailureKind(enum.StrEnum):
     TLS = "tls"
     NETWORK = "network"
     INTERRUPTED = "interrupted"  # the answer had begun when the connection ended
-    PROXY = "proxy"  # a proxy the environment names that the console cannot use
+    PROXY = "proxy"  # the proxy the environment names cannot be used (its scheme, a refused login)
     AUTH = "auth"
     FORBIDDEN = "forbidden"
     NOT_FOUND = "not_found"
