@@ -178,6 +178,13 @@ def run_demo_console(
     return app.return_code or 0
 
 
+def in_force(every: list[ResolvedContext], context: ResolvedContext) -> list[ResolvedContext]:
+    """Every context, with the one in force as resolved for this run (its URL flags and environment
+    applied): without this, ``--prometheus URL`` and no config file gave a "default" row with no
+    backends at all, read as "ok, 0 firing" while the console showed an incident."""
+    return [context if target.name == context.name else target for target in every]
+
+
 def console_options(
     context: ResolvedContext,
     packs: PackSet,
@@ -206,8 +213,11 @@ def console_options(
     def make_overview() -> Any:
         from opsconsole.refresh.context_overview import ContextOverviewService, resolve_every_context
 
-        # Not `resolve`: URL flags and variables name this context's backends, not every context's.
-        every = resolve_every_context(context.config, context.config_path, read_only=context.read_only)
+        # Not `resolve`: URL flags and variables name this context's backends, not every context's;
+        # but they do name this one's, so its row is the context in force.
+        every = in_force(
+            resolve_every_context(context.config, context.config_path, read_only=context.read_only), context
+        )
 
         def service_of(target: ResolvedContext) -> RefreshService:
             return build_service(target, packs, choose_pack(target, packs), variables)
@@ -430,7 +440,7 @@ def wallboard_options(
         from opsconsole.refresh.context_overview import ContextOverviewService, resolve_every_context
 
         # Every context read-only, whatever the config says: the wallboard never writes.
-        every = resolve_every_context(context.config, context.config_path, read_only=True)
+        every = in_force(resolve_every_context(context.config, context.config_path, read_only=True), context)
         return ContextOverviewService(
             every, lambda target: build_service(target, packs, choose_pack(target, packs), variables)
         )

@@ -107,6 +107,9 @@ def test_budget_text_reads_share_then_time() -> None:
     spent = evaluate(0.999, MONTH, 0.002, {})
     assert budget_text(spent) == "0.0% (0s of 43m)"
     assert budget_text(evaluate(0.999, MONTH, None, {})) == "—"
+    # 1 - 0.9 is a hair under 0.1 in floating point: the whole budget still reads 16h48m, not 16h47m.
+    assert budget_text(evaluate(0.9, 7 * DAY, 0.0, {})) == "100.0% (16h48m of 16h48m)"
+    assert budget_text(evaluate(0.95, 7 * DAY, 0.0, {})) == "100.0% (8h24m of 8h24m)"
 
 
 @pytest.mark.parametrize(

@@ -75,3 +75,13 @@ def test_a_failing_backend_is_reported_and_sets_the_exit_code() -> None:
     result = _run("--prometheus", "http://127.0.0.1:9")
     assert result.returncode == 1
     assert "connection refused" in result.stdout
+
+
+def test_without_loki_or_alertmanager_the_empty_panes_say_why_in_text_and_json() -> None:
+    text = _run("--prometheus", "http://127.0.0.1:9")
+    assert "LOGS (0)\n  ⚠ no Loki in this context" in text.stdout
+    assert "ALERTS, 0 firing (0)\n  ⚠ no Alertmanager in this context" in text.stdout
+    as_json = json.loads(_run("--prometheus", "http://127.0.0.1:9", "--json").stdout)
+    assert as_json["logs"] == [] and as_json["status"]["logs"]["notes"] == ["no Loki in this context"]
+    assert as_json["alerts"] == []
+    assert as_json["status"]["alerts"]["notes"] == ["no Alertmanager in this context"]

@@ -95,6 +95,17 @@ def test_alerts_outside_the_pack_only_when_showing_all() -> None:
     assert every[-1] == "| warning | firing | Cpu | — | 10m | Cpu is bad |"
 
 
+def test_showing_all_puts_a_critical_outside_the_pack_above_the_packs_warnings() -> None:
+    board = Dashboard("prod", "core", NOW, 900.0)
+    board.alerts = [AlertGroupView((), (_alert("Disk", "db-1"),))]
+    outside = AlertView("Api", "Api", "critical", "firing", NOW - 60, "Api is down", {}, {}, "api")
+    board.alerts_outside = [AlertGroupView((), (outside,))]
+    assert lines(board, "alerts", showing_all=True)[-2:] == [
+        "| critical | firing | Api | api | 1m | Api is down |",
+        "| warning | firing | Disk | db-1 | 10m | Disk is bad |",
+    ]
+
+
 def test_red_slo_and_log_tables() -> None:
     board = Dashboard("prod", "core", NOW, 900.0)
     board.red = [

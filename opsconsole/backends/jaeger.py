@@ -11,6 +11,7 @@ unreadable trace still returns the others and says what was left out.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -26,6 +27,7 @@ from opsconsole.config import EndpointSettings
 from opsconsole.core.untrusted_text import excerpt
 
 BACKEND = "jaeger"
+TRACE_ID = re.compile(r"[0-9a-f]{32}")
 V3_FALLBACK_STATUSES = {404, 405}
 
 __all__ = ["JaegerClient", "jaeger_error_text", "parse_otlp_traces", "parse_v1_trace"]
@@ -283,6 +285,14 @@ class JaegerClient:
     async def trace(self, trace_id: str) -> Trace:
         """One trace by id (16 or 32 hex); v3 when v1 does not have it (a v3-only server)."""
         tid = normalize_trace_id(trace_id)
+        if not TRACE_ID.fullmatch(tid):
+            # Not sent: "zz" read as "trace 000…0zz not found", and "../x" went into the URL's path.
+            raise BackendError(
+                BACKEND,
+                FailureKind.BAD_REQUEST,
+                f"not a trace id: {trace_id.strip()!r} (16 or 32 hex digits)",
+                url=self.endpoint.url,
+            )
         try:
             envelope = await self._v1_envelope(f"api/traces/{tid}")
         except BackendError as exc:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from opsconsole.core.dashboard import AlertGroupView, AlertView, severity_rank
+from opsconsole.core.dashboard import AlertGroupView, AlertView, group_order
 
 STATE_RANK = {"firing": 0, "unprocessed": 1, "inhibited": 2, "silenced": 3}
 
@@ -25,7 +25,7 @@ def group_alerts(alerts: Iterable[AlertView], group_by: Sequence[str]) -> list[A
         )
         for key, members in groups.items()
     ]
-    out.sort(key=lambda g: (g.firing == 0, severity_rank(g.severity), g.oldest, g.key))
+    out.sort(key=group_order)
     return out
 
 

@@ -204,6 +204,11 @@ class AlertGroupView(SanitizedModel):
         return sum(1 for a in self.alerts if a.state == "firing")
 
 
+def group_order(group: AlertGroupView) -> tuple[bool, int, float, tuple[tuple[str, str], ...]]:
+    """Where a group of alerts goes: firing before suppressed, worst severity, then the oldest."""
+    return (group.firing == 0, severity_rank(group.severity), group.oldest, group.key)
+
+
 @dataclass(frozen=True)
 class SloRow(SanitizedModel):
     """One SLO line: its objective and window and the figures computed by :mod:`opsconsole.core.slo`."""
@@ -321,6 +326,13 @@ class Dashboard(SanitizedModel):
     def firing_outside(self) -> int:
         """Firing alerts in Alertmanager that the pack's matchers leave out."""
         return sum(g.firing for g in self.alerts_outside)
+
+    def alert_groups(self, showing_all: bool = False) -> list[AlertGroupView]:
+        """The pack's alert groups, and with ``showing_all`` those outside it among them, worst first:
+        a critical alert outside the pack never sits below the pack's warnings."""
+        if not showing_all:
+            return list(self.alerts)
+        return sorted([*self.alerts, *self.alerts_outside], key=group_order)
 
     def alerts_title(self, showing_all: bool = False) -> str:
         """``9 firing, 3 outside this pack, `A` to show all``: never "0 firing" while alerts fire."""

@@ -89,8 +89,11 @@ class SloFigures(SanitizedModel):
 
     @property
     def budget_seconds(self) -> float:
-        """The whole budget as time at 100% errors: e.g. 43.2 min for 99.9% over 30 days."""
-        return error_budget(self.objective) * self.window_seconds
+        """The whole budget as time at 100% errors: e.g. 43.2 min for 99.9% over 30 days.
+
+        Rounded to the microsecond: 1 - 0.9 is 0.09999999999999998, and a 90%/7d budget of
+        60479.99999999999 s would read 16h47m where it is 16h48m."""
+        return round(error_budget(self.objective) * self.window_seconds, 6)
 
     @property
     def remaining_seconds(self) -> float | None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from opsconsole.core.dashboard import AlertGroupView, Dashboard, LogRow
+from opsconsole.core.dashboard import Dashboard, LogRow
 from opsconsole.core.durations import format_duration
 from opsconsole.core.slo import budget_text
 
@@ -65,7 +65,7 @@ def view_markdown(
             ],
         )
     elif pane == "alerts":
-        groups: list[AlertGroupView] = [*board.alerts, *(board.alerts_outside if showing_all else [])]
+        groups = board.alert_groups(showing_all)
         out.append(board.alerts_title(showing_all))
         out.append("")
         out += _table(

@@ -19,6 +19,8 @@ from opsconsole.ui import context_switch
 if TYPE_CHECKING:
     from opsconsole.ui.app import OpsConsoleApp
 
+MAX_RANGE_SECONDS = 3650 * 86400  # ten years: more than any retention; far from datetime's year 1
+
 
 @dataclass(frozen=True)
 class ConsoleCommand:
@@ -63,9 +65,16 @@ def _range(app: OpsConsoleApp, args: list[str]) -> None:
         app.notify("usage: :range DURATION (e.g. 30m, 6h)", severity="warning")
         return
     try:
-        app.set_range(parse_duration(args[0]))
+        seconds = parse_duration(args[0])
     except ValueError as exc:
         app.notify(f"range: {exc}", severity="error")
+        return
+    # 0s asks for no history at all; thousands of years ran the start before year 1 (a
+    # ValueError in the health pane's border).
+    if not 0 < seconds <= MAX_RANGE_SECONDS:
+        app.notify(f"range: {args[0]} is not between 1s and 3650d", severity="error")
+        return
+    app.set_range(seconds)
 
 
 def _group(app: OpsConsoleApp, args: list[str]) -> None:

@@ -19,7 +19,7 @@ def drawn_signature(content: object) -> object:
     if isinstance(content, Table):
         header = tuple(drawn_signature(column.header) for column in content.columns)
         cells = tuple(tuple(drawn_signature(cell) for cell in column.cells) for column in content.columns)
-        return (header, cells)
+        return (header, cells, drawn_signature(content.caption) if content.caption is not None else None)
     if isinstance(content, str):
         return content
     # Anything else is never assumed unchanged.

@@ -160,7 +160,7 @@ class AlertsPane(Pane):
         rows: list[tuple[str, RowTarget, list[Text]]] = []
         shown = 0
         not_built = 0  # rows past max_rows: counted, never turned into cells
-        groups = board.alerts + (board.alerts_outside if self.show_all else [])
+        groups = board.alert_groups(self.show_all)
         for index, full in enumerate(groups):
             kept = tuple(a for a in full.alerts if wanted.keeps(a, board.context))
             if not kept:

@@ -316,9 +316,20 @@ class WallboardApp(ConsoleShell):
                     bad=remaining < LOW_BUDGET,
                     label=f"% budget left · {name}",
                 )
-            self._update("#wb-overview-list", self._alerts(firing_now[:8], now=board.now))
+            shown = firing_now[:8]
+            self._update(
+                "#wb-overview-list",
+                self._alerts(
+                    shown, now=board.now, more=len(firing_now) - len(shown), outside=board.firing_outside
+                ),
+            )
         if "alerts" in pages:
-            self._update("#wb-alerts", self._alerts(firing_now, now=board.now, acks=tuple(acked(board))))
+            self._update(
+                "#wb-alerts",
+                self._alerts(
+                    firing_now, now=board.now, acks=tuple(acked(board)), outside=board.firing_outside
+                ),
+            )
         if "slo" in pages:
             self._update("#wb-slo", slo_table(board, self.console_theme))
         if "health" in pages:
@@ -333,8 +344,18 @@ class WallboardApp(ConsoleShell):
         if label is not None:
             self._update(f"#label-{key}", Text(label))
 
-    def _alerts(self, alerts: list[AlertView], *, now: float, acks: tuple[Any, ...] = ()) -> Table | Text:
-        return alert_table(alerts, self.console_theme, now=now, width=self.size.width, acks=acks)
+    def _alerts(
+        self,
+        alerts: list[AlertView],
+        *,
+        now: float,
+        acks: tuple[Any, ...] = (),
+        more: int = 0,
+        outside: int = 0,
+    ) -> Table | Text:
+        return alert_table(
+            alerts, self.console_theme, now=now, width=self.size.width, acks=acks, more=more, outside=outside
+        )
 
 
 def _showing(widget: Widget) -> bool:

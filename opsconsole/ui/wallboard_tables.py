@@ -22,9 +22,21 @@ def alert_table(
     now: float,
     width: int,
     acks: tuple[tuple[AlertView, AckFacts], ...] = (),
+    more: int = 0,
+    outside: int = 0,
 ) -> Table | Text:
-    """Firing alerts, then the acked ones muted with who acked and for how long."""
+    """Firing alerts, then the acked ones muted with who acked and for how long. ``more``: firing
+    alerts left out of this list; ``outside``: firing alerts the pack's matchers leave out. Both
+    are said under the table, so a short list never reads as all there is."""
+    left_out = [
+        *([f"+ {more} more firing, on the alerts page"] if more else []),
+        *([f"+ {outside} firing outside this pack, not listed"] if outside else []),
+    ]
     if not alerts and not acks:
+        if outside:
+            return Text(
+                f"no alerts of this pack firing · {outside} firing outside it", style=theme.style("warn")
+            )
         return Text("no alerts firing", style=theme.style("ok"))
     # Pod names are long and alike: cut them as the console does, keeping the pod's suffix.
     # The summary alone gives way to the width (wrapping from 120 columns up, cut below, where
@@ -55,7 +67,15 @@ def alert_table(
             )
         )
     narrow = width < 120
-    table = Table(box=None, pad_edge=False, expand=True, header_style="bold")
+    table = Table(
+        box=None,
+        pad_edge=False,
+        expand=True,
+        header_style="bold",
+        caption=" · ".join(left_out) or None,
+        caption_justify="left",
+        caption_style=theme.style("warn"),
+    )
     for index, column in enumerate(("severity", "alert", "entity", "for", "summary")):
         if column == "summary":
             table.add_column(column, no_wrap=narrow, overflow="ellipsis", ratio=1)

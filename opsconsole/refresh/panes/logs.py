@@ -26,8 +26,13 @@ class LogsPane:
 
     async def __call__(self, run: PaneRun) -> PaneOutput:
         loki, logs = run.backends.loki, run.queries.pack.logs
-        if loki is None or logs is None or logs.selector is None or not run.settings.poll_logs:
+        if not run.settings.poll_logs:  # the console tails Loki itself and says so in the pane
             return PaneOutput([])
+        if loki is None:  # an empty LOGS section must say why, in the text and in --json
+            return PaneOutput([], notes=["no Loki in this context"])
+        if logs is None or logs.selector is None:  # the pack's own word on where its logs are, if any
+            said = logs is not None and bool(logs.unavailable)
+            return PaneOutput([], notes=[] if said else ["no logs in this pack"])
         # Here, not at the top: without Loki a refresh (a snapshot) imports none of the log tail's
         # modules (the Loki client's, the live tail's, the log line parser's).
         from opsconsole.refresh.log_tail import entry_row
