@@ -82,8 +82,8 @@ def test_the_row_in_the_words_of_every_view() -> None:
         "firing": "2 1 1",
         "acked": "1",
         "down": "1/3",
-        "budget": "30% Avail",
-        "budget_percent": "30%",
+        "budget": "30.0% Avail",
+        "budget_percent": "30.0%",
         "backends": "prometheus 35s loki ✖ jaeger never",
         "status": "⚠ no answer from loki",
         "age": "30s",
@@ -106,7 +106,7 @@ def test_a_quiet_context_reads_zeros_and_an_overspent_budget_zero() -> None:
     board = Dashboard("lab", "core", NOW, 900.0)
     board.slos = [slo("avail", 1.7)]
     texts = context_row(board).texts(NOW)
-    assert texts["firing"] == "0 0 0" and texts["budget"] == "0% Avail" and texts["status"] == "ok"
+    assert texts["firing"] == "0 0 0" and texts["budget"] == "0.0% Avail" and texts["status"] == "ok"
     assert texts["backends"] == "—" and texts["context"] == "lab" and texts["down"] == "0/0"
     assert context_row(Dashboard("lab", "core", NOW, 900.0)).texts(NOW)["budget"] == "—"
     assert context_row(board).as_json(NOW)["worst_budget"] == {"slo": "Avail", "remaining": 0.0}
@@ -245,7 +245,7 @@ def test_each_figure_of_a_row_in_its_words_at_the_edges() -> None:
         ),
     )
     texts = row.texts(NOW)
-    assert texts["budget"] == "90% Avail API" and texts["budget_percent"] == "90%"
+    assert texts["budget"] == "90.0% Avail API" and texts["budget_percent"] == "90.0%"
     assert texts["age"] == "0s" and texts["status"] == "⚠ no answer from loki, jaeger"
     assert row.as_json(NOW)["firing"] == {"critical": 0, "warning": 0, "other": 0}
     never = ContextRow("prod", worst_budget=("Avail", 0.9))  # figures without a refresh: none shown

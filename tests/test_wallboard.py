@@ -16,6 +16,7 @@ from textual.widgets import Digits, Static
 
 from opsconsole.backends.errors import BackendError, FailureKind
 from opsconsole.core.silence_draft import SilenceDraft
+from opsconsole.core.slo import budget_percent
 from opsconsole.core.wallboard_figures import PAGES
 from opsconsole.demo.stack import DemoStack, DemoUrls
 from opsconsole.launch import demo_wallboard_options
@@ -73,7 +74,8 @@ async def test_overview_figures_are_the_counts_that_matter(frozen_demo: Demo) ->
         )  # AgentUnresponsive; FreeAgentics' are not the pack's
         assert app.query_one("#digits-down", Digits).value == "1"  # npa-3
         worst = min(s.figures.remaining for s in board.slos if s.figures.remaining is not None)
-        assert app.query_one("#digits-budget", Digits).value == str(round(worst * 100))
+        # As the console's SLO pane words it (it said "100" beside the console's 99.8%).
+        assert app.query_one("#digits-budget", Digits).value == budget_percent(worst).removesuffix("%")
         assert app.query_one("#fig-critical").has_class("-bad")
         # FreeAgentics' critical alerts are not this pack's, and the board says how many there are.
         outside = sum(

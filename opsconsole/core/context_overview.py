@@ -18,6 +18,7 @@ from opsconsole.core.alert_filter import AlertFilter
 from opsconsole.core.dashboard import AlertView, Dashboard
 from opsconsole.core.durations import format_duration
 from opsconsole.core.shared_backends import shared_groups
+from opsconsole.core.slo import budget_percent
 from opsconsole.core.wallboard_figures import worst_budget
 
 SEVERITIES = ("critical", "warning")  # their own columns; every other severity is "other"
@@ -68,7 +69,7 @@ class ContextRow:
         budget = (
             "—"
             if self.worst_budget is None
-            else f"{max(0, round(self.worst_budget[1] * 100))}% {self.worst_budget[0]}"
+            else f"{budget_percent(self.worst_budget[1])} {self.worst_budget[0]}"
         )
         age = "never answered" if self.as_of is None else format_duration(max(0.0, now - self.as_of))
         down = [b.name for b in self.backends if b.error]

@@ -204,13 +204,23 @@ def coverage_note(data_seconds: float | None, window_seconds: float) -> str:
     return f"window covers only the last {span} of data" if span else ""
 
 
+def budget_percent(remaining: float) -> str:
+    """``27.1%``: the budget left as every view shows it (console, wallboard, contexts page, text
+    and Markdown). One decimal; never "100.0%" while any of it is spent, nor "0.0%" while some is
+    left (the wallboard and the contexts page rounded to whole percents: "100" beside 99.8%)."""
+    share = round(remaining * 100, 1)
+    if 0 < remaining < 1:
+        share = min(max(share, 0.1), 99.9)
+    return f"{share + 0.0:.1f}%"  # + 0.0: no "-0.0%"
+
+
 def budget_text(figures: SloFigures) -> str:
     """``27.1% (11m of 43m)``: the budget left as a share and as time, as the screen shows it."""
     remaining = figures.remaining
     if remaining is None:
         return "—"
     left = format_duration(figures.remaining_seconds or 0)
-    return f"{remaining * 100:.1f}% ({left} of {format_duration(figures.budget_seconds)})"
+    return f"{budget_percent(remaining)} ({left} of {format_duration(figures.budget_seconds)})"
 
 
 def exhaustion_text(seconds: float | None, window_seconds: float, window: str) -> str:

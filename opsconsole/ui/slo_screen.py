@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 from opsconsole.core.dashboard import BudgetHistory, SloRow
 from opsconsole.core.durations import format_duration
 from opsconsole.core.present import SLO_STATUS
-from opsconsole.core.slo import coverage_note
+from opsconsole.core.slo import budget_percent, coverage_note
 from opsconsole.ui.key_footer import KeyFooter
 from opsconsole.ui.themes import ConsoleTheme
 
@@ -154,7 +154,7 @@ class SloScreen(Screen[None]):
         if figures.remaining is not None:
             outer.add_row(
                 Text(
-                    f"budget left {figures.remaining * 100:.1f}% = "
+                    f"budget left {budget_percent(figures.remaining)} = "
                     f"{format_duration(figures.remaining_seconds or 0)} of "
                     f"{format_duration(figures.budget_seconds)} · SLI {((figures.sli or 0) * 100):.3f}%"
                 )

@@ -20,6 +20,7 @@ from textual.widgets import Digits, Static
 
 from opsconsole.core.dashboard import AlertView, Dashboard
 from opsconsole.core.present import is_critical
+from opsconsole.core.slo import budget_percent
 from opsconsole.core.wallboard_figures import acked, firing, stale_backends, worst_budget
 from opsconsole.refresh.panes import RefreshSettings
 from opsconsole.ui.drawn import drawn_signature
@@ -309,10 +310,9 @@ class WallboardApp(ConsoleShell):
                 self._figure("budget", "–", bad=False, label="worst error budget left: no SLO data")
             else:
                 name, remaining = worst
-                percent = max(0, round(remaining * 100))
                 self._figure(
                     "budget",
-                    str(percent),
+                    budget_percent(remaining).removesuffix("%"),  # the label says "%"
                     bad=remaining < LOW_BUDGET,
                     label=f"% budget left · {name}",
                 )

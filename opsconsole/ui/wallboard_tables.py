@@ -11,6 +11,7 @@ from opsconsole.core.dashboard import AlertView, Dashboard
 from opsconsole.core.durations import format_duration
 from opsconsole.core.present import HEALTH_STATE, SLO_STATUS, severity_level, since_text
 from opsconsole.core.short_names import short_name
+from opsconsole.core.slo import budget_percent
 from opsconsole.ui.cells import ENTITY_COLUMN
 from opsconsole.ui.themes import ConsoleTheme
 
@@ -97,7 +98,7 @@ def slo_table(board: Dashboard, theme: ConsoleTheme) -> Table | Text:
     for slo in board.slos:
         figures = slo.figures
         remaining = figures.remaining
-        left = "no data" if remaining is None else f"{remaining * 100:.1f}%"
+        left = "no data" if remaining is None else budget_percent(remaining)
         worst = figures.worst_burn
         status = figures.status
         level = SLO_STATUS[status][1] if status in SLO_STATUS else "muted"
