@@ -23,6 +23,7 @@ from opsconsole.core.short_names import short_name
 from opsconsole.refresh.context_overview import ContextOverviewService
 from opsconsole.ui.key_footer import KeyFooter
 from opsconsole.ui.key_order import KeysInOrder
+from opsconsole.ui.sized_table import SizedDataTable
 
 CONTEXT_COLUMNS = ("Context", "Firing c w o", "Acked", "Down", "Worst budget", "Status", "Backends")
 NARROW = 120  # below: the worst budget without its SLO's name
@@ -67,9 +68,9 @@ class OverviewScreen(Screen[str | None]):
 
     def compose(self) -> Any:
         yield Static(id="overview-title")
-        yield DataTable(cursor_type="row", id="overview-contexts")
+        yield SizedDataTable(cursor_type="row", id="overview-contexts")
         yield Static(id="overview-alerts-title")
-        yield DataTable(cursor_type="row", id="overview-alerts")
+        yield SizedDataTable(cursor_type="row", id="overview-alerts")
         yield Input(placeholder="filter: matchers, words, @context=NAME", id="overview-filter")
         yield KeyFooter()
 

@@ -19,6 +19,7 @@ from opsconsole.core.silence_rows import SilenceRow
 from opsconsole.refresh.context_silences import EveryContextSilences
 from opsconsole.ui.key_footer import KeyFooter
 from opsconsole.ui.silence_form import FormDefaults, RadiusRules, SilenceFormScreen
+from opsconsole.ui.sized_table import SizedDataTable
 
 COLUMNS = ("", "State", "Ends", "Mutes", "Marks", "By", "Comment", "Matchers")
 
@@ -78,7 +79,7 @@ class SilencesScreen(Screen[None]):
     def compose(self) -> Any:
         yield Static(id="silences-title")
         yield Static(id="silences-contexts")
-        yield DataTable(cursor_type="row", id="silences-table")
+        yield SizedDataTable(cursor_type="row", id="silences-table")
         yield Input(placeholder="filter: text in matchers, author, comment or context", id="silences-filter")
         yield KeyFooter()
 

@@ -21,6 +21,7 @@ from textual.widgets import DataTable, Input, Static
 from opsconsole.backends.jaeger_models import Trace
 from opsconsole.core.value_format import format_micros
 from opsconsole.ui.key_footer import KeyFooter
+from opsconsole.ui.sized_table import SizedDataTable
 from opsconsole.ui.themes import ConsoleTheme
 
 
@@ -69,7 +70,7 @@ class TraceSearchScreen(Screen[None]):
             )
             yield Input(self.search, id="trace-search")
             yield Static(Text("searching…"), id="search-status")
-            table: DataTable[Text] = DataTable(cursor_type="row", id="trace-results")
+            table = SizedDataTable(cursor_type="row", id="trace-results")
             yield table
         yield KeyFooter()
 
