@@ -157,16 +157,23 @@ class MainScreen(Screen[None]):
 
     def _tab_labels(self, board: Dashboard | None) -> list[list[str]]:
         """Tab names from the longest to the shortest: the panes' titles as their borders show them
-        (the alerts' with what lies outside the pack), their plain titles, then one word each.
+        (the alerts' with what lies outside the pack), their plain titles with the alerts counted
+        (``5 firing +6 outside``, then ``5+6 firing``), then one word each.
         Every tab stays on the line: a cut one would hide a key the user needs."""
-        firing = f" ({board.firing} firing)" if board is not None else ""
+        firing, shorter, tight = "", "", ""
+        if board is not None:
+            # As the pane's own title: never "0 firing" alone while alerts outside the pack fire.
+            showing_all = getattr(self.panes["alerts"], "show_all", False)
+            outside = 0 if showing_all else board.firing_outside
+            count = f"{board.firing + (board.firing_outside if showing_all else 0)}"
+            firing = f" ({count} firing" + (f" +{outside} outside)" if outside else ")")
+            count += f"+{outside}" if outside else ""
+            shorter, tight = f" ({count} firing)", f" {count}"
         return [
             [str(self.panes[name].border_title or name) for name in PANE_ORDER],
             [TITLES[name] + (firing if name == "alerts" else "") for name in PANE_ORDER],
-            [
-                TIGHT_TITLES[name] + (f" {board.firing}" if name == "alerts" and board else "")
-                for name in PANE_ORDER
-            ],
+            [TITLES[name] + (shorter if name == "alerts" else "") for name in PANE_ORDER],
+            [TIGHT_TITLES[name] + (tight if name == "alerts" else "") for name in PANE_ORDER],
         ]
 
     # -- navigation ---------------------------------------------------------------------------
