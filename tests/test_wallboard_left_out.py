@@ -26,9 +26,13 @@ def _alert(name: str) -> AlertView:
 
 
 def test_alerts_outside_the_pack_and_past_the_list_are_said_under_it() -> None:
-    text = _plain(alert_table([_alert("Disk")], THEME, now=NOW, width=100, more=2, outside=3))
+    shown = {"more_where": "on the alerts page"}
+    text = _plain(alert_table([_alert("Disk")], THEME, now=NOW, width=100, more=2, outside=3, **shown))
     assert "Disk" in text
     assert "+ 2 more firing, on the alerts page · + 3 firing outside this pack, not listed" in text
+    # A wallboard without the alerts page (--pages overview) sends nobody to look for it.
+    alone = _plain(alert_table([_alert("Disk")], THEME, now=NOW, width=100, more=2))
+    assert "+ 2 more firing" in alone and "alerts page" not in alone
 
 
 def test_nothing_firing_in_the_pack_is_not_a_quiet_board_when_alerts_fire_outside_it() -> None:

@@ -320,7 +320,12 @@ class WallboardApp(ConsoleShell):
             self._update(
                 "#wb-overview-list",
                 self._alerts(
-                    shown, now=board.now, more=len(firing_now) - len(shown), outside=board.firing_outside
+                    shown,
+                    now=board.now,
+                    more=len(firing_now) - len(shown),
+                    # Only a page that rotates in is somewhere to look.
+                    more_where="on the alerts page" if "alerts" in pages else "",
+                    outside=board.firing_outside,
                 ),
             )
         if "alerts" in pages:
@@ -351,10 +356,18 @@ class WallboardApp(ConsoleShell):
         now: float,
         acks: tuple[Any, ...] = (),
         more: int = 0,
+        more_where: str = "",
         outside: int = 0,
     ) -> Table | Text:
         return alert_table(
-            alerts, self.console_theme, now=now, width=self.size.width, acks=acks, more=more, outside=outside
+            alerts,
+            self.console_theme,
+            now=now,
+            width=self.size.width,
+            acks=acks,
+            more=more,
+            more_where=more_where,
+            outside=outside,
         )
 
 

@@ -24,13 +24,15 @@ def alert_table(
     width: int,
     acks: tuple[tuple[AlertView, AckFacts], ...] = (),
     more: int = 0,
+    more_where: str = "",
     outside: int = 0,
 ) -> Table | Text:
     """Firing alerts, then the acked ones muted with who acked and for how long. ``more``: firing
-    alerts left out of this list; ``outside``: firing alerts the pack's matchers leave out. Both
-    are said under the table, so a short list never reads as all there is."""
+    alerts left out of this list, and ``more_where`` they are shown ("" when nowhere); ``outside``:
+    firing alerts the pack's matchers leave out. Both are said under the table, so a short list
+    never reads as all there is."""
     left_out = [
-        *([f"+ {more} more firing, on the alerts page"] if more else []),
+        *([f"+ {more} more firing" + (f", {more_where}" if more_where else "")] if more else []),
         *([f"+ {outside} firing outside this pack, not listed"] if outside else []),
     ]
     if not alerts and not acks:
