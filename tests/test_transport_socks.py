@@ -24,6 +24,7 @@ from opsconsole.backends.transport import SOCKS_LOGIN_REFUSED, RetryPolicy
 from opsconsole.cli import main
 from opsconsole.config import EndpointSettings
 from opsconsole.demo.stack import DemoUrls
+from tests.support.real_servers import RunningServer
 from tests.support.socks_proxy import socks_proxy
 
 LOGIN = ("alice", "s3cret")
@@ -182,3 +183,22 @@ def test_check_names_the_socks_proxy_without_its_password(
     result = {r["backend"]: r for r in json.loads(out)["results"]}["prometheus"]
     assert code == 0 and result["proxy"] == f"socks5h://127.0.0.1:{proxy.port}", out
     assert "s3cret" not in out and "alice" not in out
+
+
+async def test_real_prometheus_and_alertmanager_through_a_socks5h_proxy(
+    real_prometheus: RunningServer, real_alertmanager: RunningServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same through the real servers: their answers, under a name only the proxy resolves."""
+    with socks_proxy(hosts={HIDDEN: "127.0.0.1"}, login=LOGIN) as proxy:
+        monkeypatch.setenv("ALL_PROXY", f"socks5h://alice:s3cret@127.0.0.1:{proxy.port}")
+        prometheus = PrometheusClient(_endpoint(_under(real_prometheus.url, HIDDEN)))
+        alertmanager = AlertmanagerClient(_endpoint(_under(real_alertmanager.url, HIDDEN)))
+        try:
+            up = await prometheus.query("up", time.time())
+            alerts = await alertmanager.alerts()
+        finally:
+            await prometheus.aclose()
+            await alertmanager.aclose()
+    assert up.vector and any(a.labels.get("alertname") == "OpsconsoleTestAlwaysFiring" for a in alerts)
+    assert {f"{HIDDEN}:{real_prometheus.port}", f"{HIDDEN}:{real_alertmanager.port}"} <= set(proxy.targets)
+    assert set(proxy.logins) == {LOGIN}
