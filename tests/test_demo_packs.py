@@ -58,3 +58,4 @@ async def test_demo_pack_freeagentics_shows_a_live_screen(frozen_demo: Demo) -> 
         assert note.startswith("FreeAgentics logs are not in Loki:")
         assert "Elasticsearch" in note and "Kibana" in note
         assert "not in Loki" in str(logs.border_subtitle)
+        assert str(logs.border_title) == "Log tail"  # nothing is followed

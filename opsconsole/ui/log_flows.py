@@ -35,10 +35,15 @@ class LogFlows:
             for sentence in re.split(r"(?<=[.:;])\s+", logs.unavailable.strip()):
                 pane.view.buffer.append(LogRow(stamp, "gap", "", sentence, ""))
             pane.view.refresh()
-            pane.show_tail_status("not in Loki: see the lines above")
+            pane.show_tail_status("not in Loki: see the lines above", tailing=False)
             return
         if request is None:
-            pane.show_tail_status("this pack has no logs section")
+            pane.show_tail_status("this pack has no logs section", tailing=False)
+            return
+        if app.service.backends.loki is None:
+            pane.show_tail_status(
+                "no Loki in this context: --loki URL, or loki: url in its config", tailing=False
+            )
             return
         app.tails.start(app.service, pane.view, request, pane.show_tail_status)
 

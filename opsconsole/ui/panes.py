@@ -263,14 +263,22 @@ class LogPane(Pane):
         row = self.view.selected()
         return LogLineKey(row) if row is not None else None
 
-    def show_tail_status(self, text: str) -> None:
-        """The tail's state, counts and filters."""
+    def show_tail_status(self, text: str, *, tailing: bool = True) -> None:
+        """The tail's state, counts and filters; without a tail (``tailing`` False) the title names
+        no mode, since there is nothing to follow."""
         self.tail_status = text
         view = self.view
-        mode = (
-            f"PAUSED · {view.unseen} new" if view.paused else "following" if view.follow else "scrolled back"
-        )
-        self.set_border(title=f"{TITLES['logs']} ({mode})", subtitle=text)
+        title = TITLES["logs"]
+        if tailing:
+            mode = (
+                f"PAUSED · {view.unseen} new"
+                if view.paused
+                else "following"
+                if view.follow
+                else "scrolled back"
+            )
+            title = f"{title} ({mode})"
+        self.set_border(title=title, subtitle=text)
         self.set_class("⚠" in text, "-error")
 
     def render_dashboard(self, board: Dashboard, theme: ConsoleTheme) -> None:
