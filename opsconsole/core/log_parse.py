@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from collections.abc import Mapping
 
 from opsconsole.core.dashboard import LogRow
@@ -92,14 +93,29 @@ def log_row(
     from_line = parse_json_line(line)
     if from_line is None:
         from_line = parse_logfmt(line)
-    fields = {**labels, **(from_line or {})}
+    # A row is kept as long as the tail's ring holds it (50,000 of them). Field names repeat on
+    # every row, and each decoded line brings its own copies: one is kept of each.
+    fields = {shared_text(k): v for k, v in labels.items()}
+    if from_line:
+        for key, value in from_line.items():
+            fields[shared_text(key)] = value
     message = fields.get(message_field) or fields.get("msg") or fields.get("message") or line
     level = fields.get(level_field) or fields.get("level") or fields.get("lvl") or ""
     return LogRow(
         ts_ns=ts_ns,
-        level=normalize_level(level),
+        level=shared_text(normalize_level(level)),
         entity=fields.get(entity_field, "") if entity_field else "",
         message=message.replace("\t", "  "),  # a tab would jump the terminal's cursor
         trace_id=fields.get(trace_id_field, "") or fields.get("traceID", "") or fields.get("trace_id", ""),
         fields=fields,
     )
+
+
+def shared_text(text: str) -> str:
+    """One copy of a text that many rows hold (a field name, a level, a stream label's value).
+
+    Interned: the copy goes when the last row holding it does, so untrusted names cannot pile up.
+    Only for texts that repeat: a unique one would only add an entry to the interned table.
+    """
+    # Only an exact str can be interned; the row cleans whatever it is given.
+    return sys.intern(text) if type(text) is str else text

@@ -20,7 +20,7 @@ from opsconsole.backends.loki_tail import LokiTailStream, TailStatus
 from opsconsole.core.dashboard import LogRow
 from opsconsole.core.durations import format_duration
 from opsconsole.core.log_buffer import LogBuffer
-from opsconsole.core.log_parse import log_row
+from opsconsole.core.log_parse import log_row, shared_text
 from opsconsole.packs.schema import LogFields
 
 NS = 1_000_000_000
@@ -31,7 +31,10 @@ ROWS_PER_SLICE = 200  # ~2-3 ms of parsing between chances for the UI to run
 
 def entry_row(entry: LogEntry, fields: LogFields) -> LogRow:
     """One Loki entry as a displayable row (labels, structured metadata and parsed fields merged)."""
-    labels = {**entry.labels, **entry.structured_metadata, **entry.parsed}
+    # A stream's labels are the same on each of its rows (a few values across the ring, where
+    # structured metadata may hold a trace id a line): one copy of each value is kept.
+    stream = {key: shared_text(value) for key, value in entry.labels.items()}
+    labels = {**stream, **entry.structured_metadata, **entry.parsed}
     return log_row(
         entry.ts_ns,
         entry.line,
