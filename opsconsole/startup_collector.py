@@ -4,7 +4,7 @@ Starting a command allocates a few hundred thousand objects that live as long as
 modules, classes, pydantic's schemas, the parsed packs, the widgets and the first board. None of
 it is garbage, yet each of the collector's passes walks what was allocated since the last, and
 the full passes walk it all. During start-up that was about a tenth of a ``snapshot``'s CPU (0.07
-s of 0.7 s, see the README's benchmarks); in a console running for days, full passes of 100 to
+s of 0.7 s, see docs/performance.md); in a console running for days, full passes of 100 to
 200 ms, a visible stall every second or two while a busy log tail churns memory.
 
 So:
