@@ -120,9 +120,25 @@ def discover(dirs: Iterable[tuple[Path, str]], files: Iterable[Path] = ()) -> li
 
 def _read(source: PackSource, errors: list[PackError]) -> LocatedDocument | None:
     try:
-        text = source.path.read_text(encoding="utf-8")
+        data = source.path.read_bytes()
     except OSError as exc:
         errors.append(PackError(str(source.path), 1, "(file)", f"cannot read: {exc.strerror or exc}"))
+        return None
+    try:
+        # Universal newlines, as read_text gives them: the YAML cache's key is this text.
+        text = data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+    except UnicodeDecodeError as exc:
+        # A binary file, or one saved as UTF-16 or Latin-1: an error on this file, not a crash of
+        # every command that loads the search path.
+        line = data.count(b"\n", 0, exc.start) + 1
+        errors.append(
+            PackError(
+                str(source.path),
+                line,
+                "(file)",
+                f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}): save it as UTF-8",
+            )
+        )
         return None
     try:
         doc = load_yaml_cached(text, str(source.path))
