@@ -118,9 +118,21 @@ def run_validate(args: argparse.Namespace) -> int:
     result = _load(args, extra=list(args.paths))
     wanted = {p.resolve() for p in args.paths}
     errors = [e for e in result.errors if Path(e.file).resolve() in wanted or not Path(e.file).exists()]
+    ok = [p for p in result.packs.values() if p.source.path.resolve() in wanted]
+    # A file whose pack a later one of the same name replaces was never validated: do it alone,
+    # so that its errors are not lost and the exit code covers every file named.
+    done = {p.source.path.resolve() for p in ok} | {Path(e.file).resolve() for e in errors}
+    for path in args.paths:
+        if path.exists() and path.resolve() not in done:
+            alone = _load(args, extra=[path])
+            errors += [e for e in alone.errors if Path(e.file).resolve() == path.resolve()]
+            ok += [p for p in alone.packs.values() if p.source.path.resolve() == path.resolve()]
+            done.add(path.resolve())
+    for notice in result.notices:
+        if any(f"{p} (" in notice for p in [*args.paths, *wanted]):
+            print(f"note: {notice}", file=sys.stderr)
     for error in errors:
         print(f"error: {error}", file=sys.stderr)
-    ok = [p for p in result.packs.values() if p.source.path.resolve() in wanted]
     for loaded in ok:
         print(f"ok: {loaded.source.path}: pack '{loaded.name}'")
     missing = [p for p in args.paths if not p.exists()]

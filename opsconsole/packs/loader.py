@@ -183,7 +183,8 @@ def load_packs(
         if doc is None:
             continue
         name = doc.data["metadata"]["name"]
-        if name in raw:
+        if name in raw and raw[name][0].path.resolve() != source.path.resolve():
+            # (the same file twice, from the packs folder and --pack, replaces nothing)
             previous = raw[name][0]
             result.notices.append(
                 f"pack '{name}' from {source.path} ({source.origin}) replaces the one from "
