@@ -69,9 +69,11 @@ async def check_query(
             if await meta.count(parts.text()) > 0:
                 check.findings += await absent_label_warnings(meta, parts, source, values)
         return check
-    for parts in selector_parts(text):
-        check.findings += await diagnose_selector(meta, parts, source, values)
     check.zero_is_healthy = _zero_is_healthy(query_id)
+    for parts in selector_parts(text):
+        check.findings += await diagnose_selector(
+            meta, parts, source, values, counts_failures=check.zero_is_healthy
+        )
     if check.zero_is_healthy:
         # No error series is the healthy case; only a label whose values can never match is news
         # (status holds "success"/"error" where the pack counts "5..").

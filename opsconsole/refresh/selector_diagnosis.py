@@ -83,9 +83,16 @@ def shown(values: Sequence[str], limit: int = 8) -> str:
 
 
 async def diagnose_selector(
-    meta: PromMetadata, parts: SelectorParts, source: str, values: Mapping[str, str]
+    meta: PromMetadata,
+    parts: SelectorParts,
+    source: str,
+    values: Mapping[str, str],
+    *,
+    counts_failures: bool = False,
 ) -> list[Finding]:
-    """Why ``parts`` selects nothing (empty when it selects series)."""
+    """Why ``parts`` selects nothing (empty when it selects series). ``counts_failures``: the
+    query counts errors or bad events, whose matcher is never to be pointed at the values there
+    are (``code=~"5.."`` edited to ``200`` would count every success as a failure)."""
     selector = parts.text()
     names = parts.metric_names
     if names is None:
@@ -114,7 +121,9 @@ async def diagnose_selector(
         alone = parts.text((*(m for m in parts.matchers if m.name == "__name__"), matcher))
         if await meta.count(alone) > 0:
             continue
-        findings.append(await _why_matcher_fails(meta, base, matcher, source, values, selector))
+        findings.append(
+            await _why_matcher_fails(meta, base, matcher, source, values, selector, counts_failures)
+        )
     if findings:
         return findings
     # Each matcher selects something, but not together: say which two never meet.
@@ -139,12 +148,14 @@ async def _why_matcher_fails(
     source: str,
     values: Mapping[str, str],
     selector: str,
+    counts_failures: bool = False,
 ) -> Finding:
-    labels = [label for label in await meta.labels(base) if label not in ("__name__", "le")]
+    carried = await meta.labels(base)
+    labels = [label for label in carried if label not in ("__name__", "le")]
     label_variable = variable_for(matcher.name, source, values)
     value_variable = variable_for(matcher.value, source, values)
     of_what = f"`{base}`" if base != "{}" else "the series"
-    if matcher.name not in labels:
+    if matcher.name not in carried:
         holders = []
         for label in labels[:MAX_LABELS_SEARCHED]:
             found = [v for v in await meta.values(label, base) if matcher.matches(v)]
@@ -172,12 +183,37 @@ async def _why_matcher_fails(
         )
     present = await meta.values(matcher.name, base)
     want = f'{matcher.op}"{matcher.value}"'
+    if matcher.name == "le":
+        # A histogram's bucket boundaries (a latency SLO's threshold that is not one of them).
+        present = sorted(present, key=_bucket_order)
+        return Finding(
+            f"no bucket boundary matches {want}: `le` values are {shown(present, 12)}",
+            "use one of these boundaries (a latency SLO's `threshold` must be one)",
+            selector,
+            "values",
+        )
     problem = f"`{matcher.name}` values are {shown(present)}, none matches {want}"
+    if counts_failures:
+        # Only a value that marks a failure belongs here: fine while nothing has failed.
+        fix = (
+            f"if one of these values marks a failure, set `{value_variable}` to it "
+            f"(--var {value_variable}=VALUE)"
+            if value_variable
+            else f"if one of these values marks a failure, make the pack's {matcher.name}{want} match it"
+        )
+        return Finding(problem, fix, selector, "values")
     if value_variable:
         suggestion = present[0] if len(present) == 1 else "|".join(present[:3])
         return Finding(problem, f"--var {value_variable}={suggestion}", selector, "values")
     edit = f"the pack asks for {matcher.name}{want}: edit it to one of these values"
     return Finding(problem, edit, selector, "values")
+
+
+def _bucket_order(value: str) -> float:
+    try:
+        return float(value)
+    except ValueError:
+        return math.inf
 
 
 async def absent_label_warnings(

@@ -1,0 +1,88 @@
+"""``packs doctor`` on the mistakes a pack author makes, against the real Prometheus scraping the test
+target (``opsconsole_test_requests_total{status="ok"|"error"}``, ``opsconsole_test_latency_seconds``
+with buckets 0.1, 0.5, 1, 2.5): what it says is the cause, and what it proposes does not make things
+worse."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from opsconsole.backends.prometheus import PrometheusClient
+from opsconsole.config import EndpointSettings
+from opsconsole.packs.loader import load_packs
+from opsconsole.packs.schema import QueryPack
+from opsconsole.refresh.doctor_report import DoctorReport, QueryCheck
+from opsconsole.refresh.pack_doctor import diagnose
+from tests.support.real_servers import RunningServer
+
+PACK = """\
+apiVersion: opsconsole.dev/v1
+kind: QueryPack
+metadata: {name: mistakes}
+variables:
+  failed: "5.."
+health:
+  entity: {type_label: job, instance_label: instance}
+  up: up{job="test-target"}
+red:
+  groups:
+    api:
+      by: [job]
+      rate: sum by (job) (rate(opsconsole_test_requests_total[$rate_window]))
+      errors: sum by (job) (rate(opsconsole_test_requests_total{status=~"$failed"}[$rate_window]))
+      duration: {histogram: opsconsole_test_latency_seconds}
+slos:
+  fast:
+    objective: 0.99
+    latency: {histogram: opsconsole_test_latency_seconds, threshold: 0.25}
+"""
+
+
+def _pack(tmp_path: Path) -> QueryPack:
+    path = tmp_path / "mistakes.yaml"
+    path.write_text(PACK)
+    result = load_packs([], [path])
+    assert not result.errors, result.errors
+    return result.packs["mistakes"].pack
+
+
+async def _doctor(prometheus: RunningServer, pack: QueryPack) -> DoctorReport:
+    client = PrometheusClient(EndpointSettings(url=prometheus.url))
+    try:
+        return await diagnose(pack, client, now=time.time())
+    finally:
+        await client.aclose()
+
+
+def _check(report: DoctorReport, query_id: str) -> QueryCheck:
+    [check] = [c for c in report.checks if c.query_id == query_id]
+    return check
+
+
+async def test_an_error_query_is_never_told_to_match_the_values_there_are(
+    tmp_path: Path, real_prometheus: RunningServer
+) -> None:
+    # status holds "ok" and "error", the pack counts "5..": pointing the variable at every value
+    # there is (--var failed=error|ok) would count every success as a failure.
+    report = await _doctor(real_prometheus, _pack(tmp_path))
+    errors = _check(report, "red.api.errors")
+    assert errors.zero_is_healthy and not errors.has_data
+    [finding] = errors.findings
+    assert finding.problem == '`status` values are error, ok, none matches =~"5.."'
+    assert finding.fix == "if one of these values marks a failure, set `failed` to it (--var failed=VALUE)"
+    assert not any(fix.startswith("--var failed") for fix in report.fixes()), report.fixes()
+
+
+async def test_a_latency_threshold_off_the_buckets_is_said_as_such(
+    tmp_path: Path, real_prometheus: RunningServer
+) -> None:
+    # The series have `le`; what is missing is a boundary at 0.25 (it said "no series has label le").
+    report = await _doctor(real_prometheus, _pack(tmp_path))
+    good = _check(report, "slos.fast.good")
+    assert not good.has_data
+    [finding] = good.findings
+    assert finding.problem == (
+        'no bucket boundary matches =~"0\\.25": `le` values are 0.1, 0.5, 1.0, 2.5, +Inf'
+    )
+    assert finding.fix == "use one of these boundaries (a latency SLO's `threshold` must be one)"
