@@ -11,9 +11,12 @@ from pathlib import Path
 from opsconsole.backends.prometheus import PrometheusClient
 from opsconsole.config import EndpointSettings
 from opsconsole.packs.loader import load_packs
+from opsconsole.packs.render import pack_queries
 from opsconsole.packs.schema import QueryPack
+from opsconsole.refresh.backends_set import BackendSet
 from opsconsole.refresh.doctor_report import DoctorReport, QueryCheck
 from opsconsole.refresh.pack_doctor import diagnose
+from opsconsole.refresh.service import RefreshService
 from tests.support.real_servers import RunningServer
 
 PACK = """\
@@ -55,6 +58,11 @@ async def _doctor(prometheus: RunningServer, pack: QueryPack) -> DoctorReport:
         await client.aclose()
 
 
+def pack_source(pack: QueryPack, query_id: str) -> str:
+    [query] = [q for q in pack_queries(pack) if q.id == query_id]
+    return query.source
+
+
 def _check(report: DoctorReport, query_id: str) -> QueryCheck:
     [check] = [c for c in report.checks if c.query_id == query_id]
     return check
@@ -86,3 +94,33 @@ async def test_a_latency_threshold_off_the_buckets_is_said_as_such(
         'no bucket boundary matches =~"0\\.25": `le` values are 0.1, 0.5, 1.0, 2.5, +Inf'
     )
     assert finding.fix == "use one of these boundaries (a latency SLO's `threshold` must be one)"
+
+
+async def test_the_doctor_runs_the_queries_the_console_runs(
+    tmp_path: Path, real_prometheus: RunningServer
+) -> None:
+    # The doctor expanded $rate_window as 1m whatever the server (four of an assumed 15s scrape),
+    # the console from the server's scrape intervals (here 1s: 6s). On a job scraped every minute,
+    # Prometheus' default, the doctor's [1m] held one sample: "RED would be empty, set --var
+    # rate_window", exit 1, while the console's [4m] showed every row.
+    pack = _pack(tmp_path)
+    console = RefreshService(
+        "t", pack, BackendSet(prometheus=PrometheusClient(EndpointSettings(url=real_prometheus.url)))
+    )
+    try:
+        await console.refresh()
+        shown = console.query_texts()
+    finally:
+        await console.backends.aclose()
+    report = await _doctor(real_prometheus, pack)
+    ranged = [c for c in report.checks if "rate_window" in pack_source(pack, c.query_id)]
+    assert {c.query_id for c in ranged} == {
+        "red.api.rate",
+        "red.api.errors",
+        "red.api.p50",
+        "red.api.p95",
+        "red.api.p99",
+    }
+    for check in ranged:
+        assert check.text == shown[check.query_id], check.query_id
+    assert "[6s]" in shown["red.api.rate"]

@@ -196,6 +196,7 @@ def run_doctor(args: argparse.Namespace) -> int:
                 alertmanagers=backends.alertmanagers,
                 loki=backends.loki,
                 now=time.time(),
+                refresh_interval=context.config.refresh_interval,
             )
         finally:
             await backends.aclose()

@@ -27,6 +27,8 @@ from opsconsole.packs.render import ENTITY_PLACEHOLDERS, pack_queries, pack_valu
 from opsconsole.packs.schema import QueryPack
 from opsconsole.packs.variables import expand
 from opsconsole.refresh.doctor_report import DoctorReport, Finding, QueryCheck
+from opsconsole.refresh.queries import PackQueries
+from opsconsole.refresh.scrape_intervals import ScrapeIntervalCache
 from opsconsole.refresh.selector_diagnosis import (
     LOOKBACK,
     PROBE_WINDOW,
@@ -173,20 +175,28 @@ async def diagnose(
     loki: LokiClient | None = None,
     now: float,
     only_presence: bool = False,
+    refresh_interval: float = 5.0,
 ) -> DoctorReport:
-    """Every PromQL query of ``pack`` checked at ``now`` (with ``only_presence``, no diagnosis)."""
+    """Every PromQL query of ``pack`` checked at ``now`` (with ``only_presence``, no diagnosis),
+    its ``$rate_window`` the console's at ``refresh_interval``."""
     values = pack_values(pack, overrides)
     report = DoctorReport(pack.name)
     meta = PromMetadata(prometheus, now)
+    # $rate_window as the console derives it from this server's scrape intervals: the doctor
+    # checks the very text the panes run (a fixed 1m said a 1m-scraped job had no data).
+    texts = PackQueries(
+        pack, overrides or {}, refresh_interval=refresh_interval, scrape_intervals=ScrapeIntervalCache()
+    )
+    await texts.update_intervals_of(prometheus, now)
     jobs = []
     for query in pack_queries(pack):
         if query.language != "promql":
             continue
-        scoped = dict(values)
-        if "window" in query.runtime_variables:
-            scoped["window"] = PROBE_WINDOW
-        scoped.update({k: v for k, v in ENTITY_PLACEHOLDERS.items() if k in query.runtime_variables})
-        text = expand(query.source, scoped)
+        extra = {"window": PROBE_WINDOW} if "window" in query.runtime_variables else {}
+        extra.update({k: v for k, v in ENTITY_PLACEHOLDERS.items() if k in query.runtime_variables})
+        window = texts.rate_window(query.id, None, **extra)
+        scoped = {**values, "rate_window": window.text, **extra}
+        text = texts.text(query.id, None, **extra)
         if only_presence:
             jobs.append(_presence(meta, query.id, text))
         else:
