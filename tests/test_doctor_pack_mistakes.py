@@ -17,7 +17,7 @@ from opsconsole.refresh.backends_set import BackendSet
 from opsconsole.refresh.doctor_report import DoctorReport, QueryCheck
 from opsconsole.refresh.pack_doctor import diagnose
 from opsconsole.refresh.service import RefreshService
-from tests.support.real_servers import RunningServer
+from tests.support.real_servers import RunningServer, wait_for_answer_3s_ago
 
 PACK = """\
 apiVersion: opsconsole.dev/v1
@@ -124,3 +124,41 @@ async def test_the_doctor_runs_the_queries_the_console_runs(
     for check in ranged:
         assert check.text == shown[check.query_id], check.query_id
     assert "[6s]" in shown["red.api.rate"]
+
+
+SHORT = """\
+apiVersion: opsconsole.dev/v1
+kind: QueryPack
+metadata: {name: short}
+health:
+  entity: {type_label: job, instance_label: instance}
+  up: up{job="test-target"}
+  signals:
+    written: rate(opsconsole_test_requests_total[200ms])
+    templated: rate(opsconsole_test_requests_total[$rate_window])
+    absent: absent(opsconsole_test_in_flight)
+"""
+
+
+async def test_a_range_shorter_than_two_scrapes_is_said_with_the_fix_where_it_was_written(
+    tmp_path: Path, real_prometheus: RunningServer
+) -> None:
+    # Scraped every second: [200ms] never holds two samples, nor did the 800ms the doctor then
+    # looked for two in, so it blamed "binary operators" in a query that has none.
+    wait_for_answer_3s_ago(real_prometheus.url, "opsconsole_test_requests_total")
+    path = tmp_path / "short.yaml"
+    path.write_text(SHORT)
+    pack = load_packs([], [path]).packs["short"].pack
+    report = await _doctor(real_prometheus, pack)
+    [finding] = _check(report, "health.signals.written").findings
+    assert finding.problem.startswith(
+        "opsconsole_test_requests_total{} has fewer than two samples in [200ms]"
+    )
+    # The range is written in the pack: --var rate_window would change nothing.
+    assert finding.fix == (
+        "write [$rate_window] in the pack where the range is [200ms]: it follows the scrape interval"
+    )
+    assert _check(report, "health.signals.templated").has_data
+    # Selectors with series, no operator, nothing back: no word of binary operators.
+    [finding] = _check(report, "health.signals.absent").findings
+    assert finding.problem == "every selector has series, but the expression returns nothing from them"

@@ -22,7 +22,7 @@ from opsconsole.backends.errors import BackendError
 from opsconsole.backends.loki import LokiClient
 from opsconsole.backends.prometheus import PrometheusClient
 from opsconsole.core.alert_matchers import LabelMatcher, parse_matchers
-from opsconsole.core.promql_text import selector_parts
+from opsconsole.core.promql_text import parse_tree, selector_parts, walk
 from opsconsole.packs.render import ENTITY_PLACEHOLDERS, pack_queries, pack_values
 from opsconsole.packs.schema import QueryPack
 from opsconsole.packs.variables import expand
@@ -82,12 +82,16 @@ async def check_query(
         check.findings = [f for f in check.findings if f.kind == "values"]
         return check
     if not any(f.kind == "empty" or f.kind == "values" for f in check.findings):
-        check.findings += await ranged_findings(meta, text)
+        check.findings += await ranged_findings(meta, text, source)
     if not check.findings:
+        tree = parse_tree(text)
+        combined = tree is not None and any(type(n).__name__ == "BinaryExpr" for n in walk(tree))
         check.findings.append(
             Finding(
                 "every selector has series, but the expression combines them into nothing "
                 "(binary operators need series with matching labels)"
+                if combined
+                else "every selector has series, but the expression returns nothing from them"
             )
         )
     return check

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 
 from opsconsole.backends.errors import BackendError
 from opsconsole.backends.prometheus import PrometheusClient
+from opsconsole.core.durations import prometheus_duration
 from opsconsole.core.promql_text import SelectorMatcher, SelectorParts, selector_parts
 from opsconsole.packs.variables import variables_in
 from opsconsole.refresh.doctor_report import Finding
@@ -251,14 +252,30 @@ async def absent_label_warnings(
     return out
 
 
-async def ranged_findings(meta: PromMetadata, text: str) -> list[Finding]:
+# How far back a ranged selector's series are looked for two samples: four times the range would
+# hold one sample of a 15s scrape behind a [5s] range, about half the time (found: the doctor then
+# blamed binary operators in a query that had none).
+SCRAPES_SEEN = 600.0
+
+
+def _range_text(seconds: float) -> str:
+    """A range as Prometheus reads it: "0.2s" is refused, "200ms" read (whole seconds as 1m30s)."""
+    if seconds == int(seconds):
+        return prometheus_duration(seconds)
+    return f"{round(seconds * 1000)}ms"
+
+
+async def ranged_findings(meta: PromMetadata, text: str, source: str = "") -> list[Finding]:
     """Ranged selectors whose series are scraped less often than their range (rate() needs two
-    samples in it): at most one sample in the range though two or more in four times it."""
+    samples in it): at most one sample in the range though two or more in four times it (or
+    ``SCRAPES_SEEN``, whichever is longer). ``source``: the pack's text, for the fix (a range
+    written out is mended in the pack, ``$rate_window`` with ``--var``)."""
     out = []
     for parts in selector_parts(text):
         if parts.range_seconds is None:
             continue
-        window, wider = f"{parts.range_seconds:g}s", f"{parts.range_seconds * 4:g}s"
+        window = _range_text(parts.range_seconds)
+        wider = _range_text(max(parts.range_seconds * 4, SCRAPES_SEEN))
         try:
             narrow = await meta.prometheus.query(f"max(count_over_time({parts.text()}[{window}]))", meta.now)
             broad = await meta.prometheus.query(f"max(count_over_time({parts.text()}[{wider}]))", meta.now)
@@ -267,11 +284,17 @@ async def ranged_findings(meta: PromMetadata, text: str) -> list[Finding]:
         few = [s.value for s in narrow.vector if s.value is not None]
         many = [s.value for s in broad.vector if s.value is not None]
         if (not few or few[0] < 2) and many and many[0] >= 2:
+            fix = (
+                "--var rate_window=<at least four scrape intervals, e.g. 4m for a 1m scrape>"
+                if "rate_window" in variables_in(source) or not source
+                else f"write [$rate_window] in the pack where the range is [{window}]: "
+                "it follows the scrape interval"
+            )
             out.append(
                 Finding(
                     f"{parts.text()} has fewer than two samples in [{window}]: it is scraped less often "
                     "than that, and rate() needs two samples in its range",
-                    "--var rate_window=<at least four scrape intervals, e.g. 4m for a 1m scrape>",
+                    fix,
                     parts.text(),
                 )
             )
