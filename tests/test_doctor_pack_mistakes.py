@@ -162,3 +162,48 @@ async def test_a_range_shorter_than_two_scrapes_is_said_with_the_fix_where_it_wa
     # Selectors with series, no operator, nothing back: no word of binary operators.
     [finding] = _check(report, "health.signals.absent").findings
     assert finding.problem == "every selector has series, but the expression returns nothing from them"
+
+
+UNNAMED = """\
+apiVersion: opsconsole.dev/v1
+kind: QueryPack
+metadata: {name: unnamed}
+health:
+  entity: {type_label: job, instance_label: pod}
+  up: up{job="test-target"}
+red:
+  groups:
+    api:
+      by: [route]
+      rate: sum by (route) (rate(opsconsole_test_requests_total[$rate_window]))
+      errors: sum by (route) (rate(opsconsole_test_requests_total{status="error"}[$rate_window]))
+      duration: {histogram: opsconsole_test_latency_seconds}
+"""
+
+
+async def test_rows_named_by_a_label_no_series_carries_are_said(
+    tmp_path: Path, real_prometheus: RunningServer
+) -> None:
+    # The targets carry no `pod`: the console's health pane has no row ("1 up series carry none of
+    # the labels pod: not shown"), and every request of the RED group is summed into one row; the
+    # doctor said "every pane has data" and exited 0.
+    wait_for_answer_3s_ago(real_prometheus.url, "opsconsole_test_requests_total")
+    path = tmp_path / "unnamed.yaml"
+    path.write_text(UNNAMED)
+    pack = load_packs([], [path]).packs["unnamed"].pack
+    report = await _doctor(real_prometheus, pack)
+    up = _check(report, "health.up")
+    assert up.has_data
+    assert [(f.problem, f.fix) for f in up.findings] == [
+        (
+            "no `up` series carries `pod`: the health pane shows no row",
+            "set health.entity.instance_label to a label they carry (instance, job)",
+        )
+    ]
+    assert report.empty_panes() == ["health"]
+    [merged] = report.merged_rows()
+    assert (
+        merged.problem == "no series carries `route`, the group's `by`: every series is summed into one row"
+    )
+    assert "(instance, job, status)" in merged.fix
+    assert report.failed

@@ -226,6 +226,8 @@ def doctor_text(report: DoctorReport, url: str, context: str) -> str:
         for check in (c for c in report.checks if c.pane == pane):
             if check.error:
                 out.append(f"  ✖ {check.query_id}: {check.error}")
+            elif check.has_data and check.names_no_row and check.pane == "health":
+                out.append(f"  ✗ {check.query_id}: series, but none names a row")
             elif check.has_data:
                 out.append(f"  ✓ {check.query_id}")
             elif report.answered(check):
@@ -253,6 +255,8 @@ def doctor_text(report: DoctorReport, url: str, context: str) -> str:
         out.append(
             "some queries select by a label no series has: they mix in what the pack means to leave out"
         )
+    if report.merged_rows():
+        out.append("some RED groups are split by a label no series carries: each shows one row of everything")
     if fixes:
         out.append(f"try: opsconsole --pack {report.pack} {' '.join(fixes)}")
     return "\n".join(out)
