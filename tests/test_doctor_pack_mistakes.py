@@ -207,3 +207,20 @@ async def test_rows_named_by_a_label_no_series_carries_are_said(
     )
     assert "(instance, job, status)" in merged.fix
     assert report.failed
+
+
+async def test_an_equality_matcher_is_never_told_to_take_several_values(
+    tmp_path: Path, real_prometheus: RunningServer
+) -> None:
+    # {status="$outcome"} with outcome=failed: "--var outcome=error|ok" was proposed, and with `=`
+    # that is one value no series has, so the doctor's own "try:" line found nothing either.
+    path = tmp_path / "eq.yaml"
+    path.write_text(
+        SHORT.replace("name: short", "name: eq").replace("health:", "variables: {outcome: failed}\nhealth:")
+        + '    outcome: sum(opsconsole_test_requests_total{status="$outcome"})\n'
+    )
+    pack = load_packs([], [path]).packs["eq"].pack
+    report = await _doctor(real_prometheus, pack)
+    [finding] = _check(report, "health.signals.outcome").findings
+    assert finding.problem == '`status` values are error, ok, none matches ="failed"'
+    assert finding.fix == "--var outcome=VALUE"

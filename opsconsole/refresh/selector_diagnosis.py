@@ -204,7 +204,12 @@ async def _why_matcher_fails(
         )
         return Finding(problem, fix, selector, "values")
     if value_variable:
-        suggestion = present[0] if len(present) == 1 else "|".join(present[:3])
+        if len(present) == 1:
+            suggestion = present[0]
+        elif matcher.op == "=~":
+            suggestion = "|".join(present[:3])
+        else:  # `job="a|b|c"` is one value that no series has: the user picks one
+            suggestion = "VALUE"
         return Finding(problem, f"--var {value_variable}={suggestion}", selector, "values")
     edit = f"the pack asks for {matcher.name}{want}: edit it to one of these values"
     return Finding(problem, edit, selector, "values")
