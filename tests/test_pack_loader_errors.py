@@ -219,3 +219,30 @@ def test_the_search_path_is_builtin_then_the_users_folder(
         (tmp_path / "mine", "user"),
     ]
     assert pack_dirs(ConsoleConfig()) == [(builtin_queries_dir(), "builtin"), (default_packs_dir(), "user")]
+
+
+RED = """\
+red:
+  groups:
+    api:
+      rate: sum(rate(http_requests_total[$rate_window]))
+      errors: sum(rate(http_requests_total{code=~"5.."}[$rate_window]))
+      duration:
+        histogram: http_request_duration_seconds
+        selector: job="api"
+"""
+
+
+def test_a_typo_in_a_histogram_duration_is_one_error_at_its_own_line(tmp_path: Path) -> None:
+    # The duration is a histogram or quantiles: the typo was reported four times, on the
+    # `duration:` line, as fields of both forms (red.groups.api.duration.Quantiles.histogram:
+    # unknown field), the forms' class names in the field.
+    path = write(tmp_path, "p.yaml", pack("p", RED.replace("selector:", "selectr:")))
+    assert load_packs([], [path]).errors == [
+        PackError(
+            str(path),
+            12,
+            "red.groups.api.duration.selectr",
+            "unknown field (see docs/query-packs.md for the allowed fields)",
+        )
+    ]

@@ -32,7 +32,7 @@ from opsconsole.packs.render import (
     render,
     required_placeholders,
 )
-from opsconsole.packs.schema import QueryPack
+from opsconsole.packs.schema import UNION_TAGS, QueryPack
 from opsconsole.packs.variables import UnknownVariable, expand
 from opsconsole.yaml_cache import load_yaml_cached
 
@@ -206,7 +206,7 @@ def load_packs(
             pack = QueryPack.model_validate(merged)
         except ValidationError as exc:
             for item in exc.errors(include_url=False):
-                loc = tuple(p for p in item["loc"] if isinstance(p, str | int))
+                loc = tuple(p for p in item["loc"] if isinstance(p, str | int) and p not in UNION_TAGS)
                 file, line = _locate(chain, loc)
                 message = item["msg"]
                 if item["type"] == "extra_forbidden":
