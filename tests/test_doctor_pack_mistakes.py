@@ -224,3 +224,26 @@ async def test_an_equality_matcher_is_never_told_to_take_several_values(
     [finding] = _check(report, "health.signals.outcome").findings
     assert finding.problem == '`status` values are error, ok, none matches ="failed"'
     assert finding.fix == "--var outcome=VALUE"
+
+
+async def test_a_histogram_named_with_its_bucket_suffix_is_named_back(
+    tmp_path: Path, real_prometheus: RunningServer
+) -> None:
+    # `histogram: x_bucket` made the console ask for x_bucket_bucket; the doctor said only that
+    # it does not exist, among five "similar names".
+    path = tmp_path / "suffixed.yaml"
+    path.write_text(
+        PACK.replace("name: mistakes", "name: suffixed").replace(
+            "{histogram: opsconsole_test_latency_seconds}",
+            "{histogram: opsconsole_test_latency_seconds_bucket}",
+        )
+    )
+    pack = load_packs([], [path]).packs["suffixed"].pack
+    report = await _doctor(real_prometheus, pack)
+    [finding] = _check(report, "red.api.p99").findings
+    assert finding.problem == (
+        "metric `opsconsole_test_latency_seconds_bucket_bucket` does not exist in this Prometheus: the "
+        "pack names the histogram `opsconsole_test_latency_seconds_bucket`, and the console adds _bucket "
+        "to that name"
+    )
+    assert finding.fix == "name the histogram `opsconsole_test_latency_seconds` (without _bucket)"

@@ -109,6 +109,9 @@ async def diagnose_selector(
     if names:
         known = set(await meta.metric_names())
         if not any(n in known for n in names):
+            suffixed = _suffixed_histogram(names[0], known)
+            if suffixed is not None:
+                return [suffixed]
             close = difflib.get_close_matches(names[0], sorted(known), n=5, cutoff=0.6)
             hint = f"; similar names: {', '.join(close)}" if close else "; no similar name either"
             return [
@@ -140,6 +143,24 @@ async def diagnose_selector(
                     )
                 ]
     return [Finding("the matchers select nothing together", selector=selector)]
+
+
+def _suffixed_histogram(name: str, known: set[str]) -> Finding | None:
+    """``x_bucket_bucket`` asked for because the pack names a histogram ``x_bucket`` (or
+    ``x_count``, ``x_sum``): the console adds ``_bucket`` and ``_count`` to the name it is given."""
+    for added in ("_bucket", "_count"):
+        given = name.removesuffix(added)
+        if given == name or given not in known:
+            continue
+        for suffix in ("_bucket", "_count", "_sum"):
+            if given.endswith(suffix):
+                return Finding(
+                    f"metric `{name}` does not exist in this Prometheus: the pack names the histogram "
+                    f"`{given}`, and the console adds {added} to that name",
+                    f"name the histogram `{given.removesuffix(suffix)}` (without {suffix})",
+                    name,
+                )
+    return None
 
 
 async def _why_matcher_fails(
