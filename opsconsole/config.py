@@ -323,6 +323,10 @@ def load_config(
         text = chosen.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"{chosen}: cannot read config file: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:  # said without the bytes: the file may hold secrets
+        raise ConfigError(
+            f"{chosen}: not UTF-8 text (at byte offset {exc.start}): save the config file as UTF-8"
+        ) from None
     return parse_config(text, str(chosen)), chosen
 
 

@@ -131,6 +131,15 @@ def test_missing_explicit_file_is_an_error_but_missing_default_is_not(tmp_path: 
     assert path is None and config.contexts == {}
 
 
+def test_a_config_file_that_is_not_utf8_is_a_config_error_not_a_crash(tmp_path: Path) -> None:
+    # Saved as Latin-1: every command died with a UnicodeDecodeError traceback.
+    path = tmp_path / "config.yaml"
+    path.write_bytes(b"current_context: caf\xe9\n")
+    with pytest.raises(ConfigError) as err:
+        load_config(path, environ={})
+    assert str(err.value) == f"{path}: not UTF-8 text (at byte offset 20): save the config file as UTF-8"
+
+
 def test_credentials_come_from_env_and_file_and_never_show_in_repr(tmp_path: Path) -> None:
     token = tmp_path / "token"
     token.write_text("file-token\n")

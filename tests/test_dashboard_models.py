@@ -197,6 +197,9 @@ def test_a_pane_says_how_many_queries_came_back_empty() -> None:
     assert not some.all_empty
     assert some.emptiness() == "2 of 7 queries empty (up, errors)"
     assert PaneStatus(queries=3, empty=("up",)).emptiness() == "1 of 3 queries empty (up)"
+    # Two groups' p99 read "p99, p99": one query or two, and whose?
+    twice = PaneStatus(queries=15, empty=("red.api.p50", "red.api.p99", "red.hq.p99"))
+    assert twice.emptiness() == "3 of 15 queries empty (p50, api.p99, hq.p99)"
     every = PaneStatus(queries=2, empty=("a.b", "c"))
     assert every.all_empty
     assert every.emptiness() == "0 of 2 queries returned data: run `opsconsole packs doctor`"

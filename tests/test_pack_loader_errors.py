@@ -55,6 +55,20 @@ def test_a_syntax_error_on_the_first_line_is_line_1(tmp_path: Path) -> None:
     assert error.message.startswith("invalid YAML: ")
 
 
+def test_a_file_that_is_not_utf8_is_named_with_its_line_and_the_next_still_loads(tmp_path: Path) -> None:
+    # A binary file in the packs folder (or a pack saved as Latin-1) crashed every command that
+    # loads the search path, the console included, with a UnicodeDecodeError.
+    binary = tmp_path / "binary.yaml"
+    binary.write_bytes(b"apiVersion: opsconsole.dev/v1\nkind: QueryPack\ndescription: caf\xe9\n")
+    good = write(tmp_path, "good.yaml", pack("good"))
+    result = load_packs([(tmp_path, "user")])
+    assert result.errors == [
+        PackError(str(binary), 3, "(file)", "not UTF-8 text (byte 0xe9 at offset 62): save it as UTF-8")
+    ]
+    assert list(result.packs) == ["good"]
+    assert result.packs["good"].source.path == good
+
+
 def test_a_control_character_is_a_yaml_error_at_its_line(tmp_path: Path) -> None:
     # The reader's error has no line of its own (no mark): line 1 is where this one is.
     bell = write(tmp_path, "bell.yaml", "kind: \x07QueryPack\n")
@@ -205,3 +219,30 @@ def test_the_search_path_is_builtin_then_the_users_folder(
         (tmp_path / "mine", "user"),
     ]
     assert pack_dirs(ConsoleConfig()) == [(builtin_queries_dir(), "builtin"), (default_packs_dir(), "user")]
+
+
+RED = """\
+red:
+  groups:
+    api:
+      rate: sum(rate(http_requests_total[$rate_window]))
+      errors: sum(rate(http_requests_total{code=~"5.."}[$rate_window]))
+      duration:
+        histogram: http_request_duration_seconds
+        selector: job="api"
+"""
+
+
+def test_a_typo_in_a_histogram_duration_is_one_error_at_its_own_line(tmp_path: Path) -> None:
+    # The duration is a histogram or quantiles: the typo was reported four times, on the
+    # `duration:` line, as fields of both forms (red.groups.api.duration.Quantiles.histogram:
+    # unknown field), the forms' class names in the field.
+    path = write(tmp_path, "p.yaml", pack("p", RED.replace("selector:", "selectr:")))
+    assert load_packs([], [path]).errors == [
+        PackError(
+            str(path),
+            12,
+            "red.groups.api.duration.selectr",
+            "unknown field (see docs/query-packs.md for the allowed fields)",
+        )
+    ]

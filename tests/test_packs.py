@@ -242,6 +242,41 @@ def test_cli_validate_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert f"{bad}:9: health.upp: unknown field" in err
 
 
+def test_cli_validate_checks_a_file_that_a_later_one_of_the_same_name_replaces(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Two files of one pack name (a copy not yet renamed): the first was replaced before it was
+    # validated, so its errors were never printed and the exit code was 0 in a team's CI.
+    broken = write(tmp_path, "copy", GOOD.format(name="twin").replace("  up:", "  upp:"))
+    fine = write(tmp_path, "twin", GOOD.format(name="twin"))
+    assert main(["packs", "validate", str(broken), str(fine)]) == 1
+    out, err = capsys.readouterr()
+    assert f"{broken}:9: health.upp: unknown field" in err
+    assert f"pack 'twin' from {fine} (cli) replaces the one from {broken} (cli)" in err
+    assert f"ok: {fine}: pack 'twin'" in out
+
+
+def test_cli_validate_notes_a_pack_that_replaces_a_builtin(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    mine = write(tmp_path, "meta", GOOD.format(name="meta"))
+    assert main(["packs", "validate", str(mine)]) == 0
+    out, err = capsys.readouterr()
+    assert f"ok: {mine}: pack 'meta'" in out
+    assert f"note: pack 'meta' from {mine} (cli) replaces the one from " in err
+    assert "queries/meta.yaml (builtin)" in err
+
+
+def test_cli_validate_of_a_file_in_the_packs_folder_replaces_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], isolated_home: Path
+) -> None:
+    folder = isolated_home / ".config" / "opsconsole" / "packs"
+    folder.mkdir(parents=True)
+    mine = write(folder, "mine", GOOD.format(name="mine"))
+    assert main(["packs", "validate", str(mine)]) == 0
+    assert "replaces" not in capsys.readouterr().err
+
+
 def test_cli_render_applies_var_and_list_shows_builtins(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["packs", "render", "progressive-framework", "--var", "namespace=prod-eu"]) == 0
     out = capsys.readouterr().out

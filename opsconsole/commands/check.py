@@ -177,6 +177,7 @@ async def pack_summary(resolved: ResolvedContext) -> dict[str, Any] | None:
             resolved.settings.variables,
             now=time.time(),
             only_presence=True,
+            refresh_interval=resolved.config.refresh_interval,
         )
     finally:
         await backends.aclose()

@@ -118,9 +118,21 @@ def run_validate(args: argparse.Namespace) -> int:
     result = _load(args, extra=list(args.paths))
     wanted = {p.resolve() for p in args.paths}
     errors = [e for e in result.errors if Path(e.file).resolve() in wanted or not Path(e.file).exists()]
+    ok = [p for p in result.packs.values() if p.source.path.resolve() in wanted]
+    # A file whose pack a later one of the same name replaces was never validated: do it alone,
+    # so that its errors are not lost and the exit code covers every file named.
+    done = {p.source.path.resolve() for p in ok} | {Path(e.file).resolve() for e in errors}
+    for path in args.paths:
+        if path.exists() and path.resolve() not in done:
+            alone = _load(args, extra=[path])
+            errors += [e for e in alone.errors if Path(e.file).resolve() == path.resolve()]
+            ok += [p for p in alone.packs.values() if p.source.path.resolve() == path.resolve()]
+            done.add(path.resolve())
+    for notice in result.notices:
+        if any(f"{p} (" in notice for p in [*args.paths, *wanted]):
+            print(f"note: {notice}", file=sys.stderr)
     for error in errors:
         print(f"error: {error}", file=sys.stderr)
-    ok = [p for p in result.packs.values() if p.source.path.resolve() in wanted]
     for loaded in ok:
         print(f"ok: {loaded.source.path}: pack '{loaded.name}'")
     missing = [p for p in args.paths if not p.exists()]
@@ -184,6 +196,7 @@ def run_doctor(args: argparse.Namespace) -> int:
                 alertmanagers=backends.alertmanagers,
                 loki=backends.loki,
                 now=time.time(),
+                refresh_interval=context.config.refresh_interval,
             )
         finally:
             await backends.aclose()
@@ -213,6 +226,8 @@ def doctor_text(report: DoctorReport, url: str, context: str) -> str:
         for check in (c for c in report.checks if c.pane == pane):
             if check.error:
                 out.append(f"  ✖ {check.query_id}: {check.error}")
+            elif check.has_data and check.names_no_row and check.pane == "health":
+                out.append(f"  ✗ {check.query_id}: series, but none names a row")
             elif check.has_data:
                 out.append(f"  ✓ {check.query_id}")
             elif report.answered(check):
@@ -240,6 +255,8 @@ def doctor_text(report: DoctorReport, url: str, context: str) -> str:
         out.append(
             "some queries select by a label no series has: they mix in what the pack means to leave out"
         )
+    if report.merged_rows():
+        out.append("some RED groups are split by a label no series carries: each shows one row of everything")
     if fixes:
         out.append(f"try: opsconsole --pack {report.pack} {' '.join(fixes)}")
     return "\n".join(out)

@@ -273,7 +273,12 @@ class PaneStatus(SanitizedModel):
             return ""
         if self.all_empty:
             return f"0 of {self.queries} queries returned data: run `opsconsole packs doctor`"
-        names = ", ".join(q.rsplit(".", 1)[-1] for q in self.empty)
+        short = [q.rsplit(".", 1)[-1] for q in self.empty]
+        # Two groups' p99 are not one query: a name two share keeps its group (api.p99, hq.p99).
+        names = ", ".join(
+            ".".join(q.rsplit(".", 2)[-2:]) if short.count(name) > 1 else name
+            for q, name in zip(self.empty, short, strict=True)
+        )
         return f"{len(self.empty)} of {self.queries} queries empty ({names})"
 
 

@@ -32,7 +32,7 @@ from opsconsole.packs.render import (
     render,
     required_placeholders,
 )
-from opsconsole.packs.schema import QueryPack
+from opsconsole.packs.schema import UNION_TAGS, QueryPack
 from opsconsole.packs.variables import UnknownVariable, expand
 from opsconsole.yaml_cache import load_yaml_cached
 
@@ -120,9 +120,25 @@ def discover(dirs: Iterable[tuple[Path, str]], files: Iterable[Path] = ()) -> li
 
 def _read(source: PackSource, errors: list[PackError]) -> LocatedDocument | None:
     try:
-        text = source.path.read_text(encoding="utf-8")
+        data = source.path.read_bytes()
     except OSError as exc:
         errors.append(PackError(str(source.path), 1, "(file)", f"cannot read: {exc.strerror or exc}"))
+        return None
+    try:
+        # Universal newlines, as read_text gives them: the YAML cache's key is this text.
+        text = data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+    except UnicodeDecodeError as exc:
+        # A binary file, or one saved as UTF-16 or Latin-1: an error on this file, not a crash of
+        # every command that loads the search path.
+        line = data.count(b"\n", 0, exc.start) + 1
+        errors.append(
+            PackError(
+                str(source.path),
+                line,
+                "(file)",
+                f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}): save it as UTF-8",
+            )
+        )
         return None
     try:
         doc = load_yaml_cached(text, str(source.path))
@@ -167,7 +183,8 @@ def load_packs(
         if doc is None:
             continue
         name = doc.data["metadata"]["name"]
-        if name in raw:
+        if name in raw and raw[name][0].path.resolve() != source.path.resolve():
+            # (the same file twice, from the packs folder and --pack, replaces nothing)
             previous = raw[name][0]
             result.notices.append(
                 f"pack '{name}' from {source.path} ({source.origin}) replaces the one from "
@@ -189,7 +206,7 @@ def load_packs(
             pack = QueryPack.model_validate(merged)
         except ValidationError as exc:
             for item in exc.errors(include_url=False):
-                loc = tuple(p for p in item["loc"] if isinstance(p, str | int))
+                loc = tuple(p for p in item["loc"] if isinstance(p, str | int) and p not in UNION_TAGS)
                 file, line = _locate(chain, loc)
                 message = item["msg"]
                 if item["type"] == "extra_forbidden":

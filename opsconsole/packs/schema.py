@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
 API_VERSION = "opsconsole.dev/v1"
 NAME_PATTERN = r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"
@@ -158,6 +158,20 @@ class HistogramDuration(_Strict):
         return _labels(self.histogram)
 
 
+# Which form a RED duration takes is read from its keys (a mapping with `histogram` is the
+# histogram form): an error in one form is reported once, at its own field, not again as every
+# field being unknown to the other form. The tags name the forms in pydantic's error locations,
+# which the loader leaves out of the field it names.
+HISTOGRAM_FORM, QUANTILES_FORM = "HistogramDuration", "Quantiles"
+UNION_TAGS = frozenset({HISTOGRAM_FORM, QUANTILES_FORM})
+
+
+def _duration_form(value: Any) -> str:
+    if isinstance(value, dict):
+        return HISTOGRAM_FORM if "histogram" in value else QUANTILES_FORM
+    return HISTOGRAM_FORM if isinstance(value, HistogramDuration) else QUANTILES_FORM
+
+
 class RedGroup(_Strict):
     """Rate, errors and duration of one service or agent group."""
 
@@ -165,7 +179,10 @@ class RedGroup(_Strict):
     by: list[str] = Field(default_factory=list, description="labels that split the group into rows")
     rate: Query
     errors: Query
-    duration: HistogramDuration | Quantiles
+    duration: Annotated[
+        Annotated[HistogramDuration, Tag(HISTOGRAM_FORM)] | Annotated[Quantiles, Tag(QUANTILES_FORM)],
+        Discriminator(_duration_form),
+    ]
 
 
 class RedSection(_Strict):

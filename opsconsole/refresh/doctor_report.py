@@ -14,7 +14,8 @@ class Finding:
     fix: str = ""
     selector: str = ""
     # empty: why nothing comes back; values: the label is there, no value matches; unfiltered:
-    # data, but a matcher selects by a label no series has, so it leaves nothing out.
+    # data, but a matcher selects by a label no series has, so it leaves nothing out. rows: data,
+    # but no series carries the labels that name the pane's rows.
     kind: str = "empty"
 
 
@@ -29,6 +30,9 @@ class QueryCheck:
     error: str | None = None
     findings: list[Finding] = field(default_factory=list)
     zero_is_healthy: bool = False  # an error-count query: no series is 0 errors, not a gap
+    # The query that makes a pane's rows (health.up, a RED group's rate) returned series of which
+    # none carries the labels that name a row: its pane shows no row (health) or one (RED).
+    names_no_row: bool = False
 
 
 @dataclass
@@ -59,6 +63,9 @@ class DoctorReport:
     def empty_panes(self) -> list[str]:
         """Panes that would show nothing."""
         empty = [pane for pane, (good, total) in self.pane_counts().items() if total and not good]
+        empty += [
+            c.pane for c in self.checks if c.names_no_row and c.pane == "health" and c.pane not in empty
+        ]
         if self.alerts_empty:
             empty.append("alerts")
         if self.logs_empty:
@@ -69,10 +76,14 @@ class DoctorReport:
         """Matchers that select by a label no series has: the data is there, but mixed."""
         return [f for c in self.checks for f in c.findings if f.kind == "unfiltered"]
 
+    def merged_rows(self) -> list[Finding]:
+        """RED groups split by a label no series carries: every series summed into one row."""
+        return [f for c in self.checks if c.pane != "health" for f in c.findings if f.kind == "rows"]
+
     @property
     def failed(self) -> bool:
         """A pane would be empty, or would mix in what the pack means to leave out."""
-        return bool(self.empty_panes() or self.unfiltered())
+        return bool(self.empty_panes() or self.unfiltered() or self.merged_rows())
 
     def fixes(self) -> list[str]:
         """Every distinct proposed fix, in the order found."""

@@ -21,12 +21,15 @@ from opsconsole.backends.alertmanager import AlertmanagerClient
 from opsconsole.backends.errors import BackendError
 from opsconsole.backends.loki import LokiClient
 from opsconsole.backends.prometheus import PrometheusClient
+from opsconsole.backends.prometheus_models import InstantSample
 from opsconsole.core.alert_matchers import LabelMatcher, parse_matchers
-from opsconsole.core.promql_text import selector_parts
+from opsconsole.core.promql_text import parse_tree, selector_parts, walk
 from opsconsole.packs.render import ENTITY_PLACEHOLDERS, pack_queries, pack_values
 from opsconsole.packs.schema import QueryPack
 from opsconsole.packs.variables import expand
 from opsconsole.refresh.doctor_report import DoctorReport, Finding, QueryCheck
+from opsconsole.refresh.queries import PackQueries
+from opsconsole.refresh.scrape_intervals import ScrapeIntervalCache
 from opsconsole.refresh.selector_diagnosis import (
     LOOKBACK,
     PROBE_WINDOW,
@@ -50,9 +53,15 @@ def _zero_is_healthy(query_id: str) -> bool:
 
 
 async def check_query(
-    meta: PromMetadata, query_id: str, text: str, source: str, values: Mapping[str, str]
+    meta: PromMetadata,
+    query_id: str,
+    text: str,
+    source: str,
+    values: Mapping[str, str],
+    row_labels: Sequence[str] = (),
 ) -> QueryCheck:
-    """Run one query; when it returns nothing, find out why."""
+    """Run one query; when it returns nothing, find out why. ``row_labels``: the labels that name
+    the rows this query makes (the first a series carries), checked on the series it returns."""
     check = QueryCheck(query_id, _pane(query_id), text, False, zero_is_healthy=False)
     try:
         result = await meta.prometheus.query(text, meta.now)
@@ -63,30 +72,62 @@ async def check_query(
         s.value is not None and not math.isnan(s.value) for s in result.vector
     )
     if check.has_data:
+        if row_labels:
+            await _check_row_labels(meta, check, result.vector, row_labels)
         # Data, but is it the right data? A matcher that accepts a missing label filters nothing
         # when the label is missing everywhere (another namespace would be mixed in).
         for parts in selector_parts(text):
             if await meta.count(parts.text()) > 0:
                 check.findings += await absent_label_warnings(meta, parts, source, values)
         return check
-    for parts in selector_parts(text):
-        check.findings += await diagnose_selector(meta, parts, source, values)
     check.zero_is_healthy = _zero_is_healthy(query_id)
+    for parts in selector_parts(text):
+        check.findings += await diagnose_selector(
+            meta, parts, source, values, counts_failures=check.zero_is_healthy
+        )
     if check.zero_is_healthy:
         # No error series is the healthy case; only a label whose values can never match is news
         # (status holds "success"/"error" where the pack counts "5..").
         check.findings = [f for f in check.findings if f.kind == "values"]
         return check
     if not any(f.kind == "empty" or f.kind == "values" for f in check.findings):
-        check.findings += await ranged_findings(meta, text)
+        check.findings += await ranged_findings(meta, text, source)
     if not check.findings:
+        tree = parse_tree(text)
+        combined = tree is not None and any(type(n).__name__ == "BinaryExpr" for n in walk(tree))
         check.findings.append(
             Finding(
                 "every selector has series, but the expression combines them into nothing "
                 "(binary operators need series with matching labels)"
+                if combined
+                else "every selector has series, but the expression returns nothing from them"
             )
         )
     return check
+
+
+async def _check_row_labels(
+    meta: PromMetadata, check: QueryCheck, series: Sequence[InstantSample], row_labels: Sequence[str]
+) -> None:
+    """When no series the query returns carries a label naming a row, say so (the console's
+    health pane shows no row; a RED group sums every series into one)."""
+    if any(label in s.metric for s in series for label in row_labels):
+        return
+    wanted = ", ".join(f"`{label}`" for label in row_labels)
+    carried = sorted(
+        {label for parts in selector_parts(check.text) for label in await meta.labels(parts.text())}
+        - {"__name__", "le"}
+    )
+    check.names_no_row = True
+    if check.pane == "health":
+        problem = f"no `up` series carries {wanted}: the health pane shows no row"
+        fix = f"set health.entity.instance_label to a label they carry ({', '.join(carried)})"
+    else:
+        problem = f"no series carries {wanted}, the group's `by`: every series is summed into one row"
+        fix = (
+            f"set the group's `by` (and its queries' `by (...)`) to labels they carry ({', '.join(carried)})"
+        )
+    check.findings.append(Finding(problem, fix, kind="rows"))
 
 
 async def _check_alerts(
@@ -171,29 +212,48 @@ async def diagnose(
     loki: LokiClient | None = None,
     now: float,
     only_presence: bool = False,
+    refresh_interval: float = 5.0,
 ) -> DoctorReport:
-    """Every PromQL query of ``pack`` checked at ``now`` (with ``only_presence``, no diagnosis)."""
+    """Every PromQL query of ``pack`` checked at ``now`` (with ``only_presence``, no diagnosis),
+    its ``$rate_window`` the console's at ``refresh_interval``."""
     values = pack_values(pack, overrides)
     report = DoctorReport(pack.name)
     meta = PromMetadata(prometheus, now)
+    # $rate_window as the console derives it from this server's scrape intervals: the doctor
+    # checks the very text the panes run (a fixed 1m said a 1m-scraped job had no data).
+    texts = PackQueries(
+        pack, overrides or {}, refresh_interval=refresh_interval, scrape_intervals=ScrapeIntervalCache()
+    )
+    await texts.update_intervals_of(prometheus, now)
     jobs = []
     for query in pack_queries(pack):
         if query.language != "promql":
             continue
-        scoped = dict(values)
-        if "window" in query.runtime_variables:
-            scoped["window"] = PROBE_WINDOW
-        scoped.update({k: v for k, v in ENTITY_PLACEHOLDERS.items() if k in query.runtime_variables})
-        text = expand(query.source, scoped)
+        extra = {"window": PROBE_WINDOW} if "window" in query.runtime_variables else {}
+        extra.update({k: v for k, v in ENTITY_PLACEHOLDERS.items() if k in query.runtime_variables})
+        window = texts.rate_window(query.id, None, **extra)
+        scoped = {**values, "rate_window": window.text, **extra}
+        text = texts.text(query.id, None, **extra)
         if only_presence:
             jobs.append(_presence(meta, query.id, text))
         else:
-            jobs.append(check_query(meta, query.id, text, query.source, scoped))
+            jobs.append(check_query(meta, query.id, text, query.source, scoped, _row_labels(pack, query.id)))
     report.checks = list(await asyncio.gather(*jobs))
     if not only_presence:
         await _check_alerts(report, pack, values, alertmanagers)
         await _check_logs(report, pack, values, loki, now)
     return report
+
+
+def _row_labels(pack: QueryPack, query_id: str) -> tuple[str, ...]:
+    """The labels naming the rows ``query_id`` makes: health.up's entity, a RED group's ``by``."""
+    if query_id == "health.up" and pack.health is not None:
+        return pack.health.entity.instance_labels
+    kind, _, rest = query_id.partition(".")
+    group, _, part = rest.rpartition(".")
+    if kind == "red" and part == "rate" and pack.red is not None and group in pack.red.groups:
+        return tuple(pack.red.groups[group].by)
+    return ()
 
 
 async def _presence(meta: PromMetadata, query_id: str, text: str) -> QueryCheck:

@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping
 
 from opsconsole.backends.errors import BackendError
+from opsconsole.backends.prometheus import PrometheusClient
 from opsconsole.backends.prometheus_models import QueryResult
 from opsconsole.core.durations import parse_duration, prometheus_duration
 from opsconsole.packs.exported_labels import matched_labels, notice, probe_queries
@@ -137,7 +138,10 @@ class PackQueries:
 
     async def update_intervals(self, backends: BackendSet, now: float) -> None:
         """Ask the server for its scrape intervals (cached for minutes) before queries are built."""
-        prom = backends.prometheus
+        await self.update_intervals_of(backends.prometheus, now)
+
+    async def update_intervals_of(self, prom: PrometheusClient | None, now: float) -> None:
+        """:meth:`update_intervals` for one Prometheus client (``packs doctor`` has no BackendSet)."""
         if prom is None or {"rate_window", "scrape_interval"} & set(self.overrides):
             return
         intervals = await self.scrape_intervals.get(prom, now)

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 
 from opsconsole.backends.errors import BackendError
 from opsconsole.backends.prometheus import PrometheusClient
+from opsconsole.core.durations import prometheus_duration
 from opsconsole.core.promql_text import SelectorMatcher, SelectorParts, selector_parts
 from opsconsole.packs.variables import variables_in
 from opsconsole.refresh.doctor_report import Finding
@@ -83,9 +84,16 @@ def shown(values: Sequence[str], limit: int = 8) -> str:
 
 
 async def diagnose_selector(
-    meta: PromMetadata, parts: SelectorParts, source: str, values: Mapping[str, str]
+    meta: PromMetadata,
+    parts: SelectorParts,
+    source: str,
+    values: Mapping[str, str],
+    *,
+    counts_failures: bool = False,
 ) -> list[Finding]:
-    """Why ``parts`` selects nothing (empty when it selects series)."""
+    """Why ``parts`` selects nothing (empty when it selects series). ``counts_failures``: the
+    query counts errors or bad events, whose matcher is never to be pointed at the values there
+    are (``code=~"5.."`` edited to ``200`` would count every success as a failure)."""
     selector = parts.text()
     names = parts.metric_names
     if names is None:
@@ -101,6 +109,9 @@ async def diagnose_selector(
     if names:
         known = set(await meta.metric_names())
         if not any(n in known for n in names):
+            suffixed = _suffixed_histogram(names[0], known)
+            if suffixed is not None:
+                return [suffixed]
             close = difflib.get_close_matches(names[0], sorted(known), n=5, cutoff=0.6)
             hint = f"; similar names: {', '.join(close)}" if close else "; no similar name either"
             return [
@@ -114,7 +125,9 @@ async def diagnose_selector(
         alone = parts.text((*(m for m in parts.matchers if m.name == "__name__"), matcher))
         if await meta.count(alone) > 0:
             continue
-        findings.append(await _why_matcher_fails(meta, base, matcher, source, values, selector))
+        findings.append(
+            await _why_matcher_fails(meta, base, matcher, source, values, selector, counts_failures)
+        )
     if findings:
         return findings
     # Each matcher selects something, but not together: say which two never meet.
@@ -132,6 +145,24 @@ async def diagnose_selector(
     return [Finding("the matchers select nothing together", selector=selector)]
 
 
+def _suffixed_histogram(name: str, known: set[str]) -> Finding | None:
+    """``x_bucket_bucket`` asked for because the pack names a histogram ``x_bucket`` (or
+    ``x_count``, ``x_sum``): the console adds ``_bucket`` and ``_count`` to the name it is given."""
+    for added in ("_bucket", "_count"):
+        given = name.removesuffix(added)
+        if given == name or given not in known:
+            continue
+        for suffix in ("_bucket", "_count", "_sum"):
+            if given.endswith(suffix):
+                return Finding(
+                    f"metric `{name}` does not exist in this Prometheus: the pack names the histogram "
+                    f"`{given}`, and the console adds {added} to that name",
+                    f"name the histogram `{given.removesuffix(suffix)}` (without {suffix})",
+                    name,
+                )
+    return None
+
+
 async def _why_matcher_fails(
     meta: PromMetadata,
     base: str,
@@ -139,12 +170,14 @@ async def _why_matcher_fails(
     source: str,
     values: Mapping[str, str],
     selector: str,
+    counts_failures: bool = False,
 ) -> Finding:
-    labels = [label for label in await meta.labels(base) if label not in ("__name__", "le")]
+    carried = await meta.labels(base)
+    labels = [label for label in carried if label not in ("__name__", "le")]
     label_variable = variable_for(matcher.name, source, values)
     value_variable = variable_for(matcher.value, source, values)
     of_what = f"`{base}`" if base != "{}" else "the series"
-    if matcher.name not in labels:
+    if matcher.name not in carried:
         holders = []
         for label in labels[:MAX_LABELS_SEARCHED]:
             found = [v for v in await meta.values(label, base) if matcher.matches(v)]
@@ -172,12 +205,42 @@ async def _why_matcher_fails(
         )
     present = await meta.values(matcher.name, base)
     want = f'{matcher.op}"{matcher.value}"'
+    if matcher.name == "le":
+        # A histogram's bucket boundaries (a latency SLO's threshold that is not one of them).
+        present = sorted(present, key=_bucket_order)
+        return Finding(
+            f"no bucket boundary matches {want}: `le` values are {shown(present, 12)}",
+            "use one of these boundaries (a latency SLO's `threshold` must be one)",
+            selector,
+            "values",
+        )
     problem = f"`{matcher.name}` values are {shown(present)}, none matches {want}"
+    if counts_failures:
+        # Only a value that marks a failure belongs here: fine while nothing has failed.
+        fix = (
+            f"if one of these values marks a failure, set `{value_variable}` to it "
+            f"(--var {value_variable}=VALUE)"
+            if value_variable
+            else f"if one of these values marks a failure, make the pack's {matcher.name}{want} match it"
+        )
+        return Finding(problem, fix, selector, "values")
     if value_variable:
-        suggestion = present[0] if len(present) == 1 else "|".join(present[:3])
+        if len(present) == 1:
+            suggestion = present[0]
+        elif matcher.op == "=~":
+            suggestion = "|".join(present[:3])
+        else:  # `job="a|b|c"` is one value that no series has: the user picks one
+            suggestion = "VALUE"
         return Finding(problem, f"--var {value_variable}={suggestion}", selector, "values")
     edit = f"the pack asks for {matcher.name}{want}: edit it to one of these values"
     return Finding(problem, edit, selector, "values")
+
+
+def _bucket_order(value: str) -> float:
+    try:
+        return float(value)
+    except ValueError:
+        return math.inf
 
 
 async def absent_label_warnings(
@@ -215,14 +278,30 @@ async def absent_label_warnings(
     return out
 
 
-async def ranged_findings(meta: PromMetadata, text: str) -> list[Finding]:
+# How far back a ranged selector's series are looked for two samples: four times the range would
+# hold one sample of a 15s scrape behind a [5s] range, about half the time (found: the doctor then
+# blamed binary operators in a query that had none).
+SCRAPES_SEEN = 600.0
+
+
+def _range_text(seconds: float) -> str:
+    """A range as Prometheus reads it: "0.2s" is refused, "200ms" read (whole seconds as 1m30s)."""
+    if seconds == int(seconds):
+        return prometheus_duration(seconds)
+    return f"{round(seconds * 1000)}ms"
+
+
+async def ranged_findings(meta: PromMetadata, text: str, source: str = "") -> list[Finding]:
     """Ranged selectors whose series are scraped less often than their range (rate() needs two
-    samples in it): at most one sample in the range though two or more in four times it."""
+    samples in it): at most one sample in the range though two or more in four times it (or
+    ``SCRAPES_SEEN``, whichever is longer). ``source``: the pack's text, for the fix (a range
+    written out is mended in the pack, ``$rate_window`` with ``--var``)."""
     out = []
     for parts in selector_parts(text):
         if parts.range_seconds is None:
             continue
-        window, wider = f"{parts.range_seconds:g}s", f"{parts.range_seconds * 4:g}s"
+        window = _range_text(parts.range_seconds)
+        wider = _range_text(max(parts.range_seconds * 4, SCRAPES_SEEN))
         try:
             narrow = await meta.prometheus.query(f"max(count_over_time({parts.text()}[{window}]))", meta.now)
             broad = await meta.prometheus.query(f"max(count_over_time({parts.text()}[{wider}]))", meta.now)
@@ -231,11 +310,17 @@ async def ranged_findings(meta: PromMetadata, text: str) -> list[Finding]:
         few = [s.value for s in narrow.vector if s.value is not None]
         many = [s.value for s in broad.vector if s.value is not None]
         if (not few or few[0] < 2) and many and many[0] >= 2:
+            fix = (
+                "--var rate_window=<at least four scrape intervals, e.g. 4m for a 1m scrape>"
+                if "rate_window" in variables_in(source) or not source
+                else f"write [$rate_window] in the pack where the range is [{window}]: "
+                "it follows the scrape interval"
+            )
             out.append(
                 Finding(
                     f"{parts.text()} has fewer than two samples in [{window}]: it is scraped less often "
                     "than that, and rate() needs two samples in its range",
-                    "--var rate_window=<at least four scrape intervals, e.g. 4m for a 1m scrape>",
+                    fix,
                     parts.text(),
                 )
             )

@@ -16,7 +16,7 @@ from textual.widget import Widget
 from opsconsole.core.dashboard import Dashboard, PaneName, PaneStatus
 from opsconsole.core.durations import format_duration
 from opsconsole.core.short_names import short_name
-from opsconsole.ui.column_fit import ColumnFit, ColumnSpec, fit_columns
+from opsconsole.ui.column_fit import CELL_PADDING, ColumnFit, ColumnSpec, fit_columns
 from opsconsole.ui.drawn import drawn_signature
 from opsconsole.ui.pane_table import MoreRowsKey, NoticeRowKey, PaneTable, RowTarget, honesty, unique_keys
 from opsconsole.ui.symbols import UNICODE, Symbols
@@ -136,6 +136,10 @@ class Pane(Vertical):
         room = self._room()
         if room is None:  # not on screen: keep the last fit, the next resize decides
             return self.fit if len(self.fit.shown) + len(self.fit.hidden) == len(specs) else _all(specs)
+        if self._rows and all(key == "notice" for key, _, _ in self._rows):
+            # A notice alone speaks across the pane, in the one column drawn (there is no row to
+            # put in the others): cut to the first column's width it read "⚠ 0 …".
+            return ColumnFit((0,), (max(room - CELL_PADDING, 1),), ())
         # A message row (a notice, "… more rows") speaks across the row: it does not size a column.
         measured = [row for key, _, row in self._rows if key not in ("more", "notice")]
         natural = [
@@ -301,8 +305,9 @@ class Pane(Vertical):
         self.set_border(subtitle=self.status_text(status, now, count, *more))
 
     def _notice_row(self, status: PaneStatus, theme: ConsoleTheme) -> list[tuple[str, RowTarget, list[Text]]]:
-        """A pane with nothing to show says why in its body too, where the eye is."""
-        text = status.emptiness() if status.all_empty else ""
+        """A pane with nothing to show says why in its body too, where the eye is: every query
+        empty, or else the first note (up series naming no row: the border cuts it short)."""
+        text = status.emptiness() if status.all_empty else (status.notes[0] if status.notes else "")
         if not text or status.error:
             return []
         cell = Text(f"⚠ {text}", style=theme.style("warn"), no_wrap=True, overflow="ellipsis")
