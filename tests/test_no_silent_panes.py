@@ -258,3 +258,20 @@ def test_a_pane_keeps_both_rows_when_their_keys_clean_to_the_same_text() -> None
     kept = unique_keys(rows)
     assert [ref for _, ref, _ in kept] == [NoticeRowKey("1"), NoticeRowKey("2")]
     assert len({key for key, _, _ in kept}) == 2
+
+
+def test_a_red_group_split_by_a_label_no_series_carries_says_its_one_row_is_everything() -> None:
+    # `sum by (route) (…)` over series without `route`: Prometheus sums them all into one series.
+    out = _red(vector(({}, 40.0)), vector(({}, 0.4)))
+    [row] = out.rows
+    assert row.key == "api" and row.rate.value == 40.0
+    assert out.notes == [
+        "red.api.rate: no series carries `route` (the group's by), so every series is in one row: "
+        "run `opsconsole packs doctor`"
+    ]
+    # One series carrying the label is enough for rows to be told apart: no note.
+    partly = _red(vector(({"route": "/a"}, 4.0), ({}, 1.0)), vector())
+    assert {r.key for r in partly.rows} == {"/a", "api"}
+    assert all("no series carries" not in n for n in partly.notes)
+    # No traffic at all is an empty query, said as one, not this.
+    assert all("no series carries" not in n for n in _red(vector(), vector()).notes)

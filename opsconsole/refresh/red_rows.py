@@ -84,6 +84,12 @@ def red_group_rows(
     for part, result in ranged.items():
         in_order = sorted(result.matrix, key=lambda s: label_order(s.metric))
         history[part] = {key_of(s.metric): on_grid(s.values, start, end, step) for s in in_order}
+    if _split_by_none_of(keys, instant["rate"]):
+        by = ", ".join(f"`{label}`" for label in keys)
+        notes.append(
+            f"{ids['rate']}: no series carries {by} (the group's by), so every series is in one row: "
+            "run `opsconsole packs doctor`"
+        )
     row_keys = set(values["rate"]) | set(values["errors"])
     for key in row_keys:
         rate = values["rate"].get(key)
@@ -115,3 +121,11 @@ def red_group_rows(
     # An empty error query next to traffic is the healthy "no 5xx yet" (shown as 0%), not a gap.
     empty = [ids[p] for p in PARTS if not has_data(instant[p]) and not (p == "errors" and traffic)]
     return PaneOutput(rows, queries=len(PARTS), empty=empty, notes=notes)
+
+
+def _split_by_none_of(labels: Sequence[str], rate: QueryResult) -> bool:
+    """Whether the group is split by ``labels`` and the rate answer has series, none carrying
+    any of them: its one row is then every series together, under the group's name, as if the
+    group had one row by design."""
+    series = [s for s in rate.vector if s.value is not None and not math.isnan(s.value)]
+    return bool(labels and series) and not any(s.metric.get(label) for s in series for label in labels)
