@@ -26,6 +26,32 @@ COVERAGE_STEPS = 48
 COVERAGE_RESOLUTION = 60.0  # seconds: "(3m data)" is exact enough, and a 30d window takes 3 passes
 
 
+def _first_window(found: dict[str, str], plan: SloPlan) -> str:
+    """The SLO's own window if its ratio is wrong there, else the first burn window it is wrong in."""
+    window = next(w for w in (plan.window, *plan.burn_windows) if w in found)
+    return f"over {window}, {found[window]}"
+
+
+def _impossible_ratio(bad: float | None, total: float | None, parts: str) -> str | None:
+    """What is wrong with an error ratio outside 0 to 1, which the pane shows at the nearer end;
+    ``parts`` names the SLO's queries (``error_ratio``, ``bad``, ``good``).
+
+    Counters scraped a moment apart can do it for an instant; queries swapped, or counting
+    different things, do it at every refresh: either way the figure is not what it seems.
+    """
+    if bad is None or total is None or total <= 0 or 0 <= bad <= total:
+        return None
+    high = bad > total
+    if parts == "error_ratio":
+        why = "its ratio query gives more than 1" if high else "its ratio query gives less than 0"
+    elif parts == "good":
+        why = "the good events are fewer than none" if high else "the good events outnumber the events"
+    else:
+        why = "the bad events outnumber the events" if high else "the bad events are fewer than none"
+    shown = "1 (every event bad)" if high else "0"
+    return f"the error ratio is {bad / total:.3g}, shown as {shown}: {why}; check what its queries count"
+
+
 class SloPane:
     """Builds the SLO rows; owns the pack's SLO plans and the :class:`SloCache`."""
 
@@ -50,11 +76,13 @@ class SloPane:
         # discovery finds (a range query is never swapped for a recording rule): they go out
         # beside discovery's requests instead of after them. Its ratios wait for the rules.
         early = {plan.name: _Early.start(self, batch, plan, run.now) for plan in self.pack_plans}
+        over: dict[str, dict[str, str]] = {}  # SLO → window → what is wrong with its ratio there
         try:
             await self.discover(run, batch)
+            plans = self.plans
             rows = list(
                 await asyncio.gather(
-                    *(self.row(batch, plan, run.now, early.get(plan.name)) for plan in self.plans)
+                    *(self.row(batch, plan, run.now, early.get(plan.name), over) for plan in plans)
                 )
             )
         finally:
@@ -62,11 +90,24 @@ class SloPane:
                 started.close()
         empty = [f"slos.{r.name}" for r in rows if r.figures.sli is None and not r.problem]
         notes = [f"{r.display}: {r.problem}" for r in rows if r.problem]
+        notes += [
+            f"{r.display}: {_first_window(over[r.name], plan)}"
+            for r, plan in zip(rows, plans, strict=True)
+            if r.name in over
+        ]
         return PaneOutput(rows, queries=len(rows), empty=empty, notes=notes)
 
-    async def row(self, batch: QueryBatch, plan: SloPlan, now: float, early: _Early | None = None) -> SloRow:
+    async def row(
+        self,
+        batch: QueryBatch,
+        plan: SloPlan,
+        now: float,
+        early: _Early | None = None,
+        over: dict[str, dict[str, str]] | None = None,
+    ) -> SloRow:
         """One SLO's row (a latency SLI that cannot be computed says why instead). ``early``: its
-        latency check and data probe, started before discovery (a pack's SLO)."""
+        latency check and data probe, started before discovery (a pack's SLO); ``over`` gets a
+        sentence for an SLO whose bad events outnumber its events."""
         early = early or _Early.start(self, batch, plan, now)
         problem = await early.problem
         window_seconds = parse_duration(plan.window)
@@ -76,9 +117,9 @@ class SloPane:
         data_seconds: float | None = None
         if not problem:
             window_ratio, data_seconds, *ratios = await asyncio.gather(
-                self.window_ratio(batch, plan, plan.window, now),
+                self.window_ratio(batch, plan, plan.window, now, over),
                 early.data_seconds(),
-                *(self.window_ratio(batch, plan, w, now) for w in windows),
+                *(self.window_ratio(batch, plan, w, now, over) for w in windows),
             )
         figures = evaluate(
             plan.objective,
@@ -102,9 +143,19 @@ class SloPane:
             rules=plan.rules,
         )
 
-    async def window_ratio(self, batch: QueryBatch, plan: SloPlan, window: str, now: float) -> float | None:
+    async def window_ratio(
+        self,
+        batch: QueryBatch,
+        plan: SloPlan,
+        window: str,
+        now: float,
+        over: dict[str, dict[str, str]] | None = None,
+    ) -> float | None:
         """Error ratio over ``window``; day-long and longer windows barely move between refreshes
-        but are the costliest queries (a 30d rate over every series): asked at most once a minute."""
+        but are the costliest queries (a 30d rate over every series): asked at most once a minute.
+
+        A ratio outside 0 to 1 is shown at the nearer end and said in ``over`` (see
+        :func:`_impossible_ratio`)."""
         key = (plan.name, window)
         slow = parse_duration(window) >= SLOW_WINDOW
         if slow:
@@ -122,13 +173,19 @@ class SloPane:
         for part in ("bad", "good"):
             if part in values and values[part] is None and total is not None and total > 0:
                 values[part] = 0.0
+        bad: float | None
         if "error_ratio" in values:
-            value = error_ratio(values["error_ratio"], 1.0)
+            bad, total = values["error_ratio"], 1.0
         elif "bad" in values:
-            value = error_ratio(values["bad"], total)
+            bad = values["bad"]
         else:
             good = values.get("good")
-            value = None if good is None or total is None else error_ratio(total - good, total)
+            bad = None if good is None or total is None else total - good
+        value = error_ratio(bad, total)
+        parts = next(p for p in ("error_ratio", "bad", "good") if p in values or p == "good")
+        impossible = _impossible_ratio(bad, total, parts)
+        if over is not None and impossible:
+            over.setdefault(plan.name, {})[window] = impossible
         if slow:
             self.cache.slow_ratios[key] = (now, value)
         return value
