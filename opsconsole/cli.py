@@ -87,7 +87,7 @@ class CommandLineParser(argparse.ArgumentParser):
         parsed, rest = super().parse_known_args(argv, namespace)
         if not getattr(parsed, "func", None):
             parsed, rest = super().parse_known_args([*argv, "console"], namespace)
-        return merge_positions(parsed, self.error, self.prog), rest
+        return merge_positions(parsed, self.error, self.prog, rest), rest
 
 
 class _NotPlain(Exception):

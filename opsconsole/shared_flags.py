@@ -10,7 +10,9 @@ only what was actually typed is there. :func:`merge_positions` then puts one val
 - given in one position: that value;
 - given in both with the same value: that value; with different values: an error (which one was
   meant cannot be guessed, and guessing wrong could mean the wrong cluster or a writable context);
-- given before a subcommand that does not take it: an error naming the subcommand, never ignored;
+- given before or after a subcommand that does not take it: an error naming the subcommand, in the
+  same words in both positions (after it, argparse alone would say "unrecognized arguments"), never
+  ignored;
 - given nowhere: the flag's default.
 
 Separate destinations (rather than merging two namespaces after the fact) keep "was it typed?"
@@ -20,7 +22,7 @@ exact: a value equal to the default is still seen as given.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -194,14 +196,25 @@ def mark_leaves(parser: argparse.ArgumentParser) -> None:
 
 
 def merge_positions(
-    args: argparse.Namespace, error: Callable[[str], Any], prog: str = "opsconsole"
+    args: argparse.Namespace,
+    error: Callable[[str], Any],
+    prog: str = "opsconsole",
+    unrecognized: Sequence[str] = (),
 ) -> argparse.Namespace:
-    """One value per shared flag (see the module docstring); ``error`` reports a conflict and exits."""
+    """One value per shared flag (see the module docstring); ``error`` reports a conflict and exits.
+
+    ``unrecognized``: the words the parser did not take; a shared flag among them came after a
+    command that does not take it, and is refused as it would be before the command.
+    """
     values = vars(args)
     accepts: frozenset[str] = values.pop("shared_accepts", frozenset())
     command: str = values.pop("shared_command", "")
     own: dict[str, str] = values.pop("shared_own_options", {})
     where = f"`{prog} {command}`" if command else f"`{prog}`"
+    for word in unrecognized:
+        after = _flag_named(word)
+        if after is not None and after.dest not in accepts:
+            error(f"{after.option} does not apply to {where}")
     for flag in SHARED_FLAGS:
         before = values.pop(BEFORE + flag.dest, _NOT_GIVEN)
         if flag.dest in accepts:
@@ -221,6 +234,17 @@ def merge_positions(
                 error(f"{flag.option} does not apply to {where}{hint}")
             values.setdefault(flag.dest, flag.default())
     return args
+
+
+def _flag_named(word: str) -> SharedFlag | None:
+    """The shared flag a command-line word names (``--symbols``, ``--symbols=ascii``, or an
+    abbreviation of one flag only, as argparse reads them before the command)."""
+    name = word.partition("=")[0]
+    if not name.startswith("--"):
+        return None
+    named = [f for f in SHARED_FLAGS if f.option == name]
+    named = named or [f for f in SHARED_FLAGS if f.option.startswith(name)]
+    return named[0] if len(named) == 1 else None
 
 
 def _shown(value: Any) -> str:

@@ -85,6 +85,8 @@ def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
             continue
         if name.startswith("OPSCONSOLE_") or name == "NO_COLOR":
             monkeypatch.delenv(name)
+    # Not inside the developer's tmux: a copy would go to its buffers and clipboard (copy_markdown.py).
+    monkeypatch.delenv("TMUX", raising=False)
     # A UTF-8 locale whatever the developer's: the console picks its symbols by it (ui/symbols.py).
     monkeypatch.setenv("LANG", "C.UTF-8")
     for name in ("LC_ALL", "LC_CTYPE"):

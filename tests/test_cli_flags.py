@@ -102,8 +102,28 @@ def test_a_shared_flag_means_the_same_before_and_after_the_command(
         assert "its own" in err
         _parse(after)
     else:
-        # ... and after it, argparse refuses it too.
-        assert "unrecognized arguments" in _refused(after, capsys)
+        # ... and after it, in the same words (not argparse's "unrecognized arguments").
+        assert f"{flag.option} does not apply to `opsconsole {leaf.path}`" in _refused(after, capsys)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--theme", "dark", "snapshot"],
+        ["snapshot", "--theme", "dark"],
+        ["snapshot", "--theme=dark"],
+        ["--symbols", "ascii", "snapshot"],
+        ["snapshot", "--symbols", "ascii"],
+        ["snapshot", "--sym", "ascii"],  # abbreviated, as argparse reads it before the command
+    ],
+    ids=" ".join,
+)
+def test_snapshot_has_no_screen_and_refuses_its_flags_in_one_wording(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    flag = "--theme" if "theme" in " ".join(argv) else "--symbols"
+    err = _refused(argv, capsys)
+    assert f"error: {flag} does not apply to `opsconsole snapshot`\n" in err
 
 
 def test_no_command_means_the_console_with_the_flags_given() -> None:

@@ -1,13 +1,22 @@
-"""`y`: the pane on screen as Markdown, to the clipboard with OSC 52 and to a file, said in a toast."""
+"""`y`: the pane on screen as Markdown, to the clipboard with OSC 52 and to a file, said in a toast;
+`c` on the detail screen copies its queries the same way; under tmux, through tmux itself."""
 
 from __future__ import annotations
 
-import pytest
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
 
-from opsconsole.core.dashboard import AlertGroupView, AlertView, Dashboard, HealthRow
+import pytest
+from textual.app import App
+
+from opsconsole.core.dashboard import AlertGroupView, AlertView, Dashboard, Detail, HealthRow
 from opsconsole.core.view_markdown import view_markdown
 from opsconsole.demo.stack import DemoStack, DemoUrls
-from opsconsole.ui.copy_markdown import copy_file, osc52_likely
+from opsconsole.ui.copy_markdown import copy_file, copy_markdown, osc52_likely
+from opsconsole.ui.screens import DetailScreen
+from opsconsole.ui.themes import load_themes
 from tests.support.ui_harness import demo_app, settle
 
 Demo = tuple[DemoStack, DemoUrls]
@@ -45,3 +54,105 @@ async def test_y_copies_the_active_pane(frozen_demo: Demo, monkeypatch: pytest.M
     assert "AgentUnresponsive" in sent[0]
     assert copy_file().read_text() == sent[0]
     assert any("OSC 52" in m and str(copy_file()) in m for m in app.messages)
+
+
+class Clipboard:
+    """Stands in for the app: what it would have sent as OSC 52."""
+
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+
+    def copy_to_clipboard(self, text: str) -> None:
+        self.sent.append(text)
+
+
+@pytest.fixture
+def inside_tmux(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """A tmux server of the test's own, with TMUX and TERM set as in one of its panes."""
+    binary = shutil.which("tmux")
+    assert binary, "tmux is needed (the test command installs Debian's tmux package)"
+    tmux = [binary, "-S", str(tmp_path / "tmux.sock"), "-f", "/dev/null"]
+    subprocess.run([*tmux, "new-session", "-d", "-x", "80", "-y", "24", "sleep 600"], check=True)
+    try:
+        pid = subprocess.run(
+            [*tmux, "display-message", "-p", "#{pid}"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        monkeypatch.setenv("TMUX", f"{tmp_path / 'tmux.sock'},{pid},0")
+        monkeypatch.setenv("TERM", "tmux-256color")
+        yield tmux
+    finally:
+        subprocess.run([*tmux, "kill-server"], capture_output=True, check=False)
+
+
+def test_under_tmux_the_copy_goes_through_tmux_itself(inside_tmux: list[str]) -> None:
+    """An application's OSC 52 is dropped by tmux's defaults (set-clipboard external); tmux's own
+    load-buffer -w keeps the text and sends it to the outer terminal's clipboard."""
+    app = Clipboard()
+    said = copy_markdown(app, "| a | b |", "the alerts pane")  # type: ignore[arg-type]
+    buffer = subprocess.run([*inside_tmux, "show-buffer"], capture_output=True, text=True, check=True)
+    assert buffer.stdout == "| a | b |"
+    assert app.sent == []  # not also an escape tmux would drop (or keep as a second buffer)
+    assert said.startswith("copied the alerts pane as Markdown to the clipboard through tmux")
+    assert str(copy_file()) in said and copy_file().read_text() == "| a | b |"
+
+
+def test_a_tmux_that_cannot_says_what_it_needs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """tmux before 3.2 has no load-buffer -w: the escape is sent, and the toast says what tmux needs."""
+    old_tmux = tmp_path / "bin" / "tmux"
+    old_tmux.parent.mkdir()
+    old_tmux.write_text("#!/bin/sh\necho 'usage: load-buffer [-b buffer-name] path' >&2\nexit 1\n")
+    old_tmux.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{old_tmux.parent}:/usr/bin:/bin")
+    monkeypatch.setenv("TMUX", "/tmp/tmux-0/default,1,0")
+    monkeypatch.setenv("TERM", "screen-256color")
+    app = Clipboard()
+    said = copy_markdown(app, "| a |", "the health pane")  # type: ignore[arg-type]
+    assert app.sent == ["| a |"]
+    assert "`set -g set-clipboard on`" in said
+    assert said.startswith("sent the health pane as Markdown with OSC 52")  # not "copied": unknown
+    assert str(copy_file()) in said
+
+
+class DetailApp(App[None]):
+    def __init__(self, screen: DetailScreen) -> None:
+        super().__init__()
+        self.detail_screen = screen
+        self.sent: list[str] = []
+        self.messages: list[str] = []
+
+    def on_mount(self) -> None:
+        self.push_screen(self.detail_screen)
+
+    def copy_to_clipboard(self, text: str) -> None:
+        self.sent.append(text)
+
+    def notify(self, message: str, *args: object, **kwargs: object) -> None:
+        self.messages.append(message)
+
+
+@pytest.mark.parametrize(
+    ("env", "sent", "said"),
+    [
+        ({"TERM": "xterm-256color"}, True, "copied the queries to the clipboard (OSC 52"),
+        ({"TERM": "xterm-256color", "OPSCONSOLE_CLIPBOARD": "file"}, False, "the queries saved to "),
+        ({"TERM": "linux"}, False, "this terminal takes no OSC 52"),
+    ],
+)
+async def test_c_on_the_detail_screen_copies_the_queries_as_y_does(
+    env: dict[str, str], sent: bool, said: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`c` said "queries copied to the clipboard" even where the copy could not be made."""
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    screen = DetailScreen("agent npa-2", load_themes()[0]["dark"])
+    app = DetailApp(screen)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen.detail = Detail(
+            title="npa-2", range_seconds=900.0, queries={"cpu": "rate(cpu[5m])", "up": "up"}
+        )
+        await pilot.press("c")
+        await pilot.pause()
+    queries = "rate(cpu[5m])\n\nup"
+    assert app.sent == ([queries] if sent else [])
+    assert app.messages and said in app.messages[-1], app.messages
+    assert copy_file().read_text() == queries  # the file holds the copy wherever the clipboard may not

@@ -69,7 +69,6 @@ def test_one_shot_commands_import_nothing_they_do_not_use(
     # command named alone), the drill-downs, the live log tail, Loki's client without a Loki, the
     # silence and ack mutations, the demo.
     assert sorted(m for m in modules if m.startswith("opsconsole.commands.")) == [
-        "opsconsole.commands.console",  # its view flags (--theme, --symbols) are the snapshot's too
         "opsconsole.commands.packs",  # --var's parser
         "opsconsole.commands.snapshot",
     ]

@@ -175,6 +175,12 @@ async def test_command_mode_range_theme_pane_and_errors(frozen_demo: Demo) -> No
         assert app.settings.range_seconds == 6 * 3600
         app.run_command("theme light")
         assert app.theme == "opsconsole-light"
+        app.run_command("theme nope")
+        assert app.messages[-1].startswith("no theme 'nope'; known: ")
+        assert "dark" in app.messages[-1]  # says which themes exist
+        assert app.theme == "opsconsole-light"
+        app.run_command("theme")
+        assert app.messages[-1].startswith("themes: ")
         app.run_command("red")
         assert app.active == "red"
         app.run_command("pack no-such-pack")

@@ -8,9 +8,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from textual.widgets._footer import FooterKey
 
 from opsconsole.demo.stack import DemoStack, DemoUrls
 from opsconsole.ui.app import OpsConsoleApp
+from opsconsole.ui.key_footer import KeyFooter
 from opsconsole.ui.pane import Pane
 from opsconsole.ui.screens import HelpScreen
 from tests.support.ui_harness import demo_app, settle
@@ -146,3 +148,28 @@ async def test_a_resize_under_another_screen_reaches_the_main_screen(frozen_demo
         assert app.screen is app.main
         assert _layout(app) == ("tabs", ["health"])
         await _assert_every_pane_fits(app, pilot)
+
+
+def _footer_keys(app: OpsConsoleApp) -> list[str]:
+    """The main screen's footer keys on screen, each whole left of the command palette's key."""
+    footer = app.main.query_one(KeyFooter)
+    keys = list(footer.query_children(FooterKey))
+    (palette,) = [key for key in keys if key.has_class("-command-palette")]
+    shown = [key for key in keys if key is not palette and key.display]
+    for key in shown:
+        assert key.region.right <= palette.region.x, (key.description, key.region, palette.region)
+    return [key.key for key in shown]
+
+
+async def test_the_footer_shows_whole_keys_help_and_command_first(frozen_demo: Demo) -> None:
+    """At 80 columns no key's label is cut ("Comm"): a key fits whole or is left out, and help and
+    the command line stay; a wider terminal shows the keys left out again."""
+    app = demo_app(frozen_demo[1])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        at_80 = _footer_keys(app)
+        assert at_80[:5] == ["tab", "q", "question_mark", "slash", "colon"]
+        await _resized(app, pilot, (200, 60))
+        assert len(_footer_keys(app)) > len(at_80) + 3
+        await _resized(app, pilot, (80, 24))
+        assert _footer_keys(app) == at_80

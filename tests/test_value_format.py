@@ -102,6 +102,9 @@ def test_seconds_take_the_unit_that_reads_best(value: float, text: str) -> None:
         (0.01234, "0.0123"),
         (0.99, "0.99"),
         (1.25, "1.2"),
+        (1.0042, "1"),  # increase() of one restart, extrapolated: the same "1" as an exact 1
+        (1.96, "2"),
+        (99.96, "100"),
         (3.0, "3"),
         (42.0, "42"),
         (99.5, "99.5"),
@@ -120,6 +123,7 @@ def test_seconds_take_the_unit_that_reads_best(value: float, text: str) -> None:
         (-7, "-7"),
         (-0.5, "-0.5"),
         (-2.5, "-2.5"),
+        (-1.02, "-1"),
         (-150, "-150"),
         (-20_000, "-20.0k"),
         (-3_000_000, "-3.0M"),

@@ -24,7 +24,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 
 def add_view_flags(parser: argparse.ArgumentParser) -> None:
-    """``--pack``, ``--var`` and ``--theme``, shared with ``snapshot`` and ``wallboard``.
+    """``--pack``, ``--var`` and ``--theme``, shared with ``wallboard`` (``snapshot`` takes the first two).
 
     Shared flags: they mean the same before the command (see :mod:`opsconsole.shared_flags`).
     """

@@ -33,7 +33,7 @@ def _mark(level: str) -> str:
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     """Add the ``snapshot`` command."""
-    from opsconsole.commands.console import add_view_flags
+    from opsconsole.shared_flags import add_shared
 
     parser = subparsers.add_parser(
         "snapshot",
@@ -42,7 +42,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         description="Run one refresh of every pane and print it. Exit code 1 when a pane failed, "
         "3 when every query of a pane returned nothing (run `opsconsole packs doctor`).",
     )
-    add_view_flags(parser)
+    add_shared(parser, "pack", "var")  # not --theme nor --symbols: no screen, so they are refused
     form = parser.add_mutually_exclusive_group()
     form.add_argument("--json", action="store_true", help="machine-readable output")
     form.add_argument("--text", action="store_true", help="plain text (the default)")

@@ -41,8 +41,8 @@ def _plain(value: float) -> str:
         return f"{value / 1e3:.1f}k"
     if size >= 100 or float(value).is_integer():
         return f"{value:.0f}"
-    if size >= 1:
-        return f"{value:.1f}"
+    if size >= 1:  # one decimal; a value that rounds to a whole number reads as one ("1", not "1.0")
+        return f"{value:.1f}".removesuffix(".0")
     return f"{value:.3g}"
 
 

@@ -77,10 +77,13 @@ def _switch(app: OpsConsoleApp, args: list[str], known: list[str], what: str) ->
 
 
 def switch_theme(app: OpsConsoleApp, args: list[str]) -> None:
-    """``:theme NAME`` (no name or an unknown one: the list), saved when the app can save it."""
+    """``:theme NAME`` (no name: the list), saved when the app can save it."""
     names = list(app.options.themes)
-    if not args or args[0] not in app.options.themes:
-        app.notify(f"themes: {', '.join(names)}", severity="error" if args else "information")
+    if not args:
+        app.notify(f"themes: {', '.join(names)}")
+        return
+    if args[0] not in app.options.themes:
+        app.notify(f"no theme {args[0]!r}; known: {', '.join(names)}", severity="error")
         return
     app.console_theme = app.options.themes[args[0]]
     app.theme = app.console_theme.textual.name

@@ -7,6 +7,10 @@ starts true and the footer's binding sets it back). Restyling walks the app's wh
 in a console test it was about a tenth of the CPU. This footer rebuilds only when what it would
 show differs, and builds each key with the footer's ``compact`` already set. The keys drawn are
 Textual's own, so the footer looks and clicks the same.
+
+Textual's footer cuts the key that reaches the command palette's key ("Comm" for "Command" at 80
+columns). This one draws a key whole or not at all: the keys are listed most needed first, so a
+narrow terminal loses the last ones (help lists them all).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Hashable
 
 from textual.app import ComposeResult
+from textual.events import Resize
 from textual.screen import Screen
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
@@ -58,3 +63,26 @@ class KeyFooter(Footer):
         ):
             return
         super().bindings_changed(screen)
+
+    async def recompose(self) -> None:
+        await super().recompose()
+        self._leave_out_cut_keys()
+
+    def on_resize(self, event: Resize) -> None:
+        self._leave_out_cut_keys()
+
+    def _leave_out_cut_keys(self) -> None:
+        """Show the keys, in order, while each fits whole beside the command palette's key."""
+        if not self.size.width:
+            return
+        keys = list(self.query_children(FooterKey))
+        room = self.size.width - sum(_width(key) for key in keys if key.has_class("-command-palette"))
+        for key in keys:
+            if not key.has_class("-command-palette"):
+                room -= _width(key)
+                key.display = room >= 0  # and after one left out, none further on
+
+
+def _width(key: FooterKey) -> int:
+    """The columns a key takes, in its styles: its text, padding, border and margins."""
+    return key.render().cell_len + key.styles.gutter.width + key.styles.margin.width

@@ -21,21 +21,19 @@ CONSOLE_BINDINGS: list[BindingType] = [
 # Keys that act on the main screen's panes: the main screen's own bindings, so a pushed screen
 # never inherits them (Tab moves between a form's fields; `s` on a trace search is not a silence
 # of the alert selected under it). The actions are the app's (``app.``): they start its flows.
-# The footer lists the screen's keys before the app's: Quit, Help, Refresh and Range are repeated
-# here, right after Tab, so they stay in view at 80 columns (help lists them once, as the app's).
-_FOOTER_FIRST: list[BindingType] = [
-    Binding("q", "app.quit", "Quit"),
-    Binding("question_mark", "app.help", "Help"),
-    Binding("r", "app.refresh", "Refresh"),
-    Binding("t", "app.cycle_range", "Range"),
-]
-
+# The footer lists the screen's keys before the app's, as far as they fit whole, so the most needed
+# come first: Quit and Help are repeated here, right after Tab, then the filter and the command
+# line, then Refresh and Range (repeated too): at 80 columns all but Range are in view (help lists
+# every key, the repeated ones once, as the app's).
 MAIN_SCREEN_BINDINGS: list[BindingType] = [
     Binding("tab", "app.next_pane", "Next pane", priority=True),
     Binding("shift+tab", "app.previous_pane", "Prev pane", show=False, priority=True),
-    *_FOOTER_FIRST,
+    Binding("q", "app.quit", "Quit"),
+    Binding("question_mark", "app.help", "Help"),
     Binding("slash", "app.filter", "Filter"),
     Binding("colon", "app.command", "Command"),
+    Binding("r", "app.refresh", "Refresh"),
+    Binding("t", "app.cycle_range", "Range"),
     Binding("p", "app.pause_logs", "Pause logs"),
     Binding("z", "app.zoom", "Zoom pane"),
     Binding("a", "app.ack", "Ack"),

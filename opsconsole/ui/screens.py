@@ -17,6 +17,7 @@ from opsconsole.core.chart_axis import y_axis
 from opsconsole.core.dashboard import Detail
 from opsconsole.core.durations import format_duration
 from opsconsole.ui import cells
+from opsconsole.ui.copy_markdown import copy_text
 from opsconsole.ui.key_footer import KeyFooter
 from opsconsole.ui.themes import ConsoleTheme
 
@@ -220,10 +221,10 @@ class DetailScreen(Screen[None]):
         widget.refresh()
 
     def action_copy_queries(self) -> None:
-        """Copy every query (OSC 52) so it can be pasted into Grafana or promtool."""
+        """Copy every query so it can be pasted into Grafana or promtool (as ``y`` copies a pane)."""
         if self.detail:
-            self.app.copy_to_clipboard("\n\n".join(self.detail.queries.values()))
-            self.notify("queries copied to the clipboard")
+            text = "\n\n".join(self.detail.queries.values())
+            self.notify(copy_text(self.app, text, "the queries"), timeout=8)
 
 
 def link_lines(links: list[tuple[str, str]]) -> Text:
