@@ -161,6 +161,9 @@ class SloPane:
         if slow:
             fresh, kept = self.cache.slow_ratio(key, now)
             if fresh:
+                # What was wrong with the kept ratio is said as long as the ratio is shown.
+                if over is not None and key in self.cache.slow_impossible:
+                    over.setdefault(plan.name, {})[window] = self.cache.slow_impossible[key]
                 return kept
         texts = plan.texts(window)
         # Every part asked before any is awaited: they go out in one union request (QueryBatch).
@@ -175,19 +178,22 @@ class SloPane:
                 values[part] = 0.0
         bad: float | None
         if "error_ratio" in values:
-            bad, total = values["error_ratio"], 1.0
+            parts, bad, total = "error_ratio", values["error_ratio"], 1.0
         elif "bad" in values:
-            bad = values["bad"]
+            parts, bad = "bad", values["bad"]
         else:
             good = values.get("good")
-            bad = None if good is None or total is None else total - good
+            parts, bad = "good", None if good is None or total is None else total - good
         value = error_ratio(bad, total)
-        parts = next(p for p in ("error_ratio", "bad", "good") if p in values or p == "good")
         impossible = _impossible_ratio(bad, total, parts)
         if over is not None and impossible:
             over.setdefault(plan.name, {})[window] = impossible
         if slow:
             self.cache.slow_ratios[key] = (now, value)
+            if impossible:
+                self.cache.slow_impossible[key] = impossible
+            else:
+                self.cache.slow_impossible.pop(key, None)
         return value
 
     async def data_seconds(self, batch: QueryBatch, plan: SloPlan, now: float) -> float | None:

@@ -19,6 +19,8 @@ class SloCache:
     """The SLO pane's memory; every entry carries the instant it was asked."""
 
     slow_ratios: dict[tuple[str, str], tuple[float, float | None]] = field(default_factory=dict)
+    # What is wrong with a kept ratio outside 0 to 1, said as long as it is kept.
+    slow_impossible: dict[tuple[str, str], str] = field(default_factory=dict)
     coverage: dict[str, tuple[float, float | None]] = field(default_factory=dict)
     found_plans: list[SloPlan] = field(default_factory=list)
     discovered_at: float = -math.inf
