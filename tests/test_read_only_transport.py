@@ -1,17 +1,19 @@
 """Read-only at the transport: GET, and a form POST to a listed query endpoint; nothing else.
 
-Long PromQL (over 6,000 characters) goes out as a form POST in every mode, so read-only mode shows
-the same numbers as read-write mode; every other non-GET request (HEAD and OPTIONS included) is
-refused inside the process, on both HTTP stacks, before anything is sent.
+Long PromQL and LogQL (over 6,000 characters) go out as a form POST in every mode, so read-only mode
+shows the same numbers and lines as read-write mode; every other non-GET request (HEAD and OPTIONS
+included) is refused inside the process, on both HTTP stacks, before anything is sent.
 """
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from opsconsole.backends.errors import ReadOnlyViolation
+from opsconsole.backends.loki import LokiClient
 from opsconsole.backends.prometheus import MAX_GET_QUERY_CHARS, PrometheusClient
 from opsconsole.backends.transport import (
     READ_ONLY_POSTS,
@@ -21,9 +23,11 @@ from opsconsole.backends.transport import (
     is_read,
 )
 from opsconsole.config import EndpointSettings
-from tests.support.loopback_http import Reply, ScriptedServer, scripted_server
+from tests.support.loopback_http import Received, Reply, ScriptedServer, scripted_server
 from tests.support.real_servers import RunningServer
 
+LOKI_STREAMS = (Path(__file__).parent / "fixtures" / "loki" / "query-range-streams-warnings.json").read_text()
+LOKI_VECTOR = (Path(__file__).parent / "fixtures" / "loki" / "query-vector-warnings.json").read_text()
 PROM_OK = '{"status":"success","data":{"resultType":"vector","result":[]}}'
 NO_RETRY = RetryPolicy(attempts=1)
 CHANGES = ("POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS")
@@ -87,6 +91,50 @@ async def test_long_promql_goes_as_a_form_post_in_every_mode(read_only: bool) ->
     ]
     assert all(form["query"] == [query] for _, _, form in sent)
     assert sent[1][2]["step"] == ["60"]
+
+
+def long_logql() -> str:
+    alternatives = "|".join(f"agent-{i:05d}" for i in range(700))
+    query = f'{{namespace="agents"}} |~ "planner|{alternatives}" | json | level="error"'
+    assert len(query) > MAX_GET_QUERY_CHARS
+    return query
+
+
+@pytest.mark.parametrize("read_only", [False, True], ids=["read-write", "read-only"])
+async def test_long_logql_goes_as_a_form_post_in_every_mode_and_short_logql_as_a_get(read_only: bool) -> None:
+    """A proxy in front of Loki cuts or refuses a URL this long; the query endpoints take the form."""
+    query = long_logql()
+    metric = f"sum(count_over_time({query} [5m]))"
+
+    def answer(request: Received) -> Reply:
+        return Reply(200, LOKI_VECTOR if request.path.endswith("/query") else LOKI_STREAMS)
+
+    with scripted_server(answer) as server:
+        client = LokiClient(EndpointSettings(url=server.url, timeout=5), read_only=read_only)
+        try:
+            lines = await client.query_range(query, 1000, 2000, limit=50, direction="forward")
+            vector = await client.query(metric, at_ns=2000)
+            await client.query_range('{namespace="agents"}', 1000, 2000)
+        finally:
+            await client.http.aclose()
+        sent = _form(server)
+        short = urlsplit(server.received[2].path)
+    assert [(method, path) for method, path, _ in sent[:2]] == [
+        ("POST", "/loki/api/v1/query_range"),
+        ("POST", "/loki/api/v1/query"),
+    ]
+    assert (sent[2][0], short.path) == ("GET", "/loki/api/v1/query_range"), "a short query stays in the URL"
+    assert parse_qs(short.query)["query"] == ['{namespace="agents"}']
+    assert sent[0][2] == {
+        "query": [query],
+        "start": ["1000"],
+        "end": ["2000"],
+        "limit": ["50"],
+        "direction": ["forward"],
+    }
+    assert sent[1][2] == {"query": [metric], "time": ["2000"]}
+    assert len(lines.entries) == 3 and lines.warnings, "the answer to a POST is read as a GET's"
+    assert len(vector.series) == 2
 
 
 async def test_long_promql_through_the_kube_api_server_proxy_prefix() -> None:

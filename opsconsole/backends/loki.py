@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from opsconsole.backends.errors import BackendError, FailureKind
 from opsconsole.backends.loki_models import LogEntry, LokiBuildInfo, LokiQueryResult, MetricSample, Stream
 from opsconsole.backends.probe import BackendInfo
-from opsconsole.backends.transport import DEFAULT_RETRY, BackendHttp, RetryPolicy
+from opsconsole.backends.transport import DEFAULT_RETRY, MAX_GET_QUERY_CHARS, BackendHttp, RetryPolicy
 from opsconsole.config import EndpointSettings
 from opsconsole.core.untrusted_text import excerpt
 
@@ -149,7 +149,7 @@ class LokiClient:
         }
         if step is not None:
             params["step"] = f"{step:g}"
-        payload = await self.http.get_json("loki/api/v1/query_range", params)
+        payload = await self._query_json("loki/api/v1/query_range", params)
         return self._result(payload, direction)
 
     async def query(self, logql: str, at_ns: int | None = None) -> LokiQueryResult:
@@ -157,8 +157,15 @@ class LokiClient:
         params: dict[str, Any] = {"query": logql}
         if at_ns is not None:
             params["time"] = str(at_ns)
-        payload = await self.http.get_json("loki/api/v1/query", params)
+        payload = await self._query_json("loki/api/v1/query", params)
         return self._result(payload, "backward")
+
+    async def _query_json(self, path: str, params: dict[str, Any]) -> Any:
+        # A LogQL too long for a URL (a pack's long alternation, a pasted filter) goes as a form
+        # POST, which Loki's query endpoints take and read-only mode allows.
+        if len(params["query"]) > MAX_GET_QUERY_CHARS:
+            return (await self.http.request("POST", path, form=params)).json(BACKEND)
+        return await self.http.get_json(path, params)
 
     async def lines_since(
         self,

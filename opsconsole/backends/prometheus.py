@@ -40,6 +40,7 @@ from opsconsole.backends.prometheus_models import (
 from opsconsole.backends.transport import (
     DEFAULT_RETRY,
     MAX_BODY_BYTES,
+    MAX_GET_QUERY_CHARS,
     Deadline,
     RetryPolicy,
     build_requests_session,
@@ -53,9 +54,6 @@ from opsconsole.config import EndpointSettings
 from opsconsole.core.untrusted_text import excerpt
 
 BACKEND = "prometheus"
-# URLs beyond this are cut by servers and proxies; longer queries go as form POST, in read-only
-# mode too (the query endpoints are on the transport's list of read-only POSTs).
-MAX_GET_QUERY_CHARS = 6000
 T = TypeVar("T")
 
 

@@ -70,6 +70,11 @@ READ_ONLY_POSTS: Mapping[str, frozenset[str]] = MappingProxyType(
 )
 
 
+# URLs beyond this many characters of query are cut by servers and proxies: Prometheus and Loki
+# queries longer than this go as a form POST to their query endpoint, in read-only mode too.
+MAX_GET_QUERY_CHARS = 6000
+
+
 def is_read(backend: str, method: str, path: str) -> bool:
     """Whether a request only reads: a GET, or a POST to one of the backend's query endpoints.
 
