@@ -1,7 +1,8 @@
 """The main screen's layout follows the terminal both ways across both breakpoints (120 and 160
 columns): a resize from wall size to 80x24 turns the grid into tabs, and back again. At every size
 no pane has a horizontal scrollbar and every pane's state (or status) column is on screen; the
-columns a width hides are named in the pane's border."""
+columns a width hides are named in the pane's border, and every header shown is whole (a short
+form where the long one would be cut)."""
 
 from __future__ import annotations
 
@@ -40,16 +41,21 @@ async def _resized(app: OpsConsoleApp, pilot: Any, size: tuple[int, int]) -> tup
 
 
 def _labels(pane: Pane) -> list[str]:
-    return [str(column.label) for column in pane.table.columns.values()]
+    """The columns shown, by their full names (a header drawn in its short form counts as its column)."""
+    short = {s: long for long, s in getattr(pane, "short_headers", {}).items()}
+    return [short.get(str(column.label), str(column.label)) for column in pane.table.columns.values()]
 
 
 def _assert_fits(pane: Pane) -> None:
-    """No horizontal scrollbar, the state column shown, every hidden column named in the border."""
+    """No horizontal scrollbar, the state column shown, every hidden column named in the border,
+    every header whole."""
     table = pane.table
     where = f"{pane.name_} at {pane.size}"
     assert not table.show_horizontal_scrollbar, where
     assert table.virtual_size.width <= table.scrollable_content_region.width, where
     assert STATE_COLUMN[pane.name_] in _labels(pane), where
+    cut = [str(c.label) for c in table.columns.values() if c.label.cell_len > c.width]
+    assert cut == [], (where, "headers cut by their column", cut)
     hidden = [label for label in pane.columns if label not in _labels(pane)]
     assert hidden == [label for label in pane.columns if label in pane.fit.hidden], where
     subtitle = str(pane.border_subtitle)

@@ -48,6 +48,8 @@ class Pane(Vertical):
     priorities: ClassVar[dict[str, tuple[int, int | None]]] = {}
     other_priority = (3, None)  # columns a pack adds (health signals): after the named ones
     name_columns: ClassVar[frozenset[str]] = frozenset()  # cut in the middle: a pod's suffix tells it apart
+    # Column header -> a shorter header for a column drawn narrower than its header.
+    short_headers: ClassVar[dict[str, str]] = {}
     symbols: Symbols = UNICODE  # the console's choice (ASCII for a terminal that is not UTF-8)
     ALLOW_MAXIMIZE = True
     # Nobody reads ten thousand rows at 3 a.m.; drawing them costs a second per keystroke.
@@ -202,7 +204,7 @@ class Pane(Vertical):
             self.fit = fit
             table.clear(columns=True)
             for index, width in zip(fit.shown, fit.widths or [None] * len(fit.shown), strict=True):
-                table.add_column(self.columns[index], width=width)
+                table.add_column(self._header(self.columns[index], width), width=width)
             self._show_subtitle()
         else:
             table.clear()
@@ -211,6 +213,14 @@ class Pane(Vertical):
             table.add_row(*self._shown(row, fit), key=key)
         if current in self.refs:
             table.move_cursor(row=table.get_row_index(current), animate=False)
+
+    def _header(self, label: str, width: int | None) -> Text:
+        """A column's header for its width: its short form where the long one does not fit, else
+        cut with an ellipsis as the cells are (cut bare, "Empty in (1h)" read "Empty in (")."""
+        short = self.short_headers.get(label)
+        if width is not None and len(label) > width and short is not None:
+            label = short
+        return Text(label, no_wrap=True, overflow="ellipsis")
 
     def _shown(self, row: list[Text], fit: ColumnFit) -> list[Text]:
         """A row's cells as the table draws them: the columns shown, each cut to its width."""

@@ -216,6 +216,7 @@ class SloPane(Pane):
         "Empty in (1h)": (3, 10),
         "Target": (4, 10),
     }
+    short_headers: ClassVar[dict[str, str]] = {"Empty in (1h)": "Empty (1h)"}
 
     def render_dashboard(self, board: Dashboard, theme: ConsoleTheme) -> None:
         rows: list[tuple[str, RowTarget, list[Text]]] = [
