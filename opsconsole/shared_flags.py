@@ -12,7 +12,8 @@ only what was actually typed is there. :func:`merge_positions` then puts one val
   meant cannot be guessed, and guessing wrong could mean the wrong cluster or a writable context);
 - given before or after a subcommand that does not take it: an error naming the subcommand, in the
   same words in both positions (after it, argparse alone would say "unrecognized arguments"), never
-  ignored;
+  ignored; the same for a :class:`Mode` of a command that reads fewer of them (``snapshot --replay
+  FILE`` asks no backend, so ``--prometheus`` there is refused naming ``snapshot --replay``);
 - given nowhere: the flag's default.
 
 Separate destinations (rather than merging two namespaces after the fact) keep "was it typed?"
@@ -28,7 +29,9 @@ from pathlib import Path
 from typing import Any
 
 BEFORE = "before__"
+REFUSED = "refused__"
 _SHARED_MARK = "opsconsole_shared_flag"
+_REFUSED_MARK = "opsconsole_refused_flag"
 _NOT_GIVEN = object()
 
 
@@ -151,6 +154,35 @@ def add_top_level(parser: argparse.ArgumentParser) -> None:
 
 
 @dataclass(frozen=True)
+class Mode:
+    """A way of running a command that reads fewer of its shared flags, chosen by one of the command's
+    own arguments (``snapshot --replay FILE`` reads a recording and asks no backend). A shared flag the
+    mode does not read is refused as one the command does not take, naming the mode."""
+
+    dest: str  # the command's argument that chooses it: in force when given (not None, False or empty)
+    shown: str  # how the refusal names it: ``--replay``
+    accepts: frozenset[str]  # the shared flags it reads
+    why: str = ""  # what the refusal adds: what it reads instead, or what to do
+
+    def in_force(self, values: dict[str, Any]) -> bool:
+        """Whether the parsed command line chose this mode."""
+        return values.get(self.dest) not in (None, False, "", [])
+
+
+def all_contexts_mode(*dests: str) -> Mode:
+    """``--all-contexts``: every context of the config file, so neither ``--context`` nor a URL flag
+    (one context's backends) means anything there; ``dests``: the shared flags it does read."""
+    return Mode(
+        "all_contexts", "--all-contexts", frozenset(dests), "it reads every context of the config file"
+    )
+
+
+def set_modes(parser: argparse.ArgumentParser, *modes: Mode) -> None:
+    """Give a command its modes; the first one in force decides (in the order ``run`` tests them)."""
+    parser.set_defaults(shared_modes=modes)
+
+
+@dataclass(frozen=True)
 class Leaf:
     """A runnable command (``silence add``) and the shared flags it takes."""
 
@@ -176,7 +208,7 @@ def leaves(parser: argparse.ArgumentParser, prefix: str = "") -> Iterator[Leaf]:
         own = {
             option: a.help or ""
             for a in parser._actions
-            if getattr(a, _SHARED_MARK, None) is None
+            if getattr(a, _SHARED_MARK, None) is None and not getattr(a, _REFUSED_MARK, False)
             for option in a.option_strings
             if option in {f.option for f in SHARED_FLAGS} and option not in shared_options
         }
@@ -193,6 +225,28 @@ def mark_leaves(parser: argparse.ArgumentParser) -> None:
         leaf.parser.set_defaults(
             shared_command=leaf.path, shared_accepts=leaf.accepts, shared_own_options=leaf.own_options
         )
+        _refuse_as_abbreviations(leaf)
+
+
+def _refuse_as_abbreviations(leaf: Leaf) -> None:
+    """argparse reads a word that begins one of a command's options as that option:
+    ``overview --context prod`` would be ``--context-timeout prod`` ("invalid float value"), and
+    ``overview --context 30`` a timeout, silently. A shared flag the command does not take, where
+    it begins one of the command's options, is taken by a hidden option of its own name instead,
+    which :func:`merge_positions` refuses in the usual words."""
+    options = [o for a in leaf.parser._actions for o in a.option_strings]
+    for flag in SHARED_FLAGS:
+        if flag.dest in leaf.accepts or flag.option in options:
+            continue
+        if any(o.startswith(flag.option) for o in options):
+            action = leaf.parser.add_argument(
+                flag.option,
+                dest=REFUSED + flag.dest,
+                action="store_true" if flag.action == "store_true" else "store",
+                default=argparse.SUPPRESS,
+                help=argparse.SUPPRESS,
+            )
+            setattr(action, _REFUSED_MARK, True)
 
 
 def merge_positions(
@@ -210,15 +264,24 @@ def merge_positions(
     accepts: frozenset[str] = values.pop("shared_accepts", frozenset())
     command: str = values.pop("shared_command", "")
     own: dict[str, str] = values.pop("shared_own_options", {})
+    modes: tuple[Mode, ...] = values.pop("shared_modes", ())
     where = f"`{prog} {command}`" if command else f"`{prog}`"
     for word in unrecognized:
         after = _flag_named(word)
         if after is not None and after.dest not in accepts:
             error(f"{after.option} does not apply to {where}")
+    for name in [n for n in values if n.startswith(REFUSED)]:
+        values.pop(name)
+        error(f"{BY_DEST[name.removeprefix(REFUSED)].option} does not apply to {where}")
+    mode = next((m for m in modes if m.in_force(values)), None)
     for flag in SHARED_FLAGS:
         before = values.pop(BEFORE + flag.dest, _NOT_GIVEN)
         if flag.dest in accepts:
             after = values.get(flag.dest, _NOT_GIVEN)
+            given = before is not _NOT_GIVEN or after is not _NOT_GIVEN
+            if mode is not None and given and flag.dest not in mode.accepts:
+                hint = f"; {mode.why}" if mode.why else ""
+                error(f"{flag.option} does not apply to `{prog} {command} {mode.shown}`{hint}")
             if before is not _NOT_GIVEN and after is not _NOT_GIVEN and not flag.same(before, after):
                 error(
                     f"{flag.option} was given before and after the command with different values "

@@ -1,5 +1,6 @@
 """`y`: the pane on screen as Markdown, to the clipboard with OSC 52 and to a file, said in a toast;
-`c` on the detail screen copies its queries the same way; under tmux, through tmux itself."""
+`c` on the detail screen copies its queries the same way; under tmux, through tmux itself, off the
+event loop: a tmux that does not answer holds up the copy, never the keys."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from textual.app import App
@@ -14,7 +16,8 @@ from textual.app import App
 from opsconsole.core.dashboard import AlertGroupView, AlertView, Dashboard, Detail, HealthRow
 from opsconsole.core.view_markdown import view_markdown
 from opsconsole.demo.stack import DemoStack, DemoUrls
-from opsconsole.ui.copy_markdown import copy_file, copy_markdown, osc52_likely
+from opsconsole.ui import copy_markdown
+from opsconsole.ui.copy_markdown import copy_file, make_copy, osc52_likely
 from opsconsole.ui.screens import DetailScreen
 from opsconsole.ui.themes import load_themes
 from tests.support.ui_harness import demo_app, settle
@@ -49,6 +52,7 @@ async def test_y_copies_the_active_pane(frozen_demo: Demo, monkeypatch: pytest.M
     async with app.run_test(size=(160, 45)) as pilot:
         await settle(pilot)
         await pilot.press("2", "y")
+        await copies_done(app)
         await pilot.pause()
     assert sent and sent[0].startswith("**ALERTS** · context demo")
     assert "AgentUnresponsive" in sent[0]
@@ -56,14 +60,10 @@ async def test_y_copies_the_active_pane(frozen_demo: Demo, monkeypatch: pytest.M
     assert any("OSC 52" in m and str(copy_file()) in m for m in app.messages)
 
 
-class Clipboard:
-    """Stands in for the app: what it would have sent as OSC 52."""
-
-    def __init__(self) -> None:
-        self.sent: list[str] = []
-
-    def copy_to_clipboard(self, text: str) -> None:
-        self.sent.append(text)
+async def copies_done(app: App[Any]) -> None:
+    """Wait for the copies started (each runs off the event loop and ends with its toast)."""
+    for worker in [w for w in app.workers if w.group == "copy"]:
+        await worker.wait()
 
 
 @pytest.fixture
@@ -87,13 +87,12 @@ def inside_tmux(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[lis
 def test_under_tmux_the_copy_goes_through_tmux_itself(inside_tmux: list[str]) -> None:
     """An application's OSC 52 is dropped by tmux's defaults (set-clipboard external); tmux's own
     load-buffer -w keeps the text and sends it to the outer terminal's clipboard."""
-    app = Clipboard()
-    said = copy_markdown(app, "| a | b |", "the alerts pane")  # type: ignore[arg-type]
+    done = make_copy("| a | b |", "the alerts pane as Markdown")
     buffer = subprocess.run([*inside_tmux, "show-buffer"], capture_output=True, text=True, check=True)
     assert buffer.stdout == "| a | b |"
-    assert app.sent == []  # not also an escape tmux would drop (or keep as a second buffer)
-    assert said.startswith("copied the alerts pane as Markdown to the clipboard through tmux")
-    assert str(copy_file()) in said and copy_file().read_text() == "| a | b |"
+    assert not done.osc52  # not also an escape tmux would drop (or keep as a second buffer)
+    assert done.said.startswith("copied the alerts pane as Markdown to the clipboard through tmux")
+    assert str(copy_file()) in done.said and copy_file().read_text() == "| a | b |"
 
 
 def test_a_tmux_that_cannot_says_what_it_needs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -105,12 +104,11 @@ def test_a_tmux_that_cannot_says_what_it_needs(tmp_path: Path, monkeypatch: pyte
     monkeypatch.setenv("PATH", f"{old_tmux.parent}:/usr/bin:/bin")
     monkeypatch.setenv("TMUX", "/tmp/tmux-0/default,1,0")
     monkeypatch.setenv("TERM", "screen-256color")
-    app = Clipboard()
-    said = copy_markdown(app, "| a |", "the health pane")  # type: ignore[arg-type]
-    assert app.sent == ["| a |"]
-    assert "`set -g set-clipboard on`" in said
-    assert said.startswith("sent the health pane as Markdown with OSC 52")  # not "copied": unknown
-    assert str(copy_file()) in said
+    done = make_copy("| a |", "the health pane as Markdown")
+    assert done.osc52
+    assert "`set -g set-clipboard on`" in done.said
+    assert done.said.startswith("sent the health pane as Markdown with OSC 52")  # not "copied": unknown
+    assert str(copy_file()) in done.said
 
 
 class DetailApp(App[None]):
@@ -151,8 +149,70 @@ async def test_c_on_the_detail_screen_copies_the_queries_as_y_does(
             title="npa-2", range_seconds=900.0, queries={"cpu": "rate(cpu[5m])", "up": "up"}
         )
         await pilot.press("c")
+        await copies_done(app)
         await pilot.pause()
     queries = "rate(cpu[5m])\n\nup"
     assert app.sent == ([queries] if sent else [])
     assert app.messages and said in app.messages[-1], app.messages
     assert copy_file().read_text() == queries  # the file holds the copy wherever the clipboard may not
+
+
+@pytest.fixture
+def hung_tmux(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A tmux whose load-buffer takes the text and then does not answer until the test creates
+    ``release`` in the folder it yields (created at the end whatever happens)."""
+    folder = tmp_path / "tmux"
+    folder.mkdir()
+    fake = folder / "tmux"
+    fake.write_text(
+        f'#!/bin/sh\ncat > "{folder}/buffer"\nwhile [ ! -e "{folder}/release" ]; do sleep 0.01; done\n'
+    )
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{folder}:/usr/bin:/bin")
+    monkeypatch.setenv("TMUX", "/tmp/tmux-0/default,1,0")
+    monkeypatch.setenv("TERM", "tmux-256color")
+    try:
+        yield folder
+    finally:
+        (folder / "release").touch()
+
+
+async def test_a_tmux_that_hangs_holds_up_the_copy_not_the_keys(
+    frozen_demo: Demo, hung_tmux: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`y` ran tmux load-buffer on the key press: a tmux that hung froze the console (up to 2 s,
+    then the copy was said to have gone by OSC 52). The copy now waits for tmux off the event loop:
+    the keys typed meanwhile are handled, and the toast comes when tmux answers."""
+    # As long as the fake holds: what ends the copy here is the test's release, not the clock.
+    monkeypatch.setattr(copy_markdown, "TMUX_TIMEOUT", 3600.0, raising=False)
+    app = demo_app(frozen_demo[1])
+    sent: list[str] = []
+    monkeypatch.setattr(app, "copy_to_clipboard", sent.append)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot)
+        app.messages.clear()
+        await pilot.press("y")  # the health pane
+        await pilot.press("2")
+        assert app.active == "alerts"  # handled while the copy waits for tmux
+        assert not (hung_tmux / "release").exists()
+        assert not any("health pane" in m for m in app.messages)  # nothing said before tmux answers
+        (hung_tmux / "release").touch()
+        await copies_done(app)
+        await pilot.pause()
+    said = [m for m in app.messages if "health pane" in m]
+    assert len(said) == 1 and said[0].startswith(
+        "copied the health pane as Markdown to the clipboard through tmux"
+    )
+    assert sent == []
+    assert (hung_tmux / "buffer").read_text() == copy_file().read_text()
+    assert copy_file().read_text().startswith("**HEALTH**")
+
+
+def test_a_tmux_that_does_not_answer_in_time_is_said(
+    hung_tmux: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past TMUX_TIMEOUT the copy goes by OSC 52, and the toast says tmux did not answer."""
+    monkeypatch.setattr(copy_markdown, "TMUX_TIMEOUT", 0.2)
+    done = make_copy("| a |", "the health pane as Markdown")
+    assert done.osc52
+    assert done.said.startswith("tmux did not answer in 0.2s: sent the health pane as Markdown with OSC 52")

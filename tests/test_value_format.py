@@ -7,11 +7,17 @@ careless change here moves every pane (written when mutation testing found no te
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from opsconsole.core.durations import format_duration
-from opsconsole.core.value_format import format_micros, format_value
+from opsconsole.core.value_format import format_judged, format_micros, format_value, shown_number
+from opsconsole.packs.schema import Thresholds
+
+UNITS = ("", "conns", "bytes", "ratio", "percent", "s", "req/s")
 
 
 @pytest.mark.parametrize(
@@ -178,3 +184,57 @@ def test_durations_are_short_ages(seconds: float, text: str) -> None:
 )
 def test_span_durations_keep_three_significant_figures_up_to_minutes(micros: float, text: str) -> None:
     assert format_micros(micros) == text
+
+
+# A figure next to a threshold (format_judged): the text is judged as the value is.
+
+
+@st.composite
+def near_thresholds(draw: Any) -> tuple[float, str, Thresholds]:
+    """A value, a unit and thresholds, often round numbers right beside the value (where it matters)."""
+    value = draw(st.floats(allow_nan=False, allow_infinity=False))
+    unit = draw(st.sampled_from(UNITS))
+
+    def limit() -> float | None:
+        return draw(
+            st.one_of(
+                st.none(),
+                st.floats(allow_nan=False, allow_infinity=False),
+                st.integers(1, 4).map(lambda n: float(f"{value:.{n}g}")),  # a round number near it
+                st.just(value),
+                st.just(math.nextafter(value, math.inf)),
+                st.just(math.nextafter(value, -math.inf)),
+            )
+        )
+
+    direction = draw(st.sampled_from(["above", "below"]))
+    pair = sorted(x for x in (limit(), limit()) if x is not None)
+    if len(pair) < 2:
+        return value, unit, Thresholds(warn=pair[0] if pair else None, direction=direction)
+    warn, crit = pair if direction == "above" else reversed(pair)
+    return value, unit, Thresholds(warn=warn, crit=crit, direction=direction)
+
+
+@given(near_thresholds())
+@example((2.96, "", Thresholds(warn=2, crit=3)))
+@example((0.02996, "ratio", Thresholds(warn=0.01, crit=0.03)))
+@example((5e-324, "s", Thresholds(crit=5e-324)))  # the smallest double, in µs
+def test_the_text_is_judged_as_the_value_is(case: tuple[float, str, Thresholds]) -> None:
+    value, unit, thresholds = case
+    text = format_judged(value, unit, thresholds.level)
+    shown = shown_number(text, unit)
+    assert shown is not None, text
+    assert thresholds.level(shown) == thresholds.level(value), (text, shown)
+
+
+@given(st.floats(min_value=-1e300, max_value=1e300), st.sampled_from(UNITS))
+def test_a_text_is_read_back_as_the_number_it_shows(value: float, unit: str) -> None:
+    """What the judging rests on: the text read back is the value, to the digits shown."""
+    assert shown_number(format_value(value, unit), unit) is not None
+    precise = shown_number(format_value(value, unit, digits=30), unit)
+    assert precise == pytest.approx(value, rel=1e-12, abs=1e-30)
+
+
+def test_no_number_reads_as_none() -> None:
+    assert shown_number("—", "conns") is None
+    assert shown_number("NaN") is None

@@ -1,23 +1,20 @@
 """Every configured context, for the commands that look at all of them at once (``--all-contexts``,
-``overview``). Read-only, given any way, stays in force for each; URL flags name one context's
-backends, so they are refused here rather than applied to every context."""
+``overview``). Read-only, given any way, stays in force for each; ``--context`` and the URL flags
+name one context (its backends), so the command line refuses them there (``all_contexts_mode`` in
+:mod:`opsconsole.shared_flags`; ``overview`` does not take them) rather than apply them to every
+context."""
 
 from __future__ import annotations
 
 import argparse
 from typing import Any
 
-from opsconsole.config import ConfigError, ResolvedContext, load_config
+from opsconsole.config import ResolvedContext, load_config
 from opsconsole.refresh.context_overview import ContextOverviewService, resolve_every_context
-
-URL_FLAGS = ("prometheus", "alertmanager", "loki", "jaeger")
 
 
 def every_context(args: argparse.Namespace) -> list[ResolvedContext]:
     """Each context of the config file, in name order (the implicit ``default`` when there are none)."""
-    given = [f"--{name}" for name in URL_FLAGS if getattr(args, name, None)]
-    if given:
-        raise ConfigError(f"{', '.join(given)} name one context's backends: drop them with --all-contexts")
     config, path = load_config(getattr(args, "config", None))
     return resolve_every_context(config, path, read_only=bool(getattr(args, "read_only", False)))
 

@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 from opsconsole.config import load_config, redacted_dump
+from opsconsole.shared_flags import add_shared
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -19,7 +20,9 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     )
     view.add_argument("--json", action="store_true", help="JSON instead of YAML")
     view.set_defaults(func=run_view)
-    contexts = sub.add_parser("contexts", parents=[common], help="list the configured contexts")
+    contexts = sub.add_parser("contexts", help="list the configured contexts")
+    # It lists the file's contexts and marks the one in force: a URL flag or --read-only changes no line.
+    add_shared(contexts, "config", "context")
     contexts.set_defaults(func=run_contexts)
 
 

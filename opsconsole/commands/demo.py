@@ -8,7 +8,7 @@ import sys
 from typing import Any
 
 from opsconsole.demo.scenarios import SCENARIOS
-from opsconsole.shared_flags import add_shared
+from opsconsole.shared_flags import Mode, add_shared, set_modes
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -31,6 +31,12 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=int, default=0, help="first port for --serve-only (default: any free)")
     add_shared(parser, "theme", "symbols", "read_only", "pack", "var")
     parser.set_defaults(func=run)
+    # They all shape the console, and --serve-only opens none.
+    serve_only = Mode("serve_only", "--serve-only", frozenset(), SERVE_ONLY_WHY)
+    set_modes(parser, serve_only)
+
+
+SERVE_ONLY_WHY = "it opens no console: give it to the console you point at the printed URLs"
 
 
 def _ports(first: int) -> tuple[int, int, int, int]:
@@ -65,21 +71,6 @@ def run(args: argparse.Namespace) -> int:
         print("opsconsole demo: --speed must be positive", file=sys.stderr)
         return 2
     if args.serve_only:
-        console_only = (
-            ("--theme", args.theme),
-            ("--symbols", args.symbols),
-            ("--read-only", args.read_only),
-            ("--pack", args.pack),
-            ("--var", args.var),
-        )
-        unused = [flag for flag, given in console_only if given]
-        if unused:
-            print(
-                f"opsconsole demo: {', '.join(unused)} apply to the console, and --serve-only opens none; "
-                "give them to the console you point at the printed URLs",
-                file=sys.stderr,
-            )
-            return 2
         try:
             asyncio.run(_serve_forever(args))
         except KeyboardInterrupt:

@@ -17,18 +17,19 @@ from opsconsole.config import ConfigError
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     """Add the ``overview`` command."""
-    from opsconsole.commands.console import add_view_flags
+    from opsconsole.shared_flags import add_shared
 
     parser = subparsers.add_parser(
         "overview",
-        parents=[common],
         help="every context in one view (Enter opens the console on one)",
         description="A row per context of the config file: firing alerts by severity, acked, agents down "
         "of all, the worst SLO budget left and each backend's freshness; below, every context's alerts "
         "merged with a context column (`/` filters, `@context=NAME` too). For scripts: "
         "`opsconsole snapshot --all-contexts --json`.",
     )
-    add_view_flags(parser)
+    # Every context of the config: no --context, and no URL flag (one context's backends, not all);
+    # --read-only holds for each and for the console Enter opens, which draws with --theme as this does.
+    add_shared(parser, "config", "read_only", "pack", "var", "theme")
     parser.add_argument(
         "--context-timeout",
         type=float,
@@ -43,6 +44,7 @@ def run(args: argparse.Namespace) -> int:
     from opsconsole.commands._every_context import overview_service
     from opsconsole.commands.console import replace_context
     from opsconsole.commands.console import run as run_console
+    from opsconsole.launch import pick_theme, themes_and_notices
     from opsconsole.ui.overview_screen import OverviewApp
 
     try:
@@ -50,8 +52,10 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"opsconsole: {exc}", file=sys.stderr)
         return 2
-    interval = contexts[0].config.refresh_interval
-    chosen = OverviewApp(overview, time.time, refresh_interval=interval).run()
+    config = contexts[0].config
+    themes, _notices = themes_and_notices()  # a broken theme file is said by the console Enter opens
+    theme = themes[pick_theme(themes, args.theme, config.theme)]
+    chosen = OverviewApp(overview, time.time, theme=theme, refresh_interval=config.refresh_interval).run()
     if not chosen:
         return 0
     return run_console(replace_context(args, chosen))

@@ -17,7 +17,7 @@ from opsconsole.core.durations import parse_duration
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     """Add the ``record`` command."""
-    from opsconsole.commands.console import add_view_flags
+    from opsconsole.shared_flags import add_shared
 
     parser = subparsers.add_parser(
         "record",
@@ -27,7 +27,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         "silences, the log lines) and every change sent (the mutation journal) into one SQLite file. "
         "Tokens, passwords, auth headers and URLs' userinfo are never stored. Stop with Ctrl-C.",
     )
-    add_view_flags(parser)
+    add_shared(parser, "pack", "var")  # not --theme nor --symbols: no screen, so they are refused
     add_recording_flags(parser, "--output", "-o")
     parser.add_argument(
         "--interval",

@@ -12,9 +12,10 @@ from opsconsole.config import ConfigError
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     """Add the ``replay`` command."""
+    from opsconsole.shared_flags import add_shared
+
     parser = subparsers.add_parser(
         "replay",
-        parents=[common],
         help="open the console on a recording: step, jump to a time, play at a speed",
         description="The console on a recording (see `opsconsole record`, `--record`). Nothing can be "
         "sent: the replay has no backend clients. Keys: [ and ] step a refresh, space plays and pauses, "
@@ -23,7 +24,8 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     parser.add_argument("file", type=Path, help="the recording")
     parser.add_argument("--at", default=None, metavar="TIME", help="start at this time (default the first)")
     parser.add_argument("--speed", type=float, default=10.0, help="recorded seconds per second when playing")
-    parser.add_argument("--theme", default=None, help="colour theme")
+    # No backend flag: nothing is asked of a backend. --config: the packs' folder and the theme.
+    add_shared(parser, "config", "theme")
     parser.set_defaults(func=run)
 
 
@@ -43,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"opsconsole replay: {args.file}: the recording holds no refresh", file=sys.stderr)
             return 2
         try:
-            app = replay_app(reader, theme=args.theme, speed=args.speed)
+            app = replay_app(reader, theme=args.theme, speed=args.speed, config=args.config)
             if args.at is not None:
                 app.cursor.jump(parse_moment(args.at, reader.frames[0].at, reader.frames[-1].at))
         except (ConfigError, ValueError) as exc:

@@ -22,6 +22,7 @@ from opsconsole.core.silence_draft import (
     parse_silence_duration,
 )
 from opsconsole.mutations.alert_scope import AlertScope, scope_for_pack
+from opsconsole.shared_flags import all_contexts_mode, set_modes
 
 
 class _MovedToByOrUntil(argparse.Action):
@@ -68,6 +69,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         "--unused", action="store_true", help="only active silences that mute nothing (for scripts)"
     )
     listing.add_argument("--all-contexts", action="store_true", help="every context of the config file")
+    set_modes(listing, all_contexts_mode("config", "read_only"))
     from opsconsole.commands._silence_list import run_list
 
     listing.set_defaults(func=run_list)

@@ -33,7 +33,8 @@ def _mark(level: str) -> str:
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     """Add the ``snapshot`` command."""
-    from opsconsole.shared_flags import add_shared
+
+    from opsconsole.shared_flags import Mode, add_shared, all_contexts_mode, set_modes
 
     parser = subparsers.add_parser(
         "snapshot",
@@ -74,6 +75,8 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         "default the last)",
     )
     parser.set_defaults(func=run)
+    every_context = all_contexts_mode("config", "read_only", "pack", "var")
+    set_modes(parser, every_context, Mode("replay", "--replay", frozenset(), "it reads the recording"))
 
 
 def run(args: argparse.Namespace) -> int:

@@ -13,7 +13,7 @@ from opsconsole.config import ConfigError
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     """Add the ``timeline`` command."""
-    from opsconsole.commands.console import add_view_flags
+    from opsconsole.shared_flags import Mode, set_modes
 
     parser = subparsers.add_parser(
         "timeline",
@@ -24,11 +24,13 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         "fired, resolved, acked and silenced with who and why, SLO burn-rate rule crossings, agents down "
         "and back, each with its time and a link.",
     )
-    add_view_flags(parser)
+    # No --pack, --var, --theme: the timeline is the same whatever the pack, and has no screen. From a
+    # recording it asks no backend, so the context's flags are refused there too.
     parser.add_argument("file", nargs="?", type=Path, help="a recording")
     parser.add_argument("--since", default=None, metavar="DURATION", help="from the live backends, e.g. 2h")
     parser.add_argument("--output", "-o", type=Path, default=None, metavar="FILE", help="write it here too")
     parser.set_defaults(func=run)
+    set_modes(parser, Mode("file", "FILE", frozenset(), "it reads the recording (--since asks the backends)"))
 
 
 def run(args: argparse.Namespace) -> int:

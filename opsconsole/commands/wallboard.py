@@ -14,6 +14,7 @@ from opsconsole.core.wallboard_figures import EXTRA_PAGES, PAGES
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     """Add the ``wallboard`` command."""
     from opsconsole.commands.console import add_view_flags
+    from opsconsole.shared_flags import Mode, set_modes
 
     parser = subparsers.add_parser(
         "wallboard",
@@ -41,6 +42,12 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     serve.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
     serve.add_argument("--public-url", metavar="URL", help="the URL browsers use, when behind a proxy")
     parser.set_defaults(func=run)
+    # The demo stack is no context: only the look and --read-only (always so) apply to it.
+    demo = Mode("demo", "--demo", frozenset({"theme", "read_only"}), DEMO_WHY)
+    set_modes(parser, demo)
+
+
+DEMO_WHY = "it shows the built-in simulated stack (drop --demo to show your context)"
 
 
 def served_command(args: argparse.Namespace) -> list[str]:
@@ -94,19 +101,6 @@ def run(args: argparse.Namespace) -> int:
     except (ConfigError, ValueError) as exc:
         print(f"opsconsole wallboard: {exc}", file=sys.stderr)
         return 2
-    if args.demo:
-        unused = [
-            f"--{dest.replace('_', '-')}"
-            for dest in ("config", "context", "prometheus", "alertmanager", "loki", "jaeger", "pack", "var")
-            if getattr(args, dest, None)
-        ]
-        if unused:
-            print(
-                f"opsconsole wallboard: --demo shows the built-in simulated stack; {', '.join(unused)} "
-                "would not be used (drop --demo to show your context)",
-                file=sys.stderr,
-            )
-            return 2
     args.read_only = True  # whatever the context says
     if args.serve and args.record_file is not None:
         print(

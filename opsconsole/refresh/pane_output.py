@@ -11,7 +11,7 @@ from typing import Any
 from opsconsole.backends.prometheus_models import InstantSample, QueryResult
 from opsconsole.core.dashboard import Cell, Level
 from opsconsole.core.row_keys import worse
-from opsconsole.core.value_format import format_value
+from opsconsole.core.value_format import format_judged, format_value
 from opsconsole.packs.schema import Thresholds
 
 Key = tuple[tuple[str, str], ...]
@@ -29,8 +29,13 @@ class PaneOutput:
 
 
 def cell(value: float | None, unit: str, thresholds: Thresholds | None, query_id: str) -> Cell:
-    """A value with its text and threshold level."""
-    return Cell(value, format_value(value, unit), level_of(value, thresholds), query_id)
+    """A value with its text and threshold level, the text read as the level says (2.96 under a crit
+    of 3 is ``2.96 !``, not ``3 !``, which reads as crit: see :func:`format_judged`). Every surface
+    shows this text: console, wallboard, snapshot text and ``--json``."""
+    if thresholds is None:
+        return Cell(value, format_value(value, unit), "none", query_id)
+    text = format_judged(value, unit, thresholds.level)
+    return Cell(value, text, level_of(value, thresholds), query_id)
 
 
 def level_of(value: float | None, thresholds: Thresholds | None) -> Level:

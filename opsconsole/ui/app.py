@@ -284,7 +284,7 @@ class OpsConsoleApp(KeysInOrder[None], ConsoleShell):
         text = view_markdown(
             self.board, self.active, filter_text=pane.filter_text, showing_all=shown_all, logs=logs
         )
-        self.notify(copy_markdown(self, text, f"the {self.active} pane"), timeout=8)
+        copy_markdown(self, text, f"the {self.active} pane")  # the toast says how, when it is done
 
     def action_pause_logs(self) -> None:
         """p: pause or resume following the log tail (paused lines are counted, not lost)."""

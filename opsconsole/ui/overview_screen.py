@@ -23,7 +23,9 @@ from opsconsole.core.short_names import short_name
 from opsconsole.refresh.context_overview import ContextOverviewService
 from opsconsole.ui.key_footer import KeyFooter
 from opsconsole.ui.key_order import KeysInOrder
+from opsconsole.ui.no_color import honour_no_color
 from opsconsole.ui.sized_table import SizedDataTable
+from opsconsole.ui.themes import ConsoleTheme
 
 CONTEXT_COLUMNS = ("Context", "Firing c w o", "Acked", "Down", "Worst budget", "Status", "Backends")
 NARROW = 120  # below: the worst budget without its SLO's name
@@ -242,9 +244,21 @@ class OverviewApp(KeysInOrder[str | None]):
     TITLE = "opsconsole overview"
     BINDINGS: ClassVar[list[BindingType]] = [Binding("q", "quit", "Quit")]
 
-    def __init__(self, overview: ContextOverviewService, clock: Callable[[], float], **screen: Any) -> None:
+    def __init__(
+        self,
+        overview: ContextOverviewService,
+        clock: Callable[[], float],
+        *,
+        theme: ConsoleTheme | None = None,
+        **screen: Any,
+    ) -> None:
         super().__init__()
         self.overview_screen = OverviewScreen(overview, clock, **screen)
+        self.console_theme = theme  # drawn as the console Enter opens is (None: Textual's own)
+        honour_no_color(self)
 
     def on_mount(self) -> None:
+        if self.console_theme is not None:
+            self.register_theme(self.console_theme.textual)
+            self.theme = self.console_theme.textual.name
         self.push_screen(self.overview_screen, self.exit)

@@ -1,6 +1,9 @@
-"""Building the replay console from a recording (the pack named in it, the built-in themes)."""
+"""Building the replay console from a recording (the pack named in it, the themes, the config's
+theme and packs' folder)."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from opsconsole.config import load_config
 from opsconsole.launch import pick_theme, themes_and_notices
@@ -14,13 +17,16 @@ from opsconsole.ui.app import ConsoleOptions
 from opsconsole.ui.replay_app import ReplayApp
 
 
-def replay_app(reader: RecordingReader, *, theme: str | None = None, speed: float = 10.0) -> ReplayApp:
-    """The console on ``reader``'s recording, the cursor on its first refresh."""
+def replay_app(
+    reader: RecordingReader, *, theme: str | None = None, speed: float = 10.0, config: Path | None = None
+) -> ReplayApp:
+    """The console on ``reader``'s recording, the cursor on its first refresh; ``config``: the config
+    file (``--config``; None: ``OPSCONSOLE_CONFIG`` or the XDG one), for the packs and the theme."""
     recorded = RecordedBoards(reader)
     recorded.cursor.speed = speed
     info = reader.info
-    config, _path = load_config(None)
-    packs = load_packs(pack_dirs(config))  # built-in packs and the user's, as the console finds them
+    settings, _path = load_config(config)
+    packs = load_packs(pack_dirs(settings))  # built-in packs and the user's, as the console finds them
     notices = []
     pack_name = info.pack
     if pack_name not in packs.packs:
@@ -49,7 +55,7 @@ def replay_app(reader: RecordingReader, *, theme: str | None = None, speed: floa
         contexts=[info.context],
         packs=[pack_name],
         themes=themes,
-        theme=pick_theme(themes, theme, "dark"),
+        theme=pick_theme(themes, theme, settings.theme),
         clock=lambda: recorded.cursor.frame.at,
         auto_refresh=False,
         notices=theme_notices + notices,

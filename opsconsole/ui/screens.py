@@ -224,7 +224,7 @@ class DetailScreen(Screen[None]):
         """Copy every query so it can be pasted into Grafana or promtool (as ``y`` copies a pane)."""
         if self.detail:
             text = "\n\n".join(self.detail.queries.values())
-            self.notify(copy_text(self.app, text, "the queries"), timeout=8)
+            copy_text(self.app, text, "the queries")  # the toast says how, when it is done
 
 
 def link_lines(links: list[tuple[str, str]]) -> Text:
