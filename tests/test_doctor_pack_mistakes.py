@@ -151,9 +151,7 @@ async def test_a_range_shorter_than_two_scrapes_is_said_with_the_fix_where_it_wa
     pack = load_packs([], [path]).packs["short"].pack
     report = await _doctor(real_prometheus, pack)
     [finding] = _check(report, "health.signals.written").findings
-    assert finding.problem.startswith(
-        "opsconsole_test_requests_total{} has fewer than two samples in [200ms]"
-    )
+    assert finding.problem.startswith("opsconsole_test_requests_total has fewer than two samples in [200ms]")
     # The range is written in the pack: --var rate_window would change nothing.
     assert finding.fix == (
         "write [$rate_window] in the pack where the range is [200ms]: it follows the scrape interval"
@@ -184,8 +182,8 @@ red:
 async def test_rows_named_by_a_label_no_series_carries_are_said(
     tmp_path: Path, real_prometheus: RunningServer
 ) -> None:
-    # The targets carry no `pod`: the console's health pane has no row ("1 up series carry none of
-    # the labels pod: not shown"), and every request of the RED group is summed into one row; the
+    # The targets carry no `pod`: the console's health pane has no row ("1 up series carries none
+    # of the labels pod: not shown"), and every request of the RED group is summed into one row; the
     # doctor said "every pane has data" and exited 0.
     wait_for_answer_3s_ago(real_prometheus.url, "opsconsole_test_requests_total")
     path = tmp_path / "unnamed.yaml"
