@@ -255,7 +255,14 @@ def test_a_pack_given_on_the_command_line_replaces_the_same_name_and_says_so(tmp
     mine = write(tmp_path, "mine.yaml", pack("p"))
     result = load_packs([(user, "user")], [mine])
     assert result.packs["p"].source == PackSource(mine, "cli")
-    assert result.notices == [f"pack 'p' from {mine} (cli) replaces the one from {user / 'p.yaml'} (user)"]
+    assert result.notices == [
+        f"pack 'p' from {mine} (cli) replaces the one from {user / 'p.yaml'} (user): 'p' (--pack, a "
+        "context's pack:) now means this file. To keep both, give this file another metadata.name "
+        "(`extends: p` then takes that one's queries and changes only what the file writes)"
+    ]
+    [clash] = result.clashes_of("p")
+    assert (clash.winner, clash.loser) == (PackSource(mine, "cli"), PackSource(user / "p.yaml", "user"))
+    assert clash.involves(mine) and not clash.involves(tmp_path / "other.yaml")
 
 
 def test_the_search_path_is_builtin_then_the_users_folder(

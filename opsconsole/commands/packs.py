@@ -128,9 +128,10 @@ def run_validate(args: argparse.Namespace) -> int:
             errors += [e for e in alone.errors if Path(e.file).resolve() == path.resolve()]
             ok += [p for p in alone.packs.values() if p.source.path.resolve() == path.resolve()]
             done.add(path.resolve())
-    for notice in result.notices:
-        if any(f"{p} (" in notice for p in [*args.paths, *wanted]):
-            print(f"note: {notice}", file=sys.stderr)
+    for clash in result.clashes:
+        # Which file wins the name, and how to keep both (the clash is the file's, whichever side).
+        if any(clash.involves(path) for path in args.paths if path.exists()):
+            print(f"note: {clash}", file=sys.stderr)
     for error in errors:
         print(f"error: {error}", file=sys.stderr)
     for loaded in ok:
@@ -180,6 +181,9 @@ def run_doctor(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"opsconsole packs doctor: {exc}", file=sys.stderr)
         return 2
+    for clash in packs.clashes_of(name):
+        # The pack diagnosed is the file that won the name: say which, and how to keep both.
+        print(f"note: {clash}", file=sys.stderr)
     backends = BackendSet.for_context(context)
     prometheus = backends.prometheus
     if prometheus is None:

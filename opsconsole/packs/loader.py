@@ -75,6 +75,34 @@ class LoadedPack:
         return self.pack.name
 
 
+@dataclass(frozen=True)
+class PackClash:
+    """Two files of one pack name: the later on the search path wins."""
+
+    name: str
+    winner: PackSource
+    loser: PackSource
+
+    def __str__(self) -> str:
+        builtin = self.loser.origin == "builtin"
+        loser = (
+            f"the built-in pack of that name ({self.loser.path})"
+            if builtin
+            else f"the one from {self.loser.path} ({self.loser.origin})"
+        )
+        other = "the built-in's" if builtin else "that one's"
+        return (
+            f"pack '{self.name}' from {self.winner.path} ({self.winner.origin}) replaces {loser}: "
+            f"'{self.name}' (--pack, a context's pack:) now means this file. To keep both, give this "
+            f"file another metadata.name (`extends: {self.name}` then takes {other} queries and "
+            "changes only what the file writes)"
+        )
+
+    def involves(self, path: Path) -> bool:
+        """Whether ``path`` is one of the two files."""
+        return path.resolve() in (self.winner.path.resolve(), self.loser.path.resolve())
+
+
 @dataclass
 class PackSet:
     """Everything found on the search path."""
@@ -82,6 +110,11 @@ class PackSet:
     packs: dict[str, LoadedPack] = field(default_factory=dict)
     errors: list[PackError] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
+    clashes: list[PackClash] = field(default_factory=list)
+
+    def clashes_of(self, name: str) -> list[PackClash]:
+        """The clashes over pack ``name`` (which file won, which it replaced)."""
+        return [clash for clash in self.clashes if clash.name == name]
 
 
 def _locate(chain: Sequence[LocatedDocument], path: Sequence[str | int]) -> tuple[str, int]:
@@ -186,11 +219,9 @@ def load_packs(
         name = doc.data["metadata"]["name"]
         if name in raw and raw[name][0].path.resolve() != source.path.resolve():
             # (the same file twice, from the packs folder and --pack, replaces nothing)
-            previous = raw[name][0]
-            result.notices.append(
-                f"pack '{name}' from {source.path} ({source.origin}) replaces the one from "
-                f"{previous.path} ({previous.origin})"
-            )
+            clash = PackClash(name, source, raw[name][0])
+            result.clashes.append(clash)
+            result.notices.append(str(clash))
         raw[name] = (source, doc)
 
     for name, (source, doc) in raw.items():
