@@ -124,3 +124,20 @@ def test_without_a_prometheus_render_says_the_window_it_assumed_and_how_to_set_i
     notes, text = _rendered(out)["red.api.rate"]
     assert text == "sum by (job) (rate(opsconsole_test_requests_total[1m]))"
     assert notes == ["$rate_window = 1m: 4 × 15s, the scrape interval (set by the scrape_interval variable)"]
+
+
+def test_a_prometheus_that_does_not_answer_is_said_with_the_window_assumed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "windows.yaml"
+    path.write_text(PACK)
+    assert (
+        main(["packs", "render", "windows", "--pack", str(path), "--prometheus", "http://127.0.0.1:9"]) == 0
+    )
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == (
+        "# http://127.0.0.1:9 did not say its scrape intervals (/api/v1/status/config: connection "
+        "refused): $rate_window is derived from Prometheus' default scrape interval (1m), as the console "
+        "does for a server that does not say; --var scrape_interval=15s (or --var rate_window=1m) sets it"
+    )
+    assert _rendered(out)["red.api.rate"][1] == "sum by (job) (rate(opsconsole_test_requests_total[4m]))"
