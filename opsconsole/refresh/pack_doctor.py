@@ -61,10 +61,13 @@ async def check_query(
     values: Mapping[str, str],
     row_labels: Sequence[str] = (),
     variable_metrics: Mapping[str, frozenset[str]] | None = None,
+    *,
+    explain: bool = True,
 ) -> QueryCheck:
-    """Run one query; when it returns nothing, find out why. ``row_labels``: the labels that name
-    the rows this query makes (the first a series carries), checked on the series it returns.
-    ``variable_metrics``: per pack variable, the metrics the pack reads with it."""
+    """Run one query; when it returns nothing, find out why (unless not ``explain``: then only
+    what decides the verdict is checked, as `opsconsole check` does). ``row_labels``: the labels
+    that name the rows this query makes (the first a series carries), checked on the series it
+    returns. ``variable_metrics``: per pack variable, the metrics the pack reads with it."""
     check = QueryCheck(query_id, _pane(query_id), text, False, zero_is_healthy=False)
     try:
         result = await meta.prometheus.query(text, meta.now)
@@ -80,10 +83,12 @@ async def check_query(
         # Data, but is it the right data? A matcher that accepts a missing label filters nothing
         # when the label is missing everywhere (another namespace would be mixed in).
         for parts in selector_parts(text):
-            if await meta.count(parts.text()) > 0:
+            if any(m.matches("") for m in parts.label_matchers):
                 check.findings += await absent_label_warnings(meta, parts, source, values)
         return check
     check.zero_is_healthy = _zero_is_healthy(query_id)
+    if not explain:
+        return check
     for parts in selector_parts(text):
         check.findings += await diagnose_selector(
             meta,
@@ -219,11 +224,13 @@ async def diagnose(
     alertmanagers: Sequence[AlertmanagerClient] = (),
     loki: LokiClient | None = None,
     now: float,
-    only_presence: bool = False,
+    explain: bool = True,
     refresh_interval: float = 5.0,
 ) -> DoctorReport:
-    """Every PromQL query of ``pack`` checked at ``now`` (with ``only_presence``, no diagnosis),
-    its ``$rate_window`` the console's at ``refresh_interval``."""
+    """Every PromQL query of ``pack`` checked at ``now``, its ``$rate_window`` the console's at
+    ``refresh_interval``, then the alert matchers and the log selector. Without ``explain`` (for
+    `opsconsole check`), a query that returns nothing is not asked why; everything that decides
+    the verdict (:attr:`DoctorReport.failed`) is checked all the same, so both say the same."""
     values = pack_values(pack, overrides)
     report = DoctorReport(pack.name)
     meta = PromMetadata(prometheus, now)
@@ -243,17 +250,22 @@ async def diagnose(
         scoped = {**values, "rate_window": window.text, **extra}
         expanded.append((query, texts.text(query.id, None, **extra), scoped))
     by_variable = _variable_metrics(expanded)
-    jobs = []
-    for query, text, scoped in expanded:
-        if only_presence:
-            jobs.append(_presence(meta, query.id, text))
-        else:
-            row_labels = _row_labels(pack, query.id)
-            jobs.append(check_query(meta, query.id, text, query.source, scoped, row_labels, by_variable))
+    jobs = [
+        check_query(
+            meta,
+            query.id,
+            text,
+            query.source,
+            scoped,
+            _row_labels(pack, query.id),
+            by_variable,
+            explain=explain,
+        )
+        for query, text, scoped in expanded
+    ]
     report.checks = list(await asyncio.gather(*jobs))
-    if not only_presence:
-        await _check_alerts(report, pack, values, alertmanagers)
-        await _check_logs(report, pack, values, loki, now)
+    await _check_alerts(report, pack, values, alertmanagers)
+    await _check_logs(report, pack, values, loki, now)
     return report
 
 
@@ -286,17 +298,3 @@ def _row_labels(pack: QueryPack, query_id: str) -> tuple[str, ...]:
     if kind == "red" and part == "rate" and pack.red is not None and group in pack.red.groups:
         return tuple(pack.red.groups[group].by)
     return ()
-
-
-async def _presence(meta: PromMetadata, query_id: str, text: str) -> QueryCheck:
-    check = QueryCheck(query_id, _pane(query_id), text, False)
-    try:
-        result = await meta.prometheus.query(text, meta.now)
-    except BackendError as exc:
-        check.error = exc.message
-        return check
-    check.has_data = any(s.value is not None and not math.isnan(s.value) for s in result.vector) or (
-        result.scalar is not None and not math.isnan(result.scalar[1])
-    )
-    check.zero_is_healthy = not check.has_data and _zero_is_healthy(query_id)
-    return check

@@ -321,13 +321,15 @@ async def absent_label_warnings(
     meta: PromMetadata, parts: SelectorParts, source: str, values: Mapping[str, str]
 ) -> list[Finding]:
     """A matcher that also accepts "no such label" (``=~"x|"``) filters nothing when no series has
-    the label: say so, with the label that holds the value instead."""
-    out = []
+    the label (and the selector has series): say so, with the label that holds the value instead."""
+    out: list[Finding] = []
     base = parts.text(tuple(m for m in parts.matchers if m.name == "__name__"))
     labels = await meta.labels(parts.text())
-    for matcher in parts.label_matchers:
-        if matcher.name in labels or not matcher.matches(""):
-            continue
+    accepting = [m for m in parts.label_matchers if m.name not in labels and m.matches("")]
+    # The labels answer first: where every such label is there, no series is counted.
+    if not accepting or await meta.count(parts.text()) == 0:
+        return out
+    for matcher in accepting:
         others = [label for label in await meta.labels(base) if label not in ("__name__", "le")]
         holders = []
         for label in others[:MAX_LABELS_SEARCHED]:
