@@ -53,7 +53,10 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     validate.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     validate.set_defaults(func=run_validate)
     render = sub.add_parser(
-        "render", parents=[shared], help="print every query of a pack, variables expanded"
+        "render",
+        parents=[shared],
+        help="print every query of a pack as the console sends it ($rate_window from the context's "
+        "Prometheus, or the value assumed and how to set it)",
     )
     render.add_argument("name")
     # The context's variables apply first, then --var; its Prometheus (or --prometheus) says the
