@@ -200,6 +200,7 @@ def console_options(
     pack_name = choose_pack(context, packs, pack)
     themes, notices = themes_and_notices()
     notices += [f"pack problem: {e}" for e in packs.errors]
+    notices += [str(clash) for clash in packs.clashes_of(pack_name)]
 
     def make_service(context_name: str, pack_name: str) -> RefreshService:
         try:

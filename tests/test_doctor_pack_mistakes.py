@@ -5,10 +5,15 @@ worse."""
 
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
+from wsgiref.simple_server import WSGIRequestHandler, make_server
+
+from prometheus_client import CollectorRegistry, Counter, make_wsgi_app
 
 from opsconsole.backends.prometheus import PrometheusClient
+from opsconsole.commands.packs import doctor_text
 from opsconsole.config import EndpointSettings
 from opsconsole.packs.loader import load_packs
 from opsconsole.packs.render import pack_queries
@@ -17,7 +22,25 @@ from opsconsole.refresh.backends_set import BackendSet
 from opsconsole.refresh.doctor_report import DoctorReport, QueryCheck
 from opsconsole.refresh.pack_doctor import diagnose
 from opsconsole.refresh.service import RefreshService
-from tests.support.real_servers import RunningServer, wait_for_answer_3s_ago
+from opsconsole.resources import builtin_queries_dir
+from tests.conftest import ScrapeTarget
+from tests.support.http_client import http_client
+from tests.support.real_servers import (
+    RunningServer,
+    ServerRelease,
+    prometheus_config,
+    start_prometheus,
+    wait_for_answer_3s_ago,
+    wait_until,
+)
+
+BUILTIN_PACKS = [(builtin_queries_dir(), "builtin")]
+
+
+class _Quiet(WSGIRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
 
 PACK = """\
 apiVersion: opsconsole.dev/v1
@@ -151,9 +174,7 @@ async def test_a_range_shorter_than_two_scrapes_is_said_with_the_fix_where_it_wa
     pack = load_packs([], [path]).packs["short"].pack
     report = await _doctor(real_prometheus, pack)
     [finding] = _check(report, "health.signals.written").findings
-    assert finding.problem.startswith(
-        "opsconsole_test_requests_total{} has fewer than two samples in [200ms]"
-    )
+    assert finding.problem.startswith("opsconsole_test_requests_total has fewer than two samples in [200ms]")
     # The range is written in the pack: --var rate_window would change nothing.
     assert finding.fix == (
         "write [$rate_window] in the pack where the range is [200ms]: it follows the scrape interval"
@@ -184,8 +205,8 @@ red:
 async def test_rows_named_by_a_label_no_series_carries_are_said(
     tmp_path: Path, real_prometheus: RunningServer
 ) -> None:
-    # The targets carry no `pod`: the console's health pane has no row ("1 up series carry none of
-    # the labels pod: not shown"), and every request of the RED group is summed into one row; the
+    # The targets carry no `pod`: the console's health pane has no row ("1 up series carries none
+    # of the labels pod: not shown"), and every request of the RED group is summed into one row; the
     # doctor said "every pane has data" and exited 0.
     wait_for_answer_3s_ago(real_prometheus.url, "opsconsole_test_requests_total")
     path = tmp_path / "unnamed.yaml"
@@ -247,3 +268,105 @@ async def test_a_histogram_named_with_its_bucket_suffix_is_named_back(
         "to that name"
     )
     assert finding.fix == "name the histogram `opsconsole_test_latency_seconds` (without _bucket)"
+
+
+async def test_a_variable_whose_metrics_are_not_scraped_is_not_pointed_at_other_jobs(
+    real_prometheus: RunningServer,
+) -> None:
+    # Loki is not scraped here. The meta pack's loki-discarded reads loki_discarded_samples_total
+    # and up{job=~"$loki_job"}: `up` has the test target's job, so the doctor proposed
+    # --var loki_job=test-target ("try: opsconsole --pack meta --var loki_job=test-target"), which
+    # brings no Loki metric and would show the test target's up as Loki's "0 discarded".
+    pack = load_packs(BUILTIN_PACKS, only="meta").packs["meta"].pack
+    report = await _doctor(real_prometheus, pack)
+    absent, job = _check(report, "saturation.loki-discarded").findings
+    assert absent.problem == (
+        "metric `loki_discarded_samples_total` does not exist in this Prometheus (no series in the last "
+        "hour): what exports it is not scraped here, or names it otherwise; no similar name either"
+    )
+    assert job.problem == (
+        '`job` values are test-target, none matches =~"loki|.+/loki|loki-.+|.+/loki-.+", and none of the '
+        "metrics the pack reads with $loki_job exists in this Prometheus (loki_discarded_samples_total, "
+        "loki_request_duration_seconds_bucket, loki_request_duration_seconds_count): what exports them "
+        "is not scraped here"
+    )
+    assert job.fix == (
+        "scrape what exports them; no value of --var loki_job brings metrics that are not there "
+        "(once scraped, set it to that job's name if the default does not match it)"
+    )
+    assert not [fix for fix in report.fixes() if fix.startswith("--var")], report.fixes()
+    assert "try:" not in doctor_text(report, real_prometheus.url, "default")
+
+
+LABEL_VARIABLE = """\
+apiVersion: opsconsole.dev/v1
+kind: QueryPack
+metadata: {name: label-variable}
+variables:
+  ns_label: kubernetes_namespace
+  ns: test-target
+health:
+  entity: {type_label: job, instance_label: instance}
+  up: up{$ns_label=~"$ns"}
+saturation:
+  loki: sum(rate(loki_request_duration_seconds_count{$ns_label=~"$ns"}[$rate_window]))
+"""
+
+
+async def test_a_label_variable_whose_metrics_are_not_scraped_is_not_pointed_at_another_label(
+    tmp_path: Path, real_prometheus: RunningServer
+) -> None:
+    # `up` has no kubernetes_namespace, and its `job` holds "test-target": the doctor proposed
+    # --var ns_label=job, though no series of the metric the pack reads with it exists.
+    path = tmp_path / "label.yaml"
+    path.write_text(LABEL_VARIABLE)
+    pack = load_packs([], [path]).packs["label-variable"].pack
+    report = await _doctor(real_prometheus, pack)
+    [finding] = _check(report, "health.up").findings
+    assert finding.problem == (
+        "no series of `up` has label `kubernetes_namespace`; it has `job` (values: test-target), and "
+        "none of the metrics the pack reads with $ns_label exists in this Prometheus "
+        "(loki_request_duration_seconds_count): what exports them is not scraped here"
+    )
+    assert not [fix for fix in report.fixes() if fix.startswith("--var")], report.fixes()
+
+
+async def test_a_job_variable_is_pointed_at_the_jobs_that_export_what_the_pack_reads(
+    tmp_path: Path, scrape_target: ScrapeTarget, server_release: ServerRelease
+) -> None:
+    # Two jobs: `up{job=~"$app_job"}` has both, only test-target exports opsconsole_test_*.
+    # The doctor proposed --var app_job=other|test-target, which mixes the other job in.
+    registry = CollectorRegistry()
+    Counter("other_requests", "Another program's requests", registry=registry).inc()
+    other = make_server("127.0.0.1", 0, make_wsgi_app(registry), handler_class=_Quiet)
+    threading.Thread(target=other.serve_forever, daemon=True).start()
+    config = (
+        prometheus_config([scrape_target.address], None, None)
+        + f"  - job_name: other\n    static_configs:\n      - targets: ['127.0.0.1:{other.server_port}']\n"
+    )
+    server = start_prometheus(tmp_path, config, release=server_release)
+    try:
+
+        def both_scraped() -> bool:
+            answer = http_client().get(f"{server.url}/api/v1/query", params={"query": "up == 1"}).json()
+            return len(answer["data"]["result"]) == 2
+
+        wait_until(both_scraped, what="both jobs scraped")
+        path = tmp_path / "jobs.yaml"
+        path.write_text(
+            SHORT.replace("name: short", "name: jobs")
+            .replace('up{job="test-target"}', 'up{job=~"$app_job"}')
+            .replace("health:", "variables: {app_job: api}\nhealth:")
+            .replace("[$rate_window]", '{job=~"$app_job"}[$rate_window]')
+        )
+        pack = load_packs([], [path]).packs["jobs"].pack
+        report = await _doctor(server, pack)
+    finally:
+        server.stop()
+        other.shutdown()
+        other.server_close()
+    [finding] = _check(report, "health.up").findings
+    assert finding.problem == (
+        '`job` values of the series of opsconsole_test_requests_total are test-target, none matches =~"api"'
+    )
+    assert finding.fix == "--var app_job=test-target"

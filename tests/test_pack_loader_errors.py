@@ -162,7 +162,55 @@ def test_one_pack_refused_for_any_reason_does_not_stop_the_next(tmp_path: Path) 
         ("2.yaml", 7, "health.up.query"),
         ("3.yaml", 5, "extends"),
     ]
-    assert result.errors[0].message == "unknown field (see docs/query-packs.md for the allowed fields)"
+    assert result.errors[0].message == (
+        "unknown field (allowed here: apiVersion, kind, metadata, extends, variables, health, red, "
+        "saturation, alerts, slos, logs, traces, links)"
+    )
+
+
+def test_a_misspelt_field_names_the_field_it_meant(tmp_path: Path) -> None:
+    # "unknown field (see docs/query-packs.md for the allowed fields)", and for `querry` a second
+    # error on another line, "query: required field is missing", for one slip of the finger.
+    typos = write(
+        tmp_path,
+        "typos.yaml",
+        HEAD
+        + textwrap.dedent(
+            """\
+            metadata: {name: typos, descripton: checkout}
+            health:
+              entity: {type_label: job, instance_label: instance}
+              up: up
+              signals:
+                memory:
+                  querry: process_resident_memory_bytes
+                  treshold: {warn: 1}
+            red:
+              groups:
+                api:
+                  rate: x
+                  errors: y
+                  duration: {histogramm: http_request_duration_seconds}
+            slo: {}
+            """
+        ),
+    )
+    result = load_packs([], [typos])
+    assert result.packs == {}
+    assert sorted((e.line, e.field, e.message) for e in result.errors) == [
+        (3, "metadata.descripton", "unknown field: did you mean `description`?"),
+        (
+            9,
+            "health.signals.memory.querry",
+            "unknown field: did you mean `query`? (it is required and missing)",
+        ),
+        (10, "health.signals.memory.treshold", "unknown field: did you mean `thresholds`?"),
+        # The duration's form is read from its keys: without `histogram` it is the quantiles' form,
+        # and the histogram form's fields are still what a typo is matched against.
+        (16, "red.groups.api.duration.histogramm", "unknown field: did you mean `histogram`?"),
+        (17, "slo", "unknown field: did you mean `slos`?"),
+    ]
+    assert all(e.file == str(typos) for e in result.errors)
 
 
 def test_a_query_may_name_the_entity_only_where_there_is_one(tmp_path: Path) -> None:
@@ -207,7 +255,14 @@ def test_a_pack_given_on_the_command_line_replaces_the_same_name_and_says_so(tmp
     mine = write(tmp_path, "mine.yaml", pack("p"))
     result = load_packs([(user, "user")], [mine])
     assert result.packs["p"].source == PackSource(mine, "cli")
-    assert result.notices == [f"pack 'p' from {mine} (cli) replaces the one from {user / 'p.yaml'} (user)"]
+    assert result.notices == [
+        f"pack 'p' from {mine} (cli) replaces the one from {user / 'p.yaml'} (user): 'p' (--pack, a "
+        "context's pack:) now means this file. To keep both, give this file another metadata.name "
+        "(`extends: p` then takes that one's queries and changes only what the file writes)"
+    ]
+    [clash] = result.clashes_of("p")
+    assert (clash.winner, clash.loser) == (PackSource(mine, "cli"), PackSource(user / "p.yaml", "user"))
+    assert clash.involves(mine) and not clash.involves(tmp_path / "other.yaml")
 
 
 def test_the_search_path_is_builtin_then_the_users_folder(
@@ -243,6 +298,6 @@ def test_a_typo_in_a_histogram_duration_is_one_error_at_its_own_line(tmp_path: P
             str(path),
             12,
             "red.groups.api.duration.selectr",
-            "unknown field (see docs/query-packs.md for the allowed fields)",
+            "unknown field: did you mean `selector`?",
         )
     ]

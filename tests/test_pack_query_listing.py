@@ -122,13 +122,26 @@ def test_a_good_ratio_is_listed_as_good_and_a_pack_of_nothing_lists_nothing() ->
 
 def test_render_pack_fills_the_run_time_variables_with_placeholders() -> None:
     rendered = {q.id: q for q in render_pack(make_pack(**EVERY_SECTION))}
+    # Each placeholder is said, with what the console puts there instead (packs render prints it).
     assert rendered["slos.direct.error_ratio"] == RenderedQuery(
-        "slos.direct.error_ratio", "promql", "e[5m]", "e[$window]"
+        "slos.direct.error_ratio",
+        "promql",
+        "e[5m]",
+        "e[$window]",
+        ("$window = 5m here: the console runs this query over each burn-rate window and the SLO's window",),
     )
     assert rendered["logs.entity"] == RenderedQuery(
-        "logs.entity", "logql", '{pod="placeholder-1"} | json', '{pod="$entity"} | json'
+        "logs.entity",
+        "logql",
+        '{pod="placeholder-1"} | json',
+        '{pod="$entity"} | json',
+        ("$entity = placeholder-1 here: the console fills in the row's",),
     )
     assert rendered["traces.service"].text == "placeholder"
+    assert rendered["traces.service"].notes == (
+        "$entity_type = placeholder here: the console fills in the row's",
+    )
+    assert rendered["red.api.rate"].notes == ()
     assert rendered["traces.service"].language == "template"
     assert rendered["red.api.rate"].text == "api_rate"
 

@@ -116,6 +116,14 @@ def test_an_unknown_variable_names_the_ones_that_exist() -> None:
     assert str(UnknownVariable("x", set())) == "unknown variable $x (defined: none)"
 
 
+def test_a_misspelt_variable_names_the_one_it_meant() -> None:
+    with pytest.raises(UnknownVariable) as unknown:
+        expand('up{namespace="$namspace"}', {"namespace": "a", "rate_window": "1m"})
+    assert str(unknown.value) == (
+        "unknown variable $namspace: did you mean $namespace? (defined: $namespace, $rate_window)"
+    )
+
+
 def test_only_the_lower_modifier_lowers_and_plain_http_is_a_link_too() -> None:
     link = expand_link("http://h/${pod}/$env/${team:lower}", {"pod": "NPA-1", "team": "SRE"}, {"env": "Prod"})
     assert link == "http://h/NPA-1/Prod/sre"

@@ -252,7 +252,7 @@ def test_cli_validate_checks_a_file_that_a_later_one_of_the_same_name_replaces(
     assert main(["packs", "validate", str(broken), str(fine)]) == 1
     out, err = capsys.readouterr()
     assert f"{broken}:9: health.upp: unknown field" in err
-    assert f"pack 'twin' from {fine} (cli) replaces the one from {broken} (cli)" in err
+    assert f"pack 'twin' from {fine} (cli) replaces the one from {broken} (cli): " in err
     assert f"ok: {fine}: pack 'twin'" in out
 
 
@@ -263,8 +263,8 @@ def test_cli_validate_notes_a_pack_that_replaces_a_builtin(
     assert main(["packs", "validate", str(mine)]) == 0
     out, err = capsys.readouterr()
     assert f"ok: {mine}: pack 'meta'" in out
-    assert f"note: pack 'meta' from {mine} (cli) replaces the one from " in err
-    assert "queries/meta.yaml (builtin)" in err
+    assert f"note: pack 'meta' from {mine} (cli) replaces the built-in pack of that name (" in err
+    assert "queries/meta.yaml): 'meta' (--pack, a context's pack:) now means this file." in err
 
 
 def test_cli_validate_of_a_file_in_the_packs_folder_replaces_nothing(

@@ -8,7 +8,7 @@ from opsconsole.ui.themes import load_themes
 from tests.support.one_widget import OneWidgetApp
 
 NOTE = (
-    "1 up series carry none of the labels pod: not shown "
+    "1 up series carries none of the labels pod: not shown "
     "(add the label they have to the pack's entity labels)"
 )
 

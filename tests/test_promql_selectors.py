@@ -40,6 +40,17 @@ def test_selector_parts_keep_the_range_and_each_matcher() -> None:
     assert second == SelectorParts("up", (), None)
 
 
+def test_a_selector_without_matchers_is_written_without_braces() -> None:
+    # The doctor said "opsconsole_test_requests_total{} has fewer than two samples".
+    [bare] = selector_parts("rate(http_requests_total[5m])")
+    assert bare.text() == "http_requests_total"
+    [named] = selector_parts('rate(http_requests_total{job="api"}[5m])')
+    assert named.text(()) == "http_requests_total"
+    assert named.text() == 'http_requests_total{job="api"}'
+    [nameless] = selector_parts('{__name__=~"a|b"}')
+    assert nameless.text(()) == "{}" and nameless.text() == '{__name__=~"a|b"}'
+
+
 def test_a_ranged_selector_and_the_same_one_bare_are_one_entry() -> None:
     (only,) = selector_parts('rate(x{a="1"}[5m]) > 0 and x{a="1"}')
     assert only.range_seconds == 300.0

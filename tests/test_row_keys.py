@@ -60,6 +60,15 @@ def test_identical_namesakes_and_nameless_series_are_said() -> None:
     ]
 
 
+def test_one_nameless_series_carries_none_of_the_labels() -> None:
+    # "1 up series carry none of the labels": the verb agrees with one series.
+    keys = RowKeys.from_series(["pod"], [{"instance": "a:1"}], "up")
+    assert keys.notes == [
+        "1 up series carries none of the labels pod: not shown "
+        "(add the label they have to the pack's entity labels)"
+    ]
+
+
 def test_notes_come_in_entity_order() -> None:
     series = [{"agent_id": n, "instance": i} for n in ("b", "a") for i in ("1", "2")]
     notes = RowKeys.from_series(["agent_id"], series, "up").notes

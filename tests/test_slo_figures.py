@@ -94,7 +94,9 @@ def test_burndown_steps_without_traffic_before_the_first_are_not_points() -> Non
         (DAY - 1, "24.0h"),
         (3600, "1.0h"),
         (3599, "60m"),
-        (10, "1m"),  # never "0m"
+        (60, "1m"),
+        (10, "10s"),  # under a minute in seconds: never "0m", nor "1m" for 10s of data
+        (0.2, "1s"),  # never "0s"
     ],
 )
 def test_data_span_at_each_unit_step(data_seconds: float, text: str) -> None:

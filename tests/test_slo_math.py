@@ -121,6 +121,11 @@ def test_data_start_and_coverage_wording() -> None:
     assert coverage_note(3 * 86400, 30 * 86400) == "window covers only the last 3.0d of data"
     assert coverage_note(5400, 86400) == "window covers only the last 1.5h of data"
     assert coverage_note(None, 86400) == coverage_note(86400, 86400) == ""
+    # Under a minute of data is said in seconds: 21s of data was "only the last 1m of data".
+    assert coverage_note(21, 3600) == "window covers only the last 21s of data"
+    assert coverage_note(0.2, 3600) == "window covers only the last 1s of data"
+    assert coverage_note(59.6, 3600) == "window covers only the last 1m of data"
+    assert coverage_note(150, 3600) == "window covers only the last 2m of data"
 
 
 def test_promql_texts_compare_by_meaning_and_yield_their_selectors() -> None:

@@ -29,6 +29,10 @@ def test_text_and_json_show_the_incident() -> None:
     assert npa3 in text.stdout
     assert "AgentUnresponsive" in text.stdout
     assert "outside this pack" in text.stdout and "OUTSIDE THIS PACK" in text.stdout  # FreeAgentics'
+    # No key works in a snapshot: the title says where the others are ("`A` to show all" did).
+    [title] = [line for line in text.stdout.splitlines() if line.startswith("ALERTS, ")]
+    assert title.split(" (")[0].endswith("outside this pack, listed below under OUTSIDE THIS PACK"), title
+    assert "`A`" not in text.stdout
     assert "SATURATION (" in text.stdout and "PostgreSQL conns used" in text.stdout
     assert "\x1b" not in text.stdout
     assert as_json.returncode == 0, as_json.stderr
@@ -47,7 +51,9 @@ def test_text_and_json_show_the_incident() -> None:
     assert slo["figures"]["consumed"] == pytest.approx(1 - slo["budget_remaining"])
     assert {"coverage_note", "worst_burn", "exhaustion_1h_text", "status"} <= set(slo)
     summary = board["alerts_summary"]
-    assert summary["firing_outside"] > 0 and summary["title"].startswith(f"{summary['firing']} firing")
+    assert summary["firing_outside"] > 0 and summary["title"] == (
+        f"{summary['firing']} firing, {summary['firing_outside']} outside this pack, listed in alerts_outside"
+    )
     assert board["alerts_outside"] and board["saturation"]
     assert board["status"]["health"]["emptiness"] == ""
 

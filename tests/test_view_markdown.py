@@ -84,7 +84,7 @@ def test_alerts_outside_the_pack_only_when_showing_all() -> None:
     board.alerts_outside = [AlertGroupView((), (_alert("Cpu"),))]
     pack_only = lines(board, "alerts")
     assert pack_only[2:] == [
-        "1 firing, 1 outside this pack, `A` to show all",
+        "1 firing, 1 outside this pack, not in this copy (`A` in the console shows them)",
         "",
         "| severity | state | alert | on | for | summary |",
         "|---|---|---|---|---|---|",

@@ -171,27 +171,34 @@ async def pack_summary(resolved: ResolvedContext) -> dict[str, Any] | None:
     if backends.prometheus is None:
         return None
     try:
+        # The doctor's own checks, so both call the same pack failing (an alerts pane the
+        # matchers leave empty, rows no series names); only the why of empty queries is left
+        # to the doctor.
         report = await diagnose(
             packs.packs[name].pack,
             backends.prometheus,
             resolved.settings.variables,
+            alertmanagers=backends.alertmanagers,
+            loki=backends.loki,
             now=time.time(),
-            only_presence=True,
+            explain=False,
             refresh_interval=resolved.config.refresh_interval,
         )
     finally:
         await backends.aclose()
     answered = sum(report.answered(c) for c in report.checks)
-    empty = report.empty_panes()
+    problems = report.problems()
     line = f"pack {name}: {answered} of {len(report.checks)} queries return data"
-    if empty:
-        line += f"; empty panes: {', '.join(empty)}: run `opsconsole packs doctor` to see why"
+    if problems:
+        line += f"; failing: {', '.join(problems)}: run `opsconsole packs doctor` to see why"
     elif answered < len(report.checks):
         line += ": `opsconsole packs doctor` says why the others do not"
     return {
         "name": name,
         "queries": len(report.checks),
         "with_data": answered,
-        "empty_panes": empty,
+        "empty_panes": report.empty_panes(),
+        "failed": report.failed,
+        "problems": problems,
         "line": line,
     }

@@ -7,13 +7,18 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from opsconsole.config import ConfigError, Overrides, load_config, resolve_context
+from opsconsole.config import ConfigError, load_config
 from opsconsole.packs.loader import PackSet, load_packs
 from opsconsole.packs.render import render_pack
 from opsconsole.packs.search_path import pack_dirs
 from opsconsole.shared_flags import add_shared
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from opsconsole.config import ResolvedContext
+    from opsconsole.packs.rate_window import RateWindow
+    from opsconsole.packs.schema import QueryPack
     from opsconsole.refresh.doctor_report import DoctorReport
 
 
@@ -48,10 +53,15 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     validate.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     validate.set_defaults(func=run_validate)
     render = sub.add_parser(
-        "render", parents=[shared], help="print every query of a pack, variables expanded"
+        "render",
+        parents=[shared],
+        help="print every query of a pack as the console sends it ($rate_window from the context's "
+        "Prometheus, or the value assumed and how to set it)",
     )
     render.add_argument("name")
-    add_shared(render, "context", "var")  # the context's variables apply first, then --var
+    # The context's variables apply first, then --var; its Prometheus (or --prometheus) says the
+    # scrape intervals $rate_window follows, as in the console.
+    add_shared(render, "context", "prometheus", "var")
     render.set_defaults(func=run_render)
     doctor = sub.add_parser(
         "doctor",
@@ -128,9 +138,10 @@ def run_validate(args: argparse.Namespace) -> int:
             errors += [e for e in alone.errors if Path(e.file).resolve() == path.resolve()]
             ok += [p for p in alone.packs.values() if p.source.path.resolve() == path.resolve()]
             done.add(path.resolve())
-    for notice in result.notices:
-        if any(f"{p} (" in notice for p in [*args.paths, *wanted]):
-            print(f"note: {notice}", file=sys.stderr)
+    for clash in result.clashes:
+        # Which file wins the name, and how to keep both (the clash is the file's, whichever side).
+        if any(clash.involves(path) for path in args.paths if path.exists()):
+            print(f"note: {clash}", file=sys.stderr)
     for error in errors:
         print(f"error: {error}", file=sys.stderr)
     for loaded in ok:
@@ -142,10 +153,13 @@ def run_validate(args: argparse.Namespace) -> int:
 
 
 def run_render(args: argparse.Namespace) -> int:
-    """Print every expanded query with its id."""
-    config, path = load_config(args.config)
+    """Print every expanded query with its id, ``$rate_window`` as the console would send it."""
+    import asyncio
+
+    from opsconsole.cli import resolve_from_args
+
     # The context in force, as for every command (--context > OPSCONSOLE_CONTEXT > current_context).
-    context = resolve_context(config, Overrides(context=args.context), config_path=path)
+    context = resolve_from_args(args)
     overrides: dict[str, str] = dict(context.settings.variables)
     overrides.update(parse_vars(args.var))
     result = _load(args, overrides=overrides)
@@ -154,10 +168,80 @@ def run_render(args: argparse.Namespace) -> int:
         _report(result)
         print(f"no valid pack named {args.name!r}", file=sys.stderr)
         return 1
-    for query in render_pack(loaded.pack, overrides):
+    windows, basis = asyncio.run(console_windows(loaded.pack, overrides, context))
+    rendered = render_pack(loaded.pack, overrides, windows)
+    if any(query.notes and query.id in windows for query in rendered):
+        print(f"# {basis}")
+    for query in rendered:
         print(f"# {query.id} ({query.language})")
+        for note in query.notes:
+            print(f"# {note}")
         print(query.text)
     return 0
+
+
+async def console_windows(
+    pack: QueryPack, overrides: Mapping[str, str], context: ResolvedContext
+) -> tuple[dict[str, RateWindow], str]:
+    """Each PromQL query's ``$rate_window`` as the console derives it for a pane's figure, from
+    the scrape intervals of the context's Prometheus (Prometheus' default 1m when there is none
+    or it does not say), and a line on what they were derived from."""
+    import time
+
+    from opsconsole.core.durations import prometheus_duration
+    from opsconsole.packs.render import ENTITY_PLACEHOLDERS, SLO_WINDOW_PLACEHOLDER, pack_queries
+    from opsconsole.refresh.backends_set import BackendSet
+    from opsconsole.refresh.queries import PackQueries
+    from opsconsole.refresh.scrape_intervals import ScrapeIntervalCache
+
+    refresh = context.config.refresh_interval
+    # A required variable nobody set stays `$name` in the text, as render_pack leaves it.
+    unset = {name: f"${name}" for name, var in pack.variables.items() if var.default is None}
+    texts = PackQueries(
+        pack, {**unset, **overrides}, refresh_interval=refresh, scrape_intervals=ScrapeIntervalCache()
+    )
+    fixed = {"rate_window", "scrape_interval"} & set(overrides)
+    if fixed:
+        basis = f"$rate_window as set by --var or the context's variables ({', '.join(sorted(fixed))})"
+    elif context.settings.prometheus is None:
+        texts.assume_intervals(f"no Prometheus in context {context.name}")
+        basis = (
+            f"no Prometheus in context {context.name}: $rate_window is derived from Prometheus' default "
+            "scrape interval (1m); --prometheus URL renders what the console sends there, "
+            "--var scrape_interval=15s (or --var rate_window=1m) sets it"
+        )
+    else:
+        url = context.settings.prometheus.url
+        try:
+            backends = BackendSet.for_context(context)
+        except ConfigError as exc:
+            texts.assume_intervals(f"{url}: {exc}")
+        else:
+            try:
+                await texts.update_intervals_of(backends.prometheus, time.time())
+            finally:
+                await backends.aclose()
+        problem = texts.intervals().problem
+        if problem:
+            basis = (
+                f"{url} did not say its scrape intervals ({problem}): $rate_window is derived from "
+                "Prometheus' default scrape interval (1m), as the console does for a server that "
+                "does not say; --var scrape_interval=15s (or --var rate_window=1m) sets it"
+            )
+        else:
+            basis = (
+                f"$rate_window as the console sends it on {url} (context {context.name}) for a pane's "
+                f"figure, at a {prometheus_duration(refresh)} refresh; a chart over a range uses its "
+                "step instead"
+            )
+    windows = {}
+    for query in pack_queries(pack):
+        if query.language != "promql":
+            continue
+        extra = {"window": SLO_WINDOW_PLACEHOLDER} if "window" in query.runtime_variables else {}
+        extra.update({k: v for k, v in ENTITY_PLACEHOLDERS.items() if k in query.runtime_variables})
+        windows[query.id] = texts.rate_window(query.id, None, **extra)
+    return windows, basis
 
 
 def run_doctor(args: argparse.Namespace) -> int:
@@ -180,6 +264,9 @@ def run_doctor(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"opsconsole packs doctor: {exc}", file=sys.stderr)
         return 2
+    for clash in packs.clashes_of(name):
+        # The pack diagnosed is the file that won the name: say which, and how to keep both.
+        print(f"note: {clash}", file=sys.stderr)
     backends = BackendSet.for_context(context)
     prometheus = backends.prometheus
     if prometheus is None:

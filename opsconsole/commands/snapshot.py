@@ -12,7 +12,12 @@ from pathlib import Path
 from typing import Any
 
 from opsconsole.config import ConfigError
-from opsconsole.core.dashboard import AlertGroupView, Dashboard
+from opsconsole.core.dashboard import (
+    SNAPSHOT_JSON_SHOWS_ALL,
+    SNAPSHOT_TEXT_SHOWS_ALL,
+    AlertGroupView,
+    Dashboard,
+)
 from opsconsole.core.present import (
     HEALTH_STATE,
     LEVEL_MARK,
@@ -189,7 +194,7 @@ def as_json(board: Dashboard) -> dict[str, Any]:
     plain["alerts_summary"] = {
         "firing": board.firing,
         "firing_outside": board.firing_outside,
-        "title": board.alerts_title(),
+        "title": board.alerts_title(outside=SNAPSHOT_JSON_SHOWS_ALL),
     }
     return plain
 
@@ -242,7 +247,9 @@ def as_text(board: Dashboard) -> str:
         text = "  ".join(f"{name} {c.text}{_mark(c.level)}" for name, c in cells)
         out.append(f"  {red.group_display:<10} {red.key:<16} {text}")
 
-    section(f"ALERTS, {board.alerts_title()}", "alerts", sum(len(g.alerts) for g in board.alerts))
+    # No key works in a snapshot: the title says where the alerts outside the pack are listed.
+    title = board.alerts_title(outside=SNAPSHOT_TEXT_SHOWS_ALL)
+    section(f"ALERTS, {title}", "alerts", sum(len(g.alerts) for g in board.alerts))
 
     def alert_lines(groups: list[AlertGroupView]) -> None:
         for group in groups:

@@ -293,6 +293,14 @@ class BackendStatus(SanitizedModel):
     error: str | None = None
 
 
+# Where the alerts the pack leaves out are, after "3 outside this pack, ": a key in the console;
+# in a snapshot's text and JSON, where they are listed; in a Markdown copy, how to see them.
+CONSOLE_SHOWS_ALL = "`A` to show all"
+SNAPSHOT_TEXT_SHOWS_ALL = "listed below under OUTSIDE THIS PACK"
+SNAPSHOT_JSON_SHOWS_ALL = "listed in alerts_outside"
+COPY_SHOWS_ALL = "not in this copy (`A` in the console shows them)"
+
+
 @dataclass
 class Dashboard(SanitizedModel):
     """Everything on the main screen at one moment."""
@@ -339,16 +347,19 @@ class Dashboard(SanitizedModel):
             return list(self.alerts)
         return sorted([*self.alerts, *self.alerts_outside], key=group_order)
 
-    def alerts_title(self, showing_all: bool = False) -> str:
-        """``9 firing, 3 outside this pack, `A` to show all``: never "0 firing" while alerts fire."""
+    def alerts_title(self, showing_all: bool = False, outside: str = CONSOLE_SHOWS_ALL) -> str:
+        """``9 firing, 3 outside this pack, `A` to show all``: never "0 firing" while alerts fire.
+
+        ``outside``: where the alerts outside the pack are, in the words of what is read: the
+        console's key, or where a snapshot lists them (``SNAPSHOT_TEXT_SHOWS_ALL``)."""
         if showing_all:
             return f"{self.firing + self.firing_outside} firing, all alerts (`A`: this pack's only)"
         text = f"{self.firing} firing"
         if self.firing_outside:
-            text += f", {self.firing_outside} outside this pack, `A` to show all"
+            text += f", {self.firing_outside} outside this pack, {outside}"
         elif self.alerts_outside:
             held = sum(len(g.alerts) for g in self.alerts_outside)
-            text += f", {held} suppressed outside this pack, `A` to show all"
+            text += f", {held} suppressed outside this pack, {outside}"
         return text
 
 

@@ -131,6 +131,8 @@ class SelectorParts:
     def text(self, matchers: tuple[SelectorMatcher, ...] | None = None) -> str:
         """The selector as PromQL, with ``matchers`` instead of its own when given."""
         chosen = self.matchers if matchers is None else matchers
+        if self.name and not chosen:
+            return self.name  # `metric`, not `metric{}`: the same selector, as people write it
         return f"{self.name or ''}{{{', '.join(str(m) for m in chosen)}}}"
 
     @property

@@ -94,7 +94,8 @@ class RowKeys:
                 )
         if anonymous:
             notes.append(
-                f"{anonymous} {what} series carry none of the labels {', '.join(labels)}: not shown "
+                f"{anonymous} {what} series {'carries' if anonymous == 1 else 'carry'} none of the "
+                f"labels {', '.join(labels)}: not shown "
                 "(add the label they have to the pack's entity labels)"
             )
         return cls(labels, splits, notes)

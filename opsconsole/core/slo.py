@@ -195,7 +195,9 @@ def data_span(data_seconds: float | None, window_seconds: float) -> str:
         return f"{data_seconds / 86400:.1f}d"
     if data_seconds >= 3600:
         return f"{data_seconds / 3600:.1f}h"
-    return f"{max(data_seconds / 60, 1):.0f}m"
+    if round(data_seconds) >= 60:
+        return f"{data_seconds / 60:.0f}m"
+    return f"{max(round(data_seconds), 1)}s"  # 21s of data is not "the last 1m"
 
 
 def coverage_note(data_seconds: float | None, window_seconds: float) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from opsconsole.core.dashboard import Dashboard, LogRow
+from opsconsole.core.dashboard import COPY_SHOWS_ALL, Dashboard, LogRow
 from opsconsole.core.durations import format_duration
 from opsconsole.core.slo import budget_text
 
@@ -66,7 +66,7 @@ def view_markdown(
         )
     elif pane == "alerts":
         groups = board.alert_groups(showing_all)
-        out.append(board.alerts_title(showing_all))
+        out.append(board.alerts_title(showing_all, outside=COPY_SHOWS_ALL))
         out.append("")
         out += _table(
             ["severity", "state", "alert", "on", "for", "summary"],

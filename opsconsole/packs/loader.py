@@ -9,6 +9,7 @@ field.
 from __future__ import annotations
 
 import copy
+import difflib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -32,7 +33,7 @@ from opsconsole.packs.render import (
     render,
     required_placeholders,
 )
-from opsconsole.packs.schema import UNION_TAGS, QueryPack
+from opsconsole.packs.schema import UNION_TAGS, QueryPack, fields_at
 from opsconsole.packs.variables import UnknownVariable, expand
 from opsconsole.yaml_cache import load_yaml_cached
 
@@ -74,6 +75,34 @@ class LoadedPack:
         return self.pack.name
 
 
+@dataclass(frozen=True)
+class PackClash:
+    """Two files of one pack name: the later on the search path wins."""
+
+    name: str
+    winner: PackSource
+    loser: PackSource
+
+    def __str__(self) -> str:
+        builtin = self.loser.origin == "builtin"
+        loser = (
+            f"the built-in pack of that name ({self.loser.path})"
+            if builtin
+            else f"the one from {self.loser.path} ({self.loser.origin})"
+        )
+        other = "the built-in's" if builtin else "that one's"
+        return (
+            f"pack '{self.name}' from {self.winner.path} ({self.winner.origin}) replaces {loser}: "
+            f"'{self.name}' (--pack, a context's pack:) now means this file. To keep both, give this "
+            f"file another metadata.name (`extends: {self.name}` then takes {other} queries and "
+            "changes only what the file writes)"
+        )
+
+    def involves(self, path: Path) -> bool:
+        """Whether ``path`` is one of the two files."""
+        return path.resolve() in (self.winner.path.resolve(), self.loser.path.resolve())
+
+
 @dataclass
 class PackSet:
     """Everything found on the search path."""
@@ -81,6 +110,11 @@ class PackSet:
     packs: dict[str, LoadedPack] = field(default_factory=dict)
     errors: list[PackError] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
+    clashes: list[PackClash] = field(default_factory=list)
+
+    def clashes_of(self, name: str) -> list[PackClash]:
+        """The clashes over pack ``name`` (which file won, which it replaced)."""
+        return [clash for clash in self.clashes if clash.name == name]
 
 
 def _locate(chain: Sequence[LocatedDocument], path: Sequence[str | int]) -> tuple[str, int]:
@@ -185,11 +219,9 @@ def load_packs(
         name = doc.data["metadata"]["name"]
         if name in raw and raw[name][0].path.resolve() != source.path.resolve():
             # (the same file twice, from the packs folder and --pack, replaces nothing)
-            previous = raw[name][0]
-            result.notices.append(
-                f"pack '{name}' from {source.path} ({source.origin}) replaces the one from "
-                f"{previous.path} ({previous.origin})"
-            )
+            clash = PackClash(name, source, raw[name][0])
+            result.clashes.append(clash)
+            result.notices.append(str(clash))
         raw[name] = (source, doc)
 
     for name, (source, doc) in raw.items():
@@ -205,17 +237,7 @@ def load_packs(
         try:
             pack = QueryPack.model_validate(merged)
         except ValidationError as exc:
-            for item in exc.errors(include_url=False):
-                loc = tuple(p for p in item["loc"] if isinstance(p, str | int) and p not in UNION_TAGS)
-                file, line = _locate(chain, loc)
-                message = item["msg"]
-                if item["type"] == "extra_forbidden":
-                    message = "unknown field (see docs/query-packs.md for the allowed fields)"
-                elif item["type"] == "missing":
-                    message = "required field is missing"
-                result.errors.append(
-                    PackError(file, line, ".".join(str(p) for p in loc) or "(document)", message)
-                )
+            result.errors += _schema_errors(exc, chain)
             continue
         if doc.data.get("extends"):
             pack = pack.model_copy(update={"extends": doc.data["extends"]})
@@ -226,6 +248,71 @@ def load_packs(
             continue
         result.packs[name] = loaded
     return result
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """Whether ``b`` is ``a`` with one letter changed, added, dropped or two swapped."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+        return len(diff) == 1 or (
+            len(diff) == 2
+            and diff[1] == diff[0] + 1
+            and a[diff[0]] == b[diff[1]]
+            and a[diff[1]] == b[diff[0]]
+        )
+    short, long = sorted((a, b), key=len)
+    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
+
+
+def _meant(name: str, allowed: Sequence[str]) -> list[str]:
+    """The allowed field ``name`` most likely misspells: one slip of a key (``uq`` for ``up``,
+    which is too short for a similarity ratio), else the closest by difflib's ratio."""
+    slips = [field for field in allowed if _one_edit(name.lower(), field.lower())]
+    return slips[:1] or difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
+
+
+def _schema_errors(exc: ValidationError, chain: Sequence[LocatedDocument]) -> list[PackError]:
+    """Pydantic's errors located in the files; an unknown field names the field it most likely
+    meant (``querry``: did you mean `query`?), and a required field it stands for is not said
+    missing again on a line of its own."""
+    items = [
+        (item, tuple(p for p in item["loc"] if isinstance(p, str | int)))
+        for item in exc.errors(include_url=False)
+    ]
+    missing = {
+        tuple(p for p in raw if p not in UNION_TAGS) for item, raw in items if item["type"] == "missing"
+    }
+    messages: dict[int, str] = {}
+    meant: set[tuple[str | int, ...]] = set()
+    for index, (item, raw) in enumerate(items):
+        if item["type"] != "extra_forbidden":
+            continue
+        parent = tuple(p for p in raw[:-1] if p not in UNION_TAGS)
+        allowed = fields_at(raw[:-1])
+        close = _meant(str(raw[-1]), allowed)
+        if close and (*parent, close[0]) in missing:
+            meant.add((*parent, close[0]))
+            messages[index] = f"unknown field: did you mean `{close[0]}`? (it is required and missing)"
+        elif close:
+            messages[index] = f"unknown field: did you mean `{close[0]}`?"
+        elif allowed:
+            messages[index] = f"unknown field (allowed here: {', '.join(allowed)})"
+        else:
+            messages[index] = "unknown field (see docs/query-packs.md for the allowed fields)"
+    errors = []
+    for index, (item, raw) in enumerate(items):
+        loc = tuple(p for p in raw if p not in UNION_TAGS)
+        if item["type"] == "missing":
+            if loc in meant:
+                continue  # said on the misspelt field's line, where it is mended
+            message = "required field is missing"
+        else:
+            message = messages.get(index, item["msg"])
+        file, line = _locate(chain, loc)
+        errors.append(PackError(file, line, ".".join(str(p) for p in loc) or "(document)", message))
+    return errors
 
 
 def _chain(

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
+from opsconsole.core.durations import prometheus_duration
 from opsconsole.packs.derived import QUANTILES, histogram_quantile_query, latency_sli_queries
+from opsconsole.packs.rate_window import RateWindow
 from opsconsole.packs.schema import HistogramDuration, Query, QueryPack
-from opsconsole.packs.variables import UnknownVariable, builtin_values, expand
+from opsconsole.packs.variables import UnknownVariable, builtin_values, expand, variables_in
 
 Language = Literal["promql", "logql", "template"]
 FieldPath = tuple[str | int, ...]
@@ -31,12 +33,14 @@ class PackQuery:
 
 @dataclass(frozen=True)
 class RenderedQuery:
-    """A query with every variable expanded."""
+    """A query with every variable expanded; ``notes`` say which values stand in for what the
+    console fills in when it runs the query (``$rate_window`` and why, ``$window``, ``$entity``)."""
 
     id: str
     language: Language
     text: str
     source: str
+    notes: tuple[str, ...] = ()
 
 
 def _query(qid: str, path: FieldPath, query: Query | None) -> Iterator[PackQuery]:
@@ -162,18 +166,41 @@ def render(query: PackQuery, values: Mapping[str, str]) -> RenderedQuery:
     return RenderedQuery(query.id, query.language, expand(query.source, values), query.source)
 
 
-def render_pack(pack: QueryPack, overrides: Mapping[str, str] | None = None) -> list[RenderedQuery]:
+def render_pack(
+    pack: QueryPack,
+    overrides: Mapping[str, str] | None = None,
+    windows: Mapping[str, RateWindow] | None = None,
+) -> list[RenderedQuery]:
     """Every query expanded with defaults and ``overrides`` (run-time variables get placeholders;
-    a required variable nobody set stays ``$name``)."""
+    a required variable nobody set stays ``$name``). ``windows``: each query's ``$rate_window`` as
+    the console derives it (:class:`~opsconsole.refresh.queries.PackQueries`), said in its notes."""
     values = {name: f"${name}" for name in required_placeholders(pack)}
     values.update(pack_values(pack, overrides))
     out = []
     for query in pack_queries(pack):
         scoped = dict(values)
+        notes: list[str] = []
+        used = variables_in(query.source)
+        window = (windows or {}).get(query.id)
+        if window is not None:
+            scoped["rate_window"] = window.text
+            scoped["scrape_interval"] = prometheus_duration(window.scrape_interval)
+            if "rate_window" in used:
+                notes.append(window.describe())
+            elif "scrape_interval" in used:
+                notes.append(f"$scrape_interval = {scoped['scrape_interval']}: {window.reason}")
         if "window" in query.runtime_variables:
             scoped.setdefault("window", SLO_WINDOW_PLACEHOLDER)
+            if "window" in used:
+                notes.append(
+                    f"$window = {scoped['window']} here: the console runs this query over each "
+                    "burn-rate window and the SLO's window"
+                )
         if query.runtime_variables & set(ENTITY_PLACEHOLDERS):
             for key, value in ENTITY_PLACEHOLDERS.items():
                 scoped.setdefault(key, value)
-        out.append(render(query, scoped))
+            named = [f"${key} = {scoped[key]}" for key in ENTITY_PLACEHOLDERS if key in used]
+            if named:
+                notes.append(f"{', '.join(named)} here: the console fills in the row's")
+        out.append(replace(render(query, scoped), notes=tuple(notes)))
     return out

@@ -6,6 +6,7 @@ A ``$`` not followed by a name is left alone, so regex anchors such as
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Mapping
 
@@ -24,7 +25,9 @@ class UnknownVariable(KeyError):
 
     def __str__(self) -> str:
         known = ", ".join(f"${k}" for k in sorted(self.known)) or "none"
-        return f"unknown variable ${self.name} (defined: {known})"
+        close = difflib.get_close_matches(self.name, sorted(self.known), n=1, cutoff=0.6)
+        meant = f": did you mean ${close[0]}?" if close else ""
+        return f"unknown variable ${self.name}{meant} (defined: {known})"
 
 
 def variables_in(text: str) -> set[str]:

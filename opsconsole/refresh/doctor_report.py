@@ -80,6 +80,25 @@ class DoctorReport:
         """RED groups split by a label no series carries: every series summed into one row."""
         return [f for c in self.checks if c.pane != "health" for f in c.findings if f.kind == "rows"]
 
+    def problems(self) -> list[str]:
+        """What makes the verdict a failure, per pane, in a few words (``opsconsole check``'s
+        line; the doctor's report says why): ``health (no series names a row)``."""
+        out = []
+        for pane in self.empty_panes():
+            if pane == "alerts":
+                out.append("alerts (the pack's matchers select none of the firing alerts)")
+            elif pane == "logs":
+                out.append("logs (no lines in the last hour)")
+            elif any(c.names_no_row and c.pane == pane for c in self.checks):
+                out.append(f"{pane} (no series names a row)")
+            else:
+                out.append(f"{pane} (no data)")
+        if self.merged_rows():
+            out.append("red (one row of everything: a `by` label no series carries)")
+        panes = list(dict.fromkeys(c.pane for c in self.checks for f in c.findings if f.kind == "unfiltered"))
+        out += [f"{pane} (a matcher filters nothing: no series has its label)" for pane in panes]
+        return out
+
     @property
     def failed(self) -> bool:
         """A pane would be empty, or would mix in what the pack means to leave out."""

@@ -24,7 +24,7 @@ from opsconsole.backends.prometheus import PrometheusClient
 from opsconsole.backends.prometheus_models import InstantSample
 from opsconsole.core.alert_matchers import LabelMatcher, parse_matchers
 from opsconsole.core.promql_text import parse_tree, selector_parts, walk
-from opsconsole.packs.render import ENTITY_PLACEHOLDERS, pack_queries, pack_values
+from opsconsole.packs.render import ENTITY_PLACEHOLDERS, PackQuery, pack_queries, pack_values
 from opsconsole.packs.schema import QueryPack
 from opsconsole.packs.variables import expand
 from opsconsole.refresh.doctor_report import DoctorReport, Finding, QueryCheck
@@ -38,6 +38,7 @@ from opsconsole.refresh.selector_diagnosis import (
     diagnose_selector,
     ranged_findings,
     shown,
+    variable_for,
 )
 
 PANE_OF = {"health": "health", "saturation": "saturation", "red": "red", "slos": "slo", "logs": "logs"}
@@ -59,9 +60,14 @@ async def check_query(
     source: str,
     values: Mapping[str, str],
     row_labels: Sequence[str] = (),
+    variable_metrics: Mapping[str, frozenset[str]] | None = None,
+    *,
+    explain: bool = True,
 ) -> QueryCheck:
-    """Run one query; when it returns nothing, find out why. ``row_labels``: the labels that name
-    the rows this query makes (the first a series carries), checked on the series it returns."""
+    """Run one query; when it returns nothing, find out why (unless not ``explain``: then only
+    what decides the verdict is checked, as `opsconsole check` does). ``row_labels``: the labels
+    that name the rows this query makes (the first a series carries), checked on the series it
+    returns. ``variable_metrics``: per pack variable, the metrics the pack reads with it."""
     check = QueryCheck(query_id, _pane(query_id), text, False, zero_is_healthy=False)
     try:
         result = await meta.prometheus.query(text, meta.now)
@@ -77,13 +83,20 @@ async def check_query(
         # Data, but is it the right data? A matcher that accepts a missing label filters nothing
         # when the label is missing everywhere (another namespace would be mixed in).
         for parts in selector_parts(text):
-            if await meta.count(parts.text()) > 0:
+            if any(m.matches("") for m in parts.label_matchers):
                 check.findings += await absent_label_warnings(meta, parts, source, values)
         return check
     check.zero_is_healthy = _zero_is_healthy(query_id)
+    if not explain:
+        return check
     for parts in selector_parts(text):
         check.findings += await diagnose_selector(
-            meta, parts, source, values, counts_failures=check.zero_is_healthy
+            meta,
+            parts,
+            source,
+            values,
+            counts_failures=check.zero_is_healthy,
+            variable_metrics=variable_metrics,
         )
     if check.zero_is_healthy:
         # No error series is the healthy case; only a label whose values can never match is news
@@ -211,11 +224,13 @@ async def diagnose(
     alertmanagers: Sequence[AlertmanagerClient] = (),
     loki: LokiClient | None = None,
     now: float,
-    only_presence: bool = False,
+    explain: bool = True,
     refresh_interval: float = 5.0,
 ) -> DoctorReport:
-    """Every PromQL query of ``pack`` checked at ``now`` (with ``only_presence``, no diagnosis),
-    its ``$rate_window`` the console's at ``refresh_interval``."""
+    """Every PromQL query of ``pack`` checked at ``now``, its ``$rate_window`` the console's at
+    ``refresh_interval``, then the alert matchers and the log selector. Without ``explain`` (for
+    `opsconsole check`), a query that returns nothing is not asked why; everything that decides
+    the verdict (:attr:`DoctorReport.failed`) is checked all the same, so both say the same."""
     values = pack_values(pack, overrides)
     report = DoctorReport(pack.name)
     meta = PromMetadata(prometheus, now)
@@ -225,7 +240,7 @@ async def diagnose(
         pack, overrides or {}, refresh_interval=refresh_interval, scrape_intervals=ScrapeIntervalCache()
     )
     await texts.update_intervals_of(prometheus, now)
-    jobs = []
+    expanded = []
     for query in pack_queries(pack):
         if query.language != "promql":
             continue
@@ -233,16 +248,45 @@ async def diagnose(
         extra.update({k: v for k, v in ENTITY_PLACEHOLDERS.items() if k in query.runtime_variables})
         window = texts.rate_window(query.id, None, **extra)
         scoped = {**values, "rate_window": window.text, **extra}
-        text = texts.text(query.id, None, **extra)
-        if only_presence:
-            jobs.append(_presence(meta, query.id, text))
-        else:
-            jobs.append(check_query(meta, query.id, text, query.source, scoped, _row_labels(pack, query.id)))
+        expanded.append((query, texts.text(query.id, None, **extra), scoped))
+    by_variable = _variable_metrics(expanded)
+    jobs = [
+        check_query(
+            meta,
+            query.id,
+            text,
+            query.source,
+            scoped,
+            _row_labels(pack, query.id),
+            by_variable,
+            explain=explain,
+        )
+        for query, text, scoped in expanded
+    ]
     report.checks = list(await asyncio.gather(*jobs))
-    if not only_presence:
-        await _check_alerts(report, pack, values, alertmanagers)
-        await _check_logs(report, pack, values, loki, now)
+    await _check_alerts(report, pack, values, alertmanagers)
+    await _check_logs(report, pack, values, loki, now)
     return report
+
+
+def _variable_metrics(
+    expanded: Sequence[tuple[PackQuery, str, Mapping[str, str]]],
+) -> dict[str, frozenset[str]]:
+    """Per pack variable, the metrics the pack reads with it (a selector whose label name or value
+    came from the variable): `$loki_job` selects `loki_*` series, whatever `up` it also asks."""
+    found: dict[str, set[str]] = {}
+    for query, text, scoped in expanded:
+        for parts in selector_parts(text):
+            names = parts.metric_names
+            if not names:
+                continue
+            for matcher in parts.label_matchers:
+                for variable in {
+                    variable_for(matcher.name, query.source, scoped),
+                    variable_for(matcher.value, query.source, scoped),
+                } - {None}:
+                    found.setdefault(str(variable), set()).update(names)
+    return {variable: frozenset(names) for variable, names in found.items()}
 
 
 def _row_labels(pack: QueryPack, query_id: str) -> tuple[str, ...]:
@@ -254,17 +298,3 @@ def _row_labels(pack: QueryPack, query_id: str) -> tuple[str, ...]:
     if kind == "red" and part == "rate" and pack.red is not None and group in pack.red.groups:
         return tuple(pack.red.groups[group].by)
     return ()
-
-
-async def _presence(meta: PromMetadata, query_id: str, text: str) -> QueryCheck:
-    check = QueryCheck(query_id, _pane(query_id), text, False)
-    try:
-        result = await meta.prometheus.query(text, meta.now)
-    except BackendError as exc:
-        check.error = exc.message
-        return check
-    check.has_data = any(s.value is not None and not math.isnan(s.value) for s in result.vector) or (
-        result.scalar is not None and not math.isnan(result.scalar[1])
-    )
-    check.zero_is_healthy = not check.has_data and _zero_is_healthy(query_id)
-    return check

@@ -136,6 +136,16 @@ class PackQueries:
                 found.append(notice(label, {s.metric.get("__name__", "") for s in answer.vector}))
         self.renamed = found
 
+    def intervals(self) -> ScrapeIntervals:
+        """The scrape intervals ``$rate_window`` follows now, with why when they are assumed."""
+        return self._scrape_intervals()
+
+    def assume_intervals(self, problem: str) -> None:
+        """Prometheus' default scrape interval for every job, because of ``problem`` (``packs render``
+        without a Prometheus to ask), unless a variable sets the interval or the window."""
+        self._intervals = assumed(problem)
+        self._windows.clear()
+
     async def update_intervals(self, backends: BackendSet, now: float) -> None:
         """Ask the server for its scrape intervals (cached for minutes) before queries are built."""
         await self.update_intervals_of(backends.prometheus, now)

@@ -18,6 +18,20 @@ from opsconsole.packs.variables import variables_in
 from opsconsole.refresh.doctor_report import Finding
 
 LOOKBACK = 3600.0  # how far back the metadata APIs are asked (a target may have just been scraped)
+# Series Prometheus writes for every target it scrapes: their labels say which targets there are,
+# not which of them export what a pack reads.
+PER_TARGET_SERIES = frozenset(
+    {
+        "up",
+        "scrape_duration_seconds",
+        "scrape_samples_scraped",
+        "scrape_samples_post_metric_relabeling",
+        "scrape_series_added",
+        "scrape_timeout_seconds",
+        "scrape_sample_limit",
+        "scrape_body_size_bytes",
+    }
+)
 PROBE_WINDOW = "1h"  # SLO queries are checked over this window ($window)
 MAX_LABELS_SEARCHED = 40
 
@@ -90,10 +104,13 @@ async def diagnose_selector(
     values: Mapping[str, str],
     *,
     counts_failures: bool = False,
+    variable_metrics: Mapping[str, frozenset[str]] | None = None,
 ) -> list[Finding]:
     """Why ``parts`` selects nothing (empty when it selects series). ``counts_failures``: the
     query counts errors or bad events, whose matcher is never to be pointed at the values there
-    are (``code=~"5.."`` edited to ``200`` would count every success as a failure)."""
+    are (``code=~"5.."`` edited to ``200`` would count every success as a failure).
+    ``variable_metrics``: per pack variable, the metrics the pack reads with it (see
+    :func:`_not_scraped`)."""
     selector = parts.text()
     names = parts.metric_names
     if names is None:
@@ -115,7 +132,11 @@ async def diagnose_selector(
             close = difflib.get_close_matches(names[0], sorted(known), n=5, cutoff=0.6)
             hint = f"; similar names: {', '.join(close)}" if close else "; no similar name either"
             return [
-                Finding(f"metric `{names[0]}` does not exist in this Prometheus{hint}", selector=selector)
+                Finding(
+                    f"metric `{names[0]}` does not exist in this Prometheus (no series in the last "
+                    f"hour): what exports it is not scraped here, or names it otherwise{hint}",
+                    selector=selector,
+                )
             ]
     if await meta.count(selector) > 0:
         return await absent_label_warnings(meta, parts, source, values)
@@ -126,7 +147,9 @@ async def diagnose_selector(
         if await meta.count(alone) > 0:
             continue
         findings.append(
-            await _why_matcher_fails(meta, base, matcher, source, values, selector, counts_failures)
+            await _why_matcher_fails(
+                meta, base, matcher, source, values, selector, counts_failures, variable_metrics or {}
+            )
         )
     if findings:
         return findings
@@ -163,6 +186,40 @@ def _suffixed_histogram(name: str, known: set[str]) -> Finding | None:
     return None
 
 
+async def _not_scraped(
+    meta: PromMetadata,
+    base: str,
+    variable: str | None,
+    variable_metrics: Mapping[str, frozenset[str]],
+    problem: str,
+    selector: str,
+) -> tuple[Finding | None, list[str]]:
+    """Where ``base`` is a series every target has (``up``) or names no metric, its labels say
+    which targets there are, not which export what the pack reads with ``variable``. Returns the
+    finding when none of those metrics exists at all (no ``--var`` brings them: what exports them
+    is not scraped), else the metrics that do exist (whose series should decide the fix); ``(None,
+    [])`` when the base is a metric of its own or the variable reads nothing else."""
+    if variable is None or base.split("{", 1)[0] not in (*PER_TARGET_SERIES, ""):
+        return None, []
+    wanted = sorted(variable_metrics.get(variable, frozenset()) - PER_TARGET_SERIES)
+    if not wanted:
+        return None, []
+    known = set(await meta.metric_names())
+    present = [name for name in wanted if name in known]
+    if present:
+        return None, present
+    return (
+        Finding(
+            f"{problem}, and none of the metrics the pack reads with ${variable} exists in this "
+            f"Prometheus ({shown(wanted, 4)}): what exports them is not scraped here",
+            f"scrape what exports them; no value of --var {variable} brings metrics that are not "
+            "there (once scraped, set it to that job's name if the default does not match it)",
+            selector,
+        ),
+        [],
+    )
+
+
 async def _why_matcher_fails(
     meta: PromMetadata,
     base: str,
@@ -171,6 +228,7 @@ async def _why_matcher_fails(
     values: Mapping[str, str],
     selector: str,
     counts_failures: bool = False,
+    variable_metrics: Mapping[str, frozenset[str]] | None = None,
 ) -> Finding:
     carried = await meta.labels(base)
     labels = [label for label in carried if label not in ("__name__", "le")]
@@ -192,17 +250,19 @@ async def _why_matcher_fails(
             holders, key=lambda h: (difflib.SequenceMatcher(None, h[0], matcher.name).ratio(), len(h[1]))
         )
         every = await meta.values(label, base)
+        missing = (
+            f"no series of {of_what} has label `{matcher.name}`; it has `{label}` (values: {shown(every)})"
+        )
+        absent, _ = await _not_scraped(meta, base, label_variable, variable_metrics or {}, missing, selector)
+        if absent is not None:
+            return absent
         fix = (
             f"--var {label_variable}={label}"
             if label_variable
             else f"the pack filters on `{matcher.name}`: edit it to `{label}` "
             f"(or relabel to `{matcher.name}`)"
         )
-        return Finding(
-            f"no series of {of_what} has label `{matcher.name}`; it has `{label}` (values: {shown(every)})",
-            fix,
-            selector,
-        )
+        return Finding(missing, fix, selector)
     present = await meta.values(matcher.name, base)
     want = f'{matcher.op}"{matcher.value}"'
     if matcher.name == "le":
@@ -225,6 +285,20 @@ async def _why_matcher_fails(
         )
         return Finding(problem, fix, selector, "values")
     if value_variable:
+        absent, exported = await _not_scraped(
+            meta, base, value_variable, variable_metrics or {}, problem, selector
+        )
+        if absent is not None:
+            return absent
+        if exported:
+            # `up` has every target's job: only those that export what the pack reads are meant.
+            names = "|".join(re.escape(name) for name in exported)
+            serving = await meta.values(matcher.name, f'{{__name__=~"{names}"}}')
+            present = [value for value in present if value in serving] or present
+            problem = (
+                f"`{matcher.name}` values of the series of {shown(exported, 4)} are {shown(present)}, "
+                f"none matches {want}"
+            )
         if len(present) == 1:
             suggestion = present[0]
         elif matcher.op == "=~":
@@ -247,13 +321,15 @@ async def absent_label_warnings(
     meta: PromMetadata, parts: SelectorParts, source: str, values: Mapping[str, str]
 ) -> list[Finding]:
     """A matcher that also accepts "no such label" (``=~"x|"``) filters nothing when no series has
-    the label: say so, with the label that holds the value instead."""
-    out = []
+    the label (and the selector has series): say so, with the label that holds the value instead."""
+    out: list[Finding] = []
     base = parts.text(tuple(m for m in parts.matchers if m.name == "__name__"))
     labels = await meta.labels(parts.text())
-    for matcher in parts.label_matchers:
-        if matcher.name in labels or not matcher.matches(""):
-            continue
+    accepting = [m for m in parts.label_matchers if m.name not in labels and m.matches("")]
+    # The labels answer first: where every such label is there, no series is counted.
+    if not accepting or await meta.count(parts.text()) == 0:
+        return out
+    for matcher in accepting:
         others = [label for label in await meta.labels(base) if label not in ("__name__", "le")]
         holders = []
         for label in others[:MAX_LABELS_SEARCHED]:
