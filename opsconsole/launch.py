@@ -454,5 +454,9 @@ def wallboard_options(
         pages=pages,
         rotate_seconds=rotate_seconds,
         refresh_interval=context.config.refresh_interval,
-        notices=notices + [f"pack problem: {e}" for e in packs.errors],
+        notices=[
+            *notices,
+            *(f"pack problem: {e}" for e in packs.errors),
+            *(str(clash) for clash in packs.clashes_of(pack_name)),
+        ],
     )

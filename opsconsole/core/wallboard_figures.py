@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
 from opsconsole.core.ack_state import AckFacts
 from opsconsole.core.backend_labels import backend_labels
 from opsconsole.core.dashboard import AlertView, Dashboard
@@ -60,3 +63,26 @@ def stale_backends(board: Dashboard, now: float, limit_seconds: float, started: 
         if now - since >= limit_seconds:
             out.append(f"{name} for {format_duration(now - since)}")
     return out
+
+
+def empty_page_reason(board: Dashboard, pane: str, nothing: str) -> tuple[str, bool]:
+    """What a page (or figure) drawn from ``pane`` says when it has no rows, and whether that is a
+    problem to draw as one: the pane's error, every query of it returning nothing (the pack does
+    not fit this Prometheus), or else ``nothing``, which is all clear. An empty page never reads
+    as all clear when the truth is that nothing answered."""
+    status = board.pane_status(pane)
+    if status.error:
+        if status.updated_at is None:
+            return f"no data: {status.error}", True
+        as_of = datetime.fromtimestamp(status.updated_at, UTC).strftime("%H:%M:%S")
+        return f"{nothing} at the last answer ({as_of}Z); since then: {status.error}", True
+    if status.all_empty:
+        return status.emptiness(), True
+    return nothing, False
+
+
+def wallboard_notices(board: Dashboard | None, startup: Sequence[str]) -> list[str]:
+    """What the console says in its notices, for a board that has no toasts to show them: problems
+    found at start-up (a pack or theme file that failed, a pack name taken twice) and the board's
+    own (no query of the pack finds anything here), each once, in order."""
+    return list(dict.fromkeys([*startup, *(board.notices if board is not None else ())]))

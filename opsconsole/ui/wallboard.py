@@ -21,7 +21,14 @@ from textual.widgets import Digits, Static
 from opsconsole.core.dashboard import AlertView, Dashboard
 from opsconsole.core.present import is_critical
 from opsconsole.core.slo import budget_percent
-from opsconsole.core.wallboard_figures import acked, firing, stale_backends, worst_budget
+from opsconsole.core.wallboard_figures import (
+    acked,
+    empty_page_reason,
+    firing,
+    stale_backends,
+    wallboard_notices,
+    worst_budget,
+)
 from opsconsole.refresh.panes import RefreshSettings
 from opsconsole.ui.drawn import drawn_signature
 from opsconsole.ui.header_fit import NARROW_WIDTH, HeaderPart, joined
@@ -43,6 +50,8 @@ class WallboardApp(ConsoleShell):
     #wb-banner { height: auto; display: none; text-style: bold; padding: 0 1; }
     #wb-banner.-visible { display: block; }
     #wb-body { height: 1fr; }
+    #wb-notices { height: auto; display: none; padding: 0 1; }
+    #wb-notices.-visible { display: block; }
     .wb-page { display: none; height: 1fr; }
     .wb-page.-active { display: block; }
     #wb-figures { height: auto; }
@@ -96,6 +105,8 @@ class WallboardApp(ConsoleShell):
         yield Static(id="wb-header")
         yield Static(id="wb-banner")
         with Vertical(id="wb-body"):
+            # Inside the body, so it drifts with the page: it may stay up for hours.
+            yield Static(id="wb-notices")
             for name in self.options.pages:
                 with Vertical(id=f"page-{name}", classes="wb-page"):
                     if name == "overview":
@@ -115,6 +126,7 @@ class WallboardApp(ConsoleShell):
 
     def on_mount(self) -> None:
         self._show_page()
+        self._render_notices()
         self._render_chrome()
         self.start_shell()
         if self.options.auto_refresh:
@@ -288,24 +300,26 @@ class WallboardApp(ConsoleShell):
             return
         pages = self.options.pages
         firing_now = firing(board)
+        no_alerts = empty_page_reason(board, "alerts", "no alerts firing")
         critical = [a for a in firing_now if is_critical(a)]
         down = [h for h in board.health if h.state == "down"]
+        entity = board.entity_display
         worst = worst_budget(board)
         if "overview" in pages:
             outside = sum(1 for g in board.alerts_outside for a in g.alerts if is_critical(a))
             # Never a reassuring 0 while Alertmanager holds critical alerts the pack leaves out.
             label = f"firing critical · {outside} more outside this pack" if outside else "firing critical"
             self._figure("critical", str(len(critical)), bad=bool(critical), label=label)
-            self._figure(
-                "down",
-                f"{len(down)}",
-                bad=bool(down),
-                label=(
-                    f"{board.entity_display}s down of {len(board.health)}"
-                    if board.health
-                    else f"{board.entity_display}s down"
-                ),
-            )
+            why, problem = empty_page_reason(board, "health", "")
+            if board.health:
+                self._figure(
+                    "down", f"{len(down)}", bad=bool(down), label=f"{entity}s down of {len(board.health)}"
+                )
+            elif problem:  # not "0 down" when nothing answered: that reads as all up
+                where = "see the health page" if "health" in pages else why
+                self._figure("down", "–", bad=False, label=f"{entity}s down: no data, {where}")
+            else:
+                self._figure("down", "0", bad=False, label=f"{entity}s down: none in this pack")
             if worst is None:
                 self._figure("budget", "–", bad=False, label="worst error budget left: no SLO data")
             else:
@@ -326,20 +340,36 @@ class WallboardApp(ConsoleShell):
                     # Only a page that rotates in is somewhere to look.
                     more_where="on the alerts page" if "alerts" in pages else "",
                     outside=board.firing_outside,
+                    empty=no_alerts,
                 ),
             )
         if "alerts" in pages:
             self._update(
                 "#wb-alerts",
                 self._alerts(
-                    firing_now, now=board.now, acks=tuple(acked(board)), outside=board.firing_outside
+                    firing_now,
+                    now=board.now,
+                    acks=tuple(acked(board)),
+                    outside=board.firing_outside,
+                    empty=no_alerts,
                 ),
             )
         if "slo" in pages:
             self._update("#wb-slo", slo_table(board, self.console_theme))
         if "health" in pages:
             self._update("#wb-health", health_table(board, self.console_theme))
+        self._render_notices()
         self._render_chrome()
+
+    def _render_notices(self) -> None:
+        """The console's notices (a pack file that failed, a pack that finds nothing here), kept on
+        screen: a board on a wall has no one to read a toast, and an empty board must say why."""
+        notices = wallboard_notices(self.board, self.options.notices)
+        widget = self.query_one("#wb-notices", Static)
+        widget.set_class(bool(notices), "-visible")
+        if notices:
+            warn = self.console_theme.style("warn")
+            self._update("#wb-notices", Text("\n").join(Text(f"⚠ {n}", style=warn) for n in notices))
 
     def _figure(self, key: str, value: str, *, bad: bool, label: str | None = None) -> None:
         if self._drawn.get(f"#digits-{key}") != value:
@@ -358,6 +388,7 @@ class WallboardApp(ConsoleShell):
         more: int = 0,
         more_where: str = "",
         outside: int = 0,
+        empty: tuple[str, bool] = ("no alerts firing", False),
     ) -> Table | Text:
         return alert_table(
             alerts,
@@ -368,6 +399,7 @@ class WallboardApp(ConsoleShell):
             more=more,
             more_where=more_where,
             outside=outside,
+            empty=empty,
         )
 
 

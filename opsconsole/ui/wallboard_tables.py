@@ -12,6 +12,7 @@ from opsconsole.core.durations import format_duration
 from opsconsole.core.present import HEALTH_STATE, SLO_STATUS, severity_level, since_text
 from opsconsole.core.short_names import short_name
 from opsconsole.core.slo import budget_percent
+from opsconsole.core.wallboard_figures import empty_page_reason
 from opsconsole.ui.cells import ENTITY_COLUMN
 from opsconsole.ui.themes import ConsoleTheme
 
@@ -26,16 +27,20 @@ def alert_table(
     more: int = 0,
     more_where: str = "",
     outside: int = 0,
+    empty: tuple[str, bool] = ("no alerts firing", False),
 ) -> Table | Text:
     """Firing alerts, then the acked ones muted with who acked and for how long. ``more``: firing
     alerts left out of this list, and ``more_where`` they are shown ("" when nowhere); ``outside``:
     firing alerts the pack's matchers leave out. Both are said under the table, so a short list
-    never reads as all there is."""
+    never reads as all there is. ``empty``: what to say without any (see
+    :func:`~opsconsole.core.wallboard_figures.empty_page_reason`), and whether it is a problem."""
     left_out = [
         *([f"+ {more} more firing" + (f", {more_where}" if more_where else "")] if more else []),
         *([f"+ {outside} firing outside this pack, not listed"] if outside else []),
     ]
     if not alerts and not acks:
+        if empty[1]:
+            return Text(f"⚠ {empty[0]}", style=theme.style("warn"))
         if outside:
             return Text(
                 f"no alerts of this pack firing · {outside} firing outside it", style=theme.style("warn")
@@ -93,7 +98,7 @@ def alert_table(
 def slo_table(board: Dashboard, theme: ConsoleTheme) -> Table | Text:
     """Each SLO's objective, budget left, worst burn and status."""
     if not board.slos:
-        return Text("no SLOs in this pack", style=theme.style("muted"))
+        return _empty(board, "slo", "no SLOs in this pack", theme)
     table = Table(box=None, pad_edge=False, expand=True, header_style="bold")
     for column in ("SLO", "objective", "budget left", "worst burn", "status"):
         table.add_column(column, no_wrap=True)
@@ -117,7 +122,7 @@ def slo_table(board: Dashboard, theme: ConsoleTheme) -> Table | Text:
 def health_table(board: Dashboard, theme: ConsoleTheme) -> Table | Text:
     """Each agent's state, alerts and since."""
     if not board.health:
-        return Text("no agents in this pack", style=theme.style("muted"))
+        return _empty(board, "health", f"no {board.entity_display}s in this pack", theme)
     table = Table(box=None, pad_edge=False, expand=True, header_style="bold")
     for column in ("state", "agent", "alerts", "since"):
         table.add_column(column, no_wrap=True)
@@ -131,3 +136,8 @@ def health_table(board: Dashboard, theme: ConsoleTheme) -> Table | Text:
             Text(since),
         )
     return table
+
+
+def _empty(board: Dashboard, pane: str, nothing: str, theme: ConsoleTheme) -> Text:
+    text, problem = empty_page_reason(board, pane, nothing)
+    return Text(f"⚠ {text}" if problem else text, style=theme.style("warn" if problem else "muted"))
