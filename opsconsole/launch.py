@@ -38,12 +38,23 @@ if TYPE_CHECKING:
 DEMO_PACK = "progressive-framework"
 
 
-def pick_theme(themes: Mapping[str, ConsoleTheme], requested: str | None, configured: str) -> str:
-    """``NO_COLOR`` > ``--theme`` > config; unknown names fall back to dark with a notice."""
+def theme_choice(
+    themes: Mapping[str, ConsoleTheme], requested: str | None, configured: str
+) -> tuple[str, list[str]]:
+    """``NO_COLOR`` > ``--theme`` > config; a name that is no theme falls back to dark, and the
+    notice (the second item) says so, so a typo is not mistaken for a theme that looks like dark."""
     if os.environ.get("NO_COLOR"):
-        return "monochrome"
+        return "monochrome", []
     name = requested or configured
-    return name if name in themes else "dark"
+    if name in themes:
+        return name, []
+    where = f"--theme {name!r}" if requested else f"theme {name!r} in the config file"
+    return "dark", [f"{where} is not a theme: drawn in dark (themes: {', '.join(sorted(themes))})"]
+
+
+def pick_theme(themes: Mapping[str, ConsoleTheme], requested: str | None, configured: str) -> str:
+    """The theme :func:`theme_choice` picks, for a screen with no notices to show."""
+    return theme_choice(themes, requested, configured)[0]
 
 
 def themes_and_notices() -> tuple[dict[str, ConsoleTheme], list[str]]:
@@ -104,6 +115,7 @@ def demo_options(
     """
     packs = load_packs([(builtin_queries_dir(), "builtin")])
     themes, notices = themes_and_notices()
+    chosen_theme, theme_told = theme_choice(themes, theme, "dark")
     context = replace(demo_context(), name="demo")
     if pack not in packs.packs:
         raise ConfigError(f"unknown pack {pack!r} (the demo serves: {', '.join(sorted(packs.packs))})")
@@ -124,11 +136,11 @@ def demo_options(
         contexts=list(contexts),
         packs=sorted(packs.packs),
         themes=themes,
-        theme=pick_theme(themes, theme, "dark"),
+        theme=chosen_theme,
         refresh_interval=refresh_interval,
         clock=clock,
         auto_refresh=auto_refresh,
-        notices=notices,
+        notices=notices + theme_told,
         author=author or default_author(),
         symbols=pick_symbols(requested=symbols),
     )
@@ -199,6 +211,8 @@ def console_options(
     """Console options for real backends; ``resolve`` re-resolves another context by name."""
     pack_name = choose_pack(context, packs, pack)
     themes, notices = themes_and_notices()
+    chosen_theme, theme_told = theme_choice(themes, theme, context.config.theme)
+    notices += theme_told
     notices += [f"pack problem: {e}" for e in packs.errors]
     notices += [str(clash) for clash in packs.clashes_of(pack_name)]
 
@@ -233,7 +247,7 @@ def console_options(
         contexts=contexts,
         packs=sorted(packs.packs),
         themes=themes,
-        theme=pick_theme(themes, theme, context.config.theme),
+        theme=chosen_theme,
         refresh_interval=context.config.refresh_interval,
         save_theme=save_theme,
         notices=notices,
@@ -371,6 +385,7 @@ def demo_wallboard_options(
     :func:`demo_options`)."""
     packs = load_packs([(builtin_queries_dir(), "builtin")])
     themes, notices = themes_and_notices()
+    chosen_theme, theme_told = theme_choice(themes, theme, "high-contrast")
     context = replace(demo_context(), name="demo")
 
     def make_service() -> RefreshService:
@@ -380,13 +395,13 @@ def demo_wallboard_options(
     return WallboardOptions(
         make_service=make_service,
         themes=themes,
-        theme=pick_theme(themes, theme, "high-contrast"),
+        theme=chosen_theme,
         pages=pages,
         rotate_seconds=rotate_seconds,
         refresh_interval=refresh_interval,
         clock=clock,
         auto_refresh=auto_refresh,
-        notices=notices,
+        notices=notices + theme_told,
     )
 
 
@@ -433,6 +448,7 @@ def wallboard_options(
         raise ConfigError("internal: the wallboard context must be read-only")
     pack_name = choose_pack(context, packs, pack)
     themes, notices = themes_and_notices()
+    chosen_theme, theme_told = theme_choice(themes, theme, context.config.theme)
 
     def make_service() -> RefreshService:
         return build_service(context, packs, pack_name, variables)
@@ -450,12 +466,13 @@ def wallboard_options(
         make_service=make_service,
         make_overview=make_overview,
         themes=themes,
-        theme=pick_theme(themes, theme, context.config.theme),
+        theme=chosen_theme,
         pages=pages,
         rotate_seconds=rotate_seconds,
         refresh_interval=context.config.refresh_interval,
         notices=[
             *notices,
+            *theme_told,
             *(f"pack problem: {e}" for e in packs.errors),
             *(str(clash) for clash in packs.clashes_of(pack_name)),
         ],

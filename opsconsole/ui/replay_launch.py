@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from opsconsole.config import load_config
-from opsconsole.launch import pick_theme, themes_and_notices
+from opsconsole.launch import theme_choice, themes_and_notices
 from opsconsole.packs.loader import load_packs
 from opsconsole.packs.search_path import pack_dirs
 from opsconsole.recording.replay_service import RecordedBoards, ReplayService, no_backends
@@ -38,6 +38,7 @@ def replay_app(
     if info.dropped_frames:
         notices.append(f"this recording is partial: {info.dropped_text()}")
     themes, theme_notices = themes_and_notices()
+    chosen_theme, theme_told = theme_choice(themes, theme, settings.theme)
 
     def make_service(context: str, pack: str) -> RefreshService:
         return ReplayService(
@@ -55,10 +56,10 @@ def replay_app(
         contexts=[info.context],
         packs=[pack_name],
         themes=themes,
-        theme=pick_theme(themes, theme, settings.theme),
+        theme=chosen_theme,
         clock=lambda: recorded.cursor.frame.at,
         auto_refresh=False,
-        notices=theme_notices + notices,
+        notices=theme_notices + theme_told + notices,
         live_tail=False,
     )
     return ReplayApp(options, recorded.cursor)
