@@ -337,3 +337,22 @@ def test_the_demo_console_is_read_only_when_asked_any_way(
     service = launch.demo_options(urls, read_only=read_only).make_service("demo", "progressive-framework")
     assert service.backends.read_only is read_only
     assert all(am.http.read_only is read_only for am in service.backends.alertmanagers)
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (
+            ["snapshot", "--all-contexts", "--replay", "r.opsrec"],
+            "--replay prints one recorded context; --all-contexts asks every context: choose one",
+        ),
+        (["snapshot", "--all-contexts", "--at", "+1m"], "--at needs --replay FILE"),
+        (["snapshot", "--context-timeout", "30"], "--context-timeout needs --all-contexts"),
+    ],
+)
+def test_snapshot_options_the_chosen_way_would_not_read_are_refused(
+    argv: list[str], said: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Each was ignored: the snapshot asked every context, or waited its endpoints' own timeout."""
+    assert main(argv) == 2
+    assert f"opsconsole snapshot: {said}" in capsys.readouterr().err

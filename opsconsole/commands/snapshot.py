@@ -86,6 +86,10 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Refresh once with the same service the console uses (or read a recorded one), then print."""
+    misfit = _misfit(args)
+    if misfit:
+        print(f"opsconsole snapshot: {misfit}", file=sys.stderr)
+        return 2
     if args.all_contexts:
         return run_all_contexts(args)
     if args.replay is not None:
@@ -97,9 +101,6 @@ def run(args: argparse.Namespace) -> int:
             print(f"opsconsole snapshot: {exc}", file=sys.stderr)
             return 2
         return _print(board, args)
-    if args.at is not None:
-        print("opsconsole snapshot: --at needs --replay FILE", file=sys.stderr)
-        return 2
     from opsconsole.cli import resolve_from_args
     from opsconsole.commands.packs import parse_vars
     from opsconsole.refresh.session import build_service, choose_pack, load_pack_set, wanted_pack
@@ -120,6 +121,18 @@ def run(args: argparse.Namespace) -> int:
             await service.backends.aclose()
 
     return _print(asyncio.run(once()), args)
+
+
+def _misfit(args: argparse.Namespace) -> str:
+    """Why the command's own options do not go together ("" when they do): one that the way
+    chosen would not read is refused, never ignored."""
+    if args.all_contexts and args.replay is not None:
+        return "--replay prints one recorded context; --all-contexts asks every context: choose one"
+    if args.at is not None and args.replay is None:
+        return "--at needs --replay FILE"
+    if args.context_timeout is not None and not args.all_contexts:
+        return "--context-timeout needs --all-contexts (one context ends within its endpoints' timeouts)"
+    return ""
 
 
 def _print(board: Dashboard, args: argparse.Namespace) -> int:
