@@ -234,8 +234,9 @@ def console_options(
             resolve_every_context(context.config, context.config_path, read_only=context.read_only), context
         )
 
+        # --pack and --var apply to every context, as in `opsconsole overview`.
         def service_of(target: ResolvedContext) -> RefreshService:
-            return build_service(target, packs, choose_pack(target, packs), variables)
+            return build_service(target, packs, choose_pack(target, packs, pack), variables)
 
         return ContextOverviewService(every, service_of)
 
@@ -458,8 +459,8 @@ def wallboard_options(
 
         # Every context read-only, whatever the config says: the wallboard never writes.
         every = in_force(resolve_every_context(context.config, context.config_path, read_only=True), context)
-        return ContextOverviewService(
-            every, lambda target: build_service(target, packs, choose_pack(target, packs), variables)
+        return ContextOverviewService(  # --pack and --var for every context, as in `overview`
+            every, lambda target: build_service(target, packs, choose_pack(target, packs, pack), variables)
         )
 
     return WallboardOptions(
