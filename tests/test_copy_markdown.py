@@ -31,7 +31,7 @@ def test_tables_hold_the_pane_and_hostile_text_cannot_break_them() -> None:
     alert = AlertView("f", "Disk|Full", "critical", "firing", 1_763_999_400.0, "a | b", {}, {}, "db-1")
     board.alerts = [AlertGroupView((), (alert,))]
     health = view_markdown(board, "health").splitlines()
-    assert health[-1] == "| npa\\|3⏎x | ✖ DOWN | 5m | — |"  # the model made the newline visible
+    assert health[-1] == "| npa\\|3⏎x | ✖ DOWN | 5m | — | — |"  # the model made the newline visible
     alerts = view_markdown(board, "alerts")
     assert "| critical | firing | Disk\\|Full | db-1 | 10m | a \\| b |" in alerts
     assert "1 firing" in alerts

@@ -17,6 +17,7 @@ from opsconsole.core.dashboard import (
     LogRow,
     PaneStatus,
     RedRow,
+    SaturationRow,
     SloRow,
 )
 from opsconsole.core.slo import SloFigures
@@ -66,11 +67,11 @@ def test_health_lists_each_signal_column_once_in_first_seen_order() -> None:
         HealthRow(entity="c", state="degraded", signals={}, since=NOW - 60, **common),  # type: ignore[arg-type]
     ]
     assert lines(board, "health")[2:] == [
-        "| pod | state | since | alerts | cpu | mem |",
-        "|---|---|---|---|---|---|",
-        "| a | ✖ DOWN | 5m | 2 | 90% | — |",
-        "| b | ● ok | — | — | 10% | 1 GiB |",
-        "| c | ◆ degraded | 1m | — | — | — |",
+        "| pod | state | since | alerts | health | cpu | mem |",
+        "|---|---|---|---|---|---|---|",
+        "| a | ✖ DOWN | 5m | 2 | — | 90% | — |",
+        "| b | ● ok | — | — | — | 10% | 1 GiB |",
+        "| c | ◆ degraded | 1m | — | — | — | — |",
     ]
 
 
@@ -145,3 +146,70 @@ def test_red_slo_and_log_tables() -> None:
         lines(board, "logs", logs=[])[-1] == "|---|---|---|---|"
     )  # the console's empty tail, not the board's
     assert view_markdown(board, "logs").endswith("|\n")
+
+
+def test_figures_keep_their_level_marks_and_the_health_pane_its_shared_resources() -> None:
+    """As the console and `snapshot` show them: "1.1 GiB !!", the health figure, and the shared
+    resources the health pane shows among its rows (the copy had none of them)."""
+    board = Dashboard("prod", "core", NOW, 900.0, entity_display="pod")
+    board.health = [
+        HealthRow(
+            entity="npa-1",
+            entity_type="npa",
+            state="degraded",
+            up=True,
+            health=Cell(2.96, "2.96", "warn"),
+            signals={"memory": Cell(1.2e9, "1.1 GiB", "crit")},
+        )
+    ]
+    board.saturation = [
+        SaturationRow(name="pg", display="PostgreSQL conns used", series="", value=Cell(0.35, "35.0%", "ok"))
+    ]
+    board.red = [
+        RedRow(
+            "agents",
+            "Agents",
+            "npa",
+            {},
+            Cell(1, "12/s"),
+            Cell(0.06, "6%", "crit"),
+            Cell(0, "5ms"),
+            Cell(0, "20ms"),
+            Cell(1.1, "1.10s", "warn"),
+        )
+    ]
+    assert lines(board, "health")[2:] == [
+        "| pod | state | since | alerts | health | memory |",
+        "|---|---|---|---|---|---|",
+        "| npa-1 | ◆ degraded | — | — | 2.96 ! | 1.1 GiB !! |",
+        "",
+        "**Shared resources**",
+        "",
+        "| resource | value |",
+        "|---|---|",
+        "| PostgreSQL conns used | 35.0% |",
+    ]
+    assert lines(board, "red")[-1] == "| Agents | npa | 12/s | 6% !! | 5ms | 20ms | 1.10s ! |"
+
+
+def test_a_copy_of_an_empty_or_partial_pane_says_why() -> None:
+    board = Dashboard("prod", "core", NOW, 900.0)
+    board.status = {
+        "health": PaneStatus(updated_at=NOW, queries=2, empty=("health.up", "health.memory")),
+        "saturation": PaneStatus(updated_at=NOW, queries=1, empty=("saturation.pg",)),
+        "red": PaneStatus(
+            updated_at=NOW,
+            queries=3,
+            empty=("red.api.p99",),
+            notes=("rows by `route`: no series carries it",),
+        ),
+        "logs": PaneStatus(updated_at=NOW, warnings=("query was split",)),
+    }
+    health = lines(board, "health")
+    assert health[1] == "> ⚠ 0 of 2 queries returned data: run `opsconsole packs doctor`"
+    assert "> ⚠ 0 of 1 queries returned data: run `opsconsole packs doctor`" in health[3:]
+    assert lines(board, "red")[1:3] == [
+        "> ⚠ 1 of 3 queries empty (p99)",
+        "> ⚠ rows by `route`: no series carries it",
+    ]
+    assert lines(board, "logs")[1] == "> △ query was split"

@@ -8,8 +8,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from opsconsole.core.dashboard import COPY_SHOWS_ALL, Dashboard, LogRow
+from opsconsole.core.dashboard import COPY_SHOWS_ALL, Cell, Dashboard, LogRow
 from opsconsole.core.durations import format_duration
+from opsconsole.core.present import LEVEL_MARK
 from opsconsole.core.slo import budget_text
 
 STATE = {"down": "✖ DOWN", "unhealthy": "▲ UNHEALTHY", "degraded": "◆ degraded", "unknown": "? unknown"}
@@ -18,6 +19,29 @@ STATE = {"down": "✖ DOWN", "unhealthy": "▲ UNHEALTHY", "degraded": "◆ degr
 def cell(text: object) -> str:
     """A table cell: no pipe ends it, no newline ends the row."""
     return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").strip() or "—"
+
+
+def figure(value: Cell) -> str:
+    """A figure with its threshold mark, as the console and ``snapshot`` show it (``1.1 GiB !!``)."""
+    mark = LEVEL_MARK.get(value.level, "").strip()
+    return f"{value.text} {mark}" if mark else value.text
+
+
+def _said(board: Dashboard, pane: str) -> list[str]:
+    """What the pane says besides its rows (its error, empty queries, notes, the backend's warnings),
+    as quoted lines: a copy of an empty or partial pane says why, as the pane does."""
+    status = board.pane_status(pane)
+    out = []
+    if status.error:
+        out.append(
+            f"> ⚠ {cell(status.error)} "
+            f"(data from {format_duration(board.now - (status.updated_at or board.now))} ago)"
+        )
+    elif status.emptiness():
+        out.append(f"> ⚠ {cell(status.emptiness())}")
+    out += [f"> ⚠ {cell(note)}" for note in status.notes]
+    out += [f"> △ {cell(warning)}" for warning in status.warnings]
+    return out
 
 
 def _table(header: list[str], rows: list[list[object]]) -> list[str]:
@@ -41,29 +65,32 @@ def view_markdown(
     out = [title]
     if filter_text:
         out.append(f"_filtered: {cell(filter_text)}_")
-    status = board.pane_status(pane)
-    if status.error:
-        out.append(
-            f"> ⚠ {cell(status.error)} "
-            f"(data from {format_duration(board.now - (status.updated_at or board.now))} ago)"
-        )
+    out += _said(board, pane)
     out.append("")
     now = board.now
     if pane == "health":
         names = list(dict.fromkeys(n for r in board.health for n in r.signals))
         out += _table(
-            [board.entity_display, "state", "since", "alerts", *names],
+            [board.entity_display, "state", "since", "alerts", "health", *names],
             [
                 [
                     r.display,
                     STATE.get(r.state, "● ok"),
                     "—" if r.since is None else format_duration(now - r.since),
                     r.alerts or "",
-                    *(r.signals[n].text if n in r.signals else "" for n in names),
+                    figure(r.health) if r.health else "",
+                    *(figure(r.signals[n]) if n in r.signals else "" for n in names),
                 ]
                 for r in board.health
             ],
         )
+        # The pane shows the shared resources among its rows: so does the copy.
+        if board.saturation or board.pane_status("saturation").queries:
+            out += ["", "**Shared resources**", *_said(board, "saturation"), ""]
+            out += _table(
+                ["resource", "value"],
+                [[f"{r.display} {r.series}".strip(), figure(r.value)] for r in board.saturation],
+            )
     elif pane == "alerts":
         groups = board.alert_groups(showing_all)
         out.append(board.alerts_title(showing_all, outside=COPY_SHOWS_ALL))
@@ -87,7 +114,7 @@ def view_markdown(
         out += _table(
             ["group", "key", "rate", "errors", "p50", "p95", "p99"],
             [
-                [r.group_display, r.key, r.rate.text, r.errors.text, r.p50.text, r.p95.text, r.p99.text]
+                [r.group_display, r.key, *(figure(c) for c in (r.rate, r.errors, r.p50, r.p95, r.p99))]
                 for r in board.red
             ],
         )
