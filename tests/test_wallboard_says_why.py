@@ -122,6 +122,21 @@ async def test_alertmanager_never_answering_is_not_no_alerts_firing(frozen_demo:
             said = _text(app, selector)
             assert said.startswith("⚠ no data: alertmanager: "), said
             assert "no alerts firing" not in said
+        assert app.query_one("#digits-critical", Digits).value == "–"
+        assert _text(app, "#label-critical") == "firing critical: no data"
+
+
+def test_no_answer_yet_is_no_count_of_firing_alerts() -> None:
+    """The title the console's pane, its tab, `snapshot` and the Markdown copy share."""
+    board = Dashboard("prod", "pack", FROZEN_NOW, 900)
+    board.status = {"alerts": PaneStatus(error="alertmanager: connection refused", error_at=FROZEN_NOW)}
+    assert board.alerts_unknown
+    assert board.alerts_title() == board.alerts_title(showing_all=True) == "? firing, no answer yet"
+    board.status = {"alerts": PaneStatus(updated_at=FROZEN_NOW - 30, error="alertmanager: timeout")}
+    assert not board.alerts_unknown  # the last answer's count stands, with its age in the border
+    assert board.alerts_title() == "0 firing"
+    board.status = {}
+    assert not board.alerts_unknown and board.alerts_title() == "0 firing"
 
 
 def _board(**status: Any) -> Dashboard:

@@ -347,11 +347,20 @@ class Dashboard(SanitizedModel):
             return list(self.alerts)
         return sorted([*self.alerts, *self.alerts_outside], key=group_order)
 
+    @property
+    def alerts_unknown(self) -> bool:
+        """Nothing has answered for the alerts yet (Alertmanager down from the start, variables to
+        set): no count is known, and "0 firing" would read as a quiet night."""
+        status = self.pane_status("alerts")
+        return status.updated_at is None and status.error is not None
+
     def alerts_title(self, showing_all: bool = False, outside: str = CONSOLE_SHOWS_ALL) -> str:
         """``9 firing, 3 outside this pack, `A` to show all``: never "0 firing" while alerts fire.
 
         ``outside``: where the alerts outside the pack are, in the words of what is read: the
         console's key, or where a snapshot lists them (``SNAPSHOT_TEXT_SHOWS_ALL``)."""
+        if self.alerts_unknown:
+            return "? firing, no answer yet"
         if showing_all:
             return f"{self.firing + self.firing_outside} firing, all alerts (`A`: this pack's only)"
         text = f"{self.firing} firing"

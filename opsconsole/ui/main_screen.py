@@ -166,6 +166,8 @@ class MainScreen(Screen[None]):
             showing_all = getattr(self.panes["alerts"], "show_all", False)
             outside = 0 if showing_all else board.firing_outside
             count = f"{board.firing + (board.firing_outside if showing_all else 0)}"
+            if board.alerts_unknown:  # as the pane's title: no count before an answer
+                count, outside = "?", 0
             firing = f" ({count} firing" + (f" +{outside} outside)" if outside else ")")
             count += f"+{outside}" if outside else ""
             shorter, tight = f" ({count} firing)", f" {count}"

@@ -309,7 +309,10 @@ class WallboardApp(ConsoleShell):
             outside = sum(1 for g in board.alerts_outside for a in g.alerts if is_critical(a))
             # Never a reassuring 0 while Alertmanager holds critical alerts the pack leaves out.
             label = f"firing critical · {outside} more outside this pack" if outside else "firing critical"
-            self._figure("critical", str(len(critical)), bad=bool(critical), label=label)
+            if board.alerts_unknown:  # not a calm 0 before Alertmanager has answered
+                self._figure("critical", "–", bad=False, label="firing critical: no data")
+            else:
+                self._figure("critical", str(len(critical)), bad=bool(critical), label=label)
             why, problem = empty_page_reason(board, "health", "")
             if board.health:
                 self._figure(
