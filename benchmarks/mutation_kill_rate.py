@@ -191,6 +191,7 @@ AREAS: dict[str, tuple[list[str], list[str]]] = {
             "tests/test_health_rows_edges.py",
             "tests/test_red_rows.py",
             "tests/test_saturation_rows.py",
+            "tests/test_pane_output.py",
         ],
     ),
 }
