@@ -1,0 +1,255 @@
+"""The SLO pane's figures from its queries' answers, in process: the error ratio from bad, good or
+ratio queries over the SLO's window and each burn window, "no bad series" with traffic as 0 bad
+events, a ratio outside 0 to 1 shown at the nearer end with the sentence that says why, the
+day-long window's ratio kept for a minute with its sentence, and a latency SLI that cannot be
+computed said instead of figures."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import pytest
+
+from opsconsole.backends.prometheus_models import QueryResult
+from opsconsole.packs.schema import QueryPack
+from opsconsole.refresh.backends_set import BackendSet
+from opsconsole.refresh.pane_output import PaneOutput
+from opsconsole.refresh.panes.run import PaneRun, RefreshSettings
+from opsconsole.refresh.service import RefreshService
+from tests.support.health_results import NOW, vector
+
+SLOS = {
+    "bad": {
+        "display": "Checkout",
+        "objective": 0.999,
+        "window": "30d",
+        "ratio": {"bad": "sum(rate(bad[$window]))", "total": "sum(rate(total[$window]))"},
+    },
+    "good": {
+        "objective": 0.99,
+        "window": "7d",
+        "ratio": {"good": "sum(rate(good[$window]))", "total": "sum(rate(total[$window]))"},
+    },
+    "ratio": {"objective": 0.99, "window": "1h", "error_ratio": "err:ratio[$window]"},
+}
+
+
+class FakeBatch:
+    """The SLO pane's side of a query batch: values by (metric, window) from ``answers``, every
+    text asked recorded; ``buckets`` answers the latency check's ``count by (le)``."""
+
+    def __init__(
+        self, answers: Mapping[tuple[str, str], float | None], buckets: tuple[str, ...] = ()
+    ) -> None:
+        self.answers = dict(answers)
+        self.buckets = buckets
+        self.asked: list[str] = []
+        self.recorded: dict[str, str] = {}
+
+    def instant_value(self, promql: str, at: float) -> Any:
+        self.asked.append(promql)
+        found = re.search(r"(\w+(?::\w+)?)(?:\{[^}]*\})?\[(\w+)\]", promql)
+        assert found is not None, promql
+        value = self.answers.get((found[1], found[2]))
+
+        async def answer() -> float | None:
+            return value
+
+        return answer()
+
+    async def instant(self, promql: str, at: float) -> QueryResult:
+        if promql.startswith("count by (le)"):
+            return vector(*(({"le": le}, 3.0) for le in self.buckets))
+        return vector()
+
+    async def range(
+        self, promql: str, start: float, end: float, step: float, settle: float = 0.0
+    ) -> QueryResult:
+        return QueryResult(result_type="matrix")
+
+
+def _pane(slos: Mapping[str, Any]) -> Any:
+    pack = QueryPack.model_validate(
+        {
+            "apiVersion": "opsconsole.dev/v1",
+            "kind": "QueryPack",
+            "metadata": {"name": "t"},
+            "slos": dict(slos),
+        }
+    )
+    return RefreshService("t", pack, BackendSet(), clock=lambda: NOW).slo_pane
+
+
+def _build(pane: Any, batch: FakeBatch, now: float = NOW) -> PaneOutput:
+    run = PaneRun(now, RefreshSettings(), pane.queries, BackendSet(), batch)  # type: ignore[arg-type]
+    return asyncio.run(pane(run))
+
+
+def _every_window(
+    metric: str, value: float | None, windows: tuple[str, ...]
+) -> dict[tuple[str, str], float | None]:
+    return {(metric, w): value for w in windows}
+
+
+WINDOWS = ("30d", "7d", "1h", "5m", "30m", "2h", "6h", "1d", "3d")
+
+
+def test_bad_good_and_ratio_queries_give_the_error_ratio_over_every_window() -> None:
+    answers = {
+        **_every_window("total", 1000.0, WINDOWS),
+        **_every_window("bad", 0.5, WINDOWS),
+        **_every_window("good", 980.0, WINDOWS),
+        **_every_window("err:ratio", 0.002, WINDOWS),
+        ("bad", "5m"): 30.0,  # a burst in the last five minutes
+    }
+    out = _build(_pane(SLOS), FakeBatch(answers))
+    rows = {r.name: r for r in out.rows}
+    bad = rows["bad"].figures
+    assert (rows["bad"].display, bad.sli, bad.consumed, bad.status) == (
+        "Checkout",
+        0.9995,
+        pytest.approx(0.5),
+        "ok",
+    )
+    assert bad.burn_rates["5m"] == pytest.approx(30.0) and bad.burn_rates["1h"] == pytest.approx(0.5)
+    good = rows["good"].figures
+    assert (good.sli, good.consumed) == (pytest.approx(0.98), pytest.approx(2.0))
+    assert good.status == "exhausted"
+    ratio = rows["ratio"].figures
+    assert (ratio.sli, ratio.consumed, ratio.status) == (pytest.approx(0.998), pytest.approx(0.2), "ok")
+    assert (out.queries, out.empty, out.notes) == (3, [], [])
+
+
+def test_no_bad_series_with_traffic_is_no_bad_event_and_no_traffic_is_no_data() -> None:
+    answers = {**_every_window("total", 1000.0, WINDOWS), ("total", "7d"): 0.0}
+    out = _build(_pane({k: SLOS[k] for k in ("bad", "good")}), FakeBatch(answers))
+    rows = {r.name: r for r in out.rows}
+    assert (rows["bad"].figures.sli, rows["bad"].figures.consumed, rows["bad"].figures.status) == (
+        1.0,
+        0.0,
+        "ok",
+    )
+    # good/total with no traffic over the window is no data, said as an empty query.
+    assert (rows["good"].figures.sli, rows["good"].figures.status) == (None, "no data")
+    assert out.empty == ["slos.good"]
+
+
+def test_a_good_query_without_series_is_no_good_event() -> None:
+    answers = _every_window("total", 1000.0, WINDOWS)
+    out = _build(_pane({"good": SLOS["good"]}), FakeBatch(answers))
+    [row] = out.rows
+    assert (row.figures.sli, row.figures.status) == (0.0, "exhausted")
+
+
+@pytest.mark.parametrize(
+    ("slo", "answers", "said"),
+    [
+        (
+            "bad",
+            {"total": 100.0, "bad": 120.0},
+            "the error ratio is 1.2, shown as 1 (every event bad): the bad events outnumber the events",
+        ),
+        (
+            "bad",
+            {"total": 100.0, "bad": -5.0},
+            "the error ratio is -0.05, shown as 0: the bad events are fewer than none",
+        ),
+        (
+            "good",
+            {"total": 100.0, "good": 130.0},
+            "the error ratio is -0.3, shown as 0: the good events outnumber the events",
+        ),
+        (
+            "good",
+            {"total": 100.0, "good": -20.0},
+            "the error ratio is 1.2, shown as 1 (every event bad): the good events are fewer than none",
+        ),
+        (
+            "ratio",
+            {"err:ratio": 1.5},
+            "the error ratio is 1.5, shown as 1 (every event bad): its ratio query gives more than 1",
+        ),
+        (
+            "ratio",
+            {"err:ratio": -0.25},
+            "the error ratio is -0.25, shown as 0: its ratio query gives less than 0",
+        ),
+    ],
+)
+def test_a_ratio_outside_0_to_1_is_shown_at_the_nearer_end_and_said(
+    slo: str, answers: dict[str, float], said: str
+) -> None:
+    every = {(metric, w): v for metric, v in answers.items() for w in WINDOWS}
+    out = _build(_pane({slo: SLOS[slo]}), FakeBatch(every))
+    [row] = out.rows
+    window = SLOS[slo]["window"]
+    high = "(every event bad)" in said
+    assert row.figures.sli == (0.0 if high else 1.0)
+    assert out.notes == [f"{row.display}: over {window}, {said}; check what its queries count"]
+
+
+def test_a_ratio_outside_0_to_1_in_a_burn_window_only_names_that_window() -> None:
+    answers = {
+        **_every_window("total", 100.0, WINDOWS),
+        **_every_window("bad", 1.0, WINDOWS),
+        ("bad", "30m"): 150.0,
+    }
+    out = _build(_pane({"bad": SLOS["bad"]}), FakeBatch(answers))
+    [row] = out.rows
+    assert row.figures.sli == pytest.approx(0.99)
+    assert out.notes == [
+        "Checkout: over 30m, the error ratio is 1.5, shown as 1 (every event bad): the bad events outnumber "
+        "the events; check what its queries count"
+    ]
+
+
+def test_a_day_long_windows_ratio_is_kept_for_a_minute_with_its_sentence() -> None:
+    pane = _pane({"bad": SLOS["bad"]})
+    answers = {
+        **_every_window("total", 100.0, WINDOWS),
+        **_every_window("bad", 1.0, WINDOWS),
+        ("bad", "30d"): 150.0,
+    }
+    batch = FakeBatch(answers)
+    first = _build(pane, batch)
+    assert "sum(rate(bad[30d]))" in batch.asked
+    assert first.rows[0].figures.sli == 0.0
+    said = first.notes
+    assert said and said[0].startswith("Checkout: over 30d, the error ratio is 1.5")
+
+    batch = FakeBatch({**answers, ("bad", "30d"): 2.0})
+    kept = _build(pane, batch, NOW + 59)
+    # Day-long windows (30d, 1d, 3d) are kept; the shorter ones are asked again.
+    assert [q for q in batch.asked if "bad" in q] == [
+        f"sum(rate(bad[{w}]))" for w in ("5m", "30m", "1h", "2h", "6h")
+    ]
+    assert kept.rows[0].figures.sli == 0.0 and kept.notes == said
+
+    batch = FakeBatch({**answers, ("bad", "30d"): 2.0})
+    later = _build(pane, batch, NOW + 61)
+    assert "sum(rate(bad[30d]))" in batch.asked
+    assert later.rows[0].figures.sli == pytest.approx(0.98) and later.notes == []
+
+
+def test_a_latency_sli_without_its_bucket_says_why_instead_of_figures() -> None:
+    latency = {
+        "objective": 0.99,
+        "window": "1h",
+        "latency": {"histogram": "h", "selector": 'job="api"', "threshold": 0.3},
+    }
+    pane = _pane({"lat": latency})
+    out = _build(pane, FakeBatch({}, buckets=("0.1", "0.25", "0.5", "+Inf")))
+    [row] = out.rows
+    problem = (
+        "threshold 0.3s is not a bucket boundary of h (le: 0.1, 0.25, 0.5); "
+        "a share under it cannot be computed exactly"
+    )
+    assert (row.problem, row.figures.sli, row.figures.status) == (problem, None, "no data")
+    assert (out.empty, out.notes) == ([], [f"lat: {problem}"])
+    none = _build(_pane({"lat": latency}), FakeBatch({}))
+    assert none.notes == ["lat: no h_bucket series match the SLO's selector"]
+    fine = _build(_pane({"lat": latency}), FakeBatch({}, buckets=("0.1", "0.3", "+Inf")))
+    assert (fine.rows[0].problem, fine.empty, fine.notes) == ("", ["slos.lat"], [])
