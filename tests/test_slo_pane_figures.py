@@ -47,6 +47,8 @@ class FakeBatch:
         self.answers = dict(answers)
         self.buckets = buckets
         self.asked: list[str] = []
+        self.instants: list[str] = []
+        self.probes: list[str] = []  # how far back each SLI's data goes (none here: the whole window)
         self.recorded: dict[str, str] = {}
 
     def instant_value(self, promql: str, at: float) -> Any:
@@ -61,6 +63,7 @@ class FakeBatch:
         return answer()
 
     async def instant(self, promql: str, at: float) -> QueryResult:
+        self.instants.append(promql)
         if promql.startswith("count by (le)"):
             return vector(*(({"le": le}, 3.0) for le in self.buckets))
         return vector()
@@ -68,6 +71,7 @@ class FakeBatch:
     async def range(
         self, promql: str, start: float, end: float, step: float, settle: float = 0.0
     ) -> QueryResult:
+        self.probes.append(promql)
         return QueryResult(result_type="matrix")
 
 
@@ -105,8 +109,11 @@ def test_bad_good_and_ratio_queries_give_the_error_ratio_over_every_window() -> 
         **_every_window("err:ratio", 0.002, WINDOWS),
         ("bad", "5m"): 30.0,  # a burst in the last five minutes
     }
-    out = _build(_pane(SLOS), FakeBatch(answers))
+    batch = FakeBatch(answers)
+    out = _build(_pane(SLOS), batch)
+    assert sorted(set(batch.probes)) == ["count(err:ratio{})", "count(total{})"]
     rows = {r.name: r for r in out.rows}
+    assert [r.figures.data_seconds for r in out.rows] == [None, None, None]
     bad = rows["bad"].figures
     assert (rows["bad"].display, bad.sli, bad.consumed, bad.status) == (
         "Checkout",
@@ -229,7 +236,7 @@ def test_a_day_long_windows_ratio_is_kept_for_a_minute_with_its_sentence() -> No
     assert kept.rows[0].figures.sli == 0.0 and kept.notes == said
 
     batch = FakeBatch({**answers, ("bad", "30d"): 2.0})
-    later = _build(pane, batch, NOW + 61)
+    later = _build(pane, batch, NOW + 60)
     assert "sum(rate(bad[30d]))" in batch.asked
     assert later.rows[0].figures.sli == pytest.approx(0.98) and later.notes == []
 
@@ -241,7 +248,9 @@ def test_a_latency_sli_without_its_bucket_says_why_instead_of_figures() -> None:
         "latency": {"histogram": "h", "selector": 'job="api"', "threshold": 0.3},
     }
     pane = _pane({"lat": latency})
-    out = _build(pane, FakeBatch({}, buckets=("0.1", "0.25", "0.5", "+Inf")))
+    batch = FakeBatch({}, buckets=("0.5", "0.1", "0.25", "+Inf"))
+    out = _build(pane, batch)
+    assert 'count by (le) (h_bucket{job="api"})' in batch.instants
     [row] = out.rows
     problem = (
         "threshold 0.3s is not a bucket boundary of h (le: 0.1, 0.25, 0.5); "
