@@ -50,9 +50,18 @@ class FakeBatch:
         self.instants: list[str] = []
         self.probes: list[str] = []  # how far back each SLI's data goes (none here: the whole window)
         self.recorded: dict[str, str] = {}
+        self.found: dict[str, QueryResult] = {}  # what discovery's instant queries find
 
     def instant_value(self, promql: str, at: float) -> Any:
         self.asked.append(promql)
+        sloth = re.fullmatch(r'slo:sli_error:ratio_rate(\w+)\{sloth_id="(.+)"\}', promql)
+        if sloth:
+            value = self.answers.get((f"sloth/{sloth[2]}", sloth[1]))
+
+            async def recorded() -> float | None:
+                return value
+
+            return recorded()
         found = re.search(r"(\w+(?::\w+)?)(?:\{[^}]*\})?\[(\w+)\]", promql)
         assert found is not None, promql
         value = self.answers.get((found[1], found[2]))
@@ -66,7 +75,7 @@ class FakeBatch:
         self.instants.append(promql)
         if promql.startswith("count by (le)"):
             return vector(*(({"le": le}, 3.0) for le in self.buckets))
-        return vector()
+        return self.found.get(promql, vector())
 
     async def range(
         self, promql: str, start: float, end: float, step: float, settle: float = 0.0
@@ -262,3 +271,34 @@ def test_a_latency_sli_without_its_bucket_says_why_instead_of_figures() -> None:
     assert none.notes == ["lat: no h_bucket series match the SLO's selector"]
     fine = _build(_pane({"lat": latency}), FakeBatch({}, buckets=("0.1", "0.3", "+Inf")))
     assert (fine.rows[0].problem, fine.empty, fine.notes) == ("", ["slos.lat"], [])
+
+
+def test_an_slo_sloth_left_in_prometheus_gets_its_row_from_its_recorded_ratios() -> None:
+    pane = _pane({"ratio": SLOS["ratio"]})
+    batch = FakeBatch(
+        {
+            **_every_window("err:ratio", 0.001, WINDOWS),
+            **_every_window("sloth/checkout", 0.0005, WINDOWS),
+            ("sloth/checkout", "28d"): 0.0005,
+            ("sloth/checkout", "5m"): 0.02,
+        }
+    )
+    batch.found = {
+        'slo:objective:ratio{sloth_id!=""}': vector(
+            ({"sloth_id": "checkout", "sloth_service": "shop", "sloth_slo": "checkout"}, 0.999)
+        ),
+        'slo:time_period:days{sloth_id!=""}': vector(({"sloth_id": "checkout"}, 28.0)),
+    }
+    out = _build(pane, batch)
+    assert [(r.name, r.display, r.source, r.window) for r in out.rows] == [
+        ("ratio", "ratio", "pack", "1h"),
+        ("sloth/checkout", "shop checkout", "sloth", "28d"),
+    ]
+    sloth = out.rows[1].figures
+    assert (sloth.sli, sloth.consumed, sloth.status) == (0.9995, pytest.approx(0.5), "ok")
+    assert sloth.burn_rates["5m"] == pytest.approx(20.0) and sloth.burn_rates["1h"] == pytest.approx(0.5)
+    assert sloth.window_seconds == 28 * 86400
+    # Looked for again every five minutes, not at every refresh: found SLOs stay until then.
+    batch.found = {}
+    assert [r.name for r in _build(pane, batch, NOW + 299).rows] == ["ratio", "sloth/checkout"]
+    assert [r.name for r in _build(pane, batch, NOW + 300).rows] == ["ratio"]
