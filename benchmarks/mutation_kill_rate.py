@@ -4,6 +4,7 @@
     python benchmarks/mutation_kill_rate.py --areas transport,mutations --max-children 1
     python benchmarks/mutation_kill_rate.py --areas core --modules alert_matchers,slo   # module by module
     python benchmarks/mutation_kill_rate.py --areas packs --mutants survivors.txt   # re-check survivors
+    python benchmarks/mutation_kill_rate.py --areas refresh --modules red_rows,panes/slo   # and a subfolder
 
 Runs mutmut (from the test extras) on a scratch copy of the checkout, one area at a time, each with
 only the fast unit tests that concern it (no real servers, no terminal sessions), so it is fair on
