@@ -195,7 +195,8 @@ AREAS: dict[str, tuple[list[str], list[str]]] = {
             "tests/test_pane_output.py",
             "tests/test_slo_pane_figures.py",  # the SLO pane on a fake batch (the others need Prometheus)
             "tests/test_slo_discovered_plans.py",  # Sloth and Pyrra plans from hand-made answers
-            "tests/test_silence_views.py",
+            "tests/test_silence_views.py",  # and the alerts pane over fake peers
+            "tests/test_pane_builds.py",  # the health, RED and saturation panes on a fake batch
         ],
     ),
 }
