@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from opsconsole.backends.prometheus_models import QueryResult
+from opsconsole.core.slo import BurnRule
 from opsconsole.packs.schema import QueryPack
 from opsconsole.refresh.backends_set import BackendSet
 from opsconsole.refresh.pane_output import PaneOutput
@@ -271,6 +272,37 @@ def test_a_latency_sli_without_its_bucket_says_why_instead_of_figures() -> None:
     assert none.notes == ["lat: no h_bucket series match the SLO's selector"]
     fine = _build(_pane({"lat": latency}), FakeBatch({}, buckets=("0.1", "0.3", "+Inf")))
     assert (fine.rows[0].problem, fine.empty, fine.notes) == ("", ["slos.lat"], [])
+    # With its bucket, the share of requests under the threshold: good under it, total all.
+    answers = {**_every_window("h_bucket", 990.0, WINDOWS), **_every_window("h_count", 1000.0, WINDOWS)}
+    measured = _build(_pane({"lat": latency}), FakeBatch(answers, buckets=("0.1", "0.3", "+Inf")))
+    [row] = measured.rows
+    assert (row.problem, row.figures.sli, row.figures.consumed) == (
+        "",
+        pytest.approx(0.99),
+        pytest.approx(1.0),
+    )
+
+
+def test_a_packs_own_burn_rules_decide_the_status() -> None:
+    slo = {
+        **SLOS["ratio"],
+        "window": "30d",
+        "burn_rules": [{"long": "1h", "short": "5m", "factor": 2, "severity": "ticket"}],
+    }
+    answers = {
+        **_every_window("err:ratio", 0.001, WINDOWS),
+        ("err:ratio", "1h"): 0.03,
+        ("err:ratio", "5m"): 0.05,
+    }
+    out = _build(_pane({"ratio": slo}), FakeBatch(answers))
+    [row] = out.rows
+    assert (row.source, row.figures.status, row.figures.firing_rule) == (
+        "pack",
+        "ticket",
+        BurnRule("1h", "5m", 2.0, "ticket"),
+    )
+    assert row.rules == (BurnRule("1h", "5m", 2.0, "ticket"),)
+    assert row.figures.consumed == pytest.approx(0.1)  # 0.001 of 0.01 over the 30 days
 
 
 def test_an_slo_sloth_left_in_prometheus_gets_its_row_from_its_recorded_ratios() -> None:
