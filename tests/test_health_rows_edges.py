@@ -142,6 +142,18 @@ def test_a_fresh_memory_keeps_nothing_and_a_longer_basis_starts_again() -> None:
     )
 
 
+def test_a_down_target_is_shown_not_up() -> None:
+    out = health_pane_rows(
+        {
+            "health.up": vector((POD, 0.0)),
+            "health.health": vector((POD, 1.0)),
+            "health.signals.memory": vector(),
+        }
+    )
+    [row] = out.rows
+    assert (row.state, row.up) == ("down", False)
+
+
 def test_a_health_value_at_its_warning_level_alone_makes_the_row_degraded() -> None:
     out = health_pane_rows(
         {

@@ -72,6 +72,7 @@ def test_each_figure_has_its_unit_level_and_query_and_only_p99_has_the_latency_t
     assert _cell(row, "p95") == (2.5, "2.50s", "none", "red.api.p95")
     assert _cell(row, "p99") == (0.25, "250ms", "warn", "red.api.p99")
     assert (row.group, row.group_display, row.key, row.labels) == ("api", "api", "/a", {"route": "/a"})
+    assert (out.queries, out.empty, out.notes) == (5, [], [])
 
 
 def test_explicit_quantile_queries_carry_their_own_unit_and_thresholds() -> None:
@@ -158,3 +159,9 @@ def test_without_an_error_range_the_rows_have_no_error_history() -> None:
     out = _rows(_group(), ranged, rate=vector(({"route": "/a"}, 1.0)))
     [row] = out.rows
     assert row.history == {"rate": [1.0] * 30}
+
+
+def test_a_rate_answer_of_nan_alone_is_no_traffic_not_one_row_for_everything() -> None:
+    out = _rows(_group(), rate=vector(({}, math.nan)))
+    assert (out.rows, out.notes) == ([], [])
+    assert out.empty[:2] == ["red.api.rate", "red.api.errors"]

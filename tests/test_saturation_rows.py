@@ -106,16 +106,16 @@ def test_rows_are_worst_first_then_in_the_packs_order_then_by_series_and_nan_is_
             "saturation.conns": vector(({"instance": "b"}, 7), ({"instance": "a"}, 9)),
             "saturation.pool": vector(
                 ({"instance": "db:1"}, 0.5),
-                ({"instance": "db:2"}, 0.97),
-                ({"instance": "db:3"}, 0.9),
+                ({"instance": "db:2"}, 0.9),
+                ({"instance": "db:3"}, 0.97),  # crit before warn whatever their names
                 ({"instance": "db:4"}, math.nan),
             ),
             "saturation.cache": vector(({"instance": "c"}, 2.5e9), ({"instance": "d"}, 1e9)),
         },
     )
     assert [(r.name, r.series, r.value.level) for r in out.rows] == [
-        ("pool", "db:2", "crit"),
-        ("pool", "db:3", "warn"),
+        ("pool", "db:3", "crit"),
+        ("pool", "db:2", "warn"),
         ("cache", "instance=c", "warn"),
         ("pool", "db:1", "ok"),
         ("cache", "instance=d", "ok"),
