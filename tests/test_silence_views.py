@@ -188,6 +188,11 @@ def test_an_alert_is_shown_with_its_state_entity_summary_and_silences() -> None:
         "silenced",
         "S",
     )
+    assert (silenced.annotations, silenced.cluster, silenced.labels) == (
+        {"summary": "S", "description": "D"},
+        "",
+        {"team": "pay"},
+    )
     assert (silenced.entity, silenced.entity_type, silenced.silenced_by, silenced.silences) == (
         None,
         None,

@@ -24,6 +24,7 @@ def test_sloth_slos_read_their_objective_period_and_names() -> None:
         ({"sloth_id": "never"}, 0.0),
         ({"sloth_id": "nan"}, math.nan),
         ({"sloth_id": 'x"}) or vector(1'}, 0.9),  # cannot go into PromQL
+        ({"sloth_service": "no-id"}, 0.9),  # no sloth_id: not an SLO of Sloth's
     )
     periods = vector(({"sloth_id": "checkout-availability"}, 28.0), ({"sloth_id": "other"}, 7.0))
     plans = sloth_plans(objectives, periods)
@@ -82,13 +83,25 @@ def test_pyrra_slos_use_its_window_its_burn_rules_and_its_availability() -> None
                         "labels": {"slo": "api-errors"},
                     },
                     {"type": "recording", "name": "y:burnrate9m", "query": "x", "labels": {"slo": 'a"b'}},
+                    {"type": "recording", "name": "z:burnrate7m", "query": "x"},  # no slo label
                 ],
             }
         ),
     ]
     plans = pyrra_plans(
-        vector(({"slo": "api-errors"}, 0.99), ({"slo": "no-window"}, 0.9), ({"slo": "bad"}, 1.5)),
-        vector(({"slo": "api-errors"}, 2419200.0), ({"slo": "bad"}, 86400.0)),
+        vector(
+            ({"slo": "aa-one"}, 1.0),  # listed first, and not an objective: the others are still read
+            ({"slo": "api-errors"}, 0.99),
+            ({"slo": "no-window"}, 0.9),
+            ({"slo": "bad"}, 1.5),
+            ({"slo": "zero"}, 0.0),
+        ),
+        vector(
+            ({"slo": "aa-one"}, 86400.0),
+            ({"slo": "api-errors"}, 2419200.0),
+            ({"slo": "bad"}, 86400.0),
+            ({"slo": "zero"}, 86400.0),
+        ),
         groups,
     )
     [plan] = plans

@@ -149,6 +149,7 @@ def test_no_bad_series_with_traffic_is_no_bad_event_and_no_traffic_is_no_data() 
         0.0,
         "ok",
     )
+    assert out.notes == []  # no bad event is a ratio of 0, not one outside 0 to 1
     # good/total with no traffic over the window is no data, said as an empty query.
     assert (rows["good"].figures.sli, rows["good"].figures.status) == (None, "no data")
     assert out.empty == ["slos.good"]
@@ -334,3 +335,31 @@ def test_an_slo_sloth_left_in_prometheus_gets_its_row_from_its_recorded_ratios()
     batch.found = {}
     assert [r.name for r in _build(pane, batch, NOW + 299).rows] == ["ratio", "sloth/checkout"]
     assert [r.name for r in _build(pane, batch, NOW + 300).rows] == ["ratio"]
+
+
+@pytest.mark.parametrize(
+    ("answers", "sli"),
+    [
+        ({"total": 100.0, "bad": 100.0}, 0.0),  # every event bad: 1, not outside 0 to 1
+        ({"total": 0.0, "bad": 5.0}, None),  # a counter reset: no traffic, no data
+        ({"bad": 5.0}, None),  # no total series at all
+    ],
+)
+def test_a_ratio_at_the_ends_or_without_traffic_is_not_called_impossible(
+    answers: dict[str, float], sli: float | None
+) -> None:
+    every = {(metric, w): v for metric, v in answers.items() for w in WINDOWS}
+    out = _build(_pane({"bad": SLOS["bad"]}), FakeBatch(every))
+    [row] = out.rows
+    assert (row.figures.sli, out.notes) == (sli, [])
+
+
+def test_a_ratio_query_without_an_answer_is_no_data() -> None:
+    out = _build(_pane({"ratio": SLOS["ratio"]}), FakeBatch({}))
+    [row] = out.rows
+    assert (row.figures.sli, row.figures.status, out.empty, out.notes) == (
+        None,
+        "no data",
+        ["slos.ratio"],
+        [],
+    )
