@@ -20,7 +20,7 @@ from opsconsole.refresh.backends_set import BackendSet
 from opsconsole.refresh.pane_output import PaneOutput
 from opsconsole.refresh.panes.run import PaneRun, RefreshSettings
 from opsconsole.refresh.service import RefreshService
-from tests.support.health_results import NOW, vector
+from tests.support.health_results import NOW, matrix, vector
 
 SLOS = {
     "bad": {
@@ -46,6 +46,8 @@ class FakeBatch:
         self, answers: Mapping[tuple[str, str], float | None], buckets: tuple[str, ...] = ()
     ) -> None:
         self.answers = dict(answers)
+        self.now = NOW
+        self.began: float | None = None  # where the SLI's data begins (None: before the window)
         self.buckets = buckets
         self.asked: list[str] = []
         self.instants: list[str] = []
@@ -54,6 +56,7 @@ class FakeBatch:
         self.found: dict[str, QueryResult] = {}  # what discovery's instant queries find
 
     def instant_value(self, promql: str, at: float) -> Any:
+        assert at == self.now, (promql, at)
         self.asked.append(promql)
         sloth = re.fullmatch(r'slo:sli_error:ratio_rate(\w+)\{sloth_id="(.+)"\}', promql)
         if sloth:
@@ -73,6 +76,7 @@ class FakeBatch:
         return answer()
 
     async def instant(self, promql: str, at: float) -> QueryResult:
+        assert at == self.now, (promql, at)
         self.instants.append(promql)
         if promql.startswith("count by (le)"):
             return vector(*(({"le": le}, 3.0) for le in self.buckets))
@@ -82,7 +86,14 @@ class FakeBatch:
         self, promql: str, start: float, end: float, step: float, settle: float = 0.0
     ) -> QueryResult:
         self.probes.append(promql)
-        return QueryResult(result_type="matrix")
+        if self.began is None:
+            return QueryResult(result_type="matrix")
+        points, t = [], start
+        while t <= end:
+            if t >= self.began:
+                points.append((t, 1.0))
+            t += step
+        return matrix(({}, points)) if points else QueryResult(result_type="matrix")
 
 
 def _pane(slos: Mapping[str, Any]) -> Any:
@@ -91,6 +102,7 @@ def _pane(slos: Mapping[str, Any]) -> Any:
             "apiVersion": "opsconsole.dev/v1",
             "kind": "QueryPack",
             "metadata": {"name": "t"},
+            "variables": {"job": "api"},
             "slos": dict(slos),
         }
     )
@@ -98,6 +110,7 @@ def _pane(slos: Mapping[str, Any]) -> Any:
 
 
 def _build(pane: Any, batch: FakeBatch, now: float = NOW) -> PaneOutput:
+    batch.now = now
     run = PaneRun(now, RefreshSettings(), pane.queries, BackendSet(), batch)  # type: ignore[arg-type]
     return asyncio.run(pane(run))
 
@@ -256,7 +269,7 @@ def test_a_latency_sli_without_its_bucket_says_why_instead_of_figures() -> None:
     latency = {
         "objective": 0.99,
         "window": "1h",
-        "latency": {"histogram": "h", "selector": 'job="api"', "threshold": 0.3},
+        "latency": {"histogram": "h", "selector": '{job="$job"}', "threshold": 0.3},
     }
     pane = _pane({"lat": latency})
     batch = FakeBatch({}, buckets=("0.5", "0.1", "0.25", "+Inf"))
@@ -267,7 +280,12 @@ def test_a_latency_sli_without_its_bucket_says_why_instead_of_figures() -> None:
         "threshold 0.3s is not a bucket boundary of h (le: 0.1, 0.25, 0.5); "
         "a share under it cannot be computed exactly"
     )
-    assert (row.problem, row.figures.sli, row.figures.status) == (problem, None, "no data")
+    assert (row.problem, row.figures.sli, row.figures.status, row.figures.data_seconds) == (
+        problem,
+        None,
+        "no data",
+        None,
+    )
     assert (out.empty, out.notes) == ([], [f"lat: {problem}"])
     none = _build(_pane({"lat": latency}), FakeBatch({}))
     assert none.notes == ["lat: no h_bucket series match the SLO's selector"]
@@ -363,3 +381,19 @@ def test_a_ratio_query_without_an_answer_is_no_data() -> None:
         ["slos.ratio"],
         [],
     )
+
+
+def test_the_row_says_its_objective_queries_and_how_far_back_its_data_goes() -> None:
+    pane = _pane({"bad": SLOS["bad"]})
+    batch = FakeBatch({**_every_window("total", 1000.0, WINDOWS), **_every_window("bad", 1.0, WINDOWS)})
+    batch.began = NOW - 3 * 3600  # three hours of data in a 30-day window
+    [row] = _build(pane, batch).rows
+    assert (row.objective, row.window) == (0.999, "30d")
+    assert row.queries == (("bad [30d]", "sum(rate(bad[30d]))"), ("total [30d]", "sum(rate(total[30d]))"))
+    assert row.figures.data_seconds == pytest.approx(3 * 3600, abs=60)
+
+
+def test_less_than_one_event_a_second_without_bad_series_is_no_bad_event() -> None:
+    answers = {**_every_window("total", 0.5, WINDOWS)}
+    [row] = _build(_pane({"bad": SLOS["bad"]}), FakeBatch(answers)).rows
+    assert (row.figures.sli, row.figures.status) == (1.0, "ok")
