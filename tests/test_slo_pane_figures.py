@@ -263,6 +263,9 @@ def test_a_day_long_windows_ratio_is_kept_for_a_minute_with_its_sentence() -> No
     later = _build(pane, batch, NOW + 60)
     assert "sum(rate(bad[30d]))" in batch.asked
     assert later.rows[0].figures.sli == pytest.approx(0.98) and later.notes == []
+    # The ratio asked again is possible: kept now, it keeps no sentence of the one before.
+    kept_again = _build(pane, FakeBatch({**answers, ("bad", "30d"): 2.0}), NOW + 61)
+    assert kept_again.rows[0].figures.sli == pytest.approx(0.98) and kept_again.notes == []
 
 
 def test_a_latency_sli_without_its_bucket_says_why_instead_of_figures() -> None:
@@ -397,3 +400,21 @@ def test_less_than_one_event_a_second_without_bad_series_is_no_bad_event() -> No
     answers = {**_every_window("total", 0.5, WINDOWS)}
     [row] = _build(_pane({"bad": SLOS["bad"]}), FakeBatch(answers)).rows
     assert (row.figures.sli, row.figures.status) == (1.0, "ok")
+
+
+def test_where_the_data_begins_is_probed_again_every_ten_minutes() -> None:
+    pane = _pane({"bad": SLOS["bad"]})
+    answers = {**_every_window("total", 1000.0, WINDOWS), **_every_window("bad", 1.0, WINDOWS)}
+    batch = FakeBatch(answers)
+    batch.began = NOW - 3600
+    [row] = _build(pane, batch).rows
+    assert batch.probes and row.figures.data_seconds == pytest.approx(3600, abs=60)
+    batch = FakeBatch(answers)
+    batch.began = NOW - 3600
+    [row] = _build(pane, batch, NOW + 599).rows
+    assert batch.probes == []  # kept: the span is measured from it to now
+    assert row.figures.data_seconds == pytest.approx(3600 + 599, abs=60)
+    batch = FakeBatch(answers)
+    batch.began = NOW + 100  # retention dropped the first hour (and some)
+    [row] = _build(pane, batch, NOW + 600).rows
+    assert batch.probes and row.figures.data_seconds == pytest.approx(500, abs=60)
