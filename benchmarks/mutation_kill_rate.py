@@ -4,6 +4,7 @@
     python benchmarks/mutation_kill_rate.py --areas transport,mutations --max-children 1
     python benchmarks/mutation_kill_rate.py --areas core --modules alert_matchers,slo   # module by module
     python benchmarks/mutation_kill_rate.py --areas packs --mutants survivors.txt   # re-check survivors
+    python benchmarks/mutation_kill_rate.py --areas refresh --modules red_rows,panes/slo   # and a subfolder
 
 Runs mutmut (from the test extras) on a scratch copy of the checkout, one area at a time, each with
 only the fast unit tests that concern it (no real servers, no terminal sessions), so it is fair on
@@ -165,6 +166,39 @@ AREAS: dict[str, tuple[list[str], list[str]]] = {
             # Not tests/test_pack_links.py: its console tests load packs, so every loader mutant ran them.
         ],
     ),
+    # Where the figures on the screen are made from the backends' answers: rows, panes, queries, the
+    # batch that sends them. The modules that only wire async I/O, whose tests start servers, the
+    # demo stack or a Textual pilot, are left out (NOT_MUTATED below).
+    "refresh": (
+        ["opsconsole/refresh/*"],
+        [
+            "tests/test_health_since_levels.py",  # health_rows: levels and since
+            "tests/test_no_silent_panes.py",  # every pane says why it is empty (in-process fake Prometheus)
+            "tests/test_query_union_vectors.py",  # rows do not depend on the order of the series
+            "tests/test_query_union.py",
+            "tests/test_pivots.py",
+            "tests/test_query_batch_cancel.py",
+            "tests/test_recorded_reuse_filter.py",
+            "tests/test_refresh_round_trips.py",  # the refresh's requests, on httpx's mock transport
+            "tests/test_slo_history_next_step.py",
+            "tests/test_slo_plan_texts.py",
+            "tests/test_range_memory.py",
+            "tests/test_rate_window.py",  # scrape_intervals and $rate_window (two slow tests deselected)
+            "tests/test_exported_labels.py",
+            "tests/test_failure_next_steps.py",  # backend_health
+            "tests/test_transport_same_words.py",  # backend_health's words on both stacks
+            "tests/test_overview_context_in_force.py",
+            # Written for this area's survivors (mutrefresh): each figure, level, note and history.
+            "tests/test_health_rows_edges.py",
+            "tests/test_red_rows.py",
+            "tests/test_saturation_rows.py",
+            "tests/test_pane_output.py",
+            "tests/test_slo_pane_figures.py",  # the SLO pane on a fake batch (the others need Prometheus)
+            "tests/test_slo_discovered_plans.py",  # Sloth and Pyrra plans from hand-made answers
+            "tests/test_silence_views.py",  # and the alerts pane over fake peers
+            "tests/test_pane_builds.py",  # the health, RED and saturation panes on a fake batch
+        ],
+    ),
 }
 # Tests of an area's files left out of its run: a property test (minutes per surviving mutant at
 # nice 19; example-based tests in the selection cover the same function) and a test that
@@ -189,9 +223,39 @@ DESELECTED: dict[str, list[str]] = {
         "tests/test_span_forest.py::test_any_forest_keeps_every_span_once_without_cycles",
         "tests/test_span_forest.py::test_a_10000_span_cycle_and_a_10000_span_chain_lay_out_quickly",
     ],
+    # 11 s and 4 s of the refresh selection's 32 s (a whole refresh on a loopback fake Prometheus per
+    # test, which every refresh function's mutant would run); test_rate_window.py's other tests pin the
+    # window by job and the server's default in process.
+    "refresh": [
+        "tests/test_rate_window.py::test_each_query_gets_the_window_of_the_job_it_reads",
+        "tests/test_rate_window.py::test_the_variable_overrides_the_server",
+    ],
 }
 # Mutated by "core-models", not by "core" (whose selection would run the property tests on them).
-NOT_MUTATED: dict[str, list[str]] = {"core": AREAS["core-models"][0]}
+NOT_MUTATED: dict[str, list[str]] = {
+    "core": AREAS["core-models"][0],
+    # The refresh modules that only wire async I/O (the service's tick, the backends it holds, the
+    # fan-out over contexts, the log tail's websocket, the drill-downs' and traces' requests) or run
+    # `opsconsole doctor` against Prometheus' metadata APIs: their tests start real servers, the demo
+    # stack or a Textual pilot. What they hand on is made by the modules mutated.
+    "refresh": [
+        f"opsconsole/refresh/{name}.py"
+        for name in (
+            "service",
+            "session",
+            "backends_set",
+            "fan_out",
+            "log_tail",
+            "drill",
+            "traces",
+            "context_overview",
+            "context_silences",
+            "doctor_report",
+            "pack_doctor",
+            "selector_diagnosis",
+        )
+    ],
+}
 IGNORED = shutil.ignore_patterns(
     ".venv", ".git", "mutants", "__pycache__", ".pytest_cache", ".mypy_cache", "*.pyc"
 )

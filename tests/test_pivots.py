@@ -68,3 +68,50 @@ def test_packs_without_a_mapping_have_no_pivot() -> None:
     meta = _pack("meta")
     assert entity_logql(meta, {}, "npa", "npa-1") is None
     assert entity_service(meta, {}, "npa", "npa-1") is None
+
+
+def _mapped(logs: dict[str, object], service: str = "$entity_type") -> QueryPack:
+    """A pack with only a log and trace mapping, written for the case at hand."""
+    return QueryPack.model_validate(
+        {
+            "apiVersion": "opsconsole.dev/v1",
+            "kind": "QueryPack",
+            "metadata": {"name": "pivots"},
+            "logs": logs,
+            "traces": {"service": service},
+        }
+    )
+
+
+def test_dropping_the_instance_matcher_keeps_the_selector_well_formed_wherever_it_stands() -> None:
+    def narrowed(entity_selector: str) -> str | None:
+        pack = _mapped({"selector": '{app=~".+"}', "entity_selector": entity_selector})
+        return entity_logql(pack, {}, "npa", None)
+
+    assert narrowed('{app="$entity_type", pod="$entity", ns="prod"}') == '{app="npa", ns="prod"}'
+    # First, it leaves the space that followed its comma (LogQL reads it the same).
+    assert narrowed('{pod="${entity}", app="$entity_type"}') == '{ app="npa"}'
+    assert narrowed('{app="$entity_type", pod=~"$entity"}') == '{app="npa"}'
+
+
+def test_an_entity_inside_a_longer_value_is_left_empty_when_only_the_type_is_known() -> None:
+    pack = _mapped({"selector": '{app=~".+"}', "entity_selector": '{app="$entity_type", pod=~"$entity.*"}'})
+    assert entity_logql(pack, {}, "npa", None) == '{app="npa", pod=~".*"}'
+
+
+def test_a_backslash_in_a_label_value_is_escaped_before_the_quote() -> None:
+    pack = _mapped({"selector": '{app=~".+"}', "entity_selector": '{app="$entity_type", pod="$entity"}'})
+    assert entity_logql(pack, {}, "npa", 'C:\\pods\\"x"') == '{app="npa", pod="C:\\\\pods\\\\\\"x\\""}'
+
+
+def test_no_log_pivot_without_a_type_or_without_logs_in_loki() -> None:
+    mapping = {"entity_selector": '{app="$entity_type", pod="$entity"}'}
+    assert entity_logql(_mapped({"selector": '{app=~".+"}', **mapping}), {}, None, "npa-1") is None
+    elsewhere = _mapped({"unavailable": "in Elasticsearch, index agents-*", **mapping})
+    assert entity_logql(elsewhere, {}, "npa", "npa-1") is None
+
+
+def test_the_trace_service_template_gets_the_entity_and_empty_without_one() -> None:
+    pack = _mapped({"selector": '{app=~".+"}'}, service="$entity_type-$entity")
+    assert entity_service(pack, {}, "npa", "npa-1") == "npa-npa-1"
+    assert entity_service(pack, {}, "npa", None) == "npa-"
