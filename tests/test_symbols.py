@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from rich.cells import cell_len
 
 from opsconsole.cli import build_parser
+from opsconsole.core.dashboard import Dashboard
 from opsconsole.demo.stack import DemoStack, DemoUrls
-from opsconsole.launch import demo_options
+from opsconsole.launch import DEMO_PACK, demo_options
+from opsconsole.recording.store import RecordingReader, RecordingWriter
+from opsconsole.ui.replay_launch import replay_app
 from opsconsole.ui.symbols import ASCII, UNICODE, pick_symbols, utf8_locale
 from tests.support.ui_harness import demo_app, settle
 
@@ -106,3 +111,26 @@ async def test_the_health_pane_marks_agents_with_alerts(
         assert all(m.startswith(mark) and m[len(mark) :].isdigit() for m in marks), marks
         assert all(cell_len(m) == len(m) for m in marks)  # no double-width glyph
         assert all(m.isascii() for m in marks) is (lang == "C")
+
+
+def test_a_replay_takes_symbols_as_the_live_console_does(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Flag (either side of the command), then ``OPSCONSOLE_SYMBOLS``, then the config's ``symbols:``,
+    then the locale: a replay watched over the same SSH link as the live console draws the same."""
+    path = tmp_path / "incident.opsrec"
+    with RecordingWriter(path, context="demo", pack=DEMO_PACK) as writer:
+        writer.add(Dashboard("demo", DEMO_PACK, 1_700_000_000.0, 900.0))
+    config = tmp_path / "config.yaml"
+    config.write_text("symbols: ascii\n")
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    monkeypatch.delenv("OPSCONSOLE_SYMBOLS", raising=False)
+    with RecordingReader(path) as reader:
+        assert replay_app(reader).options.symbols is UNICODE
+        assert replay_app(reader, config=config).options.symbols is ASCII
+        assert replay_app(reader, config=config, symbols="unicode").options.symbols is UNICODE
+        monkeypatch.setenv("OPSCONSOLE_SYMBOLS", "unicode")
+        assert replay_app(reader, config=config).options.symbols is UNICODE
+        assert replay_app(reader, symbols="ascii").options.symbols is ASCII
+    for argv in (["replay", str(path), "--symbols", "ascii"], ["--symbols", "ascii", "replay", str(path)]):
+        assert build_parser().parse_args(argv).symbols == "ascii"

@@ -25,7 +25,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     parser.add_argument("--at", default=None, metavar="TIME", help="start at this time (default the first)")
     parser.add_argument("--speed", type=float, default=10.0, help="recorded seconds per second when playing")
     # No backend flag: nothing is asked of a backend. --config: the packs' folder and the theme.
-    add_shared(parser, "config", "theme")
+    add_shared(parser, "config", "theme", "symbols")
     parser.set_defaults(func=run)
 
 
@@ -45,7 +45,9 @@ def run(args: argparse.Namespace) -> int:
             print(f"opsconsole replay: {args.file}: the recording holds no refresh", file=sys.stderr)
             return 2
         try:
-            app = replay_app(reader, theme=args.theme, speed=args.speed, config=args.config)
+            app = replay_app(
+                reader, theme=args.theme, symbols=args.symbols, speed=args.speed, config=args.config
+            )
             if args.at is not None:
                 app.cursor.jump(parse_moment(args.at, reader.frames[0].at, reader.frames[-1].at))
         except (ConfigError, ValueError) as exc:

@@ -15,13 +15,20 @@ from opsconsole.refresh.service import RefreshService
 from opsconsole.refresh.session import DEFAULT_PACK
 from opsconsole.ui.app import ConsoleOptions
 from opsconsole.ui.replay_app import ReplayApp
+from opsconsole.ui.symbols import pick_symbols
 
 
 def replay_app(
-    reader: RecordingReader, *, theme: str | None = None, speed: float = 10.0, config: Path | None = None
+    reader: RecordingReader,
+    *,
+    theme: str | None = None,
+    symbols: str | None = None,
+    speed: float = 10.0,
+    config: Path | None = None,
 ) -> ReplayApp:
     """The console on ``reader``'s recording, the cursor on its first refresh; ``config``: the config
-    file (``--config``; None: ``OPSCONSOLE_CONFIG`` or the XDG one), for the packs and the theme."""
+    file (``--config``; None: ``OPSCONSOLE_CONFIG`` or the XDG one), for the packs, the theme and the
+    symbols (``symbols``, ``--symbols``, wins over ``OPSCONSOLE_SYMBOLS`` and the config's, as live)."""
     recorded = RecordedBoards(reader)
     recorded.cursor.speed = speed
     info = reader.info
@@ -61,5 +68,6 @@ def replay_app(
         auto_refresh=False,
         notices=theme_notices + theme_told + notices,
         live_tail=False,
+        symbols=pick_symbols(settings.symbols, requested=symbols),
     )
     return ReplayApp(options, recorded.cursor)
