@@ -52,7 +52,7 @@ def test_every_question_about_one_text_shares_one_parse(monkeypatch: pytest.Monk
     query = PackQuery("q", ("queries", "q"), "promql", text)
     assert _check_query(query, {}) is None
     assert canonical(text) is not None
-    assert vector_selectors(text) == ['one_parse_total{namespace="a",job="b"}']
+    assert vector_selectors(text) == ['one_parse_total{namespace="a", job="b"}']
     assert ranged_selectors(text) == [("one_parse_total", [("Equal", "b")])]
     assert matched_labels([text]) == {"namespace": {"one_parse_total"}, "job": {"one_parse_total"}}
     assert parsed == [text]

@@ -26,7 +26,7 @@ def test_every_selector_once_in_order_without_ranges_or_offsets() -> None:
         'sum(rate(errors{job="api"}[5m] offset 1h)) / sum(rate(requests{job="api"}[5m])) + errors{job="api"}'
     )
     assert vector_selectors(text) == ['errors{job="api"}', 'requests{job="api"}']
-    assert vector_selectors('{__name__="up", job="x"}') == ['{__name__="up",job="x"}']
+    assert vector_selectors('{__name__="up", job="x"}') == ['{__name__="up", job="x"}']
 
 
 def test_selector_parts_keep_the_range_and_each_matcher() -> None:

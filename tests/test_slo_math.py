@@ -132,4 +132,4 @@ def test_promql_texts_compare_by_meaning_and_yield_their_selectors() -> None:
     assert canonical("sum( rate(x{a='b'}[5m]) ) by (job)") == canonical('sum by (job) (rate(x{a="b"}[5m]))')
     assert canonical("sum(") is None
     text = 'sum(rate(a{x="1"}[5m] offset 1h)) / on() group_left sum(rate(b[5m])) or vector(0)'
-    assert vector_selectors(text) == ['a{x="1"}', "b{}"]
+    assert vector_selectors(text) == ['a{x="1"}', "b"]

@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 from opsconsole.core.dashboard import AlertView, Dashboard, SilenceView, SloRow
 from opsconsole.core.durations import format_duration
+from opsconsole.core.promql_strings import matcher, promql_string
 
 SLO_RANK = {"ok": 0, "no data": 0, "ticket": 1, "page": 2, "exhausted": 3}
 
@@ -54,7 +55,7 @@ class Links:
         """Alertmanager's page of the alerts called ``name``."""
         if not self.alertmanager:
             return None
-        matcher = quote(f'{{alertname="{name}"}}', safe="")
+        matcher = quote(f"{{alertname={promql_string(name)}}}", safe="")
         return "Alertmanager", f"{self.alertmanager}/#/alerts?filter={matcher}"
 
     def silence(self, silence_id: str) -> tuple[str, str] | None:
@@ -190,7 +191,7 @@ class TimelineBuilder:
                     min(since, board.now) if not first else board.now,
                     "down",
                     f"{board.entity_display} **{md(row.display)}** down{note}",
-                    links.graph(f'up{{{row.entity_label or label}="{row.entity}"}}'),
+                    links.graph(f"up{{{matcher(row.entity_label or label, '=', row.entity)}}}"),
                 )
             elif not down and row_id in self._down:
                 went = self._down.pop(row_id)
@@ -199,7 +200,7 @@ class TimelineBuilder:
                     "up",
                     f"{board.entity_display} **{md(row.display)}** back ({row.state}) after "
                     f"{format_duration(board.now - went)} down",
-                    links.graph(f'up{{{row.entity_label or label}="{row.entity}"}}'),
+                    links.graph(f"up{{{matcher(row.entity_label or label, '=', row.entity)}}}"),
                 )
 
     def add_change(self, at: float, entry: Mapping[str, Any]) -> None:

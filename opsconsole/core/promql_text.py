@@ -14,6 +14,8 @@ from typing import Any
 import promql_parser
 
 from opsconsole.core.go_regex import RegexSyntaxError, compile_go_regex
+from opsconsole.core.promql_strings import matcher as matcher_text
+from opsconsole.core.promql_strings import selector as selector_text
 
 _CHILDREN = ("expr", "lhs", "rhs", "param", "vector_selector")
 
@@ -65,7 +67,8 @@ def _vector_selectors(text: str) -> tuple[str, ...]:
     for node in walk(tree):
         if type(node).__name__ == "VectorSelector":
             # Offsets and @ modifiers are dropped: callers ask about the series, not a shifted view.
-            shown = f"{node.name or ''}{node.matchers}".strip()
+            # Written by us, not the parser: it prints `{a.b="x"y"}` for `{"a.b"="x\\"y"}`.
+            shown = selector_text(node.name or None, [str(m) for m in _matchers(node)])
             if shown not in found:
                 found.append(shown)
     return tuple(found)
@@ -95,8 +98,7 @@ class SelectorMatcher:
     value: str
 
     def __str__(self) -> str:
-        escaped = self.value.replace("\\", "\\\\").replace('"', '\\"')
-        return f'{self.name}{self.op}"{escaped}"'
+        return matcher_text(self.name, self.op, self.value)
 
     def matches(self, value: str) -> bool:
         """Whether a label value (empty when the label is absent) satisfies the matcher, as
@@ -131,9 +133,7 @@ class SelectorParts:
     def text(self, matchers: tuple[SelectorMatcher, ...] | None = None) -> str:
         """The selector as PromQL, with ``matchers`` instead of its own when given."""
         chosen = self.matchers if matchers is None else matchers
-        if self.name and not chosen:
-            return self.name  # `metric`, not `metric{}`: the same selector, as people write it
-        return f"{self.name or ''}{{{', '.join(str(m) for m in chosen)}}}"
+        return selector_text(self.name, [str(m) for m in chosen])
 
     @property
     def metric_names(self) -> tuple[str, ...] | None:
@@ -151,6 +151,14 @@ class SelectorParts:
         return tuple(m for m in self.matchers if m.name != "__name__")
 
 
+def _matchers(selector: Any) -> tuple[SelectorMatcher, ...]:
+    """A parsed selector's matchers, as values (the metric name stays apart, as written)."""
+    return tuple(
+        SelectorMatcher(m.name, _OPERATORS[str(m.op).rsplit(".", 1)[-1]], m.value)
+        for m in selector.matchers.matchers
+    )
+
+
 def selector_parts(text: str) -> list[SelectorParts]:
     """Every series selector in ``text``, taken apart, in order (duplicates once)."""
     try:
@@ -163,10 +171,7 @@ def selector_parts(text: str) -> list[SelectorParts]:
         if kind not in ("VectorSelector", "MatrixSelector"):
             continue
         selector = node.vector_selector if kind == "MatrixSelector" else node
-        matchers = tuple(
-            SelectorMatcher(m.name, _OPERATORS[str(m.op).rsplit(".", 1)[-1]], m.value)
-            for m in selector.matchers.matchers
-        )
+        matchers = _matchers(selector)
         window = node.range.total_seconds() if kind == "MatrixSelector" else None
         parts = SelectorParts(selector.name or None, matchers, window)
         if kind == "MatrixSelector":

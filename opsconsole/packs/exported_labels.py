@@ -15,9 +15,9 @@ into notices with :func:`notice`; ``packs doctor`` can do the same, or call
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 
+from opsconsole.core.promql_strings import any_of, label_name
 from opsconsole.core.promql_text import parse_tree, walk
 
 # Labels a scrape target sets itself (and so may clash with an exporter's own).
@@ -54,8 +54,8 @@ def probe_queries(matched: Mapping[str, set[str]]) -> dict[str, str]:
     """One cheap query per label: which of its metrics carry ``exported_<label>`` at all."""
     out = {}
     for label, metrics in sorted(matched.items()):
-        names = "|".join(re.escape(m) for m in sorted(metrics))
-        out[label] = f'count by (__name__) ({{__name__=~"{names}", exported_{label}!=""}})'
+        exported = label_name(f"exported_{label}")
+        out[label] = f'count by (__name__) ({{__name__=~{any_of(metrics)}, {exported}!=""}})'
     return out
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from opsconsole.backends.errors import BackendError
 from opsconsole.core.durations import format_duration, parse_duration
 from opsconsole.core.incident_timeline import Links, TimelineBuilder, clock_text, md, short_matchers
+from opsconsole.core.promql_strings import promql_string
 from opsconsole.core.silence_draft import parse_ack
 
 MAX_POINTS = 600  # a range query's points per series: a step of 12 s over 2 h
@@ -125,7 +126,7 @@ def _down_spells(
     for one in series:
         labels = dict(one.metric)
         entity = _entity(labels) or "?"
-        link = links.graph(f'up{{instance="{labels.get("instance", "")}"}}')
+        link = links.graph(f"up{{instance={promql_string(labels.get('instance', ''))}}}")
         for begun, ended in _spells(one.values, step, lambda v: v == 0):
             builder.add_event(begun, "down", f"target **{md(entity)}** down", link)
             if ended != float("inf"):

@@ -14,6 +14,7 @@ from opsconsole.backends.errors import BackendError, FailureKind
 from opsconsole.core.alert_history import AlertHistory, alert_history
 from opsconsole.core.dashboard import AlertView, BudgetHistory, Dashboard, Detail, LogRow
 from opsconsole.core.durations import parse_duration, prometheus_duration
+from opsconsole.core.promql_strings import promql_string
 from opsconsole.core.query_step import align, choose_step
 from opsconsole.core.row_keys import first_label
 from opsconsole.core.slo import budget_burndown
@@ -228,8 +229,8 @@ class DrillDown:
         now = self.clock()
         step = choose_step(now - range_seconds, now, HISTORY_POINTS)
         start, end = align(now - range_seconds, now, step)
-        name = promql_escape(labels.get("alertname", ""))
-        query = f'ALERTS{{alertname="{name}", alertstate="firing"}}'
+        name = promql_string(labels.get("alertname", ""))
+        query = f'ALERTS{{alertname={name}, alertstate="firing"}}'
         result = await prom.query_range(query, start, end, step)
 
         # Alertmanager may hold extra (external) labels: a series is this alert when every label
@@ -280,11 +281,6 @@ def _inhibitors(alert: AlertView, last: Dashboard | None) -> str:
 def _first(labels: Mapping[str, str], names: Sequence[str]) -> str | None:
     found = first_label(labels, names)
     return found[1] if found else None
-
-
-def promql_escape(value: str) -> str:
-    """A label value inside a PromQL double-quoted string."""
-    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
 
 def _failed_history(exc: BackendError) -> BudgetHistory:

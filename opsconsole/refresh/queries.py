@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import math
-import re
 from collections.abc import Mapping
 
 from opsconsole.backends.errors import BackendError
 from opsconsole.backends.prometheus import PrometheusClient
 from opsconsole.backends.prometheus_models import QueryResult
 from opsconsole.core.durations import parse_duration, prometheus_duration
+from opsconsole.core.promql_strings import any_of
 from opsconsole.packs.exported_labels import matched_labels, notice, probe_queries
 from opsconsole.packs.rate_window import (
     RateWindow,
@@ -169,9 +169,10 @@ class PackQueries:
                         expand(query.source, {**self.values, "rate_window": "1m", "scrape_interval": "1m"})
                     )
             if metrics:
-                names = "|".join(re.escape(m) for m in sorted(metrics))
                 try:
-                    found = await prom.query(f'count by (__name__, job) ({{__name__=~"{names}"}})', now)
+                    found = await prom.query(
+                        f"count by (__name__, job) ({{__name__=~{any_of(metrics)}}})", now
+                    )
                 except BackendError:
                     return
                 jobs: dict[str, set[str]] = {}

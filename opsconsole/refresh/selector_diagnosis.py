@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from opsconsole.backends.errors import BackendError
 from opsconsole.backends.prometheus import PrometheusClient
 from opsconsole.core.durations import prometheus_duration
+from opsconsole.core.promql_strings import any_of
 from opsconsole.core.promql_text import SelectorMatcher, SelectorParts, selector_parts
 from opsconsole.packs.variables import variables_in
 from opsconsole.refresh.doctor_report import Finding
@@ -292,8 +293,7 @@ async def _why_matcher_fails(
             return absent
         if exported:
             # `up` has every target's job: only those that export what the pack reads are meant.
-            names = "|".join(re.escape(name) for name in exported)
-            serving = await meta.values(matcher.name, f'{{__name__=~"{names}"}}')
+            serving = await meta.values(matcher.name, f"{{__name__=~{any_of(exported)}}}")
             present = [value for value in present if value in serving] or present
             problem = (
                 f"`{matcher.name}` values of the series of {shown(exported, 4)} are {shown(present)}, "
