@@ -299,7 +299,9 @@ def parse_config(text: str, source: str) -> ConsoleConfig:
     try:
         return ConsoleConfig.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError("\n".join(describe_validation_error(exc, doc))) from None
+        raise ConfigError(
+            "\n".join(describe_validation_error(exc, doc, model=ConsoleConfig, docs="the README's Contexts"))
+        ) from None
 
 
 def load_config(

@@ -186,3 +186,28 @@ def test_bad_config_exits_2_with_location(tmp_path: Path, capsys: pytest.Capture
     path.write_text("contexts:\n  prod:\n    promethus: {url: http://x}\n")
     assert main(["config", "view", "--config", str(path)]) == 2
     assert f"{path}:3: contexts.prod.promethus: unknown field" in capsys.readouterr().err
+
+
+def test_a_misspelt_config_field_names_the_one_it_meant_and_errors_come_in_file_order(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text(
+        "contexts:\n"
+        "  prod:\n"
+        "    alertmangers: [{url: http://am}]\n"  # 3
+        "    prometheus:\n"
+        "      url: http://x\n"
+        "      timout: 3\n"  # 6
+        "      zzz: 1\n"  # 7: no field is like it
+        "log_bufer: 10\n"  # 8: a top-level field, after the contexts in the file
+    )
+    assert main(["config", "view", "--config", str(path)]) == 2
+    said = capsys.readouterr().err.removeprefix("opsconsole: config error: ").splitlines()
+    assert said == [
+        f"{path}:3: contexts.prod.alertmangers: unknown field: did you mean `alertmanagers`?",
+        f"{path}:6: contexts.prod.prometheus.timout: unknown field: did you mean `timeout`?",
+        f"{path}:7: contexts.prod.prometheus.zzz: unknown field (allowed here: url, name, cluster, timeout, "
+        "required, auth, tls)",
+        f"{path}:8: log_bufer: unknown field: did you mean `log_buffer`?",
+    ]

@@ -301,3 +301,24 @@ def test_a_typo_in_a_histogram_duration_is_one_error_at_its_own_line(tmp_path: P
             "unknown field: did you mean `selector`?",
         )
     ]
+
+
+def test_schema_errors_come_in_the_files_order_not_the_schemas(tmp_path: Path) -> None:
+    # The pack's fields are declared metadata, health, ..., slos, logs: written the other way round,
+    # the errors still read top to bottom, the order a person mends them in.
+    backwards = write(
+        tmp_path,
+        "backwards.yaml",
+        HEAD
+        + "logs: {selectr: '{app=\"x\"}'}\n"  # 3
+        + "slos: {api: {objectiv: 0.99}}\n"  # 4
+        + "metadata: {name: backwards, descripton: x}\n",  # 5
+    )
+    result = load_packs([], [backwards])
+    assert [(e.line, e.field) for e in result.errors][:3] == [
+        (3, "logs.selectr"),
+        (4, "slos.api.objectiv"),
+        (5, "metadata.descripton"),
+    ]
+    lines = [e.line for e in result.errors]
+    assert lines == sorted(lines)

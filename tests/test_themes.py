@@ -54,3 +54,13 @@ def test_saving_the_theme_keeps_the_users_comments(tmp_path: Path) -> None:
     assert "# my contexts" in text
     config, _ = load_config(path)
     assert config.theme == "high-contrast"
+
+
+def test_a_misspelt_theme_field_names_the_one_it_meant() -> None:
+    text = "name: t\nbase: {primary: '#000', secundary: '#111'}\nstates:\n  critt: bold\n"
+    with pytest.raises(ValueError) as raised:
+        parse_theme(text, "t.yaml")
+    assert str(raised.value).splitlines() == [
+        "t.yaml:2: base.secundary: unknown field: did you mean `secondary`?",
+        "t.yaml:4: states.critt: unknown field: did you mean `crit`?",
+    ]

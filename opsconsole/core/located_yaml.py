@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 if TYPE_CHECKING:
     from ruamel.yaml import YAML
@@ -148,19 +148,33 @@ def load_yaml_documents(text: str, source: str) -> Iterator[LocatedDocument]:
 
 
 def describe_validation_error(
-    err: ValidationError, doc: LocatedDocument, prefix: FieldPath = ()
+    err: ValidationError,
+    doc: LocatedDocument,
+    prefix: FieldPath = (),
+    *,
+    model: type[BaseModel] | None = None,
+    docs: str = "the docs",
 ) -> list[str]:
-    """One ``file:line: field: message`` line per pydantic error."""
-    out: list[str] = []
+    """One ``file:line: field: message`` line per pydantic error, in the file's order. With the
+    ``model`` validated against, an unknown field names the field it likely meant (``timout``: did
+    you mean `timeout`?) or those allowed where it stands; ``docs`` says where fields are listed."""
+    from opsconsole.core.field_names import fields_at, unknown_field_message
+
+    located: list[tuple[int, str]] = []
     for item in err.errors(include_url=False):
-        loc = (*prefix, *(p for p in item["loc"] if isinstance(p, str | int)))
-        # pydantic inserts union member / tagged-union names into loc; keep the
-        # parts that exist in the document for the line lookup.
+        raw = tuple(p for p in item["loc"] if isinstance(p, str | int))
+        loc = (*prefix, *raw)
         field_name = ".".join(str(p) for p in loc) or "(document)"
         message = item["msg"]
         if item["type"] == "extra_forbidden":
-            message = "unknown field (check the spelling; see the docs for the allowed fields)"
+            allowed = fields_at(model, raw[:-1]) if model is not None and raw else []
+            if model is None:
+                message = f"unknown field (check the spelling; see {docs} for the allowed fields)"
+            else:
+                message = unknown_field_message(str(raw[-1]), allowed, docs)
         elif item["type"] == "missing":
             message = "required field is missing"
-        out.append(f"{doc.source}:{doc.line_of(loc)}: {field_name}: {message}")
-    return out
+        line = doc.line_of(loc)
+        located.append((line, f"{doc.source}:{line}: {field_name}: {message}"))
+    # Pydantic reports in the model's field order; a person mends a file top to bottom.
+    return [text for _line, text in sorted(located, key=lambda pair: pair[0])]

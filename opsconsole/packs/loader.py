@@ -9,7 +9,6 @@ field.
 from __future__ import annotations
 
 import copy
-import difflib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -20,6 +19,7 @@ from pydantic import ValidationError
 
 from opsconsole.core.alert_matchers import MatcherSyntaxError, parse_matchers
 from opsconsole.core.durations import parse_duration
+from opsconsole.core.field_names import meant as field_meant
 from opsconsole.core.located_yaml import LocatedDocument, YamlSyntaxError
 from opsconsole.core.promql_text import parse_tree
 from opsconsole.packs.logql_check import LogqlError, check_logql
@@ -250,29 +250,6 @@ def load_packs(
     return result
 
 
-def _one_edit(a: str, b: str) -> bool:
-    """Whether ``b`` is ``a`` with one letter changed, added, dropped or two swapped."""
-    if a == b or abs(len(a) - len(b)) > 1:
-        return False
-    if len(a) == len(b):
-        diff = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
-        return len(diff) == 1 or (
-            len(diff) == 2
-            and diff[1] == diff[0] + 1
-            and a[diff[0]] == b[diff[1]]
-            and a[diff[1]] == b[diff[0]]
-        )
-    short, long = sorted((a, b), key=len)
-    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
-
-
-def _meant(name: str, allowed: Sequence[str]) -> list[str]:
-    """The allowed field ``name`` most likely misspells: one slip of a key (``uq`` for ``up``,
-    which is too short for a similarity ratio), else the closest by difflib's ratio."""
-    slips = [field for field in allowed if _one_edit(name.lower(), field.lower())]
-    return slips[:1] or difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
-
-
 def _schema_errors(exc: ValidationError, chain: Sequence[LocatedDocument]) -> list[PackError]:
     """Pydantic's errors located in the files; an unknown field names the field it most likely
     meant (``querry``: did you mean `query`?), and a required field it stands for is not said
@@ -291,7 +268,7 @@ def _schema_errors(exc: ValidationError, chain: Sequence[LocatedDocument]) -> li
             continue
         parent = tuple(p for p in raw[:-1] if p not in UNION_TAGS)
         allowed = fields_at(raw[:-1])
-        close = _meant(str(raw[-1]), allowed)
+        close = field_meant(str(raw[-1]), allowed)
         if close and (*parent, close[0]) in missing:
             meant.add((*parent, close[0]))
             messages[index] = f"unknown field: did you mean `{close[0]}`? (it is required and missing)"
@@ -312,7 +289,9 @@ def _schema_errors(exc: ValidationError, chain: Sequence[LocatedDocument]) -> li
             message = messages.get(index, item["msg"])
         file, line = _locate(chain, loc)
         errors.append(PackError(file, line, ".".join(str(p) for p in loc) or "(document)", message))
-    return errors
+    # Pydantic reports in the model's field order; a person mends a file top to bottom.
+    order = {doc.source: index for index, doc in reversed(list(enumerate(chain)))}
+    return sorted(errors, key=lambda e: (order.get(e.file, len(chain)), e.line))
 
 
 def _chain(

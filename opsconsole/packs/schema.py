@@ -7,9 +7,8 @@ show the exact query behind every number. See ``docs/query-packs.md``.
 
 from __future__ import annotations
 
-import types
 from collections.abc import Sequence
-from typing import Annotated, Any, Literal, Union, get_args, get_origin
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
@@ -355,39 +354,10 @@ class QueryPack(_Strict):
         return self.metadata.name
 
 
-def _members(annotation: Any) -> list[Any]:
-    """The types an annotation allows: ``X | None`` and tagged unions taken apart, ``Annotated``
-    unwrapped."""
-    origin = get_origin(annotation)
-    if origin is Annotated:
-        return _members(get_args(annotation)[0])
-    if origin is Union or origin is types.UnionType:
-        return [t for arg in get_args(annotation) for t in _members(arg)]
-    return [] if annotation is type(None) else [annotation]
-
-
 def fields_at(path: Sequence[str | int]) -> list[str]:
     """The fields a pack may have in the mapping at ``path`` (a pydantic error location, union tags
     included), as written in the file (``apiVersion``); [] where the mapping's keys are free
     names (``variables``, ``slos``) or the path leads nowhere."""
-    current: list[Any] = [QueryPack]
-    for step in path:
-        if step in UNION_TAGS:
-            continue  # every form's fields stay candidates: a typo may be what chose the form
-        following: list[Any] = []
-        for kind in current:
-            origin = get_origin(kind)
-            if isinstance(kind, type) and issubclass(kind, BaseModel) and isinstance(step, str):
-                for name, info in kind.model_fields.items():
-                    if step in (name, info.alias):
-                        following += _members(info.annotation)
-            elif origin is dict:
-                following += _members(get_args(kind)[1])
-            elif origin is list and isinstance(step, int):
-                following += _members(get_args(kind)[0])
-        current = following
-    names: list[str] = []
-    for kind in current:
-        if isinstance(kind, type) and issubclass(kind, BaseModel):
-            names += [info.alias or name for name, info in kind.model_fields.items()]
-    return list(dict.fromkeys(names))
+    from opsconsole.core.field_names import fields_at as model_fields_at
+
+    return model_fields_at(QueryPack, path, UNION_TAGS)

@@ -95,7 +95,9 @@ def parse_theme(text: str, source: str) -> ConsoleTheme:
     try:
         spec = ThemeFile.model_validate(doc.data)
     except ValidationError as exc:
-        raise ValueError("\n".join(describe_validation_error(exc, doc))) from None
+        raise ValueError(
+            "\n".join(describe_validation_error(exc, doc, model=ThemeFile, docs="the README's Themes"))
+        ) from None
     states = {}
     for name in STATE_NAMES:
         raw = getattr(spec.states, name)
