@@ -63,6 +63,7 @@ HOSTILE_PIECES = [
     "\u202eevil\u202c",  # bidi override
     "\u2066\u2069\u200f\u061c",  # bidi isolates and marks
     "\u200b\ufeff",  # zero-width
+    "\udfff\ud800",  # lone surrogates: nothing prints them in UTF-8
     "[blink]MARKUP[/blink]",
     "[link=https://evil.example]LINK[/link]",
     "[@click=app.quit]CLICK[/]",
@@ -77,9 +78,11 @@ hostile = st.lists(
 over_long = st.integers(MAX_FIELD_CHARS - 2, MAX_FIELD_CHARS + 50).map(lambda n: "\x1b[1m" + "x" * n)
 text = st.one_of(hostile, hostile, hostile, over_long)
 
-# Only what a terminal shows as text: no C0 but tab, no DEL, no C1, no bidi or zero-width.
+# Only what a terminal shows as text: no C0 but tab, no DEL, no C1, no bidi or zero-width, no
+# lone surrogate.
 UNSAFE = re.compile(
-    "[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
+    "[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff"
+    "\ud800-\udfff]"
 )
 ROW_MODELS = (
     models.Cell,

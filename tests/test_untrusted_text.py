@@ -68,12 +68,19 @@ def test_escape_sequences_are_removed(raw: str, shown: str) -> None:
         ("a\x9cb", "a\\x9cb"),  # a lone 8-bit ST
         ("a\u202eevil\u202cb", "a\\u202eevil\\u202cb"),  # bidi override
         ("\u061c\u180e\u200b\u200f\u2060\u2064\u2066\u2069\ufeff", ""),  # replaced below
+        ("a\ud800b\udfff", "a\\ud800b\\udfff"),  # lone surrogates: JSON's "\ud800" without a pair
     ],
 )
 def test_controls_and_invisibles_are_shown_as_their_code_point(raw: str, shown: str) -> None:
     if shown == "":
         shown = "".join(f"\\u{ord(c):04x}" for c in raw)
     assert sanitize(raw) == shown
+
+
+def test_a_surrogate_less_text_prints_in_utf8() -> None:
+    shown = sanitize("x\udfff\ud800y\U0001f600")  # a pair's halves reversed, then a real emoji
+    assert shown == "x\\udfff\\ud800y\U0001f600"
+    shown.encode("utf-8")  # no UnicodeEncodeError: what a terminal, pipe or file is written
 
 
 def test_characters_just_outside_the_invisible_ranges_are_kept() -> None:

@@ -36,9 +36,12 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 # Bidirectional marks, overrides and isolates reorder what the eye reads ("Trojan Source");
 # zero-width characters hide text. Both are shown as their code point.
 _INVISIBLE = re.compile("[\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+# A lone surrogate (JSON's "\ud800" without its pair) is no character: no terminal, file or pipe
+# can be written it in UTF-8, and printing one ended the command with UnicodeEncodeError.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 # Anything any of the rules would touch: ESC and every C0/C1 control, the invisibles.
 _NEEDS_WORK = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
+    "[\x00-\x1f\x7f-\x9f\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\ud800-\udfff]"
 )
 # No field a person reads is longer; a runaway value must not make every redraw measure megabytes.
 MAX_FIELD_CHARS = 16_384
@@ -48,7 +51,7 @@ T = TypeVar("T")
 
 def sanitize(text: str, *, keep_newlines: bool = False) -> str:
     """Strip escape sequences; show other control characters as ``\\xNN`` and bidi/zero-width
-    characters as ``\\uNNNN``. Returns ``text`` itself when it is already safe.
+    characters and lone surrogates as ``\\uNNNN``. Returns ``text`` itself when it is already safe.
 
     Tabs are kept (as a space-preserving tab); newlines become ``⏎`` unless
     ``keep_newlines`` is set, so one log record stays on one row.
@@ -59,6 +62,7 @@ def sanitize(text: str, *, keep_newlines: bool = False) -> str:
     if not keep_newlines:
         text = text.replace("\r\n", "\n").replace("\n", "⏎")
     text = _INVISIBLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    text = _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 

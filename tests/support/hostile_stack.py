@@ -28,6 +28,9 @@ ATTACKS = {
     "c1": "\x9b2J\x85",  # 8-bit CSI and NEL
     "bidi": "\u202e\u2066",  # right-to-left override and isolate
 }
+# Lone surrogates (JSON "\udfff\ud800", a pair's halves the wrong way round): no character, so
+# nothing can print them in UTF-8. Last, so the marker before them still fits a narrow column.
+LONE_SURROGATES = "\udfff\ud800"
 MARKUP = "[blink]MARKUP[/blink][link=https://evil.example]L[/link][@click=app.quit]Q[/]"
 # What must never appear in what a terminal receives (encoded as the terminal gets it).
 FORBIDDEN = [
@@ -41,6 +44,7 @@ FORBIDDEN = [
     "\x85".encode(),
     "\u202e".encode(),
     "\u2066".encode(),
+    LONE_SURROGATES.encode("utf-8", "surrogatepass"),
 ]
 TRACE_ID = "5b8efff798038103d269b633813fc60c"
 SILENCE_ID = "3e5d5f0c-0000-4000-8000-00000000beef"
@@ -49,7 +53,7 @@ SILENCE_ID = "3e5d5f0c-0000-4000-8000-00000000beef"
 def hostile(marker: str) -> str:
     """``marker`` wrapped in every attack and the markup."""
     attacks = "".join(ATTACKS.values())
-    return f"{attacks}{marker}{MARKUP}{attacks}"
+    return f"{attacks}{marker}{MARKUP}{attacks}{LONE_SURROGATES}"
 
 
 @dataclass
