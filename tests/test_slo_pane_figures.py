@@ -134,7 +134,7 @@ def test_bad_good_and_ratio_queries_give_the_error_ratio_over_every_window() -> 
     }
     batch = FakeBatch(answers)
     out = _build(_pane(SLOS), batch)
-    assert sorted(set(batch.probes)) == ["count(err:ratio{})", "count(total{})"]
+    assert sorted(set(batch.probes)) == ["count(err:ratio)", "count(total)"]
     rows = {r.name: r for r in out.rows}
     assert [r.figures.data_seconds for r in out.rows] == [None, None, None]
     bad = rows["bad"].figures
