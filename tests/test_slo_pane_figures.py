@@ -7,12 +7,15 @@ computed said instead of figures."""
 from __future__ import annotations
 
 import asyncio
+import gc
+import logging
 import re
 from collections.abc import Mapping
 from typing import Any
 
 import pytest
 
+from opsconsole.backends.errors import BackendError, FailureKind
 from opsconsole.backends.prometheus_models import QueryResult
 from opsconsole.core.slo import BurnRule
 from opsconsole.packs.schema import QueryPack
@@ -418,3 +421,57 @@ def test_where_the_data_begins_is_probed_again_every_ten_minutes() -> None:
     batch.began = NOW + 100  # retention dropped the first hour (and some)
     [row] = _build(pane, batch, NOW + 600).rows
     assert batch.probes and row.figures.data_seconds == pytest.approx(500, abs=60)
+
+
+class _StuckProbes(FakeBatch):
+    """Prometheus as a refresh that fails finds it: the ratio queries naming ``failing`` are
+    refused, and the data probes never answer (each one stopped is recorded)."""
+
+    def __init__(self, answers: Mapping[tuple[str, str], float | None], failing: str) -> None:
+        super().__init__(answers)
+        self.failing = failing
+        self.stopped: list[str] = []
+
+    def instant_value(self, promql: str, at: float) -> Any:
+        if self.failing not in promql:
+            return super().instant_value(promql, at)
+
+        async def refused() -> float | None:
+            raise BackendError("prometheus", FailureKind.SERVER_ERROR, "query failed")
+
+        return refused()
+
+    async def range(
+        self, promql: str, start: float, end: float, step: float, settle: float = 0.0
+    ) -> QueryResult:
+        self.probes.append(promql)
+        try:
+            await asyncio.Event().wait()  # never set: no answer
+        except asyncio.CancelledError:
+            self.stopped.append(promql)
+            raise
+        raise AssertionError("the probe was answered")
+
+
+def test_a_refresh_that_fails_stops_its_slos_data_probes_and_logs_nothing(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """One SLO's query fails the refresh while every SLO's data probe is still out: the probes are
+    cancelled with it (not left asking Prometheus), and nothing is logged about them."""
+    pane = _pane({k: SLOS[k] for k in ("bad", "ratio")})
+    batch = _StuckProbes(
+        {**_every_window("total", 1000.0, WINDOWS), **_every_window("bad", 1.0, WINDOWS)}, "err:ratio"
+    )
+
+    async def refresh() -> list[str]:
+        run = PaneRun(NOW, RefreshSettings(), pane.queries, BackendSet(), batch)  # type: ignore[arg-type]
+        with pytest.raises(BackendError, match="query failed"):
+            await pane(run)
+        await asyncio.sleep(0)  # one turn of the event loop: what was cancelled has stopped
+        return sorted(batch.stopped)
+
+    with caplog.at_level(logging.WARNING, logger="asyncio"):
+        stopped = asyncio.run(refresh())
+        gc.collect()  # a failed task whose exception nobody read is logged when it is collected
+    assert sorted(batch.probes) == stopped == ["count(err:ratio)", "count(total)"]
+    assert [r.getMessage() for r in caplog.records] == []
