@@ -331,3 +331,28 @@ def test_a_target_down_in_one_of_two_up_series_nothing_tells_apart_is_shown_down
         [row] = out.rows
         assert (row.entity, row.state, row.up) == ("npa-1", "down", False)
         assert "health.up: 2 series share the agent 'npa-1'; the worse value is shown" in out.notes
+
+
+def test_a_signal_without_thresholds_is_shown_and_never_changes_the_rows_state() -> None:
+    """A figure shown for information (connections, no thresholds) is read at each point of the
+    range like the others: it makes no row degraded, now or in "since"."""
+    section = HealthSection.model_validate(
+        {
+            "entity": {"type_label": "agent_type", "instance_label": "kubernetes_pod_name"},
+            "up": "up",
+            "signals": {"conns": {"query": "conns"}},
+        }
+    )
+    out = health_rows(
+        section,
+        {"health.up": vector((POD, 1.0)), "health.signals.conns": vector((POD, 5e6))},
+        {
+            "health.up": matrix((POD, [(t, 0.0 if t < CAME_BACK else 1.0) for t in GRID])),
+            "health.signals.conns": matrix((POD, _steady(5e6))),
+        },
+        GRID,
+    )
+    [row] = out.rows
+    assert (row.signals["conns"].text, row.signals["conns"].level) == ("5.0M", "none")
+    assert (row.state, row.since_exact) == ("ok", True)
+    assert NOW - row.since == pytest.approx(300, abs=STEP)
