@@ -316,3 +316,43 @@ def test_a_reused_range_answer_is_not_read_again(monkeypatch: pytest.MonkeyPatch
     assert len(read) == 3, "the same answers and rows: nothing read again"
     health_pane_rows(instant, {**ranged, "health.up": matrix((POD, _steady(1.0)))})
     assert len(read) == 4, "only the new answer is read"
+
+
+def test_a_target_down_in_one_of_two_up_series_nothing_tells_apart_is_shown_down() -> None:
+    """Two up series of one pod that differ only by their metric name (an up query over two
+    metrics) are one row: the lower up is the one shown, so a down target is never masked by
+    its namesake that is up, whichever is listed first."""
+    for down_first in (True, False):
+        up, agent_up = ({**POD, "__name__": name} for name in ("up", "agent_up"))
+        samples = ((agent_up, 0.0), (up, 1.0)) if down_first else ((agent_up, 1.0), (up, 0.0))
+        out = health_pane_rows(
+            {"health.up": vector(*samples), "health.health": vector(), "health.signals.memory": vector()}
+        )
+        [row] = out.rows
+        assert (row.entity, row.state, row.up) == ("npa-1", "down", False)
+        assert "health.up: 2 series share the agent 'npa-1'; the worse value is shown" in out.notes
+
+
+def test_a_signal_without_thresholds_is_shown_and_never_changes_the_rows_state() -> None:
+    """A figure shown for information (connections, no thresholds) is read at each point of the
+    range like the others: it makes no row degraded, now or in "since"."""
+    section = HealthSection.model_validate(
+        {
+            "entity": {"type_label": "agent_type", "instance_label": "kubernetes_pod_name"},
+            "up": "up",
+            "signals": {"conns": {"query": "conns"}},
+        }
+    )
+    out = health_rows(
+        section,
+        {"health.up": vector((POD, 1.0)), "health.signals.conns": vector((POD, 5e6))},
+        {
+            "health.up": matrix((POD, [(t, 0.0 if t < CAME_BACK else 1.0) for t in GRID])),
+            "health.signals.conns": matrix((POD, _steady(5e6))),
+        },
+        GRID,
+    )
+    [row] = out.rows
+    assert (row.signals["conns"].text, row.signals["conns"].level) == ("5.0M", "none")
+    assert (row.state, row.since_exact) == ("ok", True)
+    assert NOW - row.since == pytest.approx(300, abs=STEP)

@@ -86,6 +86,7 @@ def test_answers_reused_from_the_last_refresh_give_the_same_since_without_workin
         return original(newest_first, current)
 
     monkeypatch.setattr(module, "began_newest_first", counted)
+    monkeypatch.setattr(module, "_KEPT", module._Kept())  # what an earlier test left is not reused
     instant = {
         "health.up": vector((POD, 1.0)),
         "health.health": vector((POD, 1.0)),

@@ -5,6 +5,8 @@ added up, and a pack without the section or a context without Prometheus said as
 from __future__ import annotations
 
 import asyncio
+import copy
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -52,33 +54,47 @@ PACK = {
 
 
 class FakeBatch:
-    """Answers by the metric a query names; records the range queries' window and step."""
+    """Answers by the metric a query names (over a range, its level: a figure or one by time);
+    records the range queries' window and step, and every text asked with its settle time."""
 
-    def __init__(self, instant: dict[str, QueryResult], level: dict[str, float]) -> None:
+    def __init__(
+        self, instant: dict[str, QueryResult], level: dict[str, float | Callable[[float], float]]
+    ) -> None:
         self.answers, self.level = instant, level
         self.ranges: list[tuple[str, float, float, float]] = []
+        self.asked: list[tuple[str, str, float | None]] = []  # (instant or range, PromQL, settle)
 
     async def instant(self, promql: str, at: float) -> QueryResult:
         assert at == NOW
+        self.asked.append(("instant", promql, None))
         return next((r for name, r in self.answers.items() if name in promql), vector())
 
     async def range(
-        self, promql: str, start: float, end: float, step: float, settle: float = 0.0
+        self, promql: str, start: float, end: float, step: float, settle: float | None = None
     ) -> QueryResult:
+        self.asked.append(("range", promql, settle))
         name = next((n for n in self.level if n in promql), None)
         self.ranges.append((name or promql, start, end, step))
         if name is None:
             return QueryResult(result_type="matrix")
         labels = POD if name in ("up_agent", "mem_bytes") else {"route": "/a"}
+        level = self.level[name]
         points, t = [], start
         while t <= end:
-            points.append((t, self.level[name]))
+            points.append((t, level(t) if callable(level) else level))
             t += step
         return matrix((labels, points))
 
 
-def _run(pack: dict[str, Any], batch: FakeBatch | None, range_seconds: float = 900.0) -> PaneRun:
-    service = RefreshService("t", QueryPack.model_validate(pack), BackendSet(), clock=lambda: NOW)
+def _run(
+    pack: dict[str, Any],
+    batch: FakeBatch | None,
+    range_seconds: float = 900.0,
+    overrides: dict[str, str] | None = None,
+) -> PaneRun:
+    service = RefreshService(
+        "t", QueryPack.model_validate(pack), BackendSet(), clock=lambda: NOW, overrides=overrides or {}
+    )
     return PaneRun(NOW, RefreshSettings(range_seconds=range_seconds), service.queries, BackendSet(), batch)  # type: ignore[arg-type]
 
 
@@ -186,3 +202,51 @@ def test_each_pane_is_registered_with_its_backend_and_puts_its_rows_in_its_place
     alerts = table[4]
     alerts.put_outside(board, ["outside"])
     assert alerts.outside(board) == ["outside"] and table[0].outside(board) is None
+
+
+def test_the_health_pane_reads_since_up_to_the_last_point_of_its_range() -> None:
+    """Memory went over its warning level at the last scrape but one: "since" is that scrape,
+    exactly, read on the range's own grid to its end."""
+    batch = FakeBatch(
+        {"up_agent": vector((POD, 1.0)), "mem_bytes": vector((POD, 900.0))},
+        {"up_agent": 1.0, "mem_bytes": lambda t: 900.0 if t >= NOW - 15 else 100.0},
+    )
+    [row] = _build(health_pane, _run(PACK, batch)).rows
+    assert (row.state, row.since, row.since_exact) == ("degraded", NOW - 15, True)
+
+
+def test_range_queries_take_the_ranges_rate_window_and_wait_out_their_scrape_interval() -> None:
+    """Over a range, ``$rate_window`` follows the range's step (a 6 h range: 180 s for the health
+    pane, 720 s for RED), not the refresh's; and a range answer is kept only once the scrape
+    interval of what it reads (15 s here) has passed after its end."""
+    pack = copy.deepcopy(PACK)
+    pack["health"]["signals"]["memory"]["query"] = "rate(mem_bytes[$rate_window])"
+    pack["red"]["groups"]["api"]["rate"] = "sum by (route) (rate(rate_req[$rate_window]))"
+    for pane, metric, instant, ranged in (
+        (health_pane, "mem_bytes", "rate(mem_bytes[1m])", "rate(mem_bytes[3m15s])"),
+        (
+            red_pane,
+            "rate_req",
+            "sum by (route) (rate(rate_req[1m]))",
+            "sum by (route) (rate(rate_req[12m15s]))",
+        ),
+    ):
+        batch = FakeBatch({}, {})
+        _build(pane, _run(pack, batch, 6 * 3600, {"scrape_interval": "15s"}))
+        assert {(kind, promql) for kind, promql, _ in batch.asked if metric in promql} == {
+            ("instant", instant),
+            ("range", ranged),
+        }
+        assert {settle for kind, _, settle in batch.asked if kind == "range"} == {15.0}, pane.__name__
+
+
+def test_the_red_pane_keeps_the_notes_of_every_group() -> None:
+    shared = ({"route": "/a", "pod": "1"}, 2.0), ({"route": "/a", "pod": "2"}, 1.0)
+    batch = FakeBatch(
+        {"rate_req": vector(*shared), "rate_jobs": vector(({"pod": "1"}, 3.0), ({"pod": "2"}, 1.0))}, {}
+    )
+    out = _build(red_pane, _run(PACK, batch))
+    assert out.notes == [
+        "red.api.rate: 2 series share the row '/a'; the worse value is shown",
+        "red.jobs.rate: 2 series share the row '(no labels)'; the worse value is shown",
+    ]

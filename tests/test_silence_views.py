@@ -282,3 +282,29 @@ def test_a_peer_that_fails_is_marked_and_the_others_are_shown() -> None:
 def test_without_an_alertmanager_the_pane_says_so() -> None:
     out, _, _ = _pane([])
     assert (out.rows, out.extra, out.notes) == ([], [], ["no Alertmanager in this context"])
+
+
+def test_when_every_peer_fails_the_first_peers_error_is_the_panes() -> None:
+    first = BackendError("alertmanager", FailureKind.CONNECTION_REFUSED, "am-0 refused")
+    second = BackendError("alertmanager", FailureKind.TIMEOUT, "am-1 timed out")
+    for peers in ([_Peer("am-0", first)], [_Peer("am-0", first), _Peer("am-1", second)]):
+        with pytest.raises(BackendError) as raised:
+            _pane(peers)
+        assert raised.value is first, len(peers)
+
+
+def test_the_panes_silences_are_listed_active_first_and_shown_on_the_alerts_they_mute() -> None:
+    team = [{"name": "team", "value": "pay", "isRegex": False}]
+    expired = _silence("e", state="expired", ends=NOW - 60, matchers=team)
+    active = _silence("a", matchers=team)
+    muted = _full("f1", {"alertname": "A", "team": "pay"}, silencedBy=["a"])
+    out, _, pane = _pane([_Peer("am-0", [muted], [expired, active])])
+    assert [(v.id, v.state, v.mutes) for v in pane.silences] == [("a", "active", 1), ("e", "expired", 0)]
+    [alert] = [a for group in out.rows for a in group.alerts]
+    assert (alert.state, [s.id for s in alert.silences]) == ("silenced", ["a"])
+
+
+def test_peers_of_one_named_cluster_do_not_name_it_on_each_alert() -> None:
+    pay = _full("f1", {"alertname": "A", "team": "pay"})
+    out, _, _ = _pane([_Peer("eu-0", [pay], cluster="eu"), _Peer("eu-1", [pay], cluster="eu")])
+    assert _names(out.rows) == [("A", "eu-0", "")]

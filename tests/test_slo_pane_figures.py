@@ -7,13 +7,16 @@ computed said instead of figures."""
 from __future__ import annotations
 
 import asyncio
+import gc
+import logging
 import re
 from collections.abc import Mapping
 from typing import Any
 
 import pytest
 
-from opsconsole.backends.prometheus_models import QueryResult
+from opsconsole.backends.errors import BackendError, FailureKind
+from opsconsole.backends.prometheus_models import QueryResult, RuleGroup
 from opsconsole.core.slo import BurnRule
 from opsconsole.packs.schema import QueryPack
 from opsconsole.refresh.backends_set import BackendSet
@@ -134,7 +137,7 @@ def test_bad_good_and_ratio_queries_give_the_error_ratio_over_every_window() -> 
     }
     batch = FakeBatch(answers)
     out = _build(_pane(SLOS), batch)
-    assert sorted(set(batch.probes)) == ["count(err:ratio{})", "count(total{})"]
+    assert sorted(set(batch.probes)) == ["count(err:ratio)", "count(total)"]
     rows = {r.name: r for r in out.rows}
     assert [r.figures.data_seconds for r in out.rows] == [None, None, None]
     bad = rows["bad"].figures
@@ -418,3 +421,144 @@ def test_where_the_data_begins_is_probed_again_every_ten_minutes() -> None:
     batch.began = NOW + 100  # retention dropped the first hour (and some)
     [row] = _build(pane, batch, NOW + 600).rows
     assert batch.probes and row.figures.data_seconds == pytest.approx(500, abs=60)
+
+
+class _StuckProbes(FakeBatch):
+    """Prometheus as a refresh that fails finds it: the ratio queries naming ``failing`` are
+    refused, and the data probes never answer (each one stopped is recorded)."""
+
+    def __init__(self, answers: Mapping[tuple[str, str], float | None], failing: str) -> None:
+        super().__init__(answers)
+        self.failing = failing
+        self.stopped: list[str] = []
+
+    def instant_value(self, promql: str, at: float) -> Any:
+        if self.failing not in promql:
+            return super().instant_value(promql, at)
+
+        async def refused() -> float | None:
+            raise BackendError("prometheus", FailureKind.SERVER_ERROR, "query failed")
+
+        return refused()
+
+    async def range(
+        self, promql: str, start: float, end: float, step: float, settle: float = 0.0
+    ) -> QueryResult:
+        self.probes.append(promql)
+        try:
+            await asyncio.Event().wait()  # never set: no answer
+        except asyncio.CancelledError:
+            self.stopped.append(promql)
+            raise
+        raise AssertionError("the probe was answered")
+
+
+def test_a_refresh_that_fails_stops_its_slos_data_probes_and_logs_nothing(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """One SLO's query fails the refresh while every SLO's data probe is still out: the probes are
+    cancelled with it (not left asking Prometheus), and nothing is logged about them."""
+    pane = _pane({k: SLOS[k] for k in ("bad", "ratio")})
+    batch = _StuckProbes(
+        {**_every_window("total", 1000.0, WINDOWS), **_every_window("bad", 1.0, WINDOWS)}, "err:ratio"
+    )
+
+    async def refresh() -> list[str]:
+        run = PaneRun(NOW, RefreshSettings(), pane.queries, BackendSet(), batch)  # type: ignore[arg-type]
+        with pytest.raises(BackendError, match="query failed"):
+            await pane(run)
+        await asyncio.sleep(0)  # one turn of the event loop: what was cancelled has stopped
+        return sorted(batch.stopped)
+
+    with caplog.at_level(logging.WARNING, logger="asyncio"):
+        stopped = asyncio.run(refresh())
+        gc.collect()  # a failed task whose exception nobody read is logged when it is collected
+    assert sorted(batch.probes) == stopped == ["count(err:ratio)", "count(total)"]
+    assert [r.getMessage() for r in caplog.records] == []
+
+
+def test_each_slos_latency_check_and_data_probe_are_asked_once_a_refresh() -> None:
+    """Started before discovery, they are the row's own: the row does not ask them again."""
+    latency = {
+        "objective": 0.99,
+        "window": "1h",
+        "latency": {"histogram": "h", "selector": '{job="$job"}', "threshold": 0.3},
+    }
+    answers = {**_every_window("h_bucket", 990.0, WINDOWS), **_every_window("h_count", 1000.0, WINDOWS)}
+    batch = FakeBatch(answers, buckets=("0.1", "0.3", "+Inf"))
+    [row] = _build(_pane({"lat": latency}), batch).rows
+    assert row.figures.sli == pytest.approx(0.99)
+    assert [q for q in batch.instants if q.startswith("count by (le)")] == [
+        'count by (le) (h_bucket{job="api"})'
+    ]
+    assert len(batch.probes) == 1
+
+
+class _Rules:
+    """Prometheus' rules API as discovery asks it: ``type`` is matched without case and filters
+    to alerting or recording rules; any other type is refused (as Prometheus does)."""
+
+    def __init__(self, *groups: RuleGroup) -> None:
+        self.groups = groups
+
+    async def rules(self, rule_type: str | None = None) -> list[RuleGroup]:
+        kind = (rule_type or "").lower()
+        if kind not in ("", "alert", "record"):
+            raise BackendError("prometheus", FailureKind.BAD_REQUEST, f"not supported value {kind!r}")
+        wanted = {"alert": "alerting", "record": "recording"}.get(kind)
+        return [
+            group.model_copy(update={"rules": [r for r in group.rules if wanted in (None, r.type)]})
+            for group in self.groups
+        ]
+
+
+class _PyrraAnswers(FakeBatch):
+    """Pyrra's recorded availability and burn rates: an error ratio of 0.001 over every window."""
+
+    def instant_value(self, promql: str, at: float) -> Any:
+        if "pyrra_availability" not in promql and ":burnrate" not in promql:
+            return super().instant_value(promql, at)
+        self.asked.append(promql)
+
+        async def recorded() -> float | None:
+            return 0.001
+
+        return recorded()
+
+
+def test_a_pyrra_slo_and_the_recording_rules_are_found_in_prometheus() -> None:
+    """Discovery asks Prometheus for its recording rules: Pyrra's burn rates give its SLO's burn
+    windows and rules, and a rule that records a pack query's expression is handed to the batch."""
+    windows = ("5m", "30m", "1h", "2h", "6h", "1d", "4d")
+    rules = [
+        {"type": "recording", "name": f"http:burnrate{w}", "query": "x", "labels": {"slo": "api"}}
+        for w in windows
+    ]
+    rules += [
+        {"type": "recording", "name": "job:total:rate5m", "query": "sum(rate(total[5m]))"},
+        {"type": "alerting", "name": "ApiErrorBudgetBurn", "query": "x > 1", "labels": {"slo": "api"}},
+    ]
+    pane = _pane({"ratio": SLOS["ratio"]})
+    batch = _PyrraAnswers(_every_window("err:ratio", 0.001, WINDOWS))
+    batch.found = {
+        'pyrra_objective{slo!=""}': vector(({"slo": "api"}, 0.99)),
+        'pyrra_window{slo!=""}': vector(({"slo": "api"}, 2419200.0)),
+    }
+    prometheus = _Rules(RuleGroup.model_validate({"name": "api", "rules": rules}))
+    run = PaneRun(NOW, RefreshSettings(), pane.queries, BackendSet(prometheus=prometheus), batch)  # type: ignore[arg-type]
+    out = asyncio.run(pane(run))
+    assert [(r.name, r.source, r.window) for r in out.rows] == [
+        ("ratio", "pack", "1h"),
+        ("pyrra/api", "pyrra", "28d"),
+    ]
+    pyrra = out.rows[1]
+    assert pyrra.rules == (
+        BurnRule("1h", "5m", 14.0, "page"),
+        BurnRule("6h", "30m", 7.0, "page"),
+        BurnRule("1d", "2h", 2.0, "ticket"),
+        BurnRule("4d", "6h", 1.0, "ticket"),
+    )
+    assert set(pyrra.figures.burn_rates) == set(windows)
+    assert pyrra.figures.sli == pytest.approx(0.999)
+    assert list(pane.recorded.values()) == ["job:total:rate5m"]
+    assert batch.recorded is pane.recorded
