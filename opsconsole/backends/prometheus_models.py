@@ -23,7 +23,16 @@ def _sample(raw: Any) -> tuple[float, float]:
     if not isinstance(raw, list | tuple) or len(raw) != 2:
         raise ValueError(f"expected [timestamp, value], got {raw!r}")
     ts, value = raw
+    if not (_numeric(ts) and _numeric(value)):
+        raise ValueError(f"expected [timestamp, value] as numbers, got {raw!r}")
     return float(ts), float(value)
+
+
+def _numeric(raw: Any) -> bool:
+    """Whether ``float()`` reads ``raw`` as Prometheus sends it (a number, or a string). Pydantic
+    turns a ValueError raised in a validator into a validation error but lets a TypeError through:
+    ``float(None)`` ended `packs doctor` with a traceback."""
+    return isinstance(raw, str | int | float) and not isinstance(raw, bool)
 
 
 class NativeHistogram(_Tolerant):
@@ -54,6 +63,8 @@ class InstantSample(_Tolerant):
             raw = data["histogram"]
             if not isinstance(raw, list) or len(raw) != 2:
                 raise ValueError("histogram sample must be [timestamp, {...}]")
+            if not _numeric(raw[0]):
+                raise ValueError(f"histogram sample must be [timestamp, {{...}}], got {raw!r}")
             out["timestamp"], out["histogram"] = float(raw[0]), raw[1]
         else:
             raise ValueError("vector sample has neither 'value' nor 'histogram'")

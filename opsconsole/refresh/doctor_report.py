@@ -15,7 +15,8 @@ class Finding:
     selector: str = ""
     # empty: why nothing comes back; values: the label is there, no value matches; unfiltered:
     # data, but a matcher selects by a label no series has, so it leaves nothing out. rows: data,
-    # but no series carries the labels that name the pane's rows.
+    # but no series carries the labels that name the pane's rows. unfinished: a question asked to
+    # explain the answer failed (the verdict is the query's own answer).
     kind: str = "empty"
 
 

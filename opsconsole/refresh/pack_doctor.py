@@ -21,7 +21,7 @@ from opsconsole.backends.alertmanager import AlertmanagerClient
 from opsconsole.backends.errors import BackendError
 from opsconsole.backends.loki import LokiClient
 from opsconsole.backends.prometheus import PrometheusClient
-from opsconsole.backends.prometheus_models import InstantSample
+from opsconsole.backends.prometheus_models import InstantSample, QueryResult
 from opsconsole.core.alert_matchers import LabelMatcher, parse_matchers
 from opsconsole.core.promql_text import parse_tree, selector_parts, walk
 from opsconsole.packs.render import ENTITY_PLACEHOLDERS, PackQuery, pack_queries, pack_values
@@ -77,6 +77,36 @@ async def check_query(
     check.has_data = (result.scalar is not None and not math.isnan(result.scalar[1])) or any(
         s.value is not None and not math.isnan(s.value) for s in result.vector
     )
+    try:
+        await _look_closer(meta, check, result, source, values, row_labels, variable_metrics, explain=explain)
+    except BackendError as exc:
+        # The query answered; a question about its labels or series did not. Said, never a crash,
+        # and the verdict stays the query's own answer.
+        check.findings.append(
+            Finding(
+                f"the doctor could not finish looking at this query: {exc.message}",
+                "run it again; if this comes back, something between here and Prometheus answers "
+                "its metadata APIs in another shape",
+                kind="unfinished",
+            )
+        )
+    return check
+
+
+async def _look_closer(
+    meta: PromMetadata,
+    check: QueryCheck,
+    result: QueryResult,
+    source: str,
+    values: Mapping[str, str],
+    row_labels: Sequence[str],
+    variable_metrics: Mapping[str, frozenset[str]] | None,
+    *,
+    explain: bool,
+) -> None:
+    """What :func:`check_query` asks after the query: whether the data is the right data, and
+    why there is none."""
+    text = check.text
     if check.has_data:
         if row_labels:
             await _check_row_labels(meta, check, result.vector, row_labels)
@@ -85,10 +115,10 @@ async def check_query(
         for parts in selector_parts(text):
             if any(m.matches("") for m in parts.label_matchers):
                 check.findings += await absent_label_warnings(meta, parts, source, values)
-        return check
-    check.zero_is_healthy = _zero_is_healthy(query_id)
+        return
+    check.zero_is_healthy = _zero_is_healthy(check.query_id)
     if not explain:
-        return check
+        return
     for parts in selector_parts(text):
         check.findings += await diagnose_selector(
             meta,
@@ -102,7 +132,7 @@ async def check_query(
         # No error series is the healthy case; only a label whose values can never match is news
         # (status holds "success"/"error" where the pack counts "5..").
         check.findings = [f for f in check.findings if f.kind == "values"]
-        return check
+        return
     if not any(f.kind == "empty" or f.kind == "values" for f in check.findings):
         check.findings += await ranged_findings(meta, text, source)
     if not check.findings:
@@ -116,7 +146,6 @@ async def check_query(
                 else "every selector has series, but the expression returns nothing from them"
             )
         )
-    return check
 
 
 async def _check_row_labels(
@@ -211,7 +240,11 @@ async def _check_logs(
         if m.name not in labels:
             report.logs.append(f"Loki has no label `{m.name}` (labels: {shown(labels, 12)})")
             continue
-        present = await loki.label_values(m.name, start_ns, end_ns)
+        try:
+            present = await loki.label_values(m.name, start_ns, end_ns)
+        except BackendError as exc:
+            report.logs.append(f"Loki's `{m.name}` values could not be read: {exc.message}")
+            continue
         if not any(m.matches({m.name: v}) for v in present):
             report.logs.append(f"Loki's `{m.name}` values are {shown(present)}, none matches {m}")
 

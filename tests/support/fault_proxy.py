@@ -3,16 +3,19 @@
 ``mode = "ok"`` forwards every request to the upstream. The other modes are the fault matrix:
 refused connections (the listener closes and later reopens on the same port), a server that
 never answers, a slow answer, HTTP error statuses, malformed JSON, JSON of the wrong shape, a
-truncated body and an enormous one.
+truncated body and an enormous one. ``mode = "rewrite"`` forwards, then hands each JSON answer to
+``rewrite(path, payload)`` and sends what it returns: the real server's answer with one thing wrong.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 import aiohttp
 from aiohttp import web
@@ -31,6 +34,7 @@ class FaultProxy:
     slow_seconds: float = 0.5
     enormous_bytes: int = 3 * 1024 * 1024
     requests: int = 0
+    rewrite: Callable[[str, Any], Any] = field(default=lambda path, payload: payload)
     _loop: asyncio.AbstractEventLoop | None = field(default=None, repr=False)
     _runner: web.AppRunner | None = field(default=None, repr=False)
     _site: web.TCPSite | None = field(default=None, repr=False)
@@ -96,7 +100,11 @@ class FaultProxy:
             return response
         if mode == "slow":
             await asyncio.sleep(self.slow_seconds)
-        return await self._forward(request)
+        response = await self._forward(request)
+        if mode == "rewrite" and response.content_type == "application/json" and response.body:
+            payload = self.rewrite(request.path, json.loads(bytes(response.body)))  # type: ignore[arg-type]
+            return web.json_response(payload, status=response.status)
+        return response
 
     async def _forward(self, request: web.Request) -> web.Response:
         if self._upstream is None:
