@@ -250,6 +250,15 @@ def test_silence_list_shows_authors_and_comments_clean(stack: HostileStack, home
     assert not re.search(rb"[\x00-\x09\x0b-\x1f\x7f]", raw.stdout), "JSON escapes every control character"
 
 
+def test_the_timeline_of_the_last_hour_is_clean(stack: HostileStack, home: dict[str, str]) -> None:
+    # Built from Prometheus' ALERTS and `up` series, whose labels no model had cleaned: it wrote
+    # OSC 52 (the clipboard), the window title and a screen clear to the terminal.
+    done = run_command(stack, home, "timeline", "--since", "1h")
+    assert done.returncode == 0, done.stderr.decode()
+    assert_nothing_hostile(done.stdout)
+    assert b"HL1kubernetes_pod_name" in done.stdout
+
+
 def test_check_shows_versions_and_errors_clean(stack: HostileStack, home: dict[str, str]) -> None:
     done = run_command(stack, home, "check")
     assert_nothing_hostile(done.stdout + done.stderr)

@@ -61,7 +61,7 @@ def test_links_point_at_the_alert_the_silence_and_the_series() -> None:
     assert board_links == Links("http://am-0", "http://prom")
     assert LINKS.alertname('Disk "x"') == (
         "Alertmanager",
-        "http://am/#/alerts?filter=%7Balertname%3D%22Disk%20%22x%22%22%7D",
+        "http://am/#/alerts?filter=%7Balertname%3D%22Disk%20%5C%22x%5C%22%22%7D",  # the quotes escaped
     )
     assert LINKS.silence("a/b") == ("silence", "http://am/#/silences/a%2Fb")
     assert LINKS.graph('up{pod="a"}') == (
@@ -74,6 +74,11 @@ def test_links_point_at_the_alert_the_silence_and_the_series() -> None:
         "http://am/#/alerts?filter=%7Balertname%3D%22a%2Fb%22%7D",
     )
     assert LINKS.graph("x / 2") == ("Prometheus", "http://prom/graph?g0.expr=x%20%2F%202&g0.tab=0")
+    # Half a surrogate pair (from a broken answer's JSON) has no UTF-8: the link is made, not a crash.
+    assert LINKS.graph('up{pod="\udfff"}') == (
+        "Prometheus",
+        "http://prom/graph?g0.expr=up%7Bpod%3D%22%ED%BF%BF%22%7D&g0.tab=0",
+    )
     assert Links().alertname("Disk") is None and Links().silence("s") is None and Links().graph("up") is None
     assert LINKS.silence("") is None and LINKS.graph("") is None
 
@@ -314,6 +319,7 @@ def test_matchers_keep_the_name_and_what_tells_the_alert_apart() -> None:
     assert short_matchers('job="x", pod!="p", alertname="A"') == 'alertname="A", pod!="p" (+1 more)'
     assert short_matchers('instance="i", pod="p", job="j"', keep=1) == 'instance="i" (+2 more)'
     assert md("a\\|b`c\nd") == "a\\\\\\|b'c d"
+    assert md("\x1b]52;c;Zm9v\x07pod\x1b[2J\u202e") == "pod\\\\u202e"  # no escape reaches the terminal
 
 
 def test_at_the_edges_of_the_recording() -> None:

@@ -17,6 +17,7 @@ from urllib.parse import quote
 from opsconsole.core.dashboard import AlertView, Dashboard, SilenceView, SloRow
 from opsconsole.core.durations import format_duration
 from opsconsole.core.promql_strings import matcher, promql_string
+from opsconsole.core.untrusted_text import sanitize
 
 SLO_RANK = {"ok": 0, "no data": 0, "ticket": 1, "page": 2, "exhausted": 3}
 
@@ -55,20 +56,20 @@ class Links:
         """Alertmanager's page of the alerts called ``name``."""
         if not self.alertmanager:
             return None
-        matcher = quote(f"{{alertname={promql_string(name)}}}", safe="")
+        matcher = _url_part(f"{{alertname={promql_string(name)}}}")
         return "Alertmanager", f"{self.alertmanager}/#/alerts?filter={matcher}"
 
     def silence(self, silence_id: str) -> tuple[str, str] | None:
         """Alertmanager's page of one silence."""
         if not self.alertmanager or not silence_id:
             return None
-        return "silence", f"{self.alertmanager}/#/silences/{quote(silence_id, safe='')}"
+        return "silence", f"{self.alertmanager}/#/silences/{_url_part(silence_id)}"
 
     def graph(self, expr: str) -> tuple[str, str] | None:
         """Prometheus' graph of ``expr``."""
         if not self.prometheus or not expr:
             return None
-        return "Prometheus", f"{self.prometheus}/graph?g0.expr={quote(expr, safe='')}&g0.tab=0"
+        return "Prometheus", f"{self.prometheus}/graph?g0.expr={_url_part(expr)}&g0.tab=0"
 
 
 @dataclass
@@ -305,8 +306,18 @@ def _burn(slo: SloRow) -> str:
     return text
 
 
+def _url_part(text: str) -> str:
+    """``text`` percent-encoded for a link. A lone surrogate (half a pair, which a hostile or broken
+    answer's JSON can hold) has no UTF-8: its bytes are encoded as they stand instead of ending the
+    command with an encoding error."""
+    return quote(text, safe="", errors="surrogatepass")
+
+
 def md(text: str) -> str:
-    """Table-cell safe: no pipe ends a cell, no newline ends a row, no backtick breaks code."""
+    """Terminal and table-cell safe: no escape sequence, control or bidi character reaches the
+    terminal (label values from Prometheus' ALERTS and ``up`` series are the server's, uncleaned),
+    no pipe ends a cell, no newline ends a row, no backtick breaks code."""
+    text = sanitize(text, keep_newlines=True)
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("`", "'").replace("\n", " ")
 
 
