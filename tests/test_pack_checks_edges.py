@@ -173,7 +173,9 @@ def test_every_selector_of_every_query_is_read_for_target_labels() -> None:
 
 def test_one_probe_per_label_over_its_metrics_escaped() -> None:
     assert probe_queries({"job": {"b", "a.c"}, "pod": {"up"}}) == {
-        "job": 'count by (__name__) ({__name__=~"a\\.c|b", exported_job!=""})',
+        # The regex a\.c, written in a PromQL string: its backslash doubled (`\.` alone is no
+        # escape Prometheus' lexer knows: it refused the query).
+        "job": 'count by (__name__) ({__name__=~"a\\\\.c|b", exported_job!=""})',
         "pod": 'count by (__name__) ({__name__=~"up", exported_pod!=""})',
     }
 
