@@ -7,6 +7,8 @@ import gc
 import warnings
 from typing import Any
 
+import pytest
+
 from opsconsole.refresh.query_batch import GATE, QueryBatch
 
 
@@ -41,3 +43,44 @@ def test_queries_cancelled_at_the_gate_are_closed_not_left_unawaited() -> None:
     assert prometheus.started == GATE
     never_awaited = [str(w.message) for w in caught if "never awaited" in str(w.message)]
     assert never_awaited == []
+
+
+class FailingPrometheus:
+    """Answers nothing: every query fails at once; records when each one started."""
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    async def query(self, promql: str, at: float) -> Any:
+        self.asked.append(promql)
+        await asyncio.sleep(0)
+        raise RuntimeError(f"refused {promql}")
+
+
+async def _in_turn(values: Any) -> None:
+    for value in values:
+        await value
+
+
+def test_values_asked_alone_all_go_out_and_none_is_left_unawaited_when_the_first_fails() -> None:
+    # The SLO pane asks every part of a ratio, then awaits them in turn and stops at the first
+    # failure. Parts asked alone were coroutines: they went out only when awaited, one after another,
+    # and those after a failure never ran ("coroutine ... was never awaited").
+    prometheus = FailingPrometheus()
+    parts = ["bad_total", "good_total", "all_total"]
+
+    async def ratio() -> None:
+        batch = QueryBatch(prometheus, alone=set(parts))  # type: ignore[arg-type]
+        asked = {part: batch.instant_value(part, 100.0) for part in parts}
+        for _ in range(5):  # a few turns of the loop: each part's task, then its request's
+            await asyncio.sleep(0)
+        assert prometheus.asked == parts  # every part out before any is awaited
+        with pytest.raises(RuntimeError, match="refused bad_total"):
+            await _in_turn(asked.values())  # as the pane does: stops at the first failure
+        await batch.drain()
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        asyncio.run(ratio())
+        gc.collect()
+    assert [str(w.message) for w in caught if "never awaited" in str(w.message)] == []

@@ -172,7 +172,12 @@ class QueryBatch:
         self.asked += 1
         promql = self._reuse(promql)
         if promql in self.alone or ("instant", promql, round(at, 3)) in self._tasks:
-            return self._value_alone(promql, at)
+            # A task, not a coroutine: it goes out now, beside the caller's other parts (a
+            # coroutine waited for its own await, one part after another), and a caller that stops
+            # at its first failed part leaves no coroutine "never awaited" behind.
+            task = asyncio.ensure_future(self._value_alone(promql, at))
+            task.add_done_callback(_retrieved)
+            return task
         return self._part(promql, at, single=True).value()
 
     def _part(self, promql: str, at: float, *, single: bool) -> _Part:
