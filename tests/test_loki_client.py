@@ -227,6 +227,21 @@ async def test_tail_reconnects_from_last_timestamp_without_duplicates() -> None:
     assert parse_qs(urlsplit(paths[0]).query)["query"] == ['{app="npa"}']
 
 
+async def test_a_frame_of_the_wrong_shape_is_a_reconnect_not_the_end_of_the_tail() -> None:
+    # `values` a number: iterating it raised TypeError, which pydantic lets through and the tail
+    # did not catch, so the live tail stopped for good.
+    broken = json.dumps({"streams": [{"stream": {"app": "npa"}, "values": -1}]})
+    with pytest.raises(ValueError, match="values must be a list"):
+        parse_tail_frame(broken)
+    async with tail_server([[frame((T0, "a")), broken], [frame((T0 + 1, "b"))]]) as (url, paths):
+        stream = LokiTailStream(
+            LokiClient(EndpointSettings(url=url)), '{app="npa"}', start_ns=T0, max_backoff=0.05
+        )
+        got = await asyncio.wait_for(take(stream, 2), timeout=10)
+    assert [e.line for e in got] == ["a", "b"]
+    assert stream.status.reconnects >= 1 and len(paths) >= 2
+
+
 async def test_tail_close_1011_is_reported_with_the_reason() -> None:
     async with tail_server([[frame((T0, "a"))]], close_code=1011) as (url, _):
         stream = LokiTailStream(LokiClient(EndpointSettings(url=url)), '{app="npa"}', start_ns=T0)

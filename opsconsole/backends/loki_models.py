@@ -51,6 +51,10 @@ class Stream(_Tolerant):
     def _entries(cls, raw: Any, info: Any) -> Any:
         if raw is None:
             return []
+        if not isinstance(raw, list):
+            # A ValueError, which pydantic reports; iterating a number raised TypeError, which
+            # pydantic lets through (it ended the live tail).
+            raise ValueError("a stream's values must be a list")
         labels = (info.data or {}).get("stream") or {}
         out = []
         for value in raw:

@@ -67,8 +67,11 @@ def parse_tail_frame(text: str) -> TailBatch:
     dropped = payload.get("dropped_entries") or []
     if not isinstance(raw_streams, list) or not isinstance(dropped, list):
         raise ValueError("tail frame streams/dropped_entries are not lists")
-    streams = [Stream.model_validate(s) for s in raw_streams]
-    return TailBatch(entries=merge_streams(streams, "forward"), dropped=len(dropped))
+    try:
+        streams = [Stream.model_validate(s) for s in raw_streams]
+        return TailBatch(entries=merge_streams(streams, "forward"), dropped=len(dropped))
+    except (TypeError, KeyError, AttributeError) as exc:  # the tail reconnects on a ValueError
+        raise ValueError(f"tail frame of an unexpected shape: {exc}") from None
 
 
 class LokiTailStream:
