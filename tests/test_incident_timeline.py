@@ -149,3 +149,15 @@ def test_live_timeline_from_the_backends() -> None:
     back = _first(rows, npa3, "back")
     assert 150 - 30 <= down <= 150 + 30 and 420 - 30 <= back <= 420 + 30, rows
     assert "SLO burn-rate crossings are in recordings only" in done.stdout
+
+
+@pytest.mark.parametrize("since", ["0s", "1000000d"])
+def test_a_since_that_covers_nothing_or_reaches_before_1970_is_refused(
+    since: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Refused before any backend is asked (none is reachable here): 0s printed an empty timeline,
+    # 1000000d ended in Python's "year -711 is out of range".
+    assert main(["timeline", "--since", since, "--prometheus", "http://127.0.0.1:1"]) == 2
+    assert capsys.readouterr().err == (
+        f"opsconsole timeline: --since {since}: give a span longer than 0s that starts after 1970\n"
+    )

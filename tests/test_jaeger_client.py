@@ -95,14 +95,16 @@ async def test_short_trace_ids_are_padded() -> None:
         assert server.paths() == ["/api/traces/0000000000000000a3ce929d0e0e4736"]
 
 
-@pytest.mark.parametrize("typed", ["zz", "../../api/services", "a3ce929d0e0e4736a3ce929d0e0e4736ff"])
+@pytest.mark.parametrize(
+    "typed", ["zz", "../../api/services", "a3ce929d0e0e4736a3ce929d0e0e4736ff", "", "  ", "0" * 16, "0" * 32]
+)
 async def test_what_is_not_a_trace_id_is_refused_before_any_request(typed: str) -> None:
     with scripted_server(lambda r: Reply(200, envelope([V1_TRACE]))) as server:
         with pytest.raises(BackendError) as err:
             await JaegerClient(EndpointSettings(url=server.url)).trace(typed)
         assert server.paths() == []
     assert err.value.kind is FailureKind.BAD_REQUEST
-    assert err.value.message == f"not a trace id: {typed!r} (16 or 32 hex digits)"
+    assert err.value.message == f"not a trace id: {typed.strip()!r} (16 or 32 hex digits, not all zero)"
 
 
 async def test_unknown_trace_is_not_found_from_a_text_plain_envelope() -> None:

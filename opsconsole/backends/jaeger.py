@@ -285,12 +285,13 @@ class JaegerClient:
     async def trace(self, trace_id: str) -> Trace:
         """One trace by id (16 or 32 hex); v3 when v1 does not have it (a v3-only server)."""
         tid = normalize_trace_id(trace_id)
-        if not TRACE_ID.fullmatch(tid):
+        if not TRACE_ID.fullmatch(tid) or not tid.strip("0"):
             # Not sent: "zz" read as "trace 000…0zz not found", and "../x" went into the URL's path.
+            # All zeros (an empty id padded too) is W3C's "no trace", never a trace's id.
             raise BackendError(
                 BACKEND,
                 FailureKind.BAD_REQUEST,
-                f"not a trace id: {trace_id.strip()!r} (16 or 32 hex digits)",
+                f"not a trace id: {trace_id.strip()!r} (16 or 32 hex digits, not all zero)",
                 url=self.endpoint.url,
             )
         try:

@@ -30,9 +30,13 @@ def live_timeline(args: argparse.Namespace) -> str:
     from opsconsole.refresh.backends_set import BackendSet
 
     since = parse_duration(args.since)
+    now = time.time()
+    if not 0 < since < now:
+        # 0s asked for nothing and printed an empty timeline; 1000000d ended in "year -711 is out
+        # of range".
+        raise ValueError(f"--since {args.since}: give a span longer than 0s that starts after 1970")
     context = resolve_from_args(args)
     backends = BackendSet.for_context(context)
-    now = time.time()
     start = now - since
     step = max(15.0, since / MAX_POINTS)
     prom_url = context.settings.prometheus.url if context.settings.prometheus else ""
