@@ -204,6 +204,16 @@ def test_a_failing_exec_plugin_or_a_bad_kubeconfig_is_a_clear_error(
     code, _ = run_plugin(["--kubeconfig", str(tmp_path / "missing"), "--discover"])
     assert code == 2
     assert "kubectl opsconsole: kubeconfig" in capsys.readouterr().err
+    # A YAML file that is no kubeconfig: the library raised TypeError, a traceback.
+    (tmp_path / "list.yaml").write_text("- not\n- a kubeconfig\n")
+    (tmp_path / "text.yaml").write_text("root:x:0:0:root:/root:/bin/bash\n")
+    for wrong in ("list.yaml", "text.yaml"):
+        code, _ = run_plugin(["--kubeconfig", str(tmp_path / wrong), "--discover"])
+        assert code == 2
+        assert capsys.readouterr().err == (
+            f"kubectl opsconsole: kubeconfig {tmp_path / wrong}: not a kubeconfig (expected a mapping "
+            "with clusters, contexts and users)\n"
+        )
     good = token_kubeconfig(tmp_path, cluster)
     code, _ = run_plugin(["--kubeconfig", str(good), "--context", "prod", "--discover"])
     assert code == 2

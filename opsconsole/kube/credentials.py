@@ -155,10 +155,19 @@ class KubeSession:
                 persist_config=False,
                 temp_file_path=str(self._dir),
             )
+        except KubeConfigError:
+            raise
         except kube_config.ConfigException as exc:
             raise KubeConfigError(f"kubeconfig {path}: {exc}") from None
         except OSError as exc:
             raise KubeConfigError(f"kubeconfig {path}: {exc.strerror or exc}") from None
+        except (TypeError, AttributeError, KeyError, ValueError):
+            # The library reads a YAML file that is no kubeconfig (a list or a text at the top, a
+            # context that is not a mapping) with these, not its ConfigException; its message
+            # ("'str' object does not support item assignment") would not tell the user anything.
+            raise KubeConfigError(
+                f"kubeconfig {path}: not a kubeconfig (expected a mapping with clusters, contexts and users)"
+            ) from None
         finally:
             root.removeHandler(capture)
         if capture.messages:
