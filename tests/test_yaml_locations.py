@@ -151,3 +151,37 @@ def test_a_syntax_error_described_without_the_text_keeps_the_parsers_line() -> N
     described = _syntax_error("s.yaml", raw.value)
     assert (described.line, described.source) == (3, "s.yaml")  # the parser's own: no text to clamp to
     assert _syntax_error("s.yaml", YAMLError("x")).line is None
+
+
+LAUGHS = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+    f"{b}: &{b} [{', '.join([f'*{a}'] * 9)}]\n" for a, b in zip("abcdefgh", "bcdefghi", strict=True)
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "problem"),
+    [
+        # Nine aliases of nine: 387 million values once expanded; the console hung reading it.
+        (LAUGHS, None, "more than 100,000 values once its aliases are expanded"),
+        # An alias inside the node it names: a recursion without end (RecursionError).
+        ("&a [*a]\n", 1, "an alias refers to a node that contains it"),
+        # Nested deeper than any config: the walk and ruamel's own parser recursed into the limit.
+        (
+            "a:\n" + "".join(f"{'  ' * i}k{i}:\n" for i in range(1, 80)),
+            None,
+            "nested more than 64 levels deep",
+        ),
+        ("a: " + "[" * 3000 + "]" * 3000 + "\n", None, "nested more than 64 levels deep"),
+    ],
+    ids=["billion-laughs", "self-alias", "deep-mapping", "deep-brackets"],
+)
+def test_a_document_nested_or_expanded_beyond_any_config_is_a_syntax_error(
+    text: str, line: int | None, problem: str
+) -> None:
+    with pytest.raises(YamlSyntaxError) as raised:
+        load_yaml(text, "p.yaml")
+    assert raised.value.problem == problem
+    if line is not None:
+        assert raised.value.line == line
+    with pytest.raises(YamlSyntaxError, match=problem):
+        list(load_yaml_documents(text, "p.yaml"))

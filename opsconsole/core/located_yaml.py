@@ -59,36 +59,82 @@ class LocatedDocument:
         return self.first_line
 
 
+# A pack, theme or config nests a few levels and holds hundreds of values. Aliases are expanded
+# into plain data: nine aliases of nine ("billion laughs") would make 387 million values, and an
+# alias inside the node it names, or brackets nested thousands deep, recursed without end.
+MAX_DEPTH = 64
+MAX_VALUES = 100_000
+
+
+class _TooBig(Exception):
+    def __init__(self, problem: str, path: FieldPath) -> None:
+        super().__init__(problem)
+        self.problem = problem
+        self.path = path
+
+
 def _plain(node: Any, path: FieldPath, lines: dict[FieldPath, int]) -> Any:
-    # ruamel's CommentedMap and CommentedSeq are a dict and a list that know their lines (``lc``).
-    located: Any = node
-    if isinstance(node, dict):
-        out: dict[Any, Any] = {}
-        for key, value in node.items():
-            child = (*path, str(key))
-            with contextlib.suppress(KeyError, TypeError, AttributeError):
-                lines[child] = located.lc.key(key)[0] + 1
-            out[str(key)] = _plain(value, child, lines)
-        return out
-    if isinstance(node, list):
-        items: list[Any] = []
-        for index, value in enumerate(node):
-            child = (*path, index)
-            with contextlib.suppress(KeyError, TypeError, AttributeError, IndexError):
-                lines[child] = located.lc.item(index)[0] + 1
-            items.append(_plain(value, child, lines))
-        return items
-    if isinstance(node, str):
-        return str(node)
-    # ruamel's own scalar types (a float that remembers how it was written) become the builtins, so
-    # the data is the same whether it was parsed now or read back from the cache (yaml_cache).
-    if isinstance(node, bool):
-        return bool(node)
-    if isinstance(node, int):
-        return int(node)
-    if isinstance(node, float):
-        return float(node)
-    return node
+    """``node`` (ruamel's) as plain data, every field's line recorded in ``lines``; raises
+    :class:`_TooBig` for a document nested or expanded beyond reason, or an alias inside itself."""
+    return _Flattener(lines).plain(node, path, frozenset())
+
+
+class _Flattener:
+    def __init__(self, lines: dict[FieldPath, int]) -> None:
+        self.lines = lines
+        self.left = MAX_VALUES
+
+    def plain(self, node: Any, path: FieldPath, inside: frozenset[int]) -> Any:
+        self.left -= 1
+        if self.left < 0:
+            raise _TooBig(f"more than {MAX_VALUES:,} values once its aliases are expanded", path)
+        if len(path) > MAX_DEPTH:
+            raise _TooBig(f"nested more than {MAX_DEPTH} levels deep", path)
+        # ruamel's CommentedMap and CommentedSeq are a dict and a list that know their lines (``lc``).
+        located: Any = node
+        if isinstance(node, dict | list):
+            if id(node) in inside:
+                raise _TooBig("an alias refers to a node that contains it", path)
+            inside = inside | {id(node)}
+        if isinstance(node, dict):
+            out: dict[Any, Any] = {}
+            for key, value in node.items():
+                child = (*path, str(key))
+                with contextlib.suppress(KeyError, TypeError, AttributeError):
+                    self.lines[child] = located.lc.key(key)[0] + 1
+                out[str(key)] = self.plain(value, child, inside)
+            return out
+        if isinstance(node, list):
+            items: list[Any] = []
+            for index, value in enumerate(node):
+                child = (*path, index)
+                with contextlib.suppress(KeyError, TypeError, AttributeError, IndexError):
+                    self.lines[child] = located.lc.item(index)[0] + 1
+                items.append(self.plain(value, child, inside))
+            return items
+        if isinstance(node, str):
+            return str(node)
+        # ruamel's own scalar types (a float that remembers how it was written) become the builtins,
+        # so the data is the same whether it was parsed now or read back from the cache (yaml_cache).
+        if isinstance(node, bool):
+            return bool(node)
+        if isinstance(node, int):
+            return int(node)
+        if isinstance(node, float):
+            return float(node)
+        return node
+
+
+def _located(node: Any, source: str, first: int = 1) -> LocatedDocument:
+    """The document of ``node``, or the :class:`YamlSyntaxError` of one too big to be a config."""
+    lines: dict[FieldPath, int] = {}
+    try:
+        return LocatedDocument(_plain(node, (), lines), source, lines, first)
+    except _TooBig as exc:
+        key = exc.path
+        while key and key not in lines:
+            key = key[:-1]
+        raise YamlSyntaxError(source, lines.get(key, first), exc.problem) from None
 
 
 def _loader() -> YAML:
@@ -126,8 +172,9 @@ def load_yaml(text: str, source: str) -> LocatedDocument:
         node = _loader().load(text)
     except YAMLError as exc:
         raise _syntax_error(source, exc, text) from None
-    lines: dict[FieldPath, int] = {}
-    return LocatedDocument(_plain(node, (), lines), source, lines)
+    except RecursionError:
+        raise YamlSyntaxError(source, None, f"nested more than {MAX_DEPTH} levels deep") from None
+    return _located(node, source)
 
 
 def load_yaml_documents(text: str, source: str) -> Iterator[LocatedDocument]:
@@ -139,12 +186,13 @@ def load_yaml_documents(text: str, source: str) -> Iterator[LocatedDocument]:
         nodes = list(_loader().load_all(text))
     except YAMLError as exc:
         raise _syntax_error(source, exc, text) from None
+    except RecursionError:
+        raise YamlSyntaxError(source, None, f"nested more than {MAX_DEPTH} levels deep") from None
     for node in nodes:
-        lines: dict[FieldPath, int] = {}
         first = 1
         if isinstance(node, CommentedMap | CommentedSeq):
             first = node.lc.line + 1
-        yield LocatedDocument(_plain(node, (), lines), source, lines, first)
+        yield _located(node, source, first)
 
 
 def describe_validation_error(
