@@ -155,6 +155,42 @@ async def test_a_transient_failure_is_retried_after_a_minute() -> None:
     assert healed.default == 15 and not healed.problem
 
 
+async def test_an_unreadable_config_is_assumed_with_why_and_not_asked_again_before_the_ttl() -> None:
+    cache = ScrapeIntervalCache(ttl=600)
+    prom = FakePrometheus("global: [not, a, mapping]\n", CONFIG)
+    first = await cache.get(prom, 0.0)
+    assert first.default == PROMETHEUS_DEFAULT_INTERVAL
+    assert first.problem.startswith("/api/v1/status/config unreadable: ")
+    assert (await cache.get(prom, 599.0)) == first  # a config does not mend itself in a minute
+    assert prom.asked == 1
+    assert (await cache.get(prom, 600.0)).default == 15
+    assert prom.asked == 2
+
+
+class _Endpoint:
+    def __init__(self, url: str, tenant: str | None = None) -> None:
+        self.url = url
+        self.auth = type("A", (), {"tenant_id": tenant})()
+
+
+async def test_each_server_and_each_tenant_of_one_keeps_its_own_intervals() -> None:
+    cache = ScrapeIntervalCache(ttl=600)
+    servers = {
+        ("http://a", None): "global: {scrape_interval: 10s}\n",
+        ("http://b", None): "global: {scrape_interval: 20s}\n",
+        ("http://mimir", "team-a"): "global: {scrape_interval: 30s}\n",
+        ("http://mimir", "team-b"): "global: {scrape_interval: 40s}\n",
+    }
+    proms = []
+    for (url, tenant), config in servers.items():
+        prom = FakePrometheus(config)
+        prom.endpoint = _Endpoint(url, tenant)
+        proms.append(prom)
+    for _ in range(2):  # the second time from the cache, each its own
+        assert [(await cache.get(p, 0.0)).default for p in proms] == [10, 20, 30, 40]
+    assert [p.asked for p in proms] == [1, 1, 1, 1]
+
+
 WINDOW_PACK = """\
 apiVersion: opsconsole.dev/v1
 kind: QueryPack
