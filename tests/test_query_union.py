@@ -20,8 +20,9 @@ from opsconsole.backends.errors import BackendError, FailureKind
 from opsconsole.backends.prometheus import PrometheusClient
 from opsconsole.backends.prometheus_models import QueryResult
 from opsconsole.config import EndpointSettings
+from opsconsole.core.promql_text import canonical
 from opsconsole.refresh.query_batch import UNION_PARTS, QueryBatch
-from opsconsole.refresh.query_union import PART_LABEL, lone_value, union_text
+from opsconsole.refresh.query_union import PART_LABEL, lone_value, split_union, union_text
 from tests.support.fake_prometheus import FakePrometheus, vector_at_one
 from tests.support.real_servers import RunningServer, wait_for_answer_3s_ago
 
@@ -192,3 +193,24 @@ def test_a_union_that_times_out_is_asked_part_by_part_and_the_refresh_goes_on() 
 
     assert asyncio.run(run()) == ([1.0, 2.0], None)
     assert alone == {"sum(a)", "sum(b)"}  # too slow together: asked alone from now on
+
+
+def test_the_union_sent_is_one_promql_expression_even_with_a_comment_in_a_part() -> None:
+    texts = ["sum(a)", "sum(b) # to the end of the line", "c"]
+    parsed = canonical(union_text(texts))
+    assert parsed is not None  # what a Prometheus would refuse, every part asked alone, is not sent
+    assert [f'"{PART_LABEL}", "{i}"' in parsed for i in range(3)] == [True, True, True]
+
+
+def test_a_scalar_answer_is_its_number() -> None:
+    assert lone_value(QueryResult(result_type="scalar", scalar=(1.0, 7.5))) == 7.5
+
+
+def test_an_answer_that_is_not_the_unions_is_not_split() -> None:
+    marked = vector_at_one(({PART_LABEL: "0"}, 1.0), ({PART_LABEL: "1"}, 2.0))
+    assert [lone_value(part) for part in split_union(marked, 2) or []] == [1.0, 2.0]
+    # A series without a part's mark, with a mark that is no index, or marked past the parts:
+    # none is a part's answer, so the parts are asked alone rather than read from it.
+    for metric in ({}, {PART_LABEL: "x"}, {PART_LABEL: "2"}):
+        odd = vector_at_one(({PART_LABEL: "0"}, 1.0), (metric, 2.0))
+        assert split_union(odd, 2) is None, metric

@@ -123,3 +123,17 @@ def test_a_window_that_moved_by_a_step_is_asked_and_a_settled_one_is_not() -> No
 
     assert asyncio.run(refreshes()) == [(1, 1), (2, 1), (2, 0), (3, 1), (4, 1), (4, 0), (5, 1), (6, 1)]
     assert fake.sent == 6
+
+
+def test_an_answer_asked_exactly_one_scrape_after_its_window_is_final_and_reused() -> None:
+    fake = CountingPrometheus()
+    memory = RangeMemory()
+
+    async def refreshes() -> list[int]:
+        sent = []
+        for asked_at in (61.0, 61.5):  # the first asked exactly SCRAPE seconds after the window's end
+            _, count = await _ask(fake, memory, "x", (0.0, 60.0), asked_at)
+            sent.append(count)
+        return sent
+
+    assert asyncio.run(refreshes()) == [1, 0]
