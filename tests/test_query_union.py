@@ -214,3 +214,171 @@ def test_an_answer_that_is_not_the_unions_is_not_split() -> None:
     for metric in ({}, {PART_LABEL: "x"}, {PART_LABEL: "2"}):
         odd = vector_at_one(({PART_LABEL: "0"}, 1.0), (metric, 2.0))
         assert split_union(odd, 2) is None, metric
+
+
+class _TimedPrometheus:
+    """Answers each instant query with one series whose value is the instant asked, after a turn
+    of the event loop (so requests are still running when the panes ask again); records
+    (text, instant) and can fail a text with ``fail``."""
+
+    def __init__(self, fail: dict[str, BaseException] | None = None) -> None:
+        self.asked: list[tuple[str, float]] = []
+        self.fail = fail or {}
+
+    async def query(self, promql: str, at: float) -> QueryResult:
+        self.asked.append((promql, at))
+        await asyncio.sleep(0)
+        for text, error in self.fail.items():
+            if text in promql:
+                raise error
+        if promql.startswith("label_replace("):  # a union: each part's series, marked
+            parts = promql.count(PART_LABEL)
+            return vector_at_one(*(({PART_LABEL: str(i)}, at) for i in range(parts)))
+        return vector_at_one(({}, at))
+
+
+async def _unions_done(batch: QueryBatch) -> None:
+    """Let the unions asked in this turn go out and finish, and their parts' numbers settle
+    (one turn each), without waiting on the parts themselves: a part left unsettled shows as
+    not done rather than as a test that never ends."""
+    await asyncio.sleep(0)  # the unions are sent
+    await batch.drain()
+    await asyncio.sleep(0)  # the numbers read from the parts' answers
+
+
+AT = 1_700_000_000.1234  # a refresh's instant: time.time(), to the tenth of a millisecond
+
+
+def test_one_query_asked_alone_by_several_panes_is_sent_once_and_counted_per_pane() -> None:
+    fake = _TimedPrometheus()
+
+    async def refresh() -> tuple[list[Any], QueryBatch]:
+        batch = QueryBatch(fake, alone={"a", "b"})  # type: ignore[arg-type]
+        asked = [
+            batch.instant("a", AT),
+            batch.instant_value("a", AT),  # the same question as a number: the same request
+            batch.instant("b", AT),  # another text alone: its own request and answer
+            batch.instant("a", AT - 60),  # another instant: its own request
+        ]
+        got = await asyncio.gather(*asked)
+        await batch.drain()
+        return got, batch
+
+    got, batch = asyncio.run(refresh())
+    assert [lone_value(got[0]), got[1], lone_value(got[2]), lone_value(got[3])] == [AT, AT, AT, AT - 60]
+    assert sorted(fake.asked) == sorted([("a", AT), ("b", AT), ("a", AT - 60)])
+    assert (batch.asked, batch.sent) == (4, 3)
+
+
+def test_a_text_asked_alone_then_as_a_number_is_one_request() -> None:
+    fake = _TimedPrometheus()
+
+    async def refresh() -> tuple[float | None, QueryBatch]:
+        batch = QueryBatch(fake)  # type: ignore[arg-type]
+        first = batch.instant("a", AT)
+        await asyncio.sleep(0)  # the union of one part goes alone
+        second = await batch.instant_value("a", AT)
+        await first
+        await batch.drain()
+        return second, batch
+
+    value, batch = asyncio.run(refresh())
+    assert value == AT
+    assert fake.asked == [("a", AT)]
+    assert (batch.asked, batch.sent) == (2, 1)
+
+
+def test_a_value_asked_by_itself_at_its_instant_is_not_kept_out_of_the_next_union() -> None:
+    fake = _TimedPrometheus()
+    alone: set[str] = set()
+
+    async def refresh() -> float | None:
+        batch = QueryBatch(fake, alone=alone)  # type: ignore[arg-type]
+        value = await batch.instant_value("sum(a)", AT)
+        await batch.drain()
+        return value
+
+    assert asyncio.run(refresh()) == AT
+    assert fake.asked == [("sum(a)", AT)]
+    assert alone == set()
+
+
+def test_a_union_asked_as_a_number_and_as_a_vector_is_read_as_a_number() -> None:
+    texts = ["sum(a)", "b"]
+
+    def answer(promql: str) -> QueryResult:
+        if promql == union_text(texts):  # b has two series in the union
+            return vector_at_one(
+                ({PART_LABEL: "0"}, 1.0),
+                ({PART_LABEL: "1", "x": "1"}, 2.0),
+                ({PART_LABEL: "1", "x": "2"}, 3.0),
+            )
+        return vector_at_one(({"x": "2"}, 3.0), ({"x": "1"}, 2.0))
+
+    fake = FakePrometheus(answer)
+
+    async def refresh() -> list[Any]:
+        batch = QueryBatch(fake)  # type: ignore[arg-type]
+        got = await asyncio.gather(
+            batch.instant_value("sum(a)", 1.0), batch.instant_value("b", 1.0), batch.instant("b", 1.0)
+        )
+        await batch.drain()
+        return got
+
+    total, value, vector = asyncio.run(refresh())
+    assert total == 1.0
+    assert value == 2.0  # the last series of b asked alone, not of the union's order
+    assert len(vector.vector) == 3 - 1  # b's two series
+    assert fake.asked == [union_text(texts), "b"]
+
+
+def test_a_union_that_fails_unexpectedly_fails_each_of_its_parts_and_leaves_none_waiting() -> None:
+    fake = _TimedPrometheus(fail={"label_replace(": ValueError("not a Prometheus answer")})
+
+    async def refresh() -> list[Any]:
+        batch = QueryBatch(fake)  # type: ignore[arg-type]
+        asked = [batch.instant_value("sum(a)", AT), batch.instant("sum(b)", AT)]
+        await _unions_done(batch)
+        assert all(future.done() for future in asked)  # type: ignore[attr-defined]
+        return await asyncio.gather(*asked, return_exceptions=True)
+
+    got = asyncio.run(refresh())
+    assert [type(g).__name__ for g in got] == ["ValueError", "ValueError"]
+
+
+def test_a_slow_union_on_a_server_that_then_went_down_blames_no_part() -> None:
+    slow = BackendError("prometheus", FailureKind.TIMEOUT, "timeout: no answer within 10s")
+    down = BackendError("prometheus", FailureKind.CONNECTION_REFUSED, "connection refused")
+
+    class Failing(_TimedPrometheus):
+        async def query(self, promql: str, at: float) -> QueryResult:
+            self.asked.append((promql, at))
+            await asyncio.sleep(0)
+            raise slow if promql.startswith("label_replace(") else down
+
+    fake, alone = Failing(), set[str]()
+
+    async def refresh() -> list[Any]:
+        batch = QueryBatch(fake, alone=alone)  # type: ignore[arg-type]
+        asked = [batch.instant_value("sum(a)", AT), batch.instant_value("sum(b)", AT)]
+        await batch.drain()
+        return await asyncio.gather(*asked, return_exceptions=True)
+
+    got = asyncio.run(refresh())
+    assert [g.kind for g in got] == [FailureKind.CONNECTION_REFUSED] * 2
+    assert alone == set()  # neither part is to blame: both go in a union again next refresh
+
+
+def test_a_part_whose_pane_gave_up_does_not_keep_the_others_from_their_answers() -> None:
+    fake = _TimedPrometheus()
+
+    async def refresh() -> list[Any]:
+        batch = QueryBatch(fake)  # type: ignore[arg-type]
+        abandoned = batch.instant("sum(a)", AT)
+        rest = [batch.instant_value(text, AT) for text in ("sum(b)", "sum(c)")]
+        abandoned.cancel()  # type: ignore[attr-defined]
+        await _unions_done(batch)
+        assert all(future.done() for future in rest)  # type: ignore[attr-defined]
+        return await asyncio.gather(*rest)
+
+    assert asyncio.run(refresh()) == [AT, AT]
