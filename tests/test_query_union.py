@@ -382,3 +382,17 @@ def test_a_part_whose_pane_gave_up_does_not_keep_the_others_from_their_answers()
         return await asyncio.gather(*rest)
 
     assert asyncio.run(refresh()) == [AT, AT]
+
+
+def test_a_text_already_asked_alone_in_this_refresh_is_not_asked_again_in_a_union() -> None:
+    fake = _TimedPrometheus()
+
+    async def refresh() -> list[float | None]:
+        batch = QueryBatch(fake)  # type: ignore[arg-type]
+        await batch.instant("sum(a)", AT)  # the only question at its instant: asked alone
+        later = await asyncio.gather(batch.instant_value("sum(a)", AT), batch.instant_value("sum(b)", AT))
+        await batch.drain()
+        return later
+
+    assert asyncio.run(refresh()) == [AT, AT]
+    assert fake.asked == [("sum(a)", AT), ("sum(b)", AT)]  # b alone too: a was answered already
