@@ -81,3 +81,22 @@ def test_a_refresh_whose_queries_all_fail_logs_nothing_of_its_own(caplog: pytest
     assert [
         r.getMessage() for r in caplog.records if r.name == "asyncio" and r.levelno >= logging.ERROR
     ] == []
+
+
+def test_a_refresh_abandoned_after_its_queries_failed_logs_nothing_of_its_own(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def abandoned_refresh() -> None:
+        batch = QueryBatch(FailingPrometheus(), alone={"a"})  # type: ignore[arg-type]
+        # Asked, never awaited nor drained: the overview's refresh stopped at its deadline.
+        batch.instant("a", 1.0)
+        batch.range("d", 0.0, 60.0, 2.0)
+        for _ in range(3):  # the requests fail meanwhile
+            await asyncio.sleep(0)
+
+    with caplog.at_level(logging.DEBUG, logger="asyncio"):
+        asyncio.run(abandoned_refresh())
+        gc.collect()
+    assert [
+        r.getMessage() for r in caplog.records if r.name == "asyncio" and r.levelno >= logging.ERROR
+    ] == []

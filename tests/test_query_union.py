@@ -396,3 +396,39 @@ def test_a_text_already_asked_alone_in_this_refresh_is_not_asked_again_in_a_unio
 
     assert asyncio.run(refresh()) == [AT, AT]
     assert fake.asked == [("sum(a)", AT), ("sum(b)", AT)]  # b alone too: a was answered already
+
+
+@pytest.mark.parametrize(
+    "kind", [FailureKind.CONNECTION_REFUSED, FailureKind.TIMEOUT, FailureKind.DNS, FailureKind.NETWORK]
+)
+def test_once_a_question_finds_the_server_unreachable_the_rest_of_the_refresh_fails_at_once(
+    kind: FailureKind,
+) -> None:
+    down = BackendError("prometheus", kind, "it failed")
+    fake = FakePrometheus(lambda promql: down)
+
+    async def refresh() -> list[Any]:
+        batch = QueryBatch(fake, alone={"a", "b"})  # type: ignore[arg-type]
+        first = await asyncio.gather(batch.instant("a", 1.0), return_exceptions=True)
+        second = await asyncio.gather(batch.instant("b", 1.0), return_exceptions=True)
+        await batch.drain()
+        return [*first, *second]
+
+    got = asyncio.run(refresh())
+    assert got == [down, down]
+    assert fake.asked == ["a"]  # b was never sent
+
+
+def test_a_refused_question_does_not_stop_the_others() -> None:
+    refused = BackendError("prometheus", FailureKind.BAD_REQUEST, "400: parse error")
+    fake = FakePrometheus(lambda promql: refused if promql == "a" else vector_at_one(({}, 1.0)))
+
+    async def refresh() -> list[Any]:
+        batch = QueryBatch(fake, alone={"a", "b"})  # type: ignore[arg-type]
+        first = await asyncio.gather(batch.instant("a", 1.0), return_exceptions=True)
+        second = await batch.instant_value("b", 1.0)
+        await batch.drain()
+        return [*first, second]
+
+    assert asyncio.run(refresh()) == [refused, 1.0]
+    assert fake.asked == ["a", "b"]
