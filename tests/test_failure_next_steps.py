@@ -96,3 +96,9 @@ def test_the_live_tails_news_of_loki_sets_its_freshness_and_clears_its_failure()
     assert (health.ok_at, health.errors) == ({}, {"loki": "websocket closed"})
     health.note("loki", 60.0, None)
     assert (health.ok_at, health.errors) == ({"loki": 60.0}, {})
+
+
+def test_a_long_failure_is_cut_to_200_characters_of_its_own_words() -> None:
+    health = BackendHealth()
+    health.mark("prometheus", None, RuntimeError("x" * 300))
+    assert health.errors["prometheus"] == "RuntimeError: " + "x" * 200

@@ -385,3 +385,30 @@ async def test_intervals_assumed_without_a_server_say_why_and_replace_the_server
     assert queries.text("health.signals.fast") == "sum(rate(fast_total[4m]))"  # 4 of Prometheus' 1m
     assert queries.uses_rate_window("health.signals.fast")
     assert not queries.uses_rate_window("health.up")
+
+
+def test_a_variable_set_for_the_context_is_in_the_texts_and_a_required_one_unset_is_named() -> None:
+    pack = QueryPack.model_validate(
+        {
+            "apiVersion": "opsconsole.dev/v1",
+            "kind": "QueryPack",
+            "metadata": {"name": "vars"},
+            "variables": {"namespace": {"default": "default"}, "cluster": {"example": "prod"}},
+            "saturation": {
+                "pods": {"query": 'count(kube_pod_info{namespace="$namespace", cluster="$cluster"})'}
+            },
+        }
+    )
+    unset = PackQueries(
+        pack, {"namespace": "shop"}, refresh_interval=5.0, scrape_intervals=ScrapeIntervalCache()
+    )
+    assert unset.missing is not None and unset.missing.names == ["cluster"]
+    assert "needs $cluster" in str(unset.missing)
+    both = PackQueries(
+        pack,
+        {"namespace": "shop", "cluster": "eu"},
+        refresh_interval=5.0,
+        scrape_intervals=ScrapeIntervalCache(),
+    )
+    assert both.missing is None
+    assert both.texts()["saturation.pods"] == 'count(kube_pod_info{namespace="shop", cluster="eu"})'
