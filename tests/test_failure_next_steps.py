@@ -90,6 +90,9 @@ def test_a_backend_nothing_asked_is_left_out_of_the_header_until_something_has_s
 
 def test_the_live_tails_news_of_loki_sets_its_freshness_and_clears_its_failure() -> None:
     health = BackendHealth()
+    health.note("loki", 40.0, None)  # the tail's first news: it answered
+    assert (health.ok_at, health.errors) == ({"loki": 40.0}, {})
+    health = BackendHealth()
     health.note("loki", 50.0, "websocket closed")  # a failure: its words, and no new answer time
     assert (health.ok_at, health.errors) == ({}, {"loki": "websocket closed"})
     health.note("loki", None, None)  # nothing new to tell

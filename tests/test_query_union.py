@@ -169,12 +169,14 @@ def test_values_go_out_in_unions_of_a_few_parts_each() -> None:
 
     fake = FakePrometheus(answer)
 
-    async def run() -> list[Any]:
+    async def run() -> tuple[list[Any], int]:
         batch = QueryBatch(fake)  # type: ignore[arg-type]
-        return await _united(batch, texts, 1.0)
+        return await _united(batch, texts, 1.0), batch.sent
 
-    assert asyncio.run(run()) == [float(n) for n in range(20)]
+    values, sent = asyncio.run(run())
+    assert values == [float(n) for n in range(20)]
     assert sorted(promql.count(PART_LABEL) for promql in fake.asked) == [4, UNION_PARTS, UNION_PARTS]
+    assert sent == 3  # the refresh's figures: three requests
 
 
 def test_a_union_that_times_out_is_asked_part_by_part_and_the_refresh_goes_on() -> None:
@@ -317,15 +319,16 @@ def test_a_union_asked_as_a_number_and_as_a_vector_is_read_as_a_number() -> None
 
     fake = FakePrometheus(answer)
 
-    async def refresh() -> list[Any]:
+    async def refresh() -> tuple[list[Any], int]:
         batch = QueryBatch(fake)  # type: ignore[arg-type]
         got = await asyncio.gather(
             batch.instant_value("sum(a)", 1.0), batch.instant_value("b", 1.0), batch.instant("b", 1.0)
         )
         await batch.drain()
-        return got
+        return got, batch.sent
 
-    total, value, vector = asyncio.run(refresh())
+    (total, value, vector), sent = asyncio.run(refresh())
+    assert sent == 2  # the union is one request, b alone the other
     assert total == 1.0
     assert value == 2.0  # the last series of b asked alone, not of the union's order
     assert len(vector.vector) == 3 - 1  # b's two series
