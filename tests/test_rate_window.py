@@ -305,10 +305,12 @@ PACED_CONFIG = """\
 global: {scrape_interval: 15s}
 scrape_configs:
 - job_name: fast
+- job_name: mid
+  scrape_interval: 30s
 - job_name: slow
   scrape_interval: 1m
 """
-SERVED_BY = {"fast_total": "fast", "slow_total": "slow", "temp_celsius": "fast"}
+SERVED_BY = {"fast_total": "fast", "slow_total": "slow", "temp_celsius": "mid"}
 
 
 class JobsPrometheus(FakePrometheus):
@@ -337,7 +339,7 @@ async def test_a_query_naming_no_job_gets_the_interval_of_the_jobs_serving_its_m
     texts = queries.texts()
     assert texts["health.signals.fast"] == "sum(rate(fast_total[1m]))"  # 4 scrapes of 15s
     assert texts["health.signals.slow"] == "sum(rate(slow_total[4m]))"  # 4 scrapes of 1m
-    assert texts["health.signals.gauge"] == "max(avg_over_time(temp_celsius[15s]))"  # its job's interval
+    assert texts["health.signals.gauge"] == "max(avg_over_time(temp_celsius[30s]))"  # its job's interval
     assert texts["slos.avail.total"] == "sum(rate(req_total[30d]))"  # $window as the views show it
     assert "logs.entity" not in texts  # needs an entity
     assert (
