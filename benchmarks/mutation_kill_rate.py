@@ -197,6 +197,7 @@ AREAS: dict[str, tuple[list[str], list[str]]] = {
             "tests/test_slo_discovered_plans.py",  # Sloth and Pyrra plans from hand-made answers
             "tests/test_silence_views.py",  # and the alerts pane over fake peers
             "tests/test_pane_builds.py",  # the health, RED and saturation panes on a fake batch
+            "tests/test_logs_pane_polls.py",  # panes/logs on a fake Loki (mutrest)
         ],
     ),
 }

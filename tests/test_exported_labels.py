@@ -8,10 +8,14 @@ from pathlib import Path
 import pytest
 
 from opsconsole.backends.prometheus import PrometheusClient
+from opsconsole.backends.prometheus_models import QueryResult
 from opsconsole.config import EndpointSettings
 from opsconsole.packs.exported_labels import matched_labels, notice, probe_queries, renamed_in_series
 from opsconsole.packs.loader import load_packs
+from opsconsole.packs.schema import QueryPack
 from opsconsole.refresh.backends_set import BackendSet
+from opsconsole.refresh.queries import DISCOVERY_TTL, PackQueries
+from opsconsole.refresh.scrape_intervals import ScrapeIntervalCache
 from opsconsole.refresh.service import RefreshService
 from opsconsole.resources import builtin_queries_dir
 from tests.support.http_client import http_client
@@ -102,3 +106,43 @@ async def test_kube_state_metrics_and_a_collector_without_honor_labels_are_named
             server.stop()
     assert any("exported_namespace" in n and "honor_labels: true" in n for n in notices["kubernetes"])
     assert any("exported_job" in n for n in notices["otel-http"])
+
+
+class _RenamingPrometheus:
+    """Answers the probes: ``kube_pod_info`` carries ``exported_namespace``; records each query."""
+
+    def __init__(self) -> None:
+        self.asked: list[tuple[str, float]] = []
+
+    async def query(self, promql: str, at: float) -> QueryResult:
+        self.asked.append((promql, at))
+        names = ["kube_pod_info"] if "exported_namespace" in promql else []
+        vector = [{"metric": {"__name__": n}, "value": [at, "1"]} for n in names]
+        return QueryResult.model_validate({"result_type": "vector", "vector": vector})
+
+
+async def test_the_renamed_labels_are_probed_every_few_minutes_and_told_per_label() -> None:
+    pack = QueryPack.model_validate(
+        {
+            "apiVersion": "opsconsole.dev/v1",
+            "kind": "QueryPack",
+            "metadata": {"name": "t"},
+            "saturation": {
+                "pods": {"query": 'count(kube_pod_info{namespace="shop"})'},
+                "jobs": {"query": 'count(up{job="api"})'},
+            },
+        }
+    )
+    queries = PackQueries(pack, {}, refresh_interval=5.0, scrape_intervals=ScrapeIntervalCache())
+    await queries.check_renamed_labels(BackendSet(), 1000.0)  # no Prometheus: nothing to ask
+    assert queries.renamed == []
+    prom = _RenamingPrometheus()
+    backends = BackendSet(prometheus=prom)  # type: ignore[arg-type]
+    await queries.check_renamed_labels(backends, 1000.0)
+    probes = probe_queries({"namespace": {"kube_pod_info"}, "job": {"up"}})
+    assert sorted(prom.asked) == sorted((q, 1000.0) for q in probes.values())
+    assert queries.renamed == [notice("namespace", {"kube_pod_info"})]
+    await queries.check_renamed_labels(backends, 1000.0 + DISCOVERY_TTL - 1)
+    assert len(prom.asked) == 2
+    await queries.check_renamed_labels(backends, 1000.0 + DISCOVERY_TTL)
+    assert len(prom.asked) == 4

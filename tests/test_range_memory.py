@@ -123,3 +123,72 @@ def test_a_window_that_moved_by_a_step_is_asked_and_a_settled_one_is_not() -> No
 
     assert asyncio.run(refreshes()) == [(1, 1), (2, 1), (2, 0), (3, 1), (4, 1), (4, 0), (5, 1), (6, 1)]
     assert fake.sent == 6
+
+
+def test_an_answer_asked_exactly_one_scrape_after_its_window_is_final_and_reused() -> None:
+    fake = CountingPrometheus()
+    memory = RangeMemory()
+
+    async def refreshes() -> list[int]:
+        sent = []
+        for asked_at in (61.0, 61.5):  # the first asked exactly SCRAPE seconds after the window's end
+            _, count = await _ask(fake, memory, "x", (0.0, 60.0), asked_at)
+            sent.append(count)
+        return sent
+
+    assert asyncio.run(refreshes()) == [1, 0]
+
+
+class TextsPrometheus:
+    """Answers each range query with one point: the number of the request; records (text, start, end)."""
+
+    def __init__(self) -> None:
+        self.asked: list[tuple[str, float, float]] = []
+
+    async def query_range(self, promql: str, start: float, end: float, step: float) -> QueryResult:
+        self.asked.append((promql, start, end))
+        number = len(self.asked)
+        await asyncio.sleep(0)  # a turn of the event loop, as a request takes
+        return QueryResult.model_validate(
+            {"result_type": "matrix", "matrix": [{"metric": {}, "values": [[end, str(number)]]}]}
+        )
+
+
+def test_a_query_that_settles_sooner_is_reused_sooner_and_the_figures_count_it() -> None:
+    fake, memory = TextsPrometheus(), RangeMemory()
+
+    async def refresh(asked_at: float) -> tuple[list[float], QueryBatch]:
+        # The longest scrape interval is a minute; a and c read a job scraped every 2 s.
+        batch = QueryBatch(fake, ranges=memory, asked_at=asked_at, settle=60.0)  # type: ignore[arg-type]
+        got = await asyncio.gather(
+            batch.range("a", 0.0, 60.0, STEP, settle=2.0),
+            batch.range("a", 0.0, 60.0, STEP, settle=2.0),  # another pane's same question
+            batch.range("b", 0.0, 60.0, STEP),  # settles after the longest interval
+            batch.range("c", 2.0, 62.0, STEP, settle=2.0),
+        )
+        await batch.drain()
+        return [r.matrix[0].values[-1][1] for r in got], batch
+
+    first, batch = asyncio.run(refresh(62.5))
+    assert sorted(fake.asked) == [("a", 0.0, 60.0), ("b", 0.0, 60.0), ("c", 2.0, 62.0)]
+    assert first[0] == first[1] and len(set(first)) == 3
+    assert (batch.asked, batch.sent, batch.kept) == (4, 3, 0)
+    again, batch = asyncio.run(refresh(63.0))
+    assert again[:2] == first[:2]  # a was final when asked, 2.5 s after its window's end: kept
+    assert again[2:] == [4, 5] or again[2:] == [5, 4]  # b and c were not: asked again
+    assert (batch.asked, batch.sent, batch.kept) == (4, 2, 2)
+
+
+def test_two_windows_of_one_query_are_two_questions_and_the_refresh_ends_with_every_answer() -> None:
+    fake = TextsPrometheus()
+    windows = [(0.0, 60.0), (2.0, 60.0), (0.0, 62.0)]
+
+    async def refresh() -> list[float]:
+        batch = QueryBatch(fake)  # type: ignore[arg-type]
+        asked = [batch.range("a", start, end, STEP) for start, end in windows]
+        await batch.drain()  # a pane that stopped at its first error awaits nothing: drain does
+        assert all(task.done() for task in asked)  # type: ignore[attr-defined]
+        return [(await task).matrix[0].values[-1][1] for task in asked]
+
+    assert sorted(asyncio.run(refresh())) == [1.0, 2.0, 3.0]
+    assert sorted(fake.asked) == sorted(("a", start, end) for start, end in windows)

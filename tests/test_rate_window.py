@@ -9,7 +9,9 @@ from aiohttp import web
 
 from opsconsole.backends.errors import BackendError, FailureKind
 from opsconsole.backends.prometheus import PrometheusClient
+from opsconsole.backends.prometheus_models import QueryResult
 from opsconsole.config import EndpointSettings
+from opsconsole.core.promql_strings import any_of
 from opsconsole.demo.stack import DemoStack, DemoUrls
 from opsconsole.packs.loader import load_packs
 from opsconsole.packs.rate_window import (
@@ -20,7 +22,9 @@ from opsconsole.packs.rate_window import (
     choose_window,
     parse_scrape_config,
 )
+from opsconsole.packs.schema import QueryPack
 from opsconsole.refresh.backends_set import BackendSet
+from opsconsole.refresh.queries import DISCOVERY_TTL, PackQueries
 from opsconsole.refresh.scrape_intervals import RETRY_AFTER, ScrapeIntervalCache
 from opsconsole.refresh.service import RefreshService
 from tests.support.demo_fixtures import frozen_clock, serving
@@ -155,6 +159,42 @@ async def test_a_transient_failure_is_retried_after_a_minute() -> None:
     assert healed.default == 15 and not healed.problem
 
 
+async def test_an_unreadable_config_is_assumed_with_why_and_not_asked_again_before_the_ttl() -> None:
+    cache = ScrapeIntervalCache(ttl=600)
+    prom = FakePrometheus("global: [not, a, mapping]\n", CONFIG)
+    first = await cache.get(prom, 0.0)
+    assert first.default == PROMETHEUS_DEFAULT_INTERVAL
+    assert first.problem.startswith("/api/v1/status/config unreadable: ")
+    assert (await cache.get(prom, 599.0)) == first  # a config does not mend itself in a minute
+    assert prom.asked == 1
+    assert (await cache.get(prom, 600.0)).default == 15
+    assert prom.asked == 2
+
+
+class _Endpoint:
+    def __init__(self, url: str, tenant: str | None = None) -> None:
+        self.url = url
+        self.auth = type("A", (), {"tenant_id": tenant})()
+
+
+async def test_each_server_and_each_tenant_of_one_keeps_its_own_intervals() -> None:
+    cache = ScrapeIntervalCache(ttl=600)
+    servers = {
+        ("http://a", None): "global: {scrape_interval: 10s}\n",
+        ("http://b", None): "global: {scrape_interval: 20s}\n",
+        ("http://mimir", "team-a"): "global: {scrape_interval: 30s}\n",
+        ("http://mimir", "team-b"): "global: {scrape_interval: 40s}\n",
+    }
+    proms = []
+    for (url, tenant), config in servers.items():
+        prom = FakePrometheus(config)
+        prom.endpoint = _Endpoint(url, tenant)
+        proms.append(prom)
+    for _ in range(2):  # the second time from the cache, each its own
+        assert [(await cache.get(p, 0.0)).default for p in proms] == [10, 20, 30, 40]
+    assert [p.asked for p in proms] == [1, 1, 1, 1]
+
+
 WINDOW_PACK = """\
 apiVersion: opsconsole.dev/v1
 kind: QueryPack
@@ -234,3 +274,143 @@ async def test_a_server_without_its_config_gets_the_default_and_says_so(tmp_path
             assert "assumed" in window.reason and "404" in window.reason
         finally:
             await service.backends.aclose()
+
+
+# PackQueries in process: which jobs serve each metric, asked of the server, and the overrides.
+PACED = QueryPack.model_validate(
+    {
+        "apiVersion": "opsconsole.dev/v1",
+        "kind": "QueryPack",
+        "metadata": {"name": "paced"},
+        "health": {
+            "entity": {"type_label": "job", "instance_label": "instance"},
+            "up": "up",
+            "signals": {
+                "fast": {"query": "sum(rate(fast_total[$rate_window]))"},
+                "slow": {"query": "sum(rate(slow_total[$rate_window]))"},
+                "gauge": {"query": "max(avg_over_time(temp_celsius[$scrape_interval]))"},
+            },
+        },
+        "slos": {
+            "avail": {
+                "objective": 0.99,
+                "window": "30d",
+                "ratio": {"bad": "sum(rate(err_total[$window]))", "total": "sum(rate(req_total[$window]))"},
+            }
+        },
+        "logs": {"selector": '{app="shop"}', "entity_selector": '{app="shop", pod="$entity"}'},
+    }
+)
+PACED_CONFIG = """\
+global: {scrape_interval: 15s}
+scrape_configs:
+- job_name: fast
+- job_name: mid
+  scrape_interval: 30s
+- job_name: slow
+  scrape_interval: 1m
+"""
+SERVED_BY = {"fast_total": "fast", "slow_total": "slow", "temp_celsius": "mid"}
+
+
+class JobsPrometheus(FakePrometheus):
+    """Serves ``config`` and answers which job serves each metric; records each instant query."""
+
+    def __init__(self, config: str = PACED_CONFIG) -> None:
+        super().__init__(*[config] * 10)
+        self.queries: list[tuple[str, float]] = []
+
+    async def query(self, promql: str, at: float) -> QueryResult:
+        self.queries.append((promql, at))
+        series = [{"metric": {"__name__": m, "job": j}, "value": [at, "1"]} for m, j in SERVED_BY.items()]
+        return QueryResult.model_validate({"result_type": "vector", "vector": series})
+
+
+def _paced(**overrides: str) -> PackQueries:
+    return PackQueries(PACED, overrides, refresh_interval=5.0, scrape_intervals=ScrapeIntervalCache())
+
+
+async def test_a_query_naming_no_job_gets_the_interval_of_the_jobs_serving_its_metrics() -> None:
+    queries, prom = _paced(), JobsPrometheus()
+    assert queries.intervals().problem == "not asked yet"  # what `packs render` says before asking
+    await queries.update_intervals_of(prom, 1000.0)  # type: ignore[arg-type]
+    metrics = any_of({"fast_total", "slow_total", "temp_celsius"})
+    assert prom.queries == [(f"count by (__name__, job) ({{__name__=~{metrics}}})", 1000.0)]
+    texts = queries.texts()
+    assert texts["health.signals.fast"] == "sum(rate(fast_total[1m]))"  # 4 scrapes of 15s
+    assert texts["health.signals.slow"] == "sum(rate(slow_total[4m]))"  # 4 scrapes of 1m
+    assert texts["health.signals.gauge"] == "max(avg_over_time(temp_celsius[30s]))"  # its job's interval
+    assert texts["slos.avail.total"] == "sum(rate(req_total[30d]))"  # $window as the views show it
+    assert "logs.entity" not in texts  # needs an entity
+    assert (
+        queries.settle_seconds("health.signals.fast", 30.0),
+        queries.settle_seconds("health.signals.slow", 30.0),
+    ) == (
+        15.0,
+        60.0,
+    )
+    # Asked again only after DISCOVERY_TTL.
+    await queries.update_intervals_of(prom, 1000.0 + DISCOVERY_TTL - 1)  # type: ignore[arg-type]
+    assert len(prom.queries) == 1
+    await queries.update_intervals_of(prom, 1000.0 + DISCOVERY_TTL)  # type: ignore[arg-type]
+    assert len(prom.queries) == 2
+
+
+async def test_jobs_at_one_pace_need_no_asking_which_serves_what() -> None:
+    queries, prom = (
+        _paced(),
+        JobsPrometheus("global: {scrape_interval: 30s}\nscrape_configs:\n- job_name: a\n"),
+    )
+    await queries.update_intervals_of(prom, 1000.0)  # type: ignore[arg-type]
+    assert prom.queries == []
+    assert queries.text("health.signals.fast") == "sum(rate(fast_total[2m]))"
+
+
+async def test_a_set_window_or_interval_is_used_and_the_server_is_not_asked() -> None:
+    for overrides, fast in (({"rate_window": "3m"}, "3m"), ({"scrape_interval": "30s"}, "2m")):
+        queries, prom = _paced(**overrides), JobsPrometheus()
+        await queries.update_intervals_of(prom, 1000.0)  # type: ignore[arg-type]
+        await queries.update_intervals_of(None, 1000.0)
+        assert (prom.asked, prom.queries) == (0, [])
+        assert queries.text("health.signals.fast") == f"sum(rate(fast_total[{fast}]))"
+    # A set window says nothing of the scrape interval: a range is final after the longest one.
+    assert _paced(rate_window="3m").settle_seconds("health.signals.fast", 30.0) == PROMETHEUS_DEFAULT_INTERVAL
+    assert _paced(scrape_interval="30s").settle_seconds("health.signals.fast", 30.0) == 30.0
+
+
+async def test_intervals_assumed_without_a_server_say_why_and_replace_the_servers() -> None:
+    queries = _paced()
+    await queries.update_intervals_of(JobsPrometheus(), 1000.0)  # type: ignore[arg-type]
+    assert queries.text("health.signals.fast") == "sum(rate(fast_total[1m]))"
+    queries.assume_intervals("no Prometheus to ask")
+    assert queries.intervals().problem == "no Prometheus to ask"
+    assert queries.text("health.signals.fast") == "sum(rate(fast_total[4m]))"  # 4 of Prometheus' 1m
+    assert queries.uses_rate_window("health.signals.fast")
+    assert not queries.uses_rate_window("health.up")
+
+
+def test_a_variable_set_for_the_context_is_in_the_texts_and_a_required_one_unset_is_named() -> None:
+    pack = QueryPack.model_validate(
+        {
+            "apiVersion": "opsconsole.dev/v1",
+            "kind": "QueryPack",
+            "metadata": {"name": "vars"},
+            "variables": {"namespace": {"default": "default"}, "cluster": {"example": "prod"}},
+            "saturation": {
+                "pods": {"query": 'count(kube_pod_info{namespace="$namespace", cluster="$cluster"})'}
+            },
+        }
+    )
+    unset = PackQueries(
+        pack, {"namespace": "shop"}, refresh_interval=5.0, scrape_intervals=ScrapeIntervalCache()
+    )
+    assert unset.missing is not None and unset.missing.names == ["cluster"]
+    assert "needs $cluster" in str(unset.missing)
+    both = PackQueries(
+        pack,
+        {"namespace": "shop", "cluster": "eu"},
+        refresh_interval=5.0,
+        scrape_intervals=ScrapeIntervalCache(),
+    )
+    assert both.missing is None
+    assert both.texts()["saturation.pods"] == 'count(kube_pod_info{namespace="shop", cluster="eu"})'

@@ -7,6 +7,7 @@ r: the chart says what to mend instead. Timeouts, 5xx and refused connections ke
 from __future__ import annotations
 
 import asyncio
+import math
 
 import pytest
 
@@ -115,3 +116,37 @@ def test_an_slo_gone_since_the_screen_opened_says_how_to_see_the_current_ones() 
 def test_a_loaded_history_is_titled_plainly_and_an_empty_one_says_no_data() -> None:
     assert chart_title(WHAT, BudgetHistory((1.0, 2.0), (1.0, 0.9), "burndown")) == WHAT
     assert chart_title(WHAT, BudgetHistory((1.0, 2.0), (None, None), "burndown")) == f"{WHAT}: no data"
+
+
+class _RatioPrometheus:
+    """Answers the budget chart's range queries: ``total`` 10 a step, ``bad`` from ``bad_at``
+    (step index -> value, "NaN" included); no series at all for bad when ``bad_at`` is None."""
+
+    def __init__(self, bad_at: dict[int, str] | None) -> None:
+        self.bad_at = bad_at
+
+    async def query_range(self, promql: str, start: float, end: float, step: float) -> QueryResult:
+        times = [start + i * step for i in range(int((end - start) // step) + 1)]
+        if "5.." not in promql:
+            series = [{"metric": {}, "values": [[t, "10"] for t in times]}]
+        elif self.bad_at is None:
+            series = []  # no 5xx series: nothing failed
+        else:
+            values = [[t, self.bad_at.get(i, "0")] for i, t in enumerate(times)]
+            series = [{"metric": {}, "values": values}]
+        return QueryResult.model_validate({"result_type": "matrix", "matrix": series})
+
+
+def test_a_window_without_error_series_keeps_its_whole_budget() -> None:
+    history = _history(BackendSet(prometheus=_RatioPrometheus(None)))  # type: ignore[arg-type]
+    assert not history.error
+    assert len(history.times) > 1
+    assert set(history.remaining) == {1.0}
+
+
+def test_a_step_whose_errors_are_nan_spends_nothing_and_the_chart_goes_on() -> None:
+    history = _history(BackendSet(prometheus=_RatioPrometheus({1: "NaN", 2: "0.001"})))  # type: ignore[arg-type]
+    remaining = [r for r in history.remaining if r is not None]
+    assert len(remaining) == len(history.times)
+    assert remaining[:2] == [1.0, 1.0]
+    assert remaining[2] < 1.0 and not math.isnan(remaining[-1])

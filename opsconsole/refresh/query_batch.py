@@ -88,6 +88,7 @@ class QueryBatch:
         self.kept = 0  # range answers reused from an earlier refresh
         self._tasks: dict[tuple[object, ...], asyncio.Task[QueryResult]] = {}
         self._unions: list[asyncio.Task[None]] = []
+        self._union_requests = 0  # unions of two parts or more: one of a single part sends it alone
         self._pending: dict[float, dict[str, _Part]] = {}
         self.alone: set[str] = alone if alone is not None else set()
         self.asked = 0
@@ -117,7 +118,7 @@ class QueryBatch:
     @property
     def sent(self) -> int:
         """Distinct requests made (a union is one)."""
-        return len(self._tasks) + len(self._unions)
+        return len(self._tasks) + self._union_requests
 
     async def _guarded(self, make: Awaitable[QueryResult], *, union: bool = False) -> QueryResult:
         """Run one query, unless the server already proved unreachable in this refresh (a union
@@ -216,6 +217,7 @@ class QueryBatch:
         answers: list[QueryResult] | None = None
         try:
             if len(texts) > 1:
+                self._union_requests += 1
                 result = await self._guarded(self._prometheus.query(union_text(texts), at), union=True)
                 answers = split_union(result, len(texts))
         except asyncio.CancelledError:
