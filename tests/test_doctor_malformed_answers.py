@@ -12,7 +12,11 @@ from typing import Any
 
 import pytest
 
+from opsconsole.backends.errors import BackendError, FailureKind
+from opsconsole.backends.prometheus_models import QueryResult
 from opsconsole.cli import main
+from opsconsole.refresh.pack_doctor import check_query
+from opsconsole.refresh.selector_diagnosis import PromMetadata
 from tests.support.fault_proxy import FaultProxy, fault_proxy
 from tests.support.real_servers import RunningServer, wait_for_answer_3s_ago
 
@@ -102,6 +106,33 @@ def test_label_lists_of_the_wrong_shape_leave_the_verdict_and_say_the_look_was_c
     at = lines.index("  ✓ health.up")
     assert lines[at + 1].startswith("      the doctor could not finish looking at this query: ")
     assert "labels" in lines[at + 1]
-    assert lines[at + 2].startswith("      → run it again")
+    assert lines[at + 2] == (
+        "      → run it again; if this comes back, something between here and Prometheus answers its "
+        "metadata APIs in another shape (a proxy?)"
+    )
     assert main(["--config", str(config), "check"]) == 0
     assert "Traceback" not in capsys.readouterr().err
+
+
+class _SlowMetadata:
+    """A Prometheus whose query answers (one series without `zone`) and whose labels API times out."""
+
+    async def query(self, promql: str, at: float) -> QueryResult:
+        return QueryResult.model_validate(
+            {"result_type": "vector", "vector": [{"metric": {"job": "a"}, "timestamp": at, "value": 1.0}]}
+        )
+
+    async def labels(self, start: float, end: float, match: list[str]) -> list[str]:
+        raise BackendError("prometheus", FailureKind.TIMEOUT, "timeout: no answer within 10s")
+
+
+async def test_a_metadata_question_that_times_out_says_so_without_blaming_the_shape() -> None:
+    meta = PromMetadata(_SlowMetadata(), 1_800_000_000.0)  # type: ignore[arg-type]
+    text = 'up{job="a", zone=~".*"}'
+    check = await check_query(meta, "health.up", text, text, {})
+    assert check.has_data and check.error is None
+    [finding] = check.findings
+    assert finding.problem == (
+        "the doctor could not finish looking at this query: timeout: no answer within 10s"
+    )
+    assert finding.fix == "run it again once `opsconsole check` says Prometheus answers"

@@ -18,7 +18,7 @@ import math
 from collections.abc import Mapping, Sequence
 
 from opsconsole.backends.alertmanager import AlertmanagerClient
-from opsconsole.backends.errors import BackendError
+from opsconsole.backends.errors import BackendError, FailureKind
 from opsconsole.backends.loki import LokiClient
 from opsconsole.backends.prometheus import PrometheusClient
 from opsconsole.backends.prometheus_models import InstantSample, QueryResult
@@ -82,11 +82,14 @@ async def check_query(
     except BackendError as exc:
         # The query answered; a question about its labels or series did not. Said, never a crash,
         # and the verdict stays the query's own answer.
+        shape = exc.kind in (FailureKind.WRONG_SHAPE, FailureKind.MALFORMED)
         check.findings.append(
             Finding(
                 f"the doctor could not finish looking at this query: {exc.message}",
                 "run it again; if this comes back, something between here and Prometheus answers "
-                "its metadata APIs in another shape",
+                "its metadata APIs in another shape (a proxy?)"
+                if shape
+                else "run it again once `opsconsole check` says Prometheus answers",
                 kind="unfinished",
             )
         )
