@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import math
 import time
+from typing import Any
 
 import pytest
+from pydantic import BaseModel, model_validator
 
 from opsconsole.backends.errors import BackendError, FailureKind
 from opsconsole.backends.prometheus import PrometheusClient
@@ -171,3 +173,22 @@ async def test_utf8_label_names_come_back_as_they_are_or_are_refused_in_promethe
         await client.query(query)
     assert err.value.status == 422
     assert "invalid destination label name" in err.value.detail
+
+
+class _SlippingModel(BaseModel):
+    """A model whose own validator trips on odd data with a TypeError, as two of ours did."""
+
+    value: float
+
+    @model_validator(mode="before")
+    @classmethod
+    def _read(cls, data: Any) -> Any:
+        return {"value": float(data["raw"])}  # float(None): TypeError, which pydantic lets through
+
+
+def test_a_validator_s_type_error_is_a_typed_shape_error_not_a_traceback() -> None:
+    assert PrometheusClient._parse(_SlippingModel, {"raw": "1.5"}, "query result", "http://p").value == 1.5
+    with pytest.raises(BackendError) as raised:
+        PrometheusClient._parse(_SlippingModel, {"raw": None}, "query result", "http://p")
+    assert raised.value.kind is FailureKind.WRONG_SHAPE
+    assert raised.value.message.startswith("unexpected query result shape: float() argument")

@@ -251,6 +251,13 @@ class PrometheusClient:
                 f"unexpected {what} shape at {where or 'top'}: {first['msg']}",
                 url=url,
             ) from None
+        except (TypeError, KeyError, AttributeError) as exc:
+            # Pydantic wraps only a validator's ValueError: any other slip of a model's own
+            # validator on odd data is the same typed error, not a traceback (the models raise
+            # ValueError where they can; this is the net under them).
+            raise BackendError(
+                BACKEND, FailureKind.WRONG_SHAPE, f"unexpected {what} shape: {exc}", url=url
+            ) from None
 
     def _result(self, raw: Any, envelope: _Envelope) -> QueryResult:
         rtype = envelope.result_type
